@@ -1,0 +1,4 @@
+#ifndef EDAL_CMONGOC_SHIM_H
+#define EDAL_CMONGOC_SHIM_H
+#include <mongoc/mongoc.h>
+#endif

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Region, credentials and endpoints, resolved the way the AWS SDKs resolve them.
+///
+/// Order of precedence, first match wins:
+/// - credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), then the
+///   profile (`AWS_PROFILE`, else `default`) in `~/.aws/credentials`, then in `~/.aws/config`;
+/// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`;
+/// - endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
+///   `endpoint_url`, else the public AWS endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips
+///   the configured ones.
+public struct AWSConfiguration: Sendable {
+    /// How S3 buckets are addressed.
+    public enum S3AddressingStyle: String, Sendable {
+        /// `https://s3.region.amazonaws.com/bucket/key`: what emulators need.
+        case path
+        /// `https://bucket.s3.region.amazonaws.com/key`: what AWS prefers.
+        case virtualHosted = "virtual"
+    }
+
+    public var region: String
+    public var credentialProvider: any CredentialProvider
+    /// Endpoints set by configuration; services not listed use the public AWS endpoint.
+    public var endpointOverrides: [AWSService: AWSEndpoint]
+    public var s3AddressingStyle: S3AddressingStyle
+
+    public init(region: String, credentialProvider: any CredentialProvider,
+                endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil) {
+        self.region = region
+        self.credentialProvider = credentialProvider
+        self.endpointOverrides = endpointOverrides
+        self.s3AddressingStyle = s3AddressingStyle ?? (endpointOverrides[.s3] == nil ? .virtualHosted : .path)
+    }
+
+    /// The endpoint requests to `service` go to.
+    public func endpoint(for service: AWSService) -> AWSEndpoint {
+        endpointOverrides[service] ?? service.defaultEndpoint(region: region)
+    }
+
+    /// Resolves the configuration from environment variables and the shared files.
+    ///
+    /// - Parameters:
+    ///   - environment: the process environment (tests pass their own).
+    ///   - homeDirectory: where `.aws/` is looked for when `AWS_SHARED_CREDENTIALS_FILE` /
+    ///     `AWS_CONFIG_FILE` are not set.
+    /// - Throws: `AWSConfigurationError` naming what is missing and how to set it.
+    public static func resolve(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        homeDirectory: String? = nil
+    ) throws(AWSConfigurationError) -> AWSConfiguration {
+        func env(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        let home = homeDirectory ?? env("HOME") ?? NSHomeDirectory()
+        let credentialsPath = env("AWS_SHARED_CREDENTIALS_FILE") ?? "\(home)/.aws/credentials"
+        let configPath = env("AWS_CONFIG_FILE") ?? "\(home)/.aws/config"
+        let credentialsFile = readProfileFile(credentialsPath, isConfigFile: false)
+        let configFile = readProfileFile(configPath, isConfigFile: true)
+        let profileWasChosen = env("AWS_PROFILE") != nil
+        let profile = env("AWS_PROFILE") ?? "default"
+
+        if profileWasChosen, credentialsFile.profiles[profile] == nil, configFile.profiles[profile] == nil {
+            throw .profileNotFound(profile: profile, searched: [credentialsPath, configPath])
+        }
+        func profileValue(_ key: String) -> String? {
+            credentialsFile.value(key, profile: profile) ?? configFile.value(key, profile: profile)
+        }
+
+        guard let region = env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? configFile.value("region", profile: profile)
+            ?? credentialsFile.value("region", profile: profile) else {
+            throw .missingRegion(profile: profile)
+        }
+
+        let provider: any CredentialProvider
+        if let keyId = env("AWS_ACCESS_KEY_ID") {
+            guard let secret = env("AWS_SECRET_ACCESS_KEY") else { throw .incompleteCredentials(source: "environment") }
+            provider = StaticCredentialProvider(
+                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
+                source: "environment"
+            )
+        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile) ?? configFile.value("aws_access_key_id", profile: profile) {
+            guard let secret = profileValue("aws_secret_access_key") else {
+                throw .incompleteCredentials(source: "profile \(profile)")
+            }
+            provider = StaticCredentialProvider(
+                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
+                source: "profile \(profile)"
+            )
+        } else {
+            throw .missingCredentials(profile: profile)
+        }
+
+        var overrides: [AWSService: AWSEndpoint] = [:]
+        let ignoreConfigured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true"
+        if !ignoreConfigured {
+            for service in AWSService.allCases {
+                let variable = "AWS_ENDPOINT_URL_\(service.endpointVariableSuffix)"
+                let candidates: [(String, String?)] = [
+                    (variable, env(variable)),
+                    ("AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL")),
+                    ("endpoint_url in profile \(profile)", configFile.value("endpoint_url", profile: profile)),
+                ]
+                guard let (source, value) = candidates.first(where: { $0.1 != nil }), let url = value else { continue }
+                guard let endpoint = AWSEndpoint(url: url) else { throw .invalidEndpoint(source: source, value: url) }
+                overrides[service] = endpoint
+            }
+        }
+
+        var style: S3AddressingStyle?
+        if let value = env("EDAL_S3_ADDRESSING_STYLE") {
+            switch value.lowercased() {
+            case "path": style = .path
+            case "virtual", "virtual-hosted": style = .virtualHosted
+            case "auto": style = nil
+            default: throw .invalidSetting(name: "EDAL_S3_ADDRESSING_STYLE", value: value, expected: "path, virtual or auto")
+            }
+        }
+        return AWSConfiguration(region: region, credentialProvider: provider, endpointOverrides: overrides,
+                                s3AddressingStyle: style)
+    }
+
+    private static func readProfileFile(_ path: String, isConfigFile: Bool) -> AWSProfileFile {
+        guard let data = FileManager.default.contents(atPath: path) else { return AWSProfileFile() }
+        return AWSProfileFile(parsing: String(decoding: data, as: UTF8.self), isConfigFile: isConfigFile)
+    }
+}
+
+/// What is wrong with the AWS configuration, and how to put it right.
+public enum AWSConfigurationError: Error, Equatable, CustomStringConvertible {
+    case missingRegion(profile: String)
+    case missingCredentials(profile: String)
+    case incompleteCredentials(source: String)
+    case profileNotFound(profile: String, searched: [String])
+    case invalidEndpoint(source: String, value: String)
+    case invalidSetting(name: String, value: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .missingRegion(let profile):
+            return "no AWS region is configured: set AWS_REGION (e.g. us-east-1) or `region` in profile \(profile) of ~/.aws/config"
+        case .missingCredentials(let profile):
+            return "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws_access_key_id/aws_secret_access_key in profile \(profile) of ~/.aws/credentials"
+        case .incompleteCredentials(let source):
+            return "AWS credentials from \(source) have an access key id but no secret access key: set AWS_SECRET_ACCESS_KEY or aws_secret_access_key"
+        case .profileNotFound(let profile, let searched):
+            return "AWS_PROFILE names profile \(profile), which is in neither \(searched.joined(separator: " nor ")): fix AWS_PROFILE or add the profile"
+        case .invalidEndpoint(let source, let value):
+            return "\(source) is not an http(s) URL: \(value)"
+        case .invalidSetting(let name, let value, let expected):
+            return "\(name)=\(value) is not valid: expected \(expected)"
+        }
+    }
+}

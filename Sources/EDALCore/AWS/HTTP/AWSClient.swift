@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The one HTTP client every service client shares: it signs, sends, retries and turns error
+/// answers into typed errors.
+///
+/// Create one per process and call `shutdown()` before exit. Its connection pool is sized for the
+/// worker's long polls plus its concurrent HEAD requests; raise `maximumConnectionsPerHost` with
+/// the worker count.
+public final class AWSClient: Sendable {
+    /// Tunables of the HTTP layer.
+    public struct Options: Sendable {
+        /// Concurrent connections to one host (a long poll holds one for up to 20 s).
+        public var maximumConnectionsPerHost: Int
+        public var connectTimeout: TimeAmount
+        /// Time allowed for one ordinary request; long polls add their wait time to it.
+        public var requestTimeout: TimeAmount
+        public var retryPolicy: RetryPolicy
+        /// Largest response body read into memory.
+        public var maximumResponseBytes: Int
+
+        public init(maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
+                    requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
+                    maximumResponseBytes: Int = 64 << 20) {
+            self.maximumConnectionsPerHost = maximumConnectionsPerHost
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.retryPolicy = retryPolicy
+            self.maximumResponseBytes = maximumResponseBytes
+        }
+    }
+
+    public let configuration: AWSConfiguration
+    public let options: Options
+    let httpClient: HTTPClient
+    let logger: Logger
+
+    public init(configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration(
+            timeout: .init(connect: options.connectTimeout, read: nil),
+            connectionPool: .init(idleTimeout: .seconds(55),
+                                  concurrentHTTP1ConnectionsPerHostSoftLimit: options.maximumConnectionsPerHost),
+            decompression: .disabled
+        )
+        httpConfiguration.redirectConfiguration = .disallow
+        httpConfiguration.httpVersion = .http1Only
+        self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    /// Closes every connection. Call once, when no request is in flight any more.
+    public func shutdown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    /// A signer for `service` in the configured region.
+    public func signer(for service: AWSService) -> SigV4Signer {
+        SigV4Signer(service: service.signingName, region: configuration.region)
+    }
+
+    /// Signs and sends `request`, retrying throttling, 5xx answers and connection faults with backoff.
+    ///
+    /// - Parameters:
+    ///   - extraTimeout: added to the ordinary request timeout (a long poll's wait time).
+    ///   - retryPolicy: overrides the client's policy for this call.
+    /// - Returns: a 2xx response.
+    /// - Throws: `AWSServiceError` for an error answer, `AWSTransportError` when the service
+    ///   cannot be reached, `CancellationError` when the task is cancelled.
+    public func send(
+        _ request: AWSHTTPRequest, service: AWSService, operation: String, signer: SigV4Signer,
+        extraTimeout: TimeAmount = .zero, retryPolicy: RetryPolicy? = nil
+    ) async throws -> AWSHTTPResponse {
+        let policy = retryPolicy ?? options.retryPolicy
+        var attempt = 0
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            let failure: any Error
+            do {
+                let response = try await sendOnce(request, signer: signer, timeout: options.requestTimeout + extraTimeout)
+                if (200..<300).contains(response.status.code) {
+                    return response
+                }
+                let error = AWSErrorDecoder.decode(response, service: service, operation: operation)
+                guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
+                failure = error
+            } catch let error as AWSServiceError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let transport = AWSTransportError(service: service, operation: operation, endpoint: request.endpoint,
+                                                  underlying: String(describing: error), attempts: attempt)
+                guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
+                failure = transport
+            }
+            let delay = policy.delay(retry: attempt)
+            logger.debug("retrying AWS request", metadata: [
+                "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",
+                "delay_ms": "\(delay.components.attoseconds / 1_000_000_000_000_000 + delay.components.seconds * 1000)",
+                "error": "\(failure)",
+            ])
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws -> AWSHTTPResponse {
+        let credentials = try await configuration.credentialProvider.credentials()
+        var headers = request.headers
+        let signingRequest = SigV4Request(
+            method: request.method.rawValue, host: request.endpoint.hostHeader, path: request.fullPath,
+            query: request.query, headers: headers, body: request.body
+        )
+        headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials))
+
+        var httpRequest = HTTPClientRequest(url: request.url)
+        httpRequest.method = request.method
+        httpRequest.headers.add(name: "Host", value: request.endpoint.hostHeader)
+        httpRequest.headers.add(name: "User-Agent", value: "edal/\(EDALVersion.current)")
+        for header in headers {
+            httpRequest.headers.add(name: header.name, value: header.value)
+        }
+        if !request.body.isEmpty || request.method == .PUT || request.method == .POST {
+            httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
+        }
+        let response = try await httpClient.execute(httpRequest, timeout: timeout, logger: nil)
+        var body: [UInt8] = []
+        if request.method != .HEAD {
+            var buffer = try await response.body.collect(upTo: options.maximumResponseBytes)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        return AWSHTTPResponse(status: response.status, headers: response.headers, body: body)
+    }
+}

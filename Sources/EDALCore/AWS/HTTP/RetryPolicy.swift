@@ -1,0 +1,41 @@
+/// Capped exponential backoff with full jitter, as the AWS SDKs use.
+///
+/// The delay before retry `n` (1-based) is a uniform random duration in
+/// `0 ... min(maximumDelay, baseDelay × 2^(n-1))`.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Attempts in all, the first one included; 1 means no retry.
+    public var maximumAttempts: Int
+    public var baseDelay: Duration
+    public var maximumDelay: Duration
+
+    public init(maximumAttempts: Int = 5, baseDelay: Duration = .milliseconds(50), maximumDelay: Duration = .seconds(5)) {
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.baseDelay = baseDelay
+        self.maximumDelay = maximumDelay
+    }
+
+    /// The SDK defaults: five attempts, 50 ms base, 5 s cap.
+    public static let `default` = RetryPolicy()
+    /// A single attempt.
+    public static let none = RetryPolicy(maximumAttempts: 1)
+
+    /// The upper bound of the delay before retry number `retry` (1-based).
+    public func delayCeiling(retry: Int) -> Duration {
+        let exponent = min(max(retry - 1, 0), 30)
+        let ceiling = baseDelay * (1 << exponent)
+        return min(ceiling, maximumDelay)
+    }
+
+    /// A full-jitter delay before retry number `retry` (1-based).
+    public func delay<Generator: RandomNumberGenerator>(retry: Int, using generator: inout Generator) -> Duration {
+        let ceiling = delayCeiling(retry: retry)
+        let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        guard nanoseconds > 0 else { return .zero }
+        return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &generator))
+    }
+
+    public func delay(retry: Int) -> Duration {
+        var generator = SystemRandomNumberGenerator()
+        return delay(retry: retry, using: &generator)
+    }
+}

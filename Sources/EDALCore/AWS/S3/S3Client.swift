@@ -1,0 +1,253 @@
+import Foundation
+import NIOHTTP1
+
+/// The S3 operations EDAL needs, over the REST-XML protocol.
+///
+/// There is deliberately no `GetObject`: EDAL reads object metadata with `HEAD` and never
+/// downloads an object body.
+public struct S3Client: Sendable {
+    public let client: AWSClient
+    private let signer: SigV4Signer
+
+    public init(client: AWSClient) {
+        self.client = client
+        self.signer = client.signer(for: .s3)
+    }
+
+    // MARK: Buckets
+
+    /// Creates `bucket`; succeeds quietly when this account already owns it.
+    public func createBucket(_ bucket: String) async throws {
+        var body: [UInt8] = []
+        let region = client.configuration.region
+        if region != "us-east-1" {
+            var writer = XMLWriter()
+            writer.element("CreateBucketConfiguration", namespace: Self.namespace) { $0.element("LocationConstraint", text: region) }
+            body = Array(writer.output.utf8)
+        }
+        do {
+            _ = try await send(.PUT, bucket: bucket, key: nil, body: body, operation: "CreateBucket")
+        } catch let error as AWSServiceError where error.code == "BucketAlreadyOwnedByYou" {
+            return
+        }
+    }
+
+    /// Replaces the bucket's notification configuration.
+    public func putBucketNotificationConfiguration(_ bucket: String, _ configuration: S3NotificationConfiguration) async throws {
+        var writer = XMLWriter()
+        writer.element("NotificationConfiguration", namespace: Self.namespace) { writer in
+            for queue in configuration.queueConfigurations {
+                writer.element("QueueConfiguration") { writer in
+                    if let id = queue.id { writer.element("Id", text: id) }
+                    writer.element("Queue", text: queue.queueArn)
+                    for event in queue.events { writer.element("Event", text: event) }
+                    if queue.prefix != nil || queue.suffix != nil {
+                        writer.element("Filter") { writer in
+                            writer.element("S3Key") { writer in
+                                for (name, value) in [("prefix", queue.prefix), ("suffix", queue.suffix)] {
+                                    guard let value else { continue }
+                                    writer.element("FilterRule") { writer in
+                                        writer.element("Name", text: name)
+                                        writer.element("Value", text: value)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ = try await send(.PUT, bucket: bucket, key: nil, query: [("notification", "")], body: Array(writer.output.utf8),
+                           operation: "PutBucketNotificationConfiguration")
+    }
+
+    // MARK: Objects
+
+    /// Uploads `body` as `key`, with user metadata sent as `x-amz-meta-*` headers.
+    ///
+    /// Metadata names and values must be ASCII: S3 stores them as HTTP headers.
+    public func putObject(
+        bucket: String, key: String, body: [UInt8], contentType: String? = nil, contentEncoding: String? = nil,
+        metadata: [String: String] = [:]
+    ) async throws -> S3PutObjectResult {
+        var headers: [(name: String, value: String)] = []
+        if let contentType { headers.append(("Content-Type", contentType)) }
+        if let contentEncoding { headers.append(("Content-Encoding", contentEncoding)) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            guard name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
+                  value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                throw S3MetadataError(name: name, value: value)
+            }
+            headers.append(("x-amz-meta-\(name.lowercased())", value))
+        }
+        let response = try await send(.PUT, bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
+        return S3PutObjectResult(
+            eTag: Self.unquote(response.headers.first(name: "etag") ?? ""),
+            versionId: response.headers.first(name: "x-amz-version-id")
+        )
+    }
+
+    /// Reads an object's metadata with `HEAD`; `nil` when there is no such object (404).
+    public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3ObjectHead? {
+        let query: [(name: String, value: String)] = versionId.map { [("versionId", $0)] } ?? []
+        let response: AWSHTTPResponse
+        do {
+            response = try await send(.HEAD, bucket: bucket, key: key, query: query, operation: "HeadObject")
+        } catch let error as AWSServiceError where error.statusCode == 404 {
+            return nil
+        }
+        return Self.objectHead(bucket: bucket, key: key, headers: response.headers)
+    }
+
+    static func objectHead(bucket: String, key: String, headers: HTTPHeaders) -> S3ObjectHead {
+        var all: [String: String] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            all[lower] = all[lower].map { "\($0),\(value)" } ?? value
+            if lower.hasPrefix("x-amz-meta-") {
+                metadata[String(lower.dropFirst("x-amz-meta-".count))] = value
+            }
+        }
+        return S3ObjectHead(
+            bucket: bucket,
+            key: key,
+            contentLength: all["content-length"].flatMap { Int64($0) } ?? 0,
+            eTag: unquote(all["etag"] ?? ""),
+            lastModified: all["last-modified"].flatMap(HTTPDate.parseRFC1123),
+            contentType: all["content-type"],
+            contentEncoding: all["content-encoding"],
+            versionId: all["x-amz-version-id"],
+            storageClass: all["x-amz-storage-class"] ?? "STANDARD",
+            metadata: metadata,
+            headers: all
+        )
+    }
+
+    /// One page of `ListObjectsV2`. Keys come back exactly as stored (no `encoding-type`).
+    public func listObjectsV2(
+        bucket: String, prefix: String? = nil, startAfter: String? = nil, continuationToken: String? = nil,
+        delimiter: String? = nil, maxKeys: Int? = nil
+    ) async throws -> S3ListObjectsPage {
+        var query: [(name: String, value: String)] = [("list-type", "2")]
+        if let prefix { query.append(("prefix", prefix)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
+        if let continuationToken { query.append(("continuation-token", continuationToken)) }
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        let response = try await send(.GET, bucket: bucket, key: nil, query: query, operation: "ListObjectsV2")
+        do {
+            return try Self.listPage(response.body)
+        } catch {
+            throw AWSResponseDecodingError(service: .s3, operation: "ListObjectsV2", reason: "\(error)")
+        }
+    }
+
+    /// Every page of a listing, fetched lazily as the sequence is iterated.
+    public func listObjects(bucket: String, prefix: String? = nil, startAfter: String? = nil, pageSize: Int? = nil) -> S3ObjectPages {
+        S3ObjectPages(client: self, bucket: bucket, prefix: prefix, startAfter: startAfter, pageSize: pageSize)
+    }
+
+    static func listPage(_ body: [UInt8]) throws -> S3ListObjectsPage {
+        let root = try XMLDocumentParser.parse(body)
+        guard root.name == "ListBucketResult" else {
+            throw XMLDocumentParser.ParseError(reason: "expected ListBucketResult, found \(root.name)", offset: 0)
+        }
+        var objects: [S3ListedObject] = []
+        var prefixes: [String] = []
+        for node in root.children {
+            if node.name == "Contents" {
+                guard let key = node.text(of: "Key"), let modified = node.text(of: "LastModified").flatMap(HTTPDate.parseISO8601) else {
+                    throw XMLDocumentParser.ParseError(reason: "a Contents entry lacks Key or LastModified", offset: 0)
+                }
+                objects.append(S3ListedObject(
+                    key: key, lastModified: modified, eTag: unquote(node.text(of: "ETag") ?? ""),
+                    size: node.text(of: "Size").flatMap { Int64($0) } ?? 0, storageClass: node.text(of: "StorageClass")
+                ))
+            } else if node.name == "CommonPrefixes", let prefix = node.text(of: "Prefix") {
+                prefixes.append(prefix)
+            }
+        }
+        let truncated = root.text(of: "IsTruncated") == "true"
+        return S3ListObjectsPage(objects: objects, commonPrefixes: prefixes, isTruncated: truncated,
+                                 nextContinuationToken: truncated ? root.text(of: "NextContinuationToken") : nil)
+    }
+
+    // MARK: Plumbing
+
+    static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+    static func unquote(_ eTag: String) -> String {
+        eTag.count >= 2 && eTag.hasPrefix("\"") && eTag.hasSuffix("\"") ? String(eTag.dropFirst().dropLast()) : eTag
+    }
+
+    /// `true` when `bucket` can be a DNS label under TLS (no dots, lower case, 3–63 characters).
+    static func isVirtualHostable(_ bucket: String) -> Bool {
+        (3...63).contains(bucket.utf8.count)
+            && bucket.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+            && !bucket.hasPrefix("-") && !bucket.hasSuffix("-")
+    }
+
+    private func send(
+        _ method: HTTPMethod, bucket: String, key: String?, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: [UInt8] = [], operation: String
+    ) async throws -> AWSHTTPResponse {
+        var endpoint = client.configuration.endpoint(for: .s3)
+        let encodedKey = key.map { SigV4Encoding.encode($0, keepingSlashes: true) } ?? ""
+        let path: String
+        if client.configuration.s3AddressingStyle == .virtualHosted && Self.isVirtualHostable(bucket) {
+            endpoint = endpoint.withHost("\(bucket).\(endpoint.host)")
+            path = "/" + encodedKey
+        } else {
+            path = "/\(SigV4Encoding.encode(bucket, keepingSlashes: false))" + (key == nil ? "" : "/" + encodedKey)
+        }
+        var allHeaders = headers
+        if !body.isEmpty, !headers.contains(where: { $0.name.lowercased() == "content-type" }), operation != "PutObject" {
+            allHeaders.append(("Content-Type", "application/xml"))
+        }
+        let request = AWSHTTPRequest(method: method, endpoint: endpoint, path: path, query: query, headers: allHeaders, body: body)
+        return try await client.send(request, service: .s3, operation: operation, signer: signer)
+    }
+}
+
+/// User metadata S3 cannot carry as a header.
+public struct S3MetadataError: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+    public var description: String {
+        "S3 user metadata must be printable ASCII: x-amz-meta-\(name)=\(value.prefix(64)) cannot be sent; encode the value first"
+    }
+}
+
+/// The pages of a `ListObjectsV2` listing, requested one at a time as they are consumed.
+public struct S3ObjectPages: AsyncSequence, Sendable {
+    public typealias Element = S3ListObjectsPage
+    let client: S3Client
+    let bucket: String
+    let prefix: String?
+    let startAfter: String?
+    let pageSize: Int?
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let pages: S3ObjectPages
+        var token: String?
+        var finished = false
+        var first = true
+
+        public mutating func next() async throws -> S3ListObjectsPage? {
+            guard !finished else { return nil }
+            let page = try await pages.client.listObjectsV2(
+                bucket: pages.bucket, prefix: pages.prefix, startAfter: first ? pages.startAfter : nil,
+                continuationToken: token, maxKeys: pages.pageSize
+            )
+            first = false
+            token = page.nextContinuationToken
+            finished = !page.isTruncated || token == nil
+            return page
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(pages: self)
+    }
+}

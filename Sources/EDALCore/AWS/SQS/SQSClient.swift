@@ -1,0 +1,135 @@
+/// The SQS operations EDAL needs, over the AWS JSON 1.0 protocol.
+///
+/// Batch calls report per-entry failures in their result instead of throwing: a batch whose
+/// request succeeded may still have entries that did not.
+public struct SQSClient: Sendable {
+    public let client: AWSClient
+    private let wire = AWSJSONProtocol(service: .sqs, targetPrefix: "AmazonSQS", version: "1.0")
+
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    // MARK: Queues
+
+    /// Creates `name` with `attributes` and returns its URL; an existing queue with the same
+    /// attributes is returned as it is.
+    public func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
+        struct Input: Encodable, Sendable { var queueName: String; var attributes: [String: String]? }
+        struct Output: Decodable { var queueUrl: String }
+        return try await wire.call("CreateQueue", Input(queueName: name, attributes: attributes.isEmpty ? nil : attributes),
+                                   output: Output.self, client: client).queueUrl
+    }
+
+    /// The URL of the queue called `name`.
+    public func getQueueUrl(_ name: String, ownerAccountId: String? = nil) async throws -> String {
+        struct Input: Encodable, Sendable { var queueName: String; var queueOwnerAWSAccountId: String? }
+        struct Output: Decodable { var queueUrl: String }
+        return try await wire.call("GetQueueUrl", Input(queueName: name, queueOwnerAWSAccountId: ownerAccountId),
+                                   output: Output.self, client: client).queueUrl
+    }
+
+    /// The queue's attributes; `names` defaults to all of them.
+    public func getQueueAttributes(_ queueUrl: String, names: [String] = ["All"]) async throws -> [String: String] {
+        struct Input: Encodable, Sendable { var queueUrl: String; var attributeNames: [String] }
+        struct Output: Decodable { var attributes: [String: String]? }
+        return try await wire.call("GetQueueAttributes", Input(queueUrl: queueUrl, attributeNames: names),
+                                   output: Output.self, client: client).attributes ?? [:]
+    }
+
+    /// Sets queue attributes such as `RedrivePolicy` or `Policy`.
+    public func setQueueAttributes(_ queueUrl: String, _ attributes: [String: String]) async throws {
+        struct Input: Encodable, Sendable { var queueUrl: String; var attributes: [String: String] }
+        _ = try await wire.call("SetQueueAttributes", Input(queueUrl: queueUrl, attributes: attributes),
+                                output: EmptyJSONOutput.self, client: client)
+    }
+
+    /// Deletes every message in the queue.
+    public func purgeQueue(_ queueUrl: String) async throws {
+        struct Input: Encodable, Sendable { var queueUrl: String }
+        _ = try await wire.call("PurgeQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client)
+    }
+
+    /// Deletes the queue.
+    public func deleteQueue(_ queueUrl: String) async throws {
+        struct Input: Encodable, Sendable { var queueUrl: String }
+        _ = try await wire.call("DeleteQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client)
+    }
+
+    // MARK: Messages
+
+    /// Receives up to `maximumMessages` (1…10), waiting up to `waitTimeSeconds` (0…20) for the first.
+    ///
+    /// System attributes (`ApproximateReceiveCount`, `SentTimestamp` …) and every message attribute
+    /// are requested. The request timeout is extended by the wait time.
+    public func receiveMessage(
+        _ queueUrl: String, maximumMessages: Int = 10, waitTimeSeconds: Int = 20, visibilityTimeout: Int? = nil,
+        retryPolicy: RetryPolicy? = nil
+    ) async throws -> [SQSMessage] {
+        struct Input: Encodable, Sendable {
+            var queueUrl: String
+            var maxNumberOfMessages: Int
+            var waitTimeSeconds: Int
+            var visibilityTimeout: Int?
+            var attributeNames: [String]
+            var messageSystemAttributeNames: [String]
+            var messageAttributeNames: [String]
+        }
+        struct Output: Decodable { var messages: [SQSMessage]? }
+        let input = Input(
+            queueUrl: queueUrl, maxNumberOfMessages: min(max(maximumMessages, 1), 10),
+            waitTimeSeconds: min(max(waitTimeSeconds, 0), 20), visibilityTimeout: visibilityTimeout,
+            attributeNames: ["All"], messageSystemAttributeNames: ["All"], messageAttributeNames: ["All"]
+        )
+        return try await wire.call("ReceiveMessage", input, output: Output.self, client: client,
+                                   extraTimeout: .seconds(input.waitTimeSeconds), retryPolicy: retryPolicy).messages ?? []
+    }
+
+    /// Sends one message and returns its message id.
+    public func sendMessage(_ queueUrl: String, body: String, delaySeconds: Int? = nil,
+                            messageAttributes: [String: SQSMessageAttribute]? = nil) async throws -> String {
+        struct Input: Encodable, Sendable {
+            var queueUrl: String
+            var messageBody: String
+            var delaySeconds: Int?
+            var messageAttributes: [String: SQSMessageAttribute]?
+        }
+        struct Output: Decodable { var messageId: String }
+        return try await wire.call("SendMessage", Input(queueUrl: queueUrl, messageBody: body, delaySeconds: delaySeconds,
+                                                        messageAttributes: messageAttributes),
+                                   output: Output.self, client: client).messageId
+    }
+
+    /// Sends up to 10 messages (256 KiB in all) in one call.
+    public func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
+        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSSendEntry] }
+        return try await batch("SendMessageBatch", Input(queueUrl: queueUrl, entries: entries))
+    }
+
+    /// Deletes up to 10 messages by receipt handle in one call.
+    public func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult {
+        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSDeleteEntry] }
+        return try await batch("DeleteMessageBatch", Input(queueUrl: queueUrl, entries: entries))
+    }
+
+    /// Changes the visibility timeout of up to 10 messages in one call.
+    public func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult {
+        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSVisibilityEntry] }
+        return try await batch("ChangeMessageVisibilityBatch", Input(queueUrl: queueUrl, entries: entries))
+    }
+
+    private func batch<Input: Encodable & Sendable>(_ operation: String, _ input: Input) async throws -> SQSBatchResult {
+        let output = try await wire.call(operation, input, output: SQSBatchOutput.self, client: client)
+        let successful = output.successful ?? []
+        var messageIds: [String: String] = [:]
+        for entry in successful { if let messageId = entry.messageId { messageIds[entry.id] = messageId } }
+        return SQSBatchResult(successfulIds: successful.map(\.id), failed: output.failed ?? [], messageIds: messageIds)
+    }
+}
+
+/// The wire form of every SQS batch result.
+private struct SQSBatchOutput: Decodable {
+    struct Success: Decodable { var id: String; var messageId: String? }
+    var successful: [Success]?
+    var failed: [SQSBatchFailure]?
+}

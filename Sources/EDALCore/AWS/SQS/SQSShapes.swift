@@ -1,0 +1,107 @@
+/// A message received from a queue.
+public struct SQSMessage: Sendable, Equatable, Decodable {
+    public var messageId: String
+    /// Needed to delete the message or change its visibility; valid until the message is received again.
+    public var receiptHandle: String
+    public var body: String
+    /// System attributes: `ApproximateReceiveCount`, `SentTimestamp`, `ApproximateFirstReceiveTimestamp` …
+    public var attributes: [String: String]?
+    public var messageAttributes: [String: SQSMessageAttribute]?
+
+    public init(messageId: String, receiptHandle: String, body: String, attributes: [String: String]? = nil,
+                messageAttributes: [String: SQSMessageAttribute]? = nil) {
+        self.messageId = messageId
+        self.receiptHandle = receiptHandle
+        self.body = body
+        self.attributes = attributes
+        self.messageAttributes = messageAttributes
+    }
+
+    /// How many times the message has been received, this time included.
+    public var receiveCount: Int? { attributes?["ApproximateReceiveCount"].flatMap { Int($0) } }
+
+    /// When the message was sent, in milliseconds since 1970.
+    public var sentTimestampMilliseconds: Int64? { attributes?["SentTimestamp"].flatMap { Int64($0) } }
+}
+
+/// A typed message attribute (string and number types; binary is not used by EDAL).
+public struct SQSMessageAttribute: Sendable, Equatable, Codable {
+    public var dataType: String
+    public var stringValue: String?
+
+    public init(dataType: String = "String", stringValue: String) {
+        self.dataType = dataType
+        self.stringValue = stringValue
+    }
+}
+
+/// One entry of `SendMessageBatch`.
+public struct SQSSendEntry: Sendable, Equatable, Encodable {
+    /// Unique within the batch; reported back in the result.
+    public var id: String
+    public var messageBody: String
+    public var delaySeconds: Int?
+    public var messageAttributes: [String: SQSMessageAttribute]?
+
+    public init(id: String, messageBody: String, delaySeconds: Int? = nil, messageAttributes: [String: SQSMessageAttribute]? = nil) {
+        self.id = id
+        self.messageBody = messageBody
+        self.delaySeconds = delaySeconds
+        self.messageAttributes = messageAttributes
+    }
+}
+
+/// One entry of `DeleteMessageBatch`.
+public struct SQSDeleteEntry: Sendable, Equatable, Encodable {
+    public var id: String
+    public var receiptHandle: String
+
+    public init(id: String, receiptHandle: String) {
+        self.id = id
+        self.receiptHandle = receiptHandle
+    }
+}
+
+/// One entry of `ChangeMessageVisibilityBatch`.
+public struct SQSVisibilityEntry: Sendable, Equatable, Encodable {
+    public var id: String
+    public var receiptHandle: String
+    public var visibilityTimeout: Int
+
+    public init(id: String, receiptHandle: String, visibilityTimeout: Int) {
+        self.id = id
+        self.receiptHandle = receiptHandle
+        self.visibilityTimeout = visibilityTimeout
+    }
+}
+
+/// A batch entry that failed; the other entries of the batch may have succeeded.
+public struct SQSBatchFailure: Sendable, Equatable, Decodable, Error {
+    public var id: String
+    /// e.g. `ReceiptHandleIsInvalid`, `InternalError`.
+    public var code: String
+    public var message: String?
+    /// `true` when the request itself was wrong and a retry will fail the same way.
+    public var senderFault: Bool
+}
+
+/// The per-entry outcome of a batch call: which ids succeeded, which failed and why.
+public struct SQSBatchResult: Sendable, Equatable {
+    public var successfulIds: [String]
+    public var failed: [SQSBatchFailure]
+    /// Message ids of sent messages, by entry id (`SendMessageBatch` only).
+    public var messageIds: [String: String]
+}
+
+/// The queue attribute names EDAL reads and writes.
+public enum SQSQueueAttribute {
+    public static let queueArn = "QueueArn"
+    public static let redrivePolicy = "RedrivePolicy"
+    public static let policy = "Policy"
+    public static let visibilityTimeout = "VisibilityTimeout"
+    public static let messageRetentionPeriod = "MessageRetentionPeriod"
+    public static let receiveMessageWaitTimeSeconds = "ReceiveMessageWaitTimeSeconds"
+    public static let approximateNumberOfMessages = "ApproximateNumberOfMessages"
+    public static let approximateNumberOfMessagesNotVisible = "ApproximateNumberOfMessagesNotVisible"
+    public static let approximateNumberOfMessagesDelayed = "ApproximateNumberOfMessagesDelayed"
+}

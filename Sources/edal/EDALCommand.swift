@@ -1,0 +1,3 @@
+import EDALCore
+
+@main struct EDALCommand { static func main() { print("edal \(EDALVersion.current)") } }

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Creates a signing identity on a moto_server started with INITIAL_NO_AUTH_ACTION_COUNT=3.
+
+moto checks SigV4 signatures once its first N unauthenticated calls are spent. This spends exactly
+three: CreateUser, PutUserPolicy (allow everything) and CreateAccessKey, then prints the key as
+shell assignments, so the tests can sign with a key the emulator knows and a wrong secret fails.
+
+Usage: moto_iam_bootstrap.py ENDPOINT
+"""
+import json
+import sys
+
+import boto3
+
+
+def main():
+    endpoint = sys.argv[1]
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
+    iam.create_user(UserName="edal-test")
+    iam.put_user_policy(UserName="edal-test", PolicyName="allow-all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName="edal-test")["AccessKey"]
+    print(f"export EDAL_TEST_AUTH_ACCESS_KEY_ID={key['AccessKeyId']}")
+    print(f"export EDAL_TEST_AUTH_SECRET_ACCESS_KEY={key['SecretAccessKey']}")
+
+
+if __name__ == "__main__":
+    main()

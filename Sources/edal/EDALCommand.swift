@@ -1,3 +1,13 @@
+import ArgumentParser
 import EDALCore
 
-@main struct EDALCommand { static func main() { print("edal \(EDALVersion.current)") } }
+/// `edal`: turns S3 telemetry notifications into anomaly signals.
+@main
+struct EDALCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edal",
+        abstract: "Scores telemetry objects landing in S3 from their metadata alone and publishes anomaly signals.",
+        version: EDALVersion.current,
+        subcommands: [ConfigCommand.self]
+    )
+}

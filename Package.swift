@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,6 +55,12 @@ let package = Package(
         .testTarget(
             name: "EDALIntegrationTests",
             dependencies: ["EDALCore"]
+        ),
+        // Helper processes the integration tests start (e.g. several OS processes racing over one store).
+        .executableTarget(
+            name: "edal-test-helper",
+            dependencies: ["EDALCore"],
+            path: "Tests/EDALTestHelper"
         ),
     ]
 )

@@ -24,10 +24,35 @@ import threading
 import mongomock
 from bson import SON, Int64
 from mockupdb import MockupDB
+from mongomock.filtering import filter_applies
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 MAX_WIRE_VERSION = 13  # MongoDB 5.0: OP_MSG, no legacy opcodes needed beyond the handshake
+
+_scan_documents = mongomock.collection.Collection._iter_documents
+
+
+def _iter_documents_by_id(self, filter):
+    """Looks documents up by `_id` when the filter pins it (a value or `$in`), as a real server's
+    `_id` index does, instead of mongomock's scan of the whole collection; same results, O(1)."""
+    wanted = filter.get("_id") if isinstance(filter, dict) else None
+    if wanted is None:
+        return _scan_documents(self, filter)
+    if isinstance(wanted, dict):
+        if set(wanted) != {"$in"}:
+            return _scan_documents(self, filter)
+        ids = list(wanted["$in"])
+    else:
+        ids = [wanted]
+    try:
+        candidates = [self._store[i] for i in ids if i in self._store]
+    except TypeError:  # an unhashable _id (a document): fall back to the scan
+        return _scan_documents(self, filter)
+    return (document for document in candidates if filter_applies(filter, document))
+
+
+mongomock.collection.Collection._iter_documents = _iter_documents_by_id
 
 _client = mongomock.MongoClient()
 _lock = threading.Lock()

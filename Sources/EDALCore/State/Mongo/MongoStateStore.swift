@@ -1,0 +1,351 @@
+import Foundation
+
+/// The state store for fleets: MongoDB through libmongoc.
+///
+/// Collections (in the URI's database, `edal` by default):
+/// - `claims`: one document per object, `_id` = `bucket/key`; index `{status: 1, leaseUntil: 1}`.
+/// - `watermarks`: one document per bucket and prefix, `_id` = `bucket/prefix`.
+/// - `models`: one document per model name.
+///
+/// A claim is one unordered `update` command for the whole batch, two statements per object: a
+/// conditional upsert that wins new objects and new content, and a take-over of an expired lease
+/// on the same content. A duplicate-key error (11000) on the upsert means the document exists and
+/// is not ours to claim; only then does a second round trip read why (duplicate, stale, or ours by
+/// take-over).
+public final class MongoStateStore: StateStore {
+    public let displayName: String
+    private let connection: MongoConnection
+
+    static let claims = "claims"
+    static let watermarks = "watermarks"
+    static let models = "models"
+    static let duplicateKey: Int64 = 11000
+
+    private init(connection: MongoConnection) {
+        self.connection = connection
+        self.displayName = connection.displayName
+    }
+
+    /// Connects to `uri` (`mongodb://…/database`) and creates the indexes if they are missing.
+    ///
+    /// - Parameter threads: blocking threads and pooled connections; bounds concurrent store calls.
+    public static func open(uri: String, threads: Int = 8) async throws(StateStoreError) -> MongoStateStore {
+        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads))
+        do {
+            try await store.createIndexes()
+        } catch {
+            await store.close()
+            throw error
+        }
+        return store
+    }
+
+    private func createIndexes() async throws(StateStoreError) {
+        let command: BSONDocument = [
+            "createIndexes": .string(Self.claims),
+            "indexes": [["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"]],
+        ]
+        _ = try await checked(connection.run(command, .write))
+    }
+
+    public func close() async {
+        await connection.close()
+    }
+
+    /// Drops the store's whole database: for tests that create a database each.
+    func dropDatabase() async throws(StateStoreError) {
+        _ = try await checked(connection.run(["dropDatabase": 1], .write))
+    }
+
+    // MARK: Claims
+
+    public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
+        guard !requests.isEmpty else { return [] }
+        let now = Date()
+        let leaseUntil = now.addingTimeInterval(lease.seconds)
+        let token = Self.newToken(owner: owner)
+
+        // The first occurrence of each object is sent; repeats in the same batch are duplicates.
+        var firstIndex: [String: Int] = [:]
+        var sent: [Int] = []
+        for (index, request) in requests.enumerated() where firstIndex[request.objectId] == nil {
+            firstIndex[request.objectId] = index
+            sent.append(index)
+        }
+
+        var statements: [BSONValue] = []
+        statements.reserveCapacity(sent.count * 2)
+        for index in sent {
+            let request = requests[index]
+            statements.append(.document(Self.claimStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil)))
+            statements.append(.document(Self.takeOverStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil)))
+        }
+        let reply = try await checked(connection.run([
+            "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
+        ], .write))
+
+        var refused: Set<Int> = []
+        for writeError in Self.writeErrors(in: reply) {
+            guard writeError.code == Self.duplicateKey, writeError.index % 2 == 0 else {
+                throw StateStoreError.failed(store: displayName, reason: "claim refused: \(writeError.message)")
+            }
+            refused.insert(sent[writeError.index / 2])
+        }
+
+        var outcomes = [ClaimOutcome](repeating: .duplicate, count: requests.count)
+        for index in sent where !refused.contains(index) {
+            outcomes[index] = .claimed(ClaimTicket(objectId: requests[index].objectId, token: token))
+        }
+        guard !refused.isEmpty else { return outcomes }
+
+        // Why was it refused? One read for all of them.
+        let held = try await find(Self.claims, ids: refused.map { requests[$0].objectId })
+        for index in refused {
+            let request = requests[index]
+            guard let document = held[request.objectId] else { continue }
+            if document["token"]?.stringValue == token {
+                outcomes[index] = .takenOver(ClaimTicket(objectId: request.objectId, token: token))
+            } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue) {
+                outcomes[index] = .stale
+            }
+        }
+        return outcomes
+    }
+
+    /// Wins the object when it is absent (upsert) or holds other content, unless the event is stale.
+    static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
+        var filter: BSONDocument = ["_id": .string(request.objectId), "etag": ["$ne": .string(request.eTag)]]
+        if let sequencer = request.orderedSequencer {
+            filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
+        }
+        var set: BSONDocument = [
+            "etag": .string(request.eTag), "owner": .string(owner), "token": .string(token),
+            "status": .string(StoredClaim.Status.processing.rawValue), "leaseUntil": .date(leaseUntil),
+            "claimedAt": .date(now),
+        ]
+        if let sequencer = request.orderedSequencer { set["seq"] = .string(sequencer) }
+        set["versionId"] = request.versionId.map(BSONValue.string) ?? .null
+        set["lastModified"] = request.lastModified.map(BSONValue.date) ?? .null
+        let update: BSONDocument = [
+            "$set": .document(set),
+            "$unset": ["outcome": "", "signalId": "", "completedAt": ""],
+            "$inc": ["claims": .int64(1)],
+            "$setOnInsert": ["bucket": .string(request.bucket), "key": .string(request.key), "createdAt": .date(now)],
+        ]
+        return ["q": .document(filter), "u": .document(update), "upsert": true]
+    }
+
+    /// Takes over the same content still `processing` under an expired lease (never inserts).
+    static func takeOverStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
+        var filter: BSONDocument = [
+            "_id": .string(request.objectId), "etag": .string(request.eTag),
+            "status": .string(StoredClaim.Status.processing.rawValue), "leaseUntil": ["$lt": .date(now)],
+        ]
+        if let sequencer = request.orderedSequencer {
+            filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
+        }
+        let update: BSONDocument = [
+            "$set": ["owner": .string(owner), "token": .string(token), "leaseUntil": .date(leaseUntil), "claimedAt": .date(now)],
+            "$inc": ["claims": .int64(1)],
+        ]
+        return ["q": .document(filter), "u": .document(update)]
+    }
+
+    public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
+        guard !completions.isEmpty else { return [] }
+        let now = Date()
+        let statements: [BSONValue] = completions.map { completion in
+            var set: BSONDocument = [
+                "status": .string(StoredClaim.Status.done.rawValue),
+                "outcome": .string(completion.outcome.label),
+                "signalId": completion.outcome.signalId.map(BSONValue.string) ?? .null,
+                "completedAt": .date(now),
+            ]
+            if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
+            if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
+            return .document([
+                "q": ["_id": .string(completion.ticket.objectId), "token": .string(completion.ticket.token)],
+                "u": ["$set": .document(set), "$unset": ["leaseUntil": ""]],
+            ])
+        }
+        return try await updateHeld(completions.map(\.ticket), statements: statements, requireProcessing: false)
+    }
+
+    public func release(_ tickets: [ClaimTicket]) async throws {
+        guard !tickets.isEmpty else { return }
+        let statements: [BSONValue] = tickets.map { ticket in
+            .document([
+                "q": Self.processingFilter(ticket),
+                "u": ["$set": ["leaseUntil": .date(Date(timeIntervalSince1970: 0))]],
+            ])
+        }
+        _ = try await checkedWrite(statements)
+    }
+
+    public func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] {
+        guard !tickets.isEmpty else { return [] }
+        let leaseUntil = Date().addingTimeInterval(lease.seconds)
+        let statements: [BSONValue] = tickets.map { ticket in
+            .document(["q": Self.processingFilter(ticket), "u": ["$set": ["leaseUntil": .date(leaseUntil)]]])
+        }
+        return try await updateHeld(tickets, statements: statements, requireProcessing: true)
+    }
+
+    private static func processingFilter(_ ticket: ClaimTicket) -> BSONValue {
+        ["_id": .string(ticket.objectId), "token": .string(ticket.token), "status": .string(StoredClaim.Status.processing.rawValue)]
+    }
+
+    /// Runs one statement per ticket; when fewer matched than were sent, reads which are still ours.
+    private func updateHeld(_ tickets: [ClaimTicket], statements: [BSONValue], requireProcessing: Bool) async throws -> [Bool] {
+        let matched = try await checkedWrite(statements)
+        guard matched < Int64(tickets.count) else { return Array(repeating: true, count: tickets.count) }
+        let held = try await find(Self.claims, ids: tickets.map(\.objectId))
+        return tickets.map { ticket in
+            guard let document = held[ticket.objectId], document["token"]?.stringValue == ticket.token else { return false }
+            return !requireProcessing || document["status"]?.stringValue == StoredClaim.Status.processing.rawValue
+        }
+    }
+
+    /// Sends `statements` as one unordered update of `claims`; returns how many documents matched.
+    private func checkedWrite(_ statements: [BSONValue]) async throws(StateStoreError) -> Int64 {
+        let reply = try await checked(connection.run([
+            "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
+        ], .write))
+        if let writeError = Self.writeErrors(in: reply).first {
+            throw .failed(store: displayName, reason: "update refused: \(writeError.message)")
+        }
+        return reply["n"]?.int64Value ?? 0
+    }
+
+    public func storedClaim(bucket: String, key: String) async throws -> StoredClaim? {
+        let id = ClaimRequest(bucket: bucket, key: key, eTag: "").objectId
+        guard let document = try await find(Self.claims, ids: [id])[id] else { return nil }
+        return StoredClaim(
+            objectId: id,
+            bucket: document["bucket"]?.stringValue ?? bucket,
+            key: document["key"]?.stringValue ?? key,
+            eTag: document["etag"]?.stringValue ?? "",
+            sequencer: document["seq"]?.stringValue,
+            versionId: document["versionId"]?.stringValue,
+            lastModified: document["lastModified"]?.dateValue,
+            owner: document["owner"]?.stringValue ?? "",
+            token: document["token"]?.stringValue ?? "",
+            status: document["status"]?.stringValue.flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+            leaseExpiresAt: document["leaseUntil"]?.dateValue,
+            outcome: document["outcome"]?.stringValue,
+            signalId: document["signalId"]?.stringValue,
+            claims: Int(document["claims"]?.int64Value ?? 0)
+        )
+    }
+
+    // MARK: Watermarks
+
+    public func watermark(bucket: String, prefix: String) async throws -> Date? {
+        let id = BucketWatermark.id(bucket: bucket, prefix: prefix)
+        return try await find(Self.watermarks, ids: [id])[id]?["watermark"]?.dateValue
+    }
+
+    public func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
+        let id = BucketWatermark.id(bucket: bucket, prefix: prefix)
+        let statement: BSONDocument = [
+            "q": ["_id": .string(id)],
+            "u": [
+                "$max": ["watermark": .date(date)],
+                "$set": ["updatedAt": .date(Date())],
+                "$setOnInsert": ["bucket": .string(bucket), "prefix": .string(prefix)],
+            ],
+            "upsert": true,
+        ]
+        let command: BSONDocument = ["update": .string(Self.watermarks), "updates": [.document(statement)]]
+        // Two sweeps inserting the first watermark at once: one upsert loses with 11000; the
+        // document exists now, so the same `$max` update succeeds when sent again.
+        for attempt in 1...3 {
+            let reply = try await checked(connection.run(command, .write))
+            guard let writeError = Self.writeErrors(in: reply).first else { break }
+            if writeError.code != Self.duplicateKey || attempt == 3 {
+                throw StateStoreError.failed(store: displayName, reason: "watermark refused: \(writeError.message)")
+            }
+        }
+        return try await watermark(bucket: bucket, prefix: prefix) ?? date
+    }
+
+    // MARK: Models
+
+    public func saveModel(_ model: StoredModel) async throws -> Bool {
+        let statement: BSONDocument = [
+            "q": ["_id": .string(model.name), "version": ["$lt": .int64(model.version)]],
+            "u": ["$set": [
+                "version": .int64(model.version), "trainedAt": .date(model.trainedAt),
+                "payload": .binary(model.payload), "savedAt": .date(Date()),
+            ]],
+            "upsert": true,
+        ]
+        let reply = try await checked(connection.run([
+            "update": .string(Self.models), "updates": [.document(statement)],
+        ], .write))
+        if let writeError = Self.writeErrors(in: reply).first {
+            // 11000: a model with this name and a newer or equal version is stored.
+            if writeError.code == Self.duplicateKey { return false }
+            throw StateStoreError.failed(store: displayName, reason: "model refused: \(writeError.message)")
+        }
+        return (reply["n"]?.int64Value ?? 0) > 0
+    }
+
+    public func loadModel(named name: String) async throws -> StoredModel? {
+        guard let document = try await find(Self.models, ids: [name])[name],
+              let version = document["version"]?.int64Value,
+              let payload = document["payload"]?.binaryValue else { return nil }
+        return StoredModel(name: name, version: version, trainedAt: document["trainedAt"]?.dateValue ?? .distantPast, payload: payload)
+    }
+
+    // MARK: Commands
+
+    /// The documents of `collection` with these `_id`s, by `_id`, in one round trip.
+    private func find(_ collection: String, ids: [String]) async throws(StateStoreError) -> [String: BSONDocument] {
+        let filter: BSONDocument = ids.count == 1
+            ? ["_id": .string(ids[0])]
+            : ["_id": ["$in": .array(ids.map(BSONValue.string))]]
+        let reply = try await checked(connection.run([
+            "find": .string(collection), "filter": .document(filter),
+            "batchSize": .int32(Int32(clamping: ids.count + 1)), "singleBatch": true,
+        ], .read))
+        var found: [String: BSONDocument] = [:]
+        for case .document(let document) in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
+            if let id = document["_id"]?.stringValue { found[id] = document }
+        }
+        return found
+    }
+
+    /// `reply` when the server said `ok: 1`; a typed error otherwise.
+    private func checked(_ reply: BSONDocument) throws(StateStoreError) -> BSONDocument {
+        guard reply["ok"]?.doubleValue == 1 else {
+            let message = reply["errmsg"]?.stringValue ?? "the server answered ok: 0"
+            throw .failed(store: displayName, reason: message)
+        }
+        if let concernError = reply["writeConcernError"]?.documentValue {
+            throw .unavailable(store: displayName, reason: "write concern not satisfied: \(concernError["errmsg"]?.stringValue ?? "")")
+        }
+        return reply
+    }
+
+    struct WriteError {
+        var index: Int
+        var code: Int64
+        var message: String
+    }
+
+    static func writeErrors(in reply: BSONDocument) -> [WriteError] {
+        guard let errors = reply["writeErrors"]?.arrayValue else { return [] }
+        return errors.compactMap { value in
+            guard let error = value.documentValue, let index = error["index"]?.int64Value else { return nil }
+            return WriteError(index: Int(index), code: error["code"]?.int64Value ?? 0, message: error["errmsg"]?.stringValue ?? "")
+        }
+    }
+
+    /// A token unique to one claim call: the owner plus 96 random bits.
+    static func newToken(owner: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<3).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
+        return "\(owner):\(random)"
+    }
+}

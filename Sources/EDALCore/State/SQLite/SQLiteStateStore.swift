@@ -1,0 +1,269 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The embedded state store for one host: a SQLite file in WAL mode.
+///
+/// Several `edal` processes on the same host may share the file: every batch is one `BEGIN IMMEDIATE`
+/// transaction, and each claim is an `INSERT … ON CONFLICT(id) DO UPDATE … WHERE …` whose changed-row
+/// count says whether it won. The file must be on a local disk (SQLite's locks do not work over NFS),
+/// so a fleet on several hosts needs MongoDB.
+///
+/// Tables: `claims` (index `claims_status_lease` on status and lease expiry), `watermarks`, `models`.
+public final class SQLiteStateStore: StateStore {
+    public let displayName: String
+    /// One thread owns the connection: SQLite calls block, and must not run on Swift's cooperative pool.
+    private let thread: NIOThreadPool
+    private let database: NIOLockedValueBox<SQLiteDatabase?>
+
+    private init(database: SQLiteDatabase, thread: NIOThreadPool) {
+        self.displayName = database.store
+        self.database = NIOLockedValueBox(database)
+        self.thread = thread
+    }
+
+    /// Opens (creating if needed) the store at `path` and its tables.
+    public static func open(path: String, busyTimeout: Duration = .seconds(5)) async throws(StateStoreError) -> SQLiteStateStore {
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        let milliseconds = Int32(clamping: Int64(busyTimeout.seconds * 1000))
+        let opened: Result<SQLiteDatabase, StateStoreError>
+        do {
+            opened = try await thread.runIfActive {
+                Result { () throws(StateStoreError) -> SQLiteDatabase in
+                    let database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: milliseconds)
+                    try database.execute(SQLiteStateStore.schema)
+                    return database
+                }
+            }
+        } catch {
+            opened = .failure(.failed(store: "sqlite:\(path)", reason: "could not start the store's thread"))
+        }
+        switch opened {
+        case .success(let database):
+            return SQLiteStateStore(database: database, thread: thread)
+        case .failure(let error):
+            try? await thread.shutdownGracefully()
+            throw error
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS claims (
+            id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL, seq TEXT,
+            version_id TEXT, last_modified INTEGER, owner TEXT NOT NULL, token TEXT NOT NULL,
+            status TEXT NOT NULL, lease_until INTEGER, outcome TEXT, signal_id TEXT,
+            claims INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, claimed_at INTEGER NOT NULL,
+            completed_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS claims_status_lease ON claims (status, lease_until);
+        CREATE TABLE IF NOT EXISTS watermarks (
+            id TEXT PRIMARY KEY, bucket TEXT NOT NULL, prefix TEXT NOT NULL, watermark INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS models (
+            name TEXT PRIMARY KEY, version INTEGER NOT NULL, trained_at INTEGER NOT NULL, payload BLOB NOT NULL,
+            saved_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+
+    /// Runs `body` with the connection on the store's thread.
+    private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
+        let result: Result<T, StateStoreError>
+        do {
+            result = try await thread.runIfActive { [database, displayName] in
+                database.withLockedValue { database -> Result<T, StateStoreError> in
+                    guard let database else { return .failure(.unavailable(store: displayName, reason: "the store is closed")) }
+                    return Result { () throws(StateStoreError) -> T in try body(database) }
+                }
+            }
+        } catch {
+            throw .unavailable(store: displayName, reason: "the store is closed")
+        }
+        return try result.get()
+    }
+
+    public func close() async {
+        try? await thread.runIfActive { [database] in
+            database.withLockedValue { database in
+                database?.close()
+                database = nil
+            }
+        }
+        try? await thread.shutdownGracefully()
+    }
+
+    // MARK: Claims
+
+    static let claimSQL = """
+        INSERT INTO claims (id, bucket, key, etag, seq, version_id, last_modified, owner, token, status,
+                            lease_until, claims, created_at, claimed_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'processing', ?10, 1, ?11, ?11)
+        ON CONFLICT (id) DO UPDATE SET
+            etag = excluded.etag, seq = COALESCE(excluded.seq, claims.seq), version_id = excluded.version_id,
+            last_modified = excluded.last_modified, owner = excluded.owner, token = excluded.token,
+            status = 'processing', lease_until = excluded.lease_until, outcome = NULL, signal_id = NULL,
+            completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at
+        WHERE NOT (excluded.seq IS NOT NULL AND claims.seq IS NOT NULL AND claims.seq > excluded.seq)
+          AND (claims.etag <> excluded.etag
+               OR (claims.status = 'processing' AND COALESCE(claims.lease_until, 0) < excluded.claimed_at))
+        """
+
+    public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
+        guard !requests.isEmpty else { return [] }
+        let token = MongoStateStore.newToken(owner: owner)
+        return try await withDatabase { database throws(StateStoreError) in
+            let now = Date()
+            let nowMilliseconds = now.milliseconds
+            let leaseUntil = now.addingTimeInterval(lease.seconds).milliseconds
+            return try database.transaction { () throws(StateStoreError) -> [ClaimOutcome] in
+                var seen: Set<String> = []
+                return try requests.map { request throws(StateStoreError) -> ClaimOutcome in
+                    guard seen.insert(request.objectId).inserted else { return .duplicate }
+                    // What is held now (the write lock is ours, so it cannot change before the upsert).
+                    var held: ClaimRules.Held?
+                    try database.run("SELECT etag, seq, status, lease_until FROM claims WHERE id = ?1", [.text(request.objectId)]) { row in
+                        held = ClaimRules.Held(
+                            eTag: row.text(0) ?? "",
+                            orderedSequencer: row.text(1),
+                            status: row.text(2).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+                            leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:))
+                        )
+                    }
+                    let decision = ClaimRules.decide(request, held: held, now: now)
+                    let changed = try database.run(Self.claimSQL, [
+                        .text(request.objectId), .text(request.bucket), .text(request.key), .text(request.eTag),
+                        .optional(request.orderedSequencer), .optional(request.versionId),
+                        .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
+                        .integer(leaseUntil), .integer(nowMilliseconds),
+                    ])
+                    let ticket = ClaimTicket(objectId: request.objectId, token: token)
+                    guard changed > 0 else { return decision == .stale ? .stale : .duplicate }
+                    return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
+                }
+            }
+        }
+    }
+
+    public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
+        guard !completions.isEmpty else { return [] }
+        return try await withDatabase { database throws(StateStoreError) in
+            let now = Date().milliseconds
+            return try database.transaction { () throws(StateStoreError) -> [Bool] in
+                try completions.map { completion throws(StateStoreError) -> Bool in
+                    try database.run("""
+                        UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
+                            lease_until = NULL, last_modified = COALESCE(?6, last_modified),
+                            version_id = COALESCE(?7, version_id)
+                        WHERE id = ?1 AND token = ?2
+                        """, [
+                        .text(completion.ticket.objectId), .text(completion.ticket.token),
+                        .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
+                        .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
+                    ]) > 0
+                }
+            }
+        }
+    }
+
+    public func release(_ tickets: [ClaimTicket]) async throws {
+        _ = try await updateProcessing(tickets, leaseUntil: 0)
+    }
+
+    public func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] {
+        try await updateProcessing(tickets, leaseUntil: Date().addingTimeInterval(lease.seconds).milliseconds)
+    }
+
+    private func updateProcessing(_ tickets: [ClaimTicket], leaseUntil: Int64) async throws(StateStoreError) -> [Bool] {
+        guard !tickets.isEmpty else { return [] }
+        return try await withDatabase { database throws(StateStoreError) in
+            try database.transaction { () throws(StateStoreError) -> [Bool] in
+                try tickets.map { ticket throws(StateStoreError) -> Bool in
+                    try database.run(
+                        "UPDATE claims SET lease_until = ?3 WHERE id = ?1 AND token = ?2 AND status = 'processing'",
+                        [.text(ticket.objectId), .text(ticket.token), .integer(leaseUntil)]
+                    ) > 0
+                }
+            }
+        }
+    }
+
+    public func storedClaim(bucket: String, key: String) async throws -> StoredClaim? {
+        let id = ClaimRequest(bucket: bucket, key: key, eTag: "").objectId
+        return try await withDatabase { database throws(StateStoreError) in
+            var claim: StoredClaim?
+            try database.run("""
+                SELECT bucket, key, etag, seq, version_id, last_modified, owner, token, status, lease_until,
+                       outcome, signal_id, claims
+                FROM claims WHERE id = ?1
+                """, [.text(id)]) { row in
+                claim = StoredClaim(
+                    objectId: id, bucket: row.text(0) ?? bucket, key: row.text(1) ?? key, eTag: row.text(2) ?? "",
+                    sequencer: row.text(3), versionId: row.text(4), lastModified: row.integer(5).map(Date.init(milliseconds:)),
+                    owner: row.text(6) ?? "", token: row.text(7) ?? "",
+                    status: row.text(8).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+                    leaseExpiresAt: row.integer(9).map(Date.init(milliseconds:)),
+                    outcome: row.text(10), signalId: row.text(11), claims: Int(row.integer(12) ?? 0)
+                )
+            }
+            return claim
+        }
+    }
+
+    // MARK: Watermarks
+
+    public func watermark(bucket: String, prefix: String) async throws -> Date? {
+        let id = BucketWatermark.id(bucket: bucket, prefix: prefix)
+        return try await withDatabase { database throws(StateStoreError) in
+            var watermark: Date?
+            try database.run("SELECT watermark FROM watermarks WHERE id = ?1", [.text(id)]) { row in
+                watermark = row.integer(0).map(Date.init(milliseconds:))
+            }
+            return watermark
+        }
+    }
+
+    public func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
+        let id = BucketWatermark.id(bucket: bucket, prefix: prefix)
+        return try await withDatabase { database throws(StateStoreError) in
+            var stored = date
+            try database.run("""
+                INSERT INTO watermarks (id, bucket, prefix, watermark, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (id) DO UPDATE SET watermark = MAX(watermark, excluded.watermark), updated_at = excluded.updated_at
+                RETURNING watermark
+                """, [.text(id), .text(bucket), .text(prefix), .integer(date.milliseconds), .integer(Date().milliseconds)]) { row in
+                stored = row.integer(0).map(Date.init(milliseconds:)) ?? date
+            }
+            return stored
+        }
+    }
+
+    // MARK: Models
+
+    public func saveModel(_ model: StoredModel) async throws -> Bool {
+        try await withDatabase { database throws(StateStoreError) in
+            try database.run("""
+                INSERT INTO models (name, version, trained_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (name) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at,
+                    payload = excluded.payload, saved_at = excluded.saved_at
+                WHERE models.version < excluded.version
+                """, [
+                .text(model.name), .integer(model.version), .integer(model.trainedAt.milliseconds),
+                .blob(model.payload), .integer(Date().milliseconds),
+            ]) > 0
+        }
+    }
+
+    public func loadModel(named name: String) async throws -> StoredModel? {
+        try await withDatabase { database throws(StateStoreError) in
+            var model: StoredModel?
+            try database.run("SELECT version, trained_at, payload FROM models WHERE name = ?1", [.text(name)]) { row in
+                model = StoredModel(
+                    name: name, version: row.integer(0) ?? 0,
+                    trainedAt: row.integer(1).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(2)
+                )
+            }
+            return model
+        }
+    }
+}

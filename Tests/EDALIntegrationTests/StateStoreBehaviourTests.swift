@@ -1,0 +1,220 @@
+import EDALCore
+import Foundation
+import Testing
+
+/// The behaviour every state store must show, run against each implementation (`StoreUnderTest.all`).
+@Suite("State store behaviour")
+struct StateStoreBehaviourTests {
+    static let lease: Duration = .seconds(60)
+
+    func request(_ key: String, eTag: String = "e1", sequencer: String? = nil, bucket: String = "telemetry") -> ClaimRequest {
+        ClaimRequest(bucket: bucket, key: key, eTag: eTag, sequencer: sequencer)
+    }
+
+    @Test("first claim wins; the same ETag is then a duplicate, done or in progress", arguments: StoreUnderTest.all)
+    func firstClaimWins(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let first = try await store.claim([request("logs/a.json")], owner: "worker-a", lease: Self.lease)
+            let ticket = try #require(first[0].ticket)
+            #expect(first[0] == .claimed(ticket))
+
+            // In progress under a live lease: another worker is told it is a duplicate.
+            #expect(try await store.claim([request("logs/a.json")], owner: "worker-b", lease: Self.lease) == [.duplicate])
+
+            #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "sig-1"))]) == [true])
+            let stored = try #require(try await store.storedClaim(bucket: "telemetry", key: "logs/a.json"))
+            #expect(stored.status == .done)
+            #expect(stored.outcome == "signalled")
+            #expect(stored.signalId == "sig-1")
+            #expect(stored.owner == "worker-a")
+            #expect(stored.claims == 1)
+
+            // Done: a redelivery of the same content is a duplicate too.
+            #expect(try await store.claim([request("logs/a.json")], owner: "worker-b", lease: Self.lease) == [.duplicate])
+        }
+    }
+
+    @Test("a new ETag for the same key is new content, claimed again", arguments: StoreUnderTest.all)
+    func newETagIsClaimedAgain(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let ticket = try #require(try await store.claim([request("m/1", eTag: "e1")], owner: "a", lease: Self.lease)[0].ticket)
+            _ = try await store.complete([ClaimCompletion(ticket: ticket, outcome: .notAnomalous)])
+
+            let again = try await store.claim([request("m/1", eTag: "e2")], owner: "b", lease: Self.lease)
+            let second = try #require(again[0].ticket)
+            #expect(again == [.claimed(second)])
+            let stored = try #require(try await store.storedClaim(bucket: "telemetry", key: "m/1"))
+            #expect(stored.eTag == "e2")
+            #expect(stored.status == .processing)
+            #expect(stored.outcome == nil)
+            #expect(stored.claims == 2)
+            // New content under a live lease is claimed too: the old work is superseded.
+            let third = try await store.claim([request("m/1", eTag: "e3")], owner: "c", lease: Self.lease)
+            #expect(third[0].ticket != nil)
+            #expect(try await store.complete([ClaimCompletion(ticket: second, outcome: .notAnomalous)]) == [false])
+        }
+    }
+
+    @Test("an event older than the recorded one, by sequencer, is stale", arguments: StoreUnderTest.all)
+    func olderSequencerIsStale(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            // Sequencers differ in length: S3 compares them as hexadecimal numbers ("FF" < "0100").
+            let newer = try await store.claim([request("t/1", eTag: "new", sequencer: "0100")], owner: "a", lease: Self.lease)
+            #expect(newer[0].ticket != nil)
+            #expect(try await store.claim([request("t/1", eTag: "old", sequencer: "FF")], owner: "b", lease: Self.lease) == [.stale])
+            #expect(try await store.claim([request("t/1", eTag: "old", sequencer: "00FF")], owner: "b", lease: Self.lease) == [.stale])
+            // The same event again is a duplicate, not stale.
+            #expect(try await store.claim([request("t/1", eTag: "new", sequencer: "0100")], owner: "b", lease: Self.lease) == [.duplicate])
+            // A later write with other content is claimed.
+            let later = try await store.claim([request("t/1", eTag: "newest", sequencer: "0101")], owner: "b", lease: Self.lease)
+            #expect(later[0].ticket != nil)
+            // A sweep (no sequencer) with the same content is a duplicate; the sequencer is kept.
+            #expect(try await store.claim([request("t/1", eTag: "newest")], owner: "c", lease: Self.lease) == [.duplicate])
+            #expect(try await store.storedClaim(bucket: "telemetry", key: "t/1")?.sequencer == "00000000000000000000000000000101")
+        }
+    }
+
+    @Test("an expired lease is taken over, a live one is not; release hands a claim back at once", arguments: StoreUnderTest.all)
+    func leases(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let dying = try #require(try await store.claim([request("l/1")], owner: "dies", lease: .milliseconds(300))[0].ticket)
+            #expect(try await store.claim([request("l/1")], owner: "b", lease: Self.lease) == [.duplicate])
+            try await Task.sleep(for: .milliseconds(450))
+            let takeover = try await store.claim([request("l/1")], owner: "b", lease: Self.lease)
+            let ticket = try #require(takeover[0].ticket)
+            #expect(takeover == [.takenOver(ticket)])
+            #expect(ticket.token != dying.token)
+            // The dead worker's late calls are told the claim is no longer theirs.
+            #expect(try await store.renew([dying], lease: Self.lease) == [false])
+            #expect(try await store.complete([ClaimCompletion(ticket: dying, outcome: .notAnomalous)]) == [false])
+            #expect(try await store.renew([ticket], lease: Self.lease) == [true])
+            #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .notAnomalous)]) == [true])
+            #expect(try await store.storedClaim(bucket: "telemetry", key: "l/1")?.owner == "b")
+
+            // Release after a failure: the next claimer takes it over without waiting for the lease.
+            let failing = try #require(try await store.claim([request("l/2")], owner: "a", lease: Self.lease)[0].ticket)
+            try await store.release([failing])
+            let retried = try await store.claim([request("l/2")], owner: "b", lease: Self.lease)
+            #expect(retried[0].label == "taken_over")
+            // A released claim cannot be renewed by its old holder.
+            #expect(try await store.renew([failing], lease: Self.lease) == [false])
+        }
+    }
+
+    @Test("a batch is claimed and completed per object in one call", arguments: StoreUnderTest.all)
+    func batches(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let done = try #require(try await store.claim([request("b/done")], owner: "a", lease: Self.lease)[0].ticket)
+            _ = try await store.complete([ClaimCompletion(ticket: done, outcome: .objectGone)])
+            _ = try await store.claim([request("b/seq", eTag: "x", sequencer: "0200")], owner: "a", lease: Self.lease)
+
+            let batch = [
+                request("b/new-1"), request("b/done"), request("b/new-2"), request("b/new-1"),
+                request("b/seq", eTag: "y", sequencer: "0100"), request("b/new-3"),
+            ]
+            let outcomes = try await store.claim(batch, owner: "b", lease: Self.lease)
+            #expect(outcomes.map(\.label) == ["claimed", "duplicate", "claimed", "duplicate", "stale", "claimed"])
+
+            let tickets = outcomes.compactMap(\.ticket)
+            let completions = tickets.enumerated().map { index, ticket in
+                ClaimCompletion(ticket: ticket, outcome: index == 0 ? .signalled(signalId: "s-\(index)") : .notAnomalous)
+            }
+            #expect(try await store.complete(completions) == [true, true, true])
+            #expect(try await store.storedClaim(bucket: "telemetry", key: "b/new-1")?.signalId == "s-0")
+            #expect(try await store.storedClaim(bucket: "telemetry", key: "b/new-3")?.outcome == "not_anomalous")
+            #expect(try await store.claim([], owner: "b", lease: Self.lease).isEmpty)
+        }
+    }
+
+    @Test("32 concurrent tasks racing over 2,000 objects claim each exactly once", arguments: StoreUnderTest.all)
+    func concurrentTasks(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let objects = (0..<2_000).map { request("race/\($0)", eTag: "etag-\($0)") }
+            let won = try await withThrowingTaskGroup(of: [String].self) { group in
+                for worker in 0..<32 {
+                    group.addTask {
+                        var won: [String] = []
+                        for start in stride(from: 0, to: objects.count, by: 10) {
+                            // Each task walks the objects from another starting point, in batches of 10.
+                            let offset = (start + worker * 620) % objects.count
+                            let batch = (0..<10).map { objects[(offset + $0) % objects.count] }
+                            let tickets = try await store.claim(batch, owner: "task-\(worker)", lease: .seconds(3600)).compactMap(\.ticket)
+                            let completed = try await store.complete(tickets.map { ClaimCompletion(ticket: $0, outcome: .notAnomalous) })
+                            #expect(completed.allSatisfy { $0 })
+                            won += tickets.map(\.objectId)
+                        }
+                        return won
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(won.count == objects.count)
+            #expect(Set(won) == Set(objects.map(\.objectId)))
+        }
+    }
+
+    @Test("three OS processes racing over the same objects claim each exactly once", arguments: StoreUnderTest.all)
+    func concurrentProcesses(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { _, uri async throws in
+            let helper = try HelperProcess.executable()
+            let startAt = (Date().timeIntervalSince1970 + 2) * 1000
+            let objects = 600
+            let outputs = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await HelperProcess.run(helper, ["claim-race", uri, "race", String(objects), String(Int(startAt))])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let perProcess = outputs.map { $0.split(separator: "\n").map(String.init) }
+            let won = perProcess.flatMap { $0 }
+            #expect(won.count == objects, "per process: \(perProcess.map(\.count))")
+            #expect(Set(won).count == objects)
+        }
+    }
+
+    @Test("the watermark never goes backwards, also under concurrent sweeps", arguments: StoreUnderTest.all)
+    func watermarks(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            #expect(try await store.watermark(bucket: "b", prefix: "logs/") == nil)
+            let t1 = Date(timeIntervalSince1970: 1_790_000_000)
+            let t2 = t1.addingTimeInterval(60)
+            #expect(try await store.advanceWatermark(bucket: "b", prefix: "logs/", to: t2) == t2)
+            #expect(try await store.advanceWatermark(bucket: "b", prefix: "logs/", to: t1) == t2)
+            #expect(try await store.watermark(bucket: "b", prefix: "logs/") == t2)
+            #expect(try await store.watermark(bucket: "b", prefix: "metrics/") == nil)
+
+            // Sixteen sweeps advancing the same fresh watermark at once, in random order.
+            let dates = (0..<64).map { t1.addingTimeInterval(Double($0)) }.shuffled()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for slice in 0..<16 {
+                    group.addTask {
+                        for date in dates[(slice * 4)..<(slice * 4 + 4)] {
+                            let stored = try await store.advanceWatermark(bucket: "b", prefix: "traces/", to: date)
+                            #expect(stored >= date)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.watermark(bucket: "b", prefix: "traces/") == dates.max())
+        }
+    }
+
+    @Test("the newest model is shared; an older version never replaces it", arguments: StoreUnderTest.all)
+    func models(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            #expect(try await store.loadModel(named: "isolation-forest/logs") == nil)
+            let trained = Date(timeIntervalSince1970: 1_790_000_000)
+            let v2 = StoredModel(name: "isolation-forest/logs", version: 2, trainedAt: trained, payload: Array(0...255) + [0, 0])
+            #expect(try await store.saveModel(v2))
+            #expect(try await store.saveModel(StoredModel(name: v2.name, version: 1, trainedAt: trained, payload: [1])) == false)
+            #expect(try await store.saveModel(StoredModel(name: v2.name, version: 2, trainedAt: trained, payload: [2])) == false)
+            #expect(try await store.loadModel(named: v2.name) == v2)
+            let v3 = StoredModel(name: v2.name, version: 3, trainedAt: trained.addingTimeInterval(3600), payload: [3, 3])
+            #expect(try await store.saveModel(v3))
+            #expect(try await store.loadModel(named: v2.name) == v3)
+        }
+    }
+}

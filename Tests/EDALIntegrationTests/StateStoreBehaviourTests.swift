@@ -126,6 +126,23 @@ struct StateStoreBehaviourTests {
         }
     }
 
+    @Test("a batch of new objects costs one round trip to claim and one to complete", arguments: StoreUnderTest.all)
+    func roundTripsPerBatch(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let batch = (0..<10).map { request("rt/\($0)") }
+            let before = store.roundTrips
+            let tickets = try await store.claim(batch, owner: "a", lease: Self.lease).compactMap(\.ticket)
+            #expect(tickets.count == 10)
+            #expect(store.roundTrips - before == 1)
+            _ = try await store.complete(tickets.map { ClaimCompletion(ticket: $0, outcome: .notAnomalous) })
+            #expect(store.roundTrips - before == 2)
+            // Redelivered duplicates cost at most one more read, to tell duplicate from stale.
+            let again = try await store.claim(batch, owner: "b", lease: Self.lease)
+            #expect(again.allSatisfy { $0 == .duplicate })
+            #expect(store.roundTrips - before <= 4)
+        }
+    }
+
     @Test("32 concurrent tasks racing over 2,000 objects claim each exactly once", arguments: StoreUnderTest.all)
     func concurrentTasks(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in

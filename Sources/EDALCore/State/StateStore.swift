@@ -9,6 +9,9 @@ public protocol StateStore: Sendable {
     /// A short name for logs, e.g. `mongodb://db1:27017/edal`, without credentials.
     var displayName: String { get }
 
+    /// Round trips made to the store since it was opened: commands sent to MongoDB, calls into SQLite.
+    var roundTrips: UInt64 { get }
+
     /// Claims every object of `requests` for `owner`, each for `lease`; answers per object, in order.
     ///
     /// Exactly one of several concurrent claimers of the same content wins. The same object twice

@@ -1,11 +1,26 @@
 import CMongoc
+import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 
-/// libmongoc needs `mongoc_init()` once per process before any other call.
+/// libmongoc needs `mongoc_init()` once per process before any other call. Its log goes to
+/// swift-log (label `edal.mongoc`) instead of straight to standard error.
 private let mongocInitialised: Bool = {
     mongoc_init()
+    mongoc_log_set_handler({ level, domain, message, _ in
+        let text = "\(domain.map { String(cString: $0) } ?? "mongoc"): \(message.map { String(cString: $0) } ?? "")"
+        switch level {
+        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: mongocLogger.error("\(text)")
+        case MONGOC_LOG_LEVEL_WARNING: mongocLogger.warning("\(text)")
+        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: mongocLogger.info("\(text)")
+        case MONGOC_LOG_LEVEL_DEBUG: mongocLogger.debug("\(text)")
+        default: mongocLogger.trace("\(text)")
+        }
+    }, nil)
     return true
 }()
+
+private let mongocLogger = Logger(label: "edal.mongoc")
 
 /// One `mongoc_client_pool_t` and the threads that run its blocking calls.
 ///
@@ -23,6 +38,10 @@ final class MongoConnection: @unchecked Sendable {
     let displayName: String
 
     private let uri: OpaquePointer
+    private let commandsSent = NIOLockedValueBox<UInt64>(0)
+
+    /// Commands sent to the server so far (each one round trip).
+    var roundTrips: UInt64 { commandsSent.withLockedValue { $0 } }
     private let pool: OpaquePointer
     private let threads: NIOThreadPool
 
@@ -81,6 +100,7 @@ final class MongoConnection: @unchecked Sendable {
     /// `.failed` when it refuses the command. Write errors inside an `ok: 1` reply are the caller's to read.
     func run(_ command: BSONDocument, _ kind: CommandKind) async throws(StateStoreError) -> BSONDocument {
         let bytes = command.encoded()
+        commandsSent.withLockedValue { $0 += 1 }
         let result: Result<BSONDocument, StateStoreError>
         do {
             result = try await threads.runIfActive { [self] in runBlocking(bytes, kind) }

@@ -16,6 +16,8 @@ public final class MongoStateStore: StateStore {
     public let displayName: String
     private let connection: MongoConnection
 
+    public var roundTrips: UInt64 { connection.roundTrips }
+
     static let claims = "claims"
     static let watermarks = "watermarks"
     static let models = "models"

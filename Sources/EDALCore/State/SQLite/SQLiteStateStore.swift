@@ -15,6 +15,9 @@ public final class SQLiteStateStore: StateStore {
     /// One thread owns the connection: SQLite calls block, and must not run on Swift's cooperative pool.
     private let thread: NIOThreadPool
     private let database: NIOLockedValueBox<SQLiteDatabase?>
+    private let calls = NIOLockedValueBox<UInt64>(0)
+
+    public var roundTrips: UInt64 { calls.withLockedValue { $0 } }
 
     private init(database: SQLiteDatabase, thread: NIOThreadPool) {
         self.displayName = database.store
@@ -69,6 +72,7 @@ public final class SQLiteStateStore: StateStore {
 
     /// Runs `body` with the connection on the store's thread.
     private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
+        calls.withLockedValue { $0 += 1 }
         let result: Result<T, StateStoreError>
         do {
             result = try await thread.runIfActive { [database, displayName] in

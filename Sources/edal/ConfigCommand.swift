@@ -5,7 +5,7 @@ import EDALCore
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the region, credential source and endpoints EDAL resolves from the environment and ~/.aws."
+        abstract: "Show the region, credential source, endpoints and state store EDAL resolves from the environment and ~/.aws."
     )
 
     func run() async throws {
@@ -23,5 +23,12 @@ struct ConfigCommand: AsyncParsableCommand {
             print("\(service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(resolved.endpoint(for: service))")
         }
         print("s3 addressing: \(resolved.s3AddressingStyle.rawValue)")
+        let store = StateStoreFactory.configuredURI()
+        do {
+            _ = try StateStoreFactory.location(of: store)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        print("state store:  \(StateStoreFactory.redacted(store))")
     }
 }

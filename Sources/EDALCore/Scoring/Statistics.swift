@@ -1,0 +1,67 @@
+/// The few statistics EDAL needs: robust centre and spread for baselines, ranks for evaluation.
+public enum Statistics {
+    /// The median of `values` (0 when empty).
+    public static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The median absolute deviation from the median, scaled by 1.4826 to estimate a standard
+    /// deviation for normal data.
+    public static func scaledMAD(_ values: [Double], median centre: Double? = nil) -> Double {
+        let centre = centre ?? median(values)
+        return 1.4826 * median(values.map { abs($0 - centre) })
+    }
+
+    /// Ranks from 1, ties sharing their average rank.
+    public static func ranks(_ values: [Double]) -> [Double] {
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Double](repeating: 0, count: values.count)
+        var start = 0
+        while start < order.count {
+            var end = start
+            while end + 1 < order.count, values[order[end + 1]] == values[order[start]] { end += 1 }
+            let rank = Double(start + end) / 2 + 1
+            for position in start...end { ranks[order[position]] = rank }
+            start = end + 1
+        }
+        return ranks
+    }
+
+    /// Spearman's rank correlation of two equally long samples.
+    public static func spearman(_ a: [Double], _ b: [Double]) -> Double {
+        pearson(ranks(a), ranks(b))
+    }
+
+    /// Pearson's correlation of two equally long samples (0 when either is constant).
+    public static func pearson(_ a: [Double], _ b: [Double]) -> Double {
+        precondition(a.count == b.count, "samples of different lengths")
+        guard a.count > 1 else { return 0 }
+        let meanA = a.reduce(0, +) / Double(a.count)
+        let meanB = b.reduce(0, +) / Double(b.count)
+        var covariance = 0.0, varianceA = 0.0, varianceB = 0.0
+        for (x, y) in zip(a, b) {
+            covariance += (x - meanA) * (y - meanB)
+            varianceA += (x - meanA) * (x - meanA)
+            varianceB += (y - meanB) * (y - meanB)
+        }
+        guard varianceA > 0, varianceB > 0 else { return 0 }
+        return covariance / (varianceA * varianceB).squareRoot()
+    }
+
+    /// The area under the ROC curve of `scores` for the `positives` (higher score = more positive):
+    /// the probability that a random positive outranks a random negative, ties counting half.
+    /// `nil` when either class is empty.
+    public static func rocAUC(scores: [Double], positives: [Bool]) -> Double? {
+        precondition(scores.count == positives.count, "one label per score")
+        let positiveCount = positives.filter { $0 }.count
+        let negativeCount = positives.count - positiveCount
+        guard positiveCount > 0, negativeCount > 0 else { return nil }
+        let ranks = ranks(scores)
+        let positiveRankSum = zip(ranks, positives).filter(\.1).map(\.0).reduce(0, +)
+        let u = positiveRankSum - Double(positiveCount) * Double(positiveCount + 1) / 2
+        return u / (Double(positiveCount) * Double(negativeCount))
+    }
+}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something wrong with an object's summary metadata: never a crash, always a reason to look.
 public struct MetadataProblem: Sendable, Codable, Equatable, CustomStringConvertible {
     public enum Problem: Sendable, Codable, Equatable {
@@ -72,11 +74,7 @@ public enum FeatureExtractor {
     }
 }
 
-extension String {
-    var trimmingWhitespace: Substring {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        return self[first...last]
-    }
+extension StringProtocol {
+    /// The text without leading and trailing white space.
+    var trimmingWhitespace: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }

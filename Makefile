@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release test test-unit services-start services-stop clean
+.PHONY: all deps build release test test-unit bench services-start services-stop clean
 
 all: build
 
@@ -22,6 +22,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+
+# Benchmarks, release build: prints the figures (micro-benchmarks of signing-free hot paths so far).
+bench: deps
+	$(SWIFT) build -c release --product edal-bench $(SWIFT_BUILD_FLAGS)
+	$$($(SWIFT) build -c release --show-bin-path)/edal-bench
 
 services-start: deps
 	infra/test-services.sh start

@@ -56,6 +56,11 @@ let package = Package(
             name: "EDALIntegrationTests",
             dependencies: ["EDALCore"]
         ),
+        // Micro-benchmarks (`make bench`).
+        .executableTarget(
+            name: "edal-bench",
+            dependencies: ["EDALCore"]
+        ),
         // Helper processes the integration tests start (e.g. several OS processes racing over one store).
         .executableTarget(
             name: "edal-test-helper",

@@ -8,6 +8,6 @@ struct EDALCommand: AsyncParsableCommand {
         commandName: "edal",
         abstract: "Scores telemetry objects landing in S3 from their metadata alone and publishes anomaly signals.",
         version: EDALVersion.current,
-        subcommands: [ConfigCommand.self, EvaluateCommand.self]
+        subcommands: [ConfigCommand.self, GenerateCommand.self, EvaluateCommand.self]
     )
 }

@@ -99,7 +99,7 @@ private struct RecordBuilder {
     let options: SyntheticMELT.Options
     let time: Date
 
-    static let recordSize: [TelemetryKind: Int] = [.logs: 190, .traces: 210, .metrics: 150, .events: 170]
+    static let recordSize: [TelemetryKind: Int] = [.logs: 133, .traces: 136, .metrics: 115, .events: 106]
     static let messages = [
         "request served", "cache miss, fetching from origin", "user session refreshed", "retrying upstream call",
         "queue consumer acknowledged batch", "connection pool resized", "feature flag evaluated", "payload validated",

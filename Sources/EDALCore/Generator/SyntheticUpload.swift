@@ -1,0 +1,88 @@
+import Foundation
+
+/// Uploads synthetic MELT objects to S3, a bounded number at a time, and writes the ground truth
+/// to a local manifest (JSON lines) — never into the objects.
+public struct SyntheticUpload: Sendable {
+    /// One manifest line.
+    public struct ManifestEntry: Sendable, Codable, Equatable {
+        public var key: String
+        public var kind: TelemetryKind
+        public var service: String
+        public var size: Int
+        public var anomalous: Bool
+        public var shape: AnomalyShape?
+    }
+
+    public struct Summary: Sendable {
+        public var objects: Int
+        public var bytes: Int
+        public var anomalies: Int
+        public var seconds: Double
+    }
+
+    public let generator: SyntheticMELT
+    public let s3: S3Client
+    public let bucket: String
+    public let concurrency: Int
+
+    public init(generator: SyntheticMELT, s3: S3Client, bucket: String, concurrency: Int = 16) {
+        self.generator = generator
+        self.s3 = s3
+        self.bucket = bucket
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// Uploads objects `0..<count`; calls `progress(done, bytes)` after each; writes `manifest` when all are up.
+    public func run(count: Int, manifest: URL, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+        let started = Date()
+        var entries = [ManifestEntry?](repeating: nil, count: count)
+        var done = 0
+        var bytes = 0
+        try await withThrowingTaskGroup(of: (Int, ManifestEntry).self) { group in
+            var next = 0
+            func addTask() {
+                let index = next
+                next += 1
+                group.addTask { [generator, s3, bucket] in
+                    let object = generator.object(at: index)
+                    _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
+                                               contentType: "application/x-ndjson", metadata: object.metadata)
+                    return (index, ManifestEntry(key: object.key, kind: object.kind, service: object.service, size: object.body.count,
+                                                 anomalous: object.anomaly != nil, shape: object.anomaly))
+                }
+            }
+            while next < min(concurrency, count) { addTask() }
+            while let (index, entry) = try await group.next() {
+                entries[index] = entry
+                done += 1
+                bytes += entry.size
+                progress(done, bytes)
+                if next < count { addTask() }
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var lines = Data()
+        for entry in entries.compactMap({ $0 }) {
+            lines.append(try encoder.encode(entry))
+            lines.append(0x0A)
+        }
+        try lines.write(to: manifest, options: .atomic)
+        return Summary(objects: done, bytes: bytes, anomalies: entries.compactMap { $0 }.filter(\.anomalous).count,
+                       seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Reads sizes such as `1GiB`, `500MB`, `100KiB`, `4096` (bytes).
+    public static func parseSize(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [
+            ("KiB", 1024), ("MiB", 1024 * 1024), ("GiB", 1024 * 1024 * 1024),
+            ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1024 * 1024), ("G", 1024 * 1024 * 1024), ("B", 1),
+        ]
+        for (suffix, factor) in units where trimmed.uppercased().hasSuffix(suffix.uppercased()) {
+            guard let number = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 else { return nil }
+            return Int(number * factor)
+        }
+        return Int(trimmed)
+    }
+}

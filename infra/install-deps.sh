@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing EDAL needs on a fresh Debian/Ubuntu machine:
-#   Debian packages: libmongoc-dev (MongoDB C driver), libsqlite3-dev, pkg-config, curl, python3-venv
+#   Debian packages: libmongoc-dev (MongoDB C driver), libsqlite3-dev, zlib1g-dev, pkg-config, curl, python3-venv
 #   Python test services: infra/test-services.sh install (pinned versions, into .venvs/)
 # Already-installed pieces are skipped, so running it again is quick.
 # Usage: infra/install-deps.sh [--no-python]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-packages=(libmongoc-dev libbson-dev libsqlite3-dev pkg-config curl)
+packages=(libmongoc-dev libbson-dev libsqlite3-dev zlib1g-dev pkg-config curl)
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 

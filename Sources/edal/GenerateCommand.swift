@@ -17,6 +17,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Seed: the same seed gives the same objects.") var seed: UInt64 = 1
     @Option(help: "Uploads in flight at once.") var concurrency: Int = 16
     @Option(help: "Where to write the ground truth (JSON lines).") var manifest: String = "edal-manifest.jsonl"
+    @Flag(help: "Gzip the bodies (keys end in .jsonl.gz).") var gzip = false
 
     func validate() throws {
         guard objects > 0 else { throw ValidationError("--objects must be at least 1") }
@@ -35,7 +36,8 @@ struct GenerateCommand: AsyncParsableCommand {
         let perObject = size.flatMap(SyntheticUpload.parseSize).map { $0 / objects } ?? SyntheticUpload.parseSize(objectSize) ?? 100 * 1024
         let client = AWSClient(configuration: configuration)
         let s3 = S3Client(client: client)
-        let generator = SyntheticMELT(options: .init(seed: seed, objectSize: perObject, anomalyRate: anomalyRate, start: Date().addingTimeInterval(-Double(objects))))
+        let generator = SyntheticMELT(options: .init(seed: seed, objectSize: perObject, anomalyRate: anomalyRate,
+                                                          start: Date().addingTimeInterval(-Double(objects)), gzip: gzip))
         let upload = SyntheticUpload(generator: generator, s3: s3, bucket: bucket, concurrency: concurrency)
         let bar = ProgressBar(total: objects)
         do {

@@ -37,6 +37,16 @@ struct DetectorTests {
             }
             #expect(object.metadata["error-count"] == String(errors))
         }
+        // Gzip: the same records, compressed; a gzip member starts 1f 8b.
+        let zipped = SyntheticMELT(options: .init(seed: 9, objectSize: 4 * 1024, anomalyRate: 0.5, gzip: true)).object(at: 3)
+        #expect(zipped.key.hasSuffix(".jsonl.gz"))
+        #expect(zipped.body.starts(with: [0x1F, 0x8B]))
+        #expect(zipped.body.count < generator.object(at: 3).body.count / 2)
+        #expect(zipped.metadata == generator.object(at: 3).metadata)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("edal-\(UUID().uuidString).gz")
+        try Data(zipped.body).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try TestSupport.run("/bin/gzip", ["-dc", file.path]) == Data(generator.object(at: 3).body))
         let shapes = Set((0..<400).compactMap { generator.object(at: $0).anomaly })
         #expect(shapes == Set(AnomalyShape.allCases))
     }

@@ -27,11 +27,13 @@ public struct SyntheticMELT: Sendable {
         /// Objects are spread one per `interval` seconds from `start`.
         public var start: Date
         public var interval: TimeInterval
+        /// Gzip the bodies (keys end in `.jsonl.gz`); `objectSize` is then the size before compression.
+        public var gzip: Bool
 
         public init(seed: UInt64 = 1, objectSize: Int = 100 * 1024, anomalyRate: Double = 0.05,
                     services: [String] = ["checkout", "payments", "search", "inventory", "auth", "shipping"],
                     environment: String = "production", start: Date = Date(timeIntervalSince1970: 1_795_000_000),
-                    interval: TimeInterval = 1) {
+                    interval: TimeInterval = 1, gzip: Bool = false) {
             self.seed = seed
             self.objectSize = objectSize
             self.anomalyRate = anomalyRate
@@ -39,6 +41,7 @@ public struct SyntheticMELT: Sendable {
             self.environment = environment
             self.start = start
             self.interval = interval
+            self.gzip = gzip
         }
     }
 
@@ -82,10 +85,15 @@ public struct SyntheticMELT: Sendable {
         }
         let time = options.start.addingTimeInterval(Double(index) * options.interval)
         var builder = RecordBuilder(kind: kind, profile: profile, anomaly: anomaly, random: random, options: options, time: time)
-        let (body, metadata) = builder.build()
+        var (body, metadata) = builder.build()
+        var suffix = ".jsonl"
+        if options.gzip, let compressed = try? Gzip.compress(body) {
+            body = compressed
+            suffix = ".jsonl.gz"
+        }
         let civil = CivilTime(epochSeconds: Int64(time.timeIntervalSince1970))
         let hourPath = String(format: "%04d/%02d/%02d/%02d", civil.year, civil.month, civil.day, civil.hour)
-        let key = "\(kind.rawValue)/\(profile.name)/\(hourPath)/\(profile.name)-\(String(format: "%08d", index)).jsonl"
+        let key = "\(kind.rawValue)/\(profile.name)/\(hourPath)/\(profile.name)-\(String(format: "%08d", index))\(suffix)"
         return SyntheticObject(key: key, kind: kind, service: profile.name, body: body, metadata: metadata, anomaly: anomaly)
     }
 }

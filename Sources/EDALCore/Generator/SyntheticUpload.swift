@@ -46,7 +46,8 @@ public struct SyntheticUpload: Sendable {
                 group.addTask { [generator, s3, bucket] in
                     let object = generator.object(at: index)
                     _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
-                                               contentType: "application/x-ndjson", metadata: object.metadata)
+                                               contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
+                                               metadata: object.metadata)
                     return (index, ManifestEntry(key: object.key, kind: object.kind, service: object.service, size: object.body.count,
                                                  anomalous: object.anomaly != nil, shape: object.anomaly))
                 }

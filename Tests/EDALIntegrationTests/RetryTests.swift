@@ -17,7 +17,9 @@ import Testing
             _ = try await SQSClient(client: client).getQueueUrl("q")
         }
         #expect(error?.attempts == 3)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Bounded, not a speed check: three refused attempts must not wait out long timeouts
+        // (the bound is loose because the suites run in parallel on two cores).
+        #expect(ContinuousClock.now - started < .seconds(30))
         try await client.shutdown()
     }
 }

@@ -130,7 +130,13 @@ struct DetectorTests {
         #expect(fired.anomalous)
         #expect(fired.score == nil)
         #expect(fired.reasons.first?.kind == .rule)
-        #expect(!detector.detect(key: "events/a", metadata: ["error-rate": "0.01"], contentLength: 10).anomalous)
+        let quiet = detector.detect(key: "events/a", metadata: ["error-rate": "0.01"], contentLength: 10)
+        #expect(!quiet.anomalous)
+        #expect(!quiet.emit)
+        #expect(fired.emit)
+        var continuous = detector
+        continuous.configuration.mode = .continuous
+        #expect(continuous.detect(key: "events/a", metadata: ["error-rate": "0.01"], contentLength: 10).emit)
 
         let trained = try Self.trainedDetector()
         let broken = trained.detect(key: "logs/checkout/x", metadata: ["kind": "logs", "record-count": "many"], contentLength: 4096)

@@ -14,4 +14,6 @@ public struct Detection: Sendable, Codable, Equatable {
     public var trainedAt: Date?
     /// The numeric metadata the decision used (field → value).
     public var features: [String: Double]
+    /// Whether a signal is published for it: when anomalous, or always in continuous mode.
+    public var emit: Bool
 }

@@ -1,7 +1,15 @@
 /// Decides whether an object's metadata looks anomalous: the kind's model, the configured rules,
 /// and checks for metadata never seen in the baseline.
 public struct Detector: Sendable {
+    /// What gets published: anomalies only, or every object with its score.
+    public enum Mode: String, Sendable, Equatable, Codable {
+        case anomalies
+        case continuous
+    }
+
     public struct Configuration: Sendable, Equatable {
+        /// `continuous` publishes a signal for every object, anomalous or not, with its score.
+        public var mode: Mode = .anomalies
         /// Objects scoring at or above this are anomalous. 0.5 is "no clearer than average"; chosen
         /// from `edal evaluate` on synthetic data (see the README).
         public var scoreThreshold: Double
@@ -55,7 +63,8 @@ public struct Detector: Sendable {
                 reasons.append(DetectionReason(kind: .metadata, field: "kind", detail: "no kind in metadata or key prefix"))
             }
             return Detection(kind: kind, anomalous: !reasons.isEmpty, score: nil, threshold: configuration.scoreThreshold,
-                             reasons: reasons, modelVersion: nil, trainedAt: nil, features: features)
+                             reasons: reasons, modelVersion: nil, trainedAt: nil, features: features,
+                             emit: configuration.mode == .continuous || !reasons.isEmpty)
         }
 
         let extracted = FeatureExtractor.extract(kind: kind, metadata: metadata, contentLength: contentLength, spec: model.spec)
@@ -113,7 +122,9 @@ public struct Detector: Sendable {
                                                detail: "\(feature.field) = \(raw), \(distance) spreads \(direction) the baseline median \(baseline.rawMedian)"))
             }
         }
-        return Detection(kind: kind, anomalous: scoreFires || !reasons.isEmpty, score: score, threshold: configuration.scoreThreshold,
-                         reasons: reasons, modelVersion: model.version, trainedAt: model.trainedAt, features: features)
+        let anomalous = scoreFires || !reasons.isEmpty
+        return Detection(kind: kind, anomalous: anomalous, score: score, threshold: configuration.scoreThreshold,
+                         reasons: reasons, modelVersion: model.version, trainedAt: model.trainedAt, features: features,
+                         emit: configuration.mode == .continuous || anomalous)
     }
 }

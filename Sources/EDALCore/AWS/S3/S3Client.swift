@@ -26,7 +26,7 @@ public struct S3Client: Sendable {
             body = Array(writer.output.utf8)
         }
         do {
-            _ = try await send(.PUT, bucket: bucket, key: nil, body: body, operation: "CreateBucket")
+            _ = try await send(.PUT, bucket: bucket, body: body, operation: "CreateBucket")
         } catch let error as AWSServiceError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }
@@ -57,7 +57,7 @@ public struct S3Client: Sendable {
                 }
             }
         }
-        _ = try await send(.PUT, bucket: bucket, key: nil, query: [("notification", "")], body: Array(writer.output.utf8),
+        _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: Array(writer.output.utf8),
                            operation: "PutBucketNotificationConfiguration")
     }
 
@@ -80,7 +80,7 @@ public struct S3Client: Sendable {
             }
             headers.append(("x-amz-meta-\(name.lowercased())", value))
         }
-        let response = try await send(.PUT, bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
+        let response = try await send(ObjectMethod.put, bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
         return S3PutObjectResult(
             eTag: Self.unquote(response.headers.first(name: "etag") ?? ""),
             versionId: response.headers.first(name: "x-amz-version-id")
@@ -92,7 +92,7 @@ public struct S3Client: Sendable {
         let query: [(name: String, value: String)] = versionId.map { [("versionId", $0)] } ?? []
         let response: AWSHTTPResponse
         do {
-            response = try await send(.HEAD, bucket: bucket, key: key, query: query, operation: "HeadObject")
+            response = try await send(ObjectMethod.head, bucket: bucket, key: key, query: query, operation: "HeadObject")
         } catch let error as AWSServiceError where error.statusCode == 404 {
             return nil
         }
@@ -135,7 +135,7 @@ public struct S3Client: Sendable {
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
-        let response = try await send(.GET, bucket: bucket, key: nil, query: query, operation: "ListObjectsV2")
+        let response = try await send(.GET, bucket: bucket, query: query, operation: "ListObjectsV2")
         do {
             return try Self.listPage(response.body)
         } catch {
@@ -188,9 +188,39 @@ public struct S3Client: Sendable {
             && !bucket.hasPrefix("-") && !bucket.hasSuffix("-")
     }
 
+    /// What EDAL may do to an object: write it (the generator) or read its metadata. There is no
+    /// case for GET, so no code path can download an object body.
+    private enum ObjectMethod {
+        case head
+        case put
+
+        var http: HTTPMethod {
+            switch self {
+            case .head: return .HEAD
+            case .put: return .PUT
+            }
+        }
+    }
+
+    /// Sends a request about one object.
     private func send(
-        _ method: HTTPMethod, bucket: String, key: String?, query: [(name: String, value: String)] = [],
+        _ method: ObjectMethod, bucket: String, key: String, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: [UInt8] = [], operation: String
+    ) async throws -> AWSHTTPResponse {
+        try await send(method.http, bucket: bucket, objectKey: key, query: query, headers: headers, body: body, operation: operation)
+    }
+
+    /// Sends a request about a bucket (create, notification configuration, listing).
+    private func send(
+        _ method: HTTPMethod, bucket: String, query: [(name: String, value: String)] = [],
+        body: [UInt8] = [], operation: String
+    ) async throws -> AWSHTTPResponse {
+        try await send(method, bucket: bucket, objectKey: nil, query: query, headers: [], body: body, operation: operation)
+    }
+
+    private func send(
+        _ method: HTTPMethod, bucket: String, objectKey key: String?, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], body: [UInt8], operation: String
     ) async throws -> AWSHTTPResponse {
         var endpoint = client.configuration.endpoint(for: .s3)
         let encodedKey = key.map { SigV4Encoding.encode($0, keepingSlashes: true) } ?? ""

@@ -47,6 +47,13 @@ public struct ClaimTicket: Sendable, Equatable, Hashable {
         self.objectId = objectId
         self.token = token
     }
+
+    /// A token unique to one claim call: the owner plus 96 random bits. Every store uses it.
+    static func newToken(owner: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<3).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
+        return "\(owner):\(random)"
+    }
 }
 
 /// What `claim` answered for one object.

@@ -65,7 +65,7 @@ public final class MongoStateStore: StateStore {
         guard !requests.isEmpty else { return [] }
         let now = Date()
         let leaseUntil = now.addingTimeInterval(lease.seconds)
-        let token = Self.newToken(owner: owner)
+        let token = ClaimTicket.newToken(owner: owner)
 
         // The first occurrence of each object is sent; repeats in the same batch are duplicates.
         var firstIndex: [String: Int] = [:]
@@ -342,12 +342,5 @@ public final class MongoStateStore: StateStore {
             guard let error = value.documentValue, let index = error["index"]?.int64Value else { return nil }
             return WriteError(index: Int(index), code: error["code"]?.int64Value ?? 0, message: error["errmsg"]?.stringValue ?? "")
         }
-    }
-
-    /// A token unique to one claim call: the owner plus 96 random bits.
-    static func newToken(owner: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let random = (0..<3).map { _ in String(generator.next() as UInt32, radix: 16) }.joined(separator: "-")
-        return "\(owner):\(random)"
     }
 }

@@ -115,7 +115,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
         guard !requests.isEmpty else { return [] }
-        let token = MongoStateStore.newToken(owner: owner)
+        let token = ClaimTicket.newToken(owner: owner)
         return try await withDatabase { database throws(StateStoreError) in
             let now = Date()
             let nowMilliseconds = now.milliseconds

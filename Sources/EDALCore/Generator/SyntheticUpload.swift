@@ -38,29 +38,19 @@ public struct SyntheticUpload: Sendable {
         var entries = [ManifestEntry?](repeating: nil, count: count)
         var done = 0
         var bytes = 0
-        try await withThrowingTaskGroup(of: (Int, ManifestEntry).self) { group in
-            var next = 0
-            func addTask() {
-                let index = next
-                next += 1
-                group.addTask { [generator, s3, bucket] in
-                    let object = generator.object(at: index)
-                    _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
-                                               contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
-                                               metadata: object.metadata)
-                    return (index, ManifestEntry(key: object.key, kind: object.kind, service: object.service, size: object.body.count,
-                                                 anomalous: object.anomaly != nil, shape: object.anomaly))
-                }
-            }
-            while next < min(concurrency, count) { addTask() }
-            while let (index, entry) = try await group.next() {
-                entries[index] = entry
-                done += 1
-                bytes += entry.size
-                progress(done, bytes)
-                if next < count { addTask() }
-            }
-        }
+        try await forEachConcurrently(count: count, limit: concurrency, { [generator, s3, bucket] index in
+            let object = generator.object(at: index)
+            _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
+                                       contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
+                                       metadata: object.metadata)
+            return ManifestEntry(key: object.key, kind: object.kind, service: object.service, size: object.body.count,
+                                 anomalous: object.anomaly != nil, shape: object.anomaly)
+        }, onResult: { index, entry in
+            entries[index] = entry
+            done += 1
+            bytes += entry.size
+            progress(done, bytes)
+        })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var lines = Data()

@@ -98,21 +98,14 @@ public struct BaselineTraining: Sendable {
             listed += newest.sorted { $0.lastModified > $1.lastModified }.prefix(objectsPerSource).map { (source.bucket, $0) }
         }
         var samples: [TelemetryKind: [KindModel.Sample]] = [:]
-        try await withThrowingTaskGroup(of: S3ObjectHead?.self) { group in
-            var next = 0
-            func addTask() {
-                let (bucket, object) = listed[next]
-                next += 1
-                group.addTask { [s3] in try await s3.headObject(bucket: bucket, key: object.key) }
+        let targets = listed
+        try await forEachConcurrently(count: targets.count, limit: concurrency, { [s3] index in
+            try await s3.headObject(bucket: targets[index].bucket, key: targets[index].object.key)
+        }, onResult: { _, head in
+            if let head, let kind = TelemetryKind.of(metadata: head.metadata, key: head.key) {
+                samples[kind, default: []].append(KindModel.Sample(metadata: head.metadata, contentLength: head.contentLength))
             }
-            while next < min(concurrency, listed.count) { addTask() }
-            while let head = try await group.next() {
-                if let head, let kind = TelemetryKind.of(metadata: head.metadata, key: head.key) {
-                    samples[kind, default: []].append(KindModel.Sample(metadata: head.metadata, contentLength: head.contentLength))
-                }
-                if next < listed.count { addTask() }
-            }
-        }
+        })
         return samples
     }
 }

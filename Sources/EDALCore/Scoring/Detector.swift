@@ -90,18 +90,16 @@ public struct Detector: Sendable {
             let deviation = baseline.deviation(value)
             deviations.append((index, deviation))
             if let limit = configuration.extremeDeviation, !baseline.isConstant, abs(deviation) >= limit {
-                let direction = deviation >= 0 ? "above" : "below"
-                reasons.append(DetectionReason(kind: .feature, field: feature.field, value: raw, baselineMedian: baseline.rawMedian,
-                                               deviation: deviation,
-                                               detail: "\(feature.field) = \(raw), \(Int(abs(deviation).rounded())) spreads \(direction) the baseline median \(baseline.rawMedian)"))
+                reasons.append(Self.featureReason(feature, baseline, raw: raw, deviation: deviation))
             }
         }
         if configuration.flagUnseen {
-            let seen = Set(model.seenFields)
-            for (field, text) in metadata.sorted(by: { $0.key < $1.key })
-            where !seen.contains(field) && !Self.descriptiveFields.contains(field) && Double(text.trimmingWhitespace) != nil {
-                reasons.append(DetectionReason(kind: .unseen, field: field, value: Double(text.trimmingWhitespace),
-                                               detail: "\(field) never appeared in the baseline"))
+            var unseen: [(field: String, value: Double)] = []
+            for (field, text) in metadata where !model.seenFields.contains(field) && !Self.descriptiveFields.contains(field) {
+                if let value = Double(text.trimmingWhitespace) { unseen.append((field, value)) }
+            }
+            for (field, value) in unseen.sorted(by: { $0.field < $1.field }) {
+                reasons.append(DetectionReason(kind: .unseen, field: field, value: value, detail: "\(field) never appeared in the baseline"))
             }
         }
 
@@ -112,19 +110,23 @@ public struct Detector: Sendable {
             let explained = Set(reasons.filter { $0.kind == .feature }.map(\.field))
             let drivers = deviations.filter { abs($0.deviation) >= 2 && !explained.contains(model.spec.features[$0.index].field) }.sorted { abs($0.deviation) > abs($1.deviation) }.prefix(3)
             for driver in drivers.isEmpty ? Array(deviations.sorted { abs($0.deviation) > abs($1.deviation) }.prefix(1)) : Array(drivers) {
-                let feature = model.spec.features[driver.index]
                 let baseline = model.baselines[driver.index]
-                let raw = extracted.raw[driver.index] ?? baseline.rawMedian
-                let direction = driver.deviation >= 0 ? "above" : "below"
-                let distance = driver.deviation.isFinite ? String(Int(abs(driver.deviation).rounded())) : "∞"
-                reasons.append(DetectionReason(kind: .feature, field: feature.field, value: raw, baselineMedian: baseline.rawMedian,
-                                               deviation: driver.deviation.isFinite ? driver.deviation : nil,
-                                               detail: "\(feature.field) = \(raw), \(distance) spreads \(direction) the baseline median \(baseline.rawMedian)"))
+                reasons.append(Self.featureReason(model.spec.features[driver.index], baseline,
+                                                  raw: extracted.raw[driver.index] ?? baseline.rawMedian, deviation: driver.deviation))
             }
         }
         let anomalous = scoreFires || !reasons.isEmpty
         return Detection(kind: kind, anomalous: anomalous, score: score, threshold: configuration.scoreThreshold,
                          reasons: reasons, modelVersion: model.version, trainedAt: model.trainedAt, features: features,
                          emit: configuration.mode == .continuous || anomalous)
+    }
+
+    /// A feature against its baseline: "error-rate = 0.4, 52 spreads above the baseline median 0.01".
+    static func featureReason(_ feature: FeatureSpec.Feature, _ baseline: FeatureBaseline, raw: Double, deviation: Double) -> DetectionReason {
+        let direction = deviation >= 0 ? "above" : "below"
+        let distance = deviation.isFinite ? String(Int(abs(deviation).rounded())) : "∞"
+        return DetectionReason(kind: .feature, field: feature.field, value: raw, baselineMedian: baseline.rawMedian,
+                               deviation: deviation.isFinite ? deviation : nil,
+                               detail: "\(feature.field) = \(raw), \(distance) spreads \(direction) the baseline median \(baseline.rawMedian)")
     }
 }

@@ -7,7 +7,7 @@ public struct KindModel: Sendable, Codable, Equatable {
     public var baselines: [FeatureBaseline]
     public var forest: IsolationForest
     /// Numeric metadata fields seen in the baseline; a field never seen before is a reason to look.
-    public var seenFields: [String]
+    public var seenFields: Set<String>
     public var objectCount: Int
     public var version: Int64
     public var trainedAt: Date
@@ -60,7 +60,7 @@ public struct KindModel: Sendable, Codable, Equatable {
         for sample in samples {
             for (field, value) in sample.metadata where Double(value.trimmingWhitespace) != nil { seen.insert(field) }
         }
-        return KindModel(kind: kind, spec: spec, baselines: baselines, forest: forest, seenFields: seen.sorted(),
+        return KindModel(kind: kind, spec: spec, baselines: baselines, forest: forest, seenFields: seen,
                          objectCount: samples.count, version: version, trainedAt: trainedAt)
     }
 

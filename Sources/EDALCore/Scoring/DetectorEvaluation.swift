@@ -82,11 +82,18 @@ public struct DetectorEvaluation: Sendable {
             return (key: object.key, metadata: object.metadata, size: Int64(object.body.count), anomaly: object.anomaly)
         }
         let truth = tests.map(\.anomaly)
-        let detector = Detector(configuration: configuration, models: models)
+        // One pass with the score unable to fire tells, per object, its score and whether a rule or
+        // check flags it anyway; any threshold's verdict follows from those two without scoring again.
+        var checksOnly = configuration
+        checksOnly.scoreThreshold = .infinity
+        let detector = Detector(configuration: checksOnly, models: models)
         let detections = tests.map { detector.detect(key: $0.key, metadata: $0.metadata, contentLength: $0.size) }
         let modelScores = detections.map { $0.score ?? 0 }
+        func flags(at threshold: Double) -> [Bool] {
+            detections.map { $0.anomalous || ($0.score ?? 0) >= threshold }
+        }
 
-        let flagged = detections.map(\.anomalous)
+        let flagged = flags(at: configuration.scoreThreshold)
         let normalIndices = truth.indices.filter { truth[$0] == nil }
         let falsePositives = normalIndices.filter { flagged[$0] }.count
         func result(for shape: AnomalyShape?) -> ShapeResult {
@@ -105,15 +112,10 @@ public struct DetectorEvaluation: Sendable {
 
         var thresholds: [ThresholdResult] = []
         for threshold in options.thresholds {
-            var swept = configuration
-            swept.scoreThreshold = threshold
-            let sweptDetector = Detector(configuration: swept, models: models)
             var truePositives = 0, flaggedCount = 0, falseCount = 0
-            for object in tests {
-                let anomalous = sweptDetector.detect(key: object.key, metadata: object.metadata, contentLength: object.size).anomalous
-                if anomalous { flaggedCount += 1 }
-                if anomalous, object.anomaly != nil { truePositives += 1 }
-                if anomalous, object.anomaly == nil { falseCount += 1 }
+            for (anomalous, shape) in zip(flags(at: threshold), truth) where anomalous {
+                flaggedCount += 1
+                if shape != nil { truePositives += 1 } else { falseCount += 1 }
             }
             let positives = truth.filter { $0 != nil }.count
             thresholds.append(ThresholdResult(

@@ -23,7 +23,9 @@ public struct ClaimRequest: Sendable, Equatable, Hashable {
     }
 
     /// The store's key for the object: bucket names cannot contain `/`, so `bucket/key` is unambiguous.
-    public var objectId: String { "\(bucket)/\(key)" }
+    public var objectId: String { Self.objectId(bucket: bucket, key: key) }
+
+    static func objectId(bucket: String, key: String) -> String { "\(bucket)/\(key)" }
 
     /// The sequencer padded so that string order is the order S3 means (S3 compares sequencers as
     /// hexadecimal numbers of varying length).

@@ -220,7 +220,7 @@ public final class MongoStateStore: StateStore {
     }
 
     public func storedClaim(bucket: String, key: String) async throws -> StoredClaim? {
-        let id = ClaimRequest(bucket: bucket, key: key, eTag: "").objectId
+        let id = ClaimRequest.objectId(bucket: bucket, key: key)
         guard let document = try await find(Self.claims, ids: [id])[id] else { return nil }
         return StoredClaim(
             objectId: id,

@@ -193,7 +193,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func storedClaim(bucket: String, key: String) async throws -> StoredClaim? {
-        let id = ClaimRequest(bucket: bucket, key: key, eTag: "").objectId
+        let id = ClaimRequest.objectId(bucket: bucket, key: key)
         return try await withDatabase { database throws(StateStoreError) in
             var claim: StoredClaim?
             try database.run("""

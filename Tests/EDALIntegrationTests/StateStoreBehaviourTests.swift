@@ -18,8 +18,8 @@ struct StateStoreBehaviourTests {
             let ticket = try #require(first[0].ticket)
             #expect(first[0] == .claimed(ticket))
 
-            // In progress under a live lease: another worker is told it is a duplicate.
-            #expect(try await store.claim([request("logs/a.json")], owner: "worker-b", lease: Self.lease) == [.duplicate])
+            // In progress under a live lease: another worker is told so, and leaves its message queued.
+            #expect(try await store.claim([request("logs/a.json")], owner: "worker-b", lease: Self.lease) == [.inProgress])
 
             #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "sig-1"))]) == [true])
             let stored = try #require(try await store.storedClaim(bucket: "telemetry", key: "logs/a.json"))
@@ -64,12 +64,12 @@ struct StateStoreBehaviourTests {
             #expect(try await store.claim([request("t/1", eTag: "old", sequencer: "FF")], owner: "b", lease: Self.lease) == [.stale])
             #expect(try await store.claim([request("t/1", eTag: "old", sequencer: "00FF")], owner: "b", lease: Self.lease) == [.stale])
             // The same event again is a duplicate, not stale.
-            #expect(try await store.claim([request("t/1", eTag: "new", sequencer: "0100")], owner: "b", lease: Self.lease) == [.duplicate])
+            #expect(try await store.claim([request("t/1", eTag: "new", sequencer: "0100")], owner: "b", lease: Self.lease) == [.inProgress])
             // A later write with other content is claimed.
             let later = try await store.claim([request("t/1", eTag: "newest", sequencer: "0101")], owner: "b", lease: Self.lease)
             #expect(later[0].ticket != nil)
             // A sweep (no sequencer) with the same content is a duplicate; the sequencer is kept.
-            #expect(try await store.claim([request("t/1", eTag: "newest")], owner: "c", lease: Self.lease) == [.duplicate])
+            #expect(try await store.claim([request("t/1", eTag: "newest")], owner: "c", lease: Self.lease) == [.inProgress])
             #expect(try await store.storedClaim(bucket: "telemetry", key: "t/1")?.sequencer == "00000000000000000000000000000101")
         }
     }
@@ -79,7 +79,7 @@ struct StateStoreBehaviourTests {
         try await kind.withStore { store, _ async throws in
             // A live lease is respected.
             _ = try #require(try await store.claim([request("l/live")], owner: "a", lease: Self.lease)[0].ticket)
-            #expect(try await store.claim([request("l/live")], owner: "b", lease: Self.lease) == [.duplicate])
+            #expect(try await store.claim([request("l/live")], owner: "b", lease: Self.lease) == [.inProgress])
             // A lease that has run out (its worker died) is taken over. The lease is 1 ms, so the
             // test does not depend on how fast this machine is.
             let dying = try #require(try await store.claim([request("l/1")], owner: "dies", lease: .milliseconds(1))[0].ticket)
@@ -118,6 +118,8 @@ struct StateStoreBehaviourTests {
             ]
             let outcomes = try await store.claim(batch, owner: "b", lease: Self.lease)
             #expect(outcomes.map(\.label) == ["claimed", "duplicate", "claimed", "duplicate", "stale", "claimed"])
+            // "b/seq" is still in progress under "a": the same content again is in progress, not a duplicate.
+            #expect(try await store.claim([request("b/seq", eTag: "x", sequencer: "0200")], owner: "c", lease: Self.lease) == [.inProgress])
 
             let tickets = outcomes.compactMap(\.ticket)
             let completions = tickets.enumerated().map { index, ticket in

@@ -7,7 +7,7 @@ import Foundation
 ///    one key by sequencer);
 /// 2. **claims** the object when nothing is stored, or the stored ETag differs (new content);
 /// 3. **takes over** a claim on the same ETag still `processing` whose lease has run out (its worker died);
-/// 4. is a **duplicate** otherwise: the same content is done, or held under a live lease.
+/// 4. is a **duplicate** otherwise: the same content is done, or (`inProgress`) held under a live lease.
 ///
 /// The same ETag is a duplicate whatever the sequencer: a sweep may have processed the content before
 /// its notification arrives, and processing it twice would signal twice.

@@ -64,8 +64,11 @@ public enum ClaimOutcome: Sendable, Equatable {
     case claimed(ClaimTicket)
     /// Ours: a claim on the same content whose lease expired (its worker died) is now ours.
     case takenOver(ClaimTicket)
-    /// Not ours: the same content is done, or another worker holds a live lease on it.
+    /// Not ours: the same content is done (or repeated within the same call).
     case duplicate
+    /// Not ours yet: another worker holds a live lease on the same content. Leave the message in the
+    /// queue: if that worker dies, the lease runs out and the redelivery takes the claim over.
+    case inProgress
     /// Not ours: the event is older (by sequencer) than the one already recorded for this key.
     case stale
 
@@ -73,16 +76,17 @@ public enum ClaimOutcome: Sendable, Equatable {
     public var ticket: ClaimTicket? {
         switch self {
         case .claimed(let ticket), .takenOver(let ticket): return ticket
-        case .duplicate, .stale: return nil
+        case .duplicate, .inProgress, .stale: return nil
         }
     }
 
-    /// A short label for logs and metrics: `claimed`, `taken_over`, `duplicate`, `stale`.
+    /// A short label for logs and metrics: `claimed`, `taken_over`, `duplicate`, `in_progress`, `stale`.
     public var label: String {
         switch self {
         case .claimed: return "claimed"
         case .takenOver: return "taken_over"
         case .duplicate: return "duplicate"
+        case .inProgress: return "in_progress"
         case .stale: return "stale"
         }
     }

@@ -109,6 +109,9 @@ public final class MongoStateStore: StateStore {
                 outcomes[index] = .takenOver(ClaimTicket(objectId: request.objectId, token: token))
             } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue) {
                 outcomes[index] = .stale
+            } else if document["status"]?.stringValue == StoredClaim.Status.processing.rawValue,
+                      (document["leaseUntil"]?.dateValue ?? .distantPast) >= now {
+                outcomes[index] = .inProgress
             }
         }
         return outcomes

@@ -142,7 +142,10 @@ public final class SQLiteStateStore: StateStore {
                         .integer(leaseUntil), .integer(nowMilliseconds),
                     ])
                     let ticket = ClaimTicket(objectId: request.objectId, token: token)
-                    guard changed > 0 else { return decision == .stale ? .stale : .duplicate }
+                    guard changed > 0 else {
+                        if decision == .stale { return .stale }
+                        return held?.status == .processing ? .inProgress : .duplicate
+                    }
                     return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
                 }
             }

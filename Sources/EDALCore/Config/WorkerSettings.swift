@@ -1,0 +1,121 @@
+import Foundation
+
+/// Everything `edal run` / `edal drain` need beyond AWS credentials, from environment variables
+/// (documented in the README) with command-line flags taking precedence. Validated as a whole
+/// at start-up so a bad value stops the process with a clear message instead of failing later.
+public struct WorkerSettings: Sendable, Equatable {
+    /// The notification queue: a URL, or a name resolved with GetQueueUrl.
+    public var queue: String = "edal-notifications"
+    /// The Kinesis stream for signals; empty disables Kinesis (fallback queue only).
+    public var stream: String = "edal-signals"
+    /// The fallback queue for signals Kinesis refuses: a URL or name; empty for none.
+    public var fallbackQueue: String = "edal-signals-fallback"
+    public var storeURI: String = StateStoreFactory.defaultURI
+    /// Receive loops.
+    public var workers: Int = 4
+    public var maximumMessagesInWork: Int = 200
+    public var visibilityTimeout: Int = 30
+    /// Claim lease in seconds; defaults to the visibility timeout, so a dead worker's claims free up
+    /// when its messages come back.
+    public var leaseSeconds: Int?
+    public var headConcurrency: Int = 16
+    public var shutdownDeadline: Int = 20
+    public var mode: Detector.Mode = .anomalies
+    public var scoreThreshold: Double = 0.65
+    public var rules: [AnomalyRule] = []
+    /// Buckets/prefixes to sweep and to train on.
+    public var watch: [WatchedLocation] = []
+    /// Seconds between sweeps; 0 turns the sweep off.
+    public var sweepInterval: Int = 900
+    /// Seconds before the watermark a sweep looks back (late-arriving writes).
+    public var sweepOverlap: Int = 900
+    /// How far back the first sweep of a location looks, in seconds.
+    public var sweepLookback: Int = 3600
+    /// Partition layout below each watched prefix, e.g. `*/*/%Y/%m/%d/%H/`; empty lists everything.
+    public var sweepPartitions: String = ""
+    /// Objects HEADed per location to train a baseline.
+    public var trainingObjects: Int = 1000
+    /// Seconds a shared model stays fresh before a replica retrains.
+    public var modelMaximumAge: Int = 3600
+
+    public init() {}
+
+    public var lease: Duration { .seconds(leaseSeconds ?? visibilityTimeout) }
+
+    /// Reads the `EDAL_*` variables over the defaults.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
+        var settings = WorkerSettings()
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
+            guard let raw = value(name) else { return nil }
+            guard let number = Int(raw), range.contains(number) else {
+                throw SettingsError(setting: name, problem: "\(raw) is not a whole number in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return number
+        }
+        if let queue = value("EDAL_QUEUE") { settings.queue = queue }
+        if let stream = environment["EDAL_STREAM"] { settings.stream = stream.trimmingCharacters(in: .whitespaces) }
+        if let fallback = environment["EDAL_FALLBACK_QUEUE"] { settings.fallbackQueue = fallback.trimmingCharacters(in: .whitespaces) }
+        settings.storeURI = StateStoreFactory.configuredURI(environment: environment)
+        if let workers = try integer("EDAL_WORKERS", 1...256) { settings.workers = workers }
+        if let inWork = try integer("EDAL_MAX_IN_WORK", 10...100_000) { settings.maximumMessagesInWork = inWork }
+        if let visibility = try integer("EDAL_VISIBILITY_TIMEOUT", 2...43_200) { settings.visibilityTimeout = visibility }
+        settings.leaseSeconds = try integer("EDAL_LEASE", 1...43_200)
+        if let heads = try integer("EDAL_HEAD_CONCURRENCY", 1...1024) { settings.headConcurrency = heads }
+        if let deadline = try integer("EDAL_SHUTDOWN_DEADLINE", 0...3600) { settings.shutdownDeadline = deadline }
+        if let mode = value("EDAL_MODE") {
+            guard let parsed = Detector.Mode(rawValue: mode) else {
+                throw SettingsError(setting: "EDAL_MODE", problem: "\(mode) is neither anomalies nor continuous")
+            }
+            settings.mode = parsed
+        }
+        if let threshold = value("EDAL_SCORE_THRESHOLD") {
+            guard let parsed = Double(threshold), parsed > 0, parsed <= 1 else {
+                throw SettingsError(setting: "EDAL_SCORE_THRESHOLD", problem: "\(threshold) is not a score in (0, 1]")
+            }
+            settings.scoreThreshold = parsed
+        }
+        if let rules = value("EDAL_RULES") {
+            do {
+                settings.rules = try AnomalyRule.parseList(rules)
+            } catch {
+                throw SettingsError(setting: "EDAL_RULES", problem: "\(error)")
+            }
+        }
+        if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
+        if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
+        if let overlap = try integer("EDAL_SWEEP_OVERLAP", 0...86_400 * 7) { settings.sweepOverlap = overlap }
+        if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
+        if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
+        if let objects = try integer("EDAL_TRAINING_OBJECTS", 0...1_000_000) { settings.trainingObjects = objects }
+        if let age = try integer("EDAL_MODEL_MAX_AGE", 60...86_400 * 30) { settings.modelMaximumAge = age }
+        try settings.validate()
+        return settings
+    }
+
+    /// Checks the values together (after flags are applied too).
+    public func validate() throws(SettingsError) {
+        guard !queue.isEmpty else { throw SettingsError(setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)") }
+        guard !(stream.isEmpty && fallbackQueue.isEmpty) else {
+            throw SettingsError(setting: "EDAL_STREAM", problem: "signals need somewhere to go: set EDAL_STREAM, EDAL_FALLBACK_QUEUE, or both")
+        }
+        if let leaseSeconds, leaseSeconds < 2 {
+            throw SettingsError(setting: "EDAL_LEASE", problem: "a lease under 2 s cannot be renewed in time")
+        }
+        if !sweepPartitions.isEmpty {
+            do {
+                _ = try PartitionLayout(parsing: sweepPartitions)
+            } catch {
+                throw error
+            }
+        }
+        do {
+            _ = try StateStoreFactory.location(of: storeURI)
+        } catch {
+            throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
+        }
+    }
+}

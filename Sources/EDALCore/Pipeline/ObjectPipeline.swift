@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+
+/// The one path every object takes, whether a notification, the sweep or a replay found it:
+/// claim (one store round trip for the batch) → HEAD (bounded concurrency, metadata only) → score →
+/// publish signals → complete the claims (one round trip).
+///
+/// A duplicate or stale event costs one claim and nothing else. Work that cannot finish (store
+/// down, HEAD failing, no sink taking the signal) gives its claim back and is reported
+/// `retryLater`, so the caller leaves its message in the queue.
+public struct ObjectPipeline: Sendable {
+    public var s3: S3Client
+    public var store: any StateStore
+    public var publisher: SignalPublisher
+    public var detector: DetectorHolder
+    public var statistics: WorkerStatistics
+    /// Names this worker in claims and signals, e.g. `host:pid`.
+    public var owner: String
+    /// How long a claim is held before another worker may take it over; renewed at half-time while working.
+    public var lease: Duration
+    public var headConcurrency: Int
+    public var logger: Logger
+
+    public init(s3: S3Client, store: any StateStore, publisher: SignalPublisher, detector: DetectorHolder,
+                statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
+                logger: Logger = Logger(label: "edal.pipeline")) {
+        self.s3 = s3
+        self.store = store
+        self.publisher = publisher
+        self.detector = detector
+        self.statistics = statistics
+        self.owner = owner
+        self.lease = lease
+        self.headConcurrency = max(1, headConcurrency)
+        self.logger = logger
+    }
+
+    /// Processes `candidates`; answers per candidate, in order.
+    public func process(_ candidates: [ObjectCandidate]) async -> [ObjectResult] {
+        guard !candidates.isEmpty else { return [] }
+        statistics.update { $0.objects += candidates.count }
+
+        let outcomes: [ClaimOutcome]
+        do {
+            outcomes = try await store.claim(candidates.map(\.claimRequest), owner: owner, lease: lease)
+        } catch {
+            statistics.update { $0.storeErrors += 1 }
+            logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["store": "\(store.displayName)", "error": "\(error)"])
+            return Array(repeating: .retryLater("store"), count: candidates.count)
+        }
+
+        var results = [ObjectResult?](repeating: nil, count: candidates.count)
+        var claimed: [(index: Int, ticket: ClaimTicket)] = []
+        statistics.update { counts in
+            for (index, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .claimed(let ticket):
+                    counts.claimed += 1
+                    claimed.append((index, ticket))
+                case .takenOver(let ticket):
+                    counts.takenOver += 1
+                    claimed.append((index, ticket))
+                case .duplicate:
+                    counts.duplicates += 1
+                    results[index] = .done("duplicate")
+                case .inProgress:
+                    counts.inProgress += 1
+                    results[index] = .retryLater("in_progress")
+                case .stale:
+                    counts.stale += 1
+                    results[index] = .done("stale")
+                }
+            }
+        }
+        guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater("store") } }
+
+        let tickets = claimed.map(\.ticket)
+        let claimedNow = claimed
+        let finished = await withTaskGroup(of: [ObjectResult?]?.self) { group in
+            group.addTask { [self] in
+                await work(on: claimedNow, candidates: candidates)
+            }
+            group.addTask { [self] in
+                await renewLeases(tickets)
+                return nil
+            }
+            var finished: [ObjectResult?] = []
+            for await value in group {
+                if let value {
+                    finished = value
+                    group.cancelAll()
+                }
+            }
+            return finished
+        }
+        for (position, entry) in claimed.enumerated() {
+            results[entry.index] = finished.indices.contains(position) ? finished[position] : .retryLater("store")
+        }
+        return results.map { $0 ?? .retryLater("store") }
+    }
+
+    /// HEAD, score, publish and complete the claimed objects; answers per claimed entry, in order.
+    private func work(on claimed: [(index: Int, ticket: ClaimTicket)], candidates: [ObjectCandidate]) async -> [ObjectResult?] {
+        // HEAD every claimed object, a bounded number at a time.
+        var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: claimed.count)
+        let targets = claimed.map { candidates[$0.index].event }
+        try? await forEachConcurrently(count: targets.count, limit: headConcurrency, { [s3] position in
+            do {
+                let event = targets[position]
+                return .success(try await s3.headObject(bucket: event.bucket, key: event.key))
+            } catch {
+                return .failure(error)
+            }
+        }, onResult: { position, result in
+            heads[position] = result
+        })
+
+        var results = [ObjectResult?](repeating: nil, count: claimed.count)
+        var completions: [(position: Int, completion: ClaimCompletion, label: String)] = []
+        var toRelease: [ClaimTicket] = []
+        var signals: [(position: Int, signal: Signal, head: S3ObjectHead)] = []
+        let detector = detector.detector
+        var headErrors = 0, gone = 0, superseded = 0, scored = 0, anomalies = 0
+        for (position, entry) in claimed.enumerated() {
+            let candidate = candidates[entry.index]
+            switch heads[position] {
+            case .none, .failure:
+                headErrors += 1
+                if case .failure(let error) = heads[position] {
+                    logger.warning("HEAD failed; the object will be tried again",
+                                   metadata: ["bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "error": "\(error)"])
+                }
+                toRelease.append(entry.ticket)
+                results[position] = .retryLater("head")
+            case .success(.none):
+                gone += 1
+                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .objectGone), "object_gone"))
+            case .success(.some(let head)) where head.eTag != candidate.event.eTag:
+                // A newer write replaced the object: its own event (or the sweep) will handle it.
+                superseded += 1
+                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .superseded,
+                                                              lastModified: head.lastModified, versionId: head.versionId), "superseded"))
+            case .success(.some(let head)):
+                scored += 1
+                let detection = detector.detect(key: head.key, metadata: head.metadata, contentLength: head.contentLength)
+                if detection.anomalous { anomalies += 1 }
+                if detection.emit {
+                    signals.append((position, makeSignal(candidate, head: head, detection: detection, mode: detector.configuration.mode), head))
+                } else {
+                    completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .notAnomalous,
+                                                                  lastModified: head.lastModified, versionId: head.versionId), "not_anomalous"))
+                }
+            }
+        }
+        statistics.update {
+            $0.headRequests += claimed.count
+            $0.headErrors += headErrors
+            $0.objectsGone += gone
+            $0.superseded += superseded
+            $0.scored += scored
+            $0.anomalies += anomalies
+        }
+
+        // Publish; a signal no sink takes leaves its object for a retry.
+        let deliveries = await publisher.publish(signals.map(\.signal))
+        var toKinesis = 0, toFallback = 0, failed = 0
+        for (entry, delivery) in zip(signals, deliveries) {
+            let ticket = claimed[entry.position].ticket
+            switch delivery {
+            case .kinesis, .fallback:
+                if delivery == .kinesis { toKinesis += 1 } else { toFallback += 1 }
+                completions.append((entry.position, ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: entry.signal.signalId),
+                                                                    lastModified: entry.head.lastModified, versionId: entry.head.versionId),
+                                    "signalled"))
+            case .failed:
+                failed += 1
+                toRelease.append(ticket)
+                results[entry.position] = .retryLater("sink")
+            }
+        }
+        statistics.update {
+            $0.signalsToKinesis += toKinesis
+            $0.signalsToFallback += toFallback
+            $0.signalsFailed += failed
+        }
+
+        if !toRelease.isEmpty {
+            do {
+                try await store.release(toRelease)
+            } catch {
+                // The leases run out on their own; a later delivery takes the claims over.
+                logger.notice("cannot release claims; they expire with their lease", metadata: ["error": "\(error)"])
+            }
+        }
+
+        // Complete, retrying a store hiccup: the signals are out, so recording that matters.
+        if !completions.isEmpty {
+            var answers: [Bool]?
+            var attempt = 0
+            let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
+            while answers == nil, attempt < retry.maximumAttempts {
+                if attempt > 0 { try? await Task.sleep(for: retry.delay(retry: attempt)) }
+                attempt += 1
+                do {
+                    answers = try await store.complete(completions.map(\.completion))
+                } catch {
+                    logger.warning("cannot record completed work (attempt \(attempt))", metadata: ["error": "\(error)"])
+                }
+            }
+            if let answers {
+                var lost = 0
+                for (entry, stillOurs) in zip(completions, answers) {
+                    if !stillOurs { lost += 1 }
+                    results[entry.position] = .done(stillOurs ? entry.label : "lease_lost")
+                }
+                if lost > 0 { statistics.update { $0.leasesLost += lost } }
+            } else {
+                statistics.update { $0.storeErrors += 1 }
+                for entry in completions { results[entry.position] = .retryLater("store") }
+            }
+        }
+        return results
+    }
+
+    /// Renews `tickets` every half lease until cancelled.
+    private func renewLeases(_ tickets: [ClaimTicket]) async {
+        let interval = lease / 2
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+                _ = try await store.renew(tickets, lease: lease)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func makeSignal(_ candidate: ObjectCandidate, head: S3ObjectHead, detection: Detection, mode: Detector.Mode) -> Signal {
+        Signal(
+            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag),
+            emittedAt: Date(),
+            anomalous: detection.anomalous,
+            kind: detection.kind,
+            service: head.metadata["service"],
+            score: detection.score,
+            threshold: detection.threshold,
+            reasons: detection.reasons,
+            detector: Signal.DetectorInfo(mode: mode, modelVersion: detection.modelVersion, trainedAt: detection.trainedAt),
+            evidence: Signal.Evidence(
+                uri: "s3://\(head.bucket)/\(head.key)", bucket: head.bucket, key: head.key, versionId: head.versionId,
+                eTag: head.eTag, size: head.contentLength, lastModified: head.lastModified, contentType: head.contentType,
+                contentEncoding: head.contentEncoding, storageClass: head.storageClass, metadata: head.metadata
+            ),
+            origin: Signal.Origin(via: candidate.via.rawValue, eventName: candidate.event.eventName,
+                                  eventTime: candidate.event.eventTime, sequencer: candidate.event.sequencer),
+            producer: "edal/\(EDALVersion.current) \(owner)"
+        )
+    }
+}

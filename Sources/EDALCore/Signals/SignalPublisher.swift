@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+
+/// Publishes signals to Kinesis with `PutRecords` (batches of at most 500 records and 5 MiB), retries
+/// the records Kinesis refuses with backoff, and sends what still fails to the fallback SQS queue
+/// (`SendMessageBatch`). Only a signal neither sink took is reported as failed.
+public struct SignalPublisher: Sendable {
+    public var kinesis: KinesisClient
+    public var sqs: SQSClient
+    /// The Kinesis stream; `nil` sends every signal straight to the fallback queue.
+    public var streamName: String?
+    /// The fallback queue URL; `nil` means none: signals Kinesis refuses are failed.
+    public var fallbackQueueURL: String?
+    /// Rounds of retrying refused records (on top of the HTTP client's own retries of a failed call).
+    public var retryPolicy: RetryPolicy
+    public var logger: Logger
+
+    public init(kinesis: KinesisClient, sqs: SQSClient, streamName: String?, fallbackQueueURL: String?,
+                retryPolicy: RetryPolicy = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
+                logger: Logger = Logger(label: "edal.signals")) {
+        self.kinesis = kinesis
+        self.sqs = sqs
+        self.streamName = streamName
+        self.fallbackQueueURL = fallbackQueueURL
+        self.retryPolicy = retryPolicy
+        self.logger = logger
+    }
+
+    /// Errors that no retry can cure: the sink is missing or refuses us.
+    static let permanentCodes: Set<String> = [
+        "ResourceNotFoundException", "AccessDeniedException", "AccessDenied", "KMSAccessDeniedException",
+        "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "InvalidClientTokenId", "UnrecognizedClientException",
+    ]
+
+    /// Publishes `signals`; answers, per signal and in order, where it went.
+    public func publish(_ signals: [Signal]) async -> [SignalDelivery] {
+        guard !signals.isEmpty else { return [] }
+        var deliveries = [SignalDelivery?](repeating: nil, count: signals.count)
+        var payloads: [Data] = []
+        payloads.reserveCapacity(signals.count)
+        for (index, signal) in signals.enumerated() {
+            do {
+                payloads.append(try signal.encoded())
+            } catch {
+                payloads.append(Data())
+                deliveries[index] = .failed(reason: "cannot encode the signal: \(error)")
+            }
+        }
+        var pending = signals.indices.filter { deliveries[$0] == nil }
+        var lastError = "no sink configured"
+
+        if let streamName {
+            var attempt = 0
+            while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
+                if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
+                attempt += 1
+                var stillPending: [Int] = []
+                var permanent = false
+                for batch in Self.kinesisBatches(pending, payloads: payloads, signals: signals) {
+                    let records = batch.map { KinesisRecordInput(data: payloads[$0], partitionKey: signals[$0].partitionKey) }
+                    do {
+                        let result = try await kinesis.putRecords(stream: streamName, records: records)
+                        for (position, outcome) in result.outcomes.enumerated() {
+                            if outcome.isStored {
+                                deliveries[batch[position]] = .kinesis
+                            } else {
+                                stillPending.append(batch[position])
+                                if case .failed(let code, let message) = outcome { lastError = "Kinesis: \(code) \(message)" }
+                            }
+                        }
+                    } catch {
+                        stillPending += batch
+                        lastError = "Kinesis: \(error)"
+                        if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
+                    }
+                }
+                pending = stillPending
+                if permanent { break }
+            }
+            if !pending.isEmpty {
+                logger.warning("Kinesis did not take \(pending.count) signal(s); trying the fallback queue",
+                               metadata: ["stream": "\(streamName)", "error": "\(lastError)"])
+            }
+        }
+
+        if let fallbackQueueURL, !pending.isEmpty {
+            var attempt = 0
+            while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
+                if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
+                attempt += 1
+                var stillPending: [Int] = []
+                var permanent = false
+                for batch in Self.queueBatches(pending, payloads: payloads) {
+                    let entries = batch.map { index in
+                        SQSSendEntry(id: String(index), messageBody: String(decoding: payloads[index], as: UTF8.self),
+                                     messageAttributes: ["signal_id": SQSMessageAttribute(stringValue: signals[index].signalId),
+                                                         "schema": SQSMessageAttribute(stringValue: Signal.schemaVersion)])
+                    }
+                    do {
+                        let result = try await sqs.sendMessageBatch(fallbackQueueURL, entries: entries)
+                        let failed = Set(result.failed.map(\.id))
+                        for index in batch {
+                            if failed.contains(String(index)) { stillPending.append(index) } else { deliveries[index] = .fallback }
+                        }
+                        if let failure = result.failed.first { lastError = "SQS fallback: \(failure.code) \(failure.message ?? "")" }
+                    } catch {
+                        stillPending += batch
+                        lastError = "SQS fallback: \(error)"
+                        if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
+                    }
+                }
+                pending = stillPending
+                if permanent { break }
+            }
+        }
+
+        if !pending.isEmpty {
+            logger.error("no sink took \(pending.count) signal(s); their messages stay in the queue", metadata: ["error": "\(lastError)"])
+        }
+        for index in pending { deliveries[index] = .failed(reason: lastError) }
+        return deliveries.map { $0 ?? .failed(reason: lastError) }
+    }
+
+    /// Splits `indices` into PutRecords calls of at most 500 records and 5 MiB (data plus partition keys).
+    static func kinesisBatches(_ indices: [Int], payloads: [Data], signals: [Signal]) -> [[Int]] {
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        var bytes = 0
+        for index in indices {
+            let size = payloads[index].count + signals[index].partitionKey.utf8.count
+            if !current.isEmpty, current.count == KinesisClient.maximumRecordsPerPut || bytes + size > KinesisClient.maximumBytesPerPut {
+                batches.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(index)
+            bytes += size
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    /// Splits `indices` into SendMessageBatch calls of at most 10 messages and 256 KiB.
+    static func queueBatches(_ indices: [Int], payloads: [Data]) -> [[Int]] {
+        let maximumBytes = 256 * 1024 - 4 * 1024  // room for attributes
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        var bytes = 0
+        for index in indices {
+            let size = payloads[index].count
+            if !current.isEmpty, current.count == 10 || bytes + size > maximumBytes {
+                batches.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(index)
+            bytes += size
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+}

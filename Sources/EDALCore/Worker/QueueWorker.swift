@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// The event-driven worker: receive loops long-poll the notification queue and hand each batch to
+/// its own task, so deletes, heartbeats and sink retries never hold up receiving. Receiving pauses
+/// only when `maximumMessagesInWork` messages are in work (back-pressure) or a dependency is failing
+/// (backoff); the next long poll starts as soon as the previous one returns, empty or not.
+public struct QueueWorker: Sendable {
+    public var sqs: SQSClient
+    public var pipeline: ObjectPipeline
+    public var configuration: QueueWorkerConfiguration
+    public var logger: Logger
+
+    public init(sqs: SQSClient, pipeline: ObjectPipeline, configuration: QueueWorkerConfiguration,
+                logger: Logger = Logger(label: "edal.worker")) {
+        self.sqs = sqs
+        self.pipeline = pipeline
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private struct Progress {
+        var consecutiveEmpty = 0
+        var lastProgress = ContinuousClock.now
+        var checking = false
+        var finished: DrainResult.Ending?
+        var messagesLeft: Int?
+    }
+
+    /// Runs until `shutdown` is requested or, in drain mode, until the queue is empty.
+    ///
+    /// After shutdown, no new message is received; work in progress has `shutdownDeadline` to
+    /// finish, then it is cancelled: its claims expire, its messages are not deleted and come back.
+    public func run(shutdown: ShutdownSignal) async -> DrainResult {
+        let started = ContinuousClock.now
+        let statistics = pipeline.statistics
+        let hasDeadLetterQueue = await checkQueue()
+        let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
+                                          hasDeadLetterQueue: hasDeadLetterQueue, logger: logger)
+        let permits = AsyncPermits(configuration.maximumMessagesInWork)
+        let backoff = DependencyBackoff()
+        let progress = NIOLockedValueBox(Progress())
+        let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
+
+        await withTaskGroup(of: Void.self) { work in
+            // The receive loops, in their own group so shutdown can cancel them (and their long polls) alone.
+            work.addTask {
+                await withTaskGroup(of: Void.self) { pollers in
+                    for _ in 0..<configuration.pollers {
+                        pollers.addTask {
+                            await receiveLoop(permits: permits, backoff: backoff, progress: progress, shutdown: shutdown,
+                                              statistics: statistics, deliver: { continuation.yield($0) })
+                        }
+                    }
+                    pollers.addTask {
+                        await shutdown.wait()
+                    }
+                    // The first loop to end means the drain is over (or shutdown): stop the rest.
+                    _ = await pollers.next()
+                    pollers.cancelAll()
+                }
+                continuation.finish()
+            }
+            for await batch in batches {
+                work.addTask {
+                    let results = await handler.handle(batch)
+                    permits.release(batch.count)
+                    if results.contains(where: { ["store", "sink", "head"].contains($0.label) }) {
+                        backoff.recordFailure()
+                    } else if !results.isEmpty {
+                        backoff.recordSuccess()
+                    }
+                    progress.withLockedValue { $0.lastProgress = .now }
+                }
+            }
+            // No more batches will arrive; give in-flight work its deadline after a shutdown.
+            if shutdown.isRequested {
+                work.addTask {
+                    let deadline = ContinuousClock.now + configuration.shutdownDeadline
+                    while permits.available < permits.capacity, ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                await work.next()
+                if permits.available < permits.capacity {
+                    logger.warning("shutdown deadline passed; abandoning unfinished work (its messages will come back)")
+                    work.cancelAll()
+                }
+            }
+        }
+
+        let state = progress.withLockedValue { $0 }
+        let ending: DrainResult.Ending = shutdown.isRequested && state.finished == nil ? .shutdown : (state.finished ?? .shutdown)
+        return DrainResult(ending: ending, counts: statistics.snapshot, seconds: (ContinuousClock.now - started).seconds,
+                           messagesLeft: state.messagesLeft)
+    }
+
+    private func receiveLoop(
+        permits: AsyncPermits, backoff: DependencyBackoff, progress: NIOLockedValueBox<Progress>, shutdown: ShutdownSignal,
+        statistics: WorkerStatistics, deliver: @Sendable ([SQSMessage]) -> Void
+    ) async {
+        let wait = configuration.drain?.waitTimeSeconds ?? configuration.waitTimeSeconds
+        var receiveFailures = 0
+        while !shutdown.isRequested, !Task.isCancelled {
+            if progress.withLockedValue({ $0.finished != nil }) { return }
+            if let pause = backoff.remainingPause {
+                try? await Task.sleep(for: pause)
+                continue
+            }
+            do {
+                try await permits.acquire(10)
+            } catch {
+                return
+            }
+            let messages: [SQSMessage]
+            do {
+                messages = try await sqs.receiveMessage(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: wait,
+                                                        visibilityTimeout: configuration.visibilityTimeout)
+                receiveFailures = 0
+            } catch {
+                permits.release(10)
+                if error is CancellationError || Task.isCancelled { return }
+                receiveFailures += 1
+                statistics.update { $0.receiveErrors += 1 }
+                let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20)).delay(retry: receiveFailures)
+                logger.warning("cannot receive from the queue; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
+                try? await Task.sleep(for: delay)
+                continue
+            }
+            permits.release(10 - messages.count)
+            if messages.isEmpty {
+                statistics.update { $0.emptyReceives += 1 }
+                if configuration.drain != nil, await drainIsOver(permits: permits, progress: progress) { return }
+                continue
+            }
+            progress.withLockedValue {
+                $0.consecutiveEmpty = 0
+                $0.lastProgress = .now
+            }
+            deliver(messages)
+        }
+    }
+
+    /// After enough empty receives with nothing in work: is the queue empty, or has nothing moved for too long?
+    private func drainIsOver(permits: AsyncPermits, progress: NIOLockedValueBox<Progress>) async -> Bool {
+        guard let drain = configuration.drain else { return false }
+        let shouldCheck = progress.withLockedValue { state -> Bool in
+            state.consecutiveEmpty += 1
+            guard state.finished == nil, !state.checking, state.consecutiveEmpty >= drain.emptyReceives,
+                  permits.available == permits.capacity else { return false }
+            state.checking = true
+            return true
+        }
+        guard shouldCheck else { return progress.withLockedValue { $0.finished != nil } }
+        let left = await messagesLeft()
+        return progress.withLockedValue { state -> Bool in
+            state.checking = false
+            state.messagesLeft = left
+            if left == 0 {
+                state.finished = .empty
+            } else if ContinuousClock.now - state.lastProgress > drain.idleTimeout {
+                state.finished = .idle
+            } else {
+                state.consecutiveEmpty = 0
+            }
+            return state.finished != nil
+        }
+    }
+
+    /// Visible + in flight + delayed messages, from the queue's attributes (`nil` if they cannot be read).
+    private func messagesLeft() async -> Int? {
+        do {
+            let attributes = try await sqs.getQueueAttributes(configuration.queueURL, names: [
+                SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+                SQSQueueAttribute.approximateNumberOfMessagesDelayed,
+            ])
+            return [SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+                    SQSQueueAttribute.approximateNumberOfMessagesDelayed].reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
+        } catch {
+            logger.notice("cannot read the queue's attributes", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Reads the queue's redrive policy; warns when there is none (malformed messages would then come back forever).
+    private func checkQueue() async -> Bool {
+        do {
+            let attributes = try await sqs.getQueueAttributes(configuration.queueURL, names: [SQSQueueAttribute.redrivePolicy])
+            if attributes[SQSQueueAttribute.redrivePolicy] == nil {
+                logger.warning("the queue has no redrive policy: malformed messages cannot reach a dead-letter queue; run `edal setup` or add one",
+                               metadata: ["queue": "\(configuration.queueURL)"])
+                return false
+            }
+            return true
+        } catch {
+            logger.warning("cannot read the queue's attributes; is the queue URL right?", metadata: ["queue": "\(configuration.queueURL)", "error": "\(error)"])
+            return false
+        }
+    }
+}

@@ -8,6 +8,9 @@ struct EDALCommand: AsyncParsableCommand {
         commandName: "edal",
         abstract: "Scores telemetry objects landing in S3 from their metadata alone and publishes anomaly signals.",
         version: EDALVersion.current,
-        subcommands: [ConfigCommand.self, GenerateCommand.self, EvaluateCommand.self]
+        subcommands: [
+            RunCommand.self, DrainCommand.self, SweepCommand.self, ReplayCommand.self, SetupCommand.self, TrainCommand.self,
+            SignalsCommand.self, GenerateCommand.self, EvaluateCommand.self, ConfigCommand.self,
+        ]
     )
 }

@@ -16,6 +16,15 @@ public enum HTTPDate {
         return Date(timeIntervalSince1970: TimeInterval(civil.epochSeconds))
     }
 
+    /// Formats `date` as ISO 8601 in UTC with milliseconds, `2026-11-25T00:22:56.123Z` (as S3 events write it).
+    public static func formatISO8601(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let civil = CivilTime(epochSeconds: seconds)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day, civil.hour, civil.minute,
+                      civil.second, Int(milliseconds - seconds * 1000))
+    }
+
     /// Parses ISO 8601 in UTC, `2026-11-25T00:22:56.123Z` (S3 listings), fraction optional.
     public static func parseISO8601(_ string: String) -> Date? {
         let utf8 = Array(string.utf8)

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+/// The pieces of a running EDAL process, wired from `WorkerSettings` and the AWS configuration:
+/// one HTTP client, the state store, the resolved queue URLs, the detector and the counters.
+/// `edal run`, `drain` and `sweep` build their worker or sweep from it.
+public struct EDALRuntime: Sendable {
+    public let client: AWSClient
+    public let s3: S3Client
+    public let sqs: SQSClient
+    public let kinesis: KinesisClient
+    public let store: any StateStore
+    public let settings: WorkerSettings
+    public let queueURL: String
+    public let fallbackQueueURL: String?
+    public let statistics: WorkerStatistics
+    public let detector: DetectorHolder
+    /// `host:pid`: names this process in claims and signals.
+    public let owner: String
+    public let logger: Logger
+
+    /// Opens the store and resolves queue names to URLs.
+    /// - Throws: `SettingsError` naming the setting when a queue or the store cannot be reached.
+    public static func start(settings: WorkerSettings, aws: AWSConfiguration, logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
+        let client = AWSClient(configuration: aws)
+        let sqs = SQSClient(client: client)
+        do {
+            let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")
+            let fallback = settings.fallbackQueue.isEmpty ? nil
+                : try await resolveQueue(settings.fallbackQueue, sqs: sqs, setting: "EDAL_FALLBACK_QUEUE")
+            let store: any StateStore
+            do {
+                store = try await StateStoreFactory.open(uri: settings.storeURI)
+            } catch {
+                throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
+            }
+            var configuration = Detector.Configuration(scoreThreshold: settings.scoreThreshold, rules: settings.rules)
+            configuration.mode = settings.mode
+            return EDALRuntime(
+                client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
+                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(),
+                detector: DetectorHolder(Detector(configuration: configuration)),
+                owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
+            )
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// A URL is used as given; a name is looked up.
+    static func resolveQueue(_ queue: String, sqs: SQSClient, setting: String) async throws -> String {
+        if queue.hasPrefix("http://") || queue.hasPrefix("https://") { return queue }
+        do {
+            return try await sqs.getQueueUrl(queue)
+        } catch let error as AWSServiceError {
+            throw SettingsError(setting: setting, problem: "queue \(queue) not found (\(error.code)); create it with `edal setup` or give its URL")
+        }
+    }
+
+    /// Loads the shared models, or trains them on the watched locations; keeps rules-only detection
+    /// (and says so) when neither is possible.
+    public func loadModels() async {
+        let training = BaselineTraining(s3: s3, store: store, sources: settings.watch.map { .init(bucket: $0.bucket, prefix: $0.prefix) },
+                                        objectsPerSource: settings.trainingObjects, maximumAge: .seconds(settings.modelMaximumAge),
+                                        logger: Logger(label: "edal.training"))
+        do {
+            let models = try await training.models()
+            detector.replaceModels(models)
+            if models.isEmpty {
+                logger.notice("no model yet (set EDAL_WATCH to train on a bucket); scoring with rules and metadata checks only")
+            }
+        } catch {
+            logger.warning("cannot load or train models; scoring with rules and metadata checks only", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func pipeline() -> ObjectPipeline {
+        let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
+                                        fallbackQueueURL: fallbackQueueURL)
+        return ObjectPipeline(s3: s3, store: store, publisher: publisher, detector: detector, statistics: statistics, owner: owner,
+                              lease: settings.lease, headConcurrency: settings.headConcurrency)
+    }
+
+    public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
+        let configuration = QueueWorkerConfiguration(
+            queueURL: queueURL, pollers: settings.workers, maximumMessagesInWork: settings.maximumMessagesInWork,
+            visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
+        )
+        return QueueWorker(sqs: sqs, pipeline: pipeline(), configuration: configuration)
+    }
+
+    /// The sweep over `settings.watch`, or `nil` when nothing is watched.
+    public func sweep() throws -> Sweep? {
+        guard !settings.watch.isEmpty else { return nil }
+        let layout = settings.sweepPartitions.isEmpty ? nil : try PartitionLayout(parsing: settings.sweepPartitions)
+        return Sweep(s3: s3, store: store, pipeline: pipeline(), locations: settings.watch,
+                     interval: .seconds(max(60, settings.sweepInterval)), overlap: .seconds(settings.sweepOverlap),
+                     lookback: .seconds(settings.sweepLookback), layout: layout)
+    }
+
+    /// Closes the store and the HTTP client.
+    public func shutdown() async {
+        await store.close()
+        try? await client.shutdown()
+    }
+}

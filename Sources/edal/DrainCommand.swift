@@ -1,0 +1,102 @@
+import ArgumentParser
+import EDALCore
+import Foundation
+import Logging
+
+/// `edal drain`: works off the queue until it is empty, prints a summary, exits non-zero if anything was left undone.
+struct DrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain",
+        abstract: "Process the notification queue until it is empty, then print a summary and exit (non-zero if work was left undone)."
+    )
+
+    @OptionGroup var options: WorkerOptions
+    @Option(help: "Seconds without progress before giving up while messages remain.") var idleTimeout: Int = 90
+    @Option(help: "Write the summary as JSON to this file as well.") var summaryJson: String?
+
+    func run() async throws {
+        let settings = try options.settings()
+        try options.bootstrapLogging()
+        let result = try await Self.drain(settings: settings, aws: try options.awsConfiguration(), idleTimeout: idleTimeout)
+        DrainSummary(result: result).print()
+        if let summaryJson {
+            try DrainSummary(result: result).json().write(to: URL(fileURLWithPath: summaryJson))
+        }
+        if !result.isComplete { throw ExitCode(2) }
+    }
+
+    /// Drains with progress on standard error; shared with `edal replay`.
+    static func drain(settings: WorkerSettings, aws: AWSConfiguration, idleTimeout: Int) async throws -> DrainResult {
+        let logger = Logger(label: "edal")
+        let runtime: EDALRuntime
+        do {
+            runtime = try await EDALRuntime.start(settings: settings, aws: aws, logger: logger)
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
+        let shutdown = ShutdownSignal()
+        let trap = SignalTrap(shutdown)
+        await runtime.loadModels()
+        let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
+        let finished = ShutdownSignal()
+        let result = await withTaskGroup(of: DrainResult?.self) { group in
+            group.addTask {
+                let result = await worker.run(shutdown: shutdown)
+                finished.request()
+                return result
+            }
+            group.addTask {
+                await DrainProgress(runtime: runtime).run(until: finished)
+                return nil
+            }
+            var result: DrainResult?
+            for await value in group { if let value { result = value } }
+            return result
+        }
+        await runtime.shutdown()
+        withExtendedLifetime(trap) {}
+        guard let result else { throw ExitCode(1) }
+        return result
+    }
+}
+
+/// Remaining messages, rate and ETA while draining: a bar on a terminal, a log line every 10 s otherwise.
+struct DrainProgress: Sendable {
+    var runtime: EDALRuntime
+
+    func run(until finished: ShutdownSignal) async {
+        let isTerminal = isatty(STDERR_FILENO) == 1
+        let started = ContinuousClock.now
+        var lastLog = ContinuousClock.now
+        var remaining: Int?
+        var tick = 0
+        while !finished.isRequested {
+            await withTaskGroup(of: Void.self) { wait in
+                wait.addTask { try? await Task.sleep(for: .seconds(1)) }
+                wait.addTask { await finished.wait() }
+                await wait.next()
+                wait.cancelAll()
+            }
+            if finished.isRequested { break }
+            tick += 1
+            if tick % 2 == 1, let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: [
+                SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+            ]) {
+                remaining = attributes.values.compactMap { Int($0) }.reduce(0, +)
+            }
+            let counts = runtime.statistics.snapshot
+            let elapsed = (ContinuousClock.now - started).seconds
+            let rate = Double(counts.messagesDeleted) / max(elapsed, 0.001)
+            let eta = remaining.map { rate > 0 ? String(format: "%.0f s", Double($0) / rate) : "?" } ?? "?"
+            let line = String(format: "%d messages done, %@ left, %.0f msg/s (%.0f objects/s), ETA %@",
+                              counts.messagesDeleted, remaining.map(String.init) ?? "?", rate, Double(counts.objects) / max(elapsed, 0.001), eta)
+            if isTerminal {
+                FileHandle.standardError.write(Data("\r\(line)   ".utf8))
+            } else if ContinuousClock.now - lastLog >= .seconds(10) {
+                lastLog = .now
+                FileHandle.standardError.write(Data("edal drain: \(line)\n".utf8))
+            }
+        }
+        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

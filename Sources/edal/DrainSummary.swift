@@ -1,0 +1,56 @@
+import EDALCore
+import Foundation
+
+/// The table `edal drain` prints at the end, and the same figures as JSON.
+struct DrainSummary {
+    var result: DrainResult
+
+    var rows: [(String, String)] {
+        let counts = result.counts
+        return [
+            ("ending", result.ending.rawValue + (result.isComplete ? " (complete)" : " (work left undone)")),
+            ("messages received", "\(counts.messagesReceived)"),
+            ("messages deleted", "\(counts.messagesDeleted)"),
+            ("messages left in queue", result.messagesLeft.map(String.init) ?? "unknown"),
+            ("test events", "\(counts.testEvents)"),
+            ("ignored records", "\(counts.ignoredRecords)"),
+            ("malformed (DLQ-bound)", "\(counts.malformedMessages)"),
+            ("objects", "\(counts.objects)"),
+            ("claimed", "\(counts.claimed + counts.takenOver) (\(counts.takenOver) taken over)"),
+            ("duplicates", "\(counts.duplicates)"),
+            ("in progress elsewhere", "\(counts.inProgress)"),
+            ("stale", "\(counts.stale + counts.superseded) (\(counts.superseded) superseded at HEAD)"),
+            ("objects gone", "\(counts.objectsGone)"),
+            ("scored", "\(counts.scored)"),
+            ("anomalies", "\(counts.anomalies)"),
+            ("signals to Kinesis", "\(counts.signalsToKinesis)"),
+            ("signals to fallback", "\(counts.signalsToFallback)"),
+            ("errors", "\(counts.errors) (store \(counts.storeErrors), HEAD \(counts.headErrors), sinks \(counts.signalsFailed), receive \(counts.receiveErrors), delete \(counts.deleteErrors))"),
+            ("wall time", String(format: "%.1f s", result.seconds)),
+            ("objects/s", String(format: "%.0f", result.objectsPerSecond)),
+        ]
+    }
+
+    func print() {
+        Swift.print("")
+        Swift.print("edal drain summary")
+        for (name, value) in rows {
+            Swift.print("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)")
+        }
+    }
+
+    func json() throws -> Data {
+        let counts = result.counts
+        let object: [String: Any] = [
+            "ending": result.ending.rawValue, "complete": result.isComplete, "messages_left": result.messagesLeft as Any,
+            "seconds": result.seconds, "objects_per_second": result.objectsPerSecond,
+            "messages_received": counts.messagesReceived, "messages_deleted": counts.messagesDeleted,
+            "malformed": counts.malformedMessages, "test_events": counts.testEvents, "objects": counts.objects,
+            "claimed": counts.claimed, "taken_over": counts.takenOver, "duplicates": counts.duplicates, "in_progress": counts.inProgress,
+            "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone, "scored": counts.scored,
+            "anomalies": counts.anomalies, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
+            "errors": counts.errors, "head_requests": counts.headRequests, "visibility_extensions": counts.visibilityExtensions,
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+    }
+}

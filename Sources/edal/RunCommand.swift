@@ -1,0 +1,58 @@
+import ArgumentParser
+import EDALCore
+import Logging
+
+/// `edal run`: the long-running worker — the queue, the periodic sweep, and model refreshes.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Consume S3 notifications from SQS, score each new object's metadata, publish signals; sweep the watched buckets every 15 minutes."
+    )
+
+    @OptionGroup var options: WorkerOptions
+
+    func run() async throws {
+        let settings = try options.settings()
+        try options.bootstrapLogging()
+        let logger = Logger(label: "edal")
+        let runtime: EDALRuntime
+        do {
+            runtime = try await EDALRuntime.start(settings: settings, aws: try options.awsConfiguration(), logger: logger)
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
+        let shutdown = ShutdownSignal()
+        let trap = SignalTrap(shutdown)
+        await runtime.loadModels()
+        let sweep = try runtime.sweep()
+        logger.info("edal running", metadata: [
+            "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)", "workers": "\(settings.workers)",
+            "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
+            "sweep": "\(sweep == nil || settings.sweepInterval == 0 ? "off" : "every \(settings.sweepInterval) s over \(settings.watch)")",
+        ])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let result = await runtime.worker().run(shutdown: shutdown)
+                logger.info("worker stopped", metadata: ["objects": "\(result.counts.objects)", "deleted": "\(result.counts.messagesDeleted)"])
+                shutdown.request()
+            }
+            if let sweep, settings.sweepInterval > 0 {
+                group.addTask { await sweep.run(shutdown: shutdown) }
+            }
+            group.addTask {
+                // Pick up models another replica trained, or retrain when they age.
+                while !shutdown.isRequested {
+                    await withTaskGroup(of: Void.self) { wait in
+                        wait.addTask { try? await Task.sleep(for: .seconds(max(60, settings.modelMaximumAge / 4))) }
+                        wait.addTask { await shutdown.wait() }
+                        await wait.next()
+                        wait.cancelAll()
+                    }
+                    if !shutdown.isRequested { await runtime.loadModels() }
+                }
+            }
+        }
+        await runtime.shutdown()
+        withExtendedLifetime(trap) {}
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import EDALCore
+import Foundation
+import Logging
+
+/// Flags shared by `run`, `drain` and `sweep`; each overrides its `EDAL_*` environment variable.
+struct WorkerOptions: ParsableArguments {
+    @Option(help: "Notification queue name or URL (EDAL_QUEUE).") var queue: String?
+    @Option(help: "Kinesis stream for signals; \"\" for none (EDAL_STREAM).") var stream: String?
+    @Option(help: "Fallback SQS queue for signals, name or URL; \"\" for none (EDAL_FALLBACK_QUEUE).") var fallbackQueue: String?
+    @Option(help: "State store: mongodb://host/db or sqlite:PATH (EDAL_STATE_STORE_URI).") var store: String?
+    @Option(help: "Receive loops (EDAL_WORKERS).") var workers: Int?
+    @Option(help: "Visibility timeout in seconds, extended while work goes on (EDAL_VISIBILITY_TIMEOUT).") var visibilityTimeout: Int?
+    @Option(help: "anomalies or continuous (EDAL_MODE).") var mode: String?
+    @Option(help: "Buckets/prefixes to sweep and train on, comma-separated: bucket[/prefix] (EDAL_WATCH).") var watch: String?
+    @Option(help: "Seconds between sweeps, 0 for none (EDAL_SWEEP_INTERVAL).") var sweepInterval: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (EDAL_LOG_LEVEL).") var logLevel: String?
+
+    /// The environment's settings with these flags applied, validated.
+    func settings() throws -> WorkerSettings {
+        var environment = ProcessInfo.processInfo.environment
+        func set(_ name: String, _ value: String?) { if let value { environment[name] = value } }
+        set("EDAL_QUEUE", queue)
+        set("EDAL_STATE_STORE_URI", store)
+        set("EDAL_WORKERS", workers.map(String.init))
+        set("EDAL_VISIBILITY_TIMEOUT", visibilityTimeout.map(String.init))
+        set("EDAL_MODE", mode)
+        set("EDAL_WATCH", watch)
+        set("EDAL_SWEEP_INTERVAL", sweepInterval.map(String.init))
+        var settings: WorkerSettings
+        do {
+            settings = try WorkerSettings.fromEnvironment(environment)
+            // "" is meaningful for these two (turns the sink off), so they bypass the environment's trimming of empties.
+            if let stream { settings.stream = stream }
+            if let fallbackQueue { settings.fallbackQueue = fallbackQueue }
+            try settings.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return settings
+    }
+
+    /// Sets up logging to standard error at the requested level.
+    func bootstrapLogging() throws {
+        let name = logLevel ?? ProcessInfo.processInfo.environment["EDAL_LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: name.lowercased()) else {
+            throw ValidationError("EDAL_LOG_LEVEL: \(name) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    /// Resolves AWS settings or explains what is missing.
+    func awsConfiguration() throws -> AWSConfiguration {
+        do {
+            return try AWSConfiguration.resolve()
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 public final class ShutdownSignal: Sendable {
     private struct State {
         var requested = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextId: UInt64 = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -20,21 +21,38 @@ public final class ShutdownSignal: Sendable {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             guard !state.requested else { return [] }
             state.requested = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns once the flag is set.
+    /// Returns once the flag is set, or when the waiting task is cancelled.
     public func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLockedValue { state -> Bool in
-                if state.requested { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
+        let id = state.withLockedValue { state -> UInt64 in
+            state.nextId += 1
+            return state.nextId
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLockedValue { state -> Bool in
+                    if state.requested { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow {
+                    continuation.resume()
+                } else if Task.isCancelled {
+                    stopWaiting(id)
+                }
+            }
+        } onCancel: {
+            stopWaiting(id)
+        }
+    }
+
+    private func stopWaiting(_ id: UInt64) {
+        let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
+        waiter?.resume()
     }
 }

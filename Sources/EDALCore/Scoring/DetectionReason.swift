@@ -20,6 +20,10 @@ public struct DetectionReason: Sendable, Codable, Equatable {
     public var deviation: Double?
     public var detail: String
 
+    enum CodingKeys: String, CodingKey {
+        case kind, field, value, baselineMedian = "baseline_median", deviation, detail
+    }
+
     public init(kind: Kind, field: String, value: Double? = nil, baselineMedian: Double? = nil,
                 deviation: Double? = nil, detail: String) {
         self.kind = kind

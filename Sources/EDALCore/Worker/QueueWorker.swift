@@ -26,6 +26,8 @@ public struct QueueWorker: Sendable {
         var checking = false
         var finished: DrainResult.Ending?
         var messagesLeft: Int?
+        /// Messages received and not yet handled (permits also count receives in flight).
+        var inWork = 0
     }
 
     /// Runs until `shutdown` is requested or, in drain mode, until the queue is empty.
@@ -36,6 +38,7 @@ public struct QueueWorker: Sendable {
         let started = ContinuousClock.now
         let statistics = pipeline.statistics
         let hasDeadLetterQueue = await checkQueue()
+        logger.debug("queue checked", metadata: ["dead_letter_queue": "\(hasDeadLetterQueue)"])
         let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
                                           hasDeadLetterQueue: hasDeadLetterQueue, logger: logger)
         let permits = AsyncPermits(configuration.maximumMessagesInWork)
@@ -66,6 +69,7 @@ public struct QueueWorker: Sendable {
                 work.addTask {
                     let results = await handler.handle(batch)
                     permits.release(batch.count)
+                    progress.withLockedValue { $0.inWork -= batch.count }
                     if results.contains(where: { ["store", "sink", "head"].contains($0.label) }) {
                         backoff.recordFailure()
                     } else if !results.isEmpty {
@@ -78,12 +82,12 @@ public struct QueueWorker: Sendable {
             if shutdown.isRequested {
                 work.addTask {
                     let deadline = ContinuousClock.now + configuration.shutdownDeadline
-                    while permits.available < permits.capacity, ContinuousClock.now < deadline {
+                    while progress.withLockedValue({ $0.inWork > 0 }), ContinuousClock.now < deadline {
                         try? await Task.sleep(for: .milliseconds(50))
                     }
                 }
                 await work.next()
-                if permits.available < permits.capacity {
+                if progress.withLockedValue({ $0.inWork > 0 }) {
                     logger.warning("shutdown deadline passed; abandoning unfinished work (its messages will come back)")
                     work.cancelAll()
                 }
@@ -114,6 +118,7 @@ public struct QueueWorker: Sendable {
                 return
             }
             let messages: [SQSMessage]
+            logger.trace("receiving")
             do {
                 messages = try await sqs.receiveMessage(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: wait,
                                                         visibilityTimeout: configuration.visibilityTimeout)
@@ -131,29 +136,32 @@ public struct QueueWorker: Sendable {
             permits.release(10 - messages.count)
             if messages.isEmpty {
                 statistics.update { $0.emptyReceives += 1 }
-                if configuration.drain != nil, await drainIsOver(permits: permits, progress: progress) { return }
+                if configuration.drain != nil, await drainIsOver(progress: progress) { return }
                 continue
             }
             progress.withLockedValue {
                 $0.consecutiveEmpty = 0
                 $0.lastProgress = .now
+                $0.inWork += messages.count
             }
             deliver(messages)
         }
     }
 
     /// After enough empty receives with nothing in work: is the queue empty, or has nothing moved for too long?
-    private func drainIsOver(permits: AsyncPermits, progress: NIOLockedValueBox<Progress>) async -> Bool {
+    private func drainIsOver(progress: NIOLockedValueBox<Progress>) async -> Bool {
         guard let drain = configuration.drain else { return false }
         let shouldCheck = progress.withLockedValue { state -> Bool in
             state.consecutiveEmpty += 1
             guard state.finished == nil, !state.checking, state.consecutiveEmpty >= drain.emptyReceives,
-                  permits.available == permits.capacity else { return false }
+                  state.inWork == 0 else { return false }
             state.checking = true
             return true
         }
         guard shouldCheck else { return progress.withLockedValue { $0.finished != nil } }
+        logger.debug("queue looks empty; checking its attributes")
         let left = await messagesLeft()
+        logger.debug("queue attributes read", metadata: ["messages_left": "\(left.map(String.init) ?? "unknown")"])
         return progress.withLockedValue { state -> Bool in
             state.checking = false
             state.messagesLeft = left

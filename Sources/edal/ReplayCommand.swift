@@ -16,6 +16,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Backfill only objects modified before this time (ISO 8601, or an age).") var until: String?
     @Flag(help: "Only enqueue; do not drain afterwards.") var noDrain = false
     @Option(help: "Seconds without progress before the drain gives up.") var idleTimeout: Int = 90
+    @Option(help: "Write the drain summary as JSON to this file as well.") var summaryJson: String?
 
     func validate() throws {
         guard fromDlq != nil || backfill != nil else { throw ValidationError("give --from-dlq QUEUE, --backfill bucket[/prefix], or both") }
@@ -55,6 +56,9 @@ struct ReplayCommand: AsyncParsableCommand {
         guard !noDrain else { return }
         let result = try await DrainCommand.drain(settings: settings, aws: aws, idleTimeout: idleTimeout)
         DrainSummary(result: result).print()
+        if let summaryJson {
+            try DrainSummary(result: result).json().write(to: URL(fileURLWithPath: summaryJson))
+        }
         if !result.isComplete { throw ExitCode(2) }
     }
 

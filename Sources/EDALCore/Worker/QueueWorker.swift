@@ -28,6 +28,7 @@ public struct QueueWorker: Sendable {
         var messagesLeft: Int?
         /// Messages received and not yet handled (permits also count receives in flight).
         var inWork = 0
+        var deletedSeen = 0
     }
 
     /// Runs until `shutdown` is requested or, in drain mode, until the queue is empty.
@@ -69,13 +70,20 @@ public struct QueueWorker: Sendable {
                 work.addTask {
                     let results = await handler.handle(batch)
                     permits.release(batch.count)
-                    progress.withLockedValue { $0.inWork -= batch.count }
+                    let deleted = statistics.snapshot.messagesDeleted
+                    progress.withLockedValue {
+                        $0.inWork -= batch.count
+                        // Progress is work finished; messages failing round and round are not.
+                        if deleted > $0.deletedSeen {
+                            $0.deletedSeen = deleted
+                            $0.lastProgress = .now
+                        }
+                    }
                     if results.contains(where: { ["store", "sink", "head"].contains($0.label) }) {
                         backoff.recordFailure()
                     } else if !results.isEmpty {
                         backoff.recordSuccess()
                     }
-                    progress.withLockedValue { $0.lastProgress = .now }
                 }
             }
             // No more batches will arrive; give in-flight work its deadline after a shutdown.
@@ -141,7 +149,6 @@ public struct QueueWorker: Sendable {
             }
             progress.withLockedValue {
                 $0.consecutiveEmpty = 0
-                $0.lastProgress = .now
                 $0.inWork += messages.count
             }
             deliver(messages)

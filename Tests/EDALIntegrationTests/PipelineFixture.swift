@@ -1,0 +1,177 @@
+@testable import EDALCore
+import Foundation
+import Testing
+
+/// One isolated EDAL deployment on the test services for an end-to-end test: its own bucket, queues,
+/// stream and store, set up with the real `edal setup`, driven with the real `edal` binary.
+struct PipelineFixture: Sendable {
+    let services: TestServices
+    let store: StoreUnderTest
+    let storeURI: String
+    let bucket: String
+    let queue: String
+    let deadLetterQueue: String
+    let fallbackQueue: String
+    let stream: String
+
+    init(services: TestServices, store: StoreUnderTest, name: String) throws {
+        self.services = services
+        self.store = store
+        storeURI = try store.freshURI()
+        let unique = TestServices.uniqueName(name)
+        bucket = unique
+        queue = "\(unique)-q"
+        deadLetterQueue = "\(unique)-dlq"
+        fallbackQueue = "\(unique)-fallback"
+        stream = "\(unique)-signals"
+    }
+
+    /// The environment a user would give `edal`: credentials, endpoints, and this deployment's names.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = "test"
+        environment["AWS_SECRET_ACCESS_KEY"] = "test"
+        environment["AWS_REGION"] = services.region
+        environment["AWS_ENDPOINT_URL_S3"] = services.s3Endpoint
+        environment["AWS_ENDPOINT_URL_SQS"] = services.sqsEndpoint
+        environment["AWS_ENDPOINT_URL_KINESIS"] = services.kinesisEndpoint
+        environment["EDAL_QUEUE"] = queue
+        environment["EDAL_STREAM"] = stream
+        environment["EDAL_FALLBACK_QUEUE"] = fallbackQueue
+        environment["EDAL_STATE_STORE_URI"] = storeURI
+        environment["EDAL_WATCH"] = bucket
+        environment["EDAL_LOG_LEVEL"] = "warning"
+        for (name, value) in extra { environment[name] = value }
+        return environment
+    }
+
+    /// `edal ARGS`, to completion.
+    func edal(_ arguments: [String], _ extra: [String: String] = [:]) async throws -> HelperProcess.Outcome {
+        try await HelperProcess.execute(try HelperProcess.executable("edal"), arguments, environment: environment(extra))
+    }
+
+    /// `edal drain` (or `edal replay … ` when `command` says so) with its summary read back from `--summary-json`.
+    func drain(_ arguments: [String] = [], _ extra: [String: String] = [:], command: [String] = ["drain"]) async throws -> (HelperProcess.Outcome, DrainFigures) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(TestServices.uniqueName("summary")).json")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let outcome = try await edal(command + ["--summary-json", path.path] + arguments, extra)
+        let data = (try? Data(contentsOf: path)) ?? Data("{}".utf8)
+        let figures = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        return (outcome, DrainFigures(values: figures.compactMapValues { $0 as? Int }, raw: String(decoding: data, as: UTF8.self)))
+    }
+
+    /// `edal ARGS`, started and left running.
+    func startEdal(_ arguments: [String], _ extra: [String: String] = [:]) throws -> HelperProcess.Running {
+        try HelperProcess.start(try HelperProcess.executable("edal"), arguments, environment: environment(extra))
+    }
+
+    /// Creates everything with `edal setup`.
+    func setUp(stream: Bool = true, visibilityTimeout: Int = 10, maxReceiveCount: Int = 3) async throws {
+        let outcome = try await edal([
+            "setup", "--bucket", bucket, "--queue", queue, "--dead-letter-queue", deadLetterQueue,
+            "--fallback-queue", fallbackQueue, "--stream", stream ? self.stream : "", "--shards", "2",
+            "--visibility-timeout", String(visibilityTimeout), "--max-receive-count", String(maxReceiveCount),
+        ])
+        try #require(outcome.status == 0, "edal setup failed: \(outcome.errors)")
+    }
+
+    /// Uploads `count` synthetic objects with `edal generate`; answers their keys.
+    func generate(_ count: Int, seed: Int = 1, anomalyRate: Double = 0.1) async throws -> [String] {
+        let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket)-\(seed).jsonl")
+        defer { try? FileManager.default.removeItem(at: manifest) }
+        let outcome = try await edal(["generate", "--bucket", bucket, "--objects", String(count), "--object-size", "2KiB",
+                                      "--seed", String(seed), "--anomaly-rate", String(anomalyRate), "--manifest", manifest.path])
+        try #require(outcome.status == 0, "edal generate failed: \(outcome.errors)")
+        return try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8)).key
+        }
+    }
+
+    func withClient<T>(_ body: (AWSClient) async throws -> T) async throws -> T {
+        try await services.withClient(nil, options: .init(), body)
+    }
+
+    func url(_ queueName: String) async throws -> String {
+        try await withClient { try await SQSClient(client: $0).getQueueUrl(queueName) }
+    }
+
+    /// Visible + in flight + delayed messages in `queueName`.
+    func messages(in queueName: String) async throws -> Int {
+        try await withClient { client in
+            let sqs = SQSClient(client: client)
+            let attributes = try await sqs.getQueueAttributes(try await sqs.getQueueUrl(queueName), names: ["All"])
+            return ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+                .reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
+        }
+    }
+
+    /// Waits until S3 has delivered at least `count` notifications to the queue, and the test event
+    /// S3 sends when a notification is configured (given up to 3 s more: not every emulator sends it).
+    func waitForNotifications(_ count: Int, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var seen = 0
+        var reached: ContinuousClock.Instant?
+        while ContinuousClock.now < deadline {
+            seen = try await messages(in: queue)
+            if seen > count { return }
+            if seen == count {
+                if let reached, ContinuousClock.now - reached > .seconds(3) { return }
+                reached = reached ?? .now
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("only \(seen) of \(count) notifications reached \(queue)")
+    }
+
+    /// Every signal in the stream.
+    func streamSignals() async throws -> [Signal] {
+        try await withClient { client in
+            try await SignalReader(kinesis: KinesisClient(client: client), sqs: SQSClient(client: client)).streamSignals(stream)
+        }
+    }
+
+    /// Every signal in the fallback queue (consumed).
+    func fallbackSignals() async throws -> [Signal] {
+        try await withClient { client in
+            let sqs = SQSClient(client: client)
+            return try await SignalReader(kinesis: KinesisClient(client: client), sqs: sqs)
+                .queueSignals(try await sqs.getQueueUrl(fallbackQueue), consume: true)
+        }
+    }
+
+    /// What the store holds for `key` of this bucket.
+    func storedClaims(_ keys: [String]) async throws -> [String: StoredClaim] {
+        let opened = try await StateStoreFactory.open(uri: storeURI)
+        var claims: [String: StoredClaim] = [:]
+        for key in keys {
+            if let claim = try await opened.storedClaim(bucket: bucket, key: key) { claims[key] = claim }
+        }
+        await opened.close()
+        return claims
+    }
+
+    /// Removes the store's data.
+    func discardStore() async {
+        guard let opened = try? await StateStoreFactory.open(uri: storeURI) else { return }
+        if let mongo = opened as? MongoStateStore { try? await mongo.dropDatabase() }
+        await opened.close()
+        if case .sqlite(let path)? = try? StateStoreFactory.location(of: storeURI) {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+}
+
+/// The integer figures of a drain summary (`--summary-json`), `-1` when absent.
+struct DrainFigures: Sendable, CustomStringConvertible {
+    var values: [String: Int]
+    var raw: String
+
+    subscript(_ name: String) -> Int { values[name] ?? -1 }
+
+    var description: String { raw }
+}
+
+/// The elements of `actual` and `expected` that differ, for readable failures on large sets.
+func difference(_ actual: Set<String>, _ expected: Set<String>) -> String {
+    "missing \(expected.subtracting(actual).sorted().prefix(5)) (\(expected.subtracting(actual).count)), unexpected \(actual.subtracting(expected).sorted().prefix(5)) (\(actual.subtracting(expected).count))"
+}

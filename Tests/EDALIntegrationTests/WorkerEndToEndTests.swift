@@ -1,0 +1,201 @@
+@testable import EDALCore
+import Foundation
+import Testing
+
+/// `edal setup`, `generate`, `drain`, `run` and `replay` driven as a user drives them, against the
+/// emulators and each state store; the assertions are on what a user sees: signals in Kinesis and
+/// in the fallback queue, documents in the store, messages left in each queue.
+@Suite("worker end to end", .serialized)
+struct WorkerEndToEndTests {
+    /// Every object signalled (so the assertions need no model), with short timeouts so a killed
+    /// worker's messages and claims come back within seconds.
+    static let continuous = ["EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4"]
+
+    @Test("every object once, one signal each with a correct evidence pointer; duplicates, test events and malformed bodies handled",
+          arguments: StoreUnderTest.all)
+    func everyObjectOnce(_ store: StoreUnderTest) async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: store, name: "edal-e2e")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10, maxReceiveCount: 2)
+
+        var keys = try await fixture.generate(40, seed: 3)
+        // Keys a notification must form-decode: a space, a plus, non-ASCII, a percent sign.
+        let awkward = ["logs/edge/a b+c.jsonl", "logs/edge/ünï-cödé.jsonl", "logs/edge/100%.jsonl"]
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for key in awkward {
+                _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{}\n".utf8),
+                                           metadata: ["kind": "logs", "service": "edge", "record-count": "1"])
+            }
+            // What else arrives on a real queue: S3's test event, and a body that is not a notification at all.
+            let sqs = SQSClient(client: client)
+            let queueURL = try await sqs.getQueueUrl(fixture.queue)
+            _ = try await sqs.sendMessage(queueURL, body: #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"x"}"#)
+            _ = try await sqs.sendMessage(queueURL, body: "this is not a notification")
+        }
+        keys += awkward
+        try await fixture.waitForNotifications(keys.count + 2)
+
+        let (first, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
+        // The malformed message is bound for the DLQ, so the drain reports work left undone.
+        #expect(first.status == 2, "\(first.errors)")
+        #expect(figures["malformed"] == 1, "\(figures)")
+        // Ours, and the one S3 sends when `edal setup` configures the bucket's notification.
+        #expect(figures["test_events"] == 2, "\(figures)")
+        #expect(figures["objects"] == keys.count, "\(figures)")
+
+        // Exactly one signal per object, by signal id and by record.
+        let signals = try await fixture.streamSignals()
+        #expect(signals.count == keys.count)
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+
+        // The evidence pointer is what S3 says about the object.
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for signal in signals where awkward.contains(signal.evidence.key) || signal.evidence.key.hasSuffix("00000001.jsonl") {
+                let head = try #require(try await s3.headObject(bucket: fixture.bucket, key: signal.evidence.key))
+                #expect(signal.evidence.uri == "s3://\(fixture.bucket)/\(signal.evidence.key)")
+                #expect(signal.evidence.eTag == head.eTag)
+                #expect(signal.evidence.size == head.contentLength)
+                #expect(signal.evidence.lastModified == head.lastModified)
+                #expect(signal.evidence.metadata == head.metadata)
+                #expect(signal.signalId == SignalID.make(bucket: fixture.bucket, key: head.key, eTag: head.eTag))
+            }
+        }
+
+        // Claimed exactly once each, and recorded as signalled.
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.count == keys.count)
+        #expect(claims.values.allSatisfy { $0.status == .done && $0.claims == 1 && $0.outcome == "signalled" })
+
+        // Nothing left in the queue; the malformed body is in the DLQ, untouched.
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        let dead = try await fixture.withClient { client in
+            let sqs = SQSClient(client: client)
+            return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.deadLetterQueue), waitTimeSeconds: 1)
+        }
+        #expect(dead.map(\.body) == ["this is not a notification"])
+
+        // Replayed notifications for every object: all duplicates, no second signal.
+        let (replay, replayed) = try await fixture.drain(["--backfill", fixture.bucket, "--idle-timeout", "30"], Self.continuous,
+                                                         command: ["replay"])
+        #expect(replay.status == 0, "\(replay.errors) \(replayed)")
+        #expect(replayed["duplicates"] == keys.count, "\(replayed)")
+        #expect(try await fixture.streamSignals().count == keys.count)
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+    }
+
+    @Test("with the Kinesis stream missing, signals arrive in the fallback queue")
+    func kinesisMissingFallsBack() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-fallback")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(stream: false)
+        let keys = try await fixture.generate(15, seed: 4)
+        try await fixture.waitForNotifications(keys.count)
+
+        let (drained, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
+        #expect(drained.status == 0, "\(drained.errors)")
+        #expect(figures["signals_fallback"] == keys.count, "\(figures)")
+        let signals = try await fixture.fallbackSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys))
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+    }
+
+    @Test("with both sinks down no message is deleted; once they are back every signal arrives")
+    func bothSinksDownThenBack() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-outage")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(stream: false, visibilityTimeout: 4, maxReceiveCount: 50)
+        let keys = try await fixture.generate(12, seed: 5)
+        try await fixture.waitForNotifications(keys.count)
+        // The fallback queue disappears too: neither sink can take a signal.
+        let fallbackURL = try await fixture.url(fixture.fallbackQueue)
+        try await fixture.withClient { try await SQSClient(client: $0).deleteQueue(fallbackURL) }
+
+        let (down, figures) = try await fixture.drain(["--idle-timeout", "6", "--fallback-queue", fallbackURL], Self.continuous)
+        #expect(down.status == 2, "\(down.output)")
+        // Only S3's test event (sent when the notification was configured) is acknowledged.
+        #expect(figures["messages_deleted"] == figures["test_events"], "\(figures)")
+        #expect(figures["messages_received"] >= keys.count, "\(figures)")
+        #expect(try await fixture.messages(in: fixture.queue) == keys.count)
+        let held = try await fixture.storedClaims(keys)
+        #expect(held.values.allSatisfy { $0.status == .processing })
+
+        // Sinks back: the stream exists now. Every signal arrives, once.
+        try await fixture.withClient { client in
+            let kinesis = KinesisClient(client: client)
+            try await kinesis.createStream(fixture.stream, shardCount: 1)
+            _ = try await kinesis.waitUntilActive(fixture.stream)
+        }
+        let back = try await fixture.edal(["drain", "--idle-timeout", "30", "--fallback-queue", ""], Self.continuous)
+        #expect(back.status == 0, "\(back.errors)")
+        let signals = try await fixture.streamSignals()
+        #expect(signals.count == keys.count)
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys))
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.values.allSatisfy { $0.status == .done })
+    }
+
+    @Test("a worker killed with SIGKILL mid-run and restarted loses nothing and signals nothing twice", arguments: StoreUnderTest.all)
+    func killedWorkerLosesNothing(_ store: StoreUnderTest) async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: store, name: "edal-kill")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 4, maxReceiveCount: 20)
+        let keys = try await fixture.generate(300, seed: 6)
+        try await fixture.waitForNotifications(keys.count)
+
+        let worker = try fixture.startEdal(["run", "--sweep-interval", "0"], Self.continuous)
+        // Kill it once it is well into the work.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, try await fixture.streamSignals().count < 60 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        worker.kill(SIGKILL)
+        let killed = await worker.wait()
+        #expect(killed.status != 0)
+
+        let (restarted, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
+        #expect(restarted.status == 0, "\(restarted.errors) \(figures)")
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(Set(signals.map(\.signalId)).count == keys.count, "one signal id per object")
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.values.allSatisfy { $0.status == .done })
+        // A record published but not yet completed when the process died is published again under
+        // the same signal id (consumers dedupe on it); nothing else may repeat.
+        let repeated = signals.count - keys.count
+        let takenOver = claims.values.filter { $0.claims > 1 }.count
+        #expect(repeated <= takenOver, "\(repeated) repeated records, \(takenOver) objects taken over")
+    }
+
+    @Test("three workers at once share the queue: each object claimed and signalled once")
+    func severalWorkersAtOnce() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-fleet")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10)
+        let keys = try await fixture.generate(200, seed: 7)
+        try await fixture.waitForNotifications(keys.count)
+
+        let workers = try (0..<3).map { _ in try fixture.startEdal(["drain", "--idle-timeout", "30"], Self.continuous) }
+        for worker in workers {
+            let outcome = await worker.wait()
+            #expect(outcome.status == 0, "\(outcome.errors)")
+        }
+        let signals = try await fixture.streamSignals()
+        #expect(signals.count == keys.count)
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.count == keys.count)
+        #expect(claims.values.allSatisfy { $0.status == .done && $0.claims == 1 })
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+    }
+}

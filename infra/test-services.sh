@@ -127,6 +127,8 @@ start() {
         echo "export EDAL_TEST_PYTHON=$VENVS/tools/bin/python"
         echo "export EDAL_TEST_SERVICES_DIR=$STATE"
         echo "export EDAL_TEST_MONGO_FIXTURE_SCRIPT=$TESTING/mongo_test_server.py"
+        # The AWS CLI the LocalStack venv brings, for the localstack-init hook test.
+        if [ -x "$VENVS/localstack/bin/aws" ]; then echo "export EDAL_TEST_AWS_CLI=$VENVS/localstack/bin/aws"; fi
     } >> "$env"
 
     local s3_sqs_port kinesis_port auth_port

@@ -148,7 +148,7 @@ struct WorkerEndToEndTests {
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-kill")
         defer { Task { await fixture.discardStore() } }
         try await fixture.setUp(visibilityTimeout: 4, maxReceiveCount: 20)
-        let keys = try await fixture.generate(300, seed: 6)
+        let keys = try await fixture.generate(600, seed: 6)
         try await fixture.waitForNotifications(keys.count)
 
         let worker = try fixture.startEdal(["run", "--sweep-interval", "0"], Self.continuous)
@@ -160,6 +160,8 @@ struct WorkerEndToEndTests {
         worker.kill(SIGKILL)
         let killed = await worker.wait()
         #expect(killed.status != 0)
+        let signalledBeforeRestart = try await fixture.streamSignals().count
+        #expect(signalledBeforeRestart < keys.count, "the worker finished before it was killed: the test proves nothing")
 
         let (restarted, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
         #expect(restarted.status == 0, "\(restarted.errors) \(figures)")

@@ -11,11 +11,7 @@ struct GenerateCommandTests {
         let bucket = TestServices.uniqueName("edal-generate")
         let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket).jsonl")
         defer { try? FileManager.default.removeItem(at: manifest) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["AWS_ACCESS_KEY_ID"] = "test"
-        environment["AWS_SECRET_ACCESS_KEY"] = "test"
-        environment["AWS_REGION"] = services.region
-        environment["AWS_ENDPOINT_URL_S3"] = services.s3Endpoint
+        let environment = services.processEnvironment()
         let output = try await HelperProcess.run(try HelperProcess.executable("edal"), [
             "generate", "--bucket", bucket, "--objects", "60", "--object-size", "4KiB", "--anomaly-rate", "0.5",
             "--seed", "5", "--manifest", manifest.path,

@@ -15,14 +15,8 @@ struct LocalStackInitHookTests {
             return
         }
         let name = TestServices.uniqueName("edal-hook")
-        var environment = ProcessInfo.processInfo.environment
+        var environment = services.processEnvironment()
         environment["EDAL_AWS_CLI"] = cli
-        environment["AWS_ACCESS_KEY_ID"] = "test"
-        environment["AWS_SECRET_ACCESS_KEY"] = "test"
-        environment["AWS_REGION"] = services.region
-        environment["AWS_ENDPOINT_URL_S3"] = services.s3Endpoint
-        environment["AWS_ENDPOINT_URL_SQS"] = services.sqsEndpoint
-        environment["AWS_ENDPOINT_URL_KINESIS"] = services.kinesisEndpoint
         environment["EDAL_BUCKETS"] = "\(name)-a,\(name)-b"
         environment["EDAL_QUEUE_NAME"] = "\(name)-q"
         environment["EDAL_FALLBACK_QUEUE_NAME"] = "\(name)-fallback"

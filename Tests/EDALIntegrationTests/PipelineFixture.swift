@@ -28,13 +28,7 @@ struct PipelineFixture: Sendable {
 
     /// The environment a user would give `edal`: credentials, endpoints, and this deployment's names.
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment["AWS_ACCESS_KEY_ID"] = "test"
-        environment["AWS_SECRET_ACCESS_KEY"] = "test"
-        environment["AWS_REGION"] = services.region
-        environment["AWS_ENDPOINT_URL_S3"] = services.s3Endpoint
-        environment["AWS_ENDPOINT_URL_SQS"] = services.sqsEndpoint
-        environment["AWS_ENDPOINT_URL_KINESIS"] = services.kinesisEndpoint
+        var environment = services.processEnvironment()
         environment["EDAL_QUEUE"] = queue
         environment["EDAL_STREAM"] = stream
         environment["EDAL_FALLBACK_QUEUE"] = fallbackQueue

@@ -59,6 +59,18 @@ struct TestServices: Sendable {
         ], homeDirectory: "/nonexistent")
     }
 
+    /// This process's environment plus what a user sets to reach the emulators: credentials, region, endpoints.
+    func processEnvironment() -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["AWS_ACCESS_KEY_ID"] = "test"
+        environment["AWS_SECRET_ACCESS_KEY"] = "test"
+        environment["AWS_REGION"] = region
+        environment["AWS_ENDPOINT_URL_S3"] = s3Endpoint
+        environment["AWS_ENDPOINT_URL_SQS"] = sqsEndpoint
+        environment["AWS_ENDPOINT_URL_KINESIS"] = kinesisEndpoint
+        return environment
+    }
+
     /// Runs `body` with a client for the emulators and shuts the client down afterwards.
     func withClient<T>(_ configuration: AWSConfiguration? = nil, options: AWSClient.Options = .init(),
                        _ body: (AWSClient) async throws -> T) async throws -> T {

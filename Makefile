@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release test test-unit bench services-start services-stop clean
+.PHONY: all deps build release demo test test-unit bench services-start services-stop clean
 
 all: build
 
@@ -16,6 +16,10 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+# The LocalStack demo end to end, no Docker: SIZE=1GiB make demo for the proof of concept's acceptance run.
+demo:
+	infra/demo.sh
 
 # Unit and integration tests against LocalStack, moto and the MongoDB test fixture.
 # Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well.
@@ -36,4 +40,5 @@ services-stop:
 
 clean:
 	infra/test-services.sh stop
-	rm -rf .build .test-services
+	EDAL_TEST_SERVICES_DIR=.demo-services infra/test-services.sh stop
+	rm -rf .build .test-services .demo-services .demo

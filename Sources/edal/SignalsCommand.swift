@@ -69,7 +69,7 @@ struct SignalsCommand: AsyncParsableCommand {
             if flagged.contains(entry.key) { byShape[shape, default: (0, 0)].found += 1 }
         }
         for (shape, figures) in byShape.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "  %-16@ %3d of %3d found", shape, figures.found, figures.total))
+            print("  \(shape.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%3d of %3d found", figures.found, figures.total))")
         }
     }
 }

@@ -178,6 +178,38 @@ struct WorkerEndToEndTests {
         #expect(repeated <= takenOver, "\(repeated) repeated records, \(takenOver) objects taken over")
     }
 
+    @Test("SIGTERM stops receiving, finishes the work in hand, deletes nothing unfinished and exits 0")
+    func gracefulShutdown() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-term")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 4, maxReceiveCount: 20)
+        let keys = try await fixture.generate(600, seed: 10)
+        try await fixture.waitForNotifications(keys.count)
+
+        let worker = try fixture.startEdal(["run", "--sweep-interval", "0"], Self.continuous)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, try await fixture.streamSignals().count < 60 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let stopping = ContinuousClock.now
+        worker.kill(SIGTERM)
+        let stopped = await worker.wait()
+        #expect(stopped.status == 0, "\(stopped.errors)")
+        #expect(ContinuousClock.now - stopping < .seconds(25), "stopped within the shutdown deadline")
+        // Everything it started was finished: no claim is left in processing.
+        let signalled = try await fixture.streamSignals()
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.values.allSatisfy { $0.status == .done }, "\(claims.values.filter { $0.status != .done }.count) claims left in processing")
+        #expect(signalled.count < keys.count, "it stopped before the queue was empty")
+
+        let (rest, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
+        #expect(rest.status == 0, "\(rest.errors) \(figures)")
+        let signals = try await fixture.streamSignals()
+        #expect(signals.count == keys.count)
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+    }
+
     @Test("three workers at once share the queue: each object claimed and signalled once")
     func severalWorkersAtOnce() async throws {
         guard let services = try TestServices.current() else { return }

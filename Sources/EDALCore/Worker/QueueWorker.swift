@@ -86,15 +86,12 @@ public struct QueueWorker: Sendable {
                     }
                 }
             }
-            // No more batches will arrive; give in-flight work its deadline after a shutdown.
+            // No more batches will arrive; after a shutdown, in-flight work gets its deadline.
             if shutdown.isRequested {
-                work.addTask {
-                    let deadline = ContinuousClock.now + configuration.shutdownDeadline
-                    while progress.withLockedValue({ $0.inWork > 0 }), ContinuousClock.now < deadline {
-                        try? await Task.sleep(for: .milliseconds(50))
-                    }
+                let deadline = ContinuousClock.now + configuration.shutdownDeadline
+                while progress.withLockedValue({ $0.inWork > 0 }), ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(50))
                 }
-                await work.next()
                 if progress.withLockedValue({ $0.inWork > 0 }) {
                     logger.warning("shutdown deadline passed; abandoning unfinished work (its messages will come back)")
                     work.cancelAll()

@@ -74,6 +74,41 @@ struct StateStoreBehaviourTests {
         }
     }
 
+    @Test("the same ETag written again is new content: another version id, or a later LastModified from a listing",
+          arguments: StoreUnderTest.all)
+    func sameETagRewrite(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let written = Date(timeIntervalSince1970: 1_795_600_000)
+            // Processed once, by notification; HEAD recorded LastModified and the version.
+            let first = try #require(try await store.claim([ClaimRequest(bucket: "telemetry", key: "v/1", eTag: "e", versionId: "v1")],
+                                                           owner: "a", lease: Self.lease)[0].ticket)
+            _ = try await store.complete([ClaimCompletion(ticket: first, outcome: .notAnomalous, lastModified: written, versionId: "v1")])
+
+            // The same write seen again (notification or listing) is a duplicate …
+            #expect(try await store.claim([ClaimRequest(bucket: "telemetry", key: "v/1", eTag: "e", versionId: "v1")],
+                                          owner: "b", lease: Self.lease) == [.duplicate])
+            #expect(try await store.claim([ClaimRequest(bucket: "telemetry", key: "v/1", eTag: "e", lastModified: written)],
+                                          owner: "b", lease: Self.lease) == [.duplicate])
+            #expect(try await store.claim([ClaimRequest(bucket: "telemetry", key: "v/1", eTag: "e")], owner: "b", lease: Self.lease) == [.duplicate])
+            // … a new version with the same body is not.
+            let second = try await store.claim([ClaimRequest(bucket: "telemetry", key: "v/1", eTag: "e", versionId: "v2")],
+                                               owner: "b", lease: Self.lease)
+            let ticket = try #require(second[0].ticket)
+            #expect(second == [.claimed(ticket)])
+            _ = try await store.complete([ClaimCompletion(ticket: ticket, outcome: .notAnomalous, lastModified: written, versionId: "v2")])
+
+            // Unversioned: a listing showing a later LastModified is a rewrite; an earlier or equal one is not.
+            let plain = try #require(try await store.claim([ClaimRequest(bucket: "telemetry", key: "p/1", eTag: "e")],
+                                                           owner: "a", lease: Self.lease)[0].ticket)
+            _ = try await store.complete([ClaimCompletion(ticket: plain, outcome: .notAnomalous, lastModified: written)])
+            #expect(try await store.claim([ClaimRequest(bucket: "telemetry", key: "p/1", eTag: "e", lastModified: written.addingTimeInterval(-5))],
+                                          owner: "c", lease: Self.lease) == [.duplicate])
+            let rewritten = try await store.claim([ClaimRequest(bucket: "telemetry", key: "p/1", eTag: "e", lastModified: written.addingTimeInterval(60))],
+                                                  owner: "c", lease: Self.lease)
+            #expect(rewritten[0].label == "claimed")
+        }
+    }
+
     @Test("an expired lease is taken over, a live one is not; release hands a claim back at once", arguments: StoreUnderTest.all)
     func leases(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in

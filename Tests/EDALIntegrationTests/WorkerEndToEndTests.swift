@@ -74,7 +74,7 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         let dead = try await fixture.withClient { client in
             let sqs = SQSClient(client: client)
-            return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.deadLetterQueue), waitTimeSeconds: 1)
+            return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.deadLetterQueue), waitTimeSeconds: 1, visibilityTimeout: 0)
         }
         #expect(dead.map(\.body) == ["this is not a notification"])
 
@@ -85,6 +85,19 @@ struct WorkerEndToEndTests {
         #expect(replayed["duplicates"] == keys.count, "\(replayed)")
         #expect(try await fixture.streamSignals().count == keys.count)
         #expect(try await fixture.messages(in: fixture.queue) == 0)
+
+        // After a fix, dead letters go back to the queue, body intact.
+        let redrive = try await fixture.edal(["replay", "--from-dlq", fixture.deadLetterQueue, "--no-drain"])
+        #expect(redrive.status == 0, "\(redrive.errors)")
+        #expect(redrive.output.contains("moved 1 dead-letter message(s)"), "\(redrive.output)")
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+        #expect(try await fixture.messages(in: fixture.queue) == 1)
+        let requeued = try await fixture.withClient { client in
+            let sqs = SQSClient(client: client)
+            let url = try await sqs.getQueueUrl(fixture.queue)
+            return try await sqs.receiveMessage(url, waitTimeSeconds: 2)
+        }
+        #expect(requeued.map(\.body) == ["this is not a notification"])
     }
 
     @Test("with the Kinesis stream missing, signals arrive in the fallback queue")

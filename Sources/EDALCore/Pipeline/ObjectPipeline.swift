@@ -239,7 +239,7 @@ public struct ObjectPipeline: Sendable {
 
     private func makeSignal(_ candidate: ObjectCandidate, head: S3ObjectHead, detection: Detection, mode: Detector.Mode) -> Signal {
         Signal(
-            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag),
+            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: head.versionId),
             emittedAt: Date(),
             anomalous: detection.anomalous,
             kind: detection.kind,

@@ -5,12 +5,15 @@ import Foundation
 /// Given what the store holds for the key (if anything), a claim:
 /// 1. is **stale** when both sides carry a sequencer and the stored one is later (S3 orders writes to
 ///    one key by sequencer);
-/// 2. **claims** the object when nothing is stored, or the stored ETag differs (new content);
+/// 2. **claims** the object when nothing is stored, or holds other content: another ETag, or the same
+///    ETag written again — another version id, or (from a listing) a later LastModified than recorded —
+///    since an overwrite with the same body keeps its ETag but may carry other metadata;
 /// 3. **takes over** a claim on the same ETag still `processing` whose lease has run out (its worker died);
 /// 4. is a **duplicate** otherwise: the same content is done, or (`inProgress`) held under a live lease.
 ///
 /// The same ETag is a duplicate whatever the sequencer: a sweep may have processed the content before
-/// its notification arrives, and processing it twice would signal twice.
+/// its notification arrives, and processing it twice would signal twice. So an unversioned overwrite
+/// with the same ETag is recognised only by the sweep, from its LastModified (whole seconds).
 enum ClaimRules {
     /// What a store holds for one key, as far as the decision needs it.
     struct Held: Sendable, Equatable {
@@ -18,6 +21,8 @@ enum ClaimRules {
         var orderedSequencer: String?
         var status: StoredClaim.Status
         var leaseExpiresAt: Date?
+        var versionId: String?
+        var lastModified: Date?
     }
 
     enum Decision: Sendable, Equatable {
@@ -31,9 +36,16 @@ enum ClaimRules {
     static func decide(_ request: ClaimRequest, held: Held?, now: Date) -> Decision {
         guard let held else { return .insert }
         if isStale(request, heldSequencer: held.orderedSequencer) { return .stale }
-        if held.eTag != request.eTag { return .newContent }
+        if held.eTag != request.eTag || isRewrite(request, held: held) { return .newContent }
         if held.status == .processing, (held.leaseExpiresAt ?? .distantPast) < now { return .takeOver }
         return .duplicate
+    }
+
+    /// The same ETag written again: another version id, or a later LastModified, where both sides know it.
+    static func isRewrite(_ request: ClaimRequest, held: Held) -> Bool {
+        if let mine = request.versionId, let theirs = held.versionId, mine != theirs { return true }
+        if let mine = request.lastModified, let theirs = held.lastModified, mine > theirs { return true }
+        return false
     }
 
     static func isStale(_ request: ClaimRequest, heldSequencer: String?) -> Bool {

@@ -50,6 +50,9 @@ public struct QueueWorker: Sendable {
         await withTaskGroup(of: Void.self) { work in
             // The receive loops, in their own group so shutdown can cancel them (and their long polls) alone.
             work.addTask {
+                // Each loop ends on shutdown (its long poll is abandoned) or, draining, once the queue is
+                // empty (its last long poll is finished and whatever it brought is processed, so no
+                // message is left captured by a poll nobody reads).
                 await withTaskGroup(of: Void.self) { pollers in
                     for _ in 0..<configuration.pollers {
                         pollers.addTask {
@@ -57,12 +60,6 @@ public struct QueueWorker: Sendable {
                                               statistics: statistics, deliver: { continuation.yield($0) })
                         }
                     }
-                    pollers.addTask {
-                        await shutdown.wait()
-                    }
-                    // The first loop to end means the drain is over (or shutdown): stop the rest.
-                    _ = await pollers.next()
-                    pollers.cancelAll()
                 }
                 continuation.finish()
             }
@@ -123,10 +120,12 @@ public struct QueueWorker: Sendable {
                 return
             }
             let messages: [SQSMessage]
-            logger.trace("receiving")
             do {
-                messages = try await sqs.receiveMessage(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: wait,
-                                                        visibilityTimeout: configuration.visibilityTimeout)
+                guard let received = try await receive(waitTimeSeconds: wait, unless: shutdown) else {
+                    permits.release(10)
+                    return
+                }
+                messages = received
                 receiveFailures = 0
             } catch {
                 permits.release(10)
@@ -149,6 +148,22 @@ public struct QueueWorker: Sendable {
                 $0.inWork += messages.count
             }
             deliver(messages)
+        }
+    }
+
+    /// One long poll, abandoned (`nil`) if shutdown is requested first.
+    private func receive(waitTimeSeconds: Int, unless shutdown: ShutdownSignal) async throws -> [SQSMessage]? {
+        try await withThrowingTaskGroup(of: [SQSMessage]?.self) { group in
+            group.addTask {
+                try await sqs.receiveMessage(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: waitTimeSeconds,
+                                             visibilityTimeout: configuration.visibilityTimeout)
+            }
+            group.addTask {
+                await shutdown.wait()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
     }
 

@@ -119,7 +119,20 @@ public final class MongoStateStore: StateStore {
 
     /// Wins the object when it is absent (upsert) or holds other content, unless the event is stale.
     static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
-        var filter: BSONDocument = ["_id": .string(request.objectId), "etag": ["$ne": .string(request.eTag)]]
+        var filter: BSONDocument = ["_id": .string(request.objectId)]
+        // Other content: another ETag, or the same ETag written again (ClaimRules.isRewrite).
+        var otherContent: [BSONValue] = [["etag": ["$ne": .string(request.eTag)]]]
+        if let versionId = request.versionId {
+            otherContent.append(["versionId": ["$nin": [.string(versionId), .null]]])
+        }
+        if let lastModified = request.lastModified {
+            otherContent.append(["lastModified": ["$lt": .date(lastModified)]])
+        }
+        if otherContent.count == 1 {
+            filter["etag"] = ["$ne": .string(request.eTag)]
+        } else {
+            filter["$or"] = .array(otherContent)
+        }
         if let sequencer = request.orderedSequencer {
             filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
         }

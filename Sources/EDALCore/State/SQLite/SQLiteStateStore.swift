@@ -110,6 +110,8 @@ public final class SQLiteStateStore: StateStore {
             completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at
         WHERE NOT (excluded.seq IS NOT NULL AND claims.seq IS NOT NULL AND claims.seq > excluded.seq)
           AND (claims.etag <> excluded.etag
+               OR (excluded.version_id IS NOT NULL AND claims.version_id IS NOT NULL AND excluded.version_id <> claims.version_id)
+               OR (excluded.last_modified IS NOT NULL AND claims.last_modified IS NOT NULL AND excluded.last_modified > claims.last_modified)
                OR (claims.status = 'processing' AND COALESCE(claims.lease_until, 0) < excluded.claimed_at))
         """
 
@@ -126,12 +128,15 @@ public final class SQLiteStateStore: StateStore {
                     guard seen.insert(request.objectId).inserted else { return .duplicate }
                     // What is held now (the write lock is ours, so it cannot change before the upsert).
                     var held: ClaimRules.Held?
-                    try database.run("SELECT etag, seq, status, lease_until FROM claims WHERE id = ?1", [.text(request.objectId)]) { row in
+                    try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified FROM claims WHERE id = ?1",
+                                     [.text(request.objectId)]) { row in
                         held = ClaimRules.Held(
                             eTag: row.text(0) ?? "",
                             orderedSequencer: row.text(1),
                             status: row.text(2).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
-                            leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:))
+                            leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:)),
+                            versionId: row.text(4),
+                            lastModified: row.integer(5).map(Date.init(milliseconds:))
                         )
                     }
                     let decision = ClaimRules.decide(request, held: held, now: now)

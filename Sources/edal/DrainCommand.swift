@@ -16,7 +16,7 @@ struct DrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging()
+        try options.bootstrapLogging(format: settings.logFormat)
         let result = try await Self.drain(settings: settings, aws: try options.awsConfiguration(), idleTimeout: idleTimeout)
         DrainSummary(result: result).print()
         if let summaryJson {

@@ -10,7 +10,7 @@ struct EDALCommand: AsyncParsableCommand {
         version: EDALVersion.current,
         subcommands: [
             RunCommand.self, DrainCommand.self, SweepCommand.self, ReplayCommand.self, SetupCommand.self, TrainCommand.self,
-            SignalsCommand.self, GenerateCommand.self, EvaluateCommand.self, ConfigCommand.self,
+            SignalsCommand.self, GenerateCommand.self, EvaluateCommand.self, ConfigCommand.self, HealthCommand.self,
         ]
     )
 }

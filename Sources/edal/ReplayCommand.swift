@@ -26,7 +26,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging()
+        try options.bootstrapLogging(format: settings.logFormat)
         let aws = try options.awsConfiguration()
         let client = AWSClient(configuration: aws)
         let sqs = SQSClient(client: client)

@@ -13,11 +13,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging()
+        try options.bootstrapLogging(format: settings.logFormat)
+        let metrics = options.bootstrapMetrics(settings)
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime
         do {
-            runtime = try await EDALRuntime.start(settings: settings, aws: try options.awsConfiguration(), logger: logger)
+            runtime = try await EDALRuntime.start(settings: settings, aws: try options.awsConfiguration(), metrics: metrics?.1, logger: logger)
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
@@ -38,6 +39,21 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let sweep, settings.sweepInterval > 0 {
                 group.addTask { await sweep.run(shutdown: shutdown) }
+            }
+            if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
+                group.addTask {
+                    let server = MetricsServer(port: port, registry: registry,
+                                               beforeScrape: { workerMetrics.sync(from: runtime.statistics.snapshot) },
+                                               readiness: { await runtime.readiness() })
+                    do {
+                        try await server.run(shutdown: shutdown) { bound in
+                            logger.info("metrics listening", metadata: ["port": "\(bound)"])
+                        }
+                    } catch {
+                        logger.error("cannot serve metrics; set EDAL_METRICS_PORT to a free port", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.addTask { await runtime.watchQueueDepth(shutdown: shutdown) }
             }
             group.addTask {
                 // Pick up models another replica trained, or retrain when they age.

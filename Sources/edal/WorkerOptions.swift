@@ -2,6 +2,8 @@ import ArgumentParser
 import EDALCore
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 
 /// Flags shared by `run`, `drain` and `sweep`; each overrides its `EDAL_*` environment variable.
 struct WorkerOptions: ParsableArguments {
@@ -15,6 +17,7 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Buckets/prefixes to sweep and train on, comma-separated: bucket[/prefix] (EDAL_WATCH).") var watch: String?
     @Option(help: "Seconds between sweeps, 0 for none (EDAL_SWEEP_INTERVAL).") var sweepInterval: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (EDAL_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "Port for /metrics, /healthz, /readyz; 0 picks a free one (EDAL_METRICS_PORT).") var metricsPort: Int?
 
     /// The environment's settings with these flags applied, validated.
     func settings() throws -> WorkerSettings {
@@ -27,6 +30,7 @@ struct WorkerOptions: ParsableArguments {
         set("EDAL_MODE", mode)
         set("EDAL_WATCH", watch)
         set("EDAL_SWEEP_INTERVAL", sweepInterval.map(String.init))
+        set("EDAL_METRICS_PORT", metricsPort.map(String.init))
         var settings: WorkerSettings
         do {
             settings = try WorkerSettings.fromEnvironment(environment)
@@ -40,17 +44,29 @@ struct WorkerOptions: ParsableArguments {
         return settings
     }
 
-    /// Sets up logging to standard error at the requested level.
-    func bootstrapLogging() throws {
+    /// Sets up logging to standard error at the requested level, as text or JSON lines (EDAL_LOG_FORMAT).
+    func bootstrapLogging(format: String = ProcessInfo.processInfo.environment["EDAL_LOG_FORMAT"] ?? "text") throws {
         let name = logLevel ?? ProcessInfo.processInfo.environment["EDAL_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
             throw ValidationError("EDAL_LOG_LEVEL: \(name) is not one of trace, debug, info, notice, warning, error, critical")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        if format == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        } else {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
+    }
+
+    /// With a metrics port: a Prometheus registry behind swift-metrics, and the worker's metrics on it.
+    func bootstrapMetrics(_ settings: WorkerSettings) -> (PrometheusCollectorRegistry, WorkerMetrics)? {
+        guard settings.metricsPort != nil else { return nil }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return (registry, WorkerMetrics(maximumMessagesInWork: settings.maximumMessagesInWork))
     }
 
     /// Resolves AWS settings or explains what is missing.

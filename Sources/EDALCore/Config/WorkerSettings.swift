@@ -37,6 +37,10 @@ public struct WorkerSettings: Sendable, Equatable {
     public var trainingObjects: Int = 1000
     /// Seconds a shared model stays fresh before a replica retrains.
     public var modelMaximumAge: Int = 3600
+    /// Port of the `/metrics`, `/healthz`, `/readyz` listener; `nil`: no listener. 0 picks a free port.
+    public var metricsPort: Int?
+    /// `text` (default) or `json` (one JSON object per line, for log shippers).
+    public var logFormat: String = "text"
 
     public init() {}
 
@@ -92,6 +96,13 @@ public struct WorkerSettings: Sendable, Equatable {
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
         if let objects = try integer("EDAL_TRAINING_OBJECTS", 0...1_000_000) { settings.trainingObjects = objects }
         if let age = try integer("EDAL_MODEL_MAX_AGE", 60...86_400 * 30) { settings.modelMaximumAge = age }
+        settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
+        if let format = value("EDAL_LOG_FORMAT") {
+            guard ["text", "json"].contains(format) else {
+                throw SettingsError(setting: "EDAL_LOG_FORMAT", problem: "\(format) is neither text nor json")
+            }
+            settings.logFormat = format
+        }
         try settings.validate()
         return settings
     }

@@ -104,7 +104,10 @@ public struct ObjectPipeline: Sendable {
         // HEAD every claimed object, a bounded number at a time.
         var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: claimed.count)
         let targets = claimed.map { candidates[$0.index].event }
+        let metrics = statistics.metrics
         try? await forEachConcurrently(count: targets.count, limit: headConcurrency, { [s3] position in
+            let started = ContinuousClock.now
+            defer { metrics?.headLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
             do {
                 let event = targets[position]
                 return .success(try await s3.headObject(bucket: event.bucket, key: event.key))
@@ -142,7 +145,9 @@ public struct ObjectPipeline: Sendable {
                                                               lastModified: head.lastModified, versionId: head.versionId), "superseded"))
             case .success(.some(let head)):
                 scored += 1
+                let scoringStarted = ContinuousClock.now
                 let detection = detector.detect(key: head.key, metadata: head.metadata, contentLength: head.contentLength)
+                metrics?.scoringLatency.recordNanoseconds((ContinuousClock.now - scoringStarted).nanoseconds)
                 if detection.anomalous { anomalies += 1 }
                 if detection.emit {
                     signals.append((position, makeSignal(candidate, head: head, detection: detection, mode: detector.configuration.mode), head))

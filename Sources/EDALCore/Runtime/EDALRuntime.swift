@@ -21,7 +21,8 @@ public struct EDALRuntime: Sendable {
 
     /// Opens the store and resolves queue names to URLs.
     /// - Throws: `SettingsError` naming the setting when a queue or the store cannot be reached.
-    public static func start(settings: WorkerSettings, aws: AWSConfiguration, logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
+    public static func start(settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
+                             logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
         let client = AWSClient(configuration: aws)
         let sqs = SQSClient(client: client)
         do {
@@ -38,7 +39,7 @@ public struct EDALRuntime: Sendable {
             configuration.mode = settings.mode
             return EDALRuntime(
                 client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
-                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(),
+                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(metrics: metrics),
                 detector: DetectorHolder(Detector(configuration: configuration)),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
             )
@@ -97,6 +98,67 @@ public struct EDALRuntime: Sendable {
         return Sweep(s3: s3, store: store, pipeline: pipeline(), locations: settings.watch,
                      interval: .seconds(max(60, settings.sweepInterval)), overlap: .seconds(settings.sweepOverlap),
                      lookback: .seconds(settings.sweepLookback), layout: layout)
+    }
+
+    /// What `/readyz` reports: each dependency and its problem (`nil` when it answered within 3 s).
+    public func readiness() async -> [(name: String, problem: String?)] {
+        let stream = settings.stream
+        let fallback = fallbackQueueURL
+        let checks: [(String, @Sendable () async throws -> Void)] = [
+            ("queue", { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn]) }),
+            ("store", { [store] in _ = try await store.watermark(bucket: "edal~ready", prefix: "") }),
+            ("sink", { [kinesis, sqs] in
+                if !stream.isEmpty {
+                    _ = try await kinesis.describeStreamSummary(stream)
+                } else if let fallback {
+                    _ = try await sqs.getQueueAttributes(fallback, names: [SQSQueueAttribute.queueArn])
+                }
+            }),
+        ]
+        var results: [(name: String, problem: String?)] = []
+        for (name, check) in checks {
+            results.append((name, await Self.problem(within: .seconds(3), check)))
+        }
+        return results
+    }
+
+    /// `nil` when `check` succeeds within `limit`, else what went wrong.
+    static func problem(within limit: Duration, _ check: @escaping @Sendable () async throws -> Void) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    try await check()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return "no answer within \(Int(limit.seconds)) s"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Refreshes the queue-depth gauge (`sqs_messages_waiting_gauge`) every `interval` until `shutdown`.
+    public func watchQueueDepth(every interval: Duration = .seconds(15), shutdown: ShutdownSignal) async {
+        guard let metrics = statistics.metrics else { return }
+        while !shutdown.isRequested {
+            if let attributes = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages]),
+               let waiting = attributes[SQSQueueAttribute.approximateNumberOfMessages].flatMap({ Int($0) }) {
+                metrics.messagesWaiting.record(waiting)
+            }
+            metrics.storeRoundTrips.record(Int64(clamping: store.roundTrips))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: interval) }
+                group.addTask { await shutdown.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
     }
 
     /// Closes the store and the HTTP client.

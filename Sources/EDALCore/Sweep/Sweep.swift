@@ -44,7 +44,9 @@ public struct Sweep: Sendable {
     public func runOnce(now: Date = Date()) async -> [SweepReport] {
         var reports: [SweepReport] = []
         for location in locations {
-            reports.append(await sweep(location, now: now))
+            let report = await sweep(location, now: now)
+            pipeline.statistics.metrics?.recordSweep(report, completedAt: Date().timeIntervalSince1970)
+            reports.append(report)
         }
         return reports
     }

@@ -22,9 +22,22 @@ struct MessageBatchHandler: Sendable {
         case objects(Range<Int>)
     }
 
-    /// Processes `messages`; answers how many were deleted.
+    /// Processes `messages`; answers the objects' results, in order.
     @discardableResult
     func handle(_ messages: [SQSMessage]) async -> [ObjectResult] {
+        let started = ContinuousClock.now
+        if let metrics = statistics.metrics {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for message in messages where (message.receiveCount ?? 1) <= 1 {
+                if let sent = message.sentTimestampMilliseconds { metrics.recordLag(sentMilliseconds: sent, nowMilliseconds: now) }
+            }
+        }
+        defer {
+            if let metrics = statistics.metrics {
+                let elapsed = (ContinuousClock.now - started).nanoseconds
+                for _ in messages { metrics.processingTime.recordNanoseconds(elapsed) }
+            }
+        }
         var plans: [Plan] = []
         var candidates: [ObjectCandidate] = []
         var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0

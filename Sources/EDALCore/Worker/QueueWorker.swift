@@ -68,8 +68,12 @@ public struct QueueWorker: Sendable {
                     let results = await handler.handle(batch)
                     permits.release(batch.count)
                     let deleted = statistics.snapshot.messagesDeleted
+                    let inWork = progress.withLockedValue { state -> Int in
+                        state.inWork -= batch.count
+                        return state.inWork
+                    }
+                    statistics.metrics?.setInWork(messages: inWork)
                     progress.withLockedValue {
-                        $0.inWork -= batch.count
                         // Progress is work finished; messages failing round and round are not.
                         if deleted > $0.deletedSeen {
                             $0.deletedSeen = deleted
@@ -143,10 +147,12 @@ public struct QueueWorker: Sendable {
                 if configuration.drain != nil, await drainIsOver(progress: progress) { return }
                 continue
             }
-            progress.withLockedValue {
-                $0.consecutiveEmpty = 0
-                $0.inWork += messages.count
+            let inWork = progress.withLockedValue { state -> Int in
+                state.consecutiveEmpty = 0
+                state.inWork += messages.count
+                return state.inWork
             }
+            statistics.metrics?.setInWork(messages: inWork)
             deliver(messages)
         }
     }

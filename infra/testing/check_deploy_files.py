@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Checks what can be checked of EDAL's deployment files without Docker or Kubernetes.
+
+infra/Dockerfile, infra/docker-compose.yml and infra/k8s/*.yaml: they parse; every file they name
+exists; every EDAL_* variable they set is one EDAL (or its LocalStack hook) reads; the Kubernetes
+objects agree with each other (probes on the metrics port, a grace period longer than the shutdown
+deadline, the KEDA trigger on the configured queue). Prints each problem; exits 1 if there is one.
+"""
+import pathlib
+import re
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+problems = []
+
+
+def problem(text):
+    problems.append(text)
+
+
+def known_variables():
+    """EDAL_* names read by the Swift sources or the ready-hook."""
+    names = set()
+    for path in list((ROOT / "Sources").rglob("*.swift")) + [ROOT / "localstack-init/ready.d/10-edal-setup.sh"]:
+        names.update(re.findall(r"EDAL_[A-Z0-9_]+", path.read_text()))
+    # Prefixes built at run time, e.g. "EDAL_TEST_…" are test-only and never set by deployment files.
+    return {name for name in names if not name.endswith("_")}
+
+
+KNOWN = known_variables()
+
+
+def check_variables(where, environment):
+    for name in environment or {}:
+        if name.startswith("EDAL_") and name not in KNOWN:
+            problem(f"{where}: {name} is not a setting EDAL reads")
+
+
+def check_dockerfile():
+    path = ROOT / "infra/Dockerfile"
+    text = path.read_text()
+    for source in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
+        if not (ROOT / source).exists():
+            problem(f"Dockerfile: COPY {source}: no such file in the repository")
+    if not re.search(r"^USER (?!root|0\b)", text, re.M):
+        problem("Dockerfile: the image must run as a non-root USER")
+    if "HEALTHCHECK" not in text or "edal\", \"health" not in text:
+        problem("Dockerfile: HEALTHCHECK should run `edal health`")
+    if not re.search(r'^ENTRYPOINT \["edal"\]', text, re.M):
+        problem("Dockerfile: edal must be the ENTRYPOINT")
+    check_variables("Dockerfile", {name: "" for name in re.findall(r"(EDAL_[A-Z_]+)=", text)})
+
+
+def check_compose():
+    path = ROOT / "infra/docker-compose.yml"
+    compose = yaml.safe_load(path.read_text())
+    services = compose.get("services") or {}
+    for required in ("localstack", "mongodb", "setup", "worker", "generate"):
+        if required not in services:
+            problem(f"compose: no {required} service")
+    for name, service in services.items():
+        build = service.get("build")
+        if isinstance(build, dict):
+            context = (path.parent / build.get("context", ".")).resolve()
+            if not (context / build.get("dockerfile", "Dockerfile")).exists():
+                problem(f"compose {name}: dockerfile {build.get('dockerfile')} not found from {context}")
+        for volume in service.get("volumes") or []:
+            source = str(volume).split(":")[0]
+            if source.startswith(".") and not (path.parent / source).exists():
+                problem(f"compose {name}: volume source {source} does not exist")
+        check_variables(f"compose {name}", service.get("environment"))
+        for dependency in service.get("depends_on") or {}:
+            if dependency not in services:
+                problem(f"compose {name}: depends on unknown service {dependency}")
+    worker = services.get("worker", {})
+    if (worker.get("deploy") or {}).get("replicas", 1) < 2:
+        problem("compose worker: the demo runs several replicas")
+
+
+def check_kubernetes():
+    directory = ROOT / "infra/k8s"
+    objects = {}
+    for path in sorted(directory.glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if not document:
+                continue
+            kind = document.get("kind")
+            if kind is None:
+                problem(f"{path.name}: a document without kind")
+                continue
+            if kind != "Kustomization":
+                if not document.get("apiVersion") or not (document.get("metadata") or {}).get("name"):
+                    problem(f"{path.name}: {kind} without apiVersion or metadata.name")
+            objects.setdefault(kind, []).append((path.name, document))
+
+    for name, kustomization in objects.get("Kustomization", []):
+        for resource in kustomization.get("resources", []):
+            if not (directory / resource).exists():
+                problem(f"{name}: resource {resource} does not exist")
+
+    config = {}
+    for name, configmap in objects.get("ConfigMap", []):
+        config.update(configmap.get("data") or {})
+        check_variables(name, configmap.get("data"))
+    deadline = int(config.get("EDAL_SHUTDOWN_DEADLINE", 20))
+    port = int(config.get("EDAL_METRICS_PORT", 0) or 0)
+    if not port:
+        problem("configmap: EDAL_METRICS_PORT must be set for the probes")
+
+    accounts = {d["metadata"]["name"] for _, d in objects.get("ServiceAccount", [])}
+    for _, account in objects.get("ServiceAccount", []):
+        if "eks.amazonaws.com/role-arn" not in (account["metadata"].get("annotations") or {}):
+            problem("serviceaccount: no eks.amazonaws.com/role-arn annotation (IAM roles for service accounts)")
+
+    for kind in ("Deployment", "Job"):
+        for name, workload in objects.get(kind, []):
+            spec = workload["spec"]["template"]["spec"]
+            if spec.get("serviceAccountName") not in accounts:
+                problem(f"{name}: serviceAccountName {spec.get('serviceAccountName')} is not defined")
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+            if grace <= deadline:
+                problem(f"{name}: terminationGracePeriodSeconds {grace} must exceed EDAL_SHUTDOWN_DEADLINE {deadline}")
+            for container in spec["containers"]:
+                if kind == "Deployment":
+                    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+                    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                        get = (container.get(probe) or {}).get("httpGet")
+                        if not get:
+                            problem(f"{name}: no {probe}")
+                            continue
+                        if get.get("path") not in ("/healthz", "/readyz"):
+                            problem(f"{name}: {probe} path {get.get('path')} is not served")
+                        probe_port = ports.get(get.get("port"), get.get("port"))
+                        if probe_port != port:
+                            problem(f"{name}: {probe} port {probe_port} is not EDAL_METRICS_PORT {port}")
+                    if (container.get("readinessProbe") or {}).get("httpGet", {}).get("path") != "/readyz":
+                        problem(f"{name}: the readiness probe must use /readyz")
+                if "limits" not in (container.get("resources") or {}):
+                    problem(f"{name}: container {container['name']} has no resource limits")
+
+    scaled = objects.get("ScaledObject", [])
+    if not scaled:
+        problem("k8s: no KEDA ScaledObject")
+    for name, scaler in scaled:
+        deployments = {d["metadata"]["name"] for _, d in objects.get("Deployment", [])}
+        if scaler["spec"]["scaleTargetRef"]["name"] not in deployments:
+            problem(f"{name}: scaleTargetRef is not a Deployment here")
+        for trigger in scaler["spec"]["triggers"]:
+            if trigger["type"] != "aws-sqs-queue":
+                problem(f"{name}: trigger {trigger['type']} is not aws-sqs-queue")
+            queue_url = trigger["metadata"].get("queueURL", "")
+            if not queue_url.endswith("/" + config.get("EDAL_QUEUE", "edal-notifications")):
+                problem(f"{name}: queueURL {queue_url} is not the EDAL_QUEUE the workers consume")
+    if not objects.get("PodDisruptionBudget"):
+        problem("k8s: no PodDisruptionBudget")
+    if not any("drain" in d["spec"]["template"]["spec"]["containers"][0].get("args", []) for _, d in objects.get("Job", [])):
+        problem("k8s: no Job running edal drain")
+
+
+check_dockerfile()
+check_compose()
+check_kubernetes()
+for line in problems:
+    print(line)
+print(f"{len(problems)} problem(s) in the deployment files")
+sys.exit(1 if problems else 0)

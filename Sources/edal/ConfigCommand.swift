@@ -15,7 +15,8 @@ struct ConfigCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let source = (resolved.credentialProvider as? StaticCredentialProvider)?.source ?? "provider"
+        let source = (resolved.credentialProvider as? StaticCredentialProvider)?.source
+            ?? (resolved.credentialProvider as? RefreshingCredentialProvider)?.source ?? "provider"
         let credentials = try await resolved.credentialProvider.credentials()
         print("region:       \(resolved.region)")
         print("credentials:  \(credentials.accessKeyId) (from \(source))")

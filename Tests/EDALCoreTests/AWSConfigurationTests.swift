@@ -89,7 +89,7 @@ import Testing
             try AWSConfiguration.resolve(environment: ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"], homeDirectory: "/nonexistent")
         }
         #expect(throws: AWSConfigurationError.missingCredentials(profile: "default")) {
-            try AWSConfiguration.resolve(environment: ["AWS_REGION": "us-east-1"], homeDirectory: "/nonexistent")
+            try AWSConfiguration.resolve(environment: ["AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"], homeDirectory: "/nonexistent")
         }
         #expect(throws: AWSConfigurationError.incompleteCredentials(source: "environment")) {
             try AWSConfiguration.resolve(environment: ["AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "a"], homeDirectory: "/nonexistent")

@@ -85,6 +85,9 @@ enum HelperProcess {
 
         var pid: Int32 { process.processIdentifier }
 
+        /// Standard output so far (the process may still be running).
+        var outputSoFar: String { collected.text.0 }
+
         /// Sends `signal` (e.g. SIGKILL, SIGTERM).
         func kill(_ signal: Int32) {
             Foundation.kill(process.processIdentifier, signal)

@@ -72,25 +72,6 @@ public struct AWSConfiguration: Sendable {
             throw .missingRegion(profile: profile)
         }
 
-        let provider: any CredentialProvider
-        if let keyId = env("AWS_ACCESS_KEY_ID") {
-            guard let secret = env("AWS_SECRET_ACCESS_KEY") else { throw .incompleteCredentials(source: "environment") }
-            provider = StaticCredentialProvider(
-                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
-                source: "environment"
-            )
-        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile) ?? configFile.value("aws_access_key_id", profile: profile) {
-            guard let secret = profileValue("aws_secret_access_key") else {
-                throw .incompleteCredentials(source: "profile \(profile)")
-            }
-            provider = StaticCredentialProvider(
-                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
-                source: "profile \(profile)"
-            )
-        } else {
-            throw .missingCredentials(profile: profile)
-        }
-
         var overrides: [AWSService: AWSEndpoint] = [:]
         let ignoreConfigured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true"
         if !ignoreConfigured {
@@ -107,6 +88,48 @@ public struct AWSConfiguration: Sendable {
             }
         }
 
+        let provider: any CredentialProvider
+        if let keyId = env("AWS_ACCESS_KEY_ID") {
+            guard let secret = env("AWS_SECRET_ACCESS_KEY") else { throw .incompleteCredentials(source: "environment") }
+            provider = StaticCredentialProvider(
+                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
+                source: "environment"
+            )
+        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile) ?? configFile.value("aws_access_key_id", profile: profile) {
+            guard let secret = profileValue("aws_secret_access_key") else {
+                throw .incompleteCredentials(source: "profile \(profile)")
+            }
+            provider = StaticCredentialProvider(
+                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
+                source: "profile \(profile)"
+            )
+        } else if let roleARN = env("AWS_ROLE_ARN") ?? profileValue("role_arn"),
+                  let tokenFile = env("AWS_WEB_IDENTITY_TOKEN_FILE") ?? profileValue("web_identity_token_file") {
+            // EKS IAM roles for service accounts: the token file is re-read at every refresh (it rotates).
+            let session = env("AWS_ROLE_SESSION_NAME") ?? "edal-\(ProcessInfo.processInfo.processIdentifier)"
+            let endpoint = overrides[.sts] ?? AWSService.sts.defaultEndpoint(region: region)
+            provider = RefreshingCredentialProvider(source: "web identity \(roleARN)") {
+                try await CredentialEndpoints.assumeRoleWithWebIdentity(roleARN: roleARN, tokenFile: tokenFile, sessionName: session,
+                                                                        endpoint: endpoint)
+            }
+        } else if let url = try containerCredentialsURL(env) {
+            // ECS task roles and EKS Pod Identity; the authorization token file is re-read at every refresh.
+            let tokenFile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+            let token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            provider = RefreshingCredentialProvider(source: "container endpoint \(url)") {
+                let authorization = tokenFile.flatMap { FileManager.default.contents(atPath: $0) }
+                    .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? token
+                return try await CredentialEndpoints.containerCredentials(url: url, authorization: authorization)
+            }
+        } else if env("AWS_EC2_METADATA_DISABLED")?.lowercased() != "true" {
+            let endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? "http://169.254.169.254"
+            provider = RefreshingCredentialProvider(source: "EC2 instance metadata \(endpoint)") {
+                try await CredentialEndpoints.instanceMetadataCredentials(endpoint: endpoint)
+            }
+        } else {
+            throw .missingCredentials(profile: profile)
+        }
+
         var style: S3AddressingStyle?
         if let value = env("EDAL_S3_ADDRESSING_STYLE") {
             switch value.lowercased() {
@@ -118,6 +141,24 @@ public struct AWSConfiguration: Sendable {
         }
         return AWSConfiguration(region: region, credentialProvider: provider, endpointOverrides: overrides,
                                 s3AddressingStyle: style)
+    }
+
+    /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or
+    /// `_FULL_URI` (which must be HTTPS, loopback, or the ECS/EKS link-local hosts, as the SDKs require).
+    private static func containerCredentialsURL(_ env: (String) -> String?) throws(AWSConfigurationError) -> String? {
+        if let relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+            return "http://169.254.170.2" + (relative.hasPrefix("/") ? relative : "/" + relative)
+        }
+        guard let full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI") else { return nil }
+        guard let endpoint = AWSEndpoint(url: full) else {
+            throw .invalidEndpoint(source: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: full)
+        }
+        let allowedHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", "fd00:ec2::23"]
+        guard endpoint.scheme == "https" || allowedHosts.contains(endpoint.host) else {
+            throw .invalidSetting(name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: full,
+                                  expected: "an https URL, or http to a loopback address, 169.254.170.2 or 169.254.170.23")
+        }
+        return full
     }
 
     private static func readProfileFile(_ path: String, isConfigFile: Bool) -> AWSProfileFile {
@@ -140,7 +181,7 @@ public enum AWSConfigurationError: Error, Equatable, CustomStringConvertible {
         case .missingRegion(let profile):
             return "no AWS region is configured: set AWS_REGION (e.g. us-east-1) or `region` in profile \(profile) of ~/.aws/config"
         case .missingCredentials(let profile):
-            return "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or aws_access_key_id/aws_secret_access_key in profile \(profile) of ~/.aws/credentials"
+            return "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, aws_access_key_id/aws_secret_access_key in profile \(profile) of ~/.aws/credentials, AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI (instance metadata is off: AWS_EC2_METADATA_DISABLED=true)"
         case .incompleteCredentials(let source):
             return "AWS credentials from \(source) have an access key id but no secret access key: set AWS_SECRET_ACCESS_KEY or aws_secret_access_key"
         case .profileNotFound(let profile, let searched):

@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Fetches temporary credentials from the places containers get them: STS for a web identity token
+/// (EKS IAM roles for service accounts), the container credentials endpoint (ECS, EKS Pod Identity),
+/// and the EC2 instance metadata service (IMDSv2). Unsigned HTTP on `HTTPClient.shared`.
+enum CredentialEndpoints {
+    /// Answers of the container endpoint and IMDS: the same JSON shape.
+    struct CredentialDocument: Decodable {
+        var accessKeyId: String
+        var secretAccessKey: String
+        var token: String?
+        var expiration: String?
+        var code: String?
+
+        enum CodingKeys: String, CodingKey {
+            case accessKeyId = "AccessKeyId", secretAccessKey = "SecretAccessKey", token = "Token", expiration = "Expiration", code = "Code"
+        }
+
+        func credentials(source: String) throws -> AWSCredentials {
+            if let code, code != "Success" {
+                throw CredentialProviderError(source: source, reason: "the endpoint answered Code \(code)")
+            }
+            return AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token,
+                                  expiration: expiration.flatMap(HTTPDate.parseISO8601))
+        }
+    }
+
+    static func get(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil,
+                    source: String, timeout: TimeAmount = .seconds(2)) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        } catch {
+            throw CredentialProviderError(source: source, reason: "\(url) cannot be reached: \(error)")
+        }
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard (200..<300).contains(response.status.code) else {
+            throw CredentialProviderError(source: source, reason: "\(url) answered \(response.status.code): \(text.prefix(300))")
+        }
+        return text
+    }
+
+    // MARK: STS AssumeRoleWithWebIdentity
+
+    static func assumeRoleWithWebIdentity(roleARN: String, tokenFile: String, sessionName: String, endpoint: AWSEndpoint) async throws -> AWSCredentials {
+        let source = "web identity (\(roleARN))"
+        guard let tokenData = FileManager.default.contents(atPath: tokenFile) else {
+            throw CredentialProviderError(source: source, reason: "cannot read the token file \(tokenFile)")
+        }
+        let token = String(decoding: tokenData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let form = [
+            ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
+            ("RoleSessionName", sessionName), ("WebIdentityToken", token),
+        ].map { "\($0.0)=\(SigV4Encoding.encode($0.1, keepingSlashes: false))" }.joined(separator: "&")
+        let text = try await get("\(endpoint.description)\(endpoint.basePath.isEmpty ? "/" : "")", method: .POST,
+                                 headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+                                 body: form, source: source, timeout: .seconds(10))
+        let root: XMLNode
+        do {
+            root = try XMLDocumentParser.parse(Array(text.utf8))
+        } catch {
+            throw CredentialProviderError(source: source, reason: "STS answered something that is not XML: \(error)")
+        }
+        guard let credentials = root.child("AssumeRoleWithWebIdentityResult")?.child("Credentials"),
+              let keyId = credentials.text(of: "AccessKeyId"), let secret = credentials.text(of: "SecretAccessKey") else {
+            throw CredentialProviderError(source: source, reason: "STS's answer has no credentials")
+        }
+        return AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: credentials.text(of: "SessionToken"),
+                              expiration: credentials.text(of: "Expiration").flatMap(HTTPDate.parseISO8601))
+    }
+
+    // MARK: Container credentials (ECS, EKS Pod Identity)
+
+    static func containerCredentials(url: String, authorization: String?) async throws -> AWSCredentials {
+        let source = "container credentials endpoint"
+        let text = try await get(url, headers: authorization.map { [("Authorization", $0)] } ?? [], source: source)
+        do {
+            return try JSONDecoder().decode(CredentialDocument.self, from: Data(text.utf8)).credentials(source: source)
+        } catch let error as CredentialProviderError {
+            throw error
+        } catch {
+            throw CredentialProviderError(source: source, reason: "unexpected answer: \(error)")
+        }
+    }
+
+    // MARK: EC2 instance metadata (IMDSv2)
+
+    static func instanceMetadataCredentials(endpoint: String) async throws -> AWSCredentials {
+        let source = "EC2 instance metadata"
+        let base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        let token = try await get("\(base)/latest/api/token", method: .PUT,
+                                  headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], source: source, timeout: .seconds(1))
+        let tokenHeader = [("X-aws-ec2-metadata-token", token)]
+        let roles = try await get("\(base)/latest/meta-data/iam/security-credentials/", headers: tokenHeader, source: source)
+        guard let role = roles.split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty else {
+            throw CredentialProviderError(source: source, reason: "the instance has no IAM role")
+        }
+        let text = try await get("\(base)/latest/meta-data/iam/security-credentials/\(role)", headers: tokenHeader, source: source)
+        do {
+            return try JSONDecoder().decode(CredentialDocument.self, from: Data(text.utf8)).credentials(source: source)
+        } catch let error as CredentialProviderError {
+            throw error
+        } catch {
+            throw CredentialProviderError(source: source, reason: "unexpected answer: \(error)")
+        }
+    }
+}

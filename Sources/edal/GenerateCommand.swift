@@ -15,12 +15,14 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Size of one normal object when --size is not given, e.g. 100KiB.") var objectSize: String = "100KiB"
     @Option(help: "Share of objects carrying an injected anomaly.") var anomalyRate: Double = 0.05
     @Option(help: "Seed: the same seed gives the same objects.") var seed: UInt64 = 1
+    @Option(help: "Index of the first object: batches with different first indexes have different keys.") var firstIndex: Int = 0
     @Option(help: "Uploads in flight at once.") var concurrency: Int = 16
     @Option(help: "Where to write the ground truth (JSON lines).") var manifest: String = "edal-manifest.jsonl"
     @Flag(help: "Gzip the bodies (keys end in .jsonl.gz).") var gzip = false
 
     func validate() throws {
         guard objects > 0 else { throw ValidationError("--objects must be at least 1") }
+        guard firstIndex >= 0 else { throw ValidationError("--first-index must be 0 or more") }
         guard (0...1).contains(anomalyRate) else { throw ValidationError("--anomaly-rate must be between 0 and 1") }
         if let size, SyntheticUpload.parseSize(size) == nil { throw ValidationError("--size \(size): write e.g. 1GiB, 500MB or 100KiB") }
         guard SyntheticUpload.parseSize(objectSize) != nil else { throw ValidationError("--object-size \(objectSize): write e.g. 100KiB") }
@@ -42,7 +44,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let bar = ProgressBar(total: objects)
         do {
             try await s3.createBucket(bucket)
-            let summary = try await upload.run(count: objects, manifest: URL(fileURLWithPath: manifest)) { done, bytes in
+            let summary = try await upload.run(count: objects, firstIndex: firstIndex, manifest: URL(fileURLWithPath: manifest)) { done, bytes in
                 bar.update(done: done, bytes: bytes)
             }
             bar.finish()

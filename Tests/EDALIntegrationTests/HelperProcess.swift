@@ -88,6 +88,9 @@ enum HelperProcess {
         /// Standard output so far (the process may still be running).
         var outputSoFar: String { collected.text.0 }
 
+        /// Standard error so far.
+        var collectedErrors: String { collected.text.1 }
+
         /// Sends `signal` (e.g. SIGKILL, SIGTERM).
         func kill(_ signal: Int32) {
             Foundation.kill(process.processIdentifier, signal)

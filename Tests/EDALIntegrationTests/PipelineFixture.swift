@@ -70,11 +70,11 @@ struct PipelineFixture: Sendable {
     }
 
     /// Uploads `count` synthetic objects with `edal generate`; answers their keys.
-    func generate(_ count: Int, seed: Int = 1, anomalyRate: Double = 0.1) async throws -> [String] {
+    func generate(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws -> [String] {
         let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket)-\(seed).jsonl")
         defer { try? FileManager.default.removeItem(at: manifest) }
         let outcome = try await edal(["generate", "--bucket", bucket, "--objects", String(count), "--object-size", "2KiB",
-                                      "--seed", String(seed), "--anomaly-rate", String(anomalyRate), "--manifest", manifest.path])
+                                      "--seed", String(seed), "--first-index", String(firstIndex), "--anomaly-rate", String(anomalyRate), "--manifest", manifest.path])
         try #require(outcome.status == 0, "edal generate failed: \(outcome.errors)")
         return try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").map {
             try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8)).key

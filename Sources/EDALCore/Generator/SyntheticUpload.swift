@@ -32,14 +32,15 @@ public struct SyntheticUpload: Sendable {
         self.concurrency = max(1, concurrency)
     }
 
-    /// Uploads objects `0..<count`; calls `progress(done, bytes)` after each; writes `manifest` when all are up.
-    public func run(count: Int, manifest: URL, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+    /// Uploads objects `firstIndex..<firstIndex + count` (each index is a distinct key); calls
+    /// `progress(done, bytes)` after each; writes `manifest` when all are up.
+    public func run(count: Int, firstIndex: Int = 0, manifest: URL, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
         let started = Date()
         var entries = [ManifestEntry?](repeating: nil, count: count)
         var done = 0
         var bytes = 0
         try await forEachConcurrently(count: count, limit: concurrency, { [generator, s3, bucket] index in
-            let object = generator.object(at: index)
+            let object = generator.object(at: firstIndex + index)
             _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
                                        contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
                                        metadata: object.metadata)

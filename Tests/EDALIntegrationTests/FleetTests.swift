@@ -1,0 +1,109 @@
+@testable import EDALCore
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+/// Several `edal run` processes as a fleet on this machine: one LocalStack, one store, uploads while
+/// they run, one process killed and restarted midway, metrics scraped throughout.
+@Suite("fleet", .serialized)
+struct FleetTests {
+    static let environment = [
+        "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_METRICS_PORT": "0",
+        "EDAL_SWEEP_INTERVAL": "0",
+    ]
+
+    /// The metrics port a worker logged, once it has.
+    static func metricsPort(_ worker: HelperProcess.Running) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let log = worker.collectedErrors
+            if let range = log.range(of: #"port=(\d+)"#, options: .regularExpression),
+               let port = Int(log[range].dropFirst("port=".count)) {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HelperProcess.Failed(description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
+    }
+
+    static func get(_ port: Int, _ path: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 4 << 20)))
+    }
+
+    /// The value of an unlabelled sample (or the sum over its labels) in a Prometheus text page.
+    static func sample(_ name: String, in page: String) -> Double {
+        page.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
+    @Test("three workers, uploads while they run, one killed and restarted: every object once, no duplicate signal, queue empty")
+    func fleetWithAKilledReplica() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-fleet3")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
+
+        var workers = try (0..<3).map { _ in try fixture.startEdal(["run"], Self.environment) }
+        var ports: [Int] = []
+        for worker in workers { ports.append(try await Self.metricsPort(worker)) }
+        for port in ports {
+            let (status, body) = try await Self.get(port, "/readyz")
+            #expect(status == 200, "\(body)")
+        }
+
+        // Uploads while the fleet runs: two batches; a replica is killed between them.
+        var keys = try await fixture.generate(1500, seed: 21)
+        workers[0].kill(SIGKILL)
+        _ = await workers[0].wait()
+        keys += try await fixture.generate(1500, seed: 21, firstIndex: 1500)
+        workers[0] = try fixture.startEdal(["run"], Self.environment)
+        ports[0] = try await Self.metricsPort(workers[0])
+
+        // Wait until every object has its signal and the queue is empty.
+        let deadline = ContinuousClock.now + .seconds(240)
+        var signals: [Signal] = []
+        while ContinuousClock.now < deadline {
+            signals = try await fixture.streamSignals()
+            if Set(signals.map(\.evidence.key)).count >= Set(keys).count, try await fixture.messages(in: fixture.queue) == 0 { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        var pages: [String] = []
+        for port in ports { pages.append(try await Self.get(port, "/metrics").1) }
+        for worker in workers { worker.kill(SIGTERM) }
+        for worker in workers {
+            let outcome = await worker.wait()
+            #expect(outcome.status == 0, "\(outcome.errors.suffix(2000))")
+        }
+
+        let keySet = Set(keys)
+        #expect(keySet.count == 3000)
+        #expect(Set(signals.map(\.evidence.key)) == keySet, "\(difference(Set(signals.map(\.evidence.key)), keySet))")
+        #expect(Set(signals.map(\.signalId)).count == keySet.count, "one signal id per object")
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.count == keySet.count)
+        #expect(claims.values.allSatisfy { $0.status == .done })
+        // Only what the killed replica held when it died was claimed again, and only that could be
+        // published twice (under the same signal id).
+        let takenOver = claims.values.filter { $0.claims > 1 }.count
+        #expect(signals.count - keySet.count <= takenOver, "\(signals.count - keySet.count) repeated records, \(takenOver) taken over")
+        #expect(takenOver <= 200, "at most EDAL_MAX_IN_WORK messages' objects were in the killed replica's hands")
+
+        // The metrics of the live replicas account for what they did, under Filebeat's names.
+        for page in pages {
+            for name in ["sqs_messages_received_total", "sqs_messages_deleted_total", "sqs_messages_inflight_gauge",
+                         "sqs_messages_waiting_gauge", "sqs_lag_time_count", "sqs_message_processing_time_count",
+                         "sqs_worker_utilization", "s3_objects_requested_total", "edal_claims_total", "edal_signals_total",
+                         "edal_head_latency_count", "edal_scoring_latency_count"] {
+                #expect(page.contains(name), "\(name) missing from /metrics")
+            }
+        }
+        let deleted = pages.map { Self.sample("sqs_messages_deleted_total", in: $0) }.reduce(0, +)
+        let signalled = pages.map { Self.sample("edal_signals_total", in: $0) }.reduce(0, +)
+        print("fleet: \(keySet.count) objects, \(signals.count) records, \(Set(signals.map(\.signalId)).count) signal ids, \(takenOver) taken over; live replicas' metrics: \(Int(deleted)) deleted, \(Int(signalled)) signalled")
+        // The killed replica's counts died with it; the rest of the work is in these three pages.
+        #expect(deleted > 0 && deleted <= Double(keySet.count + 3))
+        #expect(signalled > Double(keySet.count) / 2 && signalled <= Double(signals.count))
+    }
+}

@@ -17,16 +17,24 @@ struct DrainCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.settings()
         try options.bootstrapLogging(format: settings.logFormat)
-        let result = try await Self.drain(settings: settings, aws: try options.awsConfiguration(), idleTimeout: idleTimeout)
-        DrainSummary(result: result).print()
+        let (result, requests, roundTrips) = try await Self.drainWithCosts(settings: settings, aws: try options.awsConfiguration(),
+                                                                           idleTimeout: idleTimeout)
+        let summary = DrainSummary(result: result, requests: requests, storeRoundTrips: roundTrips)
+        summary.print()
         if let summaryJson {
-            try DrainSummary(result: result).json().write(to: URL(fileURLWithPath: summaryJson))
+            try summary.json().write(to: URL(fileURLWithPath: summaryJson))
         }
         if !result.isComplete { throw ExitCode(2) }
     }
 
     /// Drains with progress on standard error; shared with `edal replay`.
     static func drain(settings: WorkerSettings, aws: AWSConfiguration, idleTimeout: Int) async throws -> DrainResult {
+        try await drainWithCosts(settings: settings, aws: aws, idleTimeout: idleTimeout).result
+    }
+
+    /// Drains and also answers the requests sent by operation and the store round trips.
+    static func drainWithCosts(settings: WorkerSettings, aws: AWSConfiguration, idleTimeout: Int)
+        async throws -> (result: DrainResult, requests: [String: Int], storeRoundTrips: UInt64) {
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime
         do {
@@ -53,10 +61,12 @@ struct DrainCommand: AsyncParsableCommand {
             for await value in group { if let value { result = value } }
             return result
         }
+        let requests = runtime.client.requestCounts
+        let roundTrips = runtime.store.roundTrips
         await runtime.shutdown()
         withExtendedLifetime(trap) {}
         guard let result else { throw ExitCode(1) }
-        return result
+        return (result, requests, roundTrips)
     }
 }
 

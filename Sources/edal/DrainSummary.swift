@@ -4,8 +4,22 @@ import Foundation
 /// The table `edal drain` prints at the end, and the same figures as JSON.
 struct DrainSummary {
     var result: DrainResult
+    /// AWS requests by `service.Operation`, retries included (when known).
+    var requests: [String: Int] = [:]
+    var storeRoundTrips: UInt64?
 
     var rows: [(String, String)] {
+        var rows = countRows
+        if !requests.isEmpty {
+            let total = requests.values.reduce(0, +)
+            let detail = requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            rows.append(("AWS requests", "\(total) (\(detail))"))
+        }
+        if let storeRoundTrips { rows.append(("store round trips", "\(storeRoundTrips)")) }
+        return rows
+    }
+
+    private var countRows: [(String, String)] {
         let counts = result.counts
         return [
             ("ending", result.ending.rawValue + (result.isComplete ? " (complete)" : " (work left undone)")),
@@ -50,6 +64,7 @@ struct DrainSummary {
             "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone, "scored": counts.scored,
             "anomalies": counts.anomalies, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
             "errors": counts.errors, "head_requests": counts.headRequests, "visibility_extensions": counts.visibilityExtensions,
+            "requests": requests, "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -37,6 +38,13 @@ public final class AWSClient: Sendable {
     public let options: Options
     let httpClient: HTTPClient
     let logger: Logger
+    private let sentRequests = NIOLockedValueBox([String: Int]())
+
+    /// HTTP requests sent since start, retries included, by `Service.Operation` (e.g. `s3.HeadObject`):
+    /// what a benchmark divides by objects to get requests per object.
+    public var requestCounts: [String: Int] {
+        sentRequests.withLockedValue { $0 }
+    }
 
     public init(configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")) {
         self.configuration = configuration
@@ -81,6 +89,7 @@ public final class AWSClient: Sendable {
             attempt += 1
             try Task.checkCancellation()
             let failure: any Error
+            sentRequests.withLockedValue { $0["\(service.rawValue).\(operation)", default: 0] += 1 }
             do {
                 let response = try await sendOnce(request, signer: signer, timeout: options.requestTimeout + extraTimeout)
                 if (200..<300).contains(response.status.code) {

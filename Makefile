@@ -27,10 +27,10 @@ test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 
-# Benchmarks, release build: prints the figures (micro-benchmarks of signing-free hot paths so far).
-bench: deps
-	$(SWIFT) build -c release --product edal-bench $(SWIFT_BUILD_FLAGS)
-	$$($(SWIFT) build -c release --show-bin-path)/edal-bench
+# Benchmarks, release build: micro-benchmarks, then 10,000 × 100 KiB and 100,000 small objects end
+# to end against the native LocalStack; figures printed and written to .bench/results.json.
+bench:
+	infra/bench.sh
 
 services-start: deps
 	infra/test-services.sh start
@@ -41,4 +41,5 @@ services-stop:
 clean:
 	infra/test-services.sh stop
 	EDAL_TEST_SERVICES_DIR=.demo-services infra/test-services.sh stop
-	rm -rf .build .test-services .demo-services .demo
+	EDAL_TEST_SERVICES_DIR=.bench-services infra/test-services.sh stop
+	rm -rf .build .test-services .demo-services .demo .bench-services .bench

@@ -1,5 +1,5 @@
 // Micro-benchmarks of EDAL's hot paths: signing, event parsing, feature extraction, training, scoring.
-@testable import EDALCore
+import EDALCore
 import Foundation
 
 /// Runs `body` `iterations` times after a warm-up and returns the mean seconds per iteration.

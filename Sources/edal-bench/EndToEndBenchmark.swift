@@ -19,6 +19,9 @@ struct EndToEndBenchmark {
         var uploadSeconds: Double
         var drainSeconds: Double
         var objectsPerSecond: Double
+        /// Start to the last delete, without process start-up and the end-of-queue checks.
+        var workSeconds: Double
+        var workObjectsPerSecond: Double
         var ceilingObjectsPerSecond: Double
         var shareOfCeiling: Double
         var cpuSeconds: Double
@@ -86,9 +89,12 @@ struct EndToEndBenchmark {
         let ceiling = try await EmulatorCeiling(s3: s3, sqs: sqs, queueURL: setup.queueURL, bucket: name).objectsPerSecond(objects: objects)
 
         let rate = Double(drained) / max(drain.wallSeconds, 0.001)
+        let workSeconds = summary["work_seconds"] as? Double ?? drain.wallSeconds
+        let workRate = Double(drained) / max(workSeconds, 0.001)
         return Result(
             label: label, objects: drained, objectBytes: upload.bytes, uploadSeconds: upload.seconds,
-            drainSeconds: drain.wallSeconds, objectsPerSecond: rate, ceilingObjectsPerSecond: ceiling, shareOfCeiling: rate / ceiling,
+            drainSeconds: drain.wallSeconds, objectsPerSecond: rate, workSeconds: workSeconds, workObjectsPerSecond: workRate,
+            ceilingObjectsPerSecond: ceiling, shareOfCeiling: workRate / ceiling,
             cpuSeconds: drain.cpuSeconds, cpuMillisecondsPerObject: 1000 * drain.cpuSeconds / Double(max(1, drained)),
             peakRSSMegabytes: Double(drain.peakRSSKilobytes) / 1024, requestsPerObject: perObject,
             awsRequestsPerObject: perObject.values.reduce(0, +),

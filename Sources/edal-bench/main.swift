@@ -45,9 +45,9 @@ case "e2e":
                                              workDirectory: URL(fileURLWithPath: work),
                                              environment: ProcessInfo.processInfo.environment).run()
     let requests = result.requestsPerObject.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
-    print(String(format: "%@: %d objects (%.0f MiB) drained in %.1f s = %.0f objects/s; emulator ceiling %.0f objects/s (%.0f %%)",
+    print(String(format: "%@: %d objects (%.0f MiB) drained in %.1f s wall (%.0f objects/s); working %.1f s = %.0f objects/s; emulator ceiling %.0f objects/s (%.0f %%)",
                  result.label, result.objects, Double(result.objectBytes) / 1_048_576, result.drainSeconds, result.objectsPerSecond,
-                 result.ceilingObjectsPerSecond, 100 * result.shareOfCeiling))
+                 result.workSeconds, result.workObjectsPerSecond, result.ceilingObjectsPerSecond, 100 * result.shareOfCeiling))
     print(String(format: "  worker CPU %.3f ms/object (%.2f s per 1,000 objects), peak RSS %.1f MB, AWS requests %.3f/object, store round trips %.3f/object, %d signals, %@",
                  result.cpuMillisecondsPerObject, result.cpuMillisecondsPerObject, result.peakRSSMegabytes, result.awsRequestsPerObject, result.storeRoundTripsPerObject, result.signals,
                  result.complete ? "complete" : "INCOMPLETE"))

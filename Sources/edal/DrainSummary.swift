@@ -40,7 +40,7 @@ struct DrainSummary {
             ("signals to Kinesis", "\(counts.signalsToKinesis)"),
             ("signals to fallback", "\(counts.signalsToFallback)"),
             ("errors", "\(counts.errors) (store \(counts.storeErrors), HEAD \(counts.headErrors), sinks \(counts.signalsFailed), receive \(counts.receiveErrors), delete \(counts.deleteErrors))"),
-            ("wall time", String(format: "%.1f s", result.seconds)),
+            ("wall time", String(format: "%.1f s (%.1f s to the last delete)", result.seconds, result.workSeconds)),
             ("objects/s", String(format: "%.0f", result.objectsPerSecond)),
         ]
     }
@@ -57,7 +57,8 @@ struct DrainSummary {
         let counts = result.counts
         let object: [String: Any] = [
             "ending": result.ending.rawValue, "complete": result.isComplete, "messages_left": result.messagesLeft as Any,
-            "seconds": result.seconds, "objects_per_second": result.objectsPerSecond,
+            "seconds": result.seconds, "objects_per_second": result.objectsPerSecond, "work_seconds": result.workSeconds,
+            "work_objects_per_second": result.workObjectsPerSecond,
             "messages_received": counts.messagesReceived, "messages_deleted": counts.messagesDeleted,
             "malformed": counts.malformedMessages, "test_events": counts.testEvents, "objects": counts.objects,
             "claimed": counts.claimed, "taken_over": counts.takenOver, "duplicates": counts.duplicates, "in_progress": counts.inProgress,

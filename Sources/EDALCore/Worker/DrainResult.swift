@@ -12,6 +12,9 @@ public struct DrainResult: Sendable, Equatable {
     public var ending: Ending
     public var counts: WorkerCounts
     public var seconds: Double
+    /// From the start to the last message deleted: the time spent working, without start-up and
+    /// the empty receives that confirm the end.
+    public var workSeconds: Double
     /// Messages the queue still held at the end (visible + in flight + delayed), when known.
     public var messagesLeft: Int?
 
@@ -23,5 +26,10 @@ public struct DrainResult: Sendable, Equatable {
 
     public var objectsPerSecond: Double {
         seconds > 0 ? Double(counts.objects) / seconds : 0
+    }
+
+    /// Objects per second of work (`workSeconds`).
+    public var workObjectsPerSecond: Double {
+        workSeconds > 0 ? Double(counts.objects) / workSeconds : 0
     }
 }

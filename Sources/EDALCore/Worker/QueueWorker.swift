@@ -102,8 +102,9 @@ public struct QueueWorker: Sendable {
 
         let state = progress.withLockedValue { $0 }
         let ending: DrainResult.Ending = shutdown.isRequested && state.finished == nil ? .shutdown : (state.finished ?? .shutdown)
+        let lastDelete = state.deletedSeen > 0 ? state.lastProgress : started
         return DrainResult(ending: ending, counts: statistics.snapshot, seconds: (ContinuousClock.now - started).seconds,
-                           messagesLeft: state.messagesLeft)
+                           workSeconds: (lastDelete - started).seconds, messagesLeft: state.messagesLeft)
     }
 
     private func receiveLoop(

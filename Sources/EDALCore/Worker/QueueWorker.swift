@@ -47,7 +47,9 @@ public struct QueueWorker: Sendable {
         let progress = NIOLockedValueBox(Progress())
         let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
 
-        await withTaskGroup(of: Void.self) { work in
+        // Discarding: a finished batch's task is freed at once (a plain task group keeps every child
+        // until it is awaited, which grew memory by ~2 KB per message on a 100,000-message drain).
+        await withDiscardingTaskGroup { work in
             // The receive loops, in their own group so shutdown can cancel them (and their long polls) alone.
             work.addTask {
                 // Each loop ends on shutdown (its long poll is abandoned) or, draining, once the queue is

@@ -51,7 +51,8 @@ struct PipelineFixture: Sendable {
         let outcome = try await edal(command + ["--summary-json", path.path] + arguments, extra)
         let data = (try? Data(contentsOf: path)) ?? Data("{}".utf8)
         let figures = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        return (outcome, DrainFigures(values: figures.compactMapValues { $0 as? Int }, raw: String(decoding: data, as: UTF8.self)))
+        return (outcome, DrainFigures(values: figures.compactMapValues { $0 as? Int }, requests: figures["requests"] as? [String: Int] ?? [:],
+                                      raw: String(decoding: data, as: UTF8.self)))
     }
 
     /// `edal ARGS`, started and left running.
@@ -158,6 +159,8 @@ struct PipelineFixture: Sendable {
 /// The integer figures of a drain summary (`--summary-json`), `-1` when absent.
 struct DrainFigures: Sendable, CustomStringConvertible {
     var values: [String: Int]
+    /// AWS requests the drain sent, by `service.Operation`.
+    var requests: [String: Int]
     var raw: String
 
     subscript(_ name: String) -> Int { values[name] ?? -1 }

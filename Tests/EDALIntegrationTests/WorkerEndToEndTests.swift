@@ -44,6 +44,11 @@ struct WorkerEndToEndTests {
         // Ours, and the one S3 sends when `edal setup` configures the bucket's notification.
         #expect(figures["test_events"] == 2, "\(figures)")
         #expect(figures["objects"] == keys.count, "\(figures)")
+        // Metadata only: S3 saw HEADs (each object once for its verdict, once more for the baseline the
+        // drain trained first) and bucket listings (training); no request read an object body.
+        #expect(Set(figures.requests.keys.filter { $0.hasPrefix("s3.") }).isSubset(of: ["s3.HeadObject", "s3.ListObjectsV2"]),
+                "\(figures.requests)")
+        #expect(figures.requests["s3.HeadObject"] == 2 * keys.count, "\(figures.requests)")
 
         // Exactly one signal per object, by signal id and by record.
         let signals = try await fixture.streamSignals()

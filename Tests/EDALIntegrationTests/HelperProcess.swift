@@ -55,15 +55,23 @@ enum HelperProcess {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        // Read both pipes on their own threads so a chatty child never blocks on a full pipe.
+        // Read both pipes on plain threads (blocking reads until end of file) so a chatty child never
+        // blocks on a full pipe. Not `readabilityHandler`: its dispatch sources, torn down while a
+        // termination handler runs, crashed libdispatch's event loop under parallel tests.
         let running = Running(process: process)
-        output.fileHandleForReading.readabilityHandler = { handle in running.collected.append(handle.availableData, error: false) }
-        errors.fileHandleForReading.readabilityHandler = { handle in running.collected.append(handle.availableData, error: true) }
+        for (pipe, isError) in [(output, false), (errors, true)] {
+            let handle = pipe.fileHandleForReading
+            let reader = Thread {
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    running.collected.append(data, error: isError)
+                }
+                running.finishReading()
+            }
+            reader.start()
+        }
         process.terminationHandler = { process in
-            output.fileHandleForReading.readabilityHandler = nil
-            errors.fileHandleForReading.readabilityHandler = nil
-            running.collected.append(output.fileHandleForReading.readDataToEndOfFile(), error: false)
-            running.collected.append(errors.fileHandleForReading.readDataToEndOfFile(), error: true)
             running.finish(process.terminationStatus)
         }
         try process.run()
@@ -96,9 +104,31 @@ enum HelperProcess {
             Foundation.kill(process.processIdentifier, signal)
         }
 
+        private var openPipes = 2
+
+        /// One pipe reached end of file.
+        fileprivate func finishReading() {
+            lock.lock()
+            openPipes -= 1
+            lock.unlock()
+            deliverIfDone()
+        }
+
+        /// The process exited.
         fileprivate func finish(_ status: Int32) {
             lock.lock()
             self.status = status
+            lock.unlock()
+            deliverIfDone()
+        }
+
+        /// Answers the waiters once the process exited and both pipes are read to the end.
+        private func deliverIfDone() {
+            lock.lock()
+            guard let status, openPipes == 0 else {
+                lock.unlock()
+                return
+            }
             let waiters = self.waiters
             self.waiters = []
             lock.unlock()
@@ -115,7 +145,7 @@ enum HelperProcess {
         func wait() async -> Outcome {
             await withCheckedContinuation { continuation in
                 lock.lock()
-                if let status {
+                if let status, openPipes == 0 {
                     lock.unlock()
                     continuation.resume(returning: outcome(status))
                 } else {

@@ -19,6 +19,17 @@ enum CredentialEndpoints {
             case accessKeyId = "AccessKeyId", secretAccessKey = "SecretAccessKey", token = "Token", expiration = "Expiration", code = "Code"
         }
 
+        /// Decodes an endpoint's answer into credentials, or says what was wrong with it.
+        static func parse(_ text: String, source: String) throws -> AWSCredentials {
+            let document: CredentialDocument
+            do {
+                document = try JSONDecoder().decode(CredentialDocument.self, from: Data(text.utf8))
+            } catch {
+                throw CredentialProviderError(source: source, reason: "unexpected answer: \(error)")
+            }
+            return try document.credentials(source: source)
+        }
+
         func credentials(source: String) throws -> AWSCredentials {
             if let code, code != "Success" {
                 throw CredentialProviderError(source: source, reason: "the endpoint answered Code \(code)")
@@ -81,13 +92,7 @@ enum CredentialEndpoints {
     static func containerCredentials(url: String, authorization: String?) async throws -> AWSCredentials {
         let source = "container credentials endpoint"
         let text = try await get(url, headers: authorization.map { [("Authorization", $0)] } ?? [], source: source)
-        do {
-            return try JSONDecoder().decode(CredentialDocument.self, from: Data(text.utf8)).credentials(source: source)
-        } catch let error as CredentialProviderError {
-            throw error
-        } catch {
-            throw CredentialProviderError(source: source, reason: "unexpected answer: \(error)")
-        }
+        return try CredentialDocument.parse(text, source: source)
     }
 
     // MARK: EC2 instance metadata (IMDSv2)
@@ -103,12 +108,6 @@ enum CredentialEndpoints {
             throw CredentialProviderError(source: source, reason: "the instance has no IAM role")
         }
         let text = try await get("\(base)/latest/meta-data/iam/security-credentials/\(role)", headers: tokenHeader, source: source)
-        do {
-            return try JSONDecoder().decode(CredentialDocument.self, from: Data(text.utf8)).credentials(source: source)
-        } catch let error as CredentialProviderError {
-            throw error
-        } catch {
-            throw CredentialProviderError(source: source, reason: "unexpected answer: \(error)")
-        }
+        return try CredentialDocument.parse(text, source: source)
     }
 }

@@ -50,33 +50,20 @@ public struct SignalPublisher: Sendable {
         var lastError = "no sink configured"
 
         if let streamName {
-            var attempt = 0
-            while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
-                if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
-                attempt += 1
-                var stillPending: [Int] = []
-                var permanent = false
-                for batch in Self.kinesisBatches(pending, payloads: payloads, signals: signals) {
-                    let records = batch.map { KinesisRecordInput(data: payloads[$0], partitionKey: signals[$0].partitionKey) }
-                    do {
-                        let result = try await kinesis.putRecords(stream: streamName, records: records)
-                        for (position, outcome) in result.outcomes.enumerated() {
-                            if outcome.isStored {
-                                deliveries[batch[position]] = .kinesis
-                            } else {
-                                stillPending.append(batch[position])
-                                if case .failed(let code, let message) = outcome { lastError = "Kinesis: \(code) \(message)" }
-                            }
-                        }
-                    } catch {
-                        stillPending += batch
-                        lastError = "Kinesis: \(error)"
-                        if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
-                    }
+            let round = await inRounds(pending, batches: { Self.kinesisBatches($0, payloads: payloads, signals: signals) }) { batch in
+                let records = batch.map { KinesisRecordInput(data: payloads[$0], partitionKey: signals[$0].partitionKey) }
+                let result = try await kinesis.putRecords(stream: streamName, records: records)
+                var refused: [Int] = []
+                var error: String?
+                for (position, outcome) in result.outcomes.enumerated() where !outcome.isStored {
+                    refused.append(batch[position])
+                    if case .failed(let code, let message) = outcome { error = "Kinesis: \(code) \(message)" }
                 }
-                pending = stillPending
-                if permanent { break }
+                return (refused, error)
             }
+            for index in round.taken { deliveries[index] = .kinesis }
+            pending = round.pending
+            if let error = round.lastError { lastError = error }
             if !pending.isEmpty {
                 logger.warning("Kinesis did not take \(pending.count) signal(s); trying the fallback queue",
                                metadata: ["stream": "\(streamName)", "error": "\(lastError)"])
@@ -84,34 +71,20 @@ public struct SignalPublisher: Sendable {
         }
 
         if let fallbackQueueURL, !pending.isEmpty {
-            var attempt = 0
-            while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
-                if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
-                attempt += 1
-                var stillPending: [Int] = []
-                var permanent = false
-                for batch in Self.queueBatches(pending, payloads: payloads) {
-                    let entries = batch.map { index in
-                        SQSSendEntry(id: String(index), messageBody: String(decoding: payloads[index], as: UTF8.self),
-                                     messageAttributes: ["signal_id": SQSMessageAttribute(stringValue: signals[index].signalId),
-                                                         "schema": SQSMessageAttribute(stringValue: Signal.schemaVersion)])
-                    }
-                    do {
-                        let result = try await sqs.sendMessageBatch(fallbackQueueURL, entries: entries)
-                        let failed = Set(result.failed.map(\.id))
-                        for index in batch {
-                            if failed.contains(String(index)) { stillPending.append(index) } else { deliveries[index] = .fallback }
-                        }
-                        if let failure = result.failed.first { lastError = "SQS fallback: \(failure.code) \(failure.message ?? "")" }
-                    } catch {
-                        stillPending += batch
-                        lastError = "SQS fallback: \(error)"
-                        if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
-                    }
+            let round = await inRounds(pending, batches: { Self.queueBatches($0, payloads: payloads) }) { batch in
+                let entries = batch.map { index in
+                    SQSSendEntry(id: String(index), messageBody: String(decoding: payloads[index], as: UTF8.self),
+                                 messageAttributes: ["signal_id": SQSMessageAttribute(stringValue: signals[index].signalId),
+                                                     "schema": SQSMessageAttribute(stringValue: Signal.schemaVersion)])
                 }
-                pending = stillPending
-                if permanent { break }
+                let result = try await sqs.sendMessageBatch(fallbackQueueURL, entries: entries)
+                let failed = Set(result.failed.map(\.id))
+                return (batch.filter { failed.contains(String($0)) },
+                        result.failed.first.map { "SQS fallback: \($0.code) \($0.message ?? "")" })
             }
+            for index in round.taken { deliveries[index] = .fallback }
+            pending = round.pending
+            if let error = round.lastError { lastError = error }
         }
 
         if !pending.isEmpty {
@@ -119,6 +92,41 @@ public struct SignalPublisher: Sendable {
         }
         for index in pending { deliveries[index] = .failed(reason: lastError) }
         return deliveries.map { $0 ?? .failed(reason: lastError) }
+    }
+
+    /// Sends `pending` to one sink, batch by batch, in rounds with backoff (`retryPolicy`) until every
+    /// signal is taken, a call fails with a permanent error (the sink is missing or refuses us), or
+    /// the rounds run out. `send` answers the indices the sink refused and why.
+    private func inRounds(
+        _ pending: [Int], batches: ([Int]) -> [[Int]],
+        send: ([Int]) async throws -> (refused: [Int], error: String?)
+    ) async -> (taken: [Int], pending: [Int], lastError: String?) {
+        var pending = pending
+        var taken: [Int] = []
+        var lastError: String?
+        var attempt = 0
+        while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
+            if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
+            attempt += 1
+            var stillPending: [Int] = []
+            var permanent = false
+            for batch in batches(pending) {
+                do {
+                    let (refused, error) = try await send(batch)
+                    let refusedSet = Set(refused)
+                    taken += batch.filter { !refusedSet.contains($0) }
+                    stillPending += refused
+                    if let error { lastError = error }
+                } catch {
+                    stillPending += batch
+                    lastError = "\(error)"
+                    if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
+                }
+            }
+            pending = stillPending
+            if permanent { break }
+        }
+        return (taken, pending, lastError)
     }
 
     /// Splits `indices` into PutRecords calls of at most 500 records and 5 MiB (data plus partition keys).

@@ -9,12 +9,7 @@ struct ConfigCommand: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let resolved: AWSConfiguration
-        do {
-            resolved = try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let resolved = try resolvedAWSConfiguration()
         let source = (resolved.credentialProvider as? StaticCredentialProvider)?.source
             ?? (resolved.credentialProvider as? RefreshingCredentialProvider)?.source ?? "provider"
         let credentials = try await resolved.credentialProvider.credentials()

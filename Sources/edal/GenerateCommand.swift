@@ -29,12 +29,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration: AWSConfiguration
-        do {
-            configuration = try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try resolvedAWSConfiguration()
         let perObject = size.flatMap(SyntheticUpload.parseSize).map { $0 / objects } ?? SyntheticUpload.parseSize(objectSize) ?? 100 * 1024
         let client = AWSClient(configuration: configuration)
         let s3 = S3Client(client: client)

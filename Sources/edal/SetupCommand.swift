@@ -24,12 +24,7 @@ struct SetupCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let aws: AWSConfiguration
-        do {
-            aws = try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let aws = try resolvedAWSConfiguration()
         let client = AWSClient(configuration: aws)
         var plan = InfrastructureSetup.Plan(buckets: buckets)
         plan.queueName = queue

@@ -15,12 +15,7 @@ struct SignalsCommand: AsyncParsableCommand {
     @Option(help: "Examples to print.") var examples: Int = 3
 
     func run() async throws {
-        let aws: AWSConfiguration
-        do {
-            aws = try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let aws = try resolvedAWSConfiguration()
         let client = AWSClient(configuration: aws)
         let sqs = SQSClient(client: client)
         let reader = SignalReader(kinesis: KinesisClient(client: client), sqs: sqs)

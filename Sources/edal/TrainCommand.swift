@@ -25,12 +25,7 @@ struct TrainCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         guard !settings.watch.isEmpty else { throw ValidationError("nothing to train on: set EDAL_WATCH or --watch bucket[/prefix]") }
-        let aws: AWSConfiguration
-        do {
-            aws = try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let aws = try resolvedAWSConfiguration()
         let client = AWSClient(configuration: aws)
         let stateStore: any StateStore
         do {

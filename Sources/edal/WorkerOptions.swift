@@ -71,10 +71,16 @@ struct WorkerOptions: ParsableArguments {
 
     /// Resolves AWS settings or explains what is missing.
     func awsConfiguration() throws -> AWSConfiguration {
-        do {
-            return try AWSConfiguration.resolve()
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try resolvedAWSConfiguration()
+    }
+}
+
+/// The AWS configuration from the environment and ~/.aws; a missing piece becomes a usage error
+/// naming what to set. Every command that talks to AWS starts here.
+func resolvedAWSConfiguration() throws -> AWSConfiguration {
+    do {
+        return try AWSConfiguration.resolve()
+    } catch {
+        throw ValidationError(error.description)
     }
 }

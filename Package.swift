@@ -5,6 +5,7 @@ let package = Package(
     name: "edal",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "EDALDetection", targets: ["EDALDetection"]),
         .library(name: "EDALCore", targets: ["EDALCore"]),
         .executable(name: "edal", targets: ["edal"]),
     ],
@@ -33,9 +34,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Detection from metadata alone: sources, baselines, checks, the IsolationForest.
+        // Foundation only: no S3, store or worker types.
+        .target(name: "EDALDetection"),
         .target(
             name: "EDALCore",
             dependencies: [
+                "EDALDetection",
                 "CMongoc",
                 "CSQLite",
                 "CZlib",
@@ -54,6 +59,7 @@ let package = Package(
             name: "edal",
             dependencies: [
                 "EDALCore",
+                "EDALDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,7 +69,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALCoreTests",
-            dependencies: ["EDALCore"]
+            dependencies: ["EDALCore", "EDALDetection"]
+        ),
+        .testTarget(
+            name: "EDALDetectionTests",
+            dependencies: ["EDALDetection"]
         ),
         .testTarget(
             name: "EDALIntegrationTests",
@@ -72,7 +82,7 @@ let package = Package(
         // Micro-benchmarks (`make bench`).
         .executableTarget(
             name: "edal-bench",
-            dependencies: ["EDALCore"]
+            dependencies: ["EDALCore", "EDALDetection"]
         ),
         // Helper processes the integration tests start (e.g. several OS processes racing over one store).
         .executableTarget(

@@ -1,4 +1,5 @@
 // Micro-benchmarks of EDAL's hot paths: signing, event parsing, feature extraction, training, scoring.
+import EDALDetection
 import EDALCore
 import Foundation
 

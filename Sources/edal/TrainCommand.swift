@@ -1,3 +1,4 @@
+import EDALDetection
 import ArgumentParser
 import Foundation
 import EDALCore

@@ -1,4 +1,5 @@
-@testable import EDALCore
+
+@testable import EDALDetection
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// One generated telemetry object: its key, JSON-lines body, the summary metadata a shipper would

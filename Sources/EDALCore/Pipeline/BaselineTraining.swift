@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 import Logging
 

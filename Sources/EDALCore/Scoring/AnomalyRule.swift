@@ -1,3 +1,4 @@
+import EDALDetection
 /// A threshold on one metadata field, from configuration: `error-rate > 0.05`, optionally for one
 /// kind: `logs:severity-fatal >= 1`.
 public struct AnomalyRule: Sendable, Codable, Equatable, CustomStringConvertible {

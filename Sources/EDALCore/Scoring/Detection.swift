@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// The verdict on one object.

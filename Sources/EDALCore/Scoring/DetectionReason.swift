@@ -1,3 +1,4 @@
+import EDALDetection
 /// Why an object was judged as it was: part of every signal.
 public struct DetectionReason: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable {

@@ -1,3 +1,4 @@
+import EDALDetection
 /// Decides whether an object's metadata looks anomalous: the kind's model, the configured rules,
 /// and checks for metadata never seen in the baseline.
 public struct Detector: Sendable {

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// Measures a detector against synthetic data with known anomalies: train on a clean baseline,

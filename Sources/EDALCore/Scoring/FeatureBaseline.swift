@@ -1,3 +1,4 @@
+import EDALDetection
 /// What "normal" looked like for one feature in the baseline a model was trained on.
 public struct FeatureBaseline: Sendable, Codable, Equatable {
     /// The median of the raw values (as the metadata states them): imputed for missing values and shown in reasons.

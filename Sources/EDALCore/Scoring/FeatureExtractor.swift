@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// Something wrong with an object's summary metadata: never a crash, always a reason to look.

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// Which numbers of an object's HEAD a model looks at, per telemetry kind, and how.

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// The trained model of one telemetry kind: its features, baseline and IsolationForest.

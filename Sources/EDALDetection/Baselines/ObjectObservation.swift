@@ -1,0 +1,107 @@
+import Foundation
+
+/// What EDAL knows of one object without reading it: its HEAD and what the notification said.
+public struct ObjectObservation: Sendable, Equatable {
+    public var bucket: String
+    public var key: String
+    public var eTag: String
+    public var versionId: String?
+    public var size: Int64
+    /// When S3 stored the object: its arrival.
+    public var lastModified: Date
+    public var contentType: String?
+    public var contentEncoding: String?
+    public var storageClass: String
+    /// `AES256`, `aws:kms`, `aws:kms:dsse`, or `nil`.
+    public var serverSideEncryption: String?
+    public var kmsKeyId: String?
+    /// User metadata (`x-amz-meta-*`), names without the prefix.
+    public var metadata: [String: String]
+    /// Who wrote it (`userIdentity.principalId` of the notification), when known.
+    public var writer: String?
+    /// From where (`requestParameters.sourceIPAddress`), when known.
+    public var sourceIP: String?
+
+    public init(bucket: String, key: String, eTag: String, versionId: String? = nil, size: Int64, lastModified: Date,
+                contentType: String? = nil, contentEncoding: String? = nil, storageClass: String = "STANDARD",
+                serverSideEncryption: String? = nil, kmsKeyId: String? = nil, metadata: [String: String] = [:],
+                writer: String? = nil, sourceIP: String? = nil) {
+        self.bucket = bucket
+        self.key = key
+        self.eTag = eTag
+        self.versionId = versionId
+        self.size = size
+        self.lastModified = lastModified
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+        self.storageClass = storageClass
+        self.serverSideEncryption = serverSideEncryption
+        self.kmsKeyId = kmsKeyId
+        self.metadata = metadata
+        self.writer = writer
+        self.sourceIP = sourceIP
+    }
+
+    /// The parts of a multipart upload, from the ETag's `-N` suffix; 1 for a single PUT.
+    public var partCount: Int {
+        guard let dash = eTag.lastIndex(of: "-"), let parts = Int(eTag[eTag.index(after: dash)...]) else { return 1 }
+        return parts
+    }
+
+    /// The categorical attributes a baseline tracks, by name, normalised so that values that
+    /// rotate by design (a role's session name, the host part of an address) do not look new.
+    public var categories: [(attribute: CategoricalAttribute, value: String)] {
+        var result: [(CategoricalAttribute, String)] = [
+            (.contentType, contentType ?? "-"),
+            (.contentEncoding, contentEncoding ?? "-"),
+            (.storageClass, storageClass),
+            (.encryption, serverSideEncryption ?? "none"),
+            (.kmsKey, kmsKeyId ?? "-"),
+            (.metadataFields, metadata.keys.sorted().joined(separator: ",")),
+            (.upload, partCount > 1 ? "multipart" : "single"),
+        ]
+        if let writer { result.append((.writer, Self.principal(writer))) }
+        if let sourceIP { result.append((.sourceNetwork, Self.network(sourceIP))) }
+        return result
+    }
+
+    /// `AWS:AROAEXAMPLE:session-1` → `AWS:AROAEXAMPLE` (role sessions rotate; the role does not).
+    static func principal(_ writer: String) -> String {
+        let parts = writer.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[1].hasPrefix("AROA") else { return writer }
+        return parts[0] + ":" + parts[1]
+    }
+
+    /// An IPv4 address's /16 (`10.20.x.x` → `10.20`); an IPv6 address's first two groups.
+    static func network(_ address: String) -> String {
+        if address.contains(":") {
+            return address.split(separator: ":", omittingEmptySubsequences: false).prefix(2).joined(separator: ":")
+        }
+        let parts = address.split(separator: ".")
+        return parts.count == 4 ? parts.prefix(2).joined(separator: ".") : address
+    }
+
+    /// Numeric user metadata: the fields whose values are finite numbers.
+    public var numericMetadata: [String: Double] {
+        var values: [String: Double] = [:]
+        for (field, text) in metadata {
+            if let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite { values[field] = value }
+        }
+        return values
+    }
+}
+
+/// A categorical attribute of an object that a source's baseline remembers.
+public enum CategoricalAttribute: String, Sendable, Codable, CaseIterable, Comparable {
+    case contentType = "content_type"
+    case contentEncoding = "content_encoding"
+    case storageClass = "storage_class"
+    case encryption
+    case kmsKey = "kms_key"
+    case metadataFields = "metadata_fields"
+    case upload
+    case writer
+    case sourceNetwork = "source_network"
+
+    public static func < (lhs: CategoricalAttribute, rhs: CategoricalAttribute) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,175 @@
+import Foundation
+
+/// What one source normally looks like, learnt from the objects it delivered: bounded in size
+/// (the newest `capacity` arrivals, at most `CategoryTally.capacity` values per attribute) and
+/// mergeable, so replicas that saw different objects can combine what they learnt.
+public struct SourceBaseline: Sendable, Codable, Equatable {
+    /// One arrival, as much as the numeric checks need.
+    public struct Arrival: Sendable, Codable, Equatable {
+        /// A hash of bucket, key and ETag: the same object recorded twice (by two replicas) counts once.
+        public var object: UInt64
+        /// LastModified, seconds since 1970.
+        public var time: Double
+        public var size: Int64
+        /// LastModified minus the key's own time, in seconds, when the key has one.
+        public var lag: Double?
+        /// Numeric user metadata.
+        public var values: [String: Double]?
+
+        enum CodingKeys: String, CodingKey {
+            case object = "o", time = "t", size = "s", lag = "l", values = "v"
+        }
+    }
+
+    /// The object a source delivered last: the evidence of a silence signal.
+    public struct LastObject: Sendable, Codable, Equatable {
+        public var bucket: String
+        public var key: String
+        public var eTag: String
+        public var versionId: String?
+        public var size: Int64
+        public var lastModified: Date
+    }
+
+    /// Where a source is in its life.
+    public enum State: String, Sendable, Codable, Equatable {
+        /// Too few objects for a baseline: only a new source and drift are signalled.
+        case learning
+        case normal
+        /// Delivered nothing for `k` cadences; signalled once, until it resumes.
+        case silent
+    }
+
+    public static let capacity = 256
+
+    public var id: String
+    public var bucket: String
+    public var template: String
+    public var producer: String?
+    public var firstSeen: Date
+    public var objectCount: Int64
+    public var state: State
+    public var silentSince: Date?
+    /// The start of a burst still going on (signalled once per burst).
+    public var burstSince: Date?
+    public var lastObject: LastObject?
+    /// The newest arrivals, oldest first, at most `capacity`.
+    public var recent: [Arrival]
+    public var categories: [CategoricalAttribute: CategoryTally]
+    /// Every numeric metadata field this source ever had.
+    public var numericFields: Set<String>
+    /// Bumped by every write to the store; writes are conditional on it.
+    public var version: Int64
+
+    /// An empty baseline for the source `id` (`bucket/template`).
+    public init(id: String, bucket: String, template: String, producer: String?, firstSeen: Date) {
+        self.id = id
+        self.bucket = bucket
+        self.template = template
+        self.producer = producer
+        self.firstSeen = firstSeen
+        objectCount = 0
+        state = .learning
+        recent = []
+        categories = [:]
+        numericFields = []
+        version = 0
+    }
+
+    /// The source id of an object: its bucket and key template.
+    public static func id(bucket: String, template: String) -> String { "\(bucket)/\(template)" }
+
+    /// Adds one object; answers `false` when it was already recorded.
+    @discardableResult
+    public mutating func record(_ observation: ObjectObservation, embeddedTime: Date?) -> Bool {
+        let object = Self.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
+        if recent.contains(where: { $0.object == object }) { return false }
+        let values = observation.numericMetadata
+        let arrival = Arrival(object: object, time: observation.lastModified.timeIntervalSince1970, size: observation.size,
+                              lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
+                              values: values.isEmpty ? nil : values)
+        insert(arrival)
+        objectCount += 1
+        for (attribute, value) in observation.categories { categories[attribute, default: CategoryTally()].add(value) }
+        numericFields.formUnion(values.keys)
+        if lastObject.map({ observation.lastModified >= $0.lastModified }) ?? true {
+            lastObject = LastObject(bucket: observation.bucket, key: observation.key, eTag: observation.eTag,
+                                    versionId: observation.versionId, size: observation.size, lastModified: observation.lastModified)
+        }
+        return true
+    }
+
+    /// Adds what `other` (the same source, written by another replica) has and this one lacks.
+    public mutating func merge(_ other: SourceBaseline) {
+        let known = Set(recent.map(\.object))
+        var added: Int64 = 0
+        for arrival in other.recent where !known.contains(arrival.object) {
+            insert(arrival)
+            added += 1
+        }
+        objectCount = max(objectCount + added, other.objectCount)
+        for (attribute, tally) in other.categories { categories[attribute, default: CategoryTally()].merge(tally) }
+        numericFields.formUnion(other.numericFields)
+        firstSeen = min(firstSeen, other.firstSeen)
+        if let theirs = other.lastObject, lastObject.map({ theirs.lastModified > $0.lastModified }) ?? true { lastObject = theirs }
+    }
+
+    /// Keeps `recent` sorted by time and bounded.
+    private mutating func insert(_ arrival: Arrival) {
+        if let last = recent.last, arrival.time < last.time {
+            let position = recent.firstIndex { $0.time > arrival.time } ?? recent.endIndex
+            recent.insert(arrival, at: position)
+        } else {
+            recent.append(arrival)
+        }
+        if recent.count > Self.capacity { recent.removeFirst(recent.count - Self.capacity) }
+    }
+
+    /// FNV-1a over bucket, key and ETag.
+    static func objectHash(bucket: String, key: String, eTag: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in [bucket, key, eTag] {
+            for byte in part.utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01B3
+            }
+            hash ^= 0xFF
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+}
+
+/// The values one categorical attribute took, with counts; bounded: past `capacity` distinct values
+/// the attribute is open (any value is normal) and no longer grows.
+public struct CategoryTally: Sendable, Codable, Equatable {
+    public static let capacity = 32
+
+    public var counts: [String: Int64] = [:]
+    public var open = false
+
+    public init() {}
+
+    public mutating func add(_ value: String, count: Int64 = 1) {
+        if counts[value] != nil {
+            counts[value, default: 0] += count
+        } else if counts.count < Self.capacity {
+            counts[value] = count
+        } else {
+            open = true
+        }
+    }
+
+    public mutating func merge(_ other: CategoryTally) {
+        for (value, count) in other.counts {
+            if let mine = counts[value] {
+                counts[value] = max(mine, count)
+            } else {
+                add(value, count: count)
+            }
+        }
+        open = open || other.open
+    }
+
+    public var total: Int64 { counts.values.reduce(0, +) }
+}

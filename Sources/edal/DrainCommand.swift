@@ -44,7 +44,7 @@ struct DrainCommand: AsyncParsableCommand {
         }
         let shutdown = ShutdownSignal()
         let trap = SignalTrap(shutdown)
-        await runtime.loadModels()
+        await runtime.loadSources()
         let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
         let finished = ShutdownSignal()
         let result = await withTaskGroup(of: DrainResult?.self) { group in
@@ -55,6 +55,11 @@ struct DrainCommand: AsyncParsableCommand {
             }
             group.addTask {
                 await DrainProgress(runtime: runtime).run(until: finished)
+                return nil
+            }
+            group.addTask {
+                // Share what this drain learns with other replicas as it goes; a last sync at the end.
+                await runtime.watchSources(shutdown: finished, checkSilence: false)
                 return nil
             }
             var result: DrainResult?

@@ -24,7 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let shutdown = ShutdownSignal()
         let trap = SignalTrap(shutdown)
-        await runtime.loadModels()
+        await runtime.loadSources()
         let sweep = try runtime.sweep()
         logger.info("edal running", metadata: [
             "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)", "workers": "\(settings.workers)",
@@ -55,18 +55,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 group.addTask { await runtime.watchQueueDepth(shutdown: shutdown) }
             }
-            group.addTask {
-                // Pick up models another replica trained, or retrain when they age.
-                while !shutdown.isRequested {
-                    await withTaskGroup(of: Void.self) { wait in
-                        wait.addTask { try? await Task.sleep(for: .seconds(max(60, settings.modelMaximumAge / 4))) }
-                        wait.addTask { await shutdown.wait() }
-                        await wait.next()
-                        wait.cancelAll()
-                    }
-                    if !shutdown.isRequested { await runtime.loadModels() }
-                }
-            }
+            group.addTask { await runtime.watchSources(shutdown: shutdown) }
         }
         await runtime.shutdown()
         withExtendedLifetime(trap) {}

@@ -21,9 +21,10 @@ struct SweepCommand: AsyncParsableCommand {
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
-        await runtime.loadModels()
+        await runtime.loadSources()
         guard let sweep = try runtime.sweep() else { return }
         let reports = await sweep.runOnce()
+        try? await runtime.sources.sync()
         await runtime.shutdown()
         var failed = false
         for report in reports {

@@ -87,6 +87,17 @@ struct KeyTemplaterTests {
         // Vector aws_s3 sink: date=%F/<epoch>-<uuid>.log.gz
         ("date=2026-11-25/1795615533-2d4b6b1a-5e0f-4c5e-9b1a-0f6a7c8d9e01.log.gz",
          "date=%Y-%m-%d/{epoch}-{uuid}.log.gz", "vector", "2026-11-25T14:05:33Z"),
+        // Vector since 0.28: `date=%F` without a slash, so the day runs into the epoch.
+        ("date=2026-11-251795615533-2d4b6b1a-5e0f-4c5e-9b1a-0f6a7c8d9e01.log.gz",
+         "date=%Y-%m-%d{epoch}-{uuid}.log.gz", "", "2026-11-25T14:05:33Z"),
+        // AWS Config: day folders are not zero-padded.
+        ("AWSLogs/123456789012/Config/us-east-1/2026/9/7/ConfigSnapshot/123456789012_Config_us-east-1_ConfigSnapshot_20260907T140533Z_2d4b6b1a-5e0f-4c5e-9b1a-0f6a7c8d9e01.json.gz",
+         "AWSLogs/123456789012/Config/us-east-1/%Y/%m/%d/ConfigSnapshot/123456789012_Config_us-east-1_ConfigSnapshot_%Y%m%dT%H%M%SZ_{uuid}.json.gz",
+         "config", "2026-09-07T14:05:33Z"),
+        // ALB connection logs.
+        ("AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/25/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_20261125T1405Z_10.0.0.1_a1b2c3d4.log.gz",
+         "AWSLogs/123456789012/elasticloadbalancing/us-east-2/%Y/%m/%d/conn_log_123456789012_elasticloadbalancing_us-east-2_app.my-lb.1234567890abcdef_%Y%m%dT%H%MZ_{ip}_{id}.log.gz",
+         "alb", "2026-11-25T14:05:00Z"),
         // Logstash s3 output.
         ("ls.s3.312bc026-2f5d-49bc-ae9f-5940cf4ad9a6.2026-11-25T14.05.part0.txt",
          "ls.s3.{uuid}.%Y-%m-%dT%H.%M.part{n}.txt", "logstash", "2026-11-25T14:05:00Z"),
@@ -94,7 +105,7 @@ struct KeyTemplaterTests {
     func documentedLayouts(_ sample: (key: String, template: String, producer: String, time: String)) {
         let source = templater.sourceKey(for: sample.key)
         #expect(source.template == sample.template)
-        #expect(source.producer == sample.producer)
+        #expect(source.producer == (sample.producer.isEmpty ? nil : sample.producer))
         #expect(source.embeddedTime == utc(sample.time))
     }
 

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// Everything `edal run` / `edal drain` need beyond AWS credentials, from environment variables
@@ -20,10 +21,20 @@ public struct WorkerSettings: Sendable, Equatable {
     public var leaseSeconds: Int?
     public var headConcurrency: Int = 16
     public var shutdownDeadline: Int = 20
-    public var mode: Detector.Mode = .anomalies
-    public var scoreThreshold: Double = 0.65
-    public var rules: [AnomalyRule] = []
-    /// Buckets/prefixes to sweep and to train on.
+    public var mode: Signal.Mode = .anomalies
+    /// The IsolationForest score at or above which an object of a source with numeric metadata is an outlier.
+    public var scoreThreshold: Double = SourceDetector.Configuration().scoreThreshold
+    public var rules: [MetadataRule] = []
+    /// Sources named by pattern where the learnt template is wrong (`EDAL_SOURCES`).
+    public var sources: [SourcePattern] = []
+    /// Objects a new source delivers before it is judged.
+    public var learningObjects: Int = Int(SourceDetector.Configuration().learningObjects)
+    /// A source is silent after this many usual intervals without a delivery.
+    public var silenceFactor: Double = SourceDetector.Configuration().silenceFactor
+    /// Seconds between silence checks (one replica at a time) and between baseline syncs with the store.
+    public var silenceCheckInterval: Int = 60
+    public var sourceSyncInterval: Int = 5
+    /// Buckets/prefixes to sweep.
     public var watch: [WatchedLocation] = []
     /// Seconds between sweeps; 0 turns the sweep off.
     public var sweepInterval: Int = 900
@@ -33,10 +44,6 @@ public struct WorkerSettings: Sendable, Equatable {
     public var sweepLookback: Int = 3600
     /// Partition layout below each watched prefix, e.g. `*/*/%Y/%m/%d/%H/`; empty lists everything.
     public var sweepPartitions: String = ""
-    /// Objects HEADed per location to train a baseline.
-    public var trainingObjects: Int = 1000
-    /// Seconds a shared model stays fresh before a replica retrains.
-    public var modelMaximumAge: Int = 3600
     /// Port of the `/metrics`, `/healthz`, `/readyz` listener; `nil`: no listener. 0 picks a free port.
     public var metricsPort: Int?
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
@@ -71,7 +78,7 @@ public struct WorkerSettings: Sendable, Equatable {
         if let heads = try integer("EDAL_HEAD_CONCURRENCY", 1...1024) { settings.headConcurrency = heads }
         if let deadline = try integer("EDAL_SHUTDOWN_DEADLINE", 0...3600) { settings.shutdownDeadline = deadline }
         if let mode = value("EDAL_MODE") {
-            guard let parsed = Detector.Mode(rawValue: mode) else {
+            guard let parsed = Signal.Mode(rawValue: mode) else {
                 throw SettingsError(setting: "EDAL_MODE", problem: "\(mode) is neither anomalies nor continuous")
             }
             settings.mode = parsed
@@ -84,18 +91,32 @@ public struct WorkerSettings: Sendable, Equatable {
         }
         if let rules = value("EDAL_RULES") {
             do {
-                settings.rules = try AnomalyRule.parseList(rules)
+                settings.rules = try MetadataRule.parseList(rules)
             } catch {
                 throw SettingsError(setting: "EDAL_RULES", problem: "\(error)")
             }
         }
+        if let sources = value("EDAL_SOURCES") {
+            do {
+                settings.sources = try SourcePattern.parseList(sources)
+            } catch {
+                throw SettingsError(setting: "EDAL_SOURCES", problem: "\(error)")
+            }
+        }
+        if let learning = try integer("EDAL_LEARNING_OBJECTS", 2...100_000) { settings.learningObjects = learning }
+        if let factor = value("EDAL_SILENCE_FACTOR") {
+            guard let parsed = Double(factor), parsed >= 1, parsed <= 1000 else {
+                throw SettingsError(setting: "EDAL_SILENCE_FACTOR", problem: "\(factor) is not a number in 1…1000")
+            }
+            settings.silenceFactor = parsed
+        }
+        if let interval = try integer("EDAL_SILENCE_CHECK_INTERVAL", 1...86_400) { settings.silenceCheckInterval = interval }
+        if let interval = try integer("EDAL_SOURCE_SYNC_INTERVAL", 1...3600) { settings.sourceSyncInterval = interval }
         if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
         if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
         if let overlap = try integer("EDAL_SWEEP_OVERLAP", 0...86_400 * 7) { settings.sweepOverlap = overlap }
         if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
-        if let objects = try integer("EDAL_TRAINING_OBJECTS", 0...1_000_000) { settings.trainingObjects = objects }
-        if let age = try integer("EDAL_MODEL_MAX_AGE", 60...86_400 * 30) { settings.modelMaximumAge = age }
         settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
         if let format = value("EDAL_LOG_FORMAT") {
             guard ["text", "json"].contains(format) else {
@@ -128,5 +149,17 @@ public struct WorkerSettings: Sendable, Equatable {
         } catch {
             throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
         }
+    }
+}
+
+extension WorkerSettings {
+    /// The source registry these settings describe.
+    public var sourceRegistry: SourceRegistry {
+        var configuration = SourceDetector.Configuration()
+        configuration.scoreThreshold = scoreThreshold
+        configuration.rules = rules
+        configuration.learningObjects = Int64(learningObjects)
+        configuration.silenceFactor = silenceFactor
+        return SourceRegistry(templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
     }
 }

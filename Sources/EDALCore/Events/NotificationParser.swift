@@ -51,7 +51,8 @@ public enum NotificationParser {
             notification.objects.append(ObjectCreatedEvent(
                 bucket: bucket, key: key, eTag: eTag, size: record.s3?.object?.size,
                 sequencer: record.s3?.object?.sequencer, versionId: record.s3?.object?.versionId.flatMap { $0.isEmpty ? nil : $0 },
-                eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601)
+                eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601),
+                writer: record.userIdentity?.principalId, sourceIP: record.requestParameters?.sourceIPAddress
             ))
         }
         return notification
@@ -71,7 +72,8 @@ public enum NotificationParser {
         }
         let event = ObjectCreatedEvent(
             bucket: bucket, key: key, eTag: eTag, size: detail?.object?.size, sequencer: detail?.object?.sequencer,
-            versionId: detail?.object?.versionId, eventName: "ObjectCreated:\(detail?.reason ?? "Put")", eventTime: nil
+            versionId: detail?.object?.versionId, eventName: "ObjectCreated:\(detail?.reason ?? "Put")", eventTime: nil,
+            writer: detail?.requester, sourceIP: detail?.sourceIPAddress
         )
         return S3Notification(envelope: .eventBridge, objects: [event])
     }
@@ -111,8 +113,12 @@ public enum NotificationParser {
     }
 
     struct Record: Decodable {
+        struct UserIdentity: Decodable { var principalId: String? }
+        struct RequestParameters: Decodable { var sourceIPAddress: String? }
         var eventName: String?
         var eventTime: String?
+        var userIdentity: UserIdentity?
+        var requestParameters: RequestParameters?
         var s3: S3Entity?
     }
 
@@ -145,5 +151,11 @@ public enum NotificationParser {
         var bucket: Bucket?
         var object: Object?
         var reason: String?
+        var requester: String?
+        var sourceIPAddress: String?
+
+        enum CodingKeys: String, CodingKey {
+            case bucket, object, reason, requester, sourceIPAddress = "source-ip-address"
+        }
     }
 }

@@ -14,9 +14,14 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
     /// `ObjectCreated:Put`, `ObjectCreated:CompleteMultipartUpload`, … (EventBridge: its `reason`).
     public var eventName: String
     public var eventTime: Date?
+    /// Who wrote the object (`userIdentity.principalId`; EventBridge: `requester`), when the event says.
+    public var writer: String?
+    /// From where (`requestParameters.sourceIPAddress`; EventBridge: `source-ip-address`).
+    public var sourceIP: String?
 
     public init(bucket: String, key: String, eTag: String, size: Int64? = nil, sequencer: String? = nil,
-                versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil) {
+                versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil,
+                writer: String? = nil, sourceIP: String? = nil) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
@@ -25,6 +30,8 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
         self.versionId = versionId
         self.eventName = eventName
         self.eventTime = eventTime
+        self.writer = writer
+        self.sourceIP = sourceIP
     }
 
     /// What the worker asks the state store for.

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 import Logging
 
@@ -12,7 +13,10 @@ public struct ObjectPipeline: Sendable {
     public var s3: S3Client
     public var store: any StateStore
     public var publisher: SignalPublisher
-    public var detector: DetectorHolder
+    /// The sources and their baselines: every object is judged against its own source.
+    public var sources: SourceTracker
+    /// Anomalies and source events only, or every object.
+    public var mode: Signal.Mode
     public var statistics: WorkerStatistics
     /// Names this worker in claims and signals, e.g. `host:pid`.
     public var owner: String
@@ -21,13 +25,14 @@ public struct ObjectPipeline: Sendable {
     public var headConcurrency: Int
     public var logger: Logger
 
-    public init(s3: S3Client, store: any StateStore, publisher: SignalPublisher, detector: DetectorHolder,
+    public init(s3: S3Client, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
                 statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
                 logger: Logger = Logger(label: "edal.pipeline")) {
         self.s3 = s3
         self.store = store
         self.publisher = publisher
-        self.detector = detector
+        self.sources = sources
+        self.mode = mode
         self.statistics = statistics
         self.owner = owner
         self.lease = lease
@@ -122,8 +127,8 @@ public struct ObjectPipeline: Sendable {
         var completions: [(position: Int, completion: ClaimCompletion, label: String)] = []
         var toRelease: [ClaimTicket] = []
         var signals: [(position: Int, signal: Signal, head: S3ObjectHead)] = []
-        let detector = detector.detector
-        var headErrors = 0, gone = 0, superseded = 0, scored = 0, anomalies = 0
+        var scoredHeads: [(position: Int, head: S3ObjectHead)] = []
+        var headErrors = 0, gone = 0, superseded = 0, anomalies = 0
         for (position, entry) in claimed.enumerated() {
             let candidate = candidates[entry.index]
             switch heads[position] {
@@ -144,19 +149,33 @@ public struct ObjectPipeline: Sendable {
                 completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .superseded,
                                                               lastModified: head.lastModified, versionId: head.versionId), "superseded"))
             case .success(.some(let head)):
-                scored += 1
-                let scoringStarted = ContinuousClock.now
-                let detection = detector.detect(key: head.key, metadata: head.metadata, contentLength: head.contentLength)
-                metrics?.scoringLatency.recordNanoseconds((ContinuousClock.now - scoringStarted).nanoseconds)
-                if detection.anomalous { anomalies += 1 }
-                if detection.emit {
-                    signals.append((position, makeSignal(candidate, head: head, detection: detection, mode: detector.configuration.mode), head))
-                } else {
-                    completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .notAnomalous,
-                                                                  lastModified: head.lastModified, versionId: head.versionId), "not_anomalous"))
-                }
+                scoredHeads.append((position, head))
             }
         }
+
+        // Judge every object against its source's baseline (one lock, no store round trip unless a source is new).
+        let scoringStarted = ContinuousClock.now
+        let observations = scoredHeads.map { Self.observation($0.head, event: candidates[claimed[$0.position].index].event) }
+        let verdicts = await sources.observe(observations)
+        if !scoredHeads.isEmpty {
+            metrics?.scoringLatency.recordNanoseconds((ContinuousClock.now - scoringStarted).nanoseconds / Int64(scoredHeads.count))
+        }
+        var sourceSignals: [Signal] = []
+        for ((position, head), verdict) in zip(scoredHeads, verdicts) {
+            let candidate = candidates[claimed[position].index]
+            if verdict.anomalous { anomalies += 1 }
+            for event in verdict.events {
+                sourceSignals.append(SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
+            }
+            if verdict.anomalous || mode == .continuous {
+                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, producer: producerName), head))
+            } else {
+                completions.append((position, ClaimCompletion(ticket: claimed[position].ticket, outcome: .notAnomalous,
+                                                              lastModified: head.lastModified, versionId: head.versionId), "not_anomalous"))
+            }
+        }
+        let scored = scoredHeads.count
+        let sourceEvents = sourceSignals.count
         statistics.update {
             $0.headRequests += claimed.count
             $0.headErrors += headErrors
@@ -164,11 +183,23 @@ public struct ObjectPipeline: Sendable {
             $0.superseded += superseded
             $0.scored += scored
             $0.anomalies += anomalies
+            $0.sourceEvents += sourceEvents
         }
 
         // Publish; a signal no sink takes leaves its object for a retry.
-        let deliveries = await publisher.publish(signals.map(\.signal))
+        let deliveries = await publisher.publish(signals.map(\.signal) + sourceSignals)
         var toKinesis = 0, toFallback = 0, failed = 0
+        // Source events ride with the batch; one that no sink takes is counted and logged (its
+        // object is not held back for it: the event is not re-derived on a retry).
+        for (signal, delivery) in zip(sourceSignals, deliveries.dropFirst(signals.count)) {
+            switch delivery {
+            case .kinesis: toKinesis += 1
+            case .fallback: toFallback += 1
+            case .failed:
+                failed += 1
+                logger.error("a source event reached no sink", metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
+            }
+        }
         for (entry, delivery) in zip(signals, deliveries) {
             let ticket = claimed[entry.position].ticket
             switch delivery {
@@ -242,25 +273,17 @@ public struct ObjectPipeline: Sendable {
         }
     }
 
-    private func makeSignal(_ candidate: ObjectCandidate, head: S3ObjectHead, detection: Detection, mode: Detector.Mode) -> Signal {
-        Signal(
-            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: head.versionId),
-            emittedAt: Date(),
-            anomalous: detection.anomalous,
-            kind: detection.kind,
-            service: head.metadata["service"],
-            score: detection.score,
-            threshold: detection.threshold,
-            reasons: detection.reasons,
-            detector: Signal.DetectorInfo(mode: mode, modelVersion: detection.modelVersion, trainedAt: detection.trainedAt),
-            evidence: Signal.Evidence(
-                uri: "s3://\(head.bucket)/\(head.key)", bucket: head.bucket, key: head.key, versionId: head.versionId,
-                eTag: head.eTag, size: head.contentLength, lastModified: head.lastModified, contentType: head.contentType,
-                contentEncoding: head.contentEncoding, storageClass: head.storageClass, metadata: head.metadata
-            ),
-            origin: Signal.Origin(via: candidate.via.rawValue, eventName: candidate.event.eventName,
-                                  eventTime: candidate.event.eventTime, sequencer: candidate.event.sequencer),
-            producer: "edal/\(EDALVersion.current) \(owner)"
+    var producerName: String { "edal/\(EDALVersion.current) \(owner)" }
+
+    /// What detection sees of an object: its HEAD and what the notification said of its writer.
+    static func observation(_ head: S3ObjectHead, event: ObjectCreatedEvent) -> ObjectObservation {
+        ObjectObservation(
+            bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: head.versionId, size: head.contentLength,
+            lastModified: head.lastModified ?? event.eventTime ?? Date(), contentType: head.contentType,
+            contentEncoding: head.contentEncoding, storageClass: head.storageClass,
+            serverSideEncryption: head.headers["x-amz-server-side-encryption"],
+            kmsKeyId: head.headers["x-amz-server-side-encryption-aws-kms-key-id"], metadata: head.metadata,
+            writer: event.writer, sourceIP: event.sourceIP
         )
     }
 }

@@ -24,6 +24,8 @@ public struct WorkerCounts: Sendable, Equatable {
     public var objectsGone = 0
     public var scored = 0
     public var anomalies = 0
+    /// Source events signalled: new sources, resumed sources, bursts, silences.
+    public var sourceEvents = 0
     public var signalsToKinesis = 0
     public var signalsToFallback = 0
     public var signalsFailed = 0

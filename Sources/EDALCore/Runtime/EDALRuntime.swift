@@ -14,7 +14,8 @@ public struct EDALRuntime: Sendable {
     public let queueURL: String
     public let fallbackQueueURL: String?
     public let statistics: WorkerStatistics
-    public let detector: DetectorHolder
+    /// The sources and their baselines, shared with other replicas through the store.
+    public let sources: SourceTracker
     /// `host:pid`: names this process in claims and signals.
     public let owner: String
     public let logger: Logger
@@ -35,12 +36,10 @@ public struct EDALRuntime: Sendable {
             } catch {
                 throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
             }
-            var configuration = Detector.Configuration(scoreThreshold: settings.scoreThreshold, rules: settings.rules)
-            configuration.mode = settings.mode
             return EDALRuntime(
                 client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
                 settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(metrics: metrics),
-                detector: DetectorHolder(Detector(configuration: configuration)),
+                sources: SourceTracker(registry: settings.sourceRegistry, store: store),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
             )
         } catch {
@@ -59,27 +58,63 @@ public struct EDALRuntime: Sendable {
         }
     }
 
-    /// Loads the shared models, or trains them on the watched locations; keeps rules-only detection
-    /// (and says so) when neither is possible.
-    public func loadModels() async {
-        let training = BaselineTraining(s3: s3, store: store, sources: settings.watch.map { .init(bucket: $0.bucket, prefix: $0.prefix) },
-                                        objectsPerSource: settings.trainingObjects, maximumAge: .seconds(settings.modelMaximumAge),
-                                        logger: Logger(label: "edal.training"))
+    /// Reads the shared source baselines (at start-up, so a replica does not relearn what others know).
+    public func loadSources() async {
         do {
-            let models = try await training.models()
-            detector.replaceModels(models)
-            if models.isEmpty {
-                logger.notice("no model yet (set EDAL_WATCH to train on a bucket); scoring with rules and metadata checks only")
-            }
+            try await sources.sync()
+            logger.info("source baselines loaded", metadata: ["sources": "\(sources.baselines.count)"])
         } catch {
-            logger.warning("cannot load or train models; scoring with rules and metadata checks only", metadata: ["error": "\(error)"])
+            logger.warning("cannot read the source baselines; learning from scratch until the store answers", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Syncs baselines with the store every `sourceSyncInterval` and, under a lease shared by the
+    /// replicas, checks for silent sources every `silenceCheckInterval`, publishing what it finds,
+    /// until `shutdown`; a last sync on the way out.
+    public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
+        let publisher = pipeline().publisher
+        var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
+        while !shutdown.isRequested {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [settings] in try? await Task.sleep(for: .seconds(settings.sourceSyncInterval)) }
+                group.addTask { await shutdown.wait() }
+                await group.next()
+                group.cancelAll()
+            }
+            do {
+                try await sources.sync()
+            } catch {
+                logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+            }
+            let interval = Duration.seconds(settings.silenceCheckInterval)
+            guard checkSilence, !shutdown.isRequested, ContinuousClock.now - lastSilenceCheck >= interval else { continue }
+            lastSilenceCheck = ContinuousClock.now
+            guard await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval) else { continue }
+            let events = await sources.checkSilence()
+            guard !events.isEmpty else { continue }
+            let signals = events.map { SignalBuilder.sourceSignal($0, via: "source_check", mode: settings.mode, producer: "edal/\(EDALVersion.current) \(owner)") }
+            let deliveries = await publisher.publish(signals)
+            statistics.update { counts in
+                counts.sourceEvents += signals.count
+                for delivery in deliveries {
+                    switch delivery {
+                    case .kinesis: counts.signalsToKinesis += 1
+                    case .fallback: counts.signalsToFallback += 1
+                    case .failed: counts.signalsFailed += 1
+                    }
+                }
+            }
+            for event in events {
+                logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
+            }
+        }
+        try? await sources.sync()
     }
 
     public func pipeline() -> ObjectPipeline {
         let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
                                         fallbackQueueURL: fallbackQueueURL)
-        return ObjectPipeline(s3: s3, store: store, publisher: publisher, detector: detector, statistics: statistics, owner: owner,
+        return ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, statistics: statistics, owner: owner,
                               lease: settings.lease, headConcurrency: settings.headConcurrency)
     }
 

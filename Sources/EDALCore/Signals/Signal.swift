@@ -1,24 +1,66 @@
 import Foundation
 
-/// What EDAL publishes about one object: the verdict, why, and where the evidence is.
+/// What EDAL publishes: the verdict on one object, or an event of one source (it appeared, went
+/// silent, resumed, burst), with why and where the evidence is.
 ///
 /// Serialised as JSON with snake_case members (schema `edal.signal/1`, documented in the README).
-/// `signalId` depends only on bucket, key and ETag, so a consumer can drop duplicates too.
+/// Its members are its own types, filled from the detection module's findings, so a change in
+/// scoring cannot change the wire format by accident (`SignalSchemaTests` holds a golden file).
 public struct Signal: Sendable, Codable, Equatable {
     public static let schemaVersion = "edal.signal/1"
 
-    /// The model and settings that judged the object.
-    public struct DetectorInfo: Sendable, Codable, Equatable {
-        public var mode: Detector.Mode
-        public var modelVersion: Int64?
-        public var trainedAt: Date?
+    /// What gets published: anomalies and source events only, or every object with its verdict.
+    public enum Mode: String, Sendable, Codable, Equatable {
+        case anomalies
+        case continuous
+    }
+
+    /// The source the signal is about.
+    public struct Source: Sendable, Codable, Equatable {
+        /// `bucket/template`.
+        public var id: String
+        /// The key template: per-object parts replaced by `%Y %m %d %H %M %S {uuid} {hex} {id} {n} {ip} {epoch}`.
+        public var template: String
+        /// The producer whose documented layout the keys follow (`cloudtrail`, `alb`, …), if any.
+        public var producer: String?
+        /// `learning`, `normal` or `silent`.
+        public var state: String
+    }
+
+    /// One check that fired.
+    public struct Reason: Sendable, Codable, Equatable {
+        /// The check's name, e.g. `size_blow_up`, `drift`, `silent_source` (README, "Signals").
+        public var check: String
+        public var field: String?
+        public var value: String?
+        public var observed: Double?
+        /// The baseline's median or expected value, in the unit of `observed`.
+        public var expected: Double?
+        /// Distance from `expected` in baseline spreads, where that means something.
+        public var deviation: Double?
+        public var detail: String
+    }
+
+    /// The baseline the object or source was compared with.
+    public struct Baseline: Sendable, Codable, Equatable {
+        public var objects: Int64
+        public var recent: Int
+        public var cadenceSeconds: Double?
+        public var medianSize: Double?
+        public var medianLagSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
-            case mode, modelVersion = "model_version", trainedAt = "trained_at"
+            case objects, recent, cadenceSeconds = "cadence_seconds", medianSize = "median_size", medianLagSeconds = "median_lag_seconds"
         }
     }
 
-    /// Where to find the object this signal is about, without EDAL ever having read it.
+    /// The settings that judged it.
+    public struct DetectorInfo: Sendable, Codable, Equatable {
+        public var mode: Mode
+    }
+
+    /// Where to find the object this signal is about (for a source event, the source's last
+    /// object), without EDAL ever having read it.
     public struct Evidence: Sendable, Codable, Equatable {
         /// `s3://bucket/key`, the key as stored (not encoded).
         public var uri: String
@@ -30,7 +72,7 @@ public struct Signal: Sendable, Codable, Equatable {
         public var lastModified: Date?
         public var contentType: String?
         public var contentEncoding: String?
-        public var storageClass: String
+        public var storageClass: String?
         /// The user metadata (`x-amz-meta-*`, names without the prefix) the verdict was drawn from.
         public var metadata: [String: String]
 
@@ -42,7 +84,7 @@ public struct Signal: Sendable, Codable, Equatable {
 
     /// How EDAL learnt of the object.
     public struct Origin: Sendable, Codable, Equatable {
-        /// `notification`, `sweep` or `replay`.
+        /// `notification`, `sweep`, `replay`, or `source_check` (the periodic silence check).
         public var via: String
         public var eventName: String?
         public var eventTime: Date?
@@ -56,12 +98,17 @@ public struct Signal: Sendable, Codable, Equatable {
     public var schema: String = Signal.schemaVersion
     public var signalId: String
     public var emittedAt: Date
+    /// `false` only in continuous mode, for an object no check fired on.
     public var anomalous: Bool
-    public var kind: TelemetryKind?
+    /// The first check that fired (`none` when nothing did, in continuous mode).
+    public var check: String
+    public var source: Source
+    /// The object's `service` metadata, where a shipper writes one.
     public var service: String?
+    /// The IsolationForest score, when the source's model scored the object as an outlier.
     public var score: Double?
-    public var threshold: Double
-    public var reasons: [DetectionReason]
+    public var reasons: [Reason]
+    public var baseline: Baseline
     public var detector: DetectorInfo
     public var evidence: Evidence
     public var origin: Origin
@@ -69,13 +116,14 @@ public struct Signal: Sendable, Codable, Equatable {
     public var producer: String
 
     enum CodingKeys: String, CodingKey {
-        case schema, signalId = "signal_id", emittedAt = "emitted_at", anomalous, kind, service, score, threshold
-        case reasons, detector, evidence, origin, producer
+        case schema, signalId = "signal_id", emittedAt = "emitted_at", anomalous, check, source, service, score
+        case reasons, baseline, detector, evidence, origin, producer
     }
 
-    /// The Kinesis partition key: one service's signals share a shard and so stay in order.
+    /// The Kinesis partition key: one source's signals share a shard, so a consumer reading one
+    /// shard sees them in the order they were published (not necessarily the objects' order).
     public var partitionKey: String {
-        let key = "\(evidence.bucket)/\(service ?? kind?.rawValue ?? "-")"
+        let key = source.id
         return key.utf8.count <= 256 ? key : String(decoding: key.utf8.prefix(256), as: UTF8.self)
     }
 

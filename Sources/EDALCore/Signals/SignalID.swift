@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 
 /// The deterministic id of the signal about one piece of content.
@@ -18,5 +19,12 @@ public enum SignalID {
             hasher.update(data: Array(versionId.utf8))
         }
         return HexEncoding.encode(hasher.finalize().prefix(16))
+    }
+
+    /// The id of a source event: bucket, template, check and episode (the same on every replica
+    /// that shares the baseline), so a consumer sees one id per source and episode.
+    public static func source(bucket: String, template: String, check: String, episode: Date?) -> String {
+        let episodeText = episode.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? "-"
+        return make(bucket: bucket, key: "\u{0}source\u{0}" + template, eTag: check + "@" + episodeText)
     }
 }

@@ -45,6 +45,15 @@ public protocol StateStore: Sendable {
     /// The stored model called `name`, if any.
     func loadModel(named name: String) async throws -> StoredModel?
 
+    /// `saveModel` for several models in one round trip; answers per model whether it was stored.
+    /// With versions increased by one from what was read, this is a compare-and-set: of two
+    /// writers that read the same version, one wins.
+    func saveModels(_ models: [StoredModel]) async throws -> [Bool]
+
+    /// The stored models whose names start with `prefix`, saved at or after `savedSince` (all when
+    /// `nil`), at most `limit` per call, in name order after `after`.
+    func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel]
+
     /// Releases connections and threads. Call once, when no call is in flight.
     func close() async
 }

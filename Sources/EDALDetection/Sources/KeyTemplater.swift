@@ -107,13 +107,25 @@ struct TemplateBuilder {
         return next
     }
 
+    /// `2026-11-251795615533`: Vector's default `date=%F` prefix has no `/`, so the day runs into the
+    /// epoch seconds of the file name.
+    private func dayThenEpoch(at index: Int, monthIndex: Int) -> TimestampMatch? {
+        guard tokens.isOther(monthIndex + 1, in: [UInt8(ascii: "-")]), tokens.isDigits(monthIndex + 2, length: 12) else { return nil }
+        let token = tokens.tokens[monthIndex + 2]
+        let seconds = tokens.value(bytes: token.start + 2..<token.end)
+        guard (1_000_000_000...2_200_000_000).contains(seconds) else { return nil }
+        return TimestampMatch(end: monthIndex + 3, precision: 6, seconds: Int64(seconds),
+                              placeholders: [(index, "%Y"), (monthIndex, "%m"), (monthIndex + 2, "%d{epoch}")])
+    }
+
     /// `2026/11/25/14/05/33`, `2026-11-25T14:05:33Z`, `year=2026/month=11/day=25/hour=14`, down to the day.
     private func separated(at index: Int) -> TimestampMatch? {
         guard tokens.isDigits(index, length: 4), let year = tokens.value(index), (1970...2200).contains(year),
               !precededByLetterOrDigit(index),
               let monthIndex = component(after: index + 1, separators: Self.dateSeparators, length: 1...2),
-              let month = tokens.value(monthIndex), (1...12).contains(month),
-              let dayIndex = component(after: monthIndex + 1, separators: Self.dateSeparators, length: 1...2),
+              let month = tokens.value(monthIndex), (1...12).contains(month) else { return nil }
+        if let glued = dayThenEpoch(at: index, monthIndex: monthIndex) { return glued }
+        guard let dayIndex = component(after: monthIndex + 1, separators: Self.dateSeparators, length: 1...2),
               let day = tokens.value(dayIndex), (1...31).contains(day) else { return nil }
         var values = [year, month, day]
         var indices = [index, monthIndex, dayIndex]

@@ -290,23 +290,52 @@ public final class MongoStateStore: StateStore {
     // MARK: Models
 
     public func saveModel(_ model: StoredModel) async throws -> Bool {
-        let statement: BSONDocument = [
-            "q": ["_id": .string(model.name), "version": ["$lt": .int64(model.version)]],
-            "u": ["$set": [
-                "version": .int64(model.version), "trainedAt": .date(model.trainedAt),
-                "payload": .binary(model.payload), "savedAt": .date(Date()),
-            ]],
-            "upsert": true,
-        ]
-        let reply = try await checked(connection.run([
-            "update": .string(Self.models), "updates": [.document(statement)],
-        ], .write))
-        if let writeError = Self.writeErrors(in: reply).first {
-            // 11000: a model with this name and a newer or equal version is stored.
-            if writeError.code == Self.duplicateKey { return false }
-            throw StateStoreError.failed(store: displayName, reason: "model refused: \(writeError.message)")
+        try await saveModels([model]).first ?? false
+    }
+
+    public func saveModels(_ models: [StoredModel]) async throws -> [Bool] {
+        guard !models.isEmpty else { return [] }
+        let now = Date()
+        let statements: [BSONValue] = models.map { model in
+            .document([
+                "q": ["_id": .string(model.name), "version": ["$lt": .int64(model.version)]],
+                "u": ["$set": [
+                    "version": .int64(model.version), "trainedAt": .date(model.trainedAt),
+                    "payload": .binary(model.payload), "savedAt": .date(now),
+                ]],
+                "upsert": true,
+            ])
         }
-        return (reply["n"]?.int64Value ?? 0) > 0
+        let reply = try await checked(connection.run([
+            "update": .string(Self.models), "updates": .array(statements), "ordered": false,
+        ], .write))
+        var stored = [Bool](repeating: true, count: models.count)
+        for writeError in Self.writeErrors(in: reply) where stored.indices.contains(writeError.index) {
+            // 11000: a model with this name and a newer or equal version is stored.
+            guard writeError.code == Self.duplicateKey else {
+                throw StateStoreError.failed(store: displayName, reason: "model refused: \(writeError.message)")
+            }
+            stored[writeError.index] = false
+        }
+        return stored
+    }
+
+    public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
+        var range: BSONDocument = ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")]
+        if let after, after >= prefix { range = ["$gt": .string(after), "$lt": .string(prefix + "\u{10FFFF}")] }
+        var filter: BSONDocument = ["_id": .document(range)]
+        if let savedSince { filter["savedAt"] = ["$gte": .date(savedSince)] }
+        let reply = try await checked(connection.run([
+            "find": .string(Self.models), "filter": .document(filter), "sort": ["_id": .int32(1)],
+            "limit": .int64(Int64(max(1, limit))), "batchSize": .int32(Int32(clamping: max(1, limit))), "singleBatch": true,
+        ], .read))
+        var models: [StoredModel] = []
+        for case .document(let document) in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
+            guard let name = document["_id"]?.stringValue, let version = document["version"]?.int64Value,
+                  let payload = document["payload"]?.binaryValue else { continue }
+            models.append(StoredModel(name: name, version: version, trainedAt: document["trainedAt"]?.dateValue ?? .distantPast, payload: payload))
+        }
+        return models
     }
 
     public func loadModel(named name: String) async throws -> StoredModel? {

@@ -253,16 +253,44 @@ public final class SQLiteStateStore: StateStore {
     // MARK: Models
 
     public func saveModel(_ model: StoredModel) async throws -> Bool {
+        try await saveModels([model]).first ?? false
+    }
+
+    public func saveModels(_ models: [StoredModel]) async throws -> [Bool] {
+        guard !models.isEmpty else { return [] }
+        return try await withDatabase { database throws(StateStoreError) in
+            try database.transaction { () throws(StateStoreError) -> [Bool] in
+                let now = Date().milliseconds
+                var stored: [Bool] = []
+                for model in models {
+                    stored.append(try database.run("""
+                        INSERT INTO models (name, version, trained_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                        ON CONFLICT (name) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at,
+                            payload = excluded.payload, saved_at = excluded.saved_at
+                        WHERE models.version < excluded.version
+                        """, [
+                        .text(model.name), .integer(model.version), .integer(model.trainedAt.milliseconds),
+                        .blob(model.payload), .integer(now),
+                    ]) > 0)
+                }
+                return stored
+            }
+        }
+    }
+
+    public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
         try await withDatabase { database throws(StateStoreError) in
+            var models: [StoredModel] = []
             try database.run("""
-                INSERT INTO models (name, version, trained_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT (name) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at,
-                    payload = excluded.payload, saved_at = excluded.saved_at
-                WHERE models.version < excluded.version
-                """, [
-                .text(model.name), .integer(model.version), .integer(model.trainedAt.milliseconds),
-                .blob(model.payload), .integer(Date().milliseconds),
-            ]) > 0
+                SELECT name, version, trained_at, payload FROM models
+                WHERE substr(name, 1, length(?1)) = ?1 AND saved_at >= ?2 AND name > ?3 ORDER BY name LIMIT ?4
+                """, [.text(prefix), .integer(savedSince?.milliseconds ?? 0), .text(after ?? ""), .integer(Int64(max(1, limit)))]) { row in
+                models.append(StoredModel(
+                    name: row.text(0) ?? "", version: row.integer(1) ?? 0,
+                    trainedAt: row.integer(2).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(3)
+                ))
+            }
+            return models
         }
     }
 

@@ -1,4 +1,3 @@
-import EDALDetection
 /// The four kinds of telemetry EDAL scores, each with its own model.
 public enum TelemetryKind: String, Sendable, Codable, CaseIterable, Comparable {
     case metrics

@@ -1,0 +1,172 @@
+import EDALDetection
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// The worker's view of every source: judges objects against the shared baselines and keeps those
+/// baselines in step with the state store, where what every replica learnt meets.
+///
+/// Baselines are stored as versioned documents (`source/<bucket>/<template>`) and written with a
+/// compare-and-set: a replica whose write loses reads the stored copy, merges what it learnt into
+/// it (arrivals are deduplicated by object) and writes again at the next sync. Writes happen per
+/// sync (every few seconds, and at the end of a drain), not per object. Two moments are decided in
+/// the store at once: a new source (only the replica whose first write wins announces it) and a
+/// silence (only the replica whose state change wins signals it).
+public final class SourceTracker: Sendable {
+    /// Model names under which baselines are stored.
+    public static let storePrefix = "source/"
+    /// The claim "bucket" holding the silence check's lease (`~` cannot occur in bucket names).
+    static let leaseBucket = "edal~sources"
+
+    private let registry: NIOLockedValueBox<SourceRegistry>
+    private let lastPull: NIOLockedValueBox<Date?>
+    public let store: (any StateStore)?
+    let logger: Logger
+
+    public init(registry: SourceRegistry, store: (any StateStore)?, logger: Logger = Logger(label: "edal.sources")) {
+        self.registry = NIOLockedValueBox(registry)
+        self.lastPull = NIOLockedValueBox(nil)
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Every source known to this worker.
+    public var baselines: [SourceBaseline] { registry.withLockedValue { $0.baselines } }
+
+    /// The detector's configuration (mode-independent thresholds).
+    public var detector: SourceDetector { registry.withLockedValue { $0.detector } }
+
+    /// Judges and learns from `observations`, in order. A new source's event is kept only when this
+    /// worker's first write of its baseline wins in the store.
+    public func observe(_ observations: [ObjectObservation]) async -> [SourceVerdict] {
+        var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0) } }
+        let newIds = Set(verdicts.filter { $0.events.contains { $0.finding.check == .newSource } }.map(\.sourceId))
+        guard let store, !newIds.isEmpty else { return verdicts }
+        let baselines = registry.withLockedValue { registry in newIds.sorted().compactMap { registry.baseline($0) } }
+        do {
+            let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: 1) })
+            var lost: [String] = []
+            registry.withLockedValue { registry in
+                for (baseline, won) in zip(baselines, saved) {
+                    if won { registry.markSaved(baseline, version: 1) } else { lost.append(baseline.id) }
+                }
+            }
+            if !lost.isEmpty {
+                try await pull(ids: lost)
+                let lostSet = Set(lost)
+                for index in verdicts.indices where lostSet.contains(verdicts[index].sourceId) {
+                    verdicts[index].events.removeAll { $0.finding.check == .newSource }
+                }
+            }
+        } catch {
+            // Announcing twice (two replicas) is the lesser harm than never announcing.
+            logger.notice("cannot record new sources in the store; announcing them anyway", metadata: ["error": "\(error)"])
+        }
+        return verdicts
+    }
+
+    /// Writes the baselines changed here, then reads those other replicas changed since the last sync.
+    public func sync(now: Date = Date()) async throws {
+        guard let store else { return }
+        let dirty = registry.withLockedValue { $0.dirtyBaselines() }.sorted { $0.id < $1.id }
+        for chunk in stride(from: 0, to: dirty.count, by: 100).map({ Array(dirty[$0..<min($0 + 100, dirty.count)]) }) {
+            let saved = try await store.saveModels(try chunk.map { try Self.stored($0, version: $0.version + 1) })
+            var lost: [String] = []
+            registry.withLockedValue { registry in
+                for (baseline, won) in zip(chunk, saved) {
+                    if won { registry.markSaved(baseline, version: baseline.version + 1) } else { lost.append(baseline.id) }
+                }
+            }
+            // Another replica wrote first: merge its copy now; ours goes out at the next sync.
+            if !lost.isEmpty { try await pull(ids: lost) }
+        }
+        // A margin for clocks that disagree between replicas and the store.
+        let since = lastPull.withLockedValue { $0 }.map { $0.addingTimeInterval(-30) }
+        var after: String?
+        while true {
+            let page = try await store.loadModels(prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
+            absorb(page)
+            guard page.count == 100, let last = page.last?.name else { break }
+            after = last
+        }
+        lastPull.withLockedValue { $0 = now }
+    }
+
+    /// The sources that went silent at `now`. With a store, a silence is signalled only by the
+    /// replica whose state change is stored first.
+    public func checkSilence(now: Date = Date()) async -> [SourceEvent] {
+        var events = registry.withLockedValue { $0.checkSilence(now: now) }
+        guard let store, !events.isEmpty else { return events }
+        let baselines = registry.withLockedValue { registry in events.compactMap { registry.baseline($0.sourceId) } }
+        do {
+            let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: $0.version + 1) })
+            var lost: [String] = []
+            registry.withLockedValue { registry in
+                for (baseline, won) in zip(baselines, saved) {
+                    if won {
+                        registry.markSaved(baseline, version: baseline.version + 1)
+                    } else {
+                        registry.discardStateChange(baseline.id)
+                        lost.append(baseline.id)
+                    }
+                }
+            }
+            if !lost.isEmpty {
+                try await pull(ids: lost)
+                events.removeAll { lost.contains($0.sourceId) }
+            }
+        } catch {
+            logger.notice("cannot record silent sources in the store; signalling them anyway", metadata: ["error": "\(error)"])
+        }
+        return events
+    }
+
+    /// Takes the silence check's lease for the window containing `now`, so one replica checks at a time.
+    public func takeSilenceLease(owner: String, now: Date, interval: Duration) async -> Bool {
+        guard let store else { return true }
+        let window = Int64(now.timeIntervalSince1970) / max(1, Int64(interval.seconds))
+        let request = ClaimRequest(bucket: Self.leaseBucket, key: "silence-check", eTag: "window-\(window)")
+        do {
+            return try await store.claim([request], owner: owner, lease: interval)[0].ticket != nil
+        } catch {
+            logger.notice("cannot take the silence check's lease", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    private func pull(ids: [String]) async throws {
+        guard let store else { return }
+        var models: [StoredModel] = []
+        for id in ids {
+            if let model = try await store.loadModel(named: Self.storePrefix + id) { models.append(model) }
+        }
+        absorb(models)
+    }
+
+    private func absorb(_ models: [StoredModel]) {
+        var decoded: [SourceBaseline] = []
+        for model in models {
+            do {
+                var baseline = try Self.decoder.decode(SourceBaseline.self, from: Data(model.payload))
+                baseline.version = model.version
+                decoded.append(baseline)
+            } catch {
+                logger.warning("a stored source baseline cannot be read; it is relearnt", metadata: ["name": "\(model.name)", "error": "\(error)"])
+            }
+        }
+        registry.withLockedValue { registry in
+            for baseline in decoded where (registry.baseline(baseline.id)?.version ?? -1) < baseline.version {
+                registry.absorb(baseline)
+            }
+        }
+    }
+
+    static func stored(_ baseline: SourceBaseline, version: Int64) throws -> StoredModel {
+        var copy = baseline
+        copy.version = version
+        return StoredModel(name: storePrefix + baseline.id, version: version, trainedAt: Date(), payload: Array(try encoder.encode(copy)))
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// The checks on one object against its source's baseline, and on a source's silence.
+///
+/// Every threshold is here, with the figure from `edal evaluate` it was chosen by (README,
+/// "Detection quality"). A source still learning gets no object-level checks at all.
+public struct SourceDetector: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// Objects a source delivers before it is judged (the learning period).
+        public var learningObjects: Int64 = 24
+        /// Silent after this many usual gaps without a delivery.
+        public var silenceFactor: Double = 3
+        /// A size this many spreads (of ln size) from the median, and `sizeRatio` times apart, fires.
+        public var sizeDeviation: Double = 6
+        public var sizeRatio: Double = 4
+        /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
+        public var lagDeviation: Double = 8
+        public var lateMinimumSeconds: Double = 600
+        /// A numeric metadata value this many spreads from its median fires on its own.
+        public var fieldDeviation: Double = 8
+        /// The IsolationForest score at or above which an object is an outlier.
+        public var scoreThreshold: Double = 0.72
+        /// A window of `burstWindowCadences` usual intervals holding more than `burstFactor` times
+        /// the usual objects (or bytes), plus `burstMinimumExtra` objects, is a burst.
+        public var burstWindowCadences: Double = 12
+        public var burstFactor: Double = 4
+        public var burstMinimumExtra: Double = 8
+        /// A category with at most this many values in the baseline is closed: a new value is drift.
+        public var closedCategoryValues: Int = 8
+        /// Configured rules, checked on every object, learning or not.
+        public var rules: [MetadataRule] = []
+
+        public init() {}
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = .init()) {
+        self.configuration = configuration
+    }
+
+    /// The findings on `observation` against `baseline` (as it was before this object) and its profile.
+    public func judge(_ observation: ObjectObservation, embeddedTime: Date?, baseline: SourceBaseline,
+                      profile: SourceProfile) -> [Finding] {
+        var findings: [Finding] = []
+        for rule in configuration.rules {
+            if let finding = rule.finding(observation) { findings.append(finding) }
+        }
+        guard baseline.objectCount >= configuration.learningObjects else { return findings }
+        size(observation, profile, into: &findings)
+        if let embeddedTime { lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings) }
+        let newFields = metadata(observation, baseline, profile, into: &findings)
+        drift(observation, baseline, skipFields: newFields, into: &findings)
+        return findings
+    }
+
+    private func size(_ observation: ObjectObservation, _ profile: SourceProfile, into findings: inout [Finding]) {
+        guard let logSize = profile.logSize, let median = profile.medianSize else { return }
+        let size = Double(max(0, observation.size))
+        let deviation = logSize.deviation(log1p(size))
+        if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median {
+            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
+                                    detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)))
+        } else if deviation <= -configuration.sizeDeviation, size * configuration.sizeRatio <= median {
+            findings.append(Finding(check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
+                                    detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
+        }
+    }
+
+    private func lateness(_ lag: Double, _ profile: SourceProfile, into findings: inout [Finding]) {
+        guard let usual = profile.lag else { return }
+        let excess = lag - usual.median
+        let deviation = usual.deviation(lag)
+        guard deviation >= configuration.lagDeviation, excess >= configuration.lateMinimumSeconds,
+              lag >= 2 * usual.p95 else { return }
+        findings.append(Finding(check: .lateDelivery, field: "delivery_lag_seconds", observed: lag, expected: usual.median,
+                                deviation: deviation, detail: String(format: "stored %.0f s after its key's time; usually %.0f s", lag, usual.median)))
+    }
+
+    /// Numeric metadata: fields never seen, extreme values, and the forest. Answers the new fields.
+    private func metadata(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
+                          into findings: inout [Finding]) -> Bool {
+        let values = observation.numericMetadata
+        guard !values.isEmpty || profile.model != nil else { return false }
+        var newFields = false
+        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard baseline.numericFields.contains(field) else {
+                newFields = true
+                findings.append(Finding(check: .newField, field: field, observed: value,
+                                        detail: "\(field) = \(Self.format(value)); the source never had \(field)"))
+                continue
+            }
+            guard let spread = profile.fields[field] else { continue }
+            let deviation = spread.deviation(SourceProfile.signedLog(value))
+            if abs(deviation) >= configuration.fieldDeviation {
+                findings.append(Self.fieldFinding(.metadataValue, field, value, spread, deviation))
+            }
+        }
+        guard let model = profile.model else { return newFields }
+        var row = [log1p(Double(max(0, observation.size)))]
+        for (index, field) in model.fields.enumerated() { row.append(values[field].map(SourceProfile.signedLog) ?? model.medians[index]) }
+        let score = model.forest.score(row)
+        guard score >= configuration.scoreThreshold else { return newFields }
+        // The fields furthest from their baseline explain the score.
+        let explained = Set(findings.compactMap(\.field))
+        let drivers = model.fields.compactMap { field -> (String, Double, SourceProfile.Spread, Double)? in
+            guard let value = values[field], let spread = profile.fields[field], !explained.contains(field) else { return nil }
+            return (field, value, spread, spread.deviation(SourceProfile.signedLog(value)))
+        }.sorted { abs($0.3) > abs($1.3) }.prefix(2)
+        var finding = Finding(check: .isolationScore, observed: score, expected: configuration.scoreThreshold,
+                              detail: String(format: "IsolationForest score %.3f ≥ %.2f", score, configuration.scoreThreshold))
+        if let top = drivers.first {
+            finding.field = top.0
+            finding.value = Self.format(top.1)
+            finding.deviation = top.3
+            finding.detail += drivers.map { String(format: "; %@ = %@, %.1f spreads from %@", $0.0, Self.format($0.1), $0.3,
+                                                   Self.format(SourceProfile.inverseSignedLog($0.2.median))) }.joined()
+        }
+        findings.append(finding)
+        return newFields
+    }
+
+    private func drift(_ observation: ObjectObservation, _ baseline: SourceBaseline, skipFields: Bool, into findings: inout [Finding]) {
+        for (attribute, value) in observation.categories {
+            if attribute == .metadataFields, skipFields { continue }
+            guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects,
+                  tally.counts.count <= configuration.closedCategoryValues, tally.counts[value] == nil else { continue }
+            let usual = tally.counts.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
+            findings.append(Finding(check: .drift, field: attribute.rawValue, value: value,
+                                    detail: "\(attribute.rawValue) \"\(value.prefix(120))\" never seen for this source; usually \(usual.prefix(200))"))
+        }
+    }
+
+    /// The silence finding for `baseline` at `now`, when it has delivered nothing for too long.
+    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date) -> Finding? {
+        guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence else { return nil }
+        let usual = max(cadence, profile.usualGap ?? cadence)
+        let quiet = now.timeIntervalSince1970 - last.time
+        guard quiet > configuration.silenceFactor * usual else { return nil }
+        return Finding(check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,
+                       detail: String(format: "nothing for %.0f s; one object every %.0f s is usual", quiet, usual))
+    }
+
+    /// The burst finding when the window ending at `time` holds far more than usual (`baseline`
+    /// already includes the object that arrived at `time`).
+    public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
+        guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
+              let median = profile.medianSize else { return nil }
+        let window = configuration.burstWindowCadences * cadence
+        let start = time.timeIntervalSince1970 - window
+        var count = 0.0, bytes = 0.0
+        for arrival in baseline.recent.reversed() {
+            guard arrival.time > start else { break }
+            count += 1
+            bytes += Double(arrival.size)
+        }
+        let expected = configuration.burstWindowCadences
+        let countLimit = configuration.burstFactor * expected + configuration.burstMinimumExtra
+        guard count > countLimit || bytes > countLimit * median else { return nil }
+        return Finding(check: .burst, field: count > countLimit ? "objects_per_window" : "bytes_per_window",
+                       observed: count > countLimit ? count : bytes, expected: count > countLimit ? expected : expected * median,
+                       detail: String(format: "%.0f objects (%.0f bytes) in %.0f s; about %.0f objects are usual", count, bytes, window, expected))
+    }
+
+    /// Whether a burst that was signalled is over.
+    public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
+        guard let cadence = profile.cadence, cadence > 0 else { return true }
+        let start = time.timeIntervalSince1970 - configuration.burstWindowCadences * cadence
+        let count = baseline.recent.reversed().prefix { $0.time > start }.count
+        return Double(count) <= 2 * configuration.burstWindowCadences
+    }
+
+    static func fieldFinding(_ check: SourceCheck, _ field: String, _ value: Double, _ spread: SourceProfile.Spread, _ deviation: Double) -> Finding {
+        let median = SourceProfile.inverseSignedLog(spread.median)
+        return Finding(check: check, field: field, value: format(value), observed: value, expected: median, deviation: deviation,
+                       detail: String(format: "%@ = %@, %.1f spreads %@ the usual %@", field, format(value), abs(deviation),
+                                      deviation > 0 ? "above" : "below", format(median)))
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.4g", value)
+    }
+}
+
+extension SourceProfile {
+    /// The inverse of `signedLog`.
+    public static func inverseSignedLog(_ value: Double) -> Double {
+        value < 0 ? -expm1(-value) : expm1(value)
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+
+/// Something that happened to a source as a whole: it appeared, went silent, resumed or burst.
+public struct SourceEvent: Sendable, Equatable {
+    public var sourceId: String
+    public var bucket: String
+    public var template: String
+    public var producer: String?
+    public var finding: Finding
+    /// What identifies the episode, the same on every replica that shares the baseline: the last
+    /// arrival before a silence, the burst's start; `nil` for a new source (once per source).
+    public var episode: Date?
+    /// The object the source delivered last (the one that revealed it, for a new source).
+    public var lastObject: SourceBaseline.LastObject?
+    public var baseline: BaselineSummary
+}
+
+/// The verdict on one object.
+public struct SourceVerdict: Sendable, Equatable {
+    public var sourceId: String
+    public var source: SourceKey
+    /// Object-level findings; the object is anomalous when there is one.
+    public var findings: [Finding]
+    /// Source-level events this object revealed (a new source, a resumed one, a burst).
+    public var events: [SourceEvent]
+    public var baseline: BaselineSummary
+
+    public var anomalous: Bool { !findings.isEmpty }
+
+    /// The IsolationForest score, when the source has a model and it fired.
+    public var score: Double? { findings.first { $0.check == .isolationScore }?.observed }
+}
+
+/// Every source one worker knows, with its baseline and profile: judges each object, learns from
+/// it, and tracks each source's state (learning → normal ⇄ silent).
+///
+/// A value type with no I/O: the worker keeps it behind a lock and shares baselines through the
+/// state store (`dirtyBaselines`, `markSaved`, `absorb`); `edal evaluate` drives it directly
+/// with simulated time.
+public struct SourceRegistry: Sendable {
+    struct Entry: Sendable {
+        var baseline: SourceBaseline
+        var profile: SourceProfile
+        /// Changed since it was last saved.
+        var dirty: Bool
+        /// State (silent, burst) changed here since it was last saved: ours wins over the store's.
+        var stateChanged: Bool
+        var modelBuiltAt: Int64
+    }
+
+    public var templater: KeyTemplater
+    public var detector: SourceDetector
+    /// The profile is recomputed after this many new objects, the forest after `modelRefreshObjects`.
+    public var profileRefreshObjects: Int64 = 16
+    public var modelRefreshObjects: Int64 = 128
+    private var entries: [String: Entry] = [:]
+
+    public init(templater: KeyTemplater = KeyTemplater(), detector: SourceDetector = SourceDetector()) {
+        self.templater = templater
+        self.detector = detector
+    }
+
+    /// Judges `observation` against its source, then learns from it.
+    public mutating func observe(_ observation: ObjectObservation) -> SourceVerdict {
+        let source = templater.sourceKey(for: observation.key)
+        let id = SourceBaseline.id(bucket: observation.bucket, template: source.template)
+        var events: [SourceEvent] = []
+        var entry = entries[id] ?? {
+            let baseline = SourceBaseline(id: id, bucket: observation.bucket, template: source.template, producer: source.producer,
+                                          firstSeen: observation.lastModified)
+            return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
+        }()
+        let isNew = entry.baseline.objectCount == 0
+        let findings = detector.judge(observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile)
+
+        if entry.baseline.state == .silent, let last = entry.baseline.recent.last {
+            let quiet = observation.lastModified.timeIntervalSince1970 - last.time
+            entry.baseline.state = .normal
+            entry.baseline.silentSince = nil
+            entry.stateChanged = true
+            events.append(event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: quiet,
+                                               expected: entry.profile.cadence,
+                                               detail: String(format: "delivering again after %.0f s of silence", quiet)),
+                                episode: Date(timeIntervalSince1970: last.time)))
+        }
+        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime) else {
+            // Already learnt from (another replica, or a redelivery): judged, not counted twice.
+            entries[id] = entry
+            return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
+        }
+        entry.dirty = true
+        if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
+            entry.baseline.state = .normal
+        }
+        refreshProfile(&entry)
+        if isNew {
+            events.append(event(entry, Finding(check: .newSource, field: "template", value: source.template,
+                                               detail: "first object of a source never seen before\(source.producer.map { " (\($0))" } ?? "")"),
+                                episode: nil))
+        }
+        burst(&entry, at: observation.lastModified, into: &events)
+        entries[id] = entry
+        return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
+    }
+
+    private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
+        if let since = entry.baseline.burstSince {
+            if detector.burstEnded(entry.baseline, profile: entry.profile, at: time) || time.timeIntervalSince(since) > 86_400 {
+                entry.baseline.burstSince = nil
+                entry.stateChanged = true
+            }
+        } else if let finding = detector.burst(entry.baseline, profile: entry.profile, at: time) {
+            entry.baseline.burstSince = time
+            entry.stateChanged = true
+            events.append(event(entry, finding, episode: time))
+        }
+    }
+
+    private func refreshProfile(_ entry: inout Entry) {
+        let count = entry.baseline.objectCount
+        guard count - entry.profile.builtAt >= profileRefreshObjects || count < profileRefreshObjects else { return }
+        let retrain = count - entry.modelBuiltAt >= modelRefreshObjects || entry.profile.model == nil
+        let previous = entry.profile.model
+        entry.profile = SourceProfile(entry.baseline, trainModel: retrain, seed: Self.seed(entry.baseline.id))
+        if retrain {
+            if entry.profile.model != nil { entry.modelBuiltAt = count }
+        } else {
+            entry.profile.model = previous
+        }
+    }
+
+    /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual gaps.
+    public mutating func checkSilence(now: Date) -> [SourceEvent] {
+        var events: [SourceEvent] = []
+        for id in entries.keys.sorted() {
+            guard var entry = entries[id], let finding = detector.silence(entry.baseline, profile: entry.profile, now: now),
+                  let last = entry.baseline.recent.last else { continue }
+            entry.baseline.state = .silent
+            entry.baseline.silentSince = now
+            entry.dirty = true
+            entry.stateChanged = true
+            events.append(event(entry, finding, episode: Date(timeIntervalSince1970: last.time)))
+            entries[id] = entry
+        }
+        return events
+    }
+
+    private func event(_ entry: Entry, _ finding: Finding, episode: Date?) -> SourceEvent {
+        SourceEvent(sourceId: entry.baseline.id, bucket: entry.baseline.bucket, template: entry.baseline.template,
+                    producer: entry.baseline.producer, finding: finding, episode: episode, lastObject: entry.baseline.lastObject,
+                    baseline: entry.profile.summary(of: entry.baseline))
+    }
+
+    // MARK: Sharing baselines
+
+    /// Every baseline known here, by id.
+    public var baselines: [SourceBaseline] { entries.values.map(\.baseline).sorted { $0.id < $1.id } }
+
+    public func baseline(_ id: String) -> SourceBaseline? { entries[id]?.baseline }
+
+    /// The baselines changed since they were last saved.
+    public func dirtyBaselines() -> [SourceBaseline] { entries.values.filter(\.dirty).map(\.baseline) }
+
+    /// Records that `baseline` (as it was when handed out) is now stored with `version`.
+    public mutating func markSaved(_ baseline: SourceBaseline, version: Int64) {
+        guard var entry = entries[baseline.id] else { return }
+        entry.baseline.version = version
+        // Objects recorded while the save was in flight keep the entry dirty.
+        entry.dirty = entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
+            || entry.baseline.burstSince != baseline.burstSince
+        if !entry.dirty { entry.stateChanged = false }
+        entries[baseline.id] = entry
+    }
+
+    /// Folds in a baseline read from the store (written by any replica): what either side learnt
+    /// is kept; the store's state wins unless this worker changed the state since it last saved.
+    public mutating func absorb(_ stored: SourceBaseline) {
+        guard var entry = entries[stored.id] else {
+            entries[stored.id] = Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
+                                       stateChanged: false, modelBuiltAt: stored.objectCount)
+            return
+        }
+        let before = entry.baseline.objectCount
+        var merged = stored
+        merged.merge(entry.baseline)
+        if entry.stateChanged {
+            merged.state = entry.baseline.state
+            merged.silentSince = entry.baseline.silentSince
+            merged.burstSince = entry.baseline.burstSince
+        }
+        if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
+        merged.version = stored.version
+        entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
+        entry.baseline = merged
+        if merged.objectCount != before || entry.profile.recentCount == 0 { refreshProfile(&entry) }
+        entries[stored.id] = entry
+    }
+
+    /// Forgets a source's local changes to a state that another replica decided (used when a
+    /// conditional write lost): the store's copy is absorbed next.
+    public mutating func discardStateChange(_ id: String) {
+        entries[id]?.stateChanged = false
+    }
+
+    /// A seed from the source id, so every replica trains the same forest on the same baseline.
+    static func seed(_ id: String) -> UInt64 {
+        SourceBaseline.objectHash(bucket: id, key: "", eTag: "")
+    }
+}

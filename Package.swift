@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "EDALDetection", targets: ["EDALDetection"]),
         .library(name: "EDALCore", targets: ["EDALCore"]),
+        .library(name: "EDALTools", targets: ["EDALTools"]),
         .executable(name: "edal", targets: ["edal"]),
     ],
     dependencies: [
@@ -55,11 +56,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Synthetic producers and detection evaluation: not on the production path.
+        .target(
+            name: "EDALTools",
+            dependencies: ["EDALCore", "EDALDetection"]
+        ),
         .executableTarget(
             name: "edal",
             dependencies: [
                 "EDALCore",
                 "EDALDetection",
+                "EDALTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALDetectionTests",
-            dependencies: ["EDALDetection"]
+            dependencies: ["EDALDetection", "EDALTools"]
         ),
         .testTarget(
             name: "EDALIntegrationTests",
@@ -82,7 +89,7 @@ let package = Package(
         // Micro-benchmarks (`make bench`).
         .executableTarget(
             name: "edal-bench",
-            dependencies: ["EDALCore", "EDALDetection"]
+            dependencies: ["EDALCore", "EDALDetection", "EDALTools"]
         ),
         // Helper processes the integration tests start (e.g. several OS processes racing over one store).
         .executableTarget(

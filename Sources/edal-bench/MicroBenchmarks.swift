@@ -1,5 +1,6 @@
 // Micro-benchmarks of EDAL's hot paths: signing, event parsing, feature extraction, training, scoring.
 import EDALDetection
+import EDALTools
 import EDALCore
 import Foundation
 
@@ -33,26 +34,22 @@ func microBenchmarks() throws -> [(name: String, seconds: Double)] {
         if sink.isNaN { print("") }
     }
 
-    // The whole detection of one object from its HEAD metadata (features, checks, score, reasons).
-    let generator = SyntheticMELT(options: .init(seed: 2, objectSize: 4 * 1024, anomalyRate: 0))
-    var samples: [TelemetryKind: [KindModel.Sample]] = [:]
-    for index in 0..<1_500 {
-        let object = generator.object(at: index)
-        samples[object.kind, default: []].append(.init(metadata: object.metadata, contentLength: Int64(object.body.count)))
+    // The whole detection of one object: source template, checks against its baseline, learning.
+    for profile in [ProducerProfile.cloudtrail, .melt] {
+        let scenario = ProducerScenario(profile: profile, seed: 2, warmUp: 43_200, day: 43_200, incidentsPerKind: 0)
+        let objects = scenario.generate().objects.map(\.observation)
+        var flagged = 0
+        let detectSeconds = measure(iterations: 3) {
+            var registry = SourceRegistry()
+            for object in objects where registry.observe(object).anomalous { flagged += 1 }
+        } / Double(objects.count)
+        rows.append(("Detection per object, \(profile.rawValue) (template, checks, learning)", detectSeconds))
     }
-    var models: [TelemetryKind: KindModel] = [:]
-    for (kind, kindSamples) in samples { models[kind] = try KindModel.train(kind: kind, samples: kindSamples, version: 1) }
-    let detector = Detector(models: models)
-    let heads = (1_500..<2_500).map { generator.object(at: $0) }.map { ($0.key, $0.metadata, Int64($0.body.count)) }
-    var flagged = 0
-    let detectSeconds = measure(iterations: 50) {
-        for head in heads where detector.detect(key: head.0, metadata: head.1, contentLength: head.2).anomalous { flagged += 1 }
-    } / Double(heads.count)
-    rows.append(("Detection per object (features, checks, score, reasons)", detectSeconds))
-    let extractSeconds = measure(iterations: 50) {
-        for head in heads { _ = FeatureExtractor.extract(kind: .logs, metadata: head.1, contentLength: head.2, spec: FeatureSpec.standard(for: .logs)) }
-    } / Double(heads.count)
-    rows.append(("Feature extraction per object", extractSeconds))
+    let templater = KeyTemplater()
+    let keys = ProducerScenario(profile: .alb, seed: 3, warmUp: 3600, day: 3600, incidentsPerKind: 0).generate().objects.map(\.observation.key)
+    var templates = 0
+    let templateSeconds = measure(iterations: 20) { for key in keys { templates += templater.sourceKey(for: key).template.utf8.count } } / Double(keys.count)
+    rows.append(("Source template of one key (ALB)", templateSeconds))
 
     rows += try signingAndParsing()
     return rows

@@ -1,49 +1,104 @@
 import ArgumentParser
 import EDALCore
+import EDALDetection
+import EDALTools
 import Foundation
 
-/// `edal evaluate`: measures the detector on synthetic data with known anomalies.
+/// `edal evaluate`: measures detection on a simulated bucket written the way a producer writes.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Train on a clean synthetic baseline, score fresh synthetic objects, print precision, recall and ROC AUC per anomaly shape."
+        abstract: "Simulate a producer's bucket (a warm-up, then a day with labelled incidents, time compressed), run detection on it, print precision, recall and time to detect per incident type, and false signals on a clean day."
     )
 
-    @Option(help: "Seed of the synthetic data and the model.") var seed: UInt64 = 7
-    @Option(help: "Normal objects to train on.") var baseline: Int = 2_000
-    @Option(help: "Objects to score.") var objects: Int = 4_000
-    @Option(help: "Share of scored objects carrying an anomaly.") var anomalyRate: Double = 0.05
-    @Option(help: "Body size of a normal object in bytes.") var objectSize: Int = 8 * 1024
-    @Option(help: "Score threshold for the per-shape figures.") var threshold: Double = Detector.Configuration().scoreThreshold
-    @Option(help: "Rules, e.g. \"logs:error-rate > 0.05; traces:latency-p99-ms > 2000\".") var rules: String = ""
+    @Option(help: "cloudtrail, alb, vpcflow, firehose, otel, melt, or all.") var profile: String = "all"
+    @Option(help: "Seed of the simulated bucket.") var seed: UInt64 = 7
+    @Option(help: "Sources in the bucket (default: 20; melt: 20, 5 services × 4 kinds).") var sources: Int?
+    @Option(help: "Incidents of each type in the measured day.") var incidents: Int = 4
+    @Option(help: "Seeds to run (seed, seed+1, …); figures are summed over them.") var runs: Int = 1
+    @Option(help: "IsolationForest score threshold.") var threshold: Double = SourceDetector.Configuration().scoreThreshold
+    @Flag(help: "Print the figures as JSON lines too.") var json = false
 
     func run() throws {
-        let evaluation = DetectorEvaluation(options: .init(
-            seed: seed, baselineObjects: baseline, testObjects: objects, anomalyRate: anomalyRate, objectSize: objectSize
-        ))
-        var configuration = Detector.Configuration(scoreThreshold: threshold)
-        do {
-            configuration.rules = try AnomalyRule.parseList(rules)
-        } catch {
-            throw ValidationError(error.description)
+        let profiles: [ProducerProfile]
+        if profile == "all" {
+            profiles = ProducerProfile.allCases
+        } else {
+            guard let one = ProducerProfile(rawValue: profile) else {
+                throw ValidationError("--profile \(profile): use one of \(ProducerProfile.allCases.map(\.rawValue).joined(separator: ", ")) or all")
+            }
+            profiles = [one]
         }
-        let started = Date()
-        let report = try evaluation.run(configuration: configuration)
-        let seconds = Date().timeIntervalSince(started)
+        var configuration = SourceDetector.Configuration()
+        configuration.scoreThreshold = threshold
+        let registry = SourceRegistry(detector: SourceDetector(configuration: configuration))
+        for profile in profiles {
+            var reports: [SourceEvaluation.Report] = []
+            var clean: [SourceEvaluation.Report] = []
+            for run in 0..<max(1, runs) {
+                let seed = self.seed &+ UInt64(run)
+                reports.append(SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: seed, sources: sources, incidentsPerKind: incidents),
+                                                registry: registry).run())
+                clean.append(SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: seed, sources: sources, incidentsPerKind: 0),
+                                              registry: registry).run())
+            }
+            print(EvaluationTable(profile: profile, reports: reports, clean: clean).text)
+            if json { print(EvaluationTable(profile: profile, reports: reports, clean: clean).jsonLine) }
+        }
+    }
+}
 
-        print("seed \(seed): trained on \(baseline) normal objects, scored \(objects) (anomaly rate \(anomalyRate)), threshold \(threshold), \(String(format: "%.1f", seconds)) s")
-        print("")
-        print("shape              count  recall  precision  score AUC")
-        for result in report.shapes + [report.overall] {
-            let name = (result.shape?.rawValue ?? "all anomalies").padding(toLength: 17, withPad: " ", startingAt: 0)
-            let auc = result.scoreAUC.map { String(format: "%.3f", $0) } ?? "  -  "
-            print("\(name)  \(String(format: "%5d  %6.3f  %9.3f  %9@", result.count, result.recall, result.precision, auc))")
+/// The figures of one profile over several runs, as a table and as JSON.
+struct EvaluationTable {
+    var profile: ProducerProfile
+    var reports: [SourceEvaluation.Report]
+    var clean: [SourceEvaluation.Report]
+
+    var merged: [SourceEvaluation.KindResult] {
+        guard let first = reports.first else { return [] }
+        return first.kinds.map { kind in
+            var total = SourceEvaluation.KindResult(kind: kind.kind, incidents: 0, detected: 0, falseSignals: 0)
+            var times: [Double] = [], cadences: [Double] = []
+            for report in reports {
+                guard let result = report.kinds.first(where: { $0.kind == kind.kind }) else { continue }
+                total.incidents += result.incidents
+                total.detected += result.detected
+                total.falseSignals += result.falseSignals
+                if let time = result.meanTimeToDetect { times.append(time) }
+                if let cadence = result.meanCadencesToDetect { cadences.append(cadence) }
+            }
+            total.meanTimeToDetect = times.isEmpty ? nil : times.reduce(0, +) / Double(times.count)
+            total.meanCadencesToDetect = cadences.isEmpty ? nil : cadences.reduce(0, +) / Double(cadences.count)
+            return total
         }
-        print(String(format: "false positive rate on normal objects: %.4f", report.falsePositiveRate))
-        print("")
-        print("threshold  precision  recall  false positive rate")
-        for row in report.thresholds {
-            print(String(format: "%9.2f  %9.3f  %6.3f  %19.4f", row.threshold, row.precision, row.recall, row.falsePositiveRate))
+    }
+
+    var text: String {
+        let objects = reports.map(\.objects).reduce(0, +)
+        let perObject = reports.map(\.secondsPerObject).reduce(0, +) / Double(max(1, reports.count))
+        var lines = [String(format: "%@: %d runs, %d objects, %d sources per run, detection %.1f µs per object",
+                            profile.rawValue, reports.count, objects, reports.first?.sources ?? 0, perObject * 1e6)]
+        lines.append("incident type         incidents  detected  recall  false  precision  time to detect")
+        for result in merged {
+            let detect = result.meanCadencesToDetect.map { String(format: "%.1f cadences after the last object", $0) }
+                ?? result.meanTimeToDetect.map { String(format: "%.0f s", $0) } ?? "-"
+            lines.append(String(format: "%@ %9d  %8d  %6.3f  %5d  %9.3f  %@", result.kind.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0),
+                                result.incidents, result.detected, result.recall, result.falseSignals, result.precision, detect))
         }
+        let otherFalse = reports.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }
+        lines.append("false signals by check: " + (otherFalse.isEmpty ? "none" : otherFalse.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        if let resumed = reports.compactMap(\.resumedPerSilence).first {
+            lines.append(String(format: "resumed signals per silence: %.2f", resumed))
+        }
+        let cleanFalse = clean.map(\.falseSignals).reduce(0, +)
+        let cleanChecks = clean.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }
+        lines.append("clean day: \(cleanFalse) false signals in \(clean.count) day(s) of \(clean.first?.sources ?? 0) sources"
+                     + (cleanChecks.isEmpty ? "" : " (" + cleanChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    var jsonLine: String {
+        let kinds = merged.map { "{\"kind\":\"\($0.kind.rawValue)\",\"incidents\":\($0.incidents),\"detected\":\($0.detected),\"false\":\($0.falseSignals)}" }
+        return "{\"profile\":\"\(profile.rawValue)\",\"kinds\":[\(kinds.joined(separator: ","))],\"clean_false_signals\":\(clean.map(\.falseSignals).reduce(0, +))}"
     }
 }

@@ -47,7 +47,11 @@ struct SignalsCommand: AsyncParsableCommand {
         let entries = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").map {
             try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8))
         }
-        let flagged = Set(unique.values.filter(\.anomalous).map(\.evidence.key))
+        // Object signals only: source events (new, silent, resumed, burst) point at a source's last object.
+        let sourceEvents: Set<String> = ["new_source", "silent_source", "resumed", "burst"]
+        let flagged = Set(unique.values.filter { $0.anomalous && !sourceEvents.contains($0.check) }.map(\.evidence.key))
+        let events = unique.values.filter { sourceEvents.contains($0.check) }
+        print("source events: " + Dictionary(grouping: events, by: \.check).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", "))
         let truth = Set(entries.filter(\.anomalous).map(\.key))
         let hits = flagged.intersection(truth).count
         let precision = flagged.isEmpty ? 0 : Double(hits) / Double(flagged.count)

@@ -50,6 +50,10 @@ struct KeyTemplaterTests {
         ("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20261125T1620Z_fe123456.log.gz",
          "AWSLogs/123456789012/vpcflowlogs/us-east-1/%Y/%m/%d/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_%Y%m%dT%H%MZ_{id}.log.gz",
          "vpcflowlogs", "2026-11-25T16:20:00Z"),
+        // A random hex suffix that happens to be all digits and a valid date is still the random field.
+        ("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20261125T1620Z_20280108.log.gz",
+         "AWSLogs/123456789012/vpcflowlogs/us-east-1/%Y/%m/%d/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_%Y%m%dT%H%MZ_{id}.log.gz",
+         "vpcflowlogs", "2026-11-25T16:20:00Z"),
         // VPC Flow Logs, Hive-compatible partitions per hour.
         ("AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=25/hour=16/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_20261125T1620Z_fe123456.log.parquet",
          "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=%Y/month=%m/day=%d/hour=%H/123456789012_vpcflowlogs_us-east-1_fl-1234abcd_%Y%m%dT%H%MZ_{id}.log.parquet",

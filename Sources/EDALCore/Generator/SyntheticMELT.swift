@@ -74,17 +74,29 @@ public struct SyntheticMELT: Sendable {
         }
     }
 
-    /// The object at `index`.
+    /// The object at `index`: its kind and service drawn from the seed.
     public func object(at index: Int) -> SyntheticObject {
         var random = SeededRandom(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
         let kind = TelemetryKind.allCases[random.int(in: 0..<TelemetryKind.allCases.count)]
-        let profile = profiles[random.int(in: 0..<profiles.count)]
+        let service = random.int(in: 0..<profiles.count)
+        return object(at: index, kind: kind, service: service, time: options.start.addingTimeInterval(Double(index) * options.interval),
+                      random: &random)
+    }
+
+    /// The object at `index` of `kind` from the service at `service` (an index into `options.services`),
+    /// written at `time`: for producers on a schedule.
+    public func object(at index: Int, kind: TelemetryKind, service: Int, time: Date) -> SyntheticObject {
+        var random = SeededRandom(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) &+ 0x5C4E_D01E)
+        return object(at: index, kind: kind, service: service, time: time, random: &random)
+    }
+
+    private func object(at index: Int, kind: TelemetryKind, service: Int, time: Date, random: inout SeededRandom) -> SyntheticObject {
+        let profile = profiles[service % profiles.count]
         var anomaly: AnomalyShape?
         if random.unit() < options.anomalyRate {
             let shapes = AnomalyShape.applicable(to: kind)
             anomaly = shapes[random.int(in: 0..<shapes.count)]
         }
-        let time = options.start.addingTimeInterval(Double(index) * options.interval)
         var builder = RecordBuilder(kind: kind, profile: profile, anomaly: anomaly, random: random, options: options, time: time)
         var (body, metadata) = builder.build()
         var suffix = ".jsonl"

@@ -10,14 +10,24 @@ public struct SourceProfile: Sendable {
         public var median: Double
         public var spread: Double
         public var p95: Double
+        public var p5: Double
+        /// How many values it was computed from.
+        public var count: Int
 
+        /// The spread is the scaled MAD, but at least half the standard deviation (a field that is
+        /// mostly one value and sometimes another is not infinitely surprised by the other) and `floor`.
         init?(_ values: [Double], floor: Double) {
             guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
             let centre = Self.quantile(sorted, 0.5)
             median = centre
             p95 = Self.quantile(sorted, 0.95)
-            spread = max(1.4826 * Self.quantile(sorted.map { abs($0 - centre) }.sorted(), 0.5), floor)
+            p5 = Self.quantile(sorted, 0.05)
+            count = values.count
+            let mean = values.reduce(0, +) / Double(values.count)
+            let deviation = values.count > 1
+                ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : 0
+            spread = max(1.4826 * Self.quantile(sorted.map { abs($0 - centre) }.sorted(), 0.5), deviation / 2, floor)
         }
 
         static func quantile(_ sorted: [Double], _ q: Double) -> Double {
@@ -27,6 +37,12 @@ public struct SourceProfile: Sendable {
         }
 
         public func deviation(_ value: Double) -> Double { (value - median) / spread }
+
+        /// Whether `value` lies beyond the 5th–95th percentile band by at least `spreads` spreads:
+        /// a guard for fields whose values are few and discrete (counts that are mostly 0).
+        public func outsideBand(_ value: Double, spreads: Double) -> Bool {
+            value > p95 + spreads * spread || value < p5 - spreads * spread
+        }
     }
 
     /// The forest over a source's numeric features, and the features in its order.
@@ -69,12 +85,22 @@ public struct SourceProfile: Sendable {
         medianSize = logSize.map { expm1($0.median) }
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         var columns: [String: [Double]] = [:]
+        var counts: Set<String> = []
+        var notCounts: Set<String> = []
         for arrival in recent {
-            for (field, value) in arrival.values ?? [:] { columns[field, default: []].append(Self.signedLog(value)) }
+            for (field, value) in arrival.values ?? [:] {
+                columns[field, default: []].append(Self.signedLog(value))
+                if value != value.rounded() || value < 0 { notCounts.insert(field) } else { counts.insert(field) }
+            }
         }
         var fields: [String: Spread] = [:]
         for (field, values) in columns {
-            if let spread = Spread(values, floor: 0.02) { fields[field] = spread }
+            // Counts (whole numbers ≥ 0) vary like Poisson counts: ln(1 + n) moves by about 1/√(n + 1) by chance alone.
+            var floor = 0.02
+            if !notCounts.contains(field), let median = Spread(values, floor: 0)?.median {
+                floor = max(floor, 1 / expm1(median).magnitude.advanced(by: 1).squareRoot())
+            }
+            if let spread = Spread(values, floor: floor) { fields[field] = spread }
         }
         self.fields = fields
         model = trainModel ? Self.train(recent: recent, fields: fields, columns: columns, minimumRows: minimumRowsForModel, seed: seed) : nil

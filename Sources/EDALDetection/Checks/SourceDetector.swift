@@ -11,15 +11,15 @@ public struct SourceDetector: Sendable {
         /// Silent after this many usual gaps without a delivery.
         public var silenceFactor: Double = 3
         /// A size this many spreads (of ln size) from the median, and `sizeRatio` times apart, fires.
-        public var sizeDeviation: Double = 6
-        public var sizeRatio: Double = 4
+        public var sizeDeviation: Double = 5
+        public var sizeRatio: Double = 10
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
         public var lateMinimumSeconds: Double = 600
         /// A numeric metadata value this many spreads from its median fires on its own.
-        public var fieldDeviation: Double = 8
+        public var fieldDeviation: Double = 6
         /// The IsolationForest score at or above which an object is an outlier.
-        public var scoreThreshold: Double = 0.72
+        public var scoreThreshold: Double = 0.74
         /// A window of `burstWindowCadences` usual intervals holding more than `burstFactor` times
         /// the usual objects (or bytes), plus `burstMinimumExtra` objects, is a burst.
         public var burstWindowCadences: Double = 12
@@ -91,8 +91,15 @@ public struct SourceDetector: Sendable {
                 continue
             }
             guard let spread = profile.fields[field] else { continue }
-            let deviation = spread.deviation(SourceProfile.signedLog(value))
-            if abs(deviation) >= configuration.fieldDeviation {
+            // A field the source almost never has is news too (`severity-fatal` once a month).
+            if spread.count * 50 < profile.recentCount {
+                findings.append(Finding(check: .newField, field: field, observed: value,
+                                        detail: "\(field) = \(Self.format(value)); only \(spread.count) of the last \(profile.recentCount) objects had \(field)"))
+                continue
+            }
+            let transformed = SourceProfile.signedLog(value)
+            let deviation = spread.deviation(transformed)
+            if abs(deviation) >= configuration.fieldDeviation, spread.outsideBand(transformed, spreads: 2) {
                 findings.append(Self.fieldFinding(.metadataValue, field, value, spread, deviation))
             }
         }
@@ -156,7 +163,8 @@ public struct SourceDetector: Sendable {
         }
         let expected = configuration.burstWindowCadences
         let countLimit = configuration.burstFactor * expected + configuration.burstMinimumExtra
-        guard count > countLimit || bytes > countLimit * median else { return nil }
+        // Bytes count only with more objects than usual too: one huge object is a size blow-up, not a burst.
+        guard count > countLimit || (bytes > countLimit * median && count > 2 * expected) else { return nil }
         return Finding(check: .burst, field: count > countLimit ? "objects_per_window" : "bytes_per_window",
                        observed: count > countLimit ? count : bytes, expected: count > countLimit ? expected : expected * median,
                        detail: String(format: "%.0f objects (%.0f bytes) in %.0f s; about %.0f objects are usual", count, bytes, window, expected))

@@ -23,8 +23,8 @@ public struct KeyTemplater: Sendable {
     public func sourceKey(for key: String) -> SourceKey {
         let tokens = KeyTokens(key)
         var builder = TemplateBuilder(tokens: tokens)
-        let time = builder.replaceTimestamps()
         let hints = KnownLayouts.hints(for: tokens.bytes)
+        let time = builder.replaceTimestamps(skipping: hints.random)
         builder.replaceIdentifiers(hints: hints)
         for pattern in configured where pattern.matches(key) {
             return SourceKey(template: pattern.name, producer: pattern.name, embeddedTime: time)
@@ -72,11 +72,12 @@ struct TemplateBuilder {
     static let equals = UInt8(ascii: "=")
 
     /// Replaces every timestamp with placeholders; returns the most precise one (the later on a tie).
-    mutating func replaceTimestamps() -> Date? {
+    mutating func replaceTimestamps(skipping random: [Range<Int>] = []) -> Date? {
         var best: TimestampMatch?
         var index = 0
         while index < tokens.tokens.count {
-            guard tokens.tokens[index].kind == .digits,
+            let token = tokens.tokens[index]
+            guard token.kind == .digits, !random.contains(where: { $0.overlaps(token.start..<token.end) }),
                   let match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) else {
                 index += 1
                 continue

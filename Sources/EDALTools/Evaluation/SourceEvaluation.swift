@@ -1,0 +1,219 @@
+import EDALDetection
+import Foundation
+
+/// Measures detection on a `ProducerScenario`: feeds every object through a `SourceRegistry` in
+/// LastModified order with a silence check every `checkInterval` of simulated time, then matches
+/// what it signalled in the measured day against the injected incidents.
+public struct SourceEvaluation: Sendable {
+    public struct KindResult: Sendable, Equatable {
+        public var kind: IncidentKind
+        public var incidents: Int
+        public var detected: Int
+        /// Signals of this kind's checks that matched no incident.
+        public var falseSignals: Int
+        /// Mean seconds from the incident's start to its signal, for those detected.
+        public var meanTimeToDetect: Double?
+        /// For silences: seconds from the last delivery to the signal, in the source's cadences.
+        public var meanCadencesToDetect: Double?
+
+        public init(kind: IncidentKind, incidents: Int, detected: Int, falseSignals: Int, meanTimeToDetect: Double? = nil,
+                    meanCadencesToDetect: Double? = nil) {
+            self.kind = kind
+            self.incidents = incidents
+            self.detected = detected
+            self.falseSignals = falseSignals
+            self.meanTimeToDetect = meanTimeToDetect
+            self.meanCadencesToDetect = meanCadencesToDetect
+        }
+
+        public var recall: Double { incidents == 0 ? 1 : Double(detected) / Double(incidents) }
+        public var precision: Double { detected + falseSignals == 0 ? 1 : Double(detected) / Double(detected + falseSignals) }
+    }
+
+    public struct Report: Sendable {
+        public var profile: ProducerProfile
+        public var objects: Int
+        public var sources: Int
+        public var kinds: [KindResult]
+        /// Signals in the measured day that matched no incident, by check.
+        public var falseSignalsByCheck: [SourceCheck: Int]
+        /// Resumed signals per silence incident (1 is right).
+        public var resumedPerSilence: Double?
+        public var totalSignals: Int
+        public var falseSignals: Int
+        /// Detection cost per object in this process (templating, checks, learning).
+        public var secondsPerObject: Double
+    }
+
+    public var scenario: ProducerScenario
+    public var registry: SourceRegistry
+    public var checkInterval: TimeInterval
+
+    public init(scenario: ProducerScenario, registry: SourceRegistry = SourceRegistry(), checkInterval: TimeInterval = 60) {
+        self.scenario = scenario
+        self.registry = registry
+        self.checkInterval = checkInterval
+    }
+
+    struct Raised {
+        var time: Date
+        var check: SourceCheck
+        var field: String?
+        var sourceId: String
+        var key: String?
+    }
+
+    public func run() -> Report {
+        let (objects, incidents) = scenario.generate()
+        var registry = self.registry
+        var raised: [Raised] = []
+        var nextCheck = scenario.start.addingTimeInterval(checkInterval)
+        let clock = ContinuousClock()
+        var detection: Duration = .zero
+        // The ground-truth source of each key, and EDAL's source id of each ground-truth source.
+        var sourceIds: [String: String] = [:]
+        for object in objects {
+            while nextCheck <= object.observation.lastModified {
+                for event in registry.checkSilence(now: nextCheck) {
+                    raised.append(Raised(time: nextCheck, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
+                }
+                nextCheck = nextCheck.addingTimeInterval(checkInterval)
+            }
+            let started = clock.now
+            let verdict = registry.observe(object.observation)
+            detection += clock.now - started
+            sourceIds[object.sourceName] = sourceIds[object.sourceName] ?? verdict.sourceId
+            for event in verdict.events {
+                raised.append(Raised(time: object.observation.lastModified, check: event.finding.check, sourceId: event.sourceId,
+                                     key: object.observation.key))
+            }
+            for finding in verdict.findings {
+                raised.append(Raised(time: object.observation.lastModified, check: finding.check, field: finding.field,
+                                     sourceId: verdict.sourceId, key: object.observation.key))
+            }
+        }
+        while nextCheck <= scenario.end {
+            for event in registry.checkSilence(now: nextCheck) {
+                raised.append(Raised(time: nextCheck, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
+            }
+            nextCheck = nextCheck.addingTimeInterval(checkInterval)
+        }
+        let measured = raised.filter { $0.time >= scenario.measuredFrom }
+        return score(measured, objects: objects, incidents: incidents, sourceIds: sourceIds,
+                     secondsPerObject: detection.seconds / Double(max(1, objects.count)), sources: registry.baselines.count)
+    }
+
+    private func score(_ raised: [Raised], objects: [SimulatedObject], incidents: [Incident], sourceIds: [String: String],
+                       secondsPerObject: Double, sources: Int) -> Report {
+        // Object-level signals group by key: one signal per object, however many checks fired.
+        var matched = Set<Int>()
+        var byKind: [IncidentKind: (detected: Int, times: [Double], cadences: [Double])] = [:]
+        let incidentKeys = Dictionary(incidents.enumerated().compactMap { index, incident in
+            incident.kind.isSourceLevel ? nil : incident.key.map { ($0, index) } }, uniquingKeysWith: { first, _ in first })
+        var resumed = 0
+        for (index, incident) in incidents.enumerated() {
+            let sourceId = sourceIds[incident.sourceId]
+            var hit: Raised?
+            switch incident.kind {
+            case .silence:
+                hit = raised.first { $0.check == .silentSource && $0.sourceId == sourceId && $0.time >= incident.start && $0.time <= incident.end }
+                resumed += raised.filter { $0.check == .resumed && $0.sourceId == sourceId && $0.time >= incident.end
+                    && $0.time <= incident.end.addingTimeInterval(3600) }.count
+            case .burst:
+                hit = raised.first { $0.check == .burst && $0.sourceId == sourceId && $0.time >= incident.start
+                    && $0.time <= incident.end.addingTimeInterval(3600) }
+            case .newSource:
+                hit = raised.first { $0.check == .newSource && $0.sourceId == sourceId }
+            default:
+                hit = raised.first { $0.key == incident.key && incident.kind.findingChecks.contains($0.check) }
+            }
+            guard let hit else {
+                if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
+                    print("missed \(incident.kind.rawValue) \(incident.sourceId) \(incident.key ?? "-") at \(incident.start); raised on it: \(raised.filter { $0.key == incident.key }.map { "\($0.check.rawValue) \($0.field ?? "")" }) \(objects.first { $0.observation.key == incident.key }.map { "\($0.observation.size) \($0.observation.metadata.sorted { $0.key < $1.key })" } ?? "")")
+                }
+                continue
+            }
+            matched.insert(index)
+            var entry = byKind[incident.kind] ?? (0, [], [])
+            entry.detected += 1
+            entry.times.append(hit.time.timeIntervalSince(incident.start))
+            if incident.kind == .silence, let sourceId {
+                // From the last delivery before the silence, in the source's cadences.
+                let last = objects.last { sourceIds[$0.sourceName] == sourceId && $0.observation.lastModified < incident.start }
+                let cadence = profileCadence(incident.sourceId)
+                if let last { entry.cadences.append(hit.time.timeIntervalSince(last.observation.lastModified) / cadence) }
+            }
+            byKind[incident.kind] = entry
+        }
+
+        // Every signal in the measured day: an object signal per key, a source event per event.
+        var falseByCheck: [SourceCheck: Int] = [:]
+        var falseByKind: [IncidentKind: Int] = [:]
+        var total = 0
+        var seenKeys = Set<String>()
+        let silenceSources = Set(incidents.filter { $0.kind == .silence }.compactMap { sourceIds[$0.sourceId] })
+        for signal in raised {
+            if signal.check.isSourceEvent {
+                total += 1
+                let isTrue: Bool
+                switch signal.check {
+                case .silentSource: isTrue = incidents.contains { $0.kind == .silence && sourceIds[$0.sourceId] == signal.sourceId && signal.time >= $0.start && signal.time <= $0.end }
+                case .resumed: isTrue = silenceSources.contains(signal.sourceId)
+                case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId] == signal.sourceId }
+                case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId] == signal.sourceId }
+                default: isTrue = false
+                }
+                if !isTrue {
+                    falseByCheck[signal.check, default: 0] += 1
+                    if let kind = Self.kind(of: signal) { falseByKind[kind, default: 0] += 1 }
+                }
+                continue
+            }
+            guard let key = signal.key, seenKeys.insert(key).inserted else { continue }
+            total += 1
+            if incidentKeys[key] == nil {
+                if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
+                    print("false \(signal.check.rawValue) \(signal.field ?? "") \(key)")
+                }
+                falseByCheck[signal.check, default: 0] += 1
+                if let kind = Self.kind(of: signal) { falseByKind[kind, default: 0] += 1 }
+            }
+        }
+        let kinds = scenario.incidentKinds.map { kind -> KindResult in
+            let entry = byKind[kind] ?? (0, [], [])
+            return KindResult(kind: kind, incidents: incidents.filter { $0.kind == kind }.count, detected: entry.detected,
+                              falseSignals: falseByKind[kind] ?? 0,
+                              meanTimeToDetect: entry.times.isEmpty ? nil : entry.times.reduce(0, +) / Double(entry.times.count),
+                              meanCadencesToDetect: entry.cadences.isEmpty ? nil : entry.cadences.reduce(0, +) / Double(entry.cadences.count))
+        }
+        let silences = incidents.filter { $0.kind == .silence }.count
+        return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,
+                      resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
+                      falseSignals: falseByCheck.values.reduce(0, +), secondsPerObject: secondsPerObject)
+    }
+
+    private func profileCadence(_ sourceName: String) -> Double {
+        scenario.profile == .vpcflow ? 600 : 300
+    }
+
+    /// The incident kind a false signal counts against.
+    static func kind(of signal: Raised) -> IncidentKind? {
+        switch signal.check {
+        case .silentSource, .resumed: return .silence
+        case .burst: return .burst
+        case .newSource: return .newSource
+        case .lateDelivery: return .lateDelivery
+        case .sizeBlowUp: return .sizeBlowUp
+        case .nearEmpty: return .nearEmpty
+        case .drift:
+            switch signal.field {
+            case "encryption", "kms_key": return .encryptionDrift
+            case "writer", "source_network": return .newWriter
+            case "content_type": return .contentTypeChange
+            default: return nil
+            }
+        case .newField: return .unseenSeverity
+        case .isolationScore, .metadataValue, .rule: return nil
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import EDALDetection
+import Foundation
+
+/// The kinds of trouble the producer profiles inject, each labelled in the ground truth.
+public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
+    /// A source stops delivering for hours, then resumes.
+    case silence
+    /// Dozens of extra objects within minutes.
+    case burst
+    /// One object stored hours after the time its key carries.
+    case lateDelivery = "late-delivery"
+    /// One object many times the usual size.
+    case sizeBlowUp = "size-blow-up"
+    /// One object of a few bytes.
+    case nearEmpty = "near-empty"
+    /// One object with another encryption setting or KMS key.
+    case encryptionDrift = "encryption-drift"
+    /// One object written by a principal the source never had.
+    case newWriter = "new-writer"
+    /// One object with another content type.
+    case contentTypeChange = "content-type-change"
+    /// A source that starts delivering mid-day.
+    case newSource = "new-source"
+    // The MELT generator's shapes (summary metadata).
+    case errorBurst = "error-burst"
+    case latencySpike = "latency-spike"
+    case unseenSeverity = "unseen-severity"
+
+    public static func < (lhs: IncidentKind, rhs: IncidentKind) -> Bool {
+        allCases.firstIndex(of: lhs) ?? 0 < allCases.firstIndex(of: rhs) ?? 0
+    }
+
+    /// Whether the incident is about a source as a whole (found by a source event) rather than one object.
+    public var isSourceLevel: Bool { self == .silence || self == .burst || self == .newSource }
+
+    /// The checks that find this incident.
+    public var findingChecks: Set<SourceCheck> {
+        switch self {
+        case .silence: return [.silentSource]
+        case .burst: return [.burst]
+        case .lateDelivery: return [.lateDelivery]
+        case .sizeBlowUp: return [.sizeBlowUp, .isolationScore, .metadataValue]
+        case .nearEmpty: return [.nearEmpty, .isolationScore, .metadataValue]
+        case .encryptionDrift, .newWriter, .contentTypeChange: return [.drift]
+        case .newSource: return [.newSource]
+        case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
+        case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]
+        }
+    }
+}
+
+/// One injected incident: which source, which object (for object-level ones) and when.
+public struct Incident: Sendable, Codable, Equatable {
+    public var kind: IncidentKind
+    public var sourceId: String
+    /// The object carrying it (object-level incidents).
+    public var key: String?
+    public var start: Date
+    /// When it is over: a silence's resumption, a burst's last extra object.
+    public var end: Date
+}

@@ -1,0 +1,230 @@
+import EDALCore
+import EDALDetection
+import Foundation
+
+/// One object a simulated producer delivers: what HEAD and the notification would say, and its
+/// ground truth.
+public struct SimulatedObject: Sendable {
+    public var observation: ObjectObservation
+    /// The incident this object carries, for object-level incidents.
+    public var incident: IncidentKind?
+    /// The producer's source it belongs to (ground truth, independent of EDAL's templates).
+    public var sourceName: String
+}
+
+/// A bucket written by one producer profile over a warm-up period and a measured day, with
+/// labelled incidents injected in the measured day (none on a clean day). Deterministic for a
+/// seed; time is simulated, so a day runs in seconds.
+public struct ProducerScenario: Sendable {
+    public var profile: ProducerProfile
+    public var seed: UInt64
+    public var bucket: String
+    public var sources: Int
+    /// Seconds of clean deliveries before the measured day (every source learns in it).
+    public var warmUp: TimeInterval
+    public var day: TimeInterval
+    /// Incidents of each kind in the measured day; 0 for a clean day.
+    public var incidentsPerKind: Int
+    public var start: Date
+
+    public init(profile: ProducerProfile, seed: UInt64 = 1, bucket: String = "telemetry", sources: Int? = nil,
+                warmUp: TimeInterval = 43_200, day: TimeInterval = 86_400, incidentsPerKind: Int = 4,
+                start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        self.profile = profile
+        self.seed = seed
+        self.bucket = bucket
+        self.sources = sources ?? profile.defaultSources
+        self.warmUp = warmUp
+        self.day = day
+        self.incidentsPerKind = incidentsPerKind
+        self.start = start
+    }
+
+    /// When the measured day starts.
+    public var measuredFrom: Date { start.addingTimeInterval(warmUp) }
+    public var end: Date { measuredFrom.addingTimeInterval(day) }
+
+    /// The incident kinds this profile injects.
+    public var incidentKinds: [IncidentKind] {
+        switch profile {
+        case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource]
+        default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource]
+        }
+    }
+
+    /// Every object in LastModified order, and the incidents.
+    public func generate() -> (objects: [SimulatedObject], incidents: [Incident]) {
+        var random = SeededRandom(seed: seed ^ 0xED41_5CE9)
+        var plan = IncidentPlan()
+        // Object- and source-level incidents on distinct (source, two-hour slot) pairs of the measured day.
+        var slots: [(source: Int, slot: Int)] = []
+        let slotCount = max(1, Int(day / 7200) - 1)
+        for source in 0..<sources { for slot in 0..<slotCount { slots.append((source, slot)) } }
+        for position in 0..<slots.count { slots.swapAt(position, random.int(in: position..<slots.count)) }
+        var next = 0
+        for kind in incidentKinds where incidentsPerKind > 0 {
+            for number in 0..<incidentsPerKind {
+                if kind == .newSource {
+                    let at = measuredFrom.addingTimeInterval(random.uniform(0.1, 0.8) * day)
+                    plan.newSources.append((sources + number, at))
+                    continue
+                }
+                guard next < slots.count else { break }
+                let (source, slot) = slots[next]
+                next += 1
+                let at = measuredFrom.addingTimeInterval(Double(slot) * 7200 + random.uniform(600, 3600))
+                plan.add(kind, source: source, at: at)
+            }
+        }
+
+        var objects: [SimulatedObject] = []
+        var incidents: [Incident] = []
+        let melt = SyntheticMELT(options: .init(seed: seed, objectSize: 8 * 1024, anomalyRate: 0, services: ProducerProfile.meltServices))
+        var meltIndex = 0
+        let allSources = (0..<sources).map { ($0, start) } + plan.newSources
+        for (index, from) in allSources {
+            let spec = profile.source(index, seed: seed)
+            var sourceRandom = SeededRandom(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
+            var time = from.addingTimeInterval(sourceRandom.uniform(0, spec.cadence))
+            var firstKey: String?
+            var delivered = 0
+            var pendingObjectIncidents = plan.objectIncidents[index] ?? []
+            while time < end {
+                if let silence = plan.silences[index], time >= silence.start, time < silence.end {
+                    time = time.addingTimeInterval(spec.cadence)
+                    continue
+                }
+                for _ in 0..<spec.nodes {
+                    var incident: IncidentKind?
+                    if let due = pendingObjectIncidents.firstIndex(where: { $0.at <= time }) {
+                        incident = pendingObjectIncidents.remove(at: due).kind
+                    }
+                    let arrival = time.addingTimeInterval(sourceRandom.uniform(0, 5))
+                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
+                    delivered += 1
+                    // Sources still learning are blind by design: shapes go to sources past twice the learning period.
+                    if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48,
+                       let shape = meltAnomaly(&sourceRandom) {
+                        object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: shape)
+                    }
+                    firstKey = firstKey ?? object.observation.key
+                    if let kind = object.incident {
+                        incidents.append(Incident(kind: kind, sourceId: spec.name, key: object.observation.key, start: arrival, end: arrival))
+                    }
+                    objects.append(object)
+                }
+                time = time.addingTimeInterval(spec.cadence + sourceRandom.uniform(-spec.jitter, spec.jitter))
+            }
+            if let silence = plan.silences[index] {
+                incidents.append(Incident(kind: .silence, sourceId: spec.name, key: firstKey, start: silence.start, end: silence.end))
+            }
+            if let burst = plan.bursts[index] {
+                // Sixty extra objects over ten minutes, of the usual size.
+                for extra in 0..<60 {
+                    let at = burst.addingTimeInterval(Double(extra) * 10)
+                    objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil))
+                }
+                incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst, end: burst.addingTimeInterval(600)))
+            }
+            if let started = plan.newSources.first(where: { $0.index == index }) {
+                incidents.append(Incident(kind: .newSource, sourceId: spec.name, key: firstKey, start: started.at, end: started.at.addingTimeInterval(spec.cadence * 2)))
+            }
+        }
+        objects.sort { $0.observation.lastModified < $1.observation.lastModified }
+        return (objects, incidents.sorted { $0.start < $1.start })
+    }
+
+    private func meltAnomaly(_ random: inout SeededRandom) -> IncidentKind? {
+        guard random.unit() < 0.02 else { return nil }
+        let shapes: [IncidentKind] = [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity]
+        return shapes[random.int(in: 0..<shapes.count)]
+    }
+
+    private func makeObject(_ spec: SourceSpec, at arrival: Date, random: inout SeededRandom, melt: SyntheticMELT,
+                            meltIndex: inout Int, incident: IncidentKind?) -> SimulatedObject {
+        var lag = random.uniform(spec.lag.lowerBound, spec.lag.upperBound)
+        if incident == .lateDelivery { lag += random.uniform(7200, 21_600) }
+        let keyTime = Date(timeIntervalSince1970: ((arrival.timeIntervalSince1970 - lag) / spec.alignKeyTime).rounded(.down) * spec.alignKeyTime)
+        var key: String
+        var size: Double
+        var metadata: [String: String] = [:]
+        var incident = incident
+        if let (kind, service) = spec.melt {
+            meltIndex += 1
+            var object = melt.object(at: meltIndex, kind: kind, service: service, time: keyTime)
+            if let shape = incident.flatMap(Self.meltShape) {
+                // Regenerate with the shape injected.
+                // The same seed: the same service profiles, with an anomaly in every object.
+                let shaped = SyntheticMELT(options: .init(seed: seed, objectSize: 8 * 1024, anomalyRate: 1, services: ProducerProfile.meltServices))
+                var found: SyntheticObject?
+                for attempt in 0..<64 where AnomalyShape.applicable(to: kind).contains(shape) {
+                    let candidate = shaped.object(at: meltIndex &+ attempt &* 7919, kind: kind, service: service, time: keyTime)
+                    // Only objects whose metadata shows the shape: a shape that drew no fatal record is not an incident.
+                    if candidate.anomaly == shape, shape != .unseenSeverity || candidate.metadata["severity-fatal"] != nil {
+                        found = candidate
+                        break
+                    }
+                }
+                if let found { object = found } else { incident = nil }
+            }
+            key = object.key
+            size = Double(object.body.count)
+            metadata = object.metadata
+        } else {
+            key = spec.key(keyTime, &random)
+            let day = 86_400.0
+            let diurnal = 1 + 0.4 * sin(2 * Double.pi * arrival.timeIntervalSince1970 / day)
+            size = random.logNormal(median: spec.medianSize * diurnal, sigma: spec.sizeSigma)
+            if incident == .sizeBlowUp { size *= random.uniform(25, 60) }
+            if incident == .nearEmpty { size = random.uniform(20, 120) }
+        }
+        var observation = ObjectObservation(
+            bucket: bucket, key: key, eTag: ProducerProfile.token(&random, 32, ProducerProfile.hex), size: Int64(size),
+            lastModified: arrival, contentType: spec.contentType, contentEncoding: spec.contentEncoding,
+            serverSideEncryption: spec.encryption, kmsKeyId: spec.kmsKey, metadata: metadata, writer: spec.writer, sourceIP: spec.sourceIP
+        )
+        switch incident {
+        case .encryptionDrift:
+            if observation.serverSideEncryption == "aws:kms" {
+                observation.kmsKeyId = "arn:aws:kms:us-east-1:999999999999:key/\(ProducerProfile.uuid(&random))"
+            } else {
+                observation.serverSideEncryption = "aws:kms"
+                observation.kmsKeyId = "arn:aws:kms:us-east-1:999999999999:key/\(ProducerProfile.uuid(&random))"
+            }
+        case .newWriter: observation.writer = "AWS:AIDA4\(ProducerProfile.token(&random, 16, ProducerProfile.alphanumeric).uppercased())"
+        case .contentTypeChange:
+            let types = ["text/html; charset=utf-8", "text/plain", "application/zip", "application/x-tar", "binary/octet-stream", "application/xml"]
+            observation.contentType = types[random.int(in: 0..<types.count)] + (random.unit() < 0.5 ? "" : "; v=\(random.int(in: 1..<1000))")
+        default: break
+        }
+        return SimulatedObject(observation: observation, incident: incident, sourceName: spec.name)
+    }
+
+    static func meltShape(_ incident: IncidentKind) -> AnomalyShape? {
+        switch incident {
+        case .errorBurst: return .errorBurst
+        case .latencySpike: return .latencySpike
+        case .sizeBlowUp: return .sizeBlowUp
+        case .nearEmpty: return .silentGap
+        case .unseenSeverity: return .unseenSeverity
+        default: return nil
+        }
+    }
+}
+
+/// Which source gets which incident when.
+struct IncidentPlan {
+    var objectIncidents: [Int: [(kind: IncidentKind, at: Date)]] = [:]
+    var silences: [Int: (start: Date, end: Date)] = [:]
+    var bursts: [Int: Date] = [:]
+    var newSources: [(index: Int, at: Date)] = []
+
+    mutating func add(_ kind: IncidentKind, source: Int, at: Date) {
+        switch kind {
+        case .silence where silences[source] == nil: silences[source] = (at, at.addingTimeInterval(7200))
+        case .burst where bursts[source] == nil: bursts[source] = at
+        case .silence, .burst, .newSource: break
+        default: objectIncidents[source, default: []].append((kind, at))
+        }
+    }
+}

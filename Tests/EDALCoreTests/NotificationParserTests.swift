@@ -115,9 +115,12 @@ import Testing
     func sample() -> Signal {
         Signal(
             signalId: SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"), emittedAt: Date(timeIntervalSince1970: 1_795_600_000),
-            anomalous: true, kind: .logs, service: "checkout", score: 0.81, threshold: 0.65,
-            reasons: [DetectionReason(kind: .feature, field: "error-rate", value: 0.4, baselineMedian: 0.01, deviation: 12, detail: "high")],
-            detector: .init(mode: .anomalies, modelVersion: 3, trainedAt: Date(timeIntervalSince1970: 1_795_590_000)),
+            anomalous: true, check: "metadata_value",
+            source: .init(id: "b/logs/%Y/a b.jsonl", template: "logs/%Y/a b.jsonl", producer: nil, state: "normal"),
+            service: "checkout", score: 0.81,
+            reasons: [.init(check: "metadata_value", field: "error-rate", value: "0.4", observed: 0.4, expected: 0.01, deviation: 12, detail: "high")],
+            baseline: .init(objects: 300, recent: 256, cadenceSeconds: 300, medianSize: 8000, medianLagSeconds: 12),
+            detector: .init(mode: .anomalies),
             evidence: .init(uri: "s3://b/logs/a b.jsonl", bucket: "b", key: "logs/a b.jsonl", versionId: nil, eTag: "e1", size: 10,
                             lastModified: Date(timeIntervalSince1970: 1_795_599_000), contentType: "application/x-ndjson",
                             contentEncoding: nil, storageClass: "STANDARD", metadata: ["service": "checkout"]),
@@ -135,21 +138,48 @@ import Testing
         #expect(id != SignalID.make(bucket: "c", key: "k", eTag: "e"))
     }
 
+    /// The wire format of `edal.signal/1`, byte for byte: a change here is a schema change.
+    static let golden = """
+        {"anomalous":true,"baseline":{"cadence_seconds":300,"median_lag_seconds":12,"median_size":8000,"objects":300,"recent":256},\
+        "check":"metadata_value","detector":{"mode":"anomalies"},"emitted_at":"2026-11-25T09:46:40Z",\
+        "evidence":{"bucket":"b","content_type":"application\\/x-ndjson","etag":"e1","key":"logs\\/a b.jsonl","last_modified":"2026-11-25T09:30:00Z",\
+        "metadata":{"service":"checkout"},"size":10,"storage_class":"STANDARD","uri":"s3:\\/\\/b\\/logs\\/a b.jsonl"},\
+        "origin":{"event_name":"ObjectCreated:Put","sequencer":"0A","via":"notification"},"producer":"edal\\/test",\
+        "reasons":[{"check":"metadata_value","detail":"high","deviation":12,"expected":0.01,"field":"error-rate","observed":0.4,"value":"0.4"}],\
+        "schema":"edal.signal\\/1","score":0.81,"service":"checkout","signal_id":"\(SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"))",\
+        "source":{"id":"b\\/logs\\/%Y\\/a b.jsonl","state":"normal","template":"logs\\/%Y\\/a b.jsonl"}}
+        """
+
     @Test func jsonUsesTheDocumentedSchema() throws {
         let signal = sample()
         let json = try #require(try JSONSerialization.jsonObject(with: signal.encoded()) as? [String: Any])
-        #expect(Set(json.keys) == ["schema", "signal_id", "emitted_at", "anomalous", "kind", "service", "score", "threshold",
-                                   "reasons", "detector", "evidence", "origin", "producer"])
+        #expect(Set(json.keys) == ["schema", "signal_id", "emitted_at", "anomalous", "check", "source", "service", "score",
+                                   "reasons", "baseline", "detector", "evidence", "origin", "producer"])
         #expect(json["schema"] as? String == "edal.signal/1")
         let evidence = try #require(json["evidence"] as? [String: Any])
         #expect(evidence["uri"] as? String == "s3://b/logs/a b.jsonl")
         #expect(evidence["etag"] as? String == "e1")
         #expect(evidence["last_modified"] as? String == "2026-11-25T09:30:00Z")
         let reason = try #require((json["reasons"] as? [[String: Any]])?.first)
-        #expect(reason["baseline_median"] as? Double == 0.01)
+        #expect(reason["expected"] as? Double == 0.01)
         #expect(try Signal.decode(signal.encoded()) == signal)
-        // One service's signals share a partition key, so they stay in order on one shard.
-        #expect(signal.partitionKey == "b/checkout")
+        // One source's signals share a partition key, so they stay on one shard.
+        #expect(signal.partitionKey == "b/logs/%Y/a b.jsonl")
+    }
+
+    @Test func goldenWireFormat() throws {
+        let parsedGolden = try JSONSerialization.jsonObject(with: Data(Self.golden.utf8)) as? NSDictionary
+        let parsedOurs = try JSONSerialization.jsonObject(with: sample().encoded()) as? NSDictionary
+        #expect(parsedGolden == parsedOurs)
+    }
+
+    @Test func sourceEventIdsAreOnePerSourceAndEpisode() {
+        let episode = Date(timeIntervalSince1970: 1_795_600_000)
+        let id = SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode)
+        #expect(id == SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode))
+        #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode.addingTimeInterval(300)))
+        #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "resumed", episode: episode))
+        #expect(id != SignalID.make(bucket: "b", key: "t/%Y", eTag: "silent_source"))
     }
 
     @Test func kinesisBatchesRespectRecordAndByteLimits() {

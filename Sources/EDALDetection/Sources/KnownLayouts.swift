@@ -61,7 +61,8 @@ enum KnownLayouts {
         // The file name's `_` fields: the last is random; the ones naming the source stay.
         let fields = split(Array(key[file]), UInt8(ascii: "_")).map { ($0.lowerBound + file.lowerBound)..<($0.upperBound + file.lowerBound) }
         guard fields.count >= 3 else { return hints }
-        if let last = fields.last {
+        // Digest files end in their end time and have no random part.
+        if hints.producer != "cloudtrail-digest", let last = fields.last {
             let dot = key[last].firstIndex(of: UInt8(ascii: ".")) ?? last.upperBound
             if dot > last.lowerBound { hints.random.append(last.lowerBound..<dot) }
         }

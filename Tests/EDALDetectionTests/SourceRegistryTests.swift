@@ -1,0 +1,127 @@
+@testable import EDALDetection
+import EDALTools
+import Foundation
+import Testing
+
+@Suite("Sources: baselines, checks and events")
+struct SourceRegistryTests {
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    /// A CloudTrail-like object of account 1, region us-east-1, arriving at `minute` minutes.
+    static func object(_ minute: Int, size: Int64 = 50_000, contentType: String = "application/json", writer: String = "AWS:AROA1:delivery",
+                       encryption: String? = "AES256", metadata: [String: String] = [:]) -> ObjectObservation {
+        let time = start.addingTimeInterval(Double(minute) * 60)
+        let stamp = ISO8601DateFormatter.string(from: time, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+            .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/18/123456789012_CloudTrail_us-east-1_\(stamp.prefix(13))Z_k\(String(format: "%015d", minute)).json.gz"
+        return ObjectObservation(bucket: "trail", key: key, eTag: "e\(minute)", size: size + Int64(minute % 7) * 300, lastModified: time.addingTimeInterval(20),
+                                 contentType: contentType, serverSideEncryption: encryption, metadata: metadata, writer: writer, sourceIP: "cloudtrail.amazonaws.com")
+    }
+
+    @Test("a new source is announced once, learns quietly, then deviations fire with the baseline in the reason")
+    func lifecycle() throws {
+        var registry = SourceRegistry()
+        let first = registry.observe(Self.object(0))
+        #expect(first.events.map(\.finding.check) == [.newSource])
+        #expect(first.baseline.state == .learning)
+        // A huge object while learning: no finding.
+        #expect(registry.observe(Self.object(5, size: 50_000_000)).findings.isEmpty)
+        for index in 2..<40 { #expect(registry.observe(Self.object(index * 5)).events.isEmpty) }
+        let normal = registry.observe(Self.object(200))
+        #expect(normal.findings.isEmpty)
+        #expect(normal.baseline.state == .normal)
+        #expect(normal.baseline.cadenceSeconds.map { abs($0 - 300) < 60 } == true)
+
+        let huge = registry.observe(Self.object(205, size: 5_000_000))
+        let blowUp = try #require(huge.findings.first)
+        #expect(blowUp.check == .sizeBlowUp)
+        #expect(blowUp.expected.map { $0 > 40_000 && $0 < 60_000 } == true)
+        #expect(registry.observe(Self.object(210, size: 30)).findings.map(\.check) == [.nearEmpty])
+        let drift = registry.observe(Self.object(215, contentType: "text/html", writer: "AWS:AIDAINTRUDER", encryption: nil))
+        #expect(Set(drift.findings.compactMap(\.field)) == ["content_type", "writer", "encryption"])
+        #expect(drift.findings.allSatisfy { $0.check == .drift })
+        // The same object again (a redelivery, another replica) is not learnt twice.
+        let count = registry.baseline(normal.sourceId)?.objectCount
+        _ = registry.observe(Self.object(215, contentType: "text/html", writer: "AWS:AIDAINTRUDER", encryption: nil))
+        #expect(registry.baseline(normal.sourceId)?.objectCount == count)
+    }
+
+    @Test("silence is signalled once after k usual gaps, and the resumption once")
+    func silenceAndResumption() {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(Self.object(index * 5)) }
+        let last = Self.object(39 * 5).lastModified
+        #expect(registry.checkSilence(now: last.addingTimeInterval(2 * 300)).isEmpty)
+        let silent = registry.checkSilence(now: last.addingTimeInterval(3.5 * 300))
+        #expect(silent.map(\.finding.check) == [.silentSource])
+        #expect(silent.first?.lastObject?.key == Self.object(39 * 5).key)
+        #expect(registry.checkSilence(now: last.addingTimeInterval(10 * 300)).isEmpty)
+        let resumed = registry.observe(Self.object(400))
+        #expect(resumed.events.map(\.finding.check) == [.resumed])
+        #expect(registry.observe(Self.object(405)).events.isEmpty)
+        // Both replicas that saw the same silence name the same episode.
+        #expect(silent.first?.episode == resumed.events.first?.episode)
+    }
+
+    @Test("a burst is signalled once while it lasts")
+    func burst() {
+        var registry = SourceRegistry()
+        for index in 0..<60 { _ = registry.observe(Self.object(index * 5)) }
+        var bursts = 0
+        for extra in 0..<80 {
+            var object = Self.object(300)
+            object.key = object.key.replacingOccurrences(of: "_k000000000000300", with: "_b\(String(format: "%015d", extra))")
+            object.eTag = "burst\(extra)"
+            object.lastModified = object.lastModified.addingTimeInterval(Double(extra) * 5)
+            bursts += registry.observe(object).events.filter { $0.finding.check == .burst }.count
+        }
+        #expect(bursts == 1)
+    }
+
+    @Test("numeric metadata: a field never seen, and an extreme value, per source")
+    func metadata() {
+        var registry = SourceRegistry()
+        for index in 0..<60 {
+            _ = registry.observe(Self.object(index * 5, metadata: ["error-rate": String(0.01 + Double(index % 5) * 0.001), "records": String(1000 + index % 9)]))
+        }
+        let fatal = registry.observe(Self.object(305, metadata: ["error-rate": "0.012", "records": "1003", "severity-fatal": "2"]))
+        #expect(fatal.findings.contains { $0.check == .newField && $0.field == "severity-fatal" })
+        let errors = registry.observe(Self.object(310, metadata: ["error-rate": "0.4", "records": "1004"]))
+        #expect(errors.findings.contains { $0.field == "error-rate" })
+        #expect(registry.observe(Self.object(315, metadata: ["error-rate": "0.011", "records": "1002"])).findings.isEmpty)
+    }
+
+    @Test("two replicas' baselines merge: arrivals counted once, state of the writer that changed it wins")
+    func merging() throws {
+        var one = SourceRegistry(), two = SourceRegistry()
+        for index in 0..<30 { _ = one.observe(Self.object(index * 5)) }
+        for index in 20..<50 { _ = two.observe(Self.object(index * 5)) }
+        let id = try #require(one.baselines.first?.id)
+        var stored = try #require(two.baseline(id))
+        stored.version = 3
+        one.absorb(stored)
+        let merged = try #require(one.baseline(id))
+        #expect(merged.recent.count == 50)
+        #expect(merged.version == 3)
+        #expect(merged.state == .normal)
+        // Encoded and decoded as the store keeps it.
+        let decoded = try JSONDecoder().decode(SourceBaseline.self, from: JSONEncoder().encode(merged))
+        #expect(decoded == merged)
+    }
+
+    /// Every profile, shortened (a 6-hour warm-up and a 12-hour day): the evaluation's own figures
+    /// must stay where the README says they are.
+    @Test("detection quality per producer profile", arguments: ProducerProfile.allCases)
+    func profiles(_ profile: ProducerProfile) {
+        let scenario = ProducerScenario(profile: profile, seed: 11, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 2)
+        let report = SourceEvaluation(scenario: scenario).run()
+        let incidents = report.kinds.map(\.incidents).reduce(0, +)
+        let detected = report.kinds.map(\.detected).reduce(0, +)
+        #expect(incidents > 8)
+        #expect(Double(detected) >= 0.9 * Double(incidents), "\(report.kinds)")
+        #expect(report.falseSignals <= 2, "\(report.falseSignalsByCheck)")
+        let clean = SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: 11, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)).run()
+        #expect(clean.falseSignals <= 1, "\(clean.falseSignalsByCheck)")
+        #expect(clean.totalSignals == clean.falseSignals)
+    }
+}

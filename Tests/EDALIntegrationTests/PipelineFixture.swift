@@ -118,8 +118,17 @@ struct PipelineFixture: Sendable {
         Issue.record("only \(seen) of \(count) notifications reached \(queue)")
     }
 
-    /// Every signal in the stream.
+    /// Every object signal in the stream (source events apart: `sourceEvents()`).
     func streamSignals() async throws -> [Signal] {
+        try await allStreamSignals().filter { !$0.isSourceEvent }
+    }
+
+    /// Every source event (new, silent, resumed, burst) in the stream.
+    func sourceEvents() async throws -> [Signal] {
+        try await allStreamSignals().filter(\.isSourceEvent)
+    }
+
+    func allStreamSignals() async throws -> [Signal] {
         try await withClient { client in
             try await SignalReader(kinesis: KinesisClient(client: client), sqs: SQSClient(client: client)).streamSignals(stream)
         }
@@ -131,6 +140,7 @@ struct PipelineFixture: Sendable {
             let sqs = SQSClient(client: client)
             return try await SignalReader(kinesis: KinesisClient(client: client), sqs: sqs)
                 .queueSignals(try await sqs.getQueueUrl(fallbackQueue), consume: true)
+                .filter { !$0.isSourceEvent }
         }
     }
 

@@ -275,4 +275,34 @@ struct StateStoreBehaviourTests {
             #expect(try await store.loadModel(named: v2.name) == v3)
         }
     }
+
+    @Test("source baselines: a batch of conditional writes, one winner per version, read back by prefix and age",
+          arguments: StoreUnderTest.all)
+    func sourceBaselines(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let at = Date(timeIntervalSince1970: 1_790_000_000)
+            func model(_ name: String, _ version: Int64, _ byte: UInt8) -> StoredModel {
+                StoredModel(name: "source/\(name)", version: version, trainedAt: at, payload: [byte])
+            }
+            // Two replicas create the same source: the first insert wins, the second is told so.
+            #expect(try await store.saveModels([model("b/a", 1, 1), model("b/c", 1, 1)]) == [true, true])
+            #expect(try await store.saveModels([model("b/a", 1, 2), model("b/d", 1, 2)]) == [false, true])
+            // Compare-and-set: of two writers that read version 1, one moves it to 2.
+            #expect(try await store.saveModels([model("b/a", 2, 3)]) == [true])
+            #expect(try await store.saveModels([model("b/a", 2, 4)]) == [false])
+            #expect(try await store.loadModel(named: "source/b/a")?.payload == [3])
+            _ = try await store.saveModel(StoredModel(name: "other/x", version: 1, trainedAt: at, payload: [9]))
+
+            let all = try await store.loadModels(prefix: "source/", savedSince: nil, after: nil, limit: 100)
+            #expect(all.map(\.name) == ["source/b/a", "source/b/c", "source/b/d"])
+            // Paged in name order.
+            let firstPage = try await store.loadModels(prefix: "source/", savedSince: nil, after: nil, limit: 2)
+            #expect(firstPage.map(\.name) == ["source/b/a", "source/b/c"])
+            let secondPage = try await store.loadModels(prefix: "source/", savedSince: nil, after: "source/b/c", limit: 2)
+            #expect(secondPage.map(\.name) == ["source/b/d"])
+            // Only what was saved since a moment: nothing saved in the future.
+            #expect(try await store.loadModels(prefix: "source/", savedSince: Date().addingTimeInterval(3600), after: nil, limit: 100).isEmpty)
+            #expect(try await store.loadModels(prefix: "source/", savedSince: Date().addingTimeInterval(-3600), after: nil, limit: 100).count == 3)
+        }
+    }
 }

@@ -127,6 +127,9 @@ public struct Signal: Sendable, Codable, Equatable {
         return key.utf8.count <= 256 ? key : String(decoding: key.utf8.prefix(256), as: UTF8.self)
     }
 
+    /// Whether the signal is about a source as a whole (new, silent, resumed, burst) rather than one object.
+    public var isSourceEvent: Bool { ["new_source", "silent_source", "resumed", "burst"].contains(check) }
+
     /// The signal as one JSON document.
     public func encoded() throws -> Data {
         try Signal.encoder.encode(self)

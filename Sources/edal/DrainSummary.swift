@@ -37,6 +37,7 @@ struct DrainSummary {
             ("objects gone", "\(counts.objectsGone)"),
             ("scored", "\(counts.scored)"),
             ("anomalies", "\(counts.anomalies)"),
+            ("source events", "\(counts.sourceEvents) (new, resumed, burst)"),
             ("signals to Kinesis", "\(counts.signalsToKinesis)"),
             ("signals to fallback", "\(counts.signalsToFallback)"),
             ("errors", "\(counts.errors) (store \(counts.storeErrors), HEAD \(counts.headErrors), sinks \(counts.signalsFailed), receive \(counts.receiveErrors), delete \(counts.deleteErrors))"),
@@ -63,7 +64,7 @@ struct DrainSummary {
             "malformed": counts.malformedMessages, "test_events": counts.testEvents, "objects": counts.objects,
             "claimed": counts.claimed, "taken_over": counts.takenOver, "duplicates": counts.duplicates, "in_progress": counts.inProgress,
             "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone, "scored": counts.scored,
-            "anomalies": counts.anomalies, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
+            "anomalies": counts.anomalies, "source_events": counts.sourceEvents, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
             "errors": counts.errors, "head_requests": counts.headRequests, "visibility_extensions": counts.visibilityExtensions,
             "requests": requests, "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
         ]

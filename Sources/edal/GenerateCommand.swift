@@ -1,13 +1,17 @@
 import ArgumentParser
 import EDALCore
+import EDALTools
 import Foundation
 
 /// `edal generate`: uploads synthetic MELT telemetry with summary metadata and injected anomalies.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Upload synthetic metrics, events, logs and traces with summary metadata; the ground truth goes to a local manifest."
+        abstract: "Upload synthetic telemetry: MELT objects with summary metadata, or objects laid out as a producer writes them (--profile); the ground truth goes to a local manifest."
     )
+
+    @Option(help: "melt (default: the MELT generator), or a producer: cloudtrail, alb, vpcflow, firehose, otel.") var profile: String = "melt"
+    @Option(help: "Sources of a producer profile (accounts × regions, load balancers, streams …).") var sources: Int = 4
 
     @Option(help: "The bucket to upload to (created if missing).") var bucket: String
     @Option(help: "How many objects.") var objects: Int = 1_000
@@ -29,6 +33,10 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if profile != "melt" {
+            try await runProfile()
+            return
+        }
         let configuration = try resolvedAWSConfiguration()
         let perObject = size.flatMap(SyntheticUpload.parseSize).map { $0 / objects } ?? SyntheticUpload.parseSize(objectSize) ?? 100 * 1024
         let client = AWSClient(configuration: configuration)
@@ -45,6 +53,32 @@ struct GenerateCommand: AsyncParsableCommand {
             bar.finish()
             print(String(format: "uploaded %d objects (%.1f MiB, %d with anomalies) to s3://%@ in %.1f s; ground truth in %@",
                          summary.objects, Double(summary.bytes) / 1_048_576, summary.anomalies, bucket, summary.seconds, manifest))
+        } catch {
+            bar.finish()
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    /// A producer profile's objects, in time order, ending now.
+    func runProfile() async throws {
+        guard let producer = ProducerProfile(rawValue: profile), producer != .melt else {
+            throw ValidationError("--profile \(profile): use melt, \(ProducerProfile.allCases.filter { $0 != .melt }.map(\.rawValue).joined(separator: ", "))")
+        }
+        let client = AWSClient(configuration: try resolvedAWSConfiguration())
+        let s3 = S3Client(client: client)
+        let upload = ProfileUpload(profile: producer, seed: seed, sources: sources, s3: s3, bucket: bucket, concurrency: concurrency)
+        let bar = ProgressBar(total: objects)
+        do {
+            try await s3.createBucket(bucket)
+            let summary = try await upload.run(objects: objects, manifest: URL(fileURLWithPath: manifest)) { done, bytes in
+                bar.update(done: done, bytes: bytes)
+            }
+            bar.finish()
+            print(String(format: "uploaded %d %@ objects (%.1f MiB, %d with incidents) from %d sources to s3://%@ in %.1f s; ground truth in %@",
+                         summary.objects, producer.rawValue, Double(summary.bytes) / 1_048_576, summary.anomalies, sources, bucket,
+                         summary.seconds, manifest))
         } catch {
             bar.finish()
             try? await client.shutdown()

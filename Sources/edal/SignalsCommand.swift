@@ -11,7 +11,7 @@ struct SignalsCommand: AsyncParsableCommand {
 
     @Option(help: "Kinesis stream; \"\" to skip.") var stream: String = "edal-signals"
     @Option(help: "Fallback queue name or URL; \"\" to skip. Its messages are left in place.") var fallbackQueue: String = "edal-signals-fallback"
-    @Option(help: "The ground truth written by `edal generate`.") var manifest: String?
+    @Option(help: "The ground truth written by `edal generate` (repeat for several).") var manifest: [String] = []
     @Option(help: "Examples to print.") var examples: Int = 3
 
     func run() async throws {
@@ -43,9 +43,12 @@ struct SignalsCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(signal), as: UTF8.self))
         }
 
-        guard let manifest else { return }
-        let entries = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").map {
-            try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8))
+        guard !manifest.isEmpty else { return }
+        var entries: [SyntheticUpload.ManifestEntry] = []
+        for file in manifest {
+            entries += try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map {
+                try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8))
+            }
         }
         // Object signals only: source events (new, silent, resumed, burst) point at a source's last object.
         let sourceEvents: Set<String> = ["new_source", "silent_source", "resumed", "burst"]
@@ -57,13 +60,13 @@ struct SignalsCommand: AsyncParsableCommand {
         let precision = flagged.isEmpty ? 0 : Double(hits) / Double(flagged.count)
         let recall = truth.isEmpty ? 0 : Double(hits) / Double(truth.count)
         print("")
-        print("detection quality against \(manifest) (\(entries.count) objects, \(truth.count) with injected anomalies):")
+        print("detection quality against \(manifest.joined(separator: ", ")) (\(entries.count) objects, \(truth.count) with injected anomalies):")
         print(String(format: "  flagged %d, correct %d: precision %.3f, recall %.3f, false positives %d (%.2f%% of normal objects)",
                      flagged.count, hits, precision, recall, flagged.count - hits,
                      100 * Double(flagged.count - hits) / Double(max(1, entries.count - truth.count))))
         var byShape: [String: (total: Int, found: Int)] = [:]
         for entry in entries where entry.anomalous {
-            let shape = entry.shape?.rawValue ?? "?"
+            let shape = entry.label ?? "?"
             byShape[shape, default: (0, 0)].total += 1
             if flagged.contains(entry.key) { byShape[shape, default: (0, 0)].found += 1 }
         }

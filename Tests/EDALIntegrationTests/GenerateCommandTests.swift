@@ -31,7 +31,7 @@ struct GenerateCommandTests {
             for entry in entries.prefix(12) {
                 let head = try #require(try await s3.headObject(bucket: bucket, key: entry.key))
                 #expect(head.contentLength == Int64(entry.size))
-                #expect(head.metadata["kind"] == entry.kind.rawValue)
+                #expect(head.metadata["kind"] == entry.kind?.rawValue)
                 #expect(head.metadata["service"] == entry.service)
                 #expect(Int(head.metadata["record-count"] ?? "") != nil)
                 #expect(head.metadata["error-rate"] != nil)

@@ -1,7 +1,7 @@
 /// Runs `operation` for every index in `0..<count`, at most `limit` at a time, and hands each result
 /// to `onResult` as it completes (in completion order, on the calling task). The first error
 /// cancels what is still running and is rethrown.
-func forEachConcurrently<Result: Sendable>(
+public func forEachConcurrently<Result: Sendable>(
     count: Int, limit: Int,
     _ operation: @escaping @Sendable (Int) async throws -> Result,
     onResult: (Int, Result) throws -> Void

@@ -6,14 +6,38 @@ public struct SyntheticUpload: Sendable {
     /// One manifest line.
     public struct ManifestEntry: Sendable, Codable, Equatable {
         public var key: String
-        public var kind: TelemetryKind
-        public var service: String
+        /// The MELT generator's kind and service; `nil` for a producer profile's objects.
+        public var kind: TelemetryKind?
+        public var service: String?
         public var size: Int
         public var anomalous: Bool
         public var shape: AnomalyShape?
+        /// A producer profile's incident (`size-blow-up`, …), where the object carries one.
+        public var incident: String?
+
+        public init(key: String, kind: TelemetryKind? = nil, service: String? = nil, size: Int, anomalous: Bool,
+                    shape: AnomalyShape? = nil, incident: String? = nil) {
+            self.key = key
+            self.kind = kind
+            self.service = service
+            self.size = size
+            self.anomalous = anomalous
+            self.shape = shape
+            self.incident = incident
+        }
+
+        /// What the object carries, as the manifest names it.
+        public var label: String? { incident ?? shape?.rawValue }
     }
 
     public struct Summary: Sendable {
+        public init(objects: Int, bytes: Int, anomalies: Int, seconds: Double) {
+            self.objects = objects
+            self.bytes = bytes
+            self.anomalies = anomalies
+            self.seconds = seconds
+        }
+
         public var objects: Int
         public var bytes: Int
         public var anomalies: Int
@@ -52,16 +76,21 @@ public struct SyntheticUpload: Sendable {
             bytes += entry.size
             progress(done, bytes)
         })
+        try Self.writeManifest(entries.compactMap { $0 }, to: manifest)
+        return Summary(objects: done, bytes: bytes, anomalies: entries.compactMap { $0 }.filter(\.anomalous).count,
+                       seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Writes `entries` as JSON lines.
+    public static func writeManifest(_ entries: [ManifestEntry], to manifest: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var lines = Data()
-        for entry in entries.compactMap({ $0 }) {
+        for entry in entries {
             lines.append(try encoder.encode(entry))
             lines.append(0x0A)
         }
         try lines.write(to: manifest, options: .atomic)
-        return Summary(objects: done, bytes: bytes, anomalies: entries.compactMap { $0 }.filter(\.anomalous).count,
-                       seconds: Date().timeIntervalSince(started))
     }
 
     /// Reads sizes such as `1GiB`, `500MB`, `100KiB`, `4096` (bytes).

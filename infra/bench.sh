@@ -2,7 +2,7 @@
 # `make bench`: EDAL's benchmarks, release build, against natively started LocalStack (S3, SQS) and
 # moto (Kinesis) on 127.0.0.1. Prints the figures and writes them as JSON to .bench/results.json.
 #
-#   micro:  SigV4 signing, event parsing, feature extraction, IsolationForest training and scoring
+#   micro:  SigV4 signing, event parsing, source templates, detection per object, IsolationForest training and scoring
 #   e2e:    1 GiB as 10,000 objects of 100 KiB, then 100,000 small objects: upload, let the
 #           notifications queue up, `edal drain`; objects/s, worker CPU per object, peak RSS,
 #           requests per object by operation, store round trips, and the emulator's ceiling

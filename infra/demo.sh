@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # `make demo`: EDAL end to end on this machine, no Docker. Installs what is missing, builds a release
 # binary, starts LocalStack (S3, SQS) and moto (Kinesis) natively on 127.0.0.1, runs `edal setup`,
-# uploads a synthetic MELT batch with injected anomalies, trains the baseline, drains the queue,
-# prints the summary, example signals and the detection quality, then stops what it started.
+# fills one bucket the way three producers would (MELT telemetry with summary metadata from our
+# generator, CloudTrail and ALB access logs laid out as AWS writes them), drains it in two rounds (a
+# clean first hour from which every source learns its baseline, then traffic with injected incidents),
+# prints the summary, example signals, the detection quality against the ground truth and the
+# sources EDAL found, then stops what it started.
 #
-#   SIZE=1GiB make demo        the proof of concept's acceptance run (10,240 objects of 100 KiB)
+#   SIZE=1GiB make demo        the proof of concept's acceptance run (10,240 MELT objects of 100 KiB)
 #   OBJECTS=500 make demo      a quick look
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE="${SIZE:-200MiB}"
+AWS_OBJECTS="${AWS_OBJECTS:-400}"
 OBJECT_SIZE="${OBJECT_SIZE:-100KiB}"
 ANOMALY_RATE="${ANOMALY_RATE:-0.05}"
 SEED="${SEED:-42}"
@@ -61,19 +65,29 @@ export EDAL_LOG_LEVEL="${EDAL_LOG_LEVEL:-warning}"
 say "edal setup: bucket, notification queue + DLQ, Kinesis stream, fallback queue"
 "$EDAL" setup --bucket "$BUCKET"
 
-say "edal generate: $OBJECTS objects of $OBJECT_SIZE, ${ANOMALY_RATE} with injected anomalies"
-"$EDAL" generate --bucket "$BUCKET" --objects "$OBJECTS" --object-size "$OBJECT_SIZE" --anomaly-rate "$ANOMALY_RATE" \
-    --seed "$SEED" --manifest "$WORK/manifest.jsonl"
+WARM=$(( OBJECTS / 3 ))
+say "edal generate: a clean first batch of $WARM MELT objects, and CloudTrail and ALB logs as AWS lays them out ($AWS_OBJECTS each)"
+"$EDAL" generate --bucket "$BUCKET" --objects "$WARM" --object-size "$OBJECT_SIZE" --anomaly-rate 0 \
+    --seed "$SEED" --manifest "$WORK/melt-learning.jsonl"
+"$EDAL" generate --bucket "$BUCKET" --profile cloudtrail --sources 4 --objects "$AWS_OBJECTS" --seed "$SEED" --manifest "$WORK/cloudtrail.jsonl"
+"$EDAL" generate --bucket "$BUCKET" --profile alb --sources 2 --objects "$AWS_OBJECTS" --seed "$SEED" --manifest "$WORK/alb.jsonl"
 
-say "edal train: a baseline per telemetry kind, from object metadata (HEAD only)"
-"$EDAL" train --objects 2000
-
-say "edal drain: every notification, claim -> HEAD -> score -> signal"
+say "edal drain: every notification, claim -> HEAD -> judge against the object's source -> signal"
 status=0
+"$EDAL" drain --summary-json "$WORK/summary-1.json" || status=$?
+
+say "edal generate: $OBJECTS more MELT objects of $OBJECT_SIZE, ${ANOMALY_RATE} with injected anomalies"
+"$EDAL" generate --bucket "$BUCKET" --objects "$OBJECTS" --first-index "$WARM" --object-size "$OBJECT_SIZE" \
+    --anomaly-rate "$ANOMALY_RATE" --seed "$SEED" --manifest "$WORK/melt.jsonl"
+
+say "edal drain: the second batch"
 "$EDAL" drain --summary-json "$WORK/summary.json" || status=$?
 
-say "edal signals: what reached Kinesis, and how it compares with the generator's ground truth"
-"$EDAL" signals --manifest "$WORK/manifest.jsonl" --examples 2
+say "edal signals: what reached Kinesis, and how it compares with the ground truth"
+"$EDAL" signals --manifest "$WORK/melt.jsonl" --manifest "$WORK/cloudtrail.jsonl" --manifest "$WORK/alb.jsonl" --examples 2
+
+say "edal sources: what EDAL learnt about the bucket"
+"$EDAL" sources | head -40
 
 say "done (drain exit status $status); the summary is in .demo/summary.json"
 exit "$status"

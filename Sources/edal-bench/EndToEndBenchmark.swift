@@ -72,8 +72,7 @@ struct EndToEndBenchmark {
         childEnvironment["EDAL_STATE_STORE_URI"] = "sqlite:" + workDirectory.appendingPathComponent("\(name).db").path
         childEnvironment["EDAL_WATCH"] = name
         childEnvironment["EDAL_LOG_LEVEL"] = "warning"
-        // The baseline first, in its own process, so the drain's figures are the drain's alone.
-        _ = try ChildProcess.run(edal, ["train", "--objects", "1000"], environment: childEnvironment)
+        // No training step: every source learns its baseline from the objects as they are drained.
 
         let summaryPath = workDirectory.appendingPathComponent("\(name)-summary.json")
         log("\(label): draining")

@@ -1,4 +1,4 @@
-// Micro-benchmarks of EDAL's hot paths: signing, event parsing, feature extraction, training, scoring.
+// Micro-benchmarks of EDAL's hot paths: signing, event parsing, source templates, detection, training, scoring.
 import EDALDetection
 import EDALTools
 import EDALCore

@@ -76,6 +76,9 @@ struct KeyTemplaterTests {
         // Firehose default prefix: the stream name stays.
         ("2026/11/25/14/my-delivery-stream-1-2026-11-25-14-05-33-6f1a2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b.gz",
          "%Y/%m/%d/%H/my-delivery-stream-1-%Y-%m-%d-%H-%M-%S-{uuid}.gz", "firehose", "2026-11-25T14:05:33Z"),
+        // A UUID whose first group reads as a date is still a UUID.
+        ("2026/11/25/14/orders-1-2026-11-25-14-05-33-20280108-5e0f-4c5e-9b1a-0f6a7c8d9e01.gz",
+         "%Y/%m/%d/%H/orders-1-%Y-%m-%d-%H-%M-%S-{uuid}.gz", "firehose", "2026-11-25T14:05:33Z"),
         ("firehose/2026/11/25/14/orders-2-2026-11-25-14-59-59-00000000-1111-2222-3333-444444444444",
          "firehose/%Y/%m/%d/%H/orders-2-%Y-%m-%d-%H-%M-%S-{uuid}", "firehose", "2026-11-25T14:59:59Z"),
         // OpenTelemetry Collector awss3exporter.

@@ -125,3 +125,31 @@ struct SourceRegistryTests {
         #expect(clean.totalSignals == clean.falseSignals)
     }
 }
+
+@Suite("Sources shared by replicas")
+struct SourceSharingTests {
+    @Test("a replica that recorded an object after the silence another replica stored reports the resumption")
+    func resumptionFoundWhileMerging() throws {
+        var checker = SourceRegistry(), other = SourceRegistry()
+        for index in 0..<40 {
+            _ = checker.observe(SourceRegistryTests.object(index * 5))
+            _ = other.observe(SourceRegistryTests.object(index * 5))
+        }
+        let last = SourceRegistryTests.object(39 * 5).lastModified
+        let silent = checker.checkSilence(now: last.addingTimeInterval(3.5 * 300))
+        #expect(silent.count == 1)
+        // `other` has not heard of the silence yet when the source delivers again.
+        #expect(other.observe(SourceRegistryTests.object(400)).events.isEmpty)
+        var stored = try #require(checker.baseline(silent[0].sourceId))
+        stored.version = 7
+        let absorbed = other.absorb(stored)
+        let resumed = try #require(absorbed)
+        #expect(resumed.finding.check == .resumed)
+        #expect(resumed.episode == silent[0].episode)
+        #expect(other.baseline(silent[0].sourceId)?.state == .normal)
+        // Absorbing the same again reports nothing more.
+        stored.version = 8
+        let again = other.absorb(stored)
+        #expect(again == nil)
+    }
+}

@@ -52,7 +52,7 @@ public final class SourceTracker: Sendable {
                 }
             }
             if !lost.isEmpty {
-                try await pull(ids: lost)
+                _ = try await pull(ids: lost)
                 let lostSet = Set(lost)
                 for index in verdicts.indices where lostSet.contains(verdicts[index].sourceId) {
                     verdicts[index].events.removeAll { $0.finding.check == .newSource }
@@ -65,9 +65,13 @@ public final class SourceTracker: Sendable {
         return verdicts
     }
 
-    /// Writes the baselines changed here, then reads those other replicas changed since the last sync.
-    public func sync(now: Date = Date()) async throws {
-        guard let store else { return }
+    /// Writes the baselines changed here, then reads those other replicas changed since the last
+    /// sync; answers the resumptions found on the way (a source the store says is silent, which
+    /// delivered here before this worker knew).
+    @discardableResult
+    public func sync(now: Date = Date()) async throws -> [SourceEvent] {
+        guard let store else { return [] }
+        var events: [SourceEvent] = []
         let dirty = registry.withLockedValue { $0.dirtyBaselines() }.sorted { $0.id < $1.id }
         for chunk in stride(from: 0, to: dirty.count, by: 100).map({ Array(dirty[$0..<min($0 + 100, dirty.count)]) }) {
             let saved = try await store.saveModels(try chunk.map { try Self.stored($0, version: $0.version + 1) })
@@ -78,18 +82,19 @@ public final class SourceTracker: Sendable {
                 }
             }
             // Another replica wrote first: merge its copy now; ours goes out at the next sync.
-            if !lost.isEmpty { try await pull(ids: lost) }
+            if !lost.isEmpty { events += try await pull(ids: lost) }
         }
         // A margin for clocks that disagree between replicas and the store.
         let since = lastPull.withLockedValue { $0 }.map { $0.addingTimeInterval(-30) }
         var after: String?
         while true {
             let page = try await store.loadModels(prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
-            absorb(page)
+            events += absorb(page)
             guard page.count == 100, let last = page.last?.name else { break }
             after = last
         }
         lastPull.withLockedValue { $0 = now }
+        return events
     }
 
     /// The sources that went silent at `now`. With a store, a silence is signalled only by the
@@ -112,7 +117,7 @@ public final class SourceTracker: Sendable {
                 }
             }
             if !lost.isEmpty {
-                try await pull(ids: lost)
+                _ = try await pull(ids: lost)
                 events.removeAll { lost.contains($0.sourceId) }
             }
         } catch {
@@ -134,16 +139,16 @@ public final class SourceTracker: Sendable {
         }
     }
 
-    private func pull(ids: [String]) async throws {
-        guard let store else { return }
+    private func pull(ids: [String]) async throws -> [SourceEvent] {
+        guard let store else { return [] }
         var models: [StoredModel] = []
         for id in ids {
             if let model = try await store.loadModel(named: Self.storePrefix + id) { models.append(model) }
         }
-        absorb(models)
+        return absorb(models)
     }
 
-    private func absorb(_ models: [StoredModel]) {
+    private func absorb(_ models: [StoredModel]) -> [SourceEvent] {
         var decoded: [SourceBaseline] = []
         for model in models {
             do {
@@ -154,10 +159,12 @@ public final class SourceTracker: Sendable {
                 logger.warning("a stored source baseline cannot be read; it is relearnt", metadata: ["name": "\(model.name)", "error": "\(error)"])
             }
         }
-        registry.withLockedValue { registry in
+        return registry.withLockedValue { registry in
+            var events: [SourceEvent] = []
             for baseline in decoded where (registry.baseline(baseline.id)?.version ?? -1) < baseline.version {
-                registry.absorb(baseline)
+                if let event = registry.absorb(baseline) { events.append(event) }
             }
+            return events
         }
     }
 

@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 import Logging
 
@@ -81,35 +82,45 @@ public struct EDALRuntime: Sendable {
                 await group.next()
                 group.cancelAll()
             }
+            var events: [SourceEvent] = []
             do {
-                try await sources.sync()
+                events = try await sources.sync()
             } catch {
                 logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
             }
             let interval = Duration.seconds(settings.silenceCheckInterval)
-            guard checkSilence, !shutdown.isRequested, ContinuousClock.now - lastSilenceCheck >= interval else { continue }
-            lastSilenceCheck = ContinuousClock.now
-            guard await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval) else { continue }
-            let events = await sources.checkSilence()
-            guard !events.isEmpty else { continue }
-            let signals = events.map { SignalBuilder.sourceSignal($0, via: "source_check", mode: settings.mode, producer: "edal/\(EDALVersion.current) \(owner)") }
-            let deliveries = await publisher.publish(signals)
-            statistics.update { counts in
-                counts.sourceEvents += signals.count
-                for delivery in deliveries {
-                    switch delivery {
-                    case .kinesis: counts.signalsToKinesis += 1
-                    case .fallback: counts.signalsToFallback += 1
-                    case .failed: counts.signalsFailed += 1
+            if checkSilence, !shutdown.isRequested, ContinuousClock.now - lastSilenceCheck >= interval {
+                lastSilenceCheck = ContinuousClock.now
+                if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval) {
+                    let silent = await sources.checkSilence()
+                    for event in silent {
+                        logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
                     }
+                    events += silent
                 }
             }
-            for event in events {
-                logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
+            await publish(events, publisher: publisher)
+        }
+        await publish((try? await sources.sync()) ?? [], publisher: publisher)
+    }
+
+    /// Publishes source events found outside the object path (silences, resumptions found while syncing).
+    private func publish(_ events: [SourceEvent], publisher: SignalPublisher) async {
+        guard !events.isEmpty else { return }
+        let signals = events.map { SignalBuilder.sourceSignal($0, via: "source_check", mode: settings.mode, producer: "edal/\(EDALVersion.current) \(owner)") }
+        let deliveries = await publisher.publish(signals)
+        statistics.update { counts in
+            counts.sourceEvents += signals.count
+            for delivery in deliveries {
+                switch delivery {
+                case .kinesis: counts.signalsToKinesis += 1
+                case .fallback: counts.signalsToFallback += 1
+                case .failed: counts.signalsFailed += 1
+                }
             }
         }
-        try? await sources.sync()
     }
+
 
     public func pipeline() -> ObjectPipeline {
         let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,

@@ -174,11 +174,15 @@ public struct SourceRegistry: Sendable {
 
     /// Folds in a baseline read from the store (written by any replica): what either side learnt
     /// is kept; the store's state wins unless this worker changed the state since it last saved.
-    public mutating func absorb(_ stored: SourceBaseline) {
+    ///
+    /// Answers the resumption this worker saw without knowing it: the store says the source went
+    /// silent, and an object this worker recorded arrived after that.
+    @discardableResult
+    public mutating func absorb(_ stored: SourceBaseline) -> SourceEvent? {
         guard var entry = entries[stored.id] else {
             entries[stored.id] = Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
                                        stateChanged: false, modelBuiltAt: stored.objectCount)
-            return
+            return nil
         }
         let before = entry.baseline.objectCount
         var merged = stored
@@ -191,9 +195,24 @@ public struct SourceRegistry: Sendable {
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version
         entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
+        var resumed: SourceEvent?
+        if merged.state == .silent, let since = merged.silentSince,
+           let ours = entry.baseline.recent.last(where: { $0.time > since.timeIntervalSince1970 }),
+           let lastBefore = merged.recent.last(where: { $0.time < since.timeIntervalSince1970 }) {
+            merged.state = .normal
+            merged.silentSince = nil
+            entry.stateChanged = true
+            entry.dirty = true
+            entry.baseline = merged
+            resumed = event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: ours.time - lastBefore.time,
+                                           expected: entry.profile.cadence,
+                                           detail: String(format: "delivering again after %.0f s of silence", ours.time - lastBefore.time)),
+                            episode: Date(timeIntervalSince1970: lastBefore.time))
+        }
         entry.baseline = merged
         if merged.objectCount != before || entry.profile.recentCount == 0 { refreshProfile(&entry) }
         entries[stored.id] = entry
+        return resumed
     }
 
     /// Forgets a source's local changes to a state that another replica decided (used when a

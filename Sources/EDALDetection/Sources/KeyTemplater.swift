@@ -24,7 +24,8 @@ public struct KeyTemplater: Sendable {
         let tokens = KeyTokens(key)
         var builder = TemplateBuilder(tokens: tokens)
         let hints = KnownLayouts.hints(for: tokens.bytes)
-        let time = builder.replaceTimestamps(skipping: hints.random)
+        // UUIDs and known random fields first: `20280108-…` is a UUID, not a date.
+        let time = builder.replaceTimestamps(skipping: hints.random + builder.uuidRanges())
         builder.replaceIdentifiers(hints: hints)
         for pattern in configured where pattern.matches(key) {
             return SourceKey(template: pattern.name, producer: pattern.name, embeddedTime: time)
@@ -259,6 +260,15 @@ struct TemplateBuilder {
 
     private func isWordStart(_ index: Int) -> Bool {
         !isOtherToken(index) && (index == 0 || isOtherToken(index - 1))
+    }
+
+    /// The byte ranges of every UUID in the key.
+    func uuidRanges() -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for index in tokens.tokens.indices where isWordStart(index) {
+            if let end = uuid(at: index) { ranges.append(tokens.tokens[index].start..<tokens.tokens[end - 1].end) }
+        }
+        return ranges
     }
 
     /// The end token of a UUID (8-4-4-4-12 hex digits) starting at `index`.

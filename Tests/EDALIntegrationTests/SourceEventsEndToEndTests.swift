@@ -1,0 +1,78 @@
+@testable import EDALCore
+import Foundation
+import Testing
+
+/// Source events through the real binary: two `edal run` replicas sharing one store learn a source
+/// from objects delivered on a schedule, one of them signals its silence, and its resumption is
+/// signalled once.
+@Suite("source events end to end", .serialized)
+struct SourceEventsEndToEndTests {
+    static let environment = [
+        "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",
+        "EDAL_LEARNING_OBJECTS": "8", "EDAL_SILENCE_CHECK_INTERVAL": "1", "EDAL_SOURCE_SYNC_INTERVAL": "1",
+    ]
+
+    @Test("a source that stops is signalled silent once, by one replica, and resumed once", arguments: [StoreUnderTest.mongoFixture])
+    func silenceAndResumption(_ store: StoreUnderTest) async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: store, name: "edal-silence")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
+        var workers = try (0..<2).map { _ in try fixture.startEdal(["run"], Self.environment) }
+        defer { for worker in workers { worker.kill(SIGKILL) } }
+
+        // A VPC-flow-log-like source delivering about every 0.7 s (LastModified has whole seconds).
+        func key(_ index: Int) -> String {
+            "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
+        }
+        var keys: [String] = []
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for index in 0..<16 {
+                _ = try await s3.putObject(bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                                           contentType: "application/octet-stream")
+                keys.append(key(index))
+                try await Task.sleep(for: .milliseconds(700))
+            }
+        }
+
+        // Silence: three usual gaps (a few seconds) pass without an object.
+        var silent: [Signal] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            silent = try await fixture.sourceEvents().filter { $0.check == "silent_source" }
+            if !silent.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let event = try #require(silent.first, "no silent_source signal; worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
+        #expect(event.evidence.key == keys.last)
+        #expect(event.source.template.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz"), "\(event.source.template)")
+        #expect(event.source.producer == "vpcflowlogs")
+        #expect(event.baseline.cadenceSeconds.map { $0 > 0.2 && $0 < 2 } == true, "\(event.baseline)")
+        #expect(event.origin.via == "source_check")
+
+        // Deliveries resume: one resumed signal, and the silence stays one signal.
+        try await fixture.withClient { client in
+            _ = try await S3Client(client: client).putObject(bucket: fixture.bucket, key: key(40), body: Array(repeating: 0x61, count: 2000),
+                                                             contentType: "application/octet-stream")
+        }
+        var resumed: [Signal] = []
+        let resumeDeadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < resumeDeadline {
+            resumed = try await fixture.sourceEvents().filter { $0.check == "resumed" }
+            if !resumed.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        // Both replicas had time to check silence again and to sync.
+        try await Task.sleep(for: .seconds(3))
+        let events = try await fixture.sourceEvents()
+        #expect(events.filter { $0.check == "silent_source" }.count == 1, "\(events.map(\.check))")
+        #expect(Set(events.filter { $0.check == "resumed" }.map(\.signalId)).count == 1, "\(events.map(\.check))")
+        #expect(events.filter { $0.check == "new_source" }.count == 1, "\(events.map(\.check))")
+        // Learning objects are never judged; the rest were normal: no object signal at all.
+        #expect(try await fixture.streamSignals().isEmpty)
+        for index in workers.indices { workers[index].kill(SIGTERM) }
+        for worker in workers { _ = await worker.wait() }
+        workers = []
+    }
+}

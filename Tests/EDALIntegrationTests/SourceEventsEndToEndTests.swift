@@ -67,7 +67,8 @@ struct SourceEventsEndToEndTests {
         try await Task.sleep(for: .seconds(3))
         let events = try await fixture.sourceEvents()
         #expect(events.filter { $0.check == "silent_source" }.count == 1, "\(events.map(\.check))")
-        #expect(Set(events.filter { $0.check == "resumed" }.map(\.signalId)).count == 1, "\(events.map(\.check))")
+        #expect(Set(events.filter { $0.check == "resumed" }.map(\.signalId)).count == 1,
+                "\(events.map(\.check)); worker logs: \(workers.map { $0.collectedErrors.suffix(3000) })")
         #expect(events.filter { $0.check == "new_source" }.count == 1, "\(events.map(\.check))")
         // Learning objects are never judged; the rest were normal: no object signal at all.
         #expect(try await fixture.streamSignals().isEmpty)

@@ -196,9 +196,12 @@ public struct SourceRegistry: Sendable {
         merged.version = stored.version
         entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
         var resumed: SourceEvent?
-        if merged.state == .silent, let since = merged.silentSince,
-           let ours = entry.baseline.recent.last(where: { $0.time > since.timeIntervalSince1970 }),
-           let lastBefore = merged.recent.last(where: { $0.time < since.timeIntervalSince1970 }) {
+        // An object recorded here that the replica which declared the silence did not know, no
+        // older than the last object it knew: the source delivered again (LastModified has whole
+        // seconds, so times alone cannot tell).
+        let known = Set(stored.recent.map(\.object))
+        if merged.state == .silent, let lastBefore = stored.recent.last,
+           let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }) {
             merged.state = .normal
             merged.silentSince = nil
             entry.stateChanged = true

@@ -13,8 +13,25 @@ struct SourcesCommand: AsyncParsableCommand {
     @Option(help: "State store URI (default: EDAL_STATE_STORE_URI, else the local SQLite file).") var store: String?
     @Option(help: "Only sources of this bucket.") var bucket: String?
     @Flag(help: "One JSON object per source instead of a table.") var json = false
+    @Option(name: .customLong("key"), help: "Show the source template of this key instead (repeat for several; EDAL_SOURCES applies).")
+    var keys: [String] = []
 
     func run() async throws {
+        if !keys.isEmpty {
+            let patterns: [SourcePattern]
+            do {
+                patterns = try SourcePattern.parseList(ProcessInfo.processInfo.environment["EDAL_SOURCES"] ?? "")
+            } catch {
+                throw ValidationError("EDAL_SOURCES: \(error)")
+            }
+            let templater = KeyTemplater(configured: patterns)
+            for key in keys {
+                let source = templater.sourceKey(for: key)
+                print(key)
+                print("  → \(source.template)  (\(source.producer ?? "learnt from the key")\(source.embeddedTime.map { ", key time \(ISO8601DateFormatter().string(from: $0))" } ?? ""))")
+            }
+            return
+        }
         let uri = store ?? StateStoreFactory.configuredURI()
         let stateStore: any StateStore
         do {

@@ -25,7 +25,7 @@ public struct KeyTemplater: Sendable {
         var builder = TemplateBuilder(tokens: tokens)
         let hints = KnownLayouts.hints(for: tokens.bytes)
         // UUIDs and known random fields first: `20280108-…` is a UUID, not a date.
-        let time = builder.replaceTimestamps(skipping: hints.random + builder.uuidRanges())
+        let time = builder.replaceTimestamps(skipping: hints.random + builder.uuidRanges(), minuteStamps: hints.minuteStamps)
         builder.replaceIdentifiers(hints: hints)
         for pattern in configured where pattern.matches(key) {
             return SourceKey(template: pattern.name, producer: pattern.name, embeddedTime: time)
@@ -73,13 +73,13 @@ struct TemplateBuilder {
     static let equals = UInt8(ascii: "=")
 
     /// Replaces every timestamp with placeholders; returns the most precise one (the later on a tie).
-    mutating func replaceTimestamps(skipping random: [Range<Int>] = []) -> Date? {
+    mutating func replaceTimestamps(skipping random: [Range<Int>] = [], minuteStamps: [Range<Int>] = []) -> Date? {
         var best: TimestampMatch?
         var index = 0
         while index < tokens.tokens.count {
             let token = tokens.tokens[index]
             guard token.kind == .digits, !random.contains(where: { $0.overlaps(token.start..<token.end) }),
-                  let match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) else {
+                  let match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) ?? minutes(at: index, hinted: minuteStamps) else {
                 index += 1
                 continue
             }
@@ -180,6 +180,19 @@ struct TemplateBuilder {
         }
         guard let seconds = seconds(values) else { return nil }
         return TimestampMatch(end: end, precision: values.count, seconds: seconds, placeholders: placeholders)
+    }
+
+    /// `202302201610` (yyyyMMddHHmm), only where a layout says a field is one: twelve digits are an
+    /// account id everywhere else.
+    private func minutes(at index: Int, hinted: [Range<Int>]) -> TimestampMatch? {
+        let token = tokens.tokens[index]
+        guard token.length == 12, hinted.contains(where: { $0.overlaps(token.start..<token.end) }) else { return nil }
+        let start = token.start
+        let values = [tokens.value(bytes: start..<start + 4), tokens.value(bytes: start + 4..<start + 6),
+                      tokens.value(bytes: start + 6..<start + 8), tokens.value(bytes: start + 8..<start + 10),
+                      tokens.value(bytes: start + 10..<start + 12)]
+        guard let seconds = seconds(values) else { return nil }
+        return TimestampMatch(end: index + 1, precision: 5, seconds: seconds, placeholders: [(index, "%Y%m%d%H%M")])
     }
 
     /// Epoch seconds (10 digits) or milliseconds (13 digits) between 2001 and 2039.
@@ -303,15 +316,28 @@ struct TemplateBuilder {
         return end
     }
 
+    /// AWS resource id prefixes: `vpc-0a1b…`, `fl-…`, `i-…` name a source, they are not random per object.
+    static let resourcePrefixes: Set<String> = ["vpc", "fl", "i", "eni", "subnet", "vpce", "tgw", "igw", "sg", "nat", "eks", "rtb"]
+
     /// The placeholder for a word, or `nil` to keep it.
     private func classifyWord(_ range: Range<Int>) -> String? {
         let all = tokens.tokens
+        if range.lowerBound >= 2, tokens.isOther(range.lowerBound - 1, in: [UInt8(ascii: "-")]),
+           all[range.lowerBound - 2].kind == .letters, Self.resourcePrefixes.contains(String(tokens.text(range.lowerBound - 2))),
+           range.lowerBound == 2 || isOtherToken(range.lowerBound - 3),
+           tokens.bytes[all[range.lowerBound].start..<all[range.upperBound - 1].end].allSatisfy(KeyTokens.isHex) {
+            return nil
+        }
         let start = all[range.lowerBound].start, end = all[range.upperBound - 1].end
         let length = end - start
         if range.count == 1 {
             let token = all[range.lowerBound]
             switch token.kind {
             case .digits:
+                // A file name that is only a number is a sequence number, whatever its length.
+                let before = range.lowerBound == 0 || tokens.isOther(range.lowerBound - 1, in: [UInt8(ascii: "/")])
+                let after = range.upperBound == all.count || tokens.isOther(range.upperBound, in: [UInt8(ascii: ".")])
+                if before, after, !tokens.bytes[token.end...].contains(UInt8(ascii: "/")) { return "{n}" }
                 // Account ids (12 digits) and small numbers (regions, shard or part numbers) stay.
                 return token.length == 12 || token.length <= 2 ? nil : "{n}"
             case .letters:

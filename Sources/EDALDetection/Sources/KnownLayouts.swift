@@ -73,6 +73,10 @@ enum KnownLayouts {
             }
         }
         if hints.producer == "vpcflowlogs", fields.count > 3 { hints.keep.append(fields[3]) }
+        // Classic ELB: `<account>_elasticloadbalancing_<region>_<name>_…`: the name stays.
+        if hints.producer == "elb", fields.count > 3 { hints.keep.append(fields[3]) }
+        // Network Firewall: `…_<yyyyMMddHHmm>_<random>`.
+        if hints.producer == "network-firewall", fields.count >= 2 { hints.minuteStamps.append(fields[fields.count - 2]) }
         return hints
     }
 

@@ -153,7 +153,9 @@ public struct SourceDetector: Sendable {
     public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let median = profile.medianSize else { return nil }
-        let window = configuration.burstWindowCadences * cadence
+        // At least a minute: a source whose objects all arrived within seconds (a bulk upload, a
+        // backfill) has no cadence to burst from.
+        let window = max(configuration.burstWindowCadences * cadence, 60)
         let start = time.timeIntervalSince1970 - window
         var count = 0.0, bytes = 0.0
         for arrival in baseline.recent.reversed() {
@@ -161,7 +163,7 @@ public struct SourceDetector: Sendable {
             count += 1
             bytes += Double(arrival.size)
         }
-        let expected = configuration.burstWindowCadences
+        let expected = window / cadence
         let countLimit = configuration.burstFactor * expected + configuration.burstMinimumExtra
         // Bytes count only with more objects than usual too: one huge object is a size blow-up, not a burst.
         guard count > countLimit || (bytes > countLimit * median && count > 2 * expected) else { return nil }
@@ -173,9 +175,10 @@ public struct SourceDetector: Sendable {
     /// Whether a burst that was signalled is over.
     public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
         guard let cadence = profile.cadence, cadence > 0 else { return true }
-        let start = time.timeIntervalSince1970 - configuration.burstWindowCadences * cadence
+        let window = max(configuration.burstWindowCadences * cadence, 60)
+        let start = time.timeIntervalSince1970 - window
         let count = baseline.recent.reversed().prefix { $0.time > start }.count
-        return Double(count) <= 2 * configuration.burstWindowCadences
+        return Double(count) <= 2 * window / cadence
     }
 
     static func fieldFinding(_ check: SourceCheck, _ field: String, _ value: Double, _ spread: SourceProfile.Spread, _ deviation: Double) -> Finding {

@@ -153,3 +153,25 @@ struct SourceSharingTests {
         #expect(again == nil)
     }
 }
+
+@Suite("Hostile metadata")
+struct HostileMetadataTests {
+    @Test("nan, inf and huge numbers in metadata neither crash nor reach a finding (findings stay encodable JSON)")
+    func nonFiniteMetadata() throws {
+        var registry = SourceRegistry()
+        for index in 0..<60 {
+            _ = registry.observe(SourceRegistryTests.object(index * 5, metadata: ["error-rate": "0.01", "records": "\(1000 + index % 7)"]))
+        }
+        for value in ["nan", "NaN", "inf", "-inf", "infinity", "1e309", "-1e309", "0x1p1024"] {
+            let verdict = registry.observe(SourceRegistryTests.object(400 + value.count, metadata: ["error-rate": value, "records": value, "severity-x": value]))
+            #expect(!verdict.findings.contains { $0.field == "error-rate" || $0.field == "severity-x" }, "\(value): \(verdict.findings)")
+            _ = try JSONEncoder().encode(verdict.findings)
+        }
+        // A rule on a field holding nan does not fire.
+        var configuration = SourceDetector.Configuration()
+        configuration.rules = [try MetadataRule(parsing: "error-rate > 0.5")]
+        var ruled = SourceRegistry(detector: SourceDetector(configuration: configuration))
+        #expect(ruled.observe(SourceRegistryTests.object(0, metadata: ["error-rate": "nan"])).findings.isEmpty)
+        #expect(ruled.observe(SourceRegistryTests.object(5, metadata: ["error-rate": "0.9"])).findings.map(\.check) == [.rule])
+    }
+}

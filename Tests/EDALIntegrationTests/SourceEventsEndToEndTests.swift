@@ -10,6 +10,7 @@ struct SourceEventsEndToEndTests {
     static let environment = [
         "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",
         "EDAL_LEARNING_OBJECTS": "8", "EDAL_SILENCE_CHECK_INTERVAL": "1", "EDAL_SOURCE_SYNC_INTERVAL": "1",
+        "EDAL_SILENCE_MINIMUM_GAP": "0",
     ]
 
     @Test("a source that stops is signalled silent once, by one replica, and resumed once", arguments: [StoreUnderTest.mongoFixture])

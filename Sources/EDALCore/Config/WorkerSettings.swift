@@ -31,6 +31,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var learningObjects: Int = Int(SourceDetector.Configuration().learningObjects)
     /// A source is silent after this many usual intervals without a delivery.
     public var silenceFactor: Double = SourceDetector.Configuration().silenceFactor
+    /// The shortest usual gap, in seconds, a silence is measured against.
+    public var silenceMinimumGap: Int = Int(SourceDetector.Configuration().silenceMinimumGap)
     /// Seconds between silence checks (one replica at a time) and between baseline syncs with the store.
     public var silenceCheckInterval: Int = 60
     public var sourceSyncInterval: Int = 5
@@ -111,6 +113,7 @@ public struct WorkerSettings: Sendable, Equatable {
             settings.silenceFactor = parsed
         }
         if let interval = try integer("EDAL_SILENCE_CHECK_INTERVAL", 1...86_400) { settings.silenceCheckInterval = interval }
+        if let gap = try integer("EDAL_SILENCE_MINIMUM_GAP", 0...86_400) { settings.silenceMinimumGap = gap }
         if let interval = try integer("EDAL_SOURCE_SYNC_INTERVAL", 1...3600) { settings.sourceSyncInterval = interval }
         if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
         if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
@@ -160,6 +163,7 @@ extension WorkerSettings {
         configuration.rules = rules
         configuration.learningObjects = Int64(learningObjects)
         configuration.silenceFactor = silenceFactor
+        configuration.silenceMinimumGap = Double(silenceMinimumGap)
         return SourceRegistry(templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
     }
 }

@@ -10,6 +10,9 @@ public struct SourceDetector: Sendable {
         public var learningObjects: Int64 = 24
         /// Silent after this many usual gaps without a delivery.
         public var silenceFactor: Double = 3
+        /// The usual gap is taken as at least this many seconds: a source whose objects came all at
+        /// once (a bulk upload, a backfill) has no cadence to fall silent from.
+        public var silenceMinimumGap: Double = 60
         /// A size this many spreads (of ln size) from the median, and `sizeRatio` times apart, fires.
         public var sizeDeviation: Double = 5
         public var sizeRatio: Double = 10
@@ -141,7 +144,7 @@ public struct SourceDetector: Sendable {
     /// The silence finding for `baseline` at `now`, when it has delivered nothing for too long.
     public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date) -> Finding? {
         guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence else { return nil }
-        let usual = max(cadence, profile.usualGap ?? cadence)
+        let usual = max(cadence, profile.usualGap ?? cadence, configuration.silenceMinimumGap)
         let quiet = now.timeIntervalSince1970 - last.time
         guard quiet > configuration.silenceFactor * usual else { return nil }
         return Finding(check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,

@@ -35,7 +35,7 @@ public struct WorkerSettings: Sendable, Equatable {
     public var silenceMinimumGap: Int = Int(SourceDetector.Configuration().silenceMinimumGap)
     /// Seconds between silence checks (one replica at a time) and between baseline syncs with the store.
     public var silenceCheckInterval: Int = 60
-    public var sourceSyncInterval: Int = 5
+    public var sourceSyncInterval: Int = 15
     /// Buckets/prefixes to sweep.
     public var watch: [WatchedLocation] = []
     /// Seconds between sweeps; 0 turns the sweep off.

@@ -9,7 +9,8 @@ import NIOConcurrencyHelpers
 /// Baselines are stored as versioned documents (`source/<bucket>/<template>`) and written with a
 /// compare-and-set: a replica whose write loses reads the stored copy, merges what it learnt into
 /// it (arrivals are deduplicated by object) and writes again at the next sync. Writes happen per
-/// sync (every few seconds, and at the end of a drain), not per object. Two moments are decided in
+/// sync (every `EDAL_SOURCE_SYNC_INTERVAL`, before each silence check, and at the end of a drain),
+/// not per object. Two moments are decided in
 /// the store at once: a new source (only the replica whose first write wins announces it) and a
 /// silence (only the replica whose state change wins signals it).
 public final class SourceTracker: Sendable {

@@ -75,21 +75,28 @@ public struct EDALRuntime: Sendable {
     public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
         let publisher = pipeline().publisher
         var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
+        var lastSync = ContinuousClock.now
+        let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
         while !shutdown.isRequested {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { [settings] in try? await Task.sleep(for: .seconds(settings.sourceSyncInterval)) }
+                group.addTask { try? await Task.sleep(for: tick) }
                 group.addTask { await shutdown.wait() }
                 await group.next()
                 group.cancelAll()
             }
             var events: [SourceEvent] = []
-            do {
-                events = try await sources.sync()
-            } catch {
-                logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+            let silenceDue = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
+            // The silence check needs what other replicas learnt: a sync before it, whatever the interval.
+            if silenceDue || ContinuousClock.now - lastSync >= .seconds(settings.sourceSyncInterval) {
+                lastSync = ContinuousClock.now
+                do {
+                    events = try await sources.sync()
+                } catch {
+                    logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+                }
             }
             let interval = Duration.seconds(settings.silenceCheckInterval)
-            if checkSilence, !shutdown.isRequested, ContinuousClock.now - lastSilenceCheck >= interval {
+            if silenceDue, !shutdown.isRequested {
                 lastSilenceCheck = ContinuousClock.now
                 if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval) {
                     let silent = await sources.checkSilence()

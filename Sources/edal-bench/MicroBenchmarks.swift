@@ -45,6 +45,21 @@ func microBenchmarks() throws -> [(name: String, seconds: Double)] {
         } / Double(objects.count)
         rows.append(("Detection per object, \(profile.rawValue) (template, checks, learning)", detectSeconds))
     }
+    // What a sync writes per changed source: one baseline as the store keeps it.
+    var meltRegistry = SourceRegistry()
+    for object in ProducerScenario(profile: .melt, seed: 4, warmUp: 43_200, day: 43_200, incidentsPerKind: 0).generate().objects {
+        _ = meltRegistry.observe(object.observation)
+    }
+    if let baseline = meltRegistry.baselines.max(by: { $0.recent.count < $1.recent.count }) {
+        var bytes = 0
+        let encodeSeconds = try measure(iterations: 50) { bytes = try JSONEncoder().encode(baseline).count }
+        rows.append(("Encoding one source baseline for the store (\(baseline.recent.count) arrivals, \(bytes / 1024) KiB)", encodeSeconds))
+        var built = 0
+        let profileSeconds = measure(iterations: 50) { built += SourceProfile(baseline, trainModel: false).recentCount }
+        rows.append(("Source profile refresh, statistics only (MELT source)", profileSeconds))
+        let modelSeconds = measure(iterations: 20) { built += SourceProfile(baseline, trainModel: true).recentCount }
+        rows.append(("Source profile refresh with its forest (MELT source)", modelSeconds))
+    }
     let templater = KeyTemplater()
     let keys = ProducerScenario(profile: .alb, seed: 3, warmUp: 3600, day: 3600, incidentsPerKind: 0).generate().objects.map(\.observation.key)
     var templates = 0

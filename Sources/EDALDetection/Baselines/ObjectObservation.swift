@@ -85,9 +85,15 @@ public struct ObjectObservation: Sendable, Equatable {
     public var numericMetadata: [String: Double] {
         var values: [String: Double] = [:]
         for (field, text) in metadata {
-            if let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite { values[field] = value }
+            // `Double(_:)` first: trimming through Foundation costs more than the parse.
+            if let value = Double(text) ?? Self.trimmedNumber(text), value.isFinite { values[field] = value }
         }
         return values
+    }
+
+    static func trimmedNumber(_ text: String) -> Double? {
+        guard let first = text.utf8.first, let last = text.utf8.last, first == 0x20 || last == 0x20 || first == 0x09 || last == 0x09 else { return nil }
+        return Double(text.trimmingCharacters(in: .whitespaces))
     }
 }
 

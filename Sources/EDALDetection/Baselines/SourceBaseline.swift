@@ -81,16 +81,17 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
 
     /// Adds one object; answers `false` when it was already recorded.
     @discardableResult
-    public mutating func record(_ observation: ObjectObservation, embeddedTime: Date?) -> Bool {
+    public mutating func record(_ observation: ObjectObservation, embeddedTime: Date?, numericMetadata: [String: Double]? = nil,
+                                categories: [(attribute: CategoricalAttribute, value: String)]? = nil) -> Bool {
         let object = Self.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
         if recent.contains(where: { $0.object == object }) { return false }
-        let values = observation.numericMetadata
+        let values = numericMetadata ?? observation.numericMetadata
         let arrival = Arrival(object: object, time: observation.lastModified.timeIntervalSince1970, size: observation.size,
                               lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
                               values: values.isEmpty ? nil : values)
         insert(arrival)
         objectCount += 1
-        for (attribute, value) in observation.categories { categories[attribute, default: CategoryTally()].add(value) }
+        for (attribute, value) in categories ?? observation.categories { self.categories[attribute, default: CategoryTally()].add(value) }
         numericFields.formUnion(values.keys)
         if lastObject.map({ observation.lastModified >= $0.lastModified }) ?? true {
             lastObject = LastObject(bucket: observation.bucket, key: observation.key, eTag: observation.eTag,

@@ -95,12 +95,12 @@ public struct SourceProfile: Sendable {
         }
         var fields: [String: Spread] = [:]
         for (field, values) in columns {
+            guard var spread = Spread(values, floor: 0.02) else { continue }
             // Counts (whole numbers ≥ 0) vary like Poisson counts: ln(1 + n) moves by about 1/√(n + 1) by chance alone.
-            var floor = 0.02
-            if !notCounts.contains(field), let median = Spread(values, floor: 0)?.median {
-                floor = max(floor, 1 / expm1(median).magnitude.advanced(by: 1).squareRoot())
+            if !notCounts.contains(field) {
+                spread.spread = max(spread.spread, 1 / expm1(spread.median).magnitude.advanced(by: 1).squareRoot())
             }
-            if let spread = Spread(values, floor: floor) { fields[field] = spread }
+            fields[field] = spread
         }
         self.fields = fields
         model = trainModel ? Self.train(recent: recent, fields: fields, columns: columns, minimumRows: minimumRowsForModel, seed: seed) : nil

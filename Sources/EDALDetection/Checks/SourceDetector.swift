@@ -44,7 +44,8 @@ public struct SourceDetector: Sendable {
 
     /// The findings on `observation` against `baseline` (as it was before this object) and its profile.
     public func judge(_ observation: ObjectObservation, embeddedTime: Date?, baseline: SourceBaseline,
-                      profile: SourceProfile) -> [Finding] {
+                      profile: SourceProfile, numericMetadata: [String: Double]? = nil,
+                      categories: [(attribute: CategoricalAttribute, value: String)]? = nil) -> [Finding] {
         var findings: [Finding] = []
         for rule in configuration.rules {
             if let finding = rule.finding(observation) { findings.append(finding) }
@@ -52,8 +53,8 @@ public struct SourceDetector: Sendable {
         guard baseline.objectCount >= configuration.learningObjects else { return findings }
         size(observation, profile, into: &findings)
         if let embeddedTime { lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings) }
-        let newFields = metadata(observation, baseline, profile, into: &findings)
-        drift(observation, baseline, skipFields: newFields, into: &findings)
+        let newFields = metadata(observation, numericMetadata ?? observation.numericMetadata, baseline, profile, into: &findings)
+        drift(categories ?? observation.categories, baseline, skipFields: newFields, into: &findings)
         return findings
     }
 
@@ -81,9 +82,8 @@ public struct SourceDetector: Sendable {
     }
 
     /// Numeric metadata: fields never seen, extreme values, and the forest. Answers the new fields.
-    private func metadata(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
+    private func metadata(_ observation: ObjectObservation, _ values: [String: Double], _ baseline: SourceBaseline, _ profile: SourceProfile,
                           into findings: inout [Finding]) -> Bool {
-        let values = observation.numericMetadata
         guard !values.isEmpty || profile.model != nil else { return false }
         var newFields = false
         for (field, value) in values.sorted(by: { $0.key < $1.key }) {
@@ -130,8 +130,9 @@ public struct SourceDetector: Sendable {
         return newFields
     }
 
-    private func drift(_ observation: ObjectObservation, _ baseline: SourceBaseline, skipFields: Bool, into findings: inout [Finding]) {
-        for (attribute, value) in observation.categories {
+    private func drift(_ categories: [(attribute: CategoricalAttribute, value: String)], _ baseline: SourceBaseline, skipFields: Bool,
+                       into findings: inout [Finding]) {
+        for (attribute, value) in categories {
             if attribute == .metadataFields, skipFields { continue }
             guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects,
                   tally.counts.count <= configuration.closedCategoryValues, tally.counts[value] == nil else { continue }

@@ -71,7 +71,10 @@ public struct SourceRegistry: Sendable {
             return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
         }()
         let isNew = entry.baseline.objectCount == 0
-        let findings = detector.judge(observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile)
+        let values = observation.numericMetadata
+        let categories = observation.categories
+        let findings = detector.judge(observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile,
+                                      numericMetadata: values, categories: categories)
 
         if entry.baseline.state == .silent, let last = entry.baseline.recent.last {
             let quiet = observation.lastModified.timeIntervalSince1970 - last.time
@@ -83,7 +86,7 @@ public struct SourceRegistry: Sendable {
                                                detail: String(format: "delivering again after %.0f s of silence", quiet)),
                                 episode: Date(timeIntervalSince1970: last.time)))
         }
-        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime) else {
+        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories) else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
             entries[id] = entry
             return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))

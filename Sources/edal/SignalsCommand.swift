@@ -51,9 +51,8 @@ struct SignalsCommand: AsyncParsableCommand {
             }
         }
         // Object signals only: source events (new, silent, resumed, burst) point at a source's last object.
-        let sourceEvents: Set<String> = ["new_source", "silent_source", "resumed", "burst"]
-        let flagged = Set(unique.values.filter { $0.anomalous && !sourceEvents.contains($0.check) }.map(\.evidence.key))
-        let events = unique.values.filter { sourceEvents.contains($0.check) }
+        let flagged = Set(unique.values.filter { $0.anomalous && !$0.isSourceEvent }.map(\.evidence.key))
+        let events = unique.values.filter(\.isSourceEvent)
         print("source events: " + Dictionary(grouping: events, by: \.check).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", "))
         let truth = Set(entries.filter(\.anomalous).map(\.key))
         let hits = flagged.intersection(truth).count

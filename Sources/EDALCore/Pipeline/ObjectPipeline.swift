@@ -175,7 +175,6 @@ public struct ObjectPipeline: Sendable {
             }
         }
         let scored = scoredHeads.count
-        let sourceEvents = sourceSignals.count
         statistics.update {
             $0.headRequests += claimed.count
             $0.headErrors += headErrors
@@ -183,23 +182,13 @@ public struct ObjectPipeline: Sendable {
             $0.superseded += superseded
             $0.scored += scored
             $0.anomalies += anomalies
-            $0.sourceEvents += sourceEvents
         }
 
         // Publish; a signal no sink takes leaves its object for a retry.
         let deliveries = await publisher.publish(signals.map(\.signal) + sourceSignals)
+        // Source events ride with the batch (one PutRecords), but their objects are not held back for them.
+        tallySourceEvents(sourceSignals, Array(deliveries.dropFirst(signals.count)))
         var toKinesis = 0, toFallback = 0, failed = 0
-        // Source events ride with the batch; one that no sink takes is counted and logged (its
-        // object is not held back for it: the event is not re-derived on a retry).
-        for (signal, delivery) in zip(sourceSignals, deliveries.dropFirst(signals.count)) {
-            switch delivery {
-            case .kinesis: toKinesis += 1
-            case .fallback: toFallback += 1
-            case .failed:
-                failed += 1
-                logger.error("a source event reached no sink", metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
-            }
-        }
         for (entry, delivery) in zip(signals, deliveries) {
             let ticket = claimed[entry.position].ticket
             switch delivery {
@@ -274,6 +263,36 @@ public struct ObjectPipeline: Sendable {
     }
 
     var producerName: String { "edal/\(EDALVersion.current) \(owner)" }
+
+    /// Publishes source events found outside an object batch (silences; resumptions found while
+    /// syncing baselines), counted like those found in a batch.
+    public func publishSourceEvents(_ events: [SourceEvent], via: String) async {
+        guard !events.isEmpty else { return }
+        let signals = events.map { SignalBuilder.sourceSignal($0, via: via, mode: mode, producer: producerName) }
+        tallySourceEvents(signals, await publisher.publish(signals))
+    }
+
+    /// Counts source events by where they went. One that no sink took is logged and not retried:
+    /// the event is not derived again when its object is.
+    private func tallySourceEvents(_ signals: [Signal], _ deliveries: [SignalDelivery]) {
+        guard !signals.isEmpty else { return }
+        var toKinesis = 0, toFallback = 0, failed = 0
+        for (signal, delivery) in zip(signals, deliveries) {
+            switch delivery {
+            case .kinesis: toKinesis += 1
+            case .fallback: toFallback += 1
+            case .failed:
+                failed += 1
+                logger.error("a source event reached no sink", metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
+            }
+        }
+        statistics.update {
+            $0.sourceEvents += signals.count
+            $0.signalsToKinesis += toKinesis
+            $0.signalsToFallback += toFallback
+            $0.signalsFailed += failed
+        }
+    }
 
     /// What detection sees of an object: its HEAD and what the notification said of its writer.
     static func observation(_ head: S3ObjectHead, event: ObjectCreatedEvent) -> ObjectObservation {

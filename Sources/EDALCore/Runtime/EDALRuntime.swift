@@ -73,7 +73,7 @@ public struct EDALRuntime: Sendable {
     /// replicas, checks for silent sources every `silenceCheckInterval`, publishing what it finds,
     /// until `shutdown`; a last sync on the way out.
     public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
-        let publisher = pipeline().publisher
+        let pipeline = pipeline()
         var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
         var lastSync = ContinuousClock.now
         let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
@@ -106,28 +106,10 @@ public struct EDALRuntime: Sendable {
                     events += silent
                 }
             }
-            await publish(events, publisher: publisher)
+            await pipeline.publishSourceEvents(events, via: "source_check")
         }
-        await publish((try? await sources.sync()) ?? [], publisher: publisher)
+        await pipeline.publishSourceEvents((try? await sources.sync()) ?? [], via: "source_check")
     }
-
-    /// Publishes source events found outside the object path (silences, resumptions found while syncing).
-    private func publish(_ events: [SourceEvent], publisher: SignalPublisher) async {
-        guard !events.isEmpty else { return }
-        let signals = events.map { SignalBuilder.sourceSignal($0, via: "source_check", mode: settings.mode, producer: "edal/\(EDALVersion.current) \(owner)") }
-        let deliveries = await publisher.publish(signals)
-        statistics.update { counts in
-            counts.sourceEvents += signals.count
-            for delivery in deliveries {
-                switch delivery {
-                case .kinesis: counts.signalsToKinesis += 1
-                case .fallback: counts.signalsToFallback += 1
-                case .failed: counts.signalsFailed += 1
-                }
-            }
-        }
-    }
-
 
     public func pipeline() -> ObjectPipeline {
         let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,

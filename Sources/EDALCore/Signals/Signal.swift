@@ -1,3 +1,4 @@
+import EDALDetection
 import Foundation
 
 /// What EDAL publishes: the verdict on one object, or an event of one source (it appeared, went
@@ -128,7 +129,7 @@ public struct Signal: Sendable, Codable, Equatable {
     }
 
     /// Whether the signal is about a source as a whole (new, silent, resumed, burst) rather than one object.
-    public var isSourceEvent: Bool { ["new_source", "silent_source", "resumed", "burst"].contains(check) }
+    public var isSourceEvent: Bool { SourceCheck(rawValue: check)?.isSourceEvent ?? false }
 
     /// The signal as one JSON document.
     public func encoded() throws -> Data {

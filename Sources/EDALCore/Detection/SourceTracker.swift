@@ -42,22 +42,12 @@ public final class SourceTracker: Sendable {
     public func observe(_ observations: [ObjectObservation]) async -> [SourceVerdict] {
         var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0) } }
         let newIds = Set(verdicts.filter { $0.events.contains { $0.finding.check == .newSource } }.map(\.sourceId))
-        guard let store, !newIds.isEmpty else { return verdicts }
+        guard store != nil, !newIds.isEmpty else { return verdicts }
         let baselines = registry.withLockedValue { registry in newIds.sorted().compactMap { registry.baseline($0) } }
         do {
-            let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: 1) })
-            var lost: [String] = []
-            registry.withLockedValue { registry in
-                for (baseline, won) in zip(baselines, saved) {
-                    if won { registry.markSaved(baseline, version: 1) } else { lost.append(baseline.id) }
-                }
-            }
-            if !lost.isEmpty {
-                _ = try await pull(ids: lost)
-                let lostSet = Set(lost)
-                for index in verdicts.indices where lostSet.contains(verdicts[index].sourceId) {
-                    verdicts[index].events.removeAll { $0.finding.check == .newSource }
-                }
+            let lost = try await write(baselines).lost
+            for index in verdicts.indices where lost.contains(verdicts[index].sourceId) {
+                verdicts[index].events.removeAll { $0.finding.check == .newSource }
             }
         } catch {
             // Announcing twice (two replicas) is the lesser harm than never announcing.
@@ -75,15 +65,8 @@ public final class SourceTracker: Sendable {
         var events: [SourceEvent] = []
         let dirty = registry.withLockedValue { $0.dirtyBaselines() }.sorted { $0.id < $1.id }
         for chunk in stride(from: 0, to: dirty.count, by: 100).map({ Array(dirty[$0..<min($0 + 100, dirty.count)]) }) {
-            let saved = try await store.saveModels(try chunk.map { try Self.stored($0, version: $0.version + 1) })
-            var lost: [String] = []
-            registry.withLockedValue { registry in
-                for (baseline, won) in zip(chunk, saved) {
-                    if won { registry.markSaved(baseline, version: baseline.version + 1) } else { lost.append(baseline.id) }
-                }
-            }
-            // Another replica wrote first: merge its copy now; ours goes out at the next sync.
-            if !lost.isEmpty { events += try await pull(ids: lost) }
+            // Where another replica wrote first, its copy is merged now and ours goes out at the next sync.
+            events += try await write(chunk).events
         }
         // A margin for clocks that disagree between replicas and the store.
         let since = lastPull.withLockedValue { $0 }.map { $0.addingTimeInterval(-30) }
@@ -102,25 +85,11 @@ public final class SourceTracker: Sendable {
     /// replica whose state change is stored first.
     public func checkSilence(now: Date = Date()) async -> [SourceEvent] {
         var events = registry.withLockedValue { $0.checkSilence(now: now) }
-        guard let store, !events.isEmpty else { return events }
+        guard store != nil, !events.isEmpty else { return events }
         let baselines = registry.withLockedValue { registry in events.compactMap { registry.baseline($0.sourceId) } }
         do {
-            let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: $0.version + 1) })
-            var lost: [String] = []
-            registry.withLockedValue { registry in
-                for (baseline, won) in zip(baselines, saved) {
-                    if won {
-                        registry.markSaved(baseline, version: baseline.version + 1)
-                    } else {
-                        registry.discardStateChange(baseline.id)
-                        lost.append(baseline.id)
-                    }
-                }
-            }
-            if !lost.isEmpty {
-                _ = try await pull(ids: lost)
-                events.removeAll { lost.contains($0.sourceId) }
-            }
+            let lost = try await write(baselines, discardingLostState: true).lost
+            events.removeAll { lost.contains($0.sourceId) }
         } catch {
             logger.notice("cannot record silent sources in the store; signalling them anyway", metadata: ["error": "\(error)"])
         }
@@ -138,6 +107,28 @@ public final class SourceTracker: Sendable {
             logger.notice("cannot take the silence check's lease", metadata: ["error": "\(error)"])
             return false
         }
+    }
+
+    /// Writes each baseline at its version + 1 in one round trip (a compare-and-set), records the
+    /// ones that won, and merges the stored copies of the ones that lost — forgetting this worker's
+    /// state change first when `discardingLostState` (another replica decided it). Answers the ids
+    /// that lost and the resumptions found while merging.
+    private func write(_ baselines: [SourceBaseline], discardingLostState: Bool = false) async throws
+        -> (lost: Set<String>, events: [SourceEvent]) {
+        guard let store, !baselines.isEmpty else { return ([], []) }
+        let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: $0.version + 1) })
+        var lost: [String] = []
+        registry.withLockedValue { registry in
+            for (baseline, won) in zip(baselines, saved) {
+                if won {
+                    registry.markSaved(baseline, version: baseline.version + 1)
+                } else {
+                    if discardingLostState { registry.discardStateChange(baseline.id) }
+                    lost.append(baseline.id)
+                }
+            }
+        }
+        return (Set(lost), lost.isEmpty ? [] : try await pull(ids: lost))
     }
 
     private func pull(ids: [String]) async throws -> [SourceEvent] {

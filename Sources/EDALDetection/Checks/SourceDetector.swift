@@ -157,9 +157,7 @@ public struct SourceDetector: Sendable {
     public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let median = profile.medianSize else { return nil }
-        // At least a minute: a source whose objects all arrived within seconds (a bulk upload, a
-        // backfill) has no cadence to burst from.
-        let window = max(configuration.burstWindowCadences * cadence, 60)
+        let window = burstWindow(cadence)
         let start = time.timeIntervalSince1970 - window
         var count = 0.0, bytes = 0.0
         for arrival in baseline.recent.reversed() {
@@ -176,10 +174,16 @@ public struct SourceDetector: Sendable {
                        detail: String(format: "%.0f objects (%.0f bytes) in %.0f s; about %.0f objects are usual", count, bytes, window, expected))
     }
 
+    /// The window a burst is counted in: `burstWindowCadences` usual intervals, at least a minute
+    /// (a source whose objects all arrived within seconds — a bulk upload — has no cadence to burst from).
+    func burstWindow(_ cadence: Double) -> Double {
+        max(configuration.burstWindowCadences * cadence, 60)
+    }
+
     /// Whether a burst that was signalled is over.
     public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
         guard let cadence = profile.cadence, cadence > 0 else { return true }
-        let window = max(configuration.burstWindowCadences * cadence, 60)
+        let window = burstWindow(cadence)
         let start = time.timeIntervalSince1970 - window
         let count = baseline.recent.reversed().prefix { $0.time > start }.count
         return Double(count) <= 2 * window / cadence

@@ -77,14 +77,10 @@ public struct SourceRegistry: Sendable {
                                       numericMetadata: values, categories: categories)
 
         if entry.baseline.state == .silent, let last = entry.baseline.recent.last {
-            let quiet = observation.lastModified.timeIntervalSince1970 - last.time
             entry.baseline.state = .normal
             entry.baseline.silentSince = nil
             entry.stateChanged = true
-            events.append(event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: quiet,
-                                               expected: entry.profile.cadence,
-                                               detail: String(format: "delivering again after %.0f s of silence", quiet)),
-                                episode: Date(timeIntervalSince1970: last.time)))
+            events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
         }
         guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories) else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
@@ -148,6 +144,13 @@ public struct SourceRegistry: Sendable {
         return events
     }
 
+    /// The resumption of a silent source: its episode is the last arrival before the silence.
+    private func resumption(_ entry: Entry, lastBefore: Double, now: Double) -> SourceEvent {
+        event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: now - lastBefore, expected: entry.profile.cadence,
+                             detail: String(format: "delivering again after %.0f s of silence", now - lastBefore)),
+              episode: Date(timeIntervalSince1970: lastBefore))
+    }
+
     private func event(_ entry: Entry, _ finding: Finding, episode: Date?) -> SourceEvent {
         SourceEvent(sourceId: entry.baseline.id, bucket: entry.baseline.bucket, template: entry.baseline.template,
                     producer: entry.baseline.producer, finding: finding, episode: episode, lastObject: entry.baseline.lastObject,
@@ -198,24 +201,21 @@ public struct SourceRegistry: Sendable {
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version
         entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
+        entry.baseline = merged
         var resumed: SourceEvent?
         // An object recorded here that the replica which declared the silence did not know, no
         // older than the last object it knew: the source delivered again (LastModified has whole
         // seconds, so times alone cannot tell).
-        let known = Set(stored.recent.map(\.object))
-        if merged.state == .silent, let lastBefore = stored.recent.last,
-           let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }) {
-            merged.state = .normal
-            merged.silentSince = nil
-            entry.stateChanged = true
-            entry.dirty = true
-            entry.baseline = merged
-            resumed = event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: ours.time - lastBefore.time,
-                                           expected: entry.profile.cadence,
-                                           detail: String(format: "delivering again after %.0f s of silence", ours.time - lastBefore.time)),
-                            episode: Date(timeIntervalSince1970: lastBefore.time))
+        if entry.baseline.state == .silent, let lastBefore = stored.recent.last {
+            let known = Set(stored.recent.map(\.object))
+            if let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }) {
+                entry.baseline.state = .normal
+                entry.baseline.silentSince = nil
+                entry.stateChanged = true
+                entry.dirty = true
+                resumed = resumption(entry, lastBefore: lastBefore.time, now: ours.time)
+            }
         }
-        entry.baseline = merged
         if merged.objectCount != before || entry.profile.recentCount == 0 { refreshProfile(&entry) }
         entries[stored.id] = entry
         return resumed

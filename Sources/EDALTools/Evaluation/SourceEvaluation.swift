@@ -140,7 +140,7 @@ public struct SourceEvaluation: Sendable {
             if incident.kind == .silence, let sourceId {
                 // From the last delivery before the silence, in the source's cadences.
                 let last = objects.last { sourceIds[$0.sourceName] == sourceId && $0.observation.lastModified < incident.start }
-                let cadence = profileCadence(incident.sourceId)
+                let cadence = scenario.profile.source(0, seed: scenario.seed).cadence
                 if let last { entry.cadences.append(hit.time.timeIntervalSince(last.observation.lastModified) / cadence) }
             }
             byKind[incident.kind] = entry
@@ -190,10 +190,6 @@ public struct SourceEvaluation: Sendable {
         return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,
                       resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
                       falseSignals: falseByCheck.values.reduce(0, +), secondsPerObject: secondsPerObject)
-    }
-
-    private func profileCadence(_ sourceName: String) -> Double {
-        scenario.profile == .vpcflow ? 600 : 300
     }
 
     /// The incident kind a false signal counts against.

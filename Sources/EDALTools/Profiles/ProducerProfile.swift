@@ -106,13 +106,23 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
 
     /// `%Y %m %d %H %M %S` of `time` in UTC.
     static func format(_ time: Date, _ pattern: String) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: time)
-        var result = pattern
-        for (token, value, width) in [("%Y", parts.year ?? 0, 4), ("%m", parts.month ?? 0, 2), ("%d", parts.day ?? 0, 2),
-                                      ("%H", parts.hour ?? 0, 2), ("%M", parts.minute ?? 0, 2), ("%S", parts.second ?? 0, 2)] {
-            result = result.replacingOccurrences(of: token, with: String(format: "%0\(width)d", value))
+        let civil = CivilTime(epochSeconds: Int64(time.timeIntervalSince1970.rounded(.down)))
+        var result = ""
+        var characters = pattern.makeIterator()
+        while let character = characters.next() {
+            guard character == "%", let code = characters.next() else {
+                result.append(character)
+                continue
+            }
+            switch code {
+            case "Y": result += String(civil.year)
+            case "m": result += CivilTime.twoDigits(civil.month)
+            case "d": result += CivilTime.twoDigits(civil.day)
+            case "H": result += CivilTime.twoDigits(civil.hour)
+            case "M": result += CivilTime.twoDigits(civil.minute)
+            case "S": result += CivilTime.twoDigits(civil.second)
+            default: result += "%" + String(code)
+            }
         }
         return result
     }

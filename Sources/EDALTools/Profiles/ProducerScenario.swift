@@ -100,13 +100,12 @@ public struct ProducerScenario: Sendable {
                         incident = pendingObjectIncidents.remove(at: due).kind
                     }
                     let arrival = time.addingTimeInterval(sourceRandom.uniform(0, 5))
-                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
                     delivered += 1
                     // Sources still learning are blind by design: shapes go to sources past twice the learning period.
-                    if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48,
-                       let shape = meltAnomaly(&sourceRandom) {
-                        object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: shape)
+                    if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48 {
+                        incident = meltAnomaly(&sourceRandom)
                     }
+                    let object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
                     firstKey = firstKey ?? object.observation.key
                     if let kind = object.incident {
                         incidents.append(Incident(kind: kind, sourceId: spec.name, key: object.observation.key, start: arrival, end: arrival))

@@ -17,15 +17,15 @@ struct SigV4Timestamp: Sendable {
 
 /// A UTC calendar time computed arithmetically (no `DateFormatter`, no locale, no allocation-heavy
 /// calendar), used on hot paths such as signing.
-struct CivilTime: Sendable, Equatable {
-    var year: Int
-    var month: Int
-    var day: Int
-    var hour: Int
-    var minute: Int
-    var second: Int
+public struct CivilTime: Sendable, Equatable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
 
-    init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -35,7 +35,7 @@ struct CivilTime: Sendable, Equatable {
     }
 
     /// Converts seconds since 1970 to a UTC civil time (Howard Hinnant's days-from-civil inverse).
-    init(epochSeconds: Int64) {
+    public init(epochSeconds: Int64) {
         var days = epochSeconds / 86_400
         var rest = epochSeconds % 86_400
         if rest < 0 {
@@ -72,7 +72,7 @@ struct CivilTime: Sendable, Equatable {
         String(year) + Self.twoDigits(month) + Self.twoDigits(day)
     }
 
-    static func twoDigits(_ value: Int) -> String {
+    public static func twoDigits(_ value: Int) -> String {
         value < 10 ? "0" + String(value) : String(value)
     }
 }

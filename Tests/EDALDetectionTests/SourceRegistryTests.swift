@@ -63,6 +63,22 @@ struct SourceRegistryTests {
         #expect(silent.first?.episode == resumed.events.first?.episode)
     }
 
+
+    @Test("a worker that sees objects late waits that much longer before calling a source silent")
+    func silenceWaitsOutTheWorkersOwnLag() {
+        var registry = SourceRegistry()
+        // Every object reaches this worker 20 minutes after S3 wrote it (a queue backlog).
+        for index in 0..<40 {
+            let object = Self.object(index * 5)
+            _ = registry.observe(object, at: object.lastModified.addingTimeInterval(1_200))
+        }
+        #expect(registry.deliveryLag == 1_201)
+        let last = Self.object(39 * 5).lastModified
+        // 3.5 usual gaps: silent for a worker keeping up, not for this one.
+        #expect(registry.checkSilence(now: last.addingTimeInterval(3.5 * 300)).isEmpty)
+        #expect(registry.checkSilence(now: last.addingTimeInterval(3 * 300 + 1_150)).isEmpty)
+        #expect(registry.checkSilence(now: last.addingTimeInterval(3 * 300 + 1_250)).map(\.finding.check) == [.silentSource])
+    }
     @Test("a burst is signalled once while it lasts")
     func burst() {
         var registry = SourceRegistry()

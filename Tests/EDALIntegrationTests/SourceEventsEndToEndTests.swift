@@ -22,7 +22,7 @@ struct SourceEventsEndToEndTests {
         var workers = try (0..<2).map { _ in try fixture.startEdal(["run"], Self.environment) }
         defer { for worker in workers { worker.kill(SIGKILL) } }
 
-        // A VPC-flow-log-like source delivering about every 0.7 s (LastModified has whole seconds).
+        // A VPC-flow-log-like source delivering about every second (LastModified has whole seconds).
         func key(_ index: Int) -> String {
             "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
         }
@@ -33,7 +33,7 @@ struct SourceEventsEndToEndTests {
                 _ = try await s3.putObject(bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
                                            contentType: "application/octet-stream")
                 keys.append(key(index))
-                try await Task.sleep(for: .milliseconds(700))
+                try await Task.sleep(for: .milliseconds(1_000))
             }
         }
 

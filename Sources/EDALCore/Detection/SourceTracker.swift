@@ -40,7 +40,8 @@ public final class SourceTracker: Sendable {
     /// Judges and learns from `observations`, in order. A new source's event is kept only when this
     /// worker's first write of its baseline wins in the store.
     public func observe(_ observations: [ObjectObservation]) async -> [SourceVerdict] {
-        var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0) } }
+        let now = Date()
+        var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0, at: now) } }
         let newIds = Set(verdicts.filter { $0.events.contains { $0.finding.check == .newSource } }.map(\.sourceId))
         guard store != nil, !newIds.isEmpty else { return verdicts }
         let baselines = registry.withLockedValue { registry in newIds.sorted().compactMap { registry.baseline($0) } }

@@ -142,12 +142,13 @@ public struct SourceDetector: Sendable {
         }
     }
 
-    /// The silence finding for `baseline` at `now`, when it has delivered nothing for too long.
-    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date) -> Finding? {
+    /// The silence finding for `baseline` at `now`, when it has delivered nothing for `silenceFactor`
+    /// usual gaps plus `allowance` seconds (how far behind S3 the worker is).
+    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0) -> Finding? {
         guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence else { return nil }
         let usual = max(cadence, profile.usualGap ?? cadence, configuration.silenceMinimumGap)
         let quiet = now.timeIntervalSince1970 - last.time
-        guard quiet > configuration.silenceFactor * usual else { return nil }
+        guard quiet > configuration.silenceFactor * usual + max(allowance, 0) else { return nil }
         return Finding(check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,
                        detail: String(format: "nothing for %.0f s; one object every %.0f s is usual", quiet, usual))
     }

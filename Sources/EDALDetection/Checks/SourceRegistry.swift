@@ -54,14 +54,19 @@ public struct SourceRegistry: Sendable {
     public var profileRefreshObjects: Int64 = 16
     public var modelRefreshObjects: Int64 = 128
     private var entries: [String: Entry] = [:]
+    /// How far behind S3 this worker has recently been (see `deliveryLag`).
+    private var lag = DeliveryLag()
 
     public init(templater: KeyTemplater = KeyTemplater(), detector: SourceDetector = SourceDetector()) {
         self.templater = templater
         self.detector = detector
     }
 
-    /// Judges `observation` against its source, then learns from it.
-    public mutating func observe(_ observation: ObjectObservation) -> SourceVerdict {
+    /// Judges `observation` against its source, then learns from it. `now` is when this worker
+    /// saw the object (`nil` in simulated time): how long after `LastModified` that was widens the
+    /// silence check by the same amount.
+    public mutating func observe(_ observation: ObjectObservation, at now: Date? = nil) -> SourceVerdict {
+        if let now { lag.record(now.timeIntervalSince(observation.lastModified)) }
         let source = templater.sourceKey(for: observation.key)
         let id = SourceBaseline.id(bucket: observation.bucket, template: source.template)
         var events: [SourceEvent] = []
@@ -128,11 +133,17 @@ public struct SourceRegistry: Sendable {
         }
     }
 
+    /// How many seconds behind `LastModified` this worker has recently seen objects (its queue's lag
+    /// plus clock skew, and S3's whole-second `LastModified`): a source is judged silent only after
+    /// `k` usual gaps *plus* this, so a worker that falls behind does not call its sources silent.
+    public var deliveryLag: Double { lag.allowance }
+
     /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual gaps.
     public mutating func checkSilence(now: Date) -> [SourceEvent] {
         var events: [SourceEvent] = []
         for id in entries.keys.sorted() {
-            guard var entry = entries[id], let finding = detector.silence(entry.baseline, profile: entry.profile, now: now),
+            guard var entry = entries[id],
+                  let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: lag.allowance),
                   let last = entry.baseline.recent.last else { continue }
             entry.baseline.state = .silent
             entry.baseline.silentSince = now

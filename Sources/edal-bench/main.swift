@@ -2,8 +2,11 @@
 // (release build). Prints one table and writes the same figures as JSON.
 //
 //   edal-bench micro [--json PATH]
+//   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
 import EDALCore
+import EDALDetection
+import EDALTools
 import Foundation
 
 func option(_ name: String) -> String? {
@@ -34,6 +37,31 @@ case "micro":
         print(row.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(row.seconds))
     }
     try writeJSON(Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.seconds) }))
+case "detect":
+    // One producer profile's objects generated once, then only detection, `--repeat` times over:
+    // what `perf record` should look at when detection is slow.
+    let name = option("--profile") ?? "melt"
+    guard let profile = ProducerProfile(rawValue: name) else {
+        print("unknown profile \(name); one of \(ProducerProfile.allCases.map(\.rawValue).joined(separator: ", "))")
+        exit(2)
+    }
+    let repeats = option("--repeat").flatMap(Int.init) ?? 20
+    // Three days learnt first (not timed), then the fourth day, `--repeat` times from that state.
+    let scenario = ProducerScenario(profile: profile, seed: 2, warmUp: 3 * 86_400, day: 86_400, incidentsPerKind: 0)
+    let all = scenario.generate().objects.map(\.observation)
+    let cut = all.firstIndex { $0.lastModified >= scenario.measuredFrom } ?? all.endIndex
+    var warmed = SourceRegistry()
+    for object in all[..<cut] { _ = warmed.observe(object) }
+    let objects = Array(all[cut...])
+    var flagged = 0
+    let started = ContinuousClock.now
+    for _ in 0..<repeats {
+        var registry = warmed
+        for object in objects where registry.observe(object).anomalous { flagged += 1 }
+    }
+    let elapsed = ContinuousClock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    print("detection, \(name): \(objects.count) objects × \(repeats): \(format(seconds / Double(objects.count * repeats))) per object (\(flagged / repeats) flagged per pass)")
 case "e2e":
     guard let edal = option("--edal"), let objects = option("--objects").flatMap(Int.init),
           let size = option("--object-size").flatMap(Int.init), let label = option("--label"), let work = option("--work") else {

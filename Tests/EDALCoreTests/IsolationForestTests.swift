@@ -28,6 +28,26 @@ struct IsolationForestTests {
         #expect(abs(IsolationForest.averagePathLength(256) - 10.244_770_920_116_851) < 1e-9)
     }
 
+    @Test("stopping early gives the same answer as the full score, at every threshold")
+    func earlyStopIsExact() throws {
+        let (rows, _) = Self.clusteredData(seed: 3)
+        let forest = try IsolationForest.train(rows, parameters: .init(treeCount: 100, seed: 5))
+        var random = SeededRandom(seed: 9)
+        // The training rows, and probes from inside the clusters to far outside them.
+        let probes = rows + (0..<500).map { _ in (0..<5).map { _ in random.uniform(-20, 26) } }
+        var fired = 0
+        for threshold in [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.74] {
+            for probe in probes {
+                let full = forest.score(probe)
+                let early = forest.score(probe, ifAtLeast: threshold)
+                #expect(early == (full >= threshold ? full : nil), "threshold \(threshold), score \(full)")
+                if early != nil { fired += 1 }
+            }
+        }
+        // Both answers occur, so the comparison covers both.
+        #expect(fired > 100 && fired < 7 * probes.count - 100, "\(fired)")
+    }
+
     @Test("the height limit is ⌈log₂ ψ⌉ and ψ = min(256, n)")
     func shape() throws {
         let (rows, _) = Self.clusteredData(seed: 1)

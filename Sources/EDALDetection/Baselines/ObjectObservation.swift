@@ -44,8 +44,14 @@ public struct ObjectObservation: Sendable, Equatable {
 
     /// The parts of a multipart upload, from the ETag's `-N` suffix; 1 for a single PUT.
     public var partCount: Int {
-        guard let dash = eTag.lastIndex(of: "-"), let parts = Int(eTag[eTag.index(after: dash)...]) else { return 1 }
-        return parts
+        let bytes = eTag.utf8
+        guard let dash = bytes.lastIndex(of: UInt8(ascii: "-")) else { return 1 }
+        var parts = 0
+        for byte in bytes[bytes.index(after: dash)...] where byte != UInt8(ascii: "\"") {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), parts < 100_000 else { return 1 }
+            parts = parts * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return max(parts, 1)
     }
 
     /// The categorical attributes a baseline tracks, by name, normalised so that values that
@@ -67,18 +73,27 @@ public struct ObjectObservation: Sendable, Equatable {
 
     /// `AWS:AROAEXAMPLE:session-1` → `AWS:AROAEXAMPLE` (role sessions rotate; the role does not).
     static func principal(_ writer: String) -> String {
-        let parts = writer.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[1].hasPrefix("AROA") else { return writer }
-        return parts[0] + ":" + parts[1]
+        let bytes = writer.utf8
+        guard let first = bytes.firstIndex(of: UInt8(ascii: ":")) else { return writer }
+        let role = bytes.index(after: first)
+        guard let second = bytes[role...].firstIndex(of: UInt8(ascii: ":")), bytes[role...].starts(with: "AROA".utf8) else { return writer }
+        return String(writer[..<second])
     }
 
     /// An IPv4 address's /16 (`10.20.x.x` → `10.20`); an IPv6 address's first two groups.
     static func network(_ address: String) -> String {
-        if address.contains(":") {
-            return address.split(separator: ":", omittingEmptySubsequences: false).prefix(2).joined(separator: ":")
+        let bytes = address.utf8
+        let separator = bytes.contains(UInt8(ascii: ":")) ? UInt8(ascii: ":") : UInt8(ascii: ".")
+        var seen = 0
+        var cut: String.Index?
+        for index in bytes.indices where bytes[index] == separator {
+            seen += 1
+            if seen == 2 { cut = index }
         }
-        let parts = address.split(separator: ".")
-        return parts.count == 4 ? parts.prefix(2).joined(separator: ".") : address
+        guard let cut else { return address }
+        // An IPv4 address has exactly three dots; anything else is kept whole.
+        if separator == UInt8(ascii: "."), seen != 3 { return address }
+        return String(address[..<cut])
     }
 
     /// Numeric user metadata: the fields whose values are finite numbers.

@@ -18,16 +18,20 @@ public struct SourceProfile: Sendable {
         /// mostly one value and sometimes another is not infinitely surprised by the other) and `floor`.
         init?(_ values: [Double], floor: Double) {
             guard !values.isEmpty else { return nil }
-            let sorted = values.sorted()
-            let centre = Self.quantile(sorted, 0.5)
+            // Selection, not sorting: a profile refresh computes one of these per numeric field.
+            var work = values
+            let bands = Statistics.quantiles(&work, at: [0.05, 0.5, 0.95])
+            let centre = bands[1]
             median = centre
-            p95 = Self.quantile(sorted, 0.95)
-            p5 = Self.quantile(sorted, 0.05)
+            p95 = bands[2]
+            p5 = bands[0]
             count = values.count
             let mean = values.reduce(0, +) / Double(values.count)
             let deviation = values.count > 1
                 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : 0
-            spread = max(1.4826 * Self.quantile(sorted.map { abs($0 - centre) }.sorted(), 0.5), deviation / 2, floor)
+            for index in work.indices { work[index] = abs(work[index] - centre) }
+            let mad = Statistics.quantiles(&work, at: [0.5])[0]
+            spread = max(1.4826 * mad, deviation / 2, floor)
         }
 
         static func quantile(_ sorted: [Double], _ q: Double) -> Double {
@@ -54,6 +58,8 @@ public struct SourceProfile: Sendable {
 
     /// The baseline's object count when this profile was computed.
     public var builtAt: Int64
+    /// The LastModified (seconds since 1970) of the newest arrival it was computed from.
+    public var builtThrough: Double?
     public var recentCount: Int
     /// Mean seconds between arrivals over the recent ones.
     public var cadence: Double?
@@ -72,6 +78,7 @@ public struct SourceProfile: Sendable {
     public init(_ baseline: SourceBaseline, trainModel: Bool = true, minimumRowsForModel: Int = 32, seed: UInt64 = 0) {
         let recent = baseline.recent
         builtAt = baseline.objectCount
+        builtThrough = recent.last?.time
         recentCount = recent.count
         if recent.count >= 2, let first = recent.first, let last = recent.last, last.time > first.time {
             cadence = (last.time - first.time) / Double(recent.count - 1)
@@ -85,19 +92,18 @@ public struct SourceProfile: Sendable {
         medianSize = logSize.map { expm1($0.median) }
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         var columns: [String: [Double]] = [:]
-        var counts: Set<String> = []
-        var notCounts: Set<String> = []
         for arrival in recent {
-            for (field, value) in arrival.values ?? [:] {
-                columns[field, default: []].append(Self.signedLog(value))
-                if value != value.rounded() || value < 0 { notCounts.insert(field) } else { counts.insert(field) }
-            }
+            for (field, value) in arrival.values ?? [:] { columns[field, default: []].append(value) }
         }
         var fields: [String: Spread] = [:]
-        for (field, values) in columns {
+        for field in Array(columns.keys) {
+            guard var values = columns[field] else { continue }
+            let isCount = values.allSatisfy { $0 >= 0 && $0 == $0.rounded() }
+            for index in values.indices { values[index] = Self.signedLog(values[index]) }
+            columns[field] = values
             guard var spread = Spread(values, floor: 0.02) else { continue }
             // Counts (whole numbers ≥ 0) vary like Poisson counts: ln(1 + n) moves by about 1/√(n + 1) by chance alone.
-            if !notCounts.contains(field) {
+            if isCount {
                 spread.spread = max(spread.spread, 1 / expm1(spread.median).magnitude.advanced(by: 1).squareRoot())
             }
             fields[field] = spread

@@ -86,14 +86,20 @@ public struct SourceDetector: Sendable {
                           into findings: inout [Finding]) -> Bool {
         guard !values.isEmpty || profile.model != nil else { return false }
         var newFields = false
-        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+        let before = findings.count
+        for (field, value) in values {
             guard baseline.numericFields.contains(field) else {
                 newFields = true
                 findings.append(Finding(check: .newField, field: field, observed: value,
                                         detail: "\(field) = \(Self.format(value)); the source never had \(field)"))
                 continue
             }
-            guard let spread = profile.fields[field] else { continue }
+            guard let spread = profile.fields[field] else {
+                // Known to the source, but none of its recent objects had it (it was long ago).
+                findings.append(Finding(check: .newField, field: field, observed: value,
+                                        detail: "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)"))
+                continue
+            }
             // A field the source almost never has is news too (`severity-fatal` once a month).
             if spread.count * 50 < profile.recentCount {
                 findings.append(Finding(check: .newField, field: field, observed: value,
@@ -106,11 +112,12 @@ public struct SourceDetector: Sendable {
                 findings.append(Self.fieldFinding(.metadataValue, field, value, spread, deviation))
             }
         }
+        // In field order, whatever order the metadata came in (sorted only when more than one fired).
+        if findings.count - before > 1 { findings[before...].sort { ($0.field ?? "") < ($1.field ?? "") } }
         guard let model = profile.model else { return newFields }
         var row = [log1p(Double(max(0, observation.size)))]
         for (index, field) in model.fields.enumerated() { row.append(values[field].map(SourceProfile.signedLog) ?? model.medians[index]) }
-        let score = model.forest.score(row)
-        guard score >= configuration.scoreThreshold else { return newFields }
+        guard let score = model.forest.score(row, ifAtLeast: configuration.scoreThreshold) else { return newFields }
         // The fields furthest from their baseline explain the score.
         let explained = Set(findings.compactMap(\.field))
         let drivers = model.fields.compactMap { field -> (String, Double, SourceProfile.Spread, Double)? in

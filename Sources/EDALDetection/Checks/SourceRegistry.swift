@@ -50,9 +50,14 @@ public struct SourceRegistry: Sendable {
 
     public var templater: KeyTemplater
     public var detector: SourceDetector
-    /// The profile is recomputed after this many new objects, the forest after `modelRefreshObjects`.
-    public var profileRefreshObjects: Int64 = 16
-    public var modelRefreshObjects: Int64 = 128
+    /// The profile is recomputed after this many new objects (sooner while the source is young:
+    /// after a quarter more), or after a quarter as many once `profileRefreshSeconds` of the
+    /// source's time passed, so a slow source's profile follows its day; the forest after
+    /// `modelRefreshObjects` (after half as many again while young) — by then the window it trains
+    /// on has turned over twice.
+    public var profileRefreshObjects: Int64 = 64
+    public var profileRefreshSeconds: Double = 3_600
+    public var modelRefreshObjects: Int64 = 512
     private var entries: [String: Entry] = [:]
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
@@ -70,7 +75,8 @@ public struct SourceRegistry: Sendable {
         let source = templater.sourceKey(for: observation.key)
         let id = SourceBaseline.id(bucket: observation.bucket, template: source.template)
         var events: [SourceEvent] = []
-        var entry = entries[id] ?? {
+        // Taken out of the dictionary while it changes, so its arrays are not copied on write.
+        var entry = entries.removeValue(forKey: id) ?? {
             let baseline = SourceBaseline(id: id, bucket: observation.bucket, template: source.template, producer: source.producer,
                                           firstSeen: observation.lastModified)
             return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
@@ -87,6 +93,7 @@ public struct SourceRegistry: Sendable {
             entry.stateChanged = true
             events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
         }
+        let fieldsBefore = entry.baseline.numericFields.count
         guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories) else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
             entries[id] = entry
@@ -96,7 +103,9 @@ public struct SourceRegistry: Sendable {
         if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
             entry.baseline.state = .normal
         }
-        refreshProfile(&entry)
+        // A numeric field the source never had makes the profile stale at once: the next object
+        // with it must be judged as one of the few that have it.
+        refreshProfile(&entry, force: entry.baseline.numericFields.count != fieldsBefore)
         if isNew {
             events.append(event(entry, Finding(check: .newSource, field: "template", value: source.template,
                                                detail: "first object of a source never seen before\(source.producer.map { " (\($0))" } ?? "")"),
@@ -120,10 +129,13 @@ public struct SourceRegistry: Sendable {
         }
     }
 
-    private func refreshProfile(_ entry: inout Entry) {
+    private func refreshProfile(_ entry: inout Entry, force: Bool = false) {
         let count = entry.baseline.objectCount
-        guard count - entry.profile.builtAt >= profileRefreshObjects || count < profileRefreshObjects else { return }
-        let retrain = count - entry.modelBuiltAt >= modelRefreshObjects || entry.profile.model == nil
+        let added = count - entry.profile.builtAt
+        let stale = added >= profileRefreshObjects / 4
+            && (entry.baseline.recent.last?.time ?? 0) - (entry.profile.builtThrough ?? 0) >= profileRefreshSeconds
+        guard force || stale || added >= min(profileRefreshObjects, max(1, count / 4)) else { return }
+        let retrain = count - entry.modelBuiltAt >= min(modelRefreshObjects, max(1, count / 2)) || entry.profile.model == nil
         let previous = entry.profile.model
         entry.profile = SourceProfile(entry.baseline, trainModel: retrain, seed: Self.seed(entry.baseline.id))
         if retrain {

@@ -92,6 +92,30 @@ public struct IsolationForest: Sendable, Equatable, Codable {
         exp2(-meanPathLength(row) / normaliser)
     }
 
+    /// The score of `row` when it is at least `threshold`, else `nil` — the same answer as comparing
+    /// `score(row)` with `threshold`, usually after a third of the trees: walking stops as soon as the
+    /// path lengths so far, plus the shortest each remaining tree allows, rule the threshold out.
+    public func score(_ row: [Double], ifAtLeast threshold: Double) -> Double? {
+        precondition(row.count == featureCount, "the row has \(row.count) features; the forest was trained on \(featureCount)")
+        guard threshold > 0 else { return score(row) }
+        // score ≥ t ⇔ E[h] ≤ −c(ψ)·log₂ t ⇔ Σ h ≤ limit; a hair of slack keeps rounding on the safe side.
+        let limit = -normaliser * log2(threshold) * Double(trees.count) * (1 + 1e-12) + 1e-12
+        var remainingFloor = 0.0
+        for tree in trees { remainingFloor += tree.minimumPathLength }
+        let total: Double? = row.withUnsafeBufferPointer { row in
+            var total = 0.0
+            for tree in trees {
+                total += tree.pathLength(row)
+                remainingFloor -= tree.minimumPathLength
+                if total + remainingFloor > limit { return nil }
+            }
+            return total
+        }
+        guard let total else { return nil }
+        let score = exp2(-(total / Double(trees.count)) / normaliser)
+        return score >= threshold ? score : nil
+    }
+
     /// c(n): the average path length of an unsuccessful search in a binary search tree of `n` points,
     /// 2H(n−1) − 2(n−1)/n with H(i) ≈ ln(i) + γ; c(2) = 1, c(n ≤ 1) = 0.
     public static func averagePathLength(_ n: Int) -> Double {

@@ -16,6 +16,14 @@ public struct IsolationTree: Sendable, Equatable {
     }
 
     var nodes: [Node]
+    /// The shortest path length any point can have through this tree (its shallowest leaf's):
+    /// what lets `IsolationForest.score(_:ifAtLeast:)` stop early without changing its answer.
+    let minimumPathLength: Double
+
+    init(nodes: [Node]) {
+        self.nodes = nodes
+        minimumPathLength = nodes.lazy.filter { $0.feature < 0 }.map(\.value).min() ?? 0
+    }
 
     /// The path length of `row` through this tree.
     @inline(__always)
@@ -31,62 +39,78 @@ public struct IsolationTree: Sendable, Equatable {
     }
 
     /// Grows a tree on the rows `sample` of `columns` (column-major, `rowCount` rows), to `heightLimit`.
+    ///
+    /// Nodes are numbered in pre-order (a node, then its whole left subtree, then its right one),
+    /// and random numbers are drawn in that order, so a seed always grows the same tree.
     static func grow(columns: [Double], rowCount: Int, featureCount: Int, sample: [Int], heightLimit: Int,
                      random: inout SeededRandom) -> IsolationTree {
         var nodes: [Node] = []
         nodes.reserveCapacity(2 * sample.count)
         var indices = sample
         var features = Array(0..<featureCount)
-
-        func build(_ range: Range<Int>, depth: Int) -> Int32 {
-            let index = Int32(nodes.count)
-            nodes.append(Node(feature: -1, left: -1, right: -1, value: 0))
-            let size = range.count
-            func leaf() -> Int32 {
-                nodes[Int(index)].value = Double(depth) + IsolationForest.averagePathLength(size)
-                return index
-            }
-            guard depth < heightLimit, size > 1 else { return leaf() }
-
-            // Draw features without replacement until one is not constant on this node (as
-            // scikit-learn's random splitter does with max_features=1).
-            var remaining = featureCount
-            while remaining > 0 {
-                let pick = random.int(in: 0..<remaining)
-                let feature = features[pick]
-                features.swapAt(pick, remaining - 1)
-                remaining -= 1
-
-                let base = feature * rowCount
-                var lowest = Double.infinity
-                var highest = -Double.infinity
-                for position in range {
-                    let value = columns[base + indices[position]]
-                    lowest = min(lowest, value)
-                    highest = max(highest, value)
-                }
-                guard highest > lowest else { continue }
-                var threshold = random.uniform(lowest, highest)
-                if threshold >= highest { threshold = lowest }
-
-                // Partition: values <= threshold first.
-                var boundary = range.lowerBound
-                for position in range where columns[base + indices[position]] <= threshold {
-                    indices.swapAt(position, boundary)
-                    boundary += 1
-                }
-                nodes[Int(index)].feature = Int32(feature)
-                nodes[Int(index)].value = threshold
-                let left = build(range.lowerBound..<boundary, depth: depth + 1)
-                let right = build(boundary..<range.upperBound, depth: depth + 1)
-                nodes[Int(index)].left = left
-                nodes[Int(index)].right = right
-                return index
-            }
-            return leaf()
+        /// A node still to build: the rows it holds, its depth, and where its parent points to it.
+        struct Pending {
+            var range: Range<Int>
+            var depth: Int
+            var parent: Int
+            var isLeft: Bool
         }
+        var pending = [Pending(range: 0..<indices.count, depth: 0, parent: -1, isLeft: true)]
+        pending.reserveCapacity(2 * heightLimit + 2)
+        columns.withUnsafeBufferPointer { columns in
+            indices.withUnsafeMutableBufferPointer { indices in
+                features.withUnsafeMutableBufferPointer { features in
+                    while let next = pending.popLast() {
+                        let index = nodes.count
+                        let range = next.range
+                        if next.parent >= 0 {
+                            if next.isLeft { nodes[next.parent].left = Int32(index) } else { nodes[next.parent].right = Int32(index) }
+                        }
+                        nodes.append(Node(feature: -1, left: -1, right: -1, value: 0))
+                        var split: (feature: Int, threshold: Double, boundary: Int)?
+                        if next.depth < heightLimit, range.count > 1 {
+                            // Draw features without replacement until one is not constant on this node
+                            // (as scikit-learn's random splitter does with max_features=1).
+                            var remaining = featureCount
+                            while remaining > 0, split == nil {
+                                let pick = random.int(in: 0..<remaining)
+                                let feature = features[pick]
+                                features.swapAt(pick, remaining - 1)
+                                remaining -= 1
 
-        _ = build(0..<indices.count, depth: 0)
+                                let base = feature * rowCount
+                                var lowest = Double.infinity
+                                var highest = -Double.infinity
+                                for position in range {
+                                    let value = columns[base + indices[position]]
+                                    lowest = min(lowest, value)
+                                    highest = max(highest, value)
+                                }
+                                guard highest > lowest else { continue }
+                                var threshold = random.uniform(lowest, highest)
+                                if threshold >= highest { threshold = lowest }
+                                // Partition: values <= threshold first.
+                                var boundary = range.lowerBound
+                                for position in range where columns[base + indices[position]] <= threshold {
+                                    indices.swapAt(position, boundary)
+                                    boundary += 1
+                                }
+                                split = (feature, threshold, boundary)
+                            }
+                        }
+                        guard let split else {
+                            nodes[index].value = Double(next.depth) + IsolationForest.averagePathLength(range.count)
+                            continue
+                        }
+                        nodes[index].feature = Int32(split.feature)
+                        nodes[index].value = split.threshold
+                        // Right first onto the stack, so the left subtree is built (and drawn for) first.
+                        pending.append(Pending(range: split.boundary..<range.upperBound, depth: next.depth + 1, parent: index, isLeft: false))
+                        pending.append(Pending(range: range.lowerBound..<split.boundary, depth: next.depth + 1, parent: index, isLeft: true))
+                    }
+                }
+            }
+        }
         return IsolationTree(nodes: nodes)
     }
 }
@@ -128,7 +152,7 @@ extension IsolationTree: Codable {
             }
         }
         guard !nodes.isEmpty else { throw CorruptModel(description: "empty tree") }
-        self.nodes = nodes
+        self.init(nodes: nodes)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -15,6 +15,63 @@ public enum Statistics {
         return 1.4826 * median(values.map { abs($0 - centre) })
     }
 
+    /// The `q`-quantiles of `values` for each `q` in `qs` (ascending, within 0…1), interpolating
+    /// linearly between order statistics: the same figures as reading a sorted copy at
+    /// (n − 1)·q, found by selection in linear time instead. Reorders `values`; empty gives `[]`.
+    public static func quantiles(_ values: inout [Double], at qs: [Double]) -> [Double] {
+        guard !values.isEmpty else { return [] }
+        let count = values.count
+        return values.withUnsafeMutableBufferPointer { values in
+            var results: [Double] = []
+            results.reserveCapacity(qs.count)
+            // Order statistics already placed: everything before `settled` is ≤ what follows.
+            var settled = 0
+            for q in qs {
+                let position = Double(count - 1) * min(max(q, 0), 1)
+                let lower = Int(position.rounded(.down))
+                select(values, lower, from: lower >= settled ? settled : 0)
+                settled = lower
+                let low = values[lower]
+                let fraction = position - Double(lower)
+                guard fraction > 0, lower + 1 < count else {
+                    results.append(low)
+                    continue
+                }
+                // The next order statistic is the smallest of what lies above.
+                var high = values[lower + 1]
+                for index in (lower + 2)..<count where values[index] < high { high = values[index] }
+                results.append(low + (high - low) * fraction)
+            }
+            return results
+        }
+    }
+
+    /// Puts the `k`-th smallest of `values[start...]` at index `k`, smaller ones before it and
+    /// larger ones after (quickselect with a median-of-three pivot and three-way partitioning,
+    /// so runs of equal values — counts that are mostly 0 — stay linear).
+    private static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int, from start: Int) {
+        var low = start, high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            let a = values[low], b = values[middle], c = values[high]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var less = low, index = low, greater = high
+            while index <= greater {
+                if values[index] < pivot {
+                    values.swapAt(less, index)
+                    less += 1
+                    index += 1
+                } else if values[index] > pivot {
+                    values.swapAt(index, greater)
+                    greater -= 1
+                } else {
+                    index += 1
+                }
+            }
+            if k < less { high = less - 1 } else if k > greater { low = greater + 1 } else { return }
+        }
+    }
+
     /// Ranks from 1, ties sharing their average rank.
     public static func ranks(_ values: [Double]) -> [Double] {
         let order = values.indices.sorted { values[$0] < values[$1] }

@@ -129,7 +129,7 @@ struct WorkerEndToEndTests {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-outage")
         defer { Task { await fixture.discardStore() } }
-        try await fixture.setUp(stream: false, visibilityTimeout: 4, maxReceiveCount: 50)
+        try await fixture.setUp(stream: false, visibilityTimeout: 4, maxReceiveCount: 5)
         let keys = try await fixture.generate(12, seed: 5)
         try await fixture.waitForNotifications(keys.count)
         // The fallback queue disappears too: neither sink can take a signal.
@@ -159,6 +159,46 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         let claims = try await fixture.storedClaims(keys)
         #expect(claims.values.allSatisfy { $0.status == .done })
+    }
+
+    @Test("an outage of both sinks many visibility timeouts long moves no good message to the DLQ (maxReceiveCount 5)")
+    func longOutageKeepsMessagesOutOfTheDeadLetterQueue() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-long-outage")
+        defer { Task { await fixture.discardStore() } }
+        // Five receives move a message to the DLQ; the outage lasts more than ten visibility timeouts.
+        try await fixture.setUp(stream: false, visibilityTimeout: 3, maxReceiveCount: 5)
+        let keys = try await fixture.generate(40, seed: 15)
+        try await fixture.waitForNotifications(keys.count)
+        let fallbackURL = try await fixture.url(fixture.fallbackQueue)
+        try await fixture.withClient { try await SQSClient(client: $0).deleteQueue(fallbackURL) }
+
+        let worker = try fixture.startEdal(["run", "--sweep-interval", "0", "--fallback-queue", fallbackURL],
+                                           Self.continuous.merging(["EDAL_VISIBILITY_TIMEOUT": "3", "EDAL_LOG_LEVEL": "notice"]) { $1 })
+        defer { worker.kill(SIGKILL) }
+        try await Task.sleep(for: .seconds(35))
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0, "good messages reached the DLQ during the outage")
+        #expect(try await fixture.messages(in: fixture.queue) == keys.count, "a message was deleted before its signal was out")
+
+        // The stream comes back while the same worker runs: the held work finishes.
+        try await fixture.withClient { client in
+            let kinesis = KinesisClient(client: client)
+            try await kinesis.createStream(fixture.stream, shardCount: 1)
+            _ = try await kinesis.waitUntilActive(fixture.stream)
+        }
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline, try await fixture.messages(in: fixture.queue) > 0 {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        worker.kill(SIGTERM)
+        let stopped = await worker.wait()
+        #expect(stopped.status == 0, "\(stopped.errors.suffix(2000))")
+        #expect(stopped.errors.contains("holding unfinished work"), "the worker said it held work")
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys))
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
 
     @Test("a worker killed with SIGKILL mid-run and restarted loses nothing and signals nothing twice", arguments: StoreUnderTest.all)

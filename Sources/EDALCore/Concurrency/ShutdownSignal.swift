@@ -51,6 +51,21 @@ public final class ShutdownSignal: Sendable {
         }
     }
 
+    /// Sleeps for `duration`; answers `false` when shutdown was requested (or the task cancelled) first.
+    public func sleep(for duration: Duration) async -> Bool {
+        guard !isRequested else { return false }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await Task.sleep(for: duration)) != nil }
+            group.addTask {
+                await self.wait()
+                return false
+            }
+            let slept = await group.next() ?? false
+            group.cancelAll()
+            return slept && !isRequested && !Task.isCancelled
+        }
+    }
+
     private func stopWaiting(_ id: UInt64) {
         let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
         waiter?.resume()

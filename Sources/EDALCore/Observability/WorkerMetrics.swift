@@ -31,6 +31,7 @@ public final class WorkerMetrics: Sendable {
     let errors: [String: Counter]
     let anomalies = Counter(label: "edal_anomalies_total")
     let malformed = Counter(label: "edal_malformed_messages_total")
+    let heldRetries = Counter(label: "edal_held_retries_total")
     let testEvents = Counter(label: "edal_test_events_total")
     let ignoredRecords = Counter(label: "edal_ignored_records_total")
     let headLatency = Metrics.Timer(label: "edal_head_latency")
@@ -78,6 +79,7 @@ public final class WorkerMetrics: Sendable {
         add(eventsCreated, counts.objects, previous.objects)
         add(anomalies, counts.anomalies, previous.anomalies)
         add(malformed, counts.malformedMessages, previous.malformedMessages)
+        add(heldRetries, counts.heldRetries, previous.heldRetries)
         add(testEvents, counts.testEvents, previous.testEvents)
         add(ignoredRecords, counts.ignoredRecords, previous.ignoredRecords)
         for (outcome, now, before) in [

@@ -12,6 +12,12 @@ public enum ObjectResult: Sendable, Equatable {
         return false
     }
 
+    /// Not finished because the store, S3 or every sink failed (not because another worker holds it).
+    public var isDependencyFailure: Bool {
+        if case .retryLater(let label) = self { return label == "store" || label == "sink" || label == "head" }
+        return false
+    }
+
     public var label: String {
         switch self {
         case .done(let label), .retryLater(let label): return label

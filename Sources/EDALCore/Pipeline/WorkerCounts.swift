@@ -2,8 +2,11 @@
 public struct WorkerCounts: Sendable, Equatable {
     public var messagesReceived = 0
     public var messagesDeleted = 0
-    /// Messages left in the queue because their work did not finish (they come back after the visibility timeout).
+    /// Messages given back to the queue unfinished (on shutdown or cancellation; work failing on a
+    /// dependency is held and tried again instead).
     public var messagesReturned = 0
+    /// Times held work (failing on a dependency, or held by another worker) was tried again in place.
+    public var heldRetries = 0
     /// Malformed messages, counted on their first receive: each ends in the dead-letter queue.
     public var malformedMessages = 0
     /// Receives of malformed messages, repeats included.

@@ -40,10 +40,13 @@ public struct QueueWorker: Sendable {
         let statistics = pipeline.statistics
         let hasDeadLetterQueue = await checkQueue()
         logger.debug("queue checked", metadata: ["dead_letter_queue": "\(hasDeadLetterQueue)"])
-        let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
-                                          hasDeadLetterQueue: hasDeadLetterQueue, logger: logger)
         let permits = AsyncPermits(configuration.maximumMessagesInWork)
         let backoff = DependencyBackoff()
+        // Held work (failing on a dependency) is given back once receiving stops: on shutdown, or
+        // when a drain is over.
+        let holding = ShutdownSignal()
+        let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
+                                          hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, shutdown: holding, logger: logger)
         let progress = NIOLockedValueBox(Progress())
         let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
 
@@ -55,19 +58,40 @@ public struct QueueWorker: Sendable {
                 // Each loop ends on shutdown (its long poll is abandoned) or, draining, once the queue is
                 // empty (its last long poll is finished and whatever it brought is processed, so no
                 // message is left captured by a poll nobody reads).
-                await withTaskGroup(of: Void.self) { pollers in
+                await withTaskGroup(of: Bool.self) { pollers in
                     for _ in 0..<configuration.pollers {
                         pollers.addTask {
                             await receiveLoop(permits: permits, backoff: backoff, progress: progress, shutdown: shutdown,
                                               statistics: statistics, deliver: { continuation.yield($0) })
+                            return true
                         }
                     }
+                    if configuration.drain != nil {
+                        pollers.addTask {
+                            await drainWatchdog(progress: progress, statistics: statistics, shutdown: shutdown, holding: holding)
+                            return false
+                        }
+                    }
+                    // Shutdown gives held work back at once (work in progress keeps its deadline).
+                    pollers.addTask {
+                        await shutdown.wait()
+                        holding.request()
+                        return false
+                    }
+                    // Once every receive loop is over, nothing else can end the helpers above.
+                    var loops = configuration.pollers
+                    for await isReceiveLoop in pollers where isReceiveLoop {
+                        loops -= 1
+                        if loops == 0 { break }
+                    }
+                    holding.request()
+                    pollers.cancelAll()
                 }
                 continuation.finish()
             }
             for await batch in batches {
                 work.addTask {
-                    let results = await handler.handle(batch)
+                    await handler.handle(batch)
                     permits.release(batch.count)
                     let deleted = statistics.snapshot.messagesDeleted
                     let inWork = progress.withLockedValue { state -> Int in
@@ -81,11 +105,6 @@ public struct QueueWorker: Sendable {
                             $0.deletedSeen = deleted
                             $0.lastProgress = .now
                         }
-                    }
-                    if results.contains(where: { ["store", "sink", "head"].contains($0.label) }) {
-                        backoff.recordFailure()
-                    } else if !results.isEmpty {
-                        backoff.recordSuccess()
                     }
                 }
             }
@@ -126,6 +145,11 @@ public struct QueueWorker: Sendable {
             } catch {
                 return
             }
+            // Permits free up when held work is given back at the end of a drain.
+            if progress.withLockedValue({ $0.finished != nil }) {
+                permits.release(10)
+                return
+            }
             let messages: [SQSMessage]
             do {
                 guard let received = try await receive(waitTimeSeconds: wait, unless: shutdown) else {
@@ -157,6 +181,31 @@ public struct QueueWorker: Sendable {
             }
             statistics.metrics?.setInWork(messages: inWork)
             deliver(messages)
+        }
+    }
+
+    /// Ends a drain whose work is held (a dependency down) once nothing was deleted for the idle
+    /// timeout: the receive loops cannot see it while every permit is held.
+    private func drainWatchdog(progress: NIOLockedValueBox<Progress>, statistics: WorkerStatistics, shutdown: ShutdownSignal,
+                               holding: ShutdownSignal) async {
+        guard let drain = configuration.drain else { return }
+        while await shutdown.sleep(for: .seconds(1)) {
+            let deleted = statistics.snapshot.messagesDeleted
+            let over = progress.withLockedValue { state -> Bool in
+                if state.finished != nil { return true }
+                if deleted > state.deletedSeen {
+                    state.deletedSeen = deleted
+                    state.lastProgress = .now
+                }
+                guard state.inWork > 0, ContinuousClock.now - state.lastProgress > drain.idleTimeout else { return false }
+                state.finished = .idle
+                return true
+            }
+            if over {
+                logger.warning("drain: nothing finished for the idle timeout while work is held; giving it back to the queue")
+                holding.request()
+                return
+            }
         }
     }
 

@@ -109,6 +109,36 @@ struct StateStoreBehaviourTests {
         }
     }
 
+    @Test("a late event for a write older than the recorded content is stale, and the record keeps the content processed",
+          arguments: StoreUnderTest.all)
+    func lateEventAfterNewerContentIsStale(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let written = Date(timeIntervalSince1970: 1_795_000_100)
+            // The sweep found the key's second write (e2, LastModified `written`) first and signalled it.
+            let sweep = ClaimRequest(bucket: "telemetry", key: "k/1", eTag: "e2", lastModified: written)
+            let ticket = try #require(try await store.claim([sweep], owner: "sweeper", lease: Self.lease)[0].ticket)
+            #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "s2"), lastModified: written)]) == [true])
+
+            // The first write's notification arrives late: it finished two seconds before e2 was written.
+            var late = ClaimRequest(bucket: "telemetry", key: "k/1", eTag: "e1", sequencer: "0A", eventTime: written.addingTimeInterval(-2))
+            #expect(try await store.claim([late], owner: "worker", lease: Self.lease) == [.stale])
+            let kept = try #require(try await store.storedClaim(bucket: "telemetry", key: "k/1"))
+            #expect(kept.eTag == "e2" && kept.status == .done && kept.signalId == "s2")
+
+            // A write that finished in the same second cannot be ordered: it is claimed, and a
+            // completion that processed the newer content (HEAD saw e2) records e2, so e2's own
+            // notification is then a duplicate.
+            late.eventTime = written.addingTimeInterval(0.5)
+            let second = try #require(try await store.claim([late], owner: "worker", lease: Self.lease)[0].ticket)
+            #expect(try await store.complete([ClaimCompletion(ticket: second, outcome: .signalled(signalId: "s2"), lastModified: written,
+                                                              eTag: "e2")]) == [true])
+            let followed = try #require(try await store.storedClaim(bucket: "telemetry", key: "k/1"))
+            #expect(followed.eTag == "e2")
+            let own = ClaimRequest(bucket: "telemetry", key: "k/1", eTag: "e2", sequencer: "0B", eventTime: written.addingTimeInterval(0.9))
+            #expect(try await store.claim([own], owner: "worker", lease: Self.lease) == [.duplicate])
+        }
+    }
+
     @Test("an expired lease is taken over, a live one is not; release hands a claim back at once", arguments: StoreUnderTest.all)
     func leases(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in

@@ -22,6 +22,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var headConcurrency: Int = 16
     public var shutdownDeadline: Int = 20
     public var mode: Signal.Mode = .anomalies
+    /// One signal per bucket + key + content (`content`), or per version too (`version`).
+    public var dedupe: DedupeScope = .content
     /// The IsolationForest score at or above which an object of a source with numeric metadata is an outlier.
     public var scoreThreshold: Double = SourceDetector.Configuration().scoreThreshold
     public var rules: [MetadataRule] = []
@@ -84,6 +86,12 @@ public struct WorkerSettings: Sendable, Equatable {
                 throw SettingsError(setting: "EDAL_MODE", problem: "\(mode) is neither anomalies nor continuous")
             }
             settings.mode = parsed
+        }
+        if let dedupe = value("EDAL_DEDUPE") {
+            guard let parsed = DedupeScope(rawValue: dedupe) else {
+                throw SettingsError(setting: "EDAL_DEDUPE", problem: "\(dedupe) is neither content nor version")
+            }
+            settings.dedupe = parsed
         }
         if let threshold = value("EDAL_SCORE_THRESHOLD") {
             guard let parsed = Double(threshold), parsed > 0, parsed <= 1 else {

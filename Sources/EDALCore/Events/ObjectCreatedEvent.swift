@@ -36,6 +36,6 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
 
     /// What the worker asks the state store for.
     public var claimRequest: ClaimRequest {
-        ClaimRequest(bucket: bucket, key: key, eTag: eTag, sequencer: sequencer, versionId: versionId)
+        ClaimRequest(bucket: bucket, key: key, eTag: eTag, sequencer: sequencer, versionId: versionId, eventTime: eventTime)
     }
 }

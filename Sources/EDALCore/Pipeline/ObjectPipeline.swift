@@ -17,6 +17,8 @@ public struct ObjectPipeline: Sendable {
     public var sources: SourceTracker
     /// Anomalies and source events only, or every object.
     public var mode: Signal.Mode
+    /// What "the same object" is: one signal per content (default) or per version.
+    public var dedupe: DedupeScope
     public var statistics: WorkerStatistics
     /// Names this worker in claims and signals, e.g. `host:pid`.
     public var owner: String
@@ -26,13 +28,14 @@ public struct ObjectPipeline: Sendable {
     public var logger: Logger
 
     public init(s3: S3Client, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
-                statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
+                dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
                 logger: Logger = Logger(label: "edal.pipeline")) {
         self.s3 = s3
         self.store = store
         self.publisher = publisher
         self.sources = sources
         self.mode = mode
+        self.dedupe = dedupe
         self.statistics = statistics
         self.owner = owner
         self.lease = lease
@@ -45,19 +48,44 @@ public struct ObjectPipeline: Sendable {
         guard !candidates.isEmpty else { return [] }
         statistics.update { $0.objects += candidates.count }
 
-        let outcomes: [ClaimOutcome]
+        // One key written twice in one batch: only its latest write is claimed; the older event is
+        // finished by it (its message may go: the latest write's message stays until that is done).
+        let latest = Self.latestWrites(candidates)
+        var results = [ObjectResult?](repeating: nil, count: candidates.count)
+        if latest.count < candidates.count {
+            let chosen = Dictionary(latest.map { (candidates[$0].claimRequest.objectId, candidates[$0].event.eTag) }, uniquingKeysWith: { a, _ in a })
+            var repeats = 0, older = 0
+            for index in candidates.indices where !latest.contains(index) {
+                // The same content again (a re-sent notification) is a duplicate; other content, superseded.
+                if chosen[candidates[index].claimRequest.objectId] == candidates[index].event.eTag {
+                    repeats += 1
+                    results[index] = .done("duplicate")
+                } else {
+                    older += 1
+                    results[index] = .done("superseded")
+                }
+            }
+            statistics.update {
+                $0.duplicates += repeats
+                $0.superseded += older
+            }
+        }
+
+        let claimedIndices = latest.sorted()
+        let claimOutcomes: [ClaimOutcome]
         do {
-            outcomes = try await store.claim(candidates.map(\.claimRequest), owner: owner, lease: lease)
+            claimOutcomes = try await store.claim(claimedIndices.map { dedupe.claimRequest(candidates[$0].claimRequest) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
             logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["store": "\(store.displayName)", "error": "\(error)"])
-            return Array(repeating: .retryLater("store"), count: candidates.count)
+            return results.map { $0 ?? .retryLater("store") }
         }
+        var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)
+        for (index, outcome) in zip(claimedIndices, claimOutcomes) { outcomes[index] = outcome }
 
-        var results = [ObjectResult?](repeating: nil, count: candidates.count)
         var claimed: [(index: Int, ticket: ClaimTicket)] = []
         statistics.update { counts in
-            for (index, outcome) in outcomes.enumerated() {
+            for (index, outcome) in outcomes.enumerated() where results[index] == nil {
                 switch outcome {
                 case .claimed(let ticket):
                     counts.claimed += 1
@@ -143,12 +171,11 @@ public struct ObjectPipeline: Sendable {
             case .success(.none):
                 gone += 1
                 completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .objectGone), "object_gone"))
-            case .success(.some(let head)) where head.eTag != candidate.event.eTag:
-                // A newer write replaced the object: its own event (or the sweep) will handle it.
-                superseded += 1
-                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .superseded,
-                                                              lastModified: head.lastModified, versionId: head.versionId), "superseded"))
             case .success(.some(let head)):
+                // A newer write replaced the object since the event: what is there now is processed
+                // under this claim, and the record says so, so the newer write's own event is a
+                // duplicate (were it lost, or dropped as a repeat, the newest content still gets its signal).
+                if head.eTag != candidate.event.eTag { superseded += 1 }
                 scoredHeads.append((position, head))
             }
         }
@@ -168,10 +195,12 @@ public struct ObjectPipeline: Sendable {
                 sourceSignals.append(SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
             }
             if verdict.anomalous || mode == .continuous {
-                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, producer: producerName), head))
+                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe,
+                                                                     producer: producerName), head))
             } else {
                 completions.append((position, ClaimCompletion(ticket: claimed[position].ticket, outcome: .notAnomalous,
-                                                              lastModified: head.lastModified, versionId: head.versionId), "not_anomalous"))
+                                                              lastModified: head.lastModified, versionId: head.versionId, eTag: head.eTag),
+                                    "not_anomalous"))
             }
         }
         let scored = scoredHeads.count
@@ -195,7 +224,8 @@ public struct ObjectPipeline: Sendable {
             case .kinesis, .fallback:
                 if delivery == .kinesis { toKinesis += 1 } else { toFallback += 1 }
                 completions.append((entry.position, ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: entry.signal.signalId),
-                                                                    lastModified: entry.head.lastModified, versionId: entry.head.versionId),
+                                                                    lastModified: entry.head.lastModified, versionId: entry.head.versionId,
+                                                                    eTag: entry.head.eTag),
                                     "signalled"))
             case .failed:
                 failed += 1
@@ -245,6 +275,30 @@ public struct ObjectPipeline: Sendable {
             }
         }
         return results
+    }
+
+    /// The index of each object's latest write among `candidates`: by sequencer where both have
+    /// one (S3's order of writes to a key), else by event time, else the later in the batch.
+    static func latestWrites(_ candidates: [ObjectCandidate]) -> Set<Int> {
+        var latest: [String: Int] = [:]
+        for (index, candidate) in candidates.enumerated() {
+            let id = candidate.claimRequest.objectId
+            guard let current = latest[id] else {
+                latest[id] = index
+                continue
+            }
+            let mine = candidate.event, theirs = candidates[current].event
+            let newer: Bool
+            if let a = candidate.claimRequest.orderedSequencer, let b = candidates[current].claimRequest.orderedSequencer, a != b {
+                newer = a > b
+            } else if let a = mine.eventTime, let b = theirs.eventTime, a != b {
+                newer = a > b
+            } else {
+                newer = true
+            }
+            if newer { latest[id] = index }
+        }
+        return Set(latest.values)
     }
 
     /// Renews `tickets` every half lease until cancelled.

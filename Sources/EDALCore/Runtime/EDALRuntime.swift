@@ -114,7 +114,8 @@ public struct EDALRuntime: Sendable {
     public func pipeline() -> ObjectPipeline {
         let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
                                         fallbackQueueURL: fallbackQueueURL)
-        return ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, statistics: statistics, owner: owner,
+        return ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
+                              statistics: statistics, owner: owner,
                               lease: settings.lease, headConcurrency: settings.headConcurrency)
     }
 

@@ -5,9 +5,9 @@ import Foundation
 public enum SignalBuilder {
     /// The signal about one object.
     public static func objectSignal(_ verdict: SourceVerdict, head: S3ObjectHead, candidate: ObjectCandidate, mode: Signal.Mode,
-                                    producer: String, now: Date = Date()) -> Signal {
+                                    dedupe: DedupeScope = .content, producer: String, now: Date = Date()) -> Signal {
         Signal(
-            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: head.versionId),
+            signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: dedupe.signalVersion(head.versionId)),
             emittedAt: now,
             anomalous: verdict.anomalous,
             check: verdict.findings.first?.check.rawValue ?? "none",

@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Given what the store holds for the key (if anything), a claim:
 /// 1. is **stale** when both sides carry a sequencer and the stored one is later (S3 orders writes to
-///    one key by sequencer);
+///    one key by sequencer), or when the request's write finished (`eventTime`) before the stored
+///    LastModified — the content recorded was written after it (a write's LastModified is never
+///    later than when it finished, so a newer write is never called stale);
 /// 2. **claims** the object when nothing is stored, or holds other content: another ETag, or the same
 ///    ETag written again — another version id, or (from a listing) a later LastModified than recorded —
 ///    since an overwrite with the same body keeps its ETag but may carry other metadata;
@@ -35,7 +37,7 @@ enum ClaimRules {
 
     static func decide(_ request: ClaimRequest, held: Held?, now: Date) -> Decision {
         guard let held else { return .insert }
-        if isStale(request, heldSequencer: held.orderedSequencer) { return .stale }
+        if isStale(request, heldSequencer: held.orderedSequencer, heldLastModified: held.lastModified) { return .stale }
         if held.eTag != request.eTag || isRewrite(request, held: held) { return .newContent }
         if held.status == .processing, (held.leaseExpiresAt ?? .distantPast) < now { return .takeOver }
         return .duplicate
@@ -48,8 +50,9 @@ enum ClaimRules {
         return false
     }
 
-    static func isStale(_ request: ClaimRequest, heldSequencer: String?) -> Bool {
-        guard let mine = request.orderedSequencer, let held = heldSequencer else { return false }
-        return held > mine
+    static func isStale(_ request: ClaimRequest, heldSequencer: String?, heldLastModified: Date?) -> Bool {
+        if let mine = request.orderedSequencer, let held = heldSequencer, held > mine { return true }
+        if let finished = request.eventTime, let held = heldLastModified, finished < held { return true }
+        return false
     }
 }

@@ -12,14 +12,19 @@ public struct ClaimRequest: Sendable, Equatable, Hashable {
     public var versionId: String?
     /// LastModified, when known (the sweep knows it from the listing).
     public var lastModified: Date?
+    /// When S3 finished the write, from a notification's `eventTime`: a write that finished before
+    /// the LastModified already recorded for the key is older than what was processed (stale).
+    public var eventTime: Date?
 
-    public init(bucket: String, key: String, eTag: String, sequencer: String? = nil, versionId: String? = nil, lastModified: Date? = nil) {
+    public init(bucket: String, key: String, eTag: String, sequencer: String? = nil, versionId: String? = nil, lastModified: Date? = nil,
+                eventTime: Date? = nil) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
         self.sequencer = sequencer
         self.versionId = versionId
         self.lastModified = lastModified
+        self.eventTime = eventTime
     }
 
     /// The store's key for the object: bucket names cannot contain `/`, so `bucket/key` is unambiguous.
@@ -124,12 +129,16 @@ public struct ClaimCompletion: Sendable, Equatable {
     /// LastModified from HEAD, recorded so the sweep recognises this write.
     public var lastModified: Date?
     public var versionId: String?
+    /// The ETag of the content that was processed, when HEAD found a newer write than the one
+    /// claimed: the record then says what was really signalled.
+    public var eTag: String?
 
-    public init(ticket: ClaimTicket, outcome: Outcome, lastModified: Date? = nil, versionId: String? = nil) {
+    public init(ticket: ClaimTicket, outcome: Outcome, lastModified: Date? = nil, versionId: String? = nil, eTag: String? = nil) {
         self.ticket = ticket
         self.outcome = outcome
         self.lastModified = lastModified
         self.versionId = versionId
+        self.eTag = eTag
     }
 }
 

@@ -104,10 +104,15 @@ public final class MongoStateStore: StateStore {
         let held = try await find(Self.claims, ids: refused.map { requests[$0].objectId })
         for index in refused {
             let request = requests[index]
-            guard let document = held[request.objectId] else { continue }
+            guard let document = held[request.objectId] else {
+                // Refused, yet gone when asked why (removed in between): not known to be done, so try again.
+                outcomes[index] = .inProgress
+                continue
+            }
             if document["token"]?.stringValue == token {
                 outcomes[index] = .takenOver(ClaimTicket(objectId: request.objectId, token: token))
-            } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue) {
+            } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue,
+                                         heldLastModified: document["lastModified"]?.dateValue) {
                 outcomes[index] = .stale
             } else if document["status"]?.stringValue == StoredClaim.Status.processing.rawValue,
                       (document["leaseUntil"]?.dateValue ?? .distantPast) >= now {
@@ -135,6 +140,10 @@ public final class MongoStateStore: StateStore {
         }
         if let sequencer = request.orderedSequencer {
             filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
+        }
+        if let eventTime = request.eventTime {
+            // Stale: the recorded content was written after this write finished.
+            filter["lastModified"] = ["$not": ["$gt": .date(eventTime)]]
         }
         var set: BSONDocument = [
             "etag": .string(request.eTag), "owner": .string(owner), "token": .string(token),
@@ -181,6 +190,7 @@ public final class MongoStateStore: StateStore {
             ]
             if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
             if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
+            if let eTag = completion.eTag { set["etag"] = .string(eTag) }
             return .document([
                 "q": ["_id": .string(completion.ticket.objectId), "token": .string(completion.ticket.token)],
                 "u": ["$set": .document(set), "$unset": ["leaseUntil": ""]],

@@ -109,6 +109,7 @@ public final class SQLiteStateStore: StateStore {
             status = 'processing', lease_until = excluded.lease_until, outcome = NULL, signal_id = NULL,
             completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at
         WHERE NOT (excluded.seq IS NOT NULL AND claims.seq IS NOT NULL AND claims.seq > excluded.seq)
+          AND NOT (?12 IS NOT NULL AND claims.last_modified IS NOT NULL AND ?12 < claims.last_modified)
           AND (claims.etag <> excluded.etag
                OR (excluded.version_id IS NOT NULL AND claims.version_id IS NOT NULL AND excluded.version_id <> claims.version_id)
                OR (excluded.last_modified IS NOT NULL AND claims.last_modified IS NOT NULL AND excluded.last_modified > claims.last_modified)
@@ -144,7 +145,7 @@ public final class SQLiteStateStore: StateStore {
                         .text(request.objectId), .text(request.bucket), .text(request.key), .text(request.eTag),
                         .optional(request.orderedSequencer), .optional(request.versionId),
                         .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
-                        .integer(leaseUntil), .integer(nowMilliseconds),
+                        .integer(leaseUntil), .integer(nowMilliseconds), .optional(request.eventTime?.milliseconds),
                     ])
                     let ticket = ClaimTicket(objectId: request.objectId, token: token)
                     guard changed > 0 else {
@@ -166,12 +167,13 @@ public final class SQLiteStateStore: StateStore {
                     try database.run("""
                         UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
                             lease_until = NULL, last_modified = COALESCE(?6, last_modified),
-                            version_id = COALESCE(?7, version_id)
+                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
                         WHERE id = ?1 AND token = ?2
                         """, [
                         .text(completion.ticket.objectId), .text(completion.ticket.token),
                         .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
                         .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
+                        .optional(completion.eTag),
                     ]) > 0
                 }
             }

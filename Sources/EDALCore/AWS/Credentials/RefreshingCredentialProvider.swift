@@ -3,11 +3,18 @@ import NIOConcurrencyHelpers
 
 /// Caches temporary credentials and fetches new ones before they expire (5 minutes ahead by
 /// default). Concurrent callers during a refresh wait for that one fetch instead of starting their own.
+///
+/// The fetch runs in the task of the caller that started it. If that caller is cancelled (a
+/// readiness check's time limit), the waiters are not failed with its cancellation: one of them
+/// starts the fetch again. A waiter is registered and answered under one lock, so none is lost.
 public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
+    /// A waiter is answered with the credentials, with an error, or with `nil`: decide again.
+    private typealias Waiter = CheckedContinuation<AWSCredentials?, any Error>
+
     private enum State {
         case empty
         case cached(AWSCredentials)
-        case refreshing([CheckedContinuation<AWSCredentials, any Error>])
+        case refreshing([Waiter])
     }
 
     private let state = NIOLockedValueBox(State.empty)
@@ -29,60 +36,65 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
             case fetch
             case wait
         }
-        let now = Date()
-        // Decide under the lock; waiters register inside the continuation below.
-        let next = state.withLockedValue { state -> Next in
-            switch state {
-            case .cached(let credentials) where credentials.expiration.map({ $0.timeIntervalSince(now) > refreshAhead }) ?? true:
-                return .use(credentials)
-            case .refreshing:
-                return .wait
-            case .empty, .cached:
-                state = .refreshing([])
-                return .fetch
-            }
-        }
-        switch next {
-        case .use(let credentials):
-            return credentials
-        case .wait:
-            return try await withCheckedThrowingContinuation { continuation in
-                let settled = state.withLockedValue { state -> AWSCredentials? in
-                    switch state {
-                    case .refreshing(var waiters):
-                        waiters.append(continuation)
-                        state = .refreshing(waiters)
-                        return nil
-                    case .cached(let credentials):
-                        return credentials
-                    case .empty:
-                        return nil
-                    }
-                }
-                if let settled {
-                    continuation.resume(returning: settled)
-                } else if state.withLockedValue({ if case .empty = $0 { return true } else { return false } }) {
-                    continuation.resume(throwing: CredentialProviderError(source: source, reason: "the refresh failed; try again"))
+        while true {
+            let now = Date()
+            let next = state.withLockedValue { state -> Next in
+                switch state {
+                case .cached(let credentials) where credentials.expiration.map({ $0.timeIntervalSince(now) > refreshAhead }) ?? true:
+                    return .use(credentials)
+                case .refreshing:
+                    return .wait
+                case .empty, .cached:
+                    state = .refreshing([])
+                    return .fetch
                 }
             }
-        case .fetch:
-            do {
-                let credentials = try await fetch()
-                let waiters = state.withLockedValue { state -> [CheckedContinuation<AWSCredentials, any Error>] in
-                    defer { state = .cached(credentials) }
-                    if case .refreshing(let waiters) = state { return waiters }
-                    return []
-                }
-                for waiter in waiters { waiter.resume(returning: credentials) }
+            switch next {
+            case .use(let credentials):
                 return credentials
-            } catch {
-                let waiters = state.withLockedValue { state -> [CheckedContinuation<AWSCredentials, any Error>] in
-                    defer { state = .empty }
-                    if case .refreshing(let waiters) = state { return waiters }
-                    return []
+            case .wait:
+                let answer: AWSCredentials? = try await withCheckedThrowingContinuation { (waiter: Waiter) in
+                    // Registered, or answered, in the same critical section that reads the state.
+                    let settled = state.withLockedValue { state -> AWSCredentials?? in
+                        switch state {
+                        case .refreshing(var waiters):
+                            waiters.append(waiter)
+                            state = .refreshing(waiters)
+                            return .none
+                        case .cached(let credentials):
+                            return .some(credentials)
+                        case .empty:
+                            return .some(nil)
+                        }
+                    }
+                    if case .some(let credentials) = settled { waiter.resume(returning: credentials) }
                 }
-                for waiter in waiters { waiter.resume(throwing: error) }
-                throw error
+                if let answer { return answer }
+                // The fetch was abandoned (its caller was cancelled): decide again.
+                try Task.checkCancellation()
+            case .fetch:
+                do {
+                    let credentials = try await fetch()
+                    let waiters = state.withLockedValue { state -> [Waiter] in
+                        defer { state = .cached(credentials) }
+                        if case .refreshing(let waiters) = state { return waiters }
+                        return []
+                    }
+                    for waiter in waiters { waiter.resume(returning: credentials) }
+                    return credentials
+                } catch {
+                    let waiters = state.withLockedValue { state -> [Waiter] in
+                        defer { state = .empty }
+                        if case .refreshing(let waiters) = state { return waiters }
+                        return []
+                    }
+                    // This caller's cancellation is not the waiters' failure: they try again.
+                    let abandoned = error is CancellationError || Task.isCancelled
+                    for waiter in waiters {
+                        if abandoned { waiter.resume(returning: nil) } else { waiter.resume(throwing: error) }
+                    }
+                    throw error
+                }
             }
         }
     }

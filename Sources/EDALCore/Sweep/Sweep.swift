@@ -6,9 +6,15 @@ import Logging
 /// `ObjectPipeline` as notifications — objects the queue already handled are duplicates and cost one
 /// claim. The watermark advances only when every candidate finished.
 ///
-/// Replicas share the work through a lease in the state store per location and sweep window: the
-/// first replica to claim it sweeps, the others skip; if it dies, its lease expires and another
-/// replica takes the window over.
+/// Replicas share the work through leases in the state store: one per location and sweep window
+/// (the first replica to claim it sweeps, the others skip) and one per location while a sweep runs
+/// (a sweep longer than the interval is not joined by the next window's); both are renewed while
+/// the sweep works, and if its replica dies they expire and another replica takes over.
+///
+/// The watermark moves to the sweep's start when every candidate finished; otherwise to the oldest
+/// unfinished candidate's LastModified, so only what is unfinished is listed again. A candidate
+/// still unfinished `giveUpAfter` after it was written stops holding the watermark (it is logged
+/// and counted as abandoned; its own notification, if any, still retries it).
 public struct Sweep: Sendable {
     public var s3: S3Client
     public var store: any StateStore
@@ -19,6 +25,8 @@ public struct Sweep: Sendable {
     /// How far back the first sweep of a location (no watermark yet) looks.
     public var lookback: Duration
     public var layout: PartitionLayout?
+    /// How long after its LastModified an unfinished object stops holding the watermark.
+    public var giveUpAfter: Duration = .seconds(86_400)
     public var logger: Logger
 
     /// Candidates per claim round trip.
@@ -40,11 +48,13 @@ public struct Sweep: Sendable {
         self.logger = logger
     }
 
-    /// Sweeps every location once (those whose window lease another replica holds are skipped).
-    public func runOnce(now: Date = Date()) async -> [SweepReport] {
+    /// Sweeps every location once (those whose window lease another replica holds are skipped);
+    /// stops between chunks when `shutdown` is requested.
+    public func runOnce(now: Date = Date(), shutdown: ShutdownSignal? = nil) async -> [SweepReport] {
         var reports: [SweepReport] = []
         for location in locations {
-            let report = await sweep(location, now: now)
+            if shutdown?.isRequested == true { break }
+            let report = await sweep(location, now: now, shutdown: shutdown)
             pipeline.statistics.metrics?.recordSweep(report, completedAt: Date().timeIntervalSince1970)
             reports.append(report)
         }
@@ -54,10 +64,11 @@ public struct Sweep: Sendable {
     /// Sweeps every `interval` until `shutdown`; the first sweep runs at once.
     public func run(shutdown: ShutdownSignal) async {
         while !shutdown.isRequested, !Task.isCancelled {
-            for report in await runOnce() where report.swept {
+            for report in await runOnce(shutdown: shutdown) where report.swept {
                 logger.info("sweep done", metadata: [
                     "location": "\(report.location)", "listed": "\(report.objectsListed)", "candidates": "\(report.candidates)",
-                    "unfinished": "\(report.unfinished)", "watermark_advanced": "\(report.watermarkAdvanced)",
+                    "unfinished": "\(report.unfinished)", "abandoned": "\(report.abandoned)",
+                    "watermark_advanced": "\(report.watermarkAdvanced)", "interrupted": "\(report.interrupted)",
                 ])
             }
             await withTaskGroup(of: Void.self) { group in
@@ -69,17 +80,26 @@ public struct Sweep: Sendable {
         }
     }
 
-    func sweep(_ location: WatchedLocation, now: Date) async -> SweepReport {
-        // One replica per location and window.
+    func sweep(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal? = nil) async -> SweepReport {
+        // One replica per location and window, and one sweep of a location at a time.
         let windowSeconds = max(1, Int64(interval.seconds))
         let window = Int64(now.timeIntervalSince1970) / windowSeconds
-        let lease = ClaimRequest(bucket: Self.leaseBucket, key: "\(location.bucket)/\(location.prefix)", eTag: "window-\(window)")
-        let ticket: ClaimTicket
+        let locationKey = "\(location.bucket)/\(location.prefix)"
+        let windowLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey, eTag: "window-\(window)")
+        let runningLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey + "#running", eTag: "running")
+        let tickets: (window: ClaimTicket, running: ClaimTicket)
         do {
-            guard let claimed = try await store.claim([lease], owner: pipeline.owner, lease: interval)[0].ticket else {
+            guard let windowTicket = try await store.claim([windowLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
                 return SweepReport(location: location, swept: false)
             }
-            ticket = claimed
+            guard let running = try await store.claim([runningLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
+                // The previous window's sweep is still at work: this window is left to the next one.
+                try? await store.release([windowTicket])
+                var report = SweepReport(location: location, swept: false)
+                report.error = "the previous sweep of this location is still running"
+                return report
+            }
+            tickets = (windowTicket, running)
         } catch {
             var report = SweepReport(location: location, swept: false)
             report.error = "cannot take the sweep lease: \(error)"
@@ -87,14 +107,80 @@ public struct Sweep: Sendable {
             return report
         }
 
+        let report = await withTaskGroup(of: SweepReport?.self) { group in
+            group.addTask { await sweepHoldingLeases(location, now: now, shutdown: shutdown) }
+            group.addTask {
+                await renewLeases([tickets.window, tickets.running])
+                return nil
+            }
+            var report = SweepReport(location: location, swept: true)
+            for await value in group {
+                if let value {
+                    report = value
+                    group.cancelAll()
+                }
+            }
+            return report
+        }
+        if report.error == nil, !report.interrupted {
+            _ = try? await store.complete([ClaimCompletion(ticket: tickets.window, outcome: .notAnomalous)])
+        } else {
+            try? await store.release([tickets.window])
+        }
+        // Released, not completed: the next sweep takes the same lease over.
+        try? await store.release([tickets.running])
+        return report
+    }
+
+    /// The sweep's leases last an interval, at least a minute; renewed at half-time.
+    private var leaseLength: Duration { max(interval, .seconds(60)) }
+
+    private func renewLeases(_ tickets: [ClaimTicket]) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: leaseLength / 2)
+                _ = try await store.renew(tickets, lease: leaseLength)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async -> SweepReport {
         var report = SweepReport(location: location, swept: true)
+        var oldestUnfinished: Date?
         do {
             let watermark = try await store.watermark(bucket: location.bucket, prefix: location.prefix)
             let since = watermark.map { $0.addingTimeInterval(-overlap.seconds) } ?? now.addingTimeInterval(-lookback.seconds)
+            let giveUpBefore = now.addingTimeInterval(-giveUpAfter.seconds)
             let prefixes = try await prefixesToList(location, since: since, until: now)
             report.prefixesListed = prefixes.count
             var pending: [ObjectCandidate] = []
-            for prefix in prefixes {
+            func process() async {
+                let results = await pipeline.process(pending)
+                report.candidates += results.count
+                for (candidate, result) in zip(pending, results) {
+                    // "in_progress" is unfinished too: the worker holding it may yet fail.
+                    if result.isDone {
+                        report.finished += 1
+                        continue
+                    }
+                    report.unfinished += 1
+                    let written = candidate.lastModified ?? now
+                    if written < giveUpBefore {
+                        report.abandoned += 1
+                        logger.error("sweep: an object written long ago still cannot be finished; it no longer holds the watermark", metadata: [
+                            "bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "reason": "\(result.label)",
+                        ])
+                    } else {
+                        oldestUnfinished = min(oldestUnfinished ?? written, written)
+                    }
+                }
+                pending.removeAll(keepingCapacity: true)
+            }
+            listing: for prefix in prefixes {
                 for try await page in s3.listObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
                     report.objectsListed += page.objects.count
                     for object in page.objects where object.lastModified >= since {
@@ -104,32 +190,28 @@ public struct Sweep: Sendable {
                         pending.append(ObjectCandidate(event: event, via: .sweep,
                                                        lastModified: Date(timeIntervalSince1970: object.lastModified.timeIntervalSince1970.rounded(.down))))
                         if pending.count == Self.chunkSize {
-                            tally(await pipeline.process(pending), into: &report)
-                            pending.removeAll(keepingCapacity: true)
+                            await process()
+                            if shutdown?.isRequested == true {
+                                report.interrupted = true
+                                break listing
+                            }
                         }
                     }
                 }
             }
-            if !pending.isEmpty { tally(await pipeline.process(pending), into: &report) }
-            if report.unfinished == 0 {
-                _ = try await store.advanceWatermark(bucket: location.bucket, prefix: location.prefix, to: now)
+            if !pending.isEmpty, !report.interrupted { await process() }
+            guard !report.interrupted else { return report }
+            // Everything finished: up to the sweep's start; otherwise up to the oldest unfinished write.
+            let target = oldestUnfinished.map { $0.addingTimeInterval(-1) } ?? now
+            if watermark.map({ target > $0 }) ?? true {
+                _ = try await store.advanceWatermark(bucket: location.bucket, prefix: location.prefix, to: target)
                 report.watermarkAdvanced = true
             }
-            _ = try await store.complete([ClaimCompletion(ticket: ticket, outcome: .notAnomalous)])
         } catch {
             report.error = "\(error)"
             logger.warning("sweep failed; the next one retries", metadata: ["location": "\(location)", "error": "\(error)"])
-            try? await store.release([ticket])
         }
         return report
-    }
-
-    private func tally(_ results: [ObjectResult], into report: inout SweepReport) {
-        report.candidates += results.count
-        for result in results {
-            // "in_progress": a notification's worker holds it; its own message covers it.
-            if result.isDone || result.label == "in_progress" { report.finished += 1 } else { report.unfinished += 1 }
-        }
     }
 
     /// The prefixes to list: the watched prefix itself, or its partitions for `since...until`.

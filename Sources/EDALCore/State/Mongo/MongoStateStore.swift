@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The state store for fleets: MongoDB through libmongoc.
 ///
@@ -12,9 +13,17 @@ import Foundation
 /// on the same content. A duplicate-key error (11000) on the upsert means the document exists and
 /// is not ours to claim; only then does a second round trip read why (duplicate, stale, or ours by
 /// take-over).
+///
+/// Leases are written and compared on the **server's clock**: each replica measures how far
+/// MongoDB's clock (`hello`'s `localTime`) is from its own, at open and every minute, and dates
+/// its leases by it, so a host whose clock runs fast neither takes over live leases nor holds dead
+/// ones long.
 public final class MongoStateStore: StateStore {
     public let displayName: String
     private let connection: MongoConnection
+    /// This host's clock (a test may skew it).
+    private let localClock: @Sendable () -> Date
+    private let clockOffset = NIOLockedValueBox<(seconds: TimeInterval, measuredAt: ContinuousClock.Instant?)>((0, nil))
 
     public var roundTrips: UInt64 { connection.roundTrips }
 
@@ -23,18 +32,40 @@ public final class MongoStateStore: StateStore {
     static let models = "models"
     static let duplicateKey: Int64 = 11000
 
-    private init(connection: MongoConnection) {
+    private init(connection: MongoConnection, localClock: @escaping @Sendable () -> Date) {
         self.connection = connection
         self.displayName = connection.displayName
+        self.localClock = localClock
+    }
+
+    /// Now, on the server's clock (re-measured when the last measurement is a minute old; a failed
+    /// measurement keeps the previous offset).
+    func serverNow() async -> Date {
+        let due = clockOffset.withLockedValue { $0.measuredAt.map { ContinuousClock.now - $0 > .seconds(60) } ?? true }
+        if due {
+            let sent = localClock()
+            if let reply = try? await connection.run(["hello": 1], .read), let server = reply["localTime"]?.dateValue {
+                let received = localClock()
+                let local = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
+                clockOffset.withLockedValue { $0 = (server.timeIntervalSince(local), ContinuousClock.now) }
+            }
+        }
+        return localClock().addingTimeInterval(clockOffset.withLockedValue { $0.seconds })
     }
 
     /// Connects to `uri` (`mongodb://…/database`) and creates the indexes if they are missing.
     ///
     /// - Parameter threads: blocking threads and pooled connections; bounds concurrent store calls.
     public static func open(uri: String, threads: Int = 8) async throws(StateStoreError) -> MongoStateStore {
-        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads))
+        try await open(uri: uri, threads: threads, localClock: { Date() })
+    }
+
+    /// `open`, with this host's clock replaced (tests of clock skew).
+    static func open(uri: String, threads: Int = 8, localClock: @escaping @Sendable () -> Date) async throws(StateStoreError) -> MongoStateStore {
+        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads), localClock: localClock)
         do {
             try await store.createIndexes()
+            _ = await store.serverNow()
         } catch {
             await store.close()
             throw error
@@ -63,7 +94,7 @@ public final class MongoStateStore: StateStore {
 
     public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
         guard !requests.isEmpty else { return [] }
-        let now = Date()
+        let now = await serverNow()
         let leaseUntil = now.addingTimeInterval(lease.seconds)
         let token = ClaimTicket.newToken(owner: owner)
 
@@ -180,7 +211,7 @@ public final class MongoStateStore: StateStore {
 
     public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
-        let now = Date()
+        let now = await serverNow()
         let statements: [BSONValue] = completions.map { completion in
             var set: BSONDocument = [
                 "status": .string(StoredClaim.Status.done.rawValue),
@@ -212,7 +243,7 @@ public final class MongoStateStore: StateStore {
 
     public func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] {
         guard !tickets.isEmpty else { return [] }
-        let leaseUntil = Date().addingTimeInterval(lease.seconds)
+        let leaseUntil = await serverNow().addingTimeInterval(lease.seconds)
         let statements: [BSONValue] = tickets.map { ticket in
             .document(["q": Self.processingFilter(ticket), "u": ["$set": ["leaseUntil": .date(leaseUntil)]]])
         }
@@ -279,7 +310,7 @@ public final class MongoStateStore: StateStore {
             "q": ["_id": .string(id)],
             "u": [
                 "$max": ["watermark": .date(date)],
-                "$set": ["updatedAt": .date(Date())],
+                "$set": ["updatedAt": .date(await serverNow())],
                 "$setOnInsert": ["bucket": .string(bucket), "prefix": .string(prefix)],
             ],
             "upsert": true,
@@ -305,7 +336,7 @@ public final class MongoStateStore: StateStore {
 
     public func saveModels(_ models: [StoredModel]) async throws -> [Bool] {
         guard !models.isEmpty else { return [] }
-        let now = Date()
+        let now = await serverNow()
         let statements: [BSONValue] = models.map { model in
             .document([
                 "q": ["_id": .string(model.name), "version": ["$lt": .int64(model.version)]],
@@ -334,7 +365,11 @@ public final class MongoStateStore: StateStore {
         var range: BSONDocument = ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")]
         if let after, after >= prefix { range = ["$gt": .string(after), "$lt": .string(prefix + "\u{10FFFF}")] }
         var filter: BSONDocument = ["_id": .document(range)]
-        if let savedSince { filter["savedAt"] = ["$gte": .date(savedSince)] }
+        // `savedSince` is on this host's clock; `savedAt` on the server's.
+        if let savedSince {
+            let offset = await serverNow().timeIntervalSince(localClock())
+            filter["savedAt"] = ["$gte": .date(savedSince.addingTimeInterval(offset))]
+        }
         let reply = try await checked(connection.run([
             "find": .string(Self.models), "filter": .document(filter), "sort": ["_id": .int32(1)],
             "limit": .int64(Int64(max(1, limit))), "batchSize": .int32(Int32(clamping: max(1, limit))), "singleBatch": true,

@@ -1,0 +1,35 @@
+@testable import EDALCore
+import Foundation
+import Testing
+
+/// Leases on MongoDB are dated by the server's clock, so replicas whose clocks disagree agree on
+/// whether a lease is live.
+@Suite("MongoDB leases under clock skew")
+struct MongoClockSkewTests {
+    static var stores: [StoreUnderTest] { StoreUnderTest.all.filter { $0 != .sqlite } }
+
+    @Test("a replica whose clock runs 5 minutes fast neither takes over a live lease nor holds its own past the lease",
+          arguments: stores)
+    func skewedReplicasAgree(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { _, uri async throws in
+            let fast = try await MongoStateStore.open(uri: uri, localClock: { Date().addingTimeInterval(300) })
+            let slow = try await MongoStateStore.open(uri: uri, localClock: { Date().addingTimeInterval(-300) })
+            defer { Task { await fast.close(); await slow.close() } }
+            let request = ClaimRequest(bucket: "telemetry", key: "k/skew", eTag: "e1")
+
+            // The slow replica holds a 30 s lease; to the fast one's own clock it expired long ago.
+            let ticket = try #require(try await slow.claim([request], owner: "slow", lease: .seconds(30))[0].ticket)
+            #expect(try await fast.claim([request], owner: "fast", lease: .seconds(30)) == [.inProgress])
+
+            // The fast replica's lease (after the slow one gives its claim back) is live for 30 s, not 330 s:
+            // released at once, it can be taken over at once.
+            try await slow.release([ticket])
+            let fastTicket = try #require(try await fast.claim([request], owner: "fast", lease: .seconds(2))[0].ticket)
+            #expect(try await slow.claim([request], owner: "slow", lease: .seconds(30)) == [.inProgress])
+            try await Task.sleep(for: .seconds(3))
+            let takeover = try await slow.claim([request], owner: "slow", lease: .seconds(30))
+            #expect(takeover.first?.ticket != nil, "\(takeover): the fast replica's 2 s lease was still live 3 s later")
+            #expect(try await fast.complete([ClaimCompletion(ticket: fastTicket, outcome: .notAnomalous)]) == [false])
+        }
+    }
+}

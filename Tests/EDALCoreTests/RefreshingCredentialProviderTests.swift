@@ -31,16 +31,17 @@ struct RefreshingCredentialProviderTests {
         let fetches = NIOLockedValueBox(0)
         let provider = RefreshingCredentialProvider(source: "test") {
             let number = fetches.withLockedValue { $0 += 1; return $0 }
-            try await Task.sleep(for: .milliseconds(300))
+            // The first fetch lasts until its caller is cancelled; later ones answer at once.
+            if number == 1 { try await Task.sleep(for: .seconds(60)) }
             return Self.credentials(number)
         }
         let answers = try await Self.within(.seconds(10)) {
             try await withThrowingTaskGroup(of: String?.self) { group in
                 // The first caller starts the fetch and is cancelled (a readiness check's time limit).
                 let first = Task { try await provider.credentials() }
-                try await Task.sleep(for: .milliseconds(50))
+                while fetches.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
                 for _ in 0..<20 { group.addTask { try await provider.credentials().accessKeyId } }
-                try await Task.sleep(for: .milliseconds(50))
+                try await Task.sleep(for: .milliseconds(100))
                 first.cancel()
                 #expect((try? await first.value) == nil)
                 var answers: [String] = []

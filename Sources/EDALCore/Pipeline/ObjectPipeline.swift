@@ -10,7 +10,7 @@ import Logging
 /// down, HEAD failing, no sink taking the signal) gives its claim back and is reported
 /// `retryLater`, so the caller leaves its message in the queue.
 public struct ObjectPipeline: Sendable {
-    public var s3: S3Client
+    public var s3: any ObjectHeadService
     public var store: any StateStore
     public var publisher: SignalPublisher
     /// The sources and their baselines: every object is judged against its own source.
@@ -27,7 +27,7 @@ public struct ObjectPipeline: Sendable {
     public var headConcurrency: Int
     public var logger: Logger
 
-    public init(s3: S3Client, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
+    public init(s3: any ObjectHeadService, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
                 dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
                 logger: Logger = Logger(label: "edal.pipeline")) {
         self.s3 = s3
@@ -143,7 +143,7 @@ public struct ObjectPipeline: Sendable {
             defer { metrics?.headLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
             do {
                 let event = targets[position]
-                return .success(try await s3.headObject(bucket: event.bucket, key: event.key))
+                return .success(try await s3.headObject(bucket: event.bucket, key: event.key, versionId: nil))
             } catch {
                 return .failure(error)
             }

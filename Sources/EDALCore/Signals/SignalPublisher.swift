@@ -5,8 +5,8 @@ import Logging
 /// the records Kinesis refuses with backoff, and sends what still fails to the fallback SQS queue
 /// (`SendMessageBatch`). Only a signal neither sink took is reported as failed.
 public struct SignalPublisher: Sendable {
-    public var kinesis: KinesisClient
-    public var sqs: SQSClient
+    public var kinesis: any RecordStreamService
+    public var sqs: any QueueService
     /// The Kinesis stream; `nil` sends every signal straight to the fallback queue.
     public var streamName: String?
     /// The fallback queue URL; `nil` means none: signals Kinesis refuses are failed.
@@ -15,7 +15,7 @@ public struct SignalPublisher: Sendable {
     public var retryPolicy: RetryPolicy
     public var logger: Logger
 
-    public init(kinesis: KinesisClient, sqs: SQSClient, streamName: String?, fallbackQueueURL: String?,
+    public init(kinesis: any RecordStreamService, sqs: any QueueService, streamName: String?, fallbackQueueURL: String?,
                 retryPolicy: RetryPolicy = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
                 logger: Logger = Logger(label: "edal.signals")) {
         self.kinesis = kinesis

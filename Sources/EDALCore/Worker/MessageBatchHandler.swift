@@ -16,7 +16,7 @@ import Logging
 /// extending visibility). Messages are deleted as soon as their own objects are done. On shutdown
 /// the unfinished ones are made visible again at once for another replica.
 struct MessageBatchHandler: Sendable {
-    var sqs: SQSClient
+    var sqs: any QueueService
     var pipeline: ObjectPipeline
     var statistics: WorkerStatistics
     var configuration: QueueWorkerConfiguration

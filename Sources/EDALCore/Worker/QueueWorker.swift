@@ -7,12 +7,12 @@ import NIOConcurrencyHelpers
 /// only when `maximumMessagesInWork` messages are in work (back-pressure) or a dependency is failing
 /// (backoff); the next long poll starts as soon as the previous one returns, empty or not.
 public struct QueueWorker: Sendable {
-    public var sqs: SQSClient
+    public var sqs: any QueueService
     public var pipeline: ObjectPipeline
     public var configuration: QueueWorkerConfiguration
     public var logger: Logger
 
-    public init(sqs: SQSClient, pipeline: ObjectPipeline, configuration: QueueWorkerConfiguration,
+    public init(sqs: any QueueService, pipeline: ObjectPipeline, configuration: QueueWorkerConfiguration,
                 logger: Logger = Logger(label: "edal.worker")) {
         self.sqs = sqs
         self.pipeline = pipeline
@@ -213,7 +213,7 @@ public struct QueueWorker: Sendable {
     private func receive(waitTimeSeconds: Int, unless shutdown: ShutdownSignal) async throws -> [SQSMessage]? {
         try await withThrowingTaskGroup(of: [SQSMessage]?.self) { group in
             group.addTask {
-                try await sqs.receiveMessage(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: waitTimeSeconds,
+                try await sqs.receiveMessages(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: waitTimeSeconds,
                                              visibilityTimeout: configuration.visibilityTimeout)
             }
             group.addTask {

@@ -3,7 +3,7 @@ import Logging
 /// Keeps messages in work hidden: every half visibility timeout it extends each one still held,
 /// and stops extending a message once SQS says its receipt handle is no longer valid.
 struct VisibilityHeartbeat: Sendable {
-    var sqs: SQSClient
+    var sqs: any QueueService
     var queueURL: String
     var visibilityTimeout: Int
     var statistics: WorkerStatistics

@@ -52,10 +52,10 @@ public final class ShutdownSignal: Sendable {
     }
 
     /// Sleeps for `duration`; answers `false` when shutdown was requested (or the task cancelled) first.
-    public func sleep(for duration: Duration) async -> Bool {
+    public func sleep(for duration: Duration, clock: any WorkerClock = SystemClock()) async -> Bool {
         guard !isRequested else { return false }
         return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { (try? await Task.sleep(for: duration)) != nil }
+            group.addTask { (try? await clock.sleep(for: duration)) != nil }
             group.addTask {
                 await self.wait()
                 return false

@@ -26,6 +26,8 @@ public struct ObjectPipeline: Sendable {
     public var lease: Duration
     public var headConcurrency: Int
     public var logger: Logger
+    /// Time for lease renewals and completion retries (virtual in the simulation).
+    public var clock: any WorkerClock = SystemClock()
 
     public init(s3: any ObjectHeadService, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
                 dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
@@ -254,7 +256,7 @@ public struct ObjectPipeline: Sendable {
             var attempt = 0
             let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
             while answers == nil, attempt < retry.maximumAttempts {
-                if attempt > 0 { try? await Task.sleep(for: retry.delay(retry: attempt)) }
+                if attempt > 0 { try? await clock.sleep(for: retry.delay(retry: attempt)) }
                 attempt += 1
                 do {
                     answers = try await store.complete(completions.map(\.completion))
@@ -306,7 +308,7 @@ public struct ObjectPipeline: Sendable {
         let interval = lease / 2
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                try await clock.sleep(for: interval)
                 _ = try await store.renew(tickets, lease: lease)
             } catch is CancellationError {
                 return

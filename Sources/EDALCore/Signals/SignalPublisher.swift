@@ -14,6 +14,8 @@ public struct SignalPublisher: Sendable {
     /// Rounds of retrying refused records (on top of the HTTP client's own retries of a failed call).
     public var retryPolicy: RetryPolicy
     public var logger: Logger
+    /// Time for the retry rounds' back-off (virtual in the simulation).
+    public var clock: any WorkerClock = SystemClock()
 
     public init(kinesis: any RecordStreamService, sqs: any QueueService, streamName: String?, fallbackQueueURL: String?,
                 retryPolicy: RetryPolicy = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
@@ -106,7 +108,7 @@ public struct SignalPublisher: Sendable {
         var lastError: String?
         var attempt = 0
         while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
-            if attempt > 0 { try? await Task.sleep(for: retryPolicy.delay(retry: attempt)) }
+            if attempt > 0 { try? await clock.sleep(for: retryPolicy.delay(retry: attempt)) }
             attempt += 1
             var stillPending: [Int] = []
             var permanent = false

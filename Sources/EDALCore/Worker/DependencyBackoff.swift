@@ -5,21 +5,23 @@ import NIOConcurrencyHelpers
 final class DependencyBackoff: Sendable {
     private struct State {
         var failures = 0
-        var pausedUntil: ContinuousClock.Instant?
+        var pausedUntil: Duration?
     }
 
     private let state = NIOLockedValueBox(State())
     private let maximum: Duration
+    private let clock: any WorkerClock
 
-    init(maximum: Duration = .seconds(30)) {
+    init(maximum: Duration = .seconds(30), clock: any WorkerClock = SystemClock()) {
         self.maximum = maximum
+        self.clock = clock
     }
 
     func recordFailure() {
         state.withLockedValue { state in
             state.failures += 1
             let delay = min(maximum, .seconds(1) * (1 << min(state.failures - 1, 10)))
-            state.pausedUntil = ContinuousClock.now + delay
+            state.pausedUntil = clock.elapsed + delay
         }
     }
 
@@ -34,7 +36,7 @@ final class DependencyBackoff: Sendable {
     var remainingPause: Duration? {
         state.withLockedValue { state in
             guard let until = state.pausedUntil else { return nil }
-            let now = ContinuousClock.now
+            let now = clock.elapsed
             return until > now ? until - now : nil
         }
     }

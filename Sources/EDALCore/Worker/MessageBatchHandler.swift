@@ -113,7 +113,7 @@ struct MessageBatchHandler: Sendable {
         guard !inWork.isEmpty else { return [] }
         let heartbeat = VisibilityHeartbeat(sqs: sqs, queueURL: configuration.queueURL,
                                             visibilityTimeout: configuration.visibilityTimeout,
-                                            statistics: statistics, logger: logger)
+                                            statistics: statistics, logger: logger, clock: configuration.clock)
         let work = candidates
         let held = inWork.map { messages[$0] }
         let settledPlans = plans, alreadyDeleted = deleted
@@ -179,7 +179,7 @@ struct MessageBatchHandler: Sendable {
             }
             statistics.update { $0.heldRetries += 1 }
             let delay = min(retryMaximum, retryBase * (1 << min(attempt - 1, 10)))
-            guard await shutdown.sleep(for: delay) else { return results }
+            guard await shutdown.sleep(for: delay, clock: configuration.clock) else { return results }
         }
     }
 

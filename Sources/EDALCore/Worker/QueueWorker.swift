@@ -22,7 +22,7 @@ public struct QueueWorker: Sendable {
 
     private struct Progress {
         var consecutiveEmpty = 0
-        var lastProgress = ContinuousClock.now
+        var lastProgress = Duration.zero
         var checking = false
         var finished: DrainResult.Ending?
         var messagesLeft: Int?
@@ -36,18 +36,19 @@ public struct QueueWorker: Sendable {
     /// After shutdown, no new message is received; work in progress has `shutdownDeadline` to
     /// finish, then it is cancelled: its claims expire, its messages are not deleted and come back.
     public func run(shutdown: ShutdownSignal) async -> DrainResult {
-        let started = ContinuousClock.now
+        let clock = configuration.clock
+        let started = clock.elapsed
         let statistics = pipeline.statistics
         let hasDeadLetterQueue = await checkQueue()
         logger.debug("queue checked", metadata: ["dead_letter_queue": "\(hasDeadLetterQueue)"])
         let permits = AsyncPermits(configuration.maximumMessagesInWork)
-        let backoff = DependencyBackoff()
+        let backoff = DependencyBackoff(clock: clock)
         // Held work (failing on a dependency) is given back once receiving stops: on shutdown, or
         // when a drain is over.
         let holding = ShutdownSignal()
         let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
                                           hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, shutdown: holding, logger: logger)
-        let progress = NIOLockedValueBox(Progress())
+        let progress = NIOLockedValueBox(Progress(lastProgress: started))
         let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
 
         // Discarding: a finished batch's task is freed at once (a plain task group keeps every child
@@ -103,16 +104,16 @@ public struct QueueWorker: Sendable {
                         // Progress is work finished; messages failing round and round are not.
                         if deleted > $0.deletedSeen {
                             $0.deletedSeen = deleted
-                            $0.lastProgress = .now
+                            $0.lastProgress = clock.elapsed
                         }
                     }
                 }
             }
             // No more batches will arrive; after a shutdown, in-flight work gets its deadline.
             if shutdown.isRequested {
-                let deadline = ContinuousClock.now + configuration.shutdownDeadline
-                while progress.withLockedValue({ $0.inWork > 0 }), ContinuousClock.now < deadline {
-                    try? await Task.sleep(for: .milliseconds(50))
+                let deadline = clock.elapsed + configuration.shutdownDeadline
+                while progress.withLockedValue({ $0.inWork > 0 }), clock.elapsed < deadline {
+                    try? await clock.sleep(for: .milliseconds(50))
                 }
                 if progress.withLockedValue({ $0.inWork > 0 }) {
                     logger.warning("shutdown deadline passed; abandoning unfinished work (its messages will come back)")
@@ -124,7 +125,7 @@ public struct QueueWorker: Sendable {
         let state = progress.withLockedValue { $0 }
         let ending: DrainResult.Ending = shutdown.isRequested && state.finished == nil ? .shutdown : (state.finished ?? .shutdown)
         let lastDelete = state.deletedSeen > 0 ? state.lastProgress : started
-        return DrainResult(ending: ending, counts: statistics.snapshot, seconds: (ContinuousClock.now - started).seconds,
+        return DrainResult(ending: ending, counts: statistics.snapshot, seconds: (clock.elapsed - started).seconds,
                            workSeconds: (lastDelete - started).seconds, messagesLeft: state.messagesLeft)
     }
 
@@ -137,7 +138,7 @@ public struct QueueWorker: Sendable {
         while !shutdown.isRequested, !Task.isCancelled {
             if progress.withLockedValue({ $0.finished != nil }) { return }
             if let pause = backoff.remainingPause {
-                try? await Task.sleep(for: pause)
+                try? await configuration.clock.sleep(for: pause)
                 continue
             }
             do {
@@ -165,7 +166,7 @@ public struct QueueWorker: Sendable {
                 statistics.update { $0.receiveErrors += 1 }
                 let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20)).delay(retry: receiveFailures)
                 logger.warning("cannot receive from the queue; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
-                try? await Task.sleep(for: delay)
+                try? await configuration.clock.sleep(for: delay)
                 continue
             }
             permits.release(10 - messages.count)
@@ -189,15 +190,15 @@ public struct QueueWorker: Sendable {
     private func drainWatchdog(progress: NIOLockedValueBox<Progress>, statistics: WorkerStatistics, shutdown: ShutdownSignal,
                                holding: ShutdownSignal) async {
         guard let drain = configuration.drain else { return }
-        while await shutdown.sleep(for: .seconds(1)) {
+        while await shutdown.sleep(for: .seconds(1), clock: configuration.clock) {
             let deleted = statistics.snapshot.messagesDeleted
             let over = progress.withLockedValue { state -> Bool in
                 if state.finished != nil { return true }
                 if deleted > state.deletedSeen {
                     state.deletedSeen = deleted
-                    state.lastProgress = .now
+                    state.lastProgress = configuration.clock.elapsed
                 }
-                guard state.inWork > 0, ContinuousClock.now - state.lastProgress > drain.idleTimeout else { return false }
+                guard state.inWork > 0, configuration.clock.elapsed - state.lastProgress > drain.idleTimeout else { return false }
                 state.finished = .idle
                 return true
             }
@@ -244,7 +245,7 @@ public struct QueueWorker: Sendable {
             state.messagesLeft = left
             if left == 0 {
                 state.finished = .empty
-            } else if ContinuousClock.now - state.lastProgress > drain.idleTimeout {
+            } else if configuration.clock.elapsed - state.lastProgress > drain.idleTimeout {
                 state.finished = .idle
             } else {
                 state.consecutiveEmpty = 0

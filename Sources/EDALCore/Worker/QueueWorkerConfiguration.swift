@@ -1,5 +1,5 @@
 /// How `QueueWorker` consumes the notification queue.
-public struct QueueWorkerConfiguration: Sendable, Equatable {
+public struct QueueWorkerConfiguration: Sendable {
     /// Stop once the queue is empty instead of running until told to stop (`edal drain`).
     public struct Drain: Sendable, Equatable {
         /// Consecutive empty receives before the queue's attributes are checked.
@@ -29,6 +29,8 @@ public struct QueueWorkerConfiguration: Sendable, Equatable {
     /// After SIGTERM: how long in-flight work may take to finish before it is abandoned (not deleted).
     public var shutdownDeadline: Duration
     public var drain: Drain?
+    /// Time for back-offs, heartbeats, deadlines and idle timeouts (virtual in the simulation).
+    public var clock: any WorkerClock = SystemClock()
 
     public init(queueURL: String, pollers: Int = 4, maximumMessagesInWork: Int = 200, visibilityTimeout: Int = 30,
                 waitTimeSeconds: Int = 20, shutdownDeadline: Duration = .seconds(20), drain: Drain? = nil) {

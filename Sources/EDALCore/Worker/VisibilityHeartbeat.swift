@@ -8,6 +8,7 @@ struct VisibilityHeartbeat: Sendable {
     var visibilityTimeout: Int
     var statistics: WorkerStatistics
     var logger: Logger
+    var clock: any WorkerClock = SystemClock()
 
     /// Error codes meaning this receipt handle can no longer be extended.
     static let lostHandleCodes: Set<String> = [
@@ -20,7 +21,7 @@ struct VisibilityHeartbeat: Sendable {
         let interval = Duration.milliseconds(visibilityTimeout * 500)
         while !held.isEmpty {
             do {
-                try await Task.sleep(for: interval)
+                try await clock.sleep(for: interval)
             } catch {
                 return
             }

@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release demo test test-unit bench services-start services-stop clean
+.PHONY: all deps build release demo test test-unit bench soak services-start services-stop clean
 
 all: build
 
@@ -31,6 +31,15 @@ test: deps
 # to end against the native LocalStack; figures printed and written to .bench/results.json.
 bench:
 	infra/bench.sh
+
+# The deterministic simulation at length (release build): SEEDS seeded runs of the whole worker
+# against simulated services with crashes, outages, duplicates and overwrites (make test runs 300).
+SEEDS ?= 100000
+FIRST_SEED ?= 0
+soak: deps
+	$(SWIFT) build -c release --build-tests $(SWIFT_BUILD_FLAGS)
+	SWIFT_DETERMINISTIC_HASHING=1 EDAL_SIM_SEEDS=$(SEEDS) EDAL_SIM_FIRST_SEED=$(FIRST_SEED) \
+		$(SWIFT) test -c release --skip-build --filter SimulationTests $(SWIFT_BUILD_FLAGS)
 
 services-start: deps
 	infra/test-services.sh start

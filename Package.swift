@@ -83,6 +83,14 @@ let package = Package(
             dependencies: ["EDALDetection", "EDALTools"]
         ),
         .testTarget(
+            name: "EDALSimulationTests",
+            dependencies: [
+                "EDALCore", "EDALDetection",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "EDALIntegrationTests",
             dependencies: ["EDALCore"]
         ),

@@ -256,7 +256,7 @@ public struct ObjectPipeline: Sendable {
             var attempt = 0
             let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
             while answers == nil, attempt < retry.maximumAttempts {
-                if attempt > 0 { try? await clock.sleep(for: retry.delay(retry: attempt)) }
+                if attempt > 0 { try? await clock.sleep(for: retry.delay(retry: attempt, clock: clock)) }
                 attempt += 1
                 do {
                     answers = try await store.complete(completions.map(\.completion))

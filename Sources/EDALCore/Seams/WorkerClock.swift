@@ -8,6 +8,15 @@ public protocol WorkerClock: Sendable {
     var elapsed: Duration { get }
     /// Sleeps for `duration`; throws `CancellationError` when the task is cancelled first.
     func sleep(for duration: Duration) async throws
+    /// A random duration in `0...ceiling` (the jitter of a back-off).
+    func jitter(upTo ceiling: Duration) -> Duration
+}
+
+extension RetryPolicy {
+    /// A full-jitter delay before retry number `retry`, its randomness from `clock`.
+    public func delay(retry: Int, clock: any WorkerClock) -> Duration {
+        clock.jitter(upTo: delayCeiling(retry: retry))
+    }
 }
 
 import Foundation
@@ -21,4 +30,9 @@ public struct SystemClock: WorkerClock {
     public var now: Date { Date() }
     public var elapsed: Duration { ContinuousClock.now - Self.origin }
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
+
+    public func jitter(upTo ceiling: Duration) -> Duration {
+        let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        return nanoseconds > 0 ? .nanoseconds(Int64.random(in: 0...nanoseconds)) : .zero
+    }
 }

@@ -108,7 +108,7 @@ public struct SignalPublisher: Sendable {
         var lastError: String?
         var attempt = 0
         while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
-            if attempt > 0 { try? await clock.sleep(for: retryPolicy.delay(retry: attempt)) }
+            if attempt > 0 { try? await clock.sleep(for: retryPolicy.delay(retry: attempt, clock: clock)) }
             attempt += 1
             var stillPending: [Int] = []
             var permanent = false

@@ -164,7 +164,7 @@ public struct QueueWorker: Sendable {
                 if error is CancellationError || Task.isCancelled { return }
                 receiveFailures += 1
                 statistics.update { $0.receiveErrors += 1 }
-                let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20)).delay(retry: receiveFailures)
+                let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20)).delay(retry: receiveFailures, clock: configuration.clock)
                 logger.warning("cannot receive from the queue; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
                 try? await configuration.clock.sleep(for: delay)
                 continue

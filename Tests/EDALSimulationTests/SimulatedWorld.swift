@@ -1,0 +1,284 @@
+@testable import EDALCore
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The services behind the seams, in memory, with their rules: an SQS queue (visibility timeouts,
+/// receive counts, redrive to a dead-letter queue, duplicate and out-of-order delivery), an S3
+/// bucket (overwrites; HEAD answers the current object), a Kinesis stream and a fallback queue, and
+/// a state store applying `ClaimRules` on the store's own clock. Each can be down for a while.
+///
+/// Every call checks the invariant "no message is deleted before its work is durable" as it deletes.
+final class SimulatedWorld: @unchecked Sendable {
+    struct Write: Sendable {
+        var eTag: String
+        var at: Duration
+        var sequencer: String
+    }
+
+    struct Message {
+        var id: String
+        var body: String
+        /// The (key, ETag) pairs its records name; empty for a malformed body.
+        var records: [(key: String, eTag: String)]
+        var receiveCount = 0
+        var visibleAt: Duration
+        var receiptHandle: String?
+        var malformed: Bool
+    }
+
+    struct StoredSignal: Sendable {
+        var signalId: String
+        var key: String
+        var eTag: String
+        var via: String
+    }
+
+    struct Claim {
+        var eTag: String
+        var sequencer: String?
+        var status: StoredClaim.Status
+        var leaseUntil: Date?
+        var lastModified: Date?
+        var token: String
+        var outcome: String?
+    }
+
+    let scheduler: SimulationScheduler
+    let bucket = "telemetry"
+    let maxReceiveCount = 5
+    private let lock = NIOLock()
+    private(set) var writes: [String: [Write]] = [:]
+    private(set) var queue: [String: Message] = [:]
+    private(set) var deadLetters: [Message] = []
+    private(set) var signals: [StoredSignal] = []
+    private(set) var claims: [String: Claim] = [:]
+    private(set) var violations: [String] = []
+    private var messageCounter = 0
+    private var tokenCounter = 0
+    private var sequencerCounter = 0
+    /// Outage windows per service, in virtual time.
+    var outages: [Service: [Range<Duration>]] = [:]
+
+    enum Service: String, CaseIterable {
+        case store, s3, kinesis, fallback
+    }
+
+    init(scheduler: SimulationScheduler) {
+        self.scheduler = scheduler
+    }
+
+    func isDown(_ service: Service) -> Bool {
+        let now = scheduler.now
+        return lock.withLock { outages[service, default: []].contains { $0.contains(now) } }
+    }
+
+    func violation(_ text: String) {
+        scheduler.log("VIOLATION \(text)")
+        lock.withLock { violations.append(text) }
+    }
+
+    // MARK: The bucket and its notifications
+
+    /// Writes `key` with content `content` now; answers the write (its sequencer orders it).
+    func write(key: String, content: String) -> Write {
+        let write = lock.withLock { () -> Write in
+            sequencerCounter += 1
+            let write = Write(eTag: Self.eTag(content), at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter))
+            writes[key, default: []].append(write)
+            return write
+        }
+        scheduler.log("PUT \(key) \(write.eTag) seq \(write.sequencer)")
+        return write
+    }
+
+    static func eTag(_ content: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in content.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(format: "%016llx", hash)
+    }
+
+    func current(_ key: String) -> Write? { lock.withLock { writes[key]?.last } }
+
+    /// Sends a notification for `records` (or a malformed body) into the queue now.
+    func notify(_ records: [(key: String, write: Write)], malformed: Bool = false) {
+        let body: String
+        if malformed {
+            body = "{\"Records\": [{\"this is\": not json"
+        } else {
+            let items = records.map { record -> String in
+                let time = ISO8601DateFormatter().string(from: scheduler.epoch.addingTimeInterval(record.write.at.secondsDouble))
+                return """
+                {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"\(time)",\
+                "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)","size":100,"eTag":"\(record.write.eTag)",\
+                "sequencer":"\(record.write.sequencer)"}}}
+                """
+            }
+            body = "{\"Records\":[\(items.joined(separator: ","))]}"
+        }
+        lock.withLock {
+            messageCounter += 1
+            let id = "m\(messageCounter)"
+            queue[id] = Message(id: id, body: body, records: records.map { ($0.key, $0.write.eTag) }, visibleAt: scheduler.now,
+                                malformed: malformed)
+        }
+        scheduler.log("NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.eTag)" }.joined(separator: " "))")
+    }
+
+    // MARK: SQS
+
+    func receive(max: Int, visibility: Int) -> [SQSMessage] {
+        let now = scheduler.now
+        var visible = lock.withLock { queue.values.filter { $0.visibleAt <= now }.map(\.id).sorted() }
+        // SQS returns what it likes: a seeded shuffle.
+        for index in visible.indices.reversed() where index > 0 { visible.swapAt(index, scheduler.random(index + 1)) }
+        var answer: [SQSMessage] = []
+        for id in visible.prefix(max) {
+            lock.withLock {
+                guard var message = queue[id] else { return }
+                message.receiveCount += 1
+                if message.receiveCount > maxReceiveCount {
+                    queue[id] = nil
+                    deadLetters.append(message)
+                    return
+                }
+                message.visibleAt = now + .seconds(visibility)
+                message.receiptHandle = "\(id)#\(message.receiveCount)"
+                queue[id] = message
+                answer.append(SQSMessage(messageId: id, receiptHandle: message.receiptHandle ?? "", body: message.body,
+                                         attributes: ["ApproximateReceiveCount": String(message.receiveCount)]))
+            }
+        }
+        let moved = lock.withLock { deadLetters.count }
+        if !answer.isEmpty { scheduler.log("RECEIVE \(answer.map { "\($0.messageId)#\($0.receiveCount ?? 0)" }.joined(separator: " ")) (DLQ \(moved))") }
+        return answer
+    }
+
+    func delete(_ entries: [SQSDeleteEntry]) -> SQSBatchResult {
+        var ok: [String] = [], failed: [SQSBatchFailure] = []
+        for entry in entries {
+            let id = String(entry.receiptHandle.prefix { $0 != "#" })
+            let message = lock.withLock { queue[id] }
+            guard let message, message.receiptHandle == entry.receiptHandle else {
+                failed.append(SQSBatchFailure(id: entry.id, code: "ReceiptHandleIsInvalid", message: nil, senderFault: true))
+                continue
+            }
+            // Nothing is deleted before its work is durable: each record's content is signalled, or
+            // a later write replaced it (and that one's own message, or this claim, carries it), or
+            // another message still queued names the same content (a repeat handled as one).
+            for record in message.records where !isSignalled(record.key, record.eTag) && current(record.key)?.eTag == record.eTag {
+                let covered = lock.withLock {
+                    queue.values.contains { $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag } }
+                }
+                if !covered { violation("\(id) deleted while \(record.key)@\(record.eTag) has no signal") }
+            }
+            lock.withLock { queue[id] = nil }
+            ok.append(entry.id)
+            scheduler.log("DELETE \(id)")
+        }
+        return SQSBatchResult(successfulIds: ok, failed: failed, messageIds: [:])
+    }
+
+    func changeVisibility(_ entries: [SQSVisibilityEntry]) -> SQSBatchResult {
+        var ok: [String] = [], failed: [SQSBatchFailure] = []
+        let now = scheduler.now
+        for entry in entries {
+            let id = String(entry.receiptHandle.prefix { $0 != "#" })
+            let updated = lock.withLock { () -> Bool in
+                guard var message = queue[id], message.receiptHandle == entry.receiptHandle, message.visibleAt > now else { return false }
+                message.visibleAt = now + .seconds(entry.visibilityTimeout)
+                queue[id] = message
+                return true
+            }
+            if updated { ok.append(entry.id) } else {
+                failed.append(SQSBatchFailure(id: entry.id, code: "MessageNotInflight", message: nil, senderFault: true))
+            }
+        }
+        return SQSBatchResult(successfulIds: ok, failed: failed, messageIds: [:])
+    }
+
+    // MARK: Sinks
+
+    func isSignalled(_ key: String, _ eTag: String) -> Bool {
+        lock.withLock { signals.contains { $0.key == key && $0.eTag == eTag } }
+    }
+
+    func record(_ data: Data, via: String) -> Bool {
+        guard let signal = try? Signal.decode(data) else { return false }
+        // Source events (a new source …) point at an object too, under their own ids: not object signals.
+        if signal.isSourceEvent { return true }
+        lock.withLock { signals.append(StoredSignal(signalId: signal.signalId, key: signal.evidence.key, eTag: signal.evidence.eTag, via: via)) }
+        scheduler.log("SIGNAL \(via) \(signal.evidence.key)@\(signal.evidence.eTag) id \(signal.signalId.prefix(8))")
+        return true
+    }
+
+    // MARK: The state store (ClaimRules on the store's clock)
+
+    var storeNow: Date { scheduler.epoch.addingTimeInterval(scheduler.now.secondsDouble) }
+
+    func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) -> [ClaimOutcome] {
+        let now = storeNow
+        let token = lock.withLock { () -> String in
+            tokenCounter += 1
+            return "\(owner):\(tokenCounter)"
+        }
+        var seen: Set<String> = []
+        return requests.map { request in
+            guard seen.insert(request.objectId).inserted else { return .duplicate }
+            return lock.withLock { () -> ClaimOutcome in
+                let held = claims[request.objectId].map {
+                    ClaimRules.Held(eTag: $0.eTag, orderedSequencer: $0.sequencer, status: $0.status, leaseExpiresAt: $0.leaseUntil,
+                                    versionId: nil, lastModified: $0.lastModified)
+                }
+                let ticket = ClaimTicket(objectId: request.objectId, token: token)
+                switch ClaimRules.decide(request, held: held, now: now) {
+                case .insert, .newContent:
+                    claims[request.objectId] = Claim(eTag: request.eTag, sequencer: request.orderedSequencer ?? held?.orderedSequencer,
+                                                     status: .processing, leaseUntil: now.addingTimeInterval(lease.secondsDouble),
+                                                     lastModified: request.lastModified, token: token)
+                    return .claimed(ticket)
+                case .takeOver:
+                    claims[request.objectId]?.token = token
+                    claims[request.objectId]?.leaseUntil = now.addingTimeInterval(lease.secondsDouble)
+                    if let sequencer = request.orderedSequencer { claims[request.objectId]?.sequencer = sequencer }
+                    return .takenOver(ticket)
+                case .stale:
+                    return .stale
+                case .duplicate:
+                    return held?.status == .processing ? .inProgress : .duplicate
+                }
+            }
+        }
+    }
+
+    func complete(_ completions: [ClaimCompletion]) -> [Bool] {
+        lock.withLock {
+            completions.map { completion in
+                guard var claim = claims[completion.ticket.objectId], claim.token == completion.ticket.token else { return false }
+                claim.status = .done
+                claim.leaseUntil = nil
+                claim.outcome = "\(completion.outcome)"
+                if let lastModified = completion.lastModified { claim.lastModified = lastModified }
+                if let eTag = completion.eTag { claim.eTag = eTag }
+                claims[completion.ticket.objectId] = claim
+                return true
+            }
+        }
+    }
+
+    func updateLease(_ tickets: [ClaimTicket], until: Date) -> [Bool] {
+        lock.withLock {
+            tickets.map { ticket in
+                guard var claim = claims[ticket.objectId], claim.token == ticket.token, claim.status == .processing else { return false }
+                claim.leaseUntil = until
+                claims[ticket.objectId] = claim
+                return true
+            }
+        }
+    }
+
+    var queueDepth: Int { lock.withLock { queue.count } }
+    var deadLetterMessages: [Message] { lock.withLock { deadLetters } }
+    var allSignals: [StoredSignal] { lock.withLock { signals } }
+    var allWrites: [String: [Write]] { lock.withLock { writes } }
+    var allViolations: [String] { lock.withLock { violations } }
+}

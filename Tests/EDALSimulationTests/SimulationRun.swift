@@ -1,0 +1,183 @@
+@testable import EDALCore
+import EDALDetection
+import Foundation
+import Logging
+
+/// One seeded run of the whole worker against the simulated world: keys written (some twice, some
+/// re-uploaded with the same bytes), notifications delivered late, twice and out of order, a
+/// malformed body or two; the store, S3, Kinesis and the fallback queue down for a while; workers
+/// killed at any suspension point and restarted. Then every fault heals, the fleet works off what
+/// is left and stops, and the invariants are checked.
+struct SimulationRun {
+    struct Outcome {
+        var seed: UInt64
+        var violations: [String]
+        var history: [String]
+        var summary: String
+    }
+
+    let seed: UInt64
+    /// Virtual seconds during which writes, faults and kills happen; then a healthy tail.
+    var activeSeconds = 240
+    var tailSeconds = 600
+
+    func run() async -> Outcome {
+        let scheduler = SimulationScheduler(seed: seed)
+        let world = SimulatedWorld(scheduler: scheduler)
+        let fleet = Fleet(world: world)
+
+        // Writes: 5–20 keys, each written 1–3 times; a rewrite has new bytes or (one in three) the same bytes.
+        let keyCount = 5 + scheduler.random(16)
+        var writeCount = 0
+        for index in 0..<keyCount {
+            let key = "logs/app/2027/01/15/\(String(format: "%02d", index % 24))/object-\(index).json"
+            var at = Double(scheduler.random(activeSeconds * 1000)) / 1000
+            var content = "content-\(index)-0"
+            for version in 0..<(1 + scheduler.random(3)) {
+                if version > 0 {
+                    at += Double(scheduler.random(20_000)) / 1000
+                    if scheduler.random(3) != 0 { content = "content-\(index)-\(version)" }
+                }
+                writeCount += 1
+                scheduler.schedule(at: .milliseconds(Int64(at * 1000))) { [content] in
+                    let write = world.write(key: key, content: content)
+                    // The notification: late, sometimes twice, in any order.
+                    let copies = scheduler.random(5) == 0 ? 2 : 1
+                    for _ in 0..<copies {
+                        scheduler.schedule(at: scheduler.now + .milliseconds(Int64(scheduler.random(8_000)))) {
+                            world.notify([(key, write)])
+                        }
+                    }
+                }
+            }
+        }
+        for _ in 0..<scheduler.random(3) {
+            scheduler.schedule(at: .seconds(scheduler.random(activeSeconds))) { world.notify([], malformed: true) }
+        }
+        // Outages: each service down 0–2 times, for up to two minutes each.
+        for service in SimulatedWorld.Service.allCases {
+            for _ in 0..<scheduler.random(3) {
+                let start = Duration.seconds(scheduler.random(activeSeconds))
+                let length = Duration.seconds(1 + scheduler.random(120))
+                world.outages[service, default: []].append(start..<(start + length))
+                scheduler.log("OUTAGE \(service.rawValue) \(start) for \(length)")
+            }
+        }
+        // The fleet: 1–3 workers; up to three kills, each followed by a restart.
+        let workers = 1 + scheduler.random(3)
+        for _ in 0..<workers { fleet.start() }
+        for _ in 0..<scheduler.random(4) {
+            let at = Duration.milliseconds(Int64(scheduler.random(activeSeconds * 1000)))
+            scheduler.schedule(at: at) {
+                guard let victim = fleet.randomLive() else { return }
+                fleet.kill(victim)
+                scheduler.schedule(at: scheduler.now + .seconds(1 + scheduler.random(30))) { fleet.start() }
+            }
+        }
+
+        // Work, heal, work off the rest, stop.
+        let end = Duration.seconds(activeSeconds + tailSeconds)
+        scheduler.drive(until: end)
+        scheduler.schedule(at: end) { fleet.stopAll() }
+        scheduler.drive(until: end + .seconds(120))
+        fleet.reapKilled()
+        scheduler.drive(until: end + .seconds(240))
+
+        var violations = world.allViolations
+        let signals = world.allSignals
+        // Every key's final content is signalled.
+        for (key, history) in world.allWrites.sorted(by: { $0.key < $1.key }) {
+            guard let final = history.last else { continue }
+            if !signals.contains(where: { $0.key == key && $0.eTag == final.eTag }) {
+                violations.append("\(key): its final content \(final.eTag) was never signalled")
+            }
+        }
+        // One id per content, one content per id.
+        let idsByContent = Dictionary(grouping: signals, by: { "\($0.key)@\($0.eTag)" }).mapValues { Set($0.map(\.signalId)) }
+        for (content, ids) in idsByContent.sorted(by: { $0.key < $1.key }) where ids.count > 1 {
+            violations.append("\(content) signalled under \(ids.count) ids")
+        }
+        // No good message in the dead-letter queue (at most three kills: four receives at most).
+        for message in world.deadLetterMessages where !message.malformed {
+            violations.append("good message \(message.id) (\(message.records.map(\.key))) in the DLQ after \(message.receiveCount) receives")
+        }
+        if world.queueDepth > 0 { violations.append("\(world.queueDepth) message(s) left in the queue after the fleet worked off everything") }
+        if scheduler.sleeping > 0 && fleet.liveTasks > 0 { violations.append("\(fleet.liveTasks) worker(s) did not stop") }
+
+        let summary = "seed \(seed): \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
+            + "\(signals.count) signal records, DLQ \(world.deadLetterMessages.count), outages "
+            + SimulatedWorld.Service.allCases.map { "\($0.rawValue) \(world.outages[$0, default: []].count)" }.joined(separator: " ")
+        return Outcome(seed: seed, violations: violations, history: scheduler.history, summary: summary)
+    }
+}
+
+/// The worker processes of one run.
+final class Fleet: @unchecked Sendable {
+    struct Member {
+        var port: WorkerPort
+        var shutdown: ShutdownSignal
+        var task: Task<Void, Never>
+        var killed = false
+    }
+
+    let world: SimulatedWorld
+    private(set) var members: [Member] = []
+    private(set) var kills = 0
+    private var started = 0
+
+    init(world: SimulatedWorld) {
+        self.world = world
+    }
+
+    func start() {
+        started += 1
+        let scheduler = world.scheduler
+        let port = WorkerPort(world: world, name: "w\(started)")
+        let clock = SimulatedClock(scheduler: scheduler)
+        let quiet = Logger(label: "edal.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
+        var publisher = SignalPublisher(kinesis: port, sqs: port, streamName: "signals", fallbackQueueURL: "fallback", logger: quiet)
+        publisher.clock = clock
+        var pipeline = ObjectPipeline(s3: port, store: port, publisher: publisher,
+                                      sources: SourceTracker(registry: SourceRegistry(), store: nil, logger: quiet),
+                                      mode: .continuous, statistics: WorkerStatistics(), owner: port.name, lease: .seconds(10),
+                                      headConcurrency: 4, logger: quiet)
+        pipeline.clock = clock
+        var configuration = QueueWorkerConfiguration(queueURL: "queue", pollers: 2, maximumMessagesInWork: 20, visibilityTimeout: 10,
+                                                     waitTimeSeconds: 2, shutdownDeadline: .seconds(5))
+        configuration.clock = clock
+        let worker = QueueWorker(sqs: port, pipeline: pipeline, configuration: configuration, logger: quiet)
+        let shutdown = ShutdownSignal()
+        let task = Task(executorPreference: scheduler) {
+            _ = await worker.run(shutdown: shutdown)
+        }
+        members.append(Member(port: port, shutdown: shutdown, task: task))
+        scheduler.log("START \(port.name)")
+    }
+
+    func randomLive() -> Int? {
+        let live = members.indices.filter { !members[$0].killed }
+        return live.isEmpty ? nil : live[world.scheduler.random(live.count)]
+    }
+
+    /// Kills a worker process: from now on its calls fail without effect (one in flight may have
+    /// had its effect), and its tasks are cancelled.
+    func kill(_ index: Int) {
+        kills += 1
+        members[index].killed = true
+        members[index].port.kill()
+        members[index].task.cancel()
+        world.scheduler.log("KILL \(members[index].port.name)")
+    }
+
+    func stopAll() {
+        for member in members where !member.killed { member.shutdown.request() }
+        world.scheduler.log("SHUTDOWN all")
+    }
+
+    /// Lets killed workers' tasks unwind (they can no longer reach any service).
+    func reapKilled() {
+        for member in members where member.killed { member.shutdown.request() }
+    }
+
+    var liveTasks: Int { members.filter { !$0.killed }.count }
+}

@@ -52,6 +52,9 @@ final class SimulatedWorld: @unchecked Sendable {
     private(set) var deadLetters: [Message] = []
     private(set) var signals: [StoredSignal] = []
     private(set) var claims: [String: Claim] = [:]
+    private(set) var watermarks: [String: Date] = [:]
+    /// How far back a sweep looks before its watermark (the simulation's `EDAL_SWEEP_OVERLAP`).
+    var sweepOverlap: TimeInterval = 60
     private(set) var violations: [String] = []
     private var messageCounter = 0
     private var tokenCounter = 0
@@ -195,6 +198,45 @@ final class SimulatedWorld: @unchecked Sendable {
         }
         return SQSBatchResult(successfulIds: ok, failed: failed, messageIds: [:])
     }
+
+    /// The listing: what a `ListObjectsV2` sees now — each key's newest write that has reached the
+    /// listing (it lags the write by up to `listingLag`).
+    func listing(prefix: String?) -> [S3ListedObject] {
+        let now = scheduler.now
+        return lock.withLock {
+            writes.keys.sorted().compactMap { key -> S3ListedObject? in
+                guard prefix.map({ key.hasPrefix($0) }) ?? true,
+                      let write = writes[key]?.last(where: { $0.at + listingLag($0) <= now }) else { return nil }
+                return S3ListedObject(key: key, lastModified: scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down)),
+                                      eTag: write.eTag, size: 100, storageClass: "STANDARD")
+            }
+        }
+    }
+
+    /// A write's listing lag: 0–5 s, fixed by its sequencer so every listing agrees.
+    private func listingLag(_ write: Write) -> Duration {
+        .milliseconds(Int64((UInt64(write.sequencer, radix: 16) ?? 0) &* 2_654_435_761 % 5_000))
+    }
+
+    /// The watermark may move to `date` only if nothing written before `date` minus the overlap is
+    /// left undone: its content signalled, replaced, or carried by a message still queued.
+    func advanceWatermark(_ id: String, to date: Date) -> Date {
+        let limit = date.addingTimeInterval(-sweepOverlap)
+        for (key, history) in allWrites.sorted(by: { $0.key < $1.key }) {
+            guard let write = history.last else { continue }
+            let written = scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down))
+            guard written < limit, !isSignalled(key, write.eTag) else { continue }
+            let carried = lock.withLock { queue.values.contains { $0.records.contains { $0.key == key && $0.eTag == write.eTag } } }
+            if !carried { violation("watermark \(id) moved to \(date.timeIntervalSince(scheduler.epoch)) past \(key)@\(write.eTag), undone") }
+        }
+        return lock.withLock {
+            let moved = max(watermarks[id] ?? date, date)
+            watermarks[id] = moved
+            return moved
+        }
+    }
+
+    func watermark(_ id: String) -> Date? { lock.withLock { watermarks[id] } }
 
     // MARK: Sinks
 

@@ -41,8 +41,11 @@ struct SimulationRun {
                 writeCount += 1
                 scheduler.schedule(at: .milliseconds(Int64(at * 1000))) { [content] in
                     let write = world.write(key: key, content: content)
-                    // The notification: late, sometimes twice, in any order.
-                    let copies = scheduler.random(5) == 0 ? 2 : 1
+                    // The notification: late, sometimes twice, in any order, and one in ten never comes
+                    // (the sweep must find those).
+                    let lost = scheduler.random(10) == 0
+                    if lost { scheduler.log("LOST notification of \(key)@\(write.eTag)") }
+                    let copies = lost ? 0 : scheduler.random(5) == 0 ? 2 : 1
                     for _ in 0..<copies {
                         scheduler.schedule(at: scheduler.now + .milliseconds(Int64(scheduler.random(8_000)))) {
                             world.notify([(key, write)])
@@ -146,9 +149,17 @@ final class Fleet: @unchecked Sendable {
                                                      waitTimeSeconds: 2, shutdownDeadline: .seconds(5))
         configuration.clock = clock
         let worker = QueueWorker(sqs: port, pipeline: pipeline, configuration: configuration, logger: quiet)
+        // `edal run`'s sweep: every minute, a minute of overlap; replicas share it through leases.
+        var sweep = Sweep(s3: port, store: port, pipeline: pipeline, locations: [WatchedLocation(bucket: world.bucket)],
+                          interval: .seconds(60), overlap: .seconds(Int64(world.sweepOverlap)), lookback: .seconds(3600), logger: quiet)
+        sweep.clock = clock
+        let sweeper = sweep
         let shutdown = ShutdownSignal()
         let task = Task(executorPreference: scheduler) {
-            _ = await worker.run(shutdown: shutdown)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = await worker.run(shutdown: shutdown) }
+                group.addTask { await sweeper.run(shutdown: shutdown) }
+            }
         }
         members.append(Member(port: port, shutdown: shutdown, task: task))
         scheduler.log("START \(port.name)")

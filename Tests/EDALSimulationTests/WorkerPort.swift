@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 /// One worker process's connections to the simulated services. Every call takes a seeded latency
 /// before and after its effect; once the process is killed, calls fail without effect, and a call
 /// in flight may have had its effect with the answer lost — as when a process dies mid-request.
-final class WorkerPort: QueueService, ObjectHeadService, RecordStreamService, StateStore, @unchecked Sendable {
+final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, RecordStreamService, StateStore, @unchecked Sendable {
     struct Killed: Error {}
 
     let world: SimulatedWorld
@@ -93,6 +93,21 @@ final class WorkerPort: QueueService, ObjectHeadService, RecordStreamService, St
         }
     }
 
+    // MARK: ObjectListingService
+
+    func listObjectsV2(bucket: String, prefix: String?, startAfter: String?, continuationToken: String?,
+                       delimiter: String?, maxKeys: Int?) async throws -> S3ListObjectsPage {
+        try await call {
+            if world.isDown(.s3) { throw down(.s3) }
+            // Pages of 7, so the sweep reads several.
+            let all = world.listing(prefix: prefix)
+            let start = continuationToken.flatMap(Int.init) ?? 0
+            let end = min(all.count, start + 7)
+            return S3ListObjectsPage(objects: Array(all[start..<end]), commonPrefixes: [], isTruncated: end < all.count,
+                                     nextContinuationToken: end < all.count ? String(end) : nil)
+        }
+    }
+
     // MARK: RecordStreamService
 
     func putRecords(stream: String, records: [KinesisRecordInput]) async throws -> KinesisPutRecordsResult {
@@ -141,8 +156,12 @@ final class WorkerPort: QueueService, ObjectHeadService, RecordStreamService, St
     }
 
     func storedClaim(bucket: String, key: String) async throws -> StoredClaim? { nil }
-    func watermark(bucket: String, prefix: String) async throws -> Date? { nil }
-    func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date { date }
+    func watermark(bucket: String, prefix: String) async throws -> Date? {
+        try await storeCall { world.watermark("\(bucket)/\(prefix)") }
+    }
+    func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
+        try await storeCall { world.advanceWatermark("\(bucket)/\(prefix)", to: date) }
+    }
     func saveModel(_ model: StoredModel) async throws -> Bool { true }
     func loadModel(named name: String) async throws -> StoredModel? { nil }
     func saveModels(_ models: [StoredModel]) async throws -> [Bool] { models.map { _ in true } }

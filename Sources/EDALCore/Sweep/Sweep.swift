@@ -16,7 +16,7 @@ import Logging
 /// still unfinished `giveUpAfter` after it was written stops holding the watermark (it is logged
 /// and counted as abandoned; its own notification, if any, still retries it).
 public struct Sweep: Sendable {
-    public var s3: S3Client
+    public var s3: any ObjectListingService
     public var store: any StateStore
     public var pipeline: ObjectPipeline
     public var locations: [WatchedLocation]
@@ -28,13 +28,15 @@ public struct Sweep: Sendable {
     /// How long after its LastModified an unfinished object stops holding the watermark.
     public var giveUpAfter: Duration = .seconds(86_400)
     public var logger: Logger
+    /// Time for the interval between sweeps and the sweep's "now" (virtual in the simulation).
+    public var clock: any WorkerClock = SystemClock()
 
     /// Candidates per claim round trip.
     static let chunkSize = 100
     /// The store "bucket" holding sweep leases: `~` cannot occur in bucket names, so no object collides.
     static let leaseBucket = "edal~sweep"
 
-    public init(s3: S3Client, store: any StateStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
+    public init(s3: any ObjectListingService, store: any StateStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
                 interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
                 layout: PartitionLayout? = nil, logger: Logger = Logger(label: "edal.sweep")) {
         self.s3 = s3
@@ -50,12 +52,13 @@ public struct Sweep: Sendable {
 
     /// Sweeps every location once (those whose window lease another replica holds are skipped);
     /// stops between chunks when `shutdown` is requested.
-    public func runOnce(now: Date = Date(), shutdown: ShutdownSignal? = nil) async -> [SweepReport] {
+    public func runOnce(now: Date? = nil, shutdown: ShutdownSignal? = nil) async -> [SweepReport] {
+        let now = now ?? clock.now
         var reports: [SweepReport] = []
         for location in locations {
             if shutdown?.isRequested == true { break }
             let report = await sweep(location, now: now, shutdown: shutdown)
-            pipeline.statistics.metrics?.recordSweep(report, completedAt: Date().timeIntervalSince1970)
+            pipeline.statistics.metrics?.recordSweep(report, completedAt: clock.now.timeIntervalSince1970)
             reports.append(report)
         }
         return reports
@@ -71,12 +74,7 @@ public struct Sweep: Sendable {
                     "watermark_advanced": "\(report.watermarkAdvanced)", "interrupted": "\(report.interrupted)",
                 ])
             }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: interval) }
-                group.addTask { await shutdown.wait() }
-                await group.next()
-                group.cancelAll()
-            }
+            guard await shutdown.sleep(for: interval, clock: clock) else { return }
         }
     }
 
@@ -138,7 +136,7 @@ public struct Sweep: Sendable {
     private func renewLeases(_ tickets: [ClaimTicket]) async {
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: leaseLength / 2)
+                try await clock.sleep(for: leaseLength / 2)
                 _ = try await store.renew(tickets, lease: leaseLength)
             } catch is CancellationError {
                 return
@@ -181,7 +179,7 @@ public struct Sweep: Sendable {
                 pending.removeAll(keepingCapacity: true)
             }
             listing: for prefix in prefixes {
-                for try await page in s3.listObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
+                for try await page in s3.listAllObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
                     report.objectsListed += page.objects.count
                     for object in page.objects where object.lastModified >= since {
                         // Listing keys are used as they are: never form-decoded.
@@ -227,8 +225,8 @@ public struct Sweep: Sendable {
                 for base in bases {
                     var token: String?
                     repeat {
-                        let page = try await s3.listObjectsV2(bucket: location.bucket, prefix: base.isEmpty ? nil : base,
-                                                             continuationToken: token, delimiter: "/")
+                        let page = try await s3.listObjectsV2(bucket: location.bucket, prefix: base.isEmpty ? nil : base, startAfter: nil,
+                                                             continuationToken: token, delimiter: "/", maxKeys: nil)
                         next += page.commonPrefixes
                         token = page.isTruncated ? page.nextContinuationToken : nil
                     } while token != nil

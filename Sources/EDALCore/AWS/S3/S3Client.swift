@@ -145,7 +145,7 @@ public struct S3Client: Sendable {
 
     /// Every page of a listing, fetched lazily as the sequence is iterated.
     public func listObjects(bucket: String, prefix: String? = nil, startAfter: String? = nil, pageSize: Int? = nil) -> S3ObjectPages {
-        S3ObjectPages(client: self, bucket: bucket, prefix: prefix, startAfter: startAfter, pageSize: pageSize)
+        listAllObjects(bucket: bucket, prefix: prefix, startAfter: startAfter, pageSize: pageSize)
     }
 
     static func listPage(_ body: [UInt8]) throws -> S3ListObjectsPage {
@@ -252,7 +252,7 @@ public struct S3MetadataError: Error, Sendable, CustomStringConvertible {
 /// The pages of a `ListObjectsV2` listing, requested one at a time as they are consumed.
 public struct S3ObjectPages: AsyncSequence, Sendable {
     public typealias Element = S3ListObjectsPage
-    let client: S3Client
+    let client: any ObjectListingService
     let bucket: String
     let prefix: String?
     let startAfter: String?
@@ -268,7 +268,7 @@ public struct S3ObjectPages: AsyncSequence, Sendable {
             guard !finished else { return nil }
             let page = try await pages.client.listObjectsV2(
                 bucket: pages.bucket, prefix: pages.prefix, startAfter: first ? pages.startAfter : nil,
-                continuationToken: token, maxKeys: pages.pageSize
+                continuationToken: token, delimiter: nil, maxKeys: pages.pageSize
             )
             first = false
             token = page.nextContinuationToken

@@ -125,6 +125,7 @@ public final class MongoStateStore: StateStore {
             refused.insert(sent[writeError.index / 2])
         }
 
+        // Repeats of an object within the call are duplicates of its first occurrence.
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: requests.count)
         for index in sent where !refused.contains(index) {
             outcomes[index] = .claimed(ClaimTicket(objectId: requests[index].objectId, token: token))
@@ -145,8 +146,12 @@ public final class MongoStateStore: StateStore {
             } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue,
                                          heldLastModified: document["lastModified"]?.dateValue) {
                 outcomes[index] = .stale
-            } else if document["status"]?.stringValue == StoredClaim.Status.processing.rawValue,
-                      (document["leaseUntil"]?.dateValue ?? .distantPast) >= now {
+            } else if document["status"]?.stringValue == StoredClaim.Status.done.rawValue, document["etag"]?.stringValue == request.eTag {
+                outcomes[index] = .duplicate
+            } else {
+                // Held by another worker (its lease live, or lapsed but changed again before we
+                // could take it over): not known to be done, so try again — never "duplicate",
+                // which would delete the message with the work undone.
                 outcomes[index] = .inProgress
             }
         }

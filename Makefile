@@ -37,9 +37,9 @@ bench:
 SEEDS ?= 100000
 FIRST_SEED ?= 0
 soak: deps
-	$(SWIFT) build -c release --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing $(SWIFT_BUILD_FLAGS)
 	SWIFT_DETERMINISTIC_HASHING=1 EDAL_SIM_SEEDS=$(SEEDS) EDAL_SIM_FIRST_SEED=$(FIRST_SEED) \
-		$(SWIFT) test -c release --skip-build --filter SimulationTests $(SWIFT_BUILD_FLAGS)
+		$(SWIFT) test -c release --skip-build -Xswiftc -enable-testing --filter SimulationTests $(SWIFT_BUILD_FLAGS)
 
 services-start: deps
 	infra/test-services.sh start

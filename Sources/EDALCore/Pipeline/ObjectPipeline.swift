@@ -52,14 +52,16 @@ public struct ObjectPipeline: Sendable {
 
         // One key written twice in one batch: only its latest write is claimed; the older event is
         // finished by it (its message may go: the latest write's message stays until that is done).
-        let latest = Self.latestWrites(candidates)
+        // Each request built once: its object id and padded sequencer are compared several times.
+        let requests = candidates.map(\.claimRequest)
+        let latest = Self.latestWrites(requests)
         var results = [ObjectResult?](repeating: nil, count: candidates.count)
         if latest.count < candidates.count {
-            let chosen = Dictionary(latest.map { (candidates[$0].claimRequest.objectId, candidates[$0].event.eTag) }, uniquingKeysWith: { a, _ in a })
+            let chosen = Dictionary(latest.map { (requests[$0].objectId, requests[$0].eTag) }, uniquingKeysWith: { a, _ in a })
             var repeats = 0, older = 0
             for index in candidates.indices where !latest.contains(index) {
                 // The same content again (a re-sent notification) is a duplicate; other content, superseded.
-                if chosen[candidates[index].claimRequest.objectId] == candidates[index].event.eTag {
+                if chosen[requests[index].objectId] == requests[index].eTag {
                     repeats += 1
                     results[index] = .done("duplicate")
                 } else {
@@ -76,7 +78,7 @@ public struct ObjectPipeline: Sendable {
         let claimedIndices = latest.sorted()
         let claimOutcomes: [ClaimOutcome]
         do {
-            claimOutcomes = try await store.claim(claimedIndices.map { dedupe.claimRequest(candidates[$0].claimRequest) }, owner: owner, lease: lease)
+            claimOutcomes = try await store.claim(claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
             logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["store": "\(store.displayName)", "error": "\(error)"])
@@ -279,26 +281,25 @@ public struct ObjectPipeline: Sendable {
         return results
     }
 
-    /// The index of each object's latest write among `candidates`: by sequencer where both have
-    /// one (S3's order of writes to a key), else by event time, else the later in the batch.
-    static func latestWrites(_ candidates: [ObjectCandidate]) -> Set<Int> {
+    /// The index of each object's latest write among `requests`: by sequencer where both have one
+    /// (S3's order of writes to a key), else by event time, else the later in the batch.
+    static func latestWrites(_ requests: [ClaimRequest]) -> Set<Int> {
         var latest: [String: Int] = [:]
-        for (index, candidate) in candidates.enumerated() {
-            let id = candidate.claimRequest.objectId
-            guard let current = latest[id] else {
-                latest[id] = index
+        for (index, request) in requests.enumerated() {
+            guard let current = latest[request.objectId] else {
+                latest[request.objectId] = index
                 continue
             }
-            let mine = candidate.event, theirs = candidates[current].event
+            let held = requests[current]
             let newer: Bool
-            if let a = candidate.claimRequest.orderedSequencer, let b = candidates[current].claimRequest.orderedSequencer, a != b {
+            if let a = request.orderedSequencer, let b = held.orderedSequencer, a != b {
                 newer = a > b
-            } else if let a = mine.eventTime, let b = theirs.eventTime, a != b {
+            } else if let a = request.eventTime, let b = held.eventTime, a != b {
                 newer = a > b
             } else {
                 newer = true
             }
-            if newer { latest[id] = index }
+            if newer { latest[request.objectId] = index }
         }
         return Set(latest.values)
     }

@@ -78,12 +78,7 @@ public struct EDALRuntime: Sendable {
         var lastSync = ContinuousClock.now
         let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
         while !shutdown.isRequested {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: tick) }
-                group.addTask { await shutdown.wait() }
-                await group.next()
-                group.cancelAll()
-            }
+            _ = await shutdown.sleep(for: tick)
             var events: [SourceEvent] = []
             let silenceDue = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
             // The silence check needs what other replicas learnt: a sync before it, whatever the interval.
@@ -188,12 +183,7 @@ public struct EDALRuntime: Sendable {
                 metrics.messagesWaiting.record(waiting)
             }
             metrics.storeRoundTrips.record(Int64(clamping: store.roundTrips))
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: interval) }
-                group.addTask { await shutdown.wait() }
-                await group.next()
-                group.cancelAll()
-            }
+            _ = await shutdown.sleep(for: interval)
         }
     }
 

@@ -32,7 +32,7 @@ public struct SystemClock: WorkerClock {
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 
     public func jitter(upTo ceiling: Duration) -> Duration {
-        let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
-        return nanoseconds > 0 ? .nanoseconds(Int64.random(in: 0...nanoseconds)) : .zero
+        var generator = SystemRandomNumberGenerator()
+        return RetryPolicy.fullJitter(upTo: ceiling, using: &generator)
     }
 }

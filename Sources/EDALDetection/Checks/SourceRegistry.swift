@@ -153,9 +153,10 @@ public struct SourceRegistry: Sendable {
     /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual gaps.
     public mutating func checkSilence(now: Date) -> [SourceEvent] {
         var events: [SourceEvent] = []
+        let allowance = lag.allowance
         for id in entries.keys.sorted() {
             guard var entry = entries[id],
-                  let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: lag.allowance),
+                  let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance),
                   let last = entry.baseline.recent.last else { continue }
             entry.baseline.state = .silent
             entry.baseline.silentSince = now

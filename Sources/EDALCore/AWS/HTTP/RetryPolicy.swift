@@ -28,7 +28,11 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// A full-jitter delay before retry number `retry` (1-based).
     public func delay<Generator: RandomNumberGenerator>(retry: Int, using generator: inout Generator) -> Duration {
-        let ceiling = delayCeiling(retry: retry)
+        Self.fullJitter(upTo: delayCeiling(retry: retry), using: &generator)
+    }
+
+    /// A random duration in `0...ceiling`, to the nanosecond.
+    public static func fullJitter<Generator: RandomNumberGenerator>(upTo ceiling: Duration, using generator: inout Generator) -> Duration {
         let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         guard nanoseconds > 0 else { return .zero }
         return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &generator))

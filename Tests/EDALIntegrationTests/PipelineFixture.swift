@@ -86,6 +86,15 @@ struct PipelineFixture: Sendable {
         try await services.withClient(nil, options: .init(), body)
     }
 
+    /// Creates the fixture's Kinesis stream (one shard) and waits until it is active: a sink coming back.
+    func createStream() async throws {
+        try await withClient { client in
+            let kinesis = KinesisClient(client: client)
+            try await kinesis.createStream(stream, shardCount: 1)
+            _ = try await kinesis.waitUntilActive(stream)
+        }
+    }
+
     func url(_ queueName: String) async throws -> String {
         try await withClient { try await SQSClient(client: $0).getQueueUrl(queueName) }
     }

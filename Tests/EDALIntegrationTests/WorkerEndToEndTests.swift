@@ -146,11 +146,7 @@ struct WorkerEndToEndTests {
         #expect(held.values.allSatisfy { $0.status == .processing })
 
         // Sinks back: the stream exists now. Every signal arrives, once.
-        try await fixture.withClient { client in
-            let kinesis = KinesisClient(client: client)
-            try await kinesis.createStream(fixture.stream, shardCount: 1)
-            _ = try await kinesis.waitUntilActive(fixture.stream)
-        }
+        try await fixture.createStream()
         let back = try await fixture.edal(["drain", "--idle-timeout", "30", "--fallback-queue", ""], Self.continuous)
         #expect(back.status == 0, "\(back.errors)")
         let signals = try await fixture.streamSignals()
@@ -181,11 +177,7 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == keys.count, "a message was deleted before its signal was out")
 
         // The stream comes back while the same worker runs: the held work finishes.
-        try await fixture.withClient { client in
-            let kinesis = KinesisClient(client: client)
-            try await kinesis.createStream(fixture.stream, shardCount: 1)
-            _ = try await kinesis.waitUntilActive(fixture.stream)
-        }
+        try await fixture.createStream()
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline, try await fixture.messages(in: fixture.queue) > 0 {
             try await Task.sleep(for: .milliseconds(500))

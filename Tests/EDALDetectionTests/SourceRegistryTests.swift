@@ -46,6 +46,31 @@ struct SourceRegistryTests {
         #expect(registry.baseline(normal.sourceId)?.objectCount == count)
     }
 
+    @Test("a blow-up in a source's quiet hours is measured against its last objects, not the whole day")
+    func blowUpAgainstTheHour() throws {
+        var registry = SourceRegistry()
+        var random = SeededRandom(seed: 3)
+        // Sizes swing ×2.7 between day and night, with little noise from one object to the next.
+        func size(_ minute: Int) -> Int64 {
+            let swing = exp(0.5 * sin(2 * Double.pi * Double(minute) / 1_440))
+            return Int64(40_000 * swing * exp(random.normal(deviation: 0.1)))
+        }
+        var findings: [Finding] = []
+        for step in 0..<600 { findings += registry.observe(Self.object(step * 5, size: size(step * 5))).findings }
+        #expect(findings.isEmpty, "the daily swing alone is not an anomaly: \(findings.map(\.detail))")
+        // At the trough (minute 1,080 of the day: ×0.6), an object 15 times the hour's size is
+        // ~9 times the day's median, about four of the day's spreads: under the whole-day bar
+        // (five spreads and ten times), far above the hour's.
+        let trough = 3_000 + 1_080 - 3_000 % 1_440
+        for minute in stride(from: 3_000, to: trough, by: 5) { _ = registry.observe(Self.object(minute, size: size(minute))) }
+        let hourly = Double(size(trough))
+        let verdict = registry.observe(Self.object(trough, size: Int64(15 * hourly)))
+        let blowUp = try #require(verdict.findings.first)
+        #expect(blowUp.check == .sizeBlowUp)
+        #expect(blowUp.detail.contains("of its last objects"), "\(blowUp.detail)")
+        #expect(blowUp.expected.map { $0 < 30_000 } == true, "compared with the hour's size, not the day's 40,000")
+    }
+
     @Test("silence is signalled once after k usual gaps, and the resumption once")
     func silenceAndResumption() {
         var registry = SourceRegistry()

@@ -57,18 +57,29 @@ public struct ObjectObservation: Sendable, Equatable {
     /// The categorical attributes a baseline tracks, by name, normalised so that values that
     /// rotate by design (a role's session name, the host part of an address) do not look new.
     public var categories: [(attribute: CategoricalAttribute, value: String)] {
+        categories(metadataFields: Self.fieldSet(metadata))
+    }
+
+    /// `categories`, with the set of metadata field names already spelt (`fieldSet(_:)`): a
+    /// source's objects mostly share one set, so the registry spells it once, not per object.
+    func categories(metadataFields: String) -> [(attribute: CategoricalAttribute, value: String)] {
         var result: [(CategoricalAttribute, String)] = [
             (.contentType, contentType ?? "-"),
             (.contentEncoding, contentEncoding ?? "-"),
             (.storageClass, storageClass),
             (.encryption, serverSideEncryption ?? "none"),
             (.kmsKey, kmsKeyId ?? "-"),
-            (.metadataFields, metadata.keys.sorted().joined(separator: ",")),
+            (.metadataFields, metadataFields),
             (.upload, partCount > 1 ? "multipart" : "single"),
         ]
         if let writer { result.append((.writer, Self.principal(writer))) }
         if let sourceIP { result.append((.sourceNetwork, Self.network(sourceIP))) }
         return result
+    }
+
+    /// The metadata field names, sorted and comma-separated: the `metadata_fields` category's value.
+    static func fieldSet(_ metadata: [String: String]) -> String {
+        metadata.keys.sorted().joined(separator: ",")
     }
 
     /// `AWS:AROAEXAMPLE:session-1` → `AWS:AROAEXAMPLE` (role sessions rotate; the role does not).
@@ -99,11 +110,48 @@ public struct ObjectObservation: Sendable, Equatable {
     /// Numeric user metadata: the fields whose values are finite numbers.
     public var numericMetadata: [String: Double] {
         var values: [String: Double] = [:]
+        values.reserveCapacity(metadata.count)
         for (field, text) in metadata {
             // `Double(_:)` first: trimming through Foundation costs more than the parse.
-            if let value = Double(text) ?? Self.trimmedNumber(text), value.isFinite { values[field] = value }
+            if let value = Self.plainDecimal(text) ?? Double(text) ?? Self.trimmedNumber(text), value.isFinite { values[field] = value }
         }
         return values
+    }
+
+    /// Powers of ten that a `Double` holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+
+    /// `-?digits(.digits)?` with at most 15 digits in all, parsed without the C library: the
+    /// digits are an exact integer and the divisor an exact power of ten, so the one division
+    /// rounds correctly and the answer is `Double(text)`'s (Clinger's fast path). `nil` for
+    /// anything else (exponents, signs, spaces, words), which `Double(_:)` then reads.
+    static func plainDecimal(_ text: String) -> Double? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Double? in
+            var index = 0
+            let negative = bytes.first == UInt8(ascii: "-")
+            if negative { index = 1 }
+            var mantissa: UInt64 = 0
+            var digits = 0, fractionDigits = 0
+            var seenPoint = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "."), !seenPoint {
+                    seenPoint = true
+                } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                    mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+                    digits += 1
+                    if seenPoint { fractionDigits += 1 }
+                    guard digits <= 15 else { return nil }
+                } else {
+                    return nil
+                }
+                index += 1
+            }
+            // At least one digit on each side of a point ("1.", ".5" and "-" go to `Double(_:)`).
+            guard digits > fractionDigits, !seenPoint || fractionDigits > 0 else { return nil }
+            let magnitude = Double(mantissa) / exactPowersOfTen[fractionDigits]
+            return negative ? -magnitude : magnitude
+        } ?? nil
     }
 
     static func trimmedNumber(_ text: String) -> Double? {

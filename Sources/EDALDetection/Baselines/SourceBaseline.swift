@@ -152,8 +152,8 @@ public struct CategoryTally: Sendable, Codable, Equatable {
     public init() {}
 
     public mutating func add(_ value: String, count: Int64 = 1) {
-        if counts[value] != nil {
-            counts[value, default: 0] += count
+        if let index = counts.index(forKey: value) {
+            counts.values[index] += count
         } else if counts.count < Self.capacity {
             counts[value] = count
         } else {

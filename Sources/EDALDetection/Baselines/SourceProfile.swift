@@ -34,12 +34,6 @@ public struct SourceProfile: Sendable {
             spread = max(1.4826 * mad, deviation / 2, floor)
         }
 
-        static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-            let position = Double(sorted.count - 1) * q
-            let lower = Int(position.rounded(.down)), upper = min(sorted.count - 1, lower + 1)
-            return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
-        }
-
         public func deviation(_ value: Double) -> Double { (value - median) / spread }
 
         /// Whether `value` lies beyond the 5th–95th percentile band by at least `spreads` spreads:
@@ -54,12 +48,32 @@ public struct SourceProfile: Sendable {
         public var fields: [String]
         public var forest: IsolationForest
         public var medians: [Double]
+        /// What the fields (and, first, ln size) looked like when it was trained.
+        public var trainedOn: [Spread]
+
+        /// Whether `profile` has moved away from what this model was trained on: a field's median
+        /// by half a spread (ln size's by a whole one) or a spread by half again, or a field gone.
+        public func isStale(for profile: SourceProfile) -> Bool {
+            guard let size = profile.logSize, let then = trainedOn.first, !Self.close(size, then, centre: 1) else { return true }
+            for (index, field) in fields.enumerated() {
+                guard let now = profile.fields[field], Self.close(now, trainedOn[index + 1], centre: 0.5) else { return true }
+            }
+            return false
+        }
+
+        private static func close(_ now: Spread, _ then: Spread, centre: Double) -> Bool {
+            abs(now.median - then.median) <= centre * then.spread && now.spread <= 1.5 * then.spread && 1.5 * now.spread >= then.spread
+        }
     }
 
     /// The baseline's object count when this profile was computed.
     public var builtAt: Int64
     /// The LastModified (seconds since 1970) of the newest arrival it was computed from.
     public var builtThrough: Double?
+    /// The same two for the size statistics, which `refreshSizes` recomputes more often than the
+    /// rest: they follow the source's day.
+    public var sizesBuiltAt: Int64
+    public var sizesBuiltThrough: Double?
     public var recentCount: Int
     /// Mean seconds between arrivals over the recent ones.
     public var cadence: Double?
@@ -67,6 +81,9 @@ public struct SourceProfile: Sendable {
     public var usualGap: Double?
     /// ln(1 + size).
     public var logSize: Spread?
+    /// How much ln(1 + size) varies from one object to the next, the source's hour-to-hour
+    /// swing left out: the scaled MAD of successive differences over √2.
+    public var sizeNoise: Double?
     public var medianSize: Double?
     public var lag: Spread?
     /// Per numeric metadata field, of its signed log (`signedLog`).
@@ -80,27 +97,26 @@ public struct SourceProfile: Sendable {
         builtAt = baseline.objectCount
         builtThrough = recent.last?.time
         recentCount = recent.count
+        fields = [:]
+        sizesBuiltAt = baseline.objectCount
+        sizesBuiltThrough = recent.last?.time
         if recent.count >= 2, let first = recent.first, let last = recent.last, last.time > first.time {
             cadence = (last.time - first.time) / Double(recent.count - 1)
             var gaps: [Double] = []
             gaps.reserveCapacity(recent.count - 1)
             for index in 1..<recent.count { gaps.append(recent[index].time - recent[index - 1].time) }
-            gaps.sort()
-            usualGap = Spread.quantile(gaps, 0.9)
+            usualGap = Statistics.quantiles(&gaps, at: [0.9]).first
         }
-        logSize = Spread(recent.map { log1p(Double(max(0, $0.size))) }, floor: 0.05)
-        medianSize = logSize.map { expm1($0.median) }
+        computeSizes(recent)
         lag = Spread(recent.compactMap(\.lag), floor: 1)
-        var columns: [String: [Double]] = [:]
-        for arrival in recent {
-            for (field, value) in arrival.values ?? [:] { columns[field, default: []].append(value) }
-        }
+        // One column per field, aligned with `recent` (NaN where an arrival lacks the field): built
+        // without hashing each value's field name, and reused as the forest's rows.
+        let columns = Self.columns(recent)
         var fields: [String: Spread] = [:]
-        for field in Array(columns.keys) {
-            guard var values = columns[field] else { continue }
+        for (field, column) in columns {
+            var values = column.filter { !$0.isNaN }
             let isCount = values.allSatisfy { $0 >= 0 && $0 == $0.rounded() }
             for index in values.indices { values[index] = Self.signedLog(values[index]) }
-            columns[field] = values
             guard var spread = Spread(values, floor: 0.02) else { continue }
             // Counts (whole numbers ≥ 0) vary like Poisson counts: ln(1 + n) moves by about 1/√(n + 1) by chance alone.
             if isCount {
@@ -109,7 +125,61 @@ public struct SourceProfile: Sendable {
             fields[field] = spread
         }
         self.fields = fields
-        model = trainModel ? Self.train(recent: recent, fields: fields, columns: columns, minimumRows: minimumRowsForModel, seed: seed) : nil
+        model = trainModel ? Self.train(recent: recent, logSize: logSize, fields: fields, columns: columns, minimumRows: minimumRowsForModel,
+                                        seed: seed) : nil
+    }
+
+    /// Trains the forest over `baseline` (the baseline this profile was computed from).
+    public mutating func trainModel(_ baseline: SourceBaseline, minimumRowsForModel: Int = 32, seed: UInt64 = 0) {
+        model = Self.train(recent: baseline.recent, logSize: logSize, fields: fields, columns: Self.columns(baseline.recent),
+                           minimumRows: minimumRowsForModel, seed: seed)
+    }
+
+    /// Recomputes the size statistics from `baseline`'s recent arrivals: one selection over at
+    /// most 256 numbers, cheap enough to follow a busy source's day by the hour (sizes swing with
+    /// the hour; the metadata fields' statistics cost ten times more and follow by object count).
+    public mutating func refreshSizes(_ baseline: SourceBaseline) {
+        sizesBuiltAt = baseline.objectCount
+        sizesBuiltThrough = baseline.recent.last?.time
+        computeSizes(baseline.recent)
+    }
+
+    private mutating func computeSizes(_ recent: [SourceBaseline.Arrival]) {
+        let logs = recent.map { log1p(Double(max(0, $0.size))) }
+        logSize = Spread(logs, floor: 0.05)
+        medianSize = logSize.map { expm1($0.median) }
+        sizeNoise = nil
+        guard logs.count >= 8 else { return }
+        var steps = (1..<logs.count).map { abs(logs[$0] - logs[$0 - 1]) }
+        if let mad = Statistics.quantiles(&steps, at: [0.5]).first { sizeNoise = max(1.4826 * mad / 2.squareRoot(), 0.05) }
+    }
+
+    /// The numeric metadata of `recent` by field, each column aligned with `recent` (NaN where an
+    /// arrival lacks the field). Fields are few and their names short: a linear scan starting at
+    /// the field after the last one found beats hashing every name.
+    static func columns(_ recent: [SourceBaseline.Arrival]) -> [(field: String, values: [Double])] {
+        var columns: [(field: String, values: [Double])] = []
+        for (row, arrival) in recent.enumerated() {
+            guard let values = arrival.values else { continue }
+            var hint = 0
+            for (field, value) in values {
+                var found = -1
+                for offset in 0..<columns.count {
+                    let index = (hint + offset) % columns.count
+                    if columns[index].field == field {
+                        found = index
+                        break
+                    }
+                }
+                if found < 0 {
+                    columns.append((field, [Double](repeating: .nan, count: recent.count)))
+                    found = columns.count - 1
+                }
+                columns[found].values[row] = value
+                hint = found + 1
+            }
+        }
+        return columns
     }
 
     /// sign(x) · ln(1 + |x|): counts, sizes and latencies spread with their size; rates stay near themselves.
@@ -117,25 +187,40 @@ public struct SourceProfile: Sendable {
         value < 0 ? -log1p(-value) : log1p(value)
     }
 
-    private static func train(recent: [SourceBaseline.Arrival], fields: [String: Spread], columns: [String: [Double]],
+    private static func train(recent: [SourceBaseline.Arrival], logSize: Spread?, fields: [String: Spread], columns: [(field: String, values: [Double])],
                               minimumRows: Int, seed: UInt64) -> Model? {
         // Fields nearly every recent object has; the size always.
-        let withValues = recent.filter { $0.values != nil }
+        let withValues = recent.indices.filter { recent[$0].values != nil }
         guard withValues.count >= minimumRows else { return nil }
-        let chosen = columns.filter { Double($0.value.count) >= 0.9 * Double(withValues.count) }.keys.sorted()
-        guard !chosen.isEmpty else { return nil }
+        // A field that took one value in every row cannot split a tree, so the forest never looks
+        // at it: leaving it out changes no score, and saves each node's tries on it.
+        let chosenColumns = columns.filter { column in
+            var present = 0
+            var lowest = Double.infinity, highest = -Double.infinity
+            for value in column.values where !value.isNaN {
+                present += 1
+                lowest = min(lowest, value)
+                highest = max(highest, value)
+            }
+            return Double(present) >= 0.9 * Double(withValues.count) && highest > lowest
+        }.sorted { $0.field < $1.field }
+        guard !chosenColumns.isEmpty else { return nil }
+        let chosen = chosenColumns.map(\.field)
         let medians = chosen.map { fields[$0]?.median ?? 0 }
         var rows: [[Double]] = []
         rows.reserveCapacity(withValues.count)
-        for arrival in withValues {
-            var row = [log1p(Double(max(0, arrival.size)))]
-            for (index, field) in chosen.enumerated() {
-                row.append(arrival.values?[field].map(signedLog) ?? medians[index])
+        for index in withValues {
+            var row = [log1p(Double(max(0, recent[index].size)))]
+            row.reserveCapacity(chosen.count + 1)
+            for (position, column) in chosenColumns.enumerated() {
+                let value = column.values[index]
+                row.append(value.isNaN ? medians[position] : signedLog(value))
             }
             rows.append(row)
         }
         guard let forest = try? IsolationForest.train(rows, parameters: .init(treeCount: 100, maxSampleSize: 256, seed: seed)) else { return nil }
-        return Model(fields: chosen, forest: forest, medians: medians)
+        guard let sizeSpread = logSize else { return nil }
+        return Model(fields: chosen, forest: forest, medians: medians, trainedOn: [sizeSpread] + chosen.compactMap { fields[$0] })
     }
 
     /// The summary a signal carries.

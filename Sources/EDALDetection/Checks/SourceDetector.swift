@@ -13,8 +13,17 @@ public struct SourceDetector: Sendable {
         /// The usual gap is taken as at least this many seconds: a source whose objects came all at
         /// once (a bulk upload, a backfill) has no cadence to fall silent from.
         public var silenceMinimumGap: Double = 60
-        /// A size this many spreads (of ln size) from the median, and `sizeRatio` times apart, fires.
+        /// A size this many spreads (of ln size) above the median, and `sizeRatio` times it, fires
+        /// as a blow-up; `emptyDeviation` spreads below, and `sizeRatio` times smaller, as near-empty.
+        /// Small objects are the commoner accident of a busy day (an hour with little traffic), so
+        /// the bar below is higher: at 4.5 a 3-seed evaluation found one false near-empty on ALB.
         public var sizeDeviation: Double = 5
+        public var emptyDeviation: Double = 5
+        /// A size `sizeDeviation` object-to-object noises above the median of the last
+        /// `localSizeObjects` objects, `sizeRatio` times it, and at least this many spreads above
+        /// the whole window's median, is a blow-up too.
+        public var localSizeObjects: Int = 8
+        public var localSizeMinimumDeviation: Double = 3.5
         public var sizeRatio: Double = 10
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
@@ -51,24 +60,42 @@ public struct SourceDetector: Sendable {
             if let finding = rule.finding(observation) { findings.append(finding) }
         }
         guard baseline.objectCount >= configuration.learningObjects else { return findings }
-        size(observation, profile, into: &findings)
+        size(observation, baseline, profile, into: &findings)
         if let embeddedTime { lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings) }
         let newFields = metadata(observation, numericMetadata ?? observation.numericMetadata, baseline, profile, into: &findings)
         drift(categories ?? observation.categories, baseline, skipFields: newFields, into: &findings)
         return findings
     }
 
-    private func size(_ observation: ObjectObservation, _ profile: SourceProfile, into findings: inout [Finding]) {
+    private func size(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
+                      into findings: inout [Finding]) {
         guard let logSize = profile.logSize, let median = profile.medianSize else { return }
         let size = Double(max(0, observation.size))
-        let deviation = logSize.deviation(log1p(size))
+        let logValue = log1p(size)
+        let deviation = logSize.deviation(logValue)
         if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median {
             findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
                                     detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)))
-        } else if deviation <= -configuration.sizeDeviation, size * configuration.sizeRatio <= median {
+        } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median {
             findings.append(Finding(check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
                                     detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
+        } else if deviation >= configuration.localSizeMinimumDeviation, let local = localSize(baseline, profile),
+                  (logValue - local.level) / local.noise >= configuration.sizeDeviation, size >= configuration.sizeRatio * expm1(local.level) {
+            // Far above the source's last few objects, by its object-to-object noise: a blow-up in
+            // the quiet hours of a source whose sizes swing with the day.
+            let usual = expm1(local.level)
+            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual,
+                                    deviation: (logValue - local.level) / local.noise,
+                                    detail: String(format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual)))
         }
+    }
+
+    /// The median ln size of the source's last `localSizeObjects` objects, and its object-to-object noise.
+    private func localSize(_ baseline: SourceBaseline, _ profile: SourceProfile) -> (level: Double, noise: Double)? {
+        guard let noise = profile.sizeNoise, baseline.recent.count >= configuration.localSizeObjects else { return nil }
+        var logs = baseline.recent.suffix(configuration.localSizeObjects).map { log1p(Double(max(0, $0.size))) }
+        guard let level = Statistics.quantiles(&logs, at: [0.5]).first else { return nil }
+        return (level, noise)
     }
 
     private func lateness(_ lag: Double, _ profile: SourceProfile, into findings: inout [Finding]) {
@@ -88,13 +115,13 @@ public struct SourceDetector: Sendable {
         var newFields = false
         let before = findings.count
         for (field, value) in values {
-            guard baseline.numericFields.contains(field) else {
-                newFields = true
-                findings.append(Finding(check: .newField, field: field, observed: value,
-                                        detail: "\(field) = \(Self.format(value)); the source never had \(field)"))
-                continue
-            }
             guard let spread = profile.fields[field] else {
+                guard baseline.numericFields.contains(field) else {
+                    newFields = true
+                    findings.append(Finding(check: .newField, field: field, observed: value,
+                                            detail: "\(field) = \(Self.format(value)); the source never had \(field)"))
+                    continue
+                }
                 // Known to the source, but none of its recent objects had it (it was long ago).
                 findings.append(Finding(check: .newField, field: field, observed: value,
                                         detail: "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)"))

@@ -46,15 +46,28 @@ public struct SourceRegistry: Sendable {
         /// State (silent, burst) changed here since it was last saved: ours wins over the store's.
         var stateChanged: Bool
         var modelBuiltAt: Int64
+        /// The last metadata field set seen, spelt (`ObjectObservation.fieldSet`).
+        var fieldSet: (names: Dictionary<String, String>.Keys, spelt: String)?
+
+        /// The spelt field set of `metadata`, from the last one when the names are the same.
+        mutating func spell(_ metadata: [String: String]) -> String {
+            if let fieldSet, fieldSet.names == metadata.keys { return fieldSet.spelt }
+            let spelt = ObjectObservation.fieldSet(metadata)
+            fieldSet = (metadata.keys, spelt)
+            return spelt
+        }
     }
 
     public var templater: KeyTemplater
     public var detector: SourceDetector
     /// The profile is recomputed after this many new objects (sooner while the source is young:
-    /// after a quarter more), or after a quarter as many once `profileRefreshSeconds` of the
-    /// source's time passed, so a slow source's profile follows its day; the forest after
-    /// `modelRefreshObjects` (after half as many again while young) — by then the window it trains
-    /// on has turned over twice.
+    /// after a quarter more), or after a sixteenth as many once six times `profileRefreshSeconds`
+    /// of the source's time passed (a slow source). In between, its size statistics are recomputed
+    /// once `profileRefreshSeconds` passed, so they follow the source's day; the metadata fields'
+    /// statistics, ten times dearer, follow by object count. The forest is retrained after half as
+    /// many objects again while the source is young (below twice `modelRefreshObjects`); then when
+    /// a refresh finds the fields moved from what it was trained on, or after four times
+    /// `modelRefreshObjects` (by then the window it trains on has turned over eight times).
     public var profileRefreshObjects: Int64 = 64
     public var profileRefreshSeconds: Double = 3_600
     public var modelRefreshObjects: Int64 = 512
@@ -83,7 +96,7 @@ public struct SourceRegistry: Sendable {
         }()
         let isNew = entry.baseline.objectCount == 0
         let values = observation.numericMetadata
-        let categories = observation.categories
+        let categories = observation.categories(metadataFields: entry.spell(observation.metadata))
         let findings = detector.judge(observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile,
                                       numericMetadata: values, categories: categories)
 
@@ -132,13 +145,35 @@ public struct SourceRegistry: Sendable {
     private func refreshProfile(_ entry: inout Entry, force: Bool = false) {
         let count = entry.baseline.objectCount
         let added = count - entry.profile.builtAt
-        let stale = added >= profileRefreshObjects / 4
-            && (entry.baseline.recent.last?.time ?? 0) - (entry.profile.builtThrough ?? 0) >= profileRefreshSeconds
-        guard force || stale || added >= min(profileRefreshObjects, max(1, count / 4)) else { return }
-        let retrain = count - entry.modelBuiltAt >= min(modelRefreshObjects, max(1, count / 2)) || entry.profile.model == nil
+        let newest = entry.baseline.recent.last?.time ?? 0
+        let slowSource = added >= profileRefreshObjects / 16 && newest - (entry.profile.builtThrough ?? 0) >= 6 * profileRefreshSeconds
+        guard force || slowSource || added >= min(profileRefreshObjects, max(1, count / 4)) else {
+            // Between full refreshes, the cheap size statistics follow the source's hour.
+            if count - entry.profile.sizesBuiltAt >= profileRefreshObjects / 16,
+               newest - (entry.profile.sizesBuiltThrough ?? 0) >= profileRefreshSeconds {
+                entry.profile.refreshSizes(entry.baseline)
+            }
+            return
+        }
+        // Sources that started together (EDAL pointed at an existing bucket) would retrain
+        // together; a per-source offset of up to a quarter spreads the work.
+        let stagger = Int64(Self.seed(entry.baseline.id) % UInt64(max(1, modelRefreshObjects / 4)))
         let previous = entry.profile.model
-        entry.profile = SourceProfile(entry.baseline, trainModel: retrain, seed: Self.seed(entry.baseline.id))
+        entry.profile = SourceProfile(entry.baseline, trainModel: false)
+        let age = count - entry.modelBuiltAt
+        let retrain: Bool
+        if let previous {
+            // Young: after half as many objects again. Grown: when the fields moved from what the
+            // forest was trained on (checked at every refresh), and at the latest after four times
+            // `modelRefreshObjects` — a source that keeps its shape keeps its forest.
+            let young = count / 2 < modelRefreshObjects - stagger
+            retrain = young ? age >= max(1, count / 2)
+                : age >= 4 * modelRefreshObjects - stagger || (age >= modelRefreshObjects - stagger && previous.isStale(for: entry.profile))
+        } else {
+            retrain = true
+        }
         if retrain {
+            entry.profile.trainModel(entry.baseline, seed: Self.seed(entry.baseline.id))
             if entry.profile.model != nil { entry.modelBuiltAt = count }
         } else {
             entry.profile.model = previous

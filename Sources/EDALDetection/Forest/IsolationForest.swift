@@ -119,6 +119,15 @@ public struct IsolationForest: Sendable, Equatable, Codable {
     /// c(n): the average path length of an unsuccessful search in a binary search tree of `n` points,
     /// 2H(n−1) − 2(n−1)/n with H(i) ≈ ln(i) + γ; c(2) = 1, c(n ≤ 1) = 0.
     public static func averagePathLength(_ n: Int) -> Double {
+        if n < smallPathLengths.count { return smallPathLengths[max(n, 0)] }
+        return computedPathLength(n)
+    }
+
+    /// c(n) for every n up to the default ψ: a leaf of a tree being grown looks it up instead of
+    /// taking a logarithm (a tree has ~100 leaves; training was 15 % logarithms).
+    private static let smallPathLengths: [Double] = (0...256).map(computedPathLength)
+
+    private static func computedPathLength(_ n: Int) -> Double {
         if n <= 1 { return 0 }
         if n == 2 { return 1 }
         let m = Double(n - 1)

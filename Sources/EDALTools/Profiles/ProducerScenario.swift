@@ -174,7 +174,10 @@ public struct ProducerScenario: Sendable {
             let day = 86_400.0
             let diurnal = 1 + 0.4 * sin(2 * Double.pi * arrival.timeIntervalSince1970 / day)
             size = random.logNormal(median: spec.medianSize * diurnal, sigma: spec.sizeSigma)
-            if incident == .sizeBlowUp { size *= random.uniform(25, 60) }
+            // A blow-up is 25–60 times the source's usual size at that hour, not times this
+            // object's own draw: a low draw times 25 can land inside the source's ordinary range,
+            // where no detector that sees only sizes could tell it (nor should it signal).
+            if incident == .sizeBlowUp { size = spec.medianSize * diurnal * random.uniform(25, 60) }
             if incident == .nearEmpty { size = random.uniform(20, 120) }
         }
         var observation = ObjectObservation(

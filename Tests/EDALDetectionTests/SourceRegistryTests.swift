@@ -71,6 +71,36 @@ struct SourceRegistryTests {
         #expect(blowUp.expected.map { $0 < 30_000 } == true, "compared with the hour's size, not the day's 40,000")
     }
 
+    @Test("a source that keeps its shape keeps its forest; one whose metadata moves gets a new one and stops being flagged")
+    func forestFollowsTheSource() throws {
+        var registry = SourceRegistry()
+        var random = SeededRandom(seed: 9)
+        func object(_ index: Int, latency: Double) -> ObjectObservation {
+            Self.object(index * 5, size: 50_000, metadata: ["latency-ms": String(format: "%.2f", latency * exp(random.normal(deviation: 0.1))),
+                                                          "records": String(900 + random.int(in: 0..<200))])
+        }
+        var index = 0
+        for _ in 0..<600 { _ = registry.observe(object(index, latency: 100)); index += 1 }
+        let id = try #require(registry.baselines.first?.id)
+        let trained = try #require(registry.modelBuiltAt(id))
+        #expect(trained >= 256 && trained < 600)
+        for _ in 0..<900 { _ = registry.observe(object(index, latency: 100)); index += 1 }
+        #expect(registry.modelBuiltAt(id) == trained, "the same shape: no retraining before 2,048 objects")
+
+        // Latency triples for good. The per-field check and the forest flag it at first; once the
+        // window holds the new level, the forest is retrained on it and the new normal is quiet.
+        var flaggedEarly = 0, flaggedLate = 0
+        for step in 0..<900 {
+            let verdict = registry.observe(object(index, latency: 300))
+            index += 1
+            if step < 20, verdict.anomalous { flaggedEarly += 1 }
+            if step >= 800, verdict.anomalous { flaggedLate += 1 }
+        }
+        #expect(flaggedEarly > 10, "the shift itself is news")
+        #expect((registry.modelBuiltAt(id) ?? 0) > trained + 900, "retrained after the shift")
+        #expect(flaggedLate == 0, "the new level is the new normal")
+    }
+
     @Test("silence is signalled once after k usual gaps, and the resumption once")
     func silenceAndResumption() {
         var registry = SourceRegistry()

@@ -51,18 +51,20 @@ public struct SourceProfile: Sendable {
         /// What the fields (and, first, ln size) looked like when it was trained.
         public var trainedOn: [Spread]
 
-        /// Whether `profile` has moved away from what this model was trained on: a field's median
-        /// by half a spread (ln size's by a whole one) or a spread by half again, or a field gone.
+        /// Whether `profile` has moved away from what this model was trained on: the median of ln
+        /// size or of a field by more than a spread, a spread halved or doubled, or a field gone.
+        /// (Counts that are mostly 0 or 1 flip their median between the two by chance: a tighter
+        /// bar retrained every MELT source at every chance.)
         public func isStale(for profile: SourceProfile) -> Bool {
-            guard let size = profile.logSize, let then = trainedOn.first, !Self.close(size, then, centre: 1) else { return true }
+            guard let size = profile.logSize, let then = trainedOn.first, Self.close(size, then) else { return true }
             for (index, field) in fields.enumerated() {
-                guard let now = profile.fields[field], Self.close(now, trainedOn[index + 1], centre: 0.5) else { return true }
+                guard let now = profile.fields[field], Self.close(now, trainedOn[index + 1]) else { return true }
             }
             return false
         }
 
-        private static func close(_ now: Spread, _ then: Spread, centre: Double) -> Bool {
-            abs(now.median - then.median) <= centre * then.spread && now.spread <= 1.5 * then.spread && 1.5 * now.spread >= then.spread
+        private static func close(_ now: Spread, _ then: Spread) -> Bool {
+            abs(now.median - then.median) <= then.spread && now.spread <= 2 * then.spread && 2 * now.spread >= then.spread
         }
     }
 

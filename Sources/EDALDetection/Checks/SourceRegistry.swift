@@ -65,7 +65,7 @@ public struct SourceRegistry: Sendable {
     /// of the source's time passed (a slow source). In between, its size statistics are recomputed
     /// once `profileRefreshSeconds` passed, so they follow the source's day; the metadata fields'
     /// statistics, ten times dearer, follow by object count. The forest is retrained after half as
-    /// many objects again while the source is young (below twice `modelRefreshObjects`); then when
+    /// many objects again while the source is young (below twice `SourceBaseline.capacity`); then when
     /// a refresh finds the fields moved from what it was trained on, or after four times
     /// `modelRefreshObjects` (by then the window it trains on has turned over eight times).
     public var profileRefreshObjects: Int64 = 64
@@ -163,10 +163,11 @@ public struct SourceRegistry: Sendable {
         let age = count - entry.modelBuiltAt
         let retrain: Bool
         if let previous {
-            // Young: after half as many objects again. Grown: when the fields moved from what the
-            // forest was trained on (checked at every refresh), and at the latest after four times
-            // `modelRefreshObjects` — a source that keeps its shape keeps its forest.
-            let young = count / 2 < modelRefreshObjects - stagger
+            // Young (until its window of recent arrivals has turned over once): after half as many
+            // objects again. Grown: when the fields moved from what the forest was trained on
+            // (checked at every refresh once `modelRefreshObjects` passed), and at the latest after
+            // four times `modelRefreshObjects` — a source that keeps its shape keeps its forest.
+            let young = count < 2 * Int64(SourceBaseline.capacity)
             retrain = young ? age >= max(1, count / 2)
                 : age >= 4 * modelRefreshObjects - stagger || (age >= modelRefreshObjects - stagger && previous.isStale(for: entry.profile))
         } else {
@@ -222,6 +223,9 @@ public struct SourceRegistry: Sendable {
     public var baselines: [SourceBaseline] { entries.values.map(\.baseline).sorted { $0.id < $1.id } }
 
     public func baseline(_ id: String) -> SourceBaseline? { entries[id]?.baseline }
+
+    /// The object count at which the source's forest was last trained.
+    func modelBuiltAt(_ id: String) -> Int64? { entries[id]?.modelBuiltAt }
 
     /// The baselines changed since they were last saved.
     public func dirtyBaselines() -> [SourceBaseline] { entries.values.filter(\.dirty).map(\.baseline) }

@@ -8,6 +8,9 @@
 #           requests per object by operation, store round trips, and the emulator's ceiling
 #
 #   BENCH_LARGE_OBJECTS=10000 BENCH_SMALL_OBJECTS=100000 make bench      (0 skips a run)
+#   BENCH_COMPARE_EDAL=/path/to/other/edal make bench   the large run with that binary and this
+#       build's, alternately, BENCH_ROUNDS (2) times each: CPU figures on this shared machine move
+#       20-30 % between sittings, so a change is only measured against a baseline in the same one
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LARGE="${BENCH_LARGE_OBJECTS:-10000}"
@@ -36,7 +39,12 @@ if [ "$LARGE" != 0 ] || [ "$SMALL" != 0 ]; then
     export AWS_ENDPOINT_URL_KINESIS="$EDAL_TEST_KINESIS_ENDPOINT"
     echo
     echo "EDAL end to end (release, $(nproc) cores, LocalStack $EDAL_TEST_S3_EMULATOR for S3+SQS, moto for Kinesis)"
-    if [ "$LARGE" != 0 ]; then
+    if [ -n "${BENCH_COMPARE_EDAL:-}" ]; then
+        for round in $(seq 1 "${BENCH_ROUNDS:-2}"); do
+            "$BIN/edal-bench" e2e --edal "$BENCH_COMPARE_EDAL" --objects "$LARGE" --object-size 104857 --label "baseline-$round" --work "$WORK" --json "$WORK/baseline-$round.json"
+            "$BIN/edal-bench" e2e --edal "$BIN/edal" --objects "$LARGE" --object-size 104857 --label "this-build-$round" --work "$WORK" --json "$WORK/this-build-$round.json"
+        done
+    elif [ "$LARGE" != 0 ]; then
         "$BIN/edal-bench" e2e --edal "$BIN/edal" --objects "$LARGE" --object-size 104857 --label "large" --work "$WORK" --json "$WORK/large.json"
     fi
     if [ "$SMALL" != 0 ]; then
@@ -48,7 +56,8 @@ fi
 python3 - "$WORK" <<'PY'
 import json, pathlib, sys
 work = pathlib.Path(sys.argv[1])
-results = {path.stem: json.loads(path.read_text()) for path in sorted(work.glob("*.json")) if path.stem in ("micro", "large", "small")}
+results = {path.stem: json.loads(path.read_text()) for path in sorted(work.glob("*.json"))
+           if path.stem in ("micro", "large", "small") or path.stem.startswith(("baseline-", "this-build-"))}
 (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
 print(f"\nfigures written to {work / 'results.json'}")
 PY

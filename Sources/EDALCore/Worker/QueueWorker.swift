@@ -192,17 +192,24 @@ public struct QueueWorker: Sendable {
         guard let drain = configuration.drain else { return }
         while await shutdown.sleep(for: .seconds(1), clock: configuration.clock) {
             let deleted = statistics.snapshot.messagesDeleted
-            let over = progress.withLockedValue { state -> Bool in
-                if state.finished != nil { return true }
+            /// What this tick found: the drain over already (nothing to say), stuck, or going.
+            enum Tick { case over, stuck, going }
+            let tick = progress.withLockedValue { state -> Tick in
+                if state.finished != nil { return .over }
                 if deleted > state.deletedSeen {
                     state.deletedSeen = deleted
                     state.lastProgress = configuration.clock.elapsed
                 }
-                guard state.inWork > 0, configuration.clock.elapsed - state.lastProgress > drain.idleTimeout else { return false }
+                guard state.inWork > 0, configuration.clock.elapsed - state.lastProgress > drain.idleTimeout else { return .going }
                 state.finished = .idle
-                return true
+                return .stuck
             }
-            if over {
+            switch tick {
+            case .going:
+                continue
+            case .over:
+                return
+            case .stuck:
                 logger.warning("drain: nothing finished for the idle timeout while work is held; giving it back to the queue")
                 holding.request()
                 return

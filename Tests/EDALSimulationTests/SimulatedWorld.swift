@@ -63,7 +63,7 @@ final class SimulatedWorld: @unchecked Sendable {
     var outages: [Service: [Range<Duration>]] = [:]
 
     enum Service: String, CaseIterable {
-        case store, s3, kinesis, fallback
+        case store, s3, kinesis, fallback, sqs
     }
 
     init(scheduler: SimulationScheduler) {

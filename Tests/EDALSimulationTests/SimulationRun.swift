@@ -136,7 +136,10 @@ final class Fleet: @unchecked Sendable {
         started += 1
         let scheduler = world.scheduler
         let port = WorkerPort(world: world, name: "w\(started)")
-        let clock = SimulatedClock(scheduler: scheduler)
+        // Each process's clock is off by up to a minute either way (NTP-less hosts, a VM resumed):
+        // nothing that decides ownership or order may rest on it.
+        var clock = SimulatedClock(scheduler: scheduler)
+        clock.skew = Double(scheduler.random(121) - 60)
         let quiet = Logger(label: "edal.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
         var publisher = SignalPublisher(kinesis: port, sqs: port, streamName: "signals", fallbackQueueURL: "fallback", logger: quiet)
         publisher.clock = clock
@@ -162,7 +165,7 @@ final class Fleet: @unchecked Sendable {
             }
         }
         members.append(Member(port: port, shutdown: shutdown, task: task))
-        scheduler.log("START \(port.name)")
+        scheduler.log("START \(port.name) clock \(clock.skew >= 0 ? "+" : "")\(Int(clock.skew)) s")
     }
 
     func randomLive() -> Int? {

@@ -46,7 +46,10 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
         // A long poll: what is visible now, or after waiting for it, up to `waitTimeSeconds`.
         var waited = Duration.zero
         while true {
-            let messages = try await call { world.receive(max: maximumMessages, visibility: visibilityTimeout ?? 30) }
+            let messages = try await call {
+                if world.isDown(.sqs) { throw down(.sqs) }
+                return world.receive(max: maximumMessages, visibility: visibilityTimeout ?? 30)
+            }
             if !messages.isEmpty || waited >= .seconds(waitTimeSeconds) { return messages }
             try await world.scheduler.sleep(for: .milliseconds(500))
             waited += .milliseconds(500)
@@ -54,11 +57,17 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     }
 
     func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult {
-        try await call { world.delete(entries) }
+        try await call {
+            if world.isDown(.sqs) { throw down(.sqs) }
+            return world.delete(entries)
+        }
     }
 
     func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult {
-        try await call { world.changeVisibility(entries) }
+        try await call {
+            if world.isDown(.sqs) { throw down(.sqs) }
+            return world.changeVisibility(entries)
+        }
     }
 
     func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
@@ -76,7 +85,8 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
 
     func getQueueAttributes(_ queueUrl: String, names: [String]) async throws -> [String: String] {
         try await call {
-            ["RedrivePolicy": "{\"maxReceiveCount\":\"\(world.maxReceiveCount)\"}", "ApproximateNumberOfMessages": String(world.queueDepth),
+            if world.isDown(.sqs) { throw down(.sqs) }
+            return ["RedrivePolicy": "{\"maxReceiveCount\":\"\(world.maxReceiveCount)\"}", "ApproximateNumberOfMessages": String(world.queueDepth),
              "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0"]
         }
     }
@@ -103,8 +113,10 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
             let all = world.listing(prefix: prefix)
             let start = continuationToken.flatMap(Int.init) ?? 0
             let end = min(all.count, start + 7)
+            // S3's own clock, whole seconds, in the Date header.
+            let answered = world.scheduler.epoch.addingTimeInterval(world.scheduler.now.secondsDouble.rounded(.down))
             return S3ListObjectsPage(objects: Array(all[start..<end]), commonPrefixes: [], isTruncated: end < all.count,
-                                     nextContinuationToken: end < all.count ? String(end) : nil)
+                                     nextContinuationToken: end < all.count ? String(end) : nil, serverDate: answered)
         }
     }
 

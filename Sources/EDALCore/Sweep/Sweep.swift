@@ -11,8 +11,11 @@ import Logging
 /// (a sweep longer than the interval is not joined by the next window's); both are renewed while
 /// the sweep works, and if its replica dies they expire and another replica takes over.
 ///
-/// The watermark moves to the sweep's start when every candidate finished; otherwise to the oldest
-/// unfinished candidate's LastModified, so only what is unfinished is listed again. A candidate
+/// The watermark moves to when S3 answered the sweep's first listing (its `Date` header, less a
+/// second) when every candidate finished; otherwise to the oldest unfinished candidate's
+/// LastModified, so only what is unfinished is listed again. It is measured on S3's clock, never on
+/// the worker's: a worker whose clock runs ahead would otherwise move it past objects it has not
+/// listed yet. A candidate
 /// still unfinished `giveUpAfter` after it was written stops holding the watermark (it is logged
 /// and counted as abandoned; its own notification, if any, still retries it).
 public struct Sweep: Sendable {
@@ -149,6 +152,10 @@ public struct Sweep: Sendable {
     private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async -> SweepReport {
         var report = SweepReport(location: location, swept: true)
         var oldestUnfinished: Date?
+        // What the listing covers, on S3's clock: everything written before its first page was answered.
+        var listedThrough: Date?
+        var newestListed: Date?
+        var everyPageDated = true
         do {
             let watermark = try await store.watermark(bucket: location.bucket, prefix: location.prefix)
             let since = watermark.map { $0.addingTimeInterval(-overlap.seconds) } ?? now.addingTimeInterval(-lookback.seconds)
@@ -179,7 +186,17 @@ public struct Sweep: Sendable {
                 pending.removeAll(keepingCapacity: true)
             }
             listing: for prefix in prefixes {
+                var firstPage = true
                 for try await page in s3.listAllObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
+                    if firstPage {
+                        firstPage = false
+                        if let answered = page.serverDate {
+                            listedThrough = min(listedThrough ?? answered, answered)
+                        } else {
+                            everyPageDated = false
+                        }
+                    }
+                    if let newest = page.objects.map(\.lastModified).max() { newestListed = max(newestListed ?? newest, newest) }
                     report.objectsListed += page.objects.count
                     for object in page.objects where object.lastModified >= since {
                         // Listing keys are used as they are: never form-decoded.
@@ -199,8 +216,20 @@ public struct Sweep: Sendable {
             }
             if !pending.isEmpty, !report.interrupted { await process() }
             guard !report.interrupted else { return report }
-            // Everything finished: up to the sweep's start; otherwise up to the oldest unfinished write.
-            let target = oldestUnfinished.map { $0.addingTimeInterval(-1) } ?? now
+            // Everything finished: up to when S3 answered the first listing (less a second: its Date
+            // and LastModified have whole seconds), and for date partitions no further than the
+            // partitions listed; otherwise up to the oldest unfinished write. Without a Date header
+            // (an S3-compatible server without a clock), no further than the newest object listed
+            // less the overlap.
+            var reached: Date?
+            if everyPageDated, let listedThrough {
+                reached = listedThrough.addingTimeInterval(-1)
+                if layout != nil { reached = min(listedThrough.addingTimeInterval(-1), now) }
+            } else if let newestListed {
+                reached = newestListed.addingTimeInterval(-overlap.seconds)
+            }
+            let unfinishedBound = oldestUnfinished.map { $0.addingTimeInterval(-1) }
+            guard let target = [unfinishedBound, reached].compactMap({ $0 }).min() else { return report }
             if watermark.map({ target > $0 }) ?? true {
                 _ = try await store.advanceWatermark(bucket: location.bucket, prefix: location.prefix, to: target)
                 report.watermarkAdvanced = true

@@ -137,7 +137,9 @@ public struct S3Client: Sendable {
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let response = try await send(.GET, bucket: bucket, query: query, operation: "ListObjectsV2")
         do {
-            return try Self.listPage(response.body)
+            var page = try Self.listPage(response.body)
+            page.serverDate = response.headers.first(name: "date").flatMap(HTTPDate.parseRFC1123)
+            return page
         } catch {
             throw AWSResponseDecodingError(service: .s3, operation: "ListObjectsV2", reason: "\(error)")
         }

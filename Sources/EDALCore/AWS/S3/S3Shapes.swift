@@ -56,6 +56,9 @@ public struct S3ListObjectsPage: Sendable, Equatable {
     public var commonPrefixes: [String]
     public var isTruncated: Bool
     public var nextContinuationToken: String?
+    /// S3's clock when it answered (the response's `Date` header, whole seconds), when it sent one:
+    /// what the sweep's watermark is measured in, not the worker's own clock.
+    public var serverDate: Date? = nil
 }
 
 /// A bucket's notification configuration (queue targets only: what EDAL uses).

@@ -196,7 +196,7 @@ public struct Sweep: Sendable {
                             everyPageDated = false
                         }
                     }
-                    if let newest = page.objects.map(\.lastModified).max() { newestListed = max(newestListed ?? newest, newest) }
+                    for object in page.objects where newestListed.map({ object.lastModified > $0 }) ?? true { newestListed = object.lastModified }
                     report.objectsListed += page.objects.count
                     for object in page.objects where object.lastModified >= since {
                         // Listing keys are used as they are: never form-decoded.
@@ -223,8 +223,8 @@ public struct Sweep: Sendable {
             // less the overlap.
             var reached: Date?
             if everyPageDated, let listedThrough {
-                reached = listedThrough.addingTimeInterval(-1)
-                if layout != nil { reached = min(listedThrough.addingTimeInterval(-1), now) }
+                let answered = listedThrough.addingTimeInterval(-1)
+                reached = layout == nil ? answered : min(answered, now)
             } else if let newestListed {
                 reached = newestListed.addingTimeInterval(-overlap.seconds)
             }

@@ -157,28 +157,19 @@ public struct SourceProfile: Sendable {
     }
 
     /// The numeric metadata of `recent` by field, each column aligned with `recent` (NaN where an
-    /// arrival lacks the field). Fields are few and their names short: a linear scan starting at
-    /// the field after the last one found beats hashing every name.
+    /// arrival lacks the field). Fields are few and their names short: a linear scan of the columns
+    /// beats hashing every name of every arrival.
     static func columns(_ recent: [SourceBaseline.Arrival]) -> [(field: String, values: [Double])] {
         var columns: [(field: String, values: [Double])] = []
         for (row, arrival) in recent.enumerated() {
-            guard let values = arrival.values else { continue }
-            var hint = 0
-            for (field, value) in values {
-                var found = -1
-                for offset in 0..<columns.count {
-                    let index = (hint + offset) % columns.count
-                    if columns[index].field == field {
-                        found = index
-                        break
-                    }
+            for (field, value) in arrival.values ?? [:] {
+                if let index = columns.firstIndex(where: { $0.field == field }) {
+                    columns[index].values[row] = value
+                } else {
+                    var column = [Double](repeating: .nan, count: recent.count)
+                    column[row] = value
+                    columns.append((field, column))
                 }
-                if found < 0 {
-                    columns.append((field, [Double](repeating: .nan, count: recent.count)))
-                    found = columns.count - 1
-                }
-                columns[found].values[row] = value
-                hint = found + 1
             }
         }
         return columns

@@ -80,13 +80,13 @@ public struct SourceDetector: Sendable {
         } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median {
             findings.append(Finding(check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
                                     detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
-        } else if deviation >= configuration.localSizeMinimumDeviation, let local = localSize(baseline, profile),
-                  (logValue - local.level) / local.noise >= configuration.sizeDeviation, size >= configuration.sizeRatio * expm1(local.level) {
+        } else if deviation >= configuration.localSizeMinimumDeviation, let local = localSize(baseline, profile) {
             // Far above the source's last few objects, by its object-to-object noise: a blow-up in
             // the quiet hours of a source whose sizes swing with the day.
+            let localDeviation = (logValue - local.level) / local.noise
             let usual = expm1(local.level)
-            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual,
-                                    deviation: (logValue - local.level) / local.noise,
+            guard localDeviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * usual else { return }
+            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual, deviation: localDeviation,
                                     detail: String(format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual)))
         }
     }

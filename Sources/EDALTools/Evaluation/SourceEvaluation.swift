@@ -129,9 +129,6 @@ public struct SourceEvaluation: Sendable {
             }
             guard let hit else {
                 if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                    let sizes = objects.filter { $0.sourceName == incident.sourceId && abs($0.observation.lastModified.timeIntervalSince(incident.start)) < 43_200 }
-                        .map { Double($0.observation.size) }
-                    print("source median size over ±12 h: \(Statistics.median(sizes)), p99: \(sizes.sorted()[min(sizes.count - 1, sizes.count * 99 / 100)])")
                     print("missed \(incident.kind.rawValue) \(incident.sourceId) \(incident.key ?? "-") at \(incident.start); raised on it: \(raised.filter { $0.key == incident.key }.map { "\($0.check.rawValue) \($0.field ?? "")" }) \(objects.first { $0.observation.key == incident.key }.map { "\($0.observation.size) \($0.observation.metadata.sorted { $0.key < $1.key })" } ?? "")")
                 }
                 continue

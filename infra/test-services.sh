@@ -5,6 +5,7 @@
 #   moto_server                          Kinesis (LocalStack's needs a download at run time)
 #   moto_server with IAM auth on         signature checks: a wrong signature gets SignatureDoesNotMatch
 #   MongoDB wire-protocol test fixture   infra/testing/mongo_test_server.py (mockupdb + mongomock)
+#   credential endpoints stand-in        infra/testing/credentials_stand_in.py (ECS/EKS and IMDSv2)
 #
 # Where no Python >= 3.12 exists, moto serves S3 and SQS as well (said at start).
 #
@@ -151,6 +152,9 @@ start() {
     start_bg moto-kinesis "$VENVS/tools/bin/python" "$TESTING/moto_kinesis_server.py" -H 127.0.0.1 -p "$kinesis_port"
     auth_port="$(free_port)"
     start_bg moto-auth env INITIAL_NO_AUTH_ACTION_COUNT=3 "$VENVS/tools/bin/moto_server" -H 127.0.0.1 -p "$auth_port"
+    local credentials_port
+    credentials_port="$(free_port)"
+    start_bg credentials-stand-in "$VENVS/tools/bin/python" "$TESTING/credentials_stand_in.py" --port "$credentials_port"
     rm -f "$STATE/mongo.port"
     start_bg mongo-fixture "$VENVS/tools/bin/python" "$TESTING/mongo_test_server.py" --host 127.0.0.1 --port 0 \
         --port-file "$STATE/mongo.port"
@@ -162,6 +166,7 @@ start() {
     fi
     wait_http moto-kinesis "http://127.0.0.1:$kinesis_port/moto-api/" 30
     wait_http moto-auth "http://127.0.0.1:$auth_port/moto-api/" 30
+    wait_http credentials-stand-in "http://127.0.0.1:$credentials_port/" 30
     local i
     for ((i = 0; i < 120; i++)); do [ -s "$STATE/mongo.port" ] && break; sleep 0.25; done
     [ -s "$STATE/mongo.port" ] || { tail -n 30 "$STATE/mongo-fixture.log" >&2; die "the MongoDB test fixture did not start"; }
@@ -171,11 +176,12 @@ start() {
         echo "export EDAL_TEST_SQS_ENDPOINT=http://127.0.0.1:$s3_sqs_port"
         echo "export EDAL_TEST_KINESIS_ENDPOINT=http://127.0.0.1:$kinesis_port"
         echo "export EDAL_TEST_AUTH_ENDPOINT=http://127.0.0.1:$auth_port"
+        echo "export EDAL_TEST_CREDENTIALS_STAND_IN=http://127.0.0.1:$credentials_port"
         echo "export EDAL_TEST_MONGO_FIXTURE_URI='mongodb://127.0.0.1:$(cat "$STATE/mongo.port")/?directConnection=true'"
         "$VENVS/tools/bin/python" "$TESTING/moto_iam_bootstrap.py" "http://127.0.0.1:$auth_port"
     } >> "$env"
     mv "$env" "$STATE/env"
-    log "ready: S3+SQS :$s3_sqs_port ($(grep -o 'EMULATOR=.*' "$STATE/env" | cut -d= -f2)), Kinesis :$kinesis_port, signature-checking moto :$auth_port, MongoDB fixture :$(cat "$STATE/mongo.port")"
+    log "ready: S3+SQS :$s3_sqs_port ($(grep -o 'EMULATOR=.*' "$STATE/env" | cut -d= -f2)), Kinesis :$kinesis_port, signature-checking moto :$auth_port, credentials stand-in :$credentials_port, MongoDB fixture :$(cat "$STATE/mongo.port")"
 }
 
 stop() {

@@ -6,21 +6,13 @@ import Testing
 /// web identity through STS (moto), the container endpoint and IMDSv2 (a local stand-in server).
 @Suite("container credentials")
 struct ContainerCredentialsTests {
-    /// Starts `infra/testing/credentials_stand_in.py` and answers its base URL.
-    static func startStandIn() async throws -> (HelperProcess.Running, String) {
-        guard let python = ProcessInfo.processInfo.environment["EDAL_TEST_PYTHON"] else {
-            throw HelperProcess.Failed(description: "EDAL_TEST_PYTHON is not set: run `make test`")
+    /// The base URL of `infra/testing/credentials_stand_in.py`, which `infra/test-services.sh` starts
+    /// with the other services (started here, under the test run's own load, it could miss its start-up).
+    static func standIn() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["EDAL_TEST_CREDENTIALS_STAND_IN"] else {
+            throw HelperProcess.Failed(description: "EDAL_TEST_CREDENTIALS_STAND_IN is not set: run `make test`")
         }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("infra/testing/credentials_stand_in.py").path
-        let server = try HelperProcess.start(python, [script, "--port", "0"])
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let port = Int(server.outputSoFar.split(separator: "\n").first ?? "") { return (server, "http://127.0.0.1:\(port)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        server.kill(SIGKILL)
-        throw HelperProcess.Failed(description: "the credentials stand-in did not start")
+        return url
     }
 
     static let base = ["AWS_REGION": "us-east-1"]
@@ -64,8 +56,7 @@ struct ContainerCredentialsTests {
     @Test("container endpoint (ECS, EKS Pod Identity): authorization sent, credentials cached until near expiry, then refreshed")
     func containerEndpoint() async throws {
         guard try TestServices.current() != nil else { return }
-        let (server, url) = try await Self.startStandIn()
-        defer { server.kill(SIGKILL) }
+        let url = try Self.standIn()
         let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-auth-\(UUID().uuidString)")
         try Data("Bearer test-token\n".utf8).write(to: tokenFile)
         defer { try? FileManager.default.removeItem(at: tokenFile) }
@@ -106,8 +97,7 @@ struct ContainerCredentialsTests {
     @Test("EC2 instance metadata, IMDSv2: a session token first, then the role's credentials")
     func instanceMetadata() async throws {
         guard try TestServices.current() != nil else { return }
-        let (server, url) = try await Self.startStandIn()
-        defer { server.kill(SIGKILL) }
+        let url = try Self.standIn()
         let configuration = try AWSConfiguration.resolve(environment: Self.base.merging([
             "AWS_EC2_METADATA_SERVICE_ENDPOINT": url,
         ]) { $1 }, homeDirectory: "/nonexistent")

@@ -31,7 +31,7 @@ final class MongoFixtureProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer { try? FileManager.default.removeItem(atPath: portFile) }
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(90)  // generous: started under the whole suite's load
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
                let listening = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {

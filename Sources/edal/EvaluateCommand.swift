@@ -58,7 +58,7 @@ struct EvaluationTable {
         guard let first = reports.first else { return [] }
         return first.kinds.map { kind in
             var total = SourceEvaluation.KindResult(kind: kind.kind, incidents: 0, detected: 0, falseSignals: 0)
-            var times: [Double] = [], cadences: [Double] = []
+            var times: [Double] = [], cadences: [Double] = [], slowest: [Double] = []
             for report in reports {
                 guard let result = report.kinds.first(where: { $0.kind == kind.kind }) else { continue }
                 total.incidents += result.incidents
@@ -66,9 +66,11 @@ struct EvaluationTable {
                 total.falseSignals += result.falseSignals
                 if let time = result.meanTimeToDetect { times.append(time) }
                 if let cadence = result.meanCadencesToDetect { cadences.append(cadence) }
+                if let cadence = result.maxCadencesToDetect { slowest.append(cadence) }
             }
             total.meanTimeToDetect = times.isEmpty ? nil : times.reduce(0, +) / Double(times.count)
             total.meanCadencesToDetect = cadences.isEmpty ? nil : cadences.reduce(0, +) / Double(cadences.count)
+            total.maxCadencesToDetect = slowest.max()
             return total
         }
     }
@@ -80,7 +82,9 @@ struct EvaluationTable {
                             profile.rawValue, reports.count, objects, reports.first?.sources ?? 0, perObject * 1e6)]
         lines.append("incident type         incidents  detected  recall  false  precision  time to detect")
         for result in merged {
-            let detect = result.meanCadencesToDetect.map { String(format: "%.1f cadences after the last object", $0) }
+            let detect = result.meanCadencesToDetect.map { mean in
+                String(format: "%.2f cadences after the last object (at most %.2f)", mean, result.maxCadencesToDetect ?? mean)
+            }
                 ?? result.meanTimeToDetect.map { String(format: "%.0f s", $0) } ?? "-"
             lines.append(String(format: "%@ %9d  %8d  %6.3f  %5d  %9.3f  %@", result.kind.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0),
                                 result.incidents, result.detected, result.recall, result.falseSignals, result.precision, detect))
@@ -92,7 +96,7 @@ struct EvaluationTable {
         }
         let cleanFalse = clean.map(\.falseSignals).reduce(0, +)
         let cleanChecks = clean.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }
-        lines.append("clean day: \(cleanFalse) false signals in \(clean.count) day(s) of \(clean.first?.sources ?? 0) sources"
+        lines.append("clean day: \(cleanFalse) false signals in \(clean.count) day(s) of \(clean.first?.sources ?? 0) sources, at most \(clean.map(\.falseSignals).max() ?? 0) in one day"
                      + (cleanChecks.isEmpty ? "" : " (" + cleanChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
         return lines.joined(separator: "\n") + "\n"
     }

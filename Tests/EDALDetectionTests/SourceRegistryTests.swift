@@ -118,6 +118,40 @@ struct SourceRegistryTests {
         #expect(silent.first?.episode == resumed.events.first?.episode)
     }
 
+    @Test("silence falls due k median gaps after the last delivery; an irregular source waits out its long gaps")
+    func silenceDeadline() throws {
+        // Two objects per delivery (like ALB's nodes), a delivery every 5 minutes: the usual gap is
+        // about 300 s, not the 150 s mean, and silence is due three of those after the last object.
+        var paired = SourceRegistry()
+        for index in 0..<40 {
+            _ = paired.observe(Self.object(index * 5))
+            var second = Self.object(index * 5, size: 60_000)
+            second.key = second.key.replacingOccurrences(of: "_k0", with: "_k9")
+            second.eTag += "-second"
+            second.lastModified += 2
+            _ = paired.observe(second)
+        }
+        let last = try #require(paired.baselines.first?.recent.last?.time)
+        let due = try #require(paired.nextSilenceDue())
+        // (The gap between deliveries is 298 s here, from a delivery's second object to the next's first.)
+        #expect(abs(due.timeIntervalSince1970 - (last + 3 * 298)) < 1, "due \(due.timeIntervalSince1970 - last) s after the last object")
+        #expect(paired.checkSilence(now: due.addingTimeInterval(-1)).isEmpty)
+        #expect(paired.checkSilence(now: due).map(\.finding.check) == [.silentSource])
+        #expect(paired.nextSilenceDue() == nil, "a silent source has no deadline until it speaks again")
+
+        // Mostly every 5 minutes, but one gap in ten lasts 40 minutes: three median gaps would
+        // call it silent every few hours; it waits 1.5 of its long gaps instead.
+        var irregular = SourceRegistry()
+        var minute = 0
+        for index in 0..<60 {
+            _ = irregular.observe(Self.object(minute))
+            minute += index % 10 == 9 ? 40 : 5
+        }
+        let quietUntil = try #require(irregular.baselines.first?.recent.last?.time)
+        let irregularDue = try #require(irregular.nextSilenceDue())
+        #expect(irregularDue.timeIntervalSince1970 - quietUntil >= 1.5 * 40 * 60 - 1)
+        #expect(irregular.checkSilence(now: Date(timeIntervalSince1970: quietUntil + 45 * 60)).isEmpty)
+    }
 
     @Test("a worker that sees objects late waits that much longer before calling a source silent")
     func silenceWaitsOutTheWorkersOwnLag() {

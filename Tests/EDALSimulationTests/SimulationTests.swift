@@ -3,40 +3,63 @@ import Testing
 
 /// The whole worker — receive loops, batch handler, held retries, pipeline, claims, publisher —
 /// unchanged, against simulated services driven by one seeded scheduler (see `SimulationRun`).
-/// `EDAL_SIM_SEEDS` seeds run (default 300) from `EDAL_SIM_FIRST_SEED` (default 0); a failing seed
+/// `EDAL_SIM_SEEDS` seeds run (default 2,000) from `EDAL_SIM_FIRST_SEED` (default 0); a failing seed
 /// prints its event history and replays exactly with `EDAL_SIM_FIRST_SEED=<seed> EDAL_SIM_SEEDS=1`.
 @Suite("deterministic simulation")
 struct SimulationTests {
     static var seeds: Range<UInt64> {
         let environment = ProcessInfo.processInfo.environment
         let first = environment["EDAL_SIM_FIRST_SEED"].flatMap(UInt64.init) ?? 0
-        let count = environment["EDAL_SIM_SEEDS"].flatMap(UInt64.init) ?? 300
+        let count = environment["EDAL_SIM_SEEDS"].flatMap(UInt64.init) ?? 2000
         return first..<(first + count)
+    }
+
+    /// Seeds run side by side, one lane per core (`EDAL_SIM_LANES`): each run drives its own
+    /// scheduler on its own thread, so lanes share nothing and each seed's history is what it
+    /// would be alone.
+    static var lanes: Int {
+        let configured = ProcessInfo.processInfo.environment["EDAL_SIM_LANES"].flatMap(Int.init)
+        return max(1, configured ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    struct LaneResult: Sendable {
+        var signals = 0
+        var failed: [(seed: UInt64, report: String, history: [String])] = []
     }
 
     @Test("invariants hold on every seed: final content signalled, one id per content, nothing deleted undone, no good message in the DLQ")
     func invariantsHold() async {
-        var failures = 0
-        var totals = (keys: 0, signals: 0)
-        for seed in Self.seeds {
-            let outcome = await SimulationRun(seed: seed).run()
-            totals.signals += outcome.history.filter { $0.contains(" SIGNAL ") }.count
-            totals.keys += 1
-            guard !outcome.violations.isEmpty else { continue }
-            failures += 1
+        let seeds = Self.seeds
+        let lanes = Self.lanes
+        let results = await withTaskGroup(of: LaneResult.self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    var result = LaneResult()
+                    for seed in stride(from: seeds.lowerBound + UInt64(lane), to: seeds.upperBound, by: lanes) {
+                        let outcome = await SimulationRun(seed: seed).run()
+                        result.signals += outcome.history.filter { $0.contains(" SIGNAL ") }.count
+                        guard !outcome.violations.isEmpty else { continue }
+                        result.failed.append((seed, "\(outcome.summary)\n\(outcome.violations.joined(separator: "\n"))", outcome.history))
+                        if result.failed.count >= 3 { break }
+                    }
+                    return result
+                }
+            }
+            return await group.reduce(into: [LaneResult]()) { $0.append($1) }
+        }
+        let failed = results.flatMap(\.failed).sorted { $0.seed < $1.seed }
+        for failure in failed {
             if let directory = ProcessInfo.processInfo.environment["EDAL_SIM_HISTORY_DIR"] {
-                try? outcome.history.joined(separator: "\n").write(toFile: "\(directory)/seed-\(seed).log", atomically: true, encoding: .utf8)
+                try? failure.history.joined(separator: "\n").write(toFile: "\(directory)/seed-\(failure.seed).log", atomically: true, encoding: .utf8)
             }
             Issue.record("""
-                \(outcome.summary)
-                \(outcome.violations.joined(separator: "\n"))
-                replay: EDAL_SIM_FIRST_SEED=\(seed) EDAL_SIM_SEEDS=1
+                \(failure.report)
+                replay: EDAL_SIM_FIRST_SEED=\(failure.seed) EDAL_SIM_SEEDS=1
                 history (last 200 events):
-                \(outcome.history.suffix(200).joined(separator: "\n"))
+                \(failure.history.suffix(200).joined(separator: "\n"))
                 """)
-            if failures >= 3 { break }
         }
-        print("simulation: \(Self.seeds.count) seeds, \(failures) failing, \(totals.signals) signal records")
+        print("simulation: \(seeds.count) seeds in \(lanes) lane(s), \(failed.count) failing, \(results.map(\.signals).reduce(0, +)) signal records")
     }
 
     @Test("a seed replays exactly: the same history twice")

@@ -97,11 +97,17 @@ public final class SourceTracker: Sendable {
         return events
     }
 
-    /// Takes the silence check's lease for the window containing `now`, so one replica checks at a time.
-    public func takeSilenceLease(owner: String, now: Date, interval: Duration) async -> Bool {
+    /// The earliest moment after `after` at which a known source will count as silent if nothing arrives.
+    public func nextSilenceDue(after: Date = .distantPast) -> Date? { registry.withLockedValue { $0.nextSilenceDue(after: after) } }
+
+    /// Takes the silence check's lease for the window containing `now` — or, for a check woken by
+    /// a source's deadline, for that deadline — so one replica checks at a time. (Two that did
+    /// would still signal a silence once: the state change is stored by compare-and-set.)
+    public func takeSilenceLease(owner: String, now: Date, interval: Duration, deadline: Date? = nil) async -> Bool {
         guard let store else { return true }
         let window = Int64(now.timeIntervalSince1970) / max(1, Int64(interval.seconds))
-        let request = ClaimRequest(bucket: Self.leaseBucket, key: "silence-check", eTag: "window-\(window)")
+        let tag = deadline.map { "due-\(Int64($0.timeIntervalSince1970.rounded(.up)))" } ?? "window-\(window)"
+        let request = ClaimRequest(bucket: Self.leaseBucket, key: "silence-check", eTag: tag)
         do {
             return try await store.claim([request], owner: owner, lease: interval)[0].ticket != nil
         } catch {

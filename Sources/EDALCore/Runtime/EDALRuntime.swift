@@ -70,17 +70,27 @@ public struct EDALRuntime: Sendable {
     }
 
     /// Syncs baselines with the store every `sourceSyncInterval` and, under a lease shared by the
-    /// replicas, checks for silent sources every `silenceCheckInterval`, publishing what it finds,
-    /// until `shutdown`; a last sync on the way out.
+    /// replicas, checks for silent sources every `silenceCheckInterval` and at the moment a source's
+    /// silence falls due, publishing what it finds, until `shutdown`; a last sync on the way out.
     public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
         let pipeline = pipeline()
         var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
         var lastSync = ContinuousClock.now
         let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
+        // The newest deadline already checked: one that passes unsignalled (another replica took
+        // it, or the source spoke in time) is not woken for again.
+        var handledDeadline = Date.distantPast
         while !shutdown.isRequested {
-            _ = await shutdown.sleep(for: tick)
+            var nap = tick
+            let deadline = checkSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
+            if let deadline {
+                nap = min(nap, .milliseconds(max(50, Int64((deadline.timeIntervalSinceNow * 1000).rounded(.up)) + 50)))
+            }
+            _ = await shutdown.sleep(for: nap)
             var events: [SourceEvent] = []
-            let silenceDue = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
+            let deadlinePassed = deadline.map { Date() >= $0 } ?? false
+            let periodic = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
+            let silenceDue = periodic || deadlinePassed
             // The silence check needs what other replicas learnt: a sync before it, whatever the interval.
             if silenceDue || ContinuousClock.now - lastSync >= .seconds(settings.sourceSyncInterval) {
                 lastSync = ContinuousClock.now
@@ -92,8 +102,10 @@ public struct EDALRuntime: Sendable {
             }
             let interval = Duration.seconds(settings.silenceCheckInterval)
             if silenceDue, !shutdown.isRequested {
-                lastSilenceCheck = ContinuousClock.now
-                if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval) {
+                if periodic { lastSilenceCheck = ContinuousClock.now }
+                if deadlinePassed, let deadline { handledDeadline = deadline }
+                let lease = periodic ? nil : deadline
+                if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval, deadline: lease) {
                     let silent = await sources.checkSilence()
                     for event in silent {
                         logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])

@@ -79,8 +79,12 @@ public struct SourceProfile: Sendable {
     public var recentCount: Int
     /// Mean seconds between arrivals over the recent ones.
     public var cadence: Double?
-    /// The 90th percentile of the gaps between arrivals: what "a usual wait" is for silence.
+    /// The median gap between deliveries — the source's cadence as a person would state it — with
+    /// the near-zero gaps between objects of one delivery (ALB's nodes, a shipper's parts) left out.
     public var usualGap: Double?
+    /// The 95th percentile of all gaps: how long this source can go quiet by itself. Silence waits
+    /// at least `silenceLongGapFactor` of it, so an irregular source is not called silent on its median.
+    public var longGap: Double?
     /// ln(1 + size).
     public var logSize: Spread?
     /// How much ln(1 + size) varies from one object to the next, the source's hour-to-hour
@@ -107,7 +111,10 @@ public struct SourceProfile: Sendable {
             var gaps: [Double] = []
             gaps.reserveCapacity(recent.count - 1)
             for index in 1..<recent.count { gaps.append(recent[index].time - recent[index - 1].time) }
-            usualGap = Statistics.quantiles(&gaps, at: [0.9]).first
+            longGap = Statistics.quantiles(&gaps, at: [0.95]).first
+            let meanGap = (last.time - first.time) / Double(recent.count - 1)
+            var deliveries = gaps.filter { $0 >= 0.25 * meanGap }
+            usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }
         computeSizes(recent)
         lag = Spread(recent.compactMap(\.lag), floor: 1)

@@ -186,6 +186,20 @@ public struct SourceRegistry: Sendable {
     /// `k` usual gaps *plus* this, so a worker that falls behind does not call its sources silent.
     public var deliveryLag: Double { lag.allowance }
 
+    /// The earliest moment after `after` at which a source in the normal state will count as
+    /// silent if nothing arrives, so a checker can wake then rather than at its next tick.
+    public func nextSilenceDue(after: Date = .distantPast) -> Date? {
+        let allowance = lag.allowance
+        var earliest: Double?
+        for entry in entries.values {
+            guard let last = entry.baseline.recent.last,
+                  let wait = detector.silenceWait(entry.baseline, profile: entry.profile, allowance: allowance) else { continue }
+            let due = last.time + wait
+            if due > after.timeIntervalSince1970 { earliest = min(earliest ?? .infinity, due) }
+        }
+        return earliest.map { Date(timeIntervalSince1970: $0) }
+    }
+
     /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual gaps.
     public mutating func checkSilence(now: Date) -> [SourceEvent] {
         var events: [SourceEvent] = []

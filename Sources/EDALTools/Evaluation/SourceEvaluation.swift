@@ -15,15 +15,18 @@ public struct SourceEvaluation: Sendable {
         public var meanTimeToDetect: Double?
         /// For silences: seconds from the last delivery to the signal, in the source's cadences.
         public var meanCadencesToDetect: Double?
+        /// The slowest of those, in the source's cadences.
+        public var maxCadencesToDetect: Double?
 
         public init(kind: IncidentKind, incidents: Int, detected: Int, falseSignals: Int, meanTimeToDetect: Double? = nil,
-                    meanCadencesToDetect: Double? = nil) {
+                    meanCadencesToDetect: Double? = nil, maxCadencesToDetect: Double? = nil) {
             self.kind = kind
             self.incidents = incidents
             self.detected = detected
             self.falseSignals = falseSignals
             self.meanTimeToDetect = meanTimeToDetect
             self.meanCadencesToDetect = meanCadencesToDetect
+            self.maxCadencesToDetect = maxCadencesToDetect
         }
 
         public var recall: Double { incidents == 0 ? 1 : Double(detected) / Double(incidents) }
@@ -61,6 +64,7 @@ public struct SourceEvaluation: Sendable {
         var field: String?
         var sourceId: String
         var key: String?
+        var detail = ""
     }
 
     public func run() -> Report {
@@ -72,13 +76,21 @@ public struct SourceEvaluation: Sendable {
         var detection: Duration = .zero
         // The ground-truth source of each key, and EDAL's source id of each ground-truth source.
         var sourceIds: [String: String] = [:]
-        for object in objects {
-            while nextCheck <= object.observation.lastModified {
-                for event in registry.checkSilence(now: nextCheck) {
-                    raised.append(Raised(time: nextCheck, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
+        // Checks run as `edal run` runs them: every `checkInterval`, and when a source's silence falls due.
+        var handledDeadline = Date.distantPast
+        func check(until time: Date) {
+            while true {
+                let deadline = registry.nextSilenceDue(after: handledDeadline).flatMap { $0 <= nextCheck ? $0 : nil }
+                let at = deadline ?? nextCheck
+                guard at <= time else { return }
+                for event in registry.checkSilence(now: at) {
+                    raised.append(Raised(time: at, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
                 }
-                nextCheck = nextCheck.addingTimeInterval(checkInterval)
+                if let deadline { handledDeadline = deadline } else { nextCheck = nextCheck.addingTimeInterval(checkInterval) }
             }
+        }
+        for object in objects {
+            check(until: object.observation.lastModified)
             let started = clock.now
             let verdict = registry.observe(object.observation)
             detection += clock.now - started
@@ -89,15 +101,10 @@ public struct SourceEvaluation: Sendable {
             }
             for finding in verdict.findings {
                 raised.append(Raised(time: object.observation.lastModified, check: finding.check, field: finding.field,
-                                     sourceId: verdict.sourceId, key: object.observation.key))
+                                     sourceId: verdict.sourceId, key: object.observation.key, detail: finding.detail))
             }
         }
-        while nextCheck <= scenario.end {
-            for event in registry.checkSilence(now: nextCheck) {
-                raised.append(Raised(time: nextCheck, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
-            }
-            nextCheck = nextCheck.addingTimeInterval(checkInterval)
-        }
+        check(until: scenario.end)
         let measured = raised.filter { $0.time >= scenario.measuredFrom }
         return score(measured, objects: objects, incidents: incidents, sourceIds: sourceIds,
                      secondsPerObject: detection.seconds / Double(max(1, objects.count)), sources: registry.baselines.count)
@@ -173,7 +180,7 @@ public struct SourceEvaluation: Sendable {
             total += 1
             if incidentKeys[key] == nil {
                 if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                    print("false \(signal.check.rawValue) \(signal.field ?? "") \(key)")
+                    print("false \(signal.check.rawValue) \(signal.field ?? "") \(key) seed \(scenario.seed): \(signal.detail)")
                 }
                 falseByCheck[signal.check, default: 0] += 1
                 if let kind = Self.kind(of: signal) { falseByKind[kind, default: 0] += 1 }
@@ -184,7 +191,8 @@ public struct SourceEvaluation: Sendable {
             return KindResult(kind: kind, incidents: incidents.filter { $0.kind == kind }.count, detected: entry.detected,
                               falseSignals: falseByKind[kind] ?? 0,
                               meanTimeToDetect: entry.times.isEmpty ? nil : entry.times.reduce(0, +) / Double(entry.times.count),
-                              meanCadencesToDetect: entry.cadences.isEmpty ? nil : entry.cadences.reduce(0, +) / Double(entry.cadences.count))
+                              meanCadencesToDetect: entry.cadences.isEmpty ? nil : entry.cadences.reduce(0, +) / Double(entry.cadences.count),
+                              maxCadencesToDetect: entry.cadences.max())
         }
         let silences = incidents.filter { $0.kind == .silence }.count
         return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,

@@ -4,7 +4,7 @@ import Testing
 
 /// The credential sources containers use, resolved as a user's environment would resolve them:
 /// web identity through STS (moto), the container endpoint and IMDSv2 (a local stand-in server).
-@Suite("container credentials")
+@Suite("container credentials", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct ContainerCredentialsTests {
     /// The base URL of `infra/testing/credentials_stand_in.py`, which `infra/test-services.sh` starts
     /// with the other services (started here, under the test run's own load, it could miss its start-up).

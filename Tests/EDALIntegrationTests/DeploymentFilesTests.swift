@@ -4,7 +4,7 @@ import Testing
 /// infra/Dockerfile, infra/docker-compose.yml and infra/k8s/ checked as far as this machine can
 /// (no Docker or Kubernetes here): `infra/testing/check_deploy_files.py` parses them and checks
 /// every file and `EDAL_*` variable they name and that the Kubernetes objects agree.
-@Suite("deployment files")
+@Suite("deployment files", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct DeploymentFilesTests {
     @Test("the Dockerfile, compose file and Kubernetes manifests parse and agree with EDAL")
     func deploymentFilesAreConsistent() async throws {

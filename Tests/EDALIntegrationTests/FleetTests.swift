@@ -5,7 +5,7 @@ import Testing
 
 /// Several `edal run` processes as a fleet on this machine: one LocalStack, one store, uploads while
 /// they run, one process killed and restarted midway, metrics scraped throughout.
-@Suite("fleet", .serialized)
+@Suite("fleet", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct FleetTests {
     static let environment = [
         "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_METRICS_PORT": "0",

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `edal generate` run as a user runs it, against LocalStack's S3.
-@Suite("edal generate")
+@Suite("edal generate", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct GenerateCommandTests {
     @Test("uploads objects with summary metadata; the ground truth is only in the manifest")
     func uploadsWithMetadata() async throws {

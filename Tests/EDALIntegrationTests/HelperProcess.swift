@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs the programs the package builds (`edal`, `edal-test-helper`) as separate OS processes.
 enum HelperProcess {
@@ -27,6 +28,8 @@ enum HelperProcess {
         var status: Int32
         var output: String
         var errors: String
+        /// The process outlived the wait's limit and was killed.
+        var timedOut = false
     }
 
     /// Runs `executable` to completion off the cooperative pool; returns its standard output.
@@ -141,8 +144,30 @@ enum HelperProcess {
             return Outcome(status: status, output: output, errors: errors)
         }
 
-        /// Waits for the process to end.
-        func wait() async -> Outcome {
+        /// Waits for the process to end, at most `limit`: past it the process is killed (SIGKILL) and
+        /// the test records an issue with the tail of its standard error, so a wedged child fails the
+        /// test instead of hanging the run.
+        func wait(limit: Duration = .seconds(300)) async -> Outcome {
+            let first = await withTaskGroup(of: Outcome?.self) { group in
+                group.addTask { await self.exited() }
+                group.addTask {
+                    try? await Task.sleep(for: limit)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            if let first { return first }
+            kill(SIGKILL)
+            var outcome = await exited()
+            outcome.timedOut = true
+            Issue.record("a child process ran longer than \(limit) and was killed; its standard error ended with: \(outcome.errors.suffix(2000))")
+            return outcome
+        }
+
+        /// Waits for the process to end, however long it takes.
+        private func exited() async -> Outcome {
             await withCheckedContinuation { continuation in
                 lock.lock()
                 if let status, openPipes == 0 {

@@ -4,7 +4,7 @@ import Testing
 
 /// `localstack-init/ready.d/10-edal-setup.sh`, the hook LocalStack runs when ready in the compose
 /// demo, run here against the natively started LocalStack (S3, SQS) and moto (Kinesis).
-@Suite("localstack-init ready hook")
+@Suite("localstack-init ready hook", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct LocalStackInitHookTests {
     @Test("creates the queues, redrive and S3 policy, notifications and stream; running it twice is harmless")
     func hookSetsUpTheDemo() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// Leases on MongoDB are dated by the server's clock, so replicas whose clocks disagree agree on
 /// whether a lease is live.
-@Suite("MongoDB leases under clock skew")
+@Suite("MongoDB leases under clock skew", .timeLimit(.minutes(10)))
 struct MongoClockSkewTests {
     static var stores: [StoreUnderTest] { StoreUnderTest.all.filter { $0 != .sqlite } }
 

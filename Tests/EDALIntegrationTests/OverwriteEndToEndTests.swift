@@ -5,7 +5,7 @@ import Testing
 /// Keys written more than once: the newest content of a key written twice in quick succession is
 /// signalled, and the same bytes uploaded again give no second signal (the proof of concept's
 /// "bucket + key + content" rule), through notifications and the sweep.
-@Suite("overwrites and re-uploads end to end", .serialized)
+@Suite("overwrites and re-uploads end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct OverwriteEndToEndTests {
     static let environment = ["EDAL_MODE": "continuous", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/"]
 

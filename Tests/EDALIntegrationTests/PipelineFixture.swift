@@ -72,13 +72,19 @@ struct PipelineFixture: Sendable {
 
     /// Uploads `count` synthetic objects with `edal generate`; answers their keys.
     func generate(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws -> [String] {
+        try await generateWithTruth(count, seed: seed, firstIndex: firstIndex, anomalyRate: anomalyRate).map(\.key)
+    }
+
+    /// `edal generate` into the bucket; answers the manifest: each key with its ground truth.
+    func generateWithTruth(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws
+        -> [SyntheticUpload.ManifestEntry] {
         let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket)-\(seed).jsonl")
         defer { try? FileManager.default.removeItem(at: manifest) }
         let outcome = try await edal(["generate", "--bucket", bucket, "--objects", String(count), "--object-size", "2KiB",
                                       "--seed", String(seed), "--first-index", String(firstIndex), "--anomaly-rate", String(anomalyRate), "--manifest", manifest.path])
         try #require(outcome.status == 0, "edal generate failed: \(outcome.errors)")
         return try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").map {
-            try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8)).key
+            try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8))
         }
     }
 

@@ -2,7 +2,7 @@ import EDALCore
 import Foundation
 import Testing
 
-@Suite struct RetryTests {
+@Suite(.timeLimit(.minutes(10))) struct RetryTests {
     @Test func unreachableServiceIsRetriedThenReportedAsTransportError() async throws {
         // Port 9 on loopback: nothing listens there (discard), so every connection is refused.
         let configuration = AWSConfiguration(

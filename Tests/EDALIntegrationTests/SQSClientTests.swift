@@ -2,7 +2,7 @@ import EDALCore
 import Foundation
 import Testing
 
-@Suite struct SQSClientTests {
+@Suite(.enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10))) struct SQSClientTests {
     @Test func queueLifecycleAndBatches() async throws {
         guard let services = try TestServices.current() else { return }
         _ = try await services.withClient { client in

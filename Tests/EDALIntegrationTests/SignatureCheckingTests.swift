@@ -4,7 +4,7 @@ import Testing
 
 /// Every client against a moto_server that checks SigV4 signatures: the right key works for every
 /// operation, a wrong secret is refused with SignatureDoesNotMatch by every service.
-@Suite struct SignatureCheckingTests {
+@Suite(.enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10))) struct SignatureCheckingTests {
     @Test func everyClientSignsCorrectly() async throws {
         guard let services = try TestServices.current() else { return }
         let configuration = try services.configuration(accessKeyId: services.authAccessKeyId, secret: services.authSecretAccessKey,

@@ -5,7 +5,7 @@ import Testing
 /// Source events through the real binary: two `edal run` replicas sharing one store learn a source
 /// from objects delivered on a schedule, one of them signals its silence, and its resumption is
 /// signalled once.
-@Suite("source events end to end", .serialized)
+@Suite("source events end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct SourceEventsEndToEndTests {
     static let environment = [
         "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The behaviour every state store must show, run against each implementation (`StoreUnderTest.all`).
-@Suite("State store behaviour")
+@Suite("State store behaviour", .timeLimit(.minutes(10)))
 struct StateStoreBehaviourTests {
     static let lease: Duration = .seconds(60)
 
@@ -31,6 +31,29 @@ struct StateStoreBehaviourTests {
 
             // Done: a redelivery of the same content is a duplicate too.
             #expect(try await store.claim([request("logs/a.json")], owner: "worker-b", lease: Self.lease) == [.duplicate])
+        }
+    }
+
+    @Test("content whose object was gone when HEADed was never signalled: the same bytes uploaded again are claimed again",
+          arguments: StoreUnderTest.all)
+    func goneContentIsClaimedAgain(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            // Written (sequencer 10), deleted before a worker got to it: the HEAD found nothing.
+            let first = try #require(try await store.claim([request("g/1", sequencer: "0A")], owner: "a", lease: Self.lease)[0].ticket)
+            #expect(try await store.complete([ClaimCompletion(ticket: first, outcome: .objectGone)]) == [true])
+            // The same bytes uploaded again (sequencer 14): new work, not a duplicate of nothing.
+            let again = try await store.claim([request("g/1", sequencer: "0E")], owner: "b", lease: Self.lease)
+            let ticket = try #require(again[0].ticket, "\(again)")
+            #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "sig-g"))]) == [true])
+            // Once signalled, the content is done: a redelivery is a duplicate again.
+            #expect(try await store.claim([request("g/1", sequencer: "0E")], owner: "c", lease: Self.lease) == [.duplicate])
+            // A late notification of the deleted write stays stale.
+            #expect(try await store.claim([request("g/1", sequencer: "0A")], owner: "c", lease: Self.lease) == [.stale])
+
+            // The same without sequencers (a sweep's listing, EventBridge): gone content is claimed again too.
+            let listed = try #require(try await store.claim([request("g/2")], owner: "a", lease: Self.lease)[0].ticket)
+            #expect(try await store.complete([ClaimCompletion(ticket: listed, outcome: .objectGone)]) == [true])
+            #expect(try await store.claim([request("g/2")], owner: "b", lease: Self.lease)[0].ticket != nil)
         }
     }
 
@@ -174,7 +197,7 @@ struct StateStoreBehaviourTests {
     func batches(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in
             let done = try #require(try await store.claim([request("b/done")], owner: "a", lease: Self.lease)[0].ticket)
-            _ = try await store.complete([ClaimCompletion(ticket: done, outcome: .objectGone)])
+            _ = try await store.complete([ClaimCompletion(ticket: done, outcome: .notAnomalous)])
             _ = try await store.claim([request("b/seq", eTag: "x", sequencer: "0200")], owner: "a", lease: Self.lease)
 
             let batch = [

@@ -4,7 +4,7 @@ import Testing
 
 /// The stores when their server or file is unavailable: typed errors within the timeout, never a
 /// crash or a hang, and normal service once the fault is gone.
-@Suite("State store faults")
+@Suite("State store faults", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct StateStoreFaultTests {
     /// What a load of claimers saw, phase by phase.
     actor LoadRecord {

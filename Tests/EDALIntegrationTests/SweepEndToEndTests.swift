@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `edal sweep`: the backstop for objects whose notification never came.
-@Suite("sweep end to end", .serialized)
+@Suite("sweep end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct SweepEndToEndTests {
     static let environment = ["EDAL_MODE": "continuous", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/"]
 

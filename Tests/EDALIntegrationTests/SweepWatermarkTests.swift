@@ -37,7 +37,7 @@ final class StoreHoldingOneKey: StateStore {
     func close() async { await base.close() }
 }
 
-@Suite("sweep watermark", .serialized)
+@Suite("sweep watermark", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct SweepWatermarkTests {
     @Test("an object the sweep cannot finish holds the watermark at its own write, not at the sweep's start, until the give-up age",
           arguments: StoreUnderTest.all)

@@ -22,6 +22,17 @@ struct TestServices: Sendable {
     /// `localstack` or `moto`.
     let s3Emulator: String
 
+    /// Whether the run was given the services (`make test`), or must have them
+    /// (`EDAL_REQUIRE_TEST_SERVICES=1`, where a missing one fails the test). Suites that need them
+    /// carry `.enabled(if: TestServices.configured, …)`, so a plain `swift test` reports them as
+    /// skipped, never as passed.
+    static var configured: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return env["EDAL_TEST_SERVICES"] == "1" || env["EDAL_REQUIRE_TEST_SERVICES"] == "1"
+    }
+
+    static let skipReason: Comment = "needs the test services (LocalStack, moto, the MongoDB fixture): run `make test`"
+
     /// The services, or `nil` when the tests run outside `make test`.
     static func current() throws -> TestServices? {
         let env = ProcessInfo.processInfo.environment

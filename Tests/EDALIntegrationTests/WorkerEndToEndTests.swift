@@ -5,7 +5,7 @@ import Testing
 /// `edal setup`, `generate`, `drain`, `run` and `replay` driven as a user drives them, against the
 /// emulators and each state store; the assertions are on what a user sees: signals in Kinesis and
 /// in the fallback queue, documents in the store, messages left in each queue.
-@Suite("worker end to end", .serialized)
+@Suite("worker end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct WorkerEndToEndTests {
     /// Every object signalled (so the assertions need no model), with short timeouts so a killed
     /// worker's messages and claims come back within seconds.

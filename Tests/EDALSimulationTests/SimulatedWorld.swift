@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 
 /// The services behind the seams, in memory, with their rules: an SQS queue (visibility timeouts,
 /// receive counts, redrive to a dead-letter queue, duplicate and out-of-order delivery), an S3
-/// bucket (overwrites; HEAD answers the current object), a Kinesis stream and a fallback queue, and
+/// bucket (overwrites and deletes; versioned or not: HEAD answers the current object, or with a
+/// version id that version), a Kinesis stream and a fallback queue, and
 /// a state store applying `ClaimRules` on the store's own clock. Each can be down for a while.
 ///
 /// Every call checks the invariant "no message is deleted before its work is durable" as it deletes.
@@ -13,6 +14,10 @@ final class SimulatedWorld: @unchecked Sendable {
         var eTag: String
         var at: Duration
         var sequencer: String
+        /// A delete (in a versioned bucket, a delete marker): the key has no current object.
+        var deleted = false
+        /// In a versioned bucket, the version id of the write.
+        var versionId: String?
     }
 
     struct Message {
@@ -46,6 +51,8 @@ final class SimulatedWorld: @unchecked Sendable {
     let scheduler: SimulationScheduler
     let bucket = "telemetry"
     let maxReceiveCount = 5
+    /// Whether the bucket keeps versions (notifications then carry version ids, and HEAD answers them).
+    var versioned = false
     private let lock = NIOLock()
     private(set) var writes: [String: [Write]] = [:]
     private(set) var queue: [String: Message] = [:]
@@ -57,6 +64,8 @@ final class SimulatedWorld: @unchecked Sendable {
     var sweepOverlap: TimeInterval = 60
     private(set) var violations: [String] = []
     private var messageCounter = 0
+    /// Notifications S3 has yet to deliver, per `key@eTag` (sent late, they are already on their way).
+    private var pending: [String: Int] = [:]
     private var tokenCounter = 0
     private var sequencerCounter = 0
     /// Outage windows per service, in virtual time.
@@ -86,11 +95,25 @@ final class SimulatedWorld: @unchecked Sendable {
     func write(key: String, content: String) -> Write {
         let write = lock.withLock { () -> Write in
             sequencerCounter += 1
-            let write = Write(eTag: Self.eTag(content), at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter))
+            let write = Write(eTag: Self.eTag(content), at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter),
+                              versionId: versioned ? "v\(sequencerCounter)" : nil)
             writes[key, default: []].append(write)
             return write
         }
-        scheduler.log("PUT \(key) \(write.eTag) seq \(write.sequencer)")
+        scheduler.log("PUT \(key) \(write.eTag) seq \(write.sequencer)\(write.versionId.map { " version \($0)" } ?? "")")
+        return write
+    }
+
+    /// Deletes `key` now (in a versioned bucket: a delete marker; older versions stay readable by id).
+    func delete(key: String) -> Write {
+        let write = lock.withLock { () -> Write in
+            sequencerCounter += 1
+            let write = Write(eTag: "", at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter), deleted: true,
+                              versionId: versioned ? "d\(sequencerCounter)" : nil)
+            writes[key, default: []].append(write)
+            return write
+        }
+        scheduler.log("DELETE-OBJECT \(key) seq \(write.sequencer)")
         return write
     }
 
@@ -100,7 +123,19 @@ final class SimulatedWorld: @unchecked Sendable {
         return String(format: "%016llx", hash)
     }
 
-    func current(_ key: String) -> Write? { lock.withLock { writes[key]?.last } }
+    /// The key's current object, or `nil` when it was never written or its last write was a delete.
+    func current(_ key: String) -> Write? { lock.withLock { writes[key]?.last.flatMap { $0.deleted ? nil : $0 } } }
+
+    /// The version `versionId` of `key`, unless it is a delete marker or unknown.
+    func version(_ key: String, _ versionId: String) -> Write? {
+        lock.withLock { writes[key]?.first { $0.versionId == versionId && !$0.deleted } }
+    }
+
+    /// Notes a notification S3 will deliver later (`notify`), which covers its content meanwhile.
+    func willNotify(_ key: String, _ write: Write) {
+        guard !write.deleted else { return }
+        lock.withLock { pending["\(key)@\(write.eTag)", default: 0] += 1 }
+    }
 
     /// Sends a notification for `records` (or a malformed body) into the queue now.
     func notify(_ records: [(key: String, write: Write)], malformed: Bool = false) {
@@ -110,9 +145,17 @@ final class SimulatedWorld: @unchecked Sendable {
         } else {
             let items = records.map { record -> String in
                 let time = ISO8601DateFormatter().string(from: scheduler.epoch.addingTimeInterval(record.write.at.secondsDouble))
+                let version = record.write.versionId.map { ",\"versionId\":\"\($0)\"" } ?? ""
+                if record.write.deleted {
+                    let name = versioned ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete"
+                    return """
+                    {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"\(name)","eventTime":"\(time)",\
+                    "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)"\(version),"sequencer":"\(record.write.sequencer)"}}}
+                    """
+                }
                 return """
                 {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"\(time)",\
-                "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)","size":100,"eTag":"\(record.write.eTag)",\
+                "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)","size":100,"eTag":"\(record.write.eTag)"\(version),\
                 "sequencer":"\(record.write.sequencer)"}}}
                 """
             }
@@ -121,10 +164,12 @@ final class SimulatedWorld: @unchecked Sendable {
         lock.withLock {
             messageCounter += 1
             let id = "m\(messageCounter)"
-            queue[id] = Message(id: id, body: body, records: records.map { ($0.key, $0.write.eTag) }, visibleAt: scheduler.now,
-                                malformed: malformed)
+            for record in records where !record.write.deleted { pending["\(record.key)@\(record.write.eTag)", default: 1] -= 1 }
+            // Removals are nothing for EDAL to do: only the created objects are work a message carries.
+            queue[id] = Message(id: id, body: body, records: records.filter { !$0.write.deleted }.map { ($0.key, $0.write.eTag) },
+                                visibleAt: scheduler.now, malformed: malformed)
         }
-        scheduler.log("NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.eTag)" }.joined(separator: " "))")
+        scheduler.log("NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.deleted ? "removed" : $0.write.eTag)" }.joined(separator: " "))")
     }
 
     // MARK: SQS
@@ -167,10 +212,12 @@ final class SimulatedWorld: @unchecked Sendable {
             }
             // Nothing is deleted before its work is durable: each record's content is signalled, or
             // a later write replaced it (and that one's own message, or this claim, carries it), or
-            // another message still queued names the same content (a repeat handled as one).
+            // another message — still queued, or on its way from S3 — names the same content (a
+            // repeat handled as one; the same bytes uploaded again after a delete).
             for record in message.records where !isSignalled(record.key, record.eTag) && current(record.key)?.eTag == record.eTag {
                 let covered = lock.withLock {
-                    queue.values.contains { $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag } }
+                    (pending["\(record.key)@\(record.eTag)"] ?? 0) > 0
+                        || queue.values.contains { $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag } }
                 }
                 if !covered { violation("\(id) deleted while \(record.key)@\(record.eTag) has no signal") }
             }
@@ -206,7 +253,7 @@ final class SimulatedWorld: @unchecked Sendable {
         return lock.withLock {
             writes.keys.sorted().compactMap { key -> S3ListedObject? in
                 guard prefix.map({ key.hasPrefix($0) }) ?? true,
-                      let write = writes[key]?.last(where: { $0.at + listingLag($0) <= now }) else { return nil }
+                      let write = writes[key]?.last(where: { $0.at + listingLag($0) <= now }), !write.deleted else { return nil }
                 return S3ListedObject(key: key, lastModified: scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down)),
                                       eTag: write.eTag, size: 100, storageClass: "STANDARD")
             }
@@ -223,7 +270,8 @@ final class SimulatedWorld: @unchecked Sendable {
     func advanceWatermark(_ id: String, to date: Date) -> Date {
         let limit = date.addingTimeInterval(-sweepOverlap)
         for (key, history) in allWrites.sorted(by: { $0.key < $1.key }) {
-            guard let write = history.last else { continue }
+            // A key deleted last has nothing left to process.
+            guard let write = history.last, !write.deleted else { continue }
             let written = scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down))
             guard written < limit, !isSignalled(key, write.eTag) else { continue }
             let carried = lock.withLock { queue.values.contains { $0.records.contains { $0.key == key && $0.eTag == write.eTag } } }
@@ -269,7 +317,7 @@ final class SimulatedWorld: @unchecked Sendable {
             return lock.withLock { () -> ClaimOutcome in
                 let held = claims[request.objectId].map {
                     ClaimRules.Held(eTag: $0.eTag, orderedSequencer: $0.sequencer, status: $0.status, leaseExpiresAt: $0.leaseUntil,
-                                    versionId: nil, lastModified: $0.lastModified)
+                                    versionId: nil, lastModified: $0.lastModified, gone: $0.outcome == "\(ClaimCompletion.Outcome.objectGone)")
                 }
                 let ticket = ClaimTicket(objectId: request.objectId, token: token)
                 switch ClaimRules.decide(request, held: held, now: now) {

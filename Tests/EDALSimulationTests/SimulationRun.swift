@@ -26,9 +26,29 @@ struct SimulationRun {
         let world = SimulatedWorld(scheduler: scheduler)
         let fleet = Fleet(world: world)
 
+        // One bucket in three keeps versions.
+        world.versioned = scheduler.random(3) == 0
+        if world.versioned { scheduler.log("BUCKET versioned") }
         // Writes: 5–20 keys, each written 1–3 times; a rewrite has new bytes or (one in three) the same bytes.
+        // One key in five is then deleted, and half of those written once more (maybe with the same bytes).
         let keyCount = 5 + scheduler.random(16)
         var writeCount = 0
+        /// Writes `content` to `key` at `at` and sends its notification: late, sometimes twice, in any
+        /// order, and one in ten never comes (the sweep must find those).
+        func put(_ key: String, _ content: String?, at: Double) {
+            scheduler.schedule(at: .milliseconds(Int64(at * 1000))) {
+                let write = content.map { world.write(key: key, content: $0) } ?? world.delete(key: key)
+                let lost = scheduler.random(10) == 0
+                if lost { scheduler.log("LOST notification of \(key)@\(write.deleted ? "removed" : write.eTag)") }
+                let copies = lost ? 0 : scheduler.random(5) == 0 ? 2 : 1
+                for _ in 0..<copies {
+                    world.willNotify(key, write)
+                    scheduler.schedule(at: scheduler.now + .milliseconds(Int64(scheduler.random(8_000)))) {
+                        world.notify([(key, write)])
+                    }
+                }
+            }
+        }
         for index in 0..<keyCount {
             let key = "logs/app/2027/01/15/\(String(format: "%02d", index % 24))/object-\(index).json"
             var at = Double(scheduler.random(activeSeconds * 1000)) / 1000
@@ -39,18 +59,16 @@ struct SimulationRun {
                     if scheduler.random(3) != 0 { content = "content-\(index)-\(version)" }
                 }
                 writeCount += 1
-                scheduler.schedule(at: .milliseconds(Int64(at * 1000))) { [content] in
-                    let write = world.write(key: key, content: content)
-                    // The notification: late, sometimes twice, in any order, and one in ten never comes
-                    // (the sweep must find those).
-                    let lost = scheduler.random(10) == 0
-                    if lost { scheduler.log("LOST notification of \(key)@\(write.eTag)") }
-                    let copies = lost ? 0 : scheduler.random(5) == 0 ? 2 : 1
-                    for _ in 0..<copies {
-                        scheduler.schedule(at: scheduler.now + .milliseconds(Int64(scheduler.random(8_000)))) {
-                            world.notify([(key, write)])
-                        }
-                    }
+                put(key, content, at: at)
+            }
+            if scheduler.random(5) == 0 {
+                at += Double(scheduler.random(20_000)) / 1000
+                put(key, nil, at: at)
+                if scheduler.random(2) == 0 {
+                    at += Double(scheduler.random(20_000)) / 1000
+                    if scheduler.random(3) != 0 { content = "content-\(index)-after-delete" }
+                    writeCount += 1
+                    put(key, content, at: at)
                 }
             }
         }
@@ -90,7 +108,8 @@ struct SimulationRun {
         let signals = world.allSignals
         // Every key's final content is signalled.
         for (key, history) in world.allWrites.sorted(by: { $0.key < $1.key }) {
-            guard let final = history.last else { continue }
+            // A key deleted last has no content to signal.
+            guard let final = history.last, !final.deleted else { continue }
             if !signals.contains(where: { $0.key == key && $0.eTag == final.eTag }) {
                 violations.append("\(key): its final content \(final.eTag) was never signalled")
             }
@@ -107,7 +126,7 @@ struct SimulationRun {
         if world.queueDepth > 0 { violations.append("\(world.queueDepth) message(s) left in the queue after the fleet worked off everything") }
         if scheduler.sleeping > 0 && fleet.liveTasks > 0 { violations.append("\(fleet.liveTasks) worker(s) did not stop") }
 
-        let summary = "seed \(seed): \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
+        let summary = "seed \(seed): \(world.versioned ? "versioned" : "unversioned") bucket, \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
             + "\(signals.count) signal records, DLQ \(world.deadLetterMessages.count), outages "
             + SimulatedWorld.Service.allCases.map { "\($0.rawValue) \(world.outages[$0, default: []].count)" }.joined(separator: " ")
         return Outcome(seed: seed, violations: violations, history: scheduler.history, summary: summary)

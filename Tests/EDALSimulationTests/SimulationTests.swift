@@ -5,7 +5,7 @@ import Testing
 /// unchanged, against simulated services driven by one seeded scheduler (see `SimulationRun`).
 /// `EDAL_SIM_SEEDS` seeds run (default 2,000) from `EDAL_SIM_FIRST_SEED` (default 0); a failing seed
 /// prints its event history and replays exactly with `EDAL_SIM_FIRST_SEED=<seed> EDAL_SIM_SEEDS=1`.
-@Suite("deterministic simulation")
+@Suite("deterministic simulation", .timeLimit(.minutes(10)))
 struct SimulationTests {
     static var seeds: Range<UInt64> {
         let environment = ProcessInfo.processInfo.environment
@@ -14,9 +14,9 @@ struct SimulationTests {
         return first..<(first + count)
     }
 
-    /// Seeds run side by side, one lane per core (`EDAL_SIM_LANES`): each run drives its own
-    /// scheduler on its own thread, so lanes share nothing and each seed's history is what it
-    /// would be alone.
+    /// Seeds run side by side, one lane per core (`EDAL_SIM_LANES`), each on a thread of its own
+    /// (`LaneThread`, off the cooperative pool): each run drives its own scheduler, so lanes share
+    /// nothing and each seed's history is what it would be alone.
     static var lanes: Int {
         let configured = ProcessInfo.processInfo.environment["EDAL_SIM_LANES"].flatMap(Int.init)
         return max(1, configured ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -33,7 +33,9 @@ struct SimulationTests {
         let lanes = Self.lanes
         let results = await withTaskGroup(of: LaneResult.self) { group in
             for lane in 0..<lanes {
-                group.addTask {
+                let thread = LaneThread(name: "simulation lane \(lane)")
+                group.addTask(executorPreference: thread) {
+                    defer { thread.stop() }
                     var result = LaneResult()
                     for seed in stride(from: seeds.lowerBound + UInt64(lane), to: seeds.upperBound, by: lanes) {
                         let outcome = await SimulationRun(seed: seed).run()

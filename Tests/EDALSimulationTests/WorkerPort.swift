@@ -96,10 +96,11 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     func headObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectHead? {
         try await call {
             if world.isDown(.s3) { throw down(.s3) }
-            guard let write = world.current(key) else { return nil }
+            // With a version id, that version (in a versioned bucket it outlives overwrites and deletes).
+            guard let write = versionId.map({ world.version(key, $0) }) ?? world.current(key) else { return nil }
             let written = world.scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down))
             return S3ObjectHead(bucket: bucket, key: key, contentLength: 100, eTag: write.eTag, lastModified: written,
-                                contentType: "application/json")
+                                contentType: "application/json", versionId: write.versionId)
         }
     }
 

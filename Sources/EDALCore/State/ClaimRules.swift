@@ -9,7 +9,9 @@ import Foundation
 ///    later than when it finished, so a newer write is never called stale);
 /// 2. **claims** the object when nothing is stored, or holds other content: another ETag, or the same
 ///    ETag written again — another version id, or (from a listing) a later LastModified than recorded —
-///    since an overwrite with the same body keeps its ETag but may carry other metadata;
+///    since an overwrite with the same body keeps its ETag but may carry other metadata; or when the
+///    content recorded was never seen (its object was gone by the time it was HEADed: deleted, then
+///    perhaps uploaded again with the same bytes, which must not count as already signalled);
 /// 3. **takes over** a claim on the same ETag still `processing` whose lease has run out (its worker died);
 /// 4. is a **duplicate** otherwise: the same content is done, or (`inProgress`) held under a live lease.
 ///
@@ -25,6 +27,9 @@ enum ClaimRules {
         var leaseExpiresAt: Date?
         var versionId: String?
         var lastModified: Date?
+        /// The work on the recorded content ended with the object gone (`object_gone`): nothing was
+        /// signalled for it, so the same content arriving again is new.
+        var gone = false
     }
 
     enum Decision: Sendable, Equatable {
@@ -38,7 +43,7 @@ enum ClaimRules {
     static func decide(_ request: ClaimRequest, held: Held?, now: Date) -> Decision {
         guard let held else { return .insert }
         if isStale(request, heldSequencer: held.orderedSequencer, heldLastModified: held.lastModified) { return .stale }
-        if held.eTag != request.eTag || isRewrite(request, held: held) { return .newContent }
+        if held.eTag != request.eTag || isRewrite(request, held: held) || (held.gone && held.status == .done) { return .newContent }
         if held.status == .processing, (held.leaseExpiresAt ?? .distantPast) < now { return .takeOver }
         return .duplicate
     }

@@ -146,7 +146,8 @@ public final class MongoStateStore: StateStore {
             } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue,
                                          heldLastModified: document["lastModified"]?.dateValue) {
                 outcomes[index] = .stale
-            } else if document["status"]?.stringValue == StoredClaim.Status.done.rawValue, document["etag"]?.stringValue == request.eTag {
+            } else if document["status"]?.stringValue == StoredClaim.Status.done.rawValue, document["etag"]?.stringValue == request.eTag,
+                      document["outcome"]?.stringValue != ClaimCompletion.Outcome.objectGone.label {
                 outcomes[index] = .duplicate
             } else {
                 // Held by another worker (its lease live, or lapsed but changed again before we
@@ -169,11 +170,10 @@ public final class MongoStateStore: StateStore {
         if let lastModified = request.lastModified {
             otherContent.append(["lastModified": ["$lt": .date(lastModified)]])
         }
-        if otherContent.count == 1 {
-            filter["etag"] = ["$ne": .string(request.eTag)]
-        } else {
-            filter["$or"] = .array(otherContent)
-        }
+        // Or content never seen: its object was gone when HEADed (ClaimRules.Held.gone).
+        otherContent.append(["status": .string(StoredClaim.Status.done.rawValue),
+                             "outcome": .string(ClaimCompletion.Outcome.objectGone.label)])
+        filter["$or"] = .array(otherContent)
         if let sequencer = request.orderedSequencer {
             filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
         }

@@ -113,6 +113,7 @@ public final class SQLiteStateStore: StateStore {
           AND (claims.etag <> excluded.etag
                OR (excluded.version_id IS NOT NULL AND claims.version_id IS NOT NULL AND excluded.version_id <> claims.version_id)
                OR (excluded.last_modified IS NOT NULL AND claims.last_modified IS NOT NULL AND excluded.last_modified > claims.last_modified)
+               OR (claims.status = 'done' AND claims.outcome = 'object_gone')
                OR (claims.status = 'processing' AND COALESCE(claims.lease_until, 0) < excluded.claimed_at))
         """
 
@@ -129,7 +130,7 @@ public final class SQLiteStateStore: StateStore {
                     guard seen.insert(request.objectId).inserted else { return .duplicate }
                     // What is held now (the write lock is ours, so it cannot change before the upsert).
                     var held: ClaimRules.Held?
-                    try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified FROM claims WHERE id = ?1",
+                    try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified, outcome FROM claims WHERE id = ?1",
                                      [.text(request.objectId)]) { row in
                         held = ClaimRules.Held(
                             eTag: row.text(0) ?? "",
@@ -137,7 +138,8 @@ public final class SQLiteStateStore: StateStore {
                             status: row.text(2).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
                             leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:)),
                             versionId: row.text(4),
-                            lastModified: row.integer(5).map(Date.init(milliseconds:))
+                            lastModified: row.integer(5).map(Date.init(milliseconds:)),
+                            gone: row.text(6) == ClaimCompletion.Outcome.objectGone.label
                         )
                     }
                     let decision = ClaimRules.decide(request, held: held, now: now)

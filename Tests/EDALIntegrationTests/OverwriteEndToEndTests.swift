@@ -68,4 +68,44 @@ struct OverwriteEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
+
+    @Test("an object deleted before EDAL reached it, then uploaded again with the same bytes, is signalled once",
+          arguments: StoreUnderTest.all)
+    func deletedThenUploadedAgain(_ store: StoreUnderTest) async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: store, name: "edal-gone")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10, maxReceiveCount: 5)
+
+        // Uploaded and deleted before any worker ran: the drain finds the objects gone.
+        let keys = (0..<10).map { Self.key("gone-\($0)") }
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for (index, key) in keys.enumerated() {
+                _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{\"gone\":\(index)}".utf8))
+                try await s3.deleteObject(bucket: fixture.bucket, key: key)
+            }
+        }
+        try await fixture.waitForNotifications(keys.count)
+        let (first, firstFigures) = try await fixture.drain(["--idle-timeout", "15"], Self.environment)
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(firstFigures["objects_gone"] == keys.count, "\(firstFigures)")
+        #expect(try await fixture.streamSignals().isEmpty)
+
+        // The same bytes uploaded again: content never signalled, so each is signalled now, once.
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for (index, key) in keys.enumerated() {
+                _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{\"gone\":\(index)}".utf8))
+            }
+        }
+        try await fixture.waitForNotifications(keys.count)
+        let (second, secondFigures) = try await fixture.drain(["--idle-timeout", "15"], Self.environment)
+        #expect(second.status == 0, "\(second.errors)")
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(secondFigures)")
+        #expect(signals.count == keys.count)
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+    }
 }

@@ -87,6 +87,12 @@ public struct S3Client: Sendable {
         )
     }
 
+    /// Deletes `key` (in a versioned bucket: adds a delete marker). The worker never deletes; this is
+    /// for `edal generate`'s users and the tests.
+    public func deleteObject(bucket: String, key: String) async throws {
+        _ = try await send(ObjectMethod.delete, bucket: bucket, key: key, operation: "DeleteObject")
+    }
+
     /// Reads an object's metadata with `HEAD`; `nil` when there is no such object (404).
     public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3ObjectHead? {
         let query: [(name: String, value: String)] = versionId.map { [("versionId", $0)] } ?? []
@@ -195,11 +201,13 @@ public struct S3Client: Sendable {
     private enum ObjectMethod {
         case head
         case put
+        case delete
 
         var http: HTTPMethod {
             switch self {
             case .head: return .HEAD
             case .put: return .PUT
+            case .delete: return .DELETE
             }
         }
     }

@@ -278,10 +278,17 @@ struct StateStoreBehaviourTests {
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            let perProcess = outputs.map { $0.split(separator: "\n").map(String.init) }
+            let lines = outputs.map { $0.split(separator: "\n").map(String.init) }
+            let perProcess = lines.map { $0.filter { !$0.hasPrefix("#") } }
             let won = perProcess.flatMap { $0 }
             #expect(won.count == objects, "per process: \(perProcess.map(\.count))")
             #expect(Set(won).count == objects)
+            // The race was a race: every process was claiming while every other one was.
+            let spans = lines.compactMap { $0.first { $0.hasPrefix("#") } }.map { $0.split(separator: " ").dropFirst().compactMap { Int64($0) } }
+            #expect(spans.count == 3 && spans.allSatisfy { $0.count == 2 })
+            if let latestStart = spans.map({ $0[0] }).max(), let earliestEnd = spans.map({ $0[1] }).min() {
+                #expect(latestStart < earliestEnd, "the processes did not overlap: \(spans)")
+            }
         }
     }
 

@@ -43,7 +43,7 @@ struct DrainCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let shutdown = ShutdownSignal()
-        let trap = SignalTrap(shutdown)
+        let trap = SignalTrap(shutdown, logger: logger)
         await runtime.loadSources()
         let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
         let finished = ShutdownSignal()

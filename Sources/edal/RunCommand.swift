@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let shutdown = ShutdownSignal()
-        let trap = SignalTrap(shutdown)
+        let trap = SignalTrap(shutdown, logger: logger)
         await runtime.loadSources()
         let sweep = try runtime.sweep()
         logger.info("edal running", metadata: [

@@ -1,22 +1,24 @@
 import Dispatch
 import EDALCore
 import Foundation
+import Logging
 
-/// Turns SIGTERM and SIGINT into a shutdown request; a second signal exits at once.
+/// Turns SIGTERM and SIGINT into a shutdown request; a second signal exits at once. Both are said
+/// through `logger`, so with `EDAL_LOG_FORMAT=json` every line on standard error stays JSON.
 final class SignalTrap {
     private let sources: [DispatchSourceSignal]
 
-    init(_ shutdown: ShutdownSignal) {
+    init(_ shutdown: ShutdownSignal, logger: Logger) {
         var sources: [DispatchSourceSignal] = []
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if shutdown.isRequested {
-                    FileHandle.standardError.write(Data("edal: second signal, exiting now\n".utf8))
+                    logger.notice("second signal, exiting now")
                     exit(130)
                 }
-                FileHandle.standardError.write(Data("edal: stopping: no new messages; finishing work in progress\n".utf8))
+                logger.notice("stopping: no new messages; finishing work in progress")
                 shutdown.request()
             }
             source.resume()

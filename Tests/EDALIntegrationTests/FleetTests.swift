@@ -133,4 +133,71 @@ struct FleetTests {
         #expect(signalled > Double(keySet.count) / 2 && signalled <= Double(signals.count + sourceEvents),
                 "\(Int(signalled)) signalled by the live replicas, \(signals.count) object records and \(sourceEvents) source events")
     }
+
+    /// The metrics port a worker logging JSON logged, once it has.
+    static func metricsPortFromJSON(_ worker: HelperProcess.Running) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            for line in worker.collectedErrors.split(separator: "\n") {
+                if let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                   (entry["message"] as? String)?.contains("/metrics") == true,
+                   let port = (entry["port"] as? String).flatMap(Int.init) ?? entry["port"] as? Int {
+                    return port
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HelperProcess.Failed(description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
+    }
+
+    /// Polls `/readyz` until it answers `status`; answers its last body.
+    static func readiness(_ port: Int, becomes status: Int, within limit: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + limit
+        var last = (0, "")
+        while ContinuousClock.now < deadline {
+            last = (try? await get(port, "/readyz")) ?? (0, "no answer")
+            if last.0 == status { return last.1 }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        Issue.record("/readyz never answered \(status) within \(limit); last: \(last.0) \(last.1)")
+        return last.1
+    }
+
+    @Test("/readyz answers 503 naming the store while MongoDB is down and 200 once it is back; every log line is JSON")
+    func readinessFollowsTheStore() async throws {
+        guard let services = try TestServices.current() else { return }
+        var mongo = try await MongoFixtureProcess.start()
+        let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-ready")
+        try await fixture.setUp()
+        let uri = "mongodb://127.0.0.1:\(mongo.port)/edal_ready?directConnection=true&serverSelectionTimeoutMS=1000&connectTimeoutMS=1000"
+        let worker = try fixture.startEdal(["run"], Self.environment.merging([
+            "EDAL_STATE_STORE_URI": uri, "EDAL_LOG_FORMAT": "json",
+        ]) { $1 })
+        let port = try await Self.metricsPortFromJSON(worker)
+        _ = try await Self.readiness(port, becomes: 200, within: .seconds(30))
+
+        mongo.kill()
+        let down = try await Self.readiness(port, becomes: 503, within: .seconds(30))
+        #expect(down.contains("store:") && !down.contains("store: ok"), "\(down)")
+        #expect(down.contains("queue: ok"), "only the store is down: \(down)")
+
+        mongo = try await MongoFixtureProcess.start(port: mongo.port)
+        let back = try await Self.readiness(port, becomes: 200, within: .seconds(60))
+        #expect(back.contains("store: ok"), "\(back)")
+
+        worker.kill(SIGTERM)
+        let outcome = await worker.wait(limit: .seconds(60))
+        mongo.kill()
+        #expect(outcome.status == 0, "\(outcome.errors.suffix(2000))")
+        // Every line the worker logged is one JSON object with the stable fields.
+        let lines = outcome.errors.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(entry != nil, "not a JSON object: \(line)")
+            for field in ["@timestamp", "log.level", "message", "service.name"] {
+                #expect(entry?[field] != nil, "\(field) missing from \(line)")
+            }
+        }
+    }
 }

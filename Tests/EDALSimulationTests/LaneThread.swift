@@ -12,7 +12,9 @@ final class LaneThread: TaskExecutor, @unchecked Sendable {
     private var stopped = false
 
     init(name: String) {
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the executor until `stop()` lets its loop end: a task that preferred this
+        // executor may still be finishing on it after the last reference elsewhere is gone.
+        let thread = Thread { self.loop() }
         thread.name = name
         thread.start()
     }

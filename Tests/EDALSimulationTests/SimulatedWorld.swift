@@ -23,8 +23,8 @@ final class SimulatedWorld: @unchecked Sendable {
     struct Message {
         var id: String
         var body: String
-        /// The (key, ETag) pairs its records name; empty for a malformed body.
-        var records: [(key: String, eTag: String)]
+        /// The writes its records name (key, ETag, sequencer); empty for a malformed body.
+        var records: [(key: String, eTag: String, sequencer: String)]
         var receiveCount = 0
         var visibleAt: Duration
         var receiptHandle: String?
@@ -166,7 +166,7 @@ final class SimulatedWorld: @unchecked Sendable {
             let id = "m\(messageCounter)"
             for record in records where !record.write.deleted { pending["\(record.key)@\(record.write.eTag)", default: 1] -= 1 }
             // Removals are nothing for EDAL to do: only the created objects are work a message carries.
-            queue[id] = Message(id: id, body: body, records: records.filter { !$0.write.deleted }.map { ($0.key, $0.write.eTag) },
+            queue[id] = Message(id: id, body: body, records: records.filter { !$0.write.deleted }.map { ($0.key, $0.write.eTag, $0.write.sequencer) },
                                 visibleAt: scheduler.now, malformed: malformed)
         }
         scheduler.log("NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.deleted ? "removed" : $0.write.eTag)" }.joined(separator: " "))")
@@ -211,10 +211,11 @@ final class SimulatedWorld: @unchecked Sendable {
                 continue
             }
             // Nothing is deleted before its work is durable: each record's content is signalled, or
-            // a later write replaced it (and that one's own message, or this claim, carries it), or
-            // another message — still queued, or on its way from S3 — names the same content (a
-            // repeat handled as one; the same bytes uploaded again after a delete).
-            for record in message.records where !isSignalled(record.key, record.eTag) && current(record.key)?.eTag == record.eTag {
+            // a later write replaced the one it names — even with the same bytes, after a delete —
+            // (and that write's own message, this claim or the sweep carries it), or another
+            // message — still queued, or on its way from S3 — names the same content (a repeat
+            // handled as one).
+            for record in message.records where !isSignalled(record.key, record.eTag) && current(record.key)?.sequencer == record.sequencer {
                 let covered = lock.withLock {
                     (pending["\(record.key)@\(record.eTag)"] ?? 0) > 0
                         || queue.values.contains { $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag } }

@@ -5,7 +5,7 @@ import Testing
 /// unchanged, against simulated services driven by one seeded scheduler (see `SimulationRun`).
 /// `EDAL_SIM_SEEDS` seeds run (default 2,000) from `EDAL_SIM_FIRST_SEED` (default 0); a failing seed
 /// prints its event history and replays exactly with `EDAL_SIM_FIRST_SEED=<seed> EDAL_SIM_SEEDS=1`.
-@Suite("deterministic simulation", .timeLimit(.minutes(10)))
+@Suite("deterministic simulation", .timeLimit(SimulationBudget.timeLimit))
 struct SimulationTests {
     static var seeds: Range<UInt64> {
         let environment = ProcessInfo.processInfo.environment
@@ -72,5 +72,14 @@ struct SimulationTests {
         #expect(first.history == second.history,
                 "diverged at event \(diverged ?? -1): \(diverged.map { "\(first.history[$0]) | \(second.history[$0])" } ?? "lengths differ")")
         #expect(first.history.count > 50, "the run did something")
+    }
+}
+
+/// How long the simulation may run: 10 minutes for `make test`'s 2,000 seeds, and a minute more per
+/// 1,000 seeds of a soak (in the release build a seed takes about 50 ms of one core).
+enum SimulationBudget {
+    static var timeLimit: TimeLimitTrait.Duration {
+        let seeds = ProcessInfo.processInfo.environment["EDAL_SIM_SEEDS"].flatMap(Int.init) ?? 2000
+        return .minutes(10 + seeds / 1000)
     }
 }

@@ -185,20 +185,21 @@ public struct SourceDetector: Sendable {
     /// usual gaps (and at least `silenceLongGapFactor` of its long gaps) plus `allowance` seconds (how
     /// far behind S3 the worker is).
     public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0) -> Finding? {
-        guard let wait = silenceWait(baseline, profile: profile, allowance: allowance), let last = baseline.recent.last else { return nil }
-        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap)
+        guard let (wait, usual) = silenceWait(baseline, profile: profile, allowance: allowance),
+              let last = baseline.recent.last else { return nil }
         let quiet = now.timeIntervalSince1970 - last.time
         guard quiet >= wait else { return nil }
         return Finding(check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,
                        detail: String(format: "nothing for %.0f s; one object every %.0f s is usual", quiet, usual))
     }
 
-    /// Seconds after its last arrival at which `baseline` counts as silent, or `nil` when it cannot
-    /// be (still learning, already silent, no cadence yet).
-    public func silenceWait(_ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0) -> Double? {
+    /// Seconds after its last arrival at which `baseline` counts as silent, and the usual gap that
+    /// wait is measured in; `nil` when it cannot be silent (still learning, already silent, no cadence yet).
+    public func silenceWait(_ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0) -> (wait: Double, usual: Double)? {
         guard baseline.state == .normal, !baseline.recent.isEmpty, let cadence = profile.cadence else { return nil }
         let usual = max(profile.usualGap ?? cadence, configuration.silenceMinimumGap)
-        return max(configuration.silenceFactor * usual, configuration.silenceLongGapFactor * (profile.longGap ?? 0)) + max(allowance, 0)
+        let wait = max(configuration.silenceFactor * usual, configuration.silenceLongGapFactor * (profile.longGap ?? 0)) + max(allowance, 0)
+        return (wait, usual)
     }
 
     /// The burst finding when the window ending at `time` holds far more than usual (`baseline`

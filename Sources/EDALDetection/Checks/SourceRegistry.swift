@@ -193,7 +193,7 @@ public struct SourceRegistry: Sendable {
         var earliest: Double?
         for entry in entries.values {
             guard let last = entry.baseline.recent.last,
-                  let wait = detector.silenceWait(entry.baseline, profile: entry.profile, allowance: allowance) else { continue }
+                  let wait = detector.silenceWait(entry.baseline, profile: entry.profile, allowance: allowance)?.wait else { continue }
             let due = last.time + wait
             if due > after.timeIntervalSince1970 { earliest = min(earliest ?? .infinity, due) }
         }

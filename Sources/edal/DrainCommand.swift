@@ -17,9 +17,9 @@ struct DrainCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.settings()
         try options.bootstrapLogging(format: settings.logFormat)
-        let (result, requests, roundTrips) = try await Self.drainWithCosts(settings: settings, aws: try options.awsConfiguration(),
+        let (result, requests, retries, roundTrips) = try await Self.drainWithCosts(settings: settings, aws: try options.awsConfiguration(),
                                                                            idleTimeout: idleTimeout)
-        let summary = DrainSummary(result: result, requests: requests, storeRoundTrips: roundTrips)
+        let summary = DrainSummary(result: result, requests: requests, retries: retries, storeRoundTrips: roundTrips)
         summary.print()
         if let summaryJson {
             try summary.json().write(to: URL(fileURLWithPath: summaryJson))
@@ -32,9 +32,9 @@ struct DrainCommand: AsyncParsableCommand {
         try await drainWithCosts(settings: settings, aws: aws, idleTimeout: idleTimeout).result
     }
 
-    /// Drains and also answers the requests sent by operation and the store round trips.
+    /// Drains and also answers the requests sent and retried by operation, and the store round trips.
     static func drainWithCosts(settings: WorkerSettings, aws: AWSConfiguration, idleTimeout: Int)
-        async throws -> (result: DrainResult, requests: [String: Int], storeRoundTrips: UInt64) {
+        async throws -> (result: DrainResult, requests: [String: Int], retries: [AWSRetry: Int], storeRoundTrips: UInt64) {
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime
         do {
@@ -67,11 +67,12 @@ struct DrainCommand: AsyncParsableCommand {
             return result
         }
         let requests = runtime.client.requestCounts
+        let retries = runtime.client.retryCounts
         let roundTrips = runtime.store.roundTrips
         await runtime.shutdown()
         withExtendedLifetime(trap) {}
         guard let result else { throw ExitCode(1) }
-        return (result, requests, roundTrips)
+        return (result, requests, retries, roundTrips)
     }
 }
 

@@ -6,7 +6,19 @@ struct DrainSummary {
     var result: DrainResult
     /// AWS requests by `service.Operation`, retries included (when known).
     var requests: [String: Int] = [:]
+    /// Of those, the retries, by operation and reason.
+    var retries: [AWSRetry: Int] = [:]
     var storeRoundTrips: UInt64?
+
+    /// Retries by `service.Operation`.
+    var retriesByOperation: [String: Int] {
+        retries.reduce(into: [:]) { $0[$1.key.operation, default: 0] += $1.value }
+    }
+
+    /// Retries by reason (`throttling`, `server_error`, `transport`).
+    var retriesByReason: [String: Int] {
+        retries.reduce(into: [:]) { $0[$1.key.reason.rawValue, default: 0] += $1.value }
+    }
 
     var rows: [(String, String)] {
         var rows = countRows
@@ -14,6 +26,10 @@ struct DrainSummary {
             let total = requests.values.reduce(0, +)
             let detail = requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             rows.append(("AWS requests", "\(total) (\(detail))"))
+        }
+        if !retries.isEmpty {
+            let detail = retriesByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            rows.append(("AWS retries", "\(retries.values.reduce(0, +)) (\(detail))"))
         }
         if let storeRoundTrips { rows.append(("store round trips", "\(storeRoundTrips)")) }
         return rows
@@ -66,7 +82,7 @@ struct DrainSummary {
             "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone, "scored": counts.scored,
             "anomalies": counts.anomalies, "source_events": counts.sourceEvents, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
             "errors": counts.errors, "head_requests": counts.headRequests, "visibility_extensions": counts.visibilityExtensions,
-            "requests": requests, "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
+            "requests": requests, "retries": retriesByOperation, "retry_reasons": retriesByReason, "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     }

@@ -43,7 +43,10 @@ struct RunCommand: AsyncParsableCommand {
             if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
                 group.addTask {
                     let server = MetricsServer(port: port, registry: registry,
-                                               beforeScrape: { workerMetrics.sync(from: runtime.statistics.snapshot) },
+                                               beforeScrape: {
+                                                   workerMetrics.sync(from: runtime.statistics.snapshot)
+                                                   workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
+                                               },
                                                readiness: { await runtime.readiness() })
                     do {
                         try await server.run(shutdown: shutdown) { bound in

@@ -52,6 +52,7 @@ struct PipelineFixture: Sendable {
         let data = (try? Data(contentsOf: path)) ?? Data("{}".utf8)
         let figures = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         return (outcome, DrainFigures(values: figures.compactMapValues { $0 as? Int }, requests: figures["requests"] as? [String: Int] ?? [:],
+                                      retries: figures["retries"] as? [String: Int] ?? [:],
                                       raw: String(decoding: data, as: UTF8.self)))
     }
 
@@ -186,6 +187,8 @@ struct DrainFigures: Sendable, CustomStringConvertible {
     var values: [String: Int]
     /// AWS requests the drain sent, by `service.Operation`.
     var requests: [String: Int]
+    /// Of those, the retries, by `service.Operation`.
+    var retries: [String: Int] = [:]
     var raw: String
 
     subscript(_ name: String) -> Int { values[name] ?? -1 }

@@ -52,6 +52,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var metricsPort: Int?
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
     public var logFormat: String = "text"
+    /// Seconds one AWS request may take before it is abandoned and retried (long polls add their wait).
+    public var awsRequestTimeout: Int = 30
 
     public init() {}
 
@@ -129,6 +131,7 @@ public struct WorkerSettings: Sendable, Equatable {
         if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
         settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
+        if let timeout = try integer("EDAL_AWS_REQUEST_TIMEOUT", 1...600) { settings.awsRequestTimeout = timeout }
         if let format = value("EDAL_LOG_FORMAT") {
             guard ["text", "json"].contains(format) else {
                 throw SettingsError(setting: "EDAL_LOG_FORMAT", problem: "\(format) is neither text nor json")

@@ -104,6 +104,25 @@ public final class WorkerMetrics: Sendable {
         }
     }
 
+    private let awsSynced = NIOLockedValueBox<(requests: [String: Int], retries: [AWSRetry: Int])>(([:], [:]))
+
+    /// Adds to `edal_aws_requests_total{operation}` and `edal_aws_retries_total{operation,reason}`
+    /// what the HTTP client counted since the last call.
+    public func sync(requests: [String: Int], retries: [AWSRetry: Int]) {
+        let previous = awsSynced.withLockedValue { last -> (requests: [String: Int], retries: [AWSRetry: Int]) in
+            defer { last = (requests, retries) }
+            return last
+        }
+        for (operation, count) in requests where count > previous.requests[operation, default: 0] {
+            Counter(label: "edal_aws_requests_total", dimensions: [("operation", operation)])
+                .increment(by: count - previous.requests[operation, default: 0])
+        }
+        for (retry, count) in retries where count > previous.retries[retry, default: 0] {
+            Counter(label: "edal_aws_retries_total", dimensions: [("operation", retry.operation), ("reason", retry.reason.rawValue)])
+                .increment(by: count - previous.retries[retry, default: 0])
+        }
+    }
+
     /// Messages and objects in work now.
     func setInWork(messages: Int, objects: Int? = nil) {
         messagesInflight.record(messages)

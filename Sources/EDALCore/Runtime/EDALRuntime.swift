@@ -25,7 +25,7 @@ public struct EDALRuntime: Sendable {
     /// - Throws: `SettingsError` naming the setting when a queue or the store cannot be reached.
     public static func start(settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
                              logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
-        let client = AWSClient(configuration: aws)
+        let client = AWSClient(configuration: aws, options: .init(requestTimeout: .seconds(Int64(settings.awsRequestTimeout))))
         let sqs = SQSClient(client: client)
         do {
             let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")

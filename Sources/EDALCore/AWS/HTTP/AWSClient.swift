@@ -39,11 +39,19 @@ public final class AWSClient: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
     private let sentRequests = NIOLockedValueBox([String: Int]())
+    private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
 
     /// HTTP requests sent since start, retries included, by `Service.Operation` (e.g. `s3.HeadObject`):
     /// what a benchmark divides by objects to get requests per object.
     public var requestCounts: [String: Int] {
         sentRequests.withLockedValue { $0 }
+    }
+
+    /// Retries since start, by operation and reason: each is one more attempt after a throttling
+    /// answer, a server fault or a transport failure (the attempts per request are bounded by the
+    /// retry policy).
+    public var retryCounts: [AWSRetry: Int] {
+        retriedRequests.withLockedValue { $0 }
     }
 
     public init(configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")) {
@@ -89,6 +97,7 @@ public final class AWSClient: Sendable {
             attempt += 1
             try Task.checkCancellation()
             let failure: any Error
+            let reason: AWSRetry.Reason
             sentRequests.withLockedValue { $0["\(service.rawValue).\(operation)", default: 0] += 1 }
             do {
                 let response = try await sendOnce(request, signer: signer, timeout: options.requestTimeout + extraTimeout)
@@ -98,6 +107,7 @@ public final class AWSClient: Sendable {
                 let error = AWSErrorDecoder.decode(response, service: service, operation: operation)
                 guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
                 failure = error
+                reason = error.isThrottling ? .throttling : .serverError
             } catch let error as AWSServiceError {
                 throw error
             } catch is CancellationError {
@@ -107,7 +117,9 @@ public final class AWSClient: Sendable {
                                                   underlying: String(describing: error), attempts: attempt)
                 guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
                 failure = transport
+                reason = .transport
             }
+            retriedRequests.withLockedValue { $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1 }
             let delay = policy.delay(retry: attempt)
             logger.debug("retrying AWS request", metadata: [
                 "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",

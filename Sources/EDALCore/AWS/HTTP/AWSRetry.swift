@@ -1,0 +1,21 @@
+/// One kind of retry the HTTP layer made: which operation, and why.
+public struct AWSRetry: Sendable, Hashable {
+    /// Why a request was sent again.
+    public enum Reason: String, Sendable, Hashable, CaseIterable {
+        /// The service asked to slow down (`SlowDown`, `ProvisionedThroughputExceededException`, 429 …).
+        case throttling
+        /// A 5xx or another answer the service documents as retryable.
+        case serverError = "server_error"
+        /// No usable answer: connection refused or reset, a timeout, a cut response.
+        case transport
+    }
+
+    /// `service.Operation`, e.g. `s3.HeadObject`.
+    public var operation: String
+    public var reason: Reason
+
+    public init(operation: String, reason: Reason) {
+        self.operation = operation
+        self.reason = reason
+    }
+}

@@ -1,0 +1,89 @@
+@testable import EDALCore
+import Foundation
+import Testing
+
+/// The faults real AWS services send and the emulators never do — throttling, 5xx, connections cut
+/// mid-response, answers later than EDAL's timeout, and `PutRecords` entries refused one by one —
+/// injected at the wire by `infra/testing/fault_proxy.py` between the real `edal` binary and
+/// LocalStack / moto. What a user sees must not change: every object signalled once, nothing left
+/// in the queues, and the retries counted.
+@Suite("faults at the wire", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+struct WireFaultTests {
+    @Test("throttling, 5xx, cut connections, late answers and refused PutRecords entries: every object signalled once, retries bounded and counted")
+    func faultsAtTheWire() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-wire")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 30, maxReceiveCount: 5)
+        let keys = try await fixture.generate(120, seed: 17)
+        try await fixture.waitForNotifications(keys.count)
+
+        typealias Rule = FaultProxy.Rule
+        let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [
+            Rule(operation: "s3.HeadObject", fault: "throttle", every: 5, times: 8),
+            Rule(operation: "s3.HeadObject", fault: "error500", every: 7, after: 2, times: 4),
+            Rule(operation: "s3.HeadObject", fault: "error503", every: 9, after: 3, times: 3),
+            Rule(operation: "s3.HeadObject", fault: "reset", every: 11, after: 1, times: 3),
+            // Held past EDAL_AWS_REQUEST_TIMEOUT (3 s): EDAL gives up on the answer and asks again.
+            Rule(operation: "s3.HeadObject", fault: "delay", every: 13, after: 4, times: 2, seconds: 5),
+        ])
+        let sqs = try await FaultProxy.start(service: "sqs", upstream: services.sqsEndpoint, rules: [
+            Rule(operation: "sqs.ReceiveMessage", fault: "throttle", every: 3, times: 3),
+            Rule(operation: "sqs.ReceiveMessage", fault: "error500", every: 4, after: 1, times: 2),
+            Rule(operation: "sqs.DeleteMessageBatch", fault: "error503", every: 3, times: 3),
+            // The deletes are applied upstream, and only the answer is lost: deleting again must be harmless.
+            Rule(operation: "sqs.DeleteMessageBatch", fault: "reset", every: 4, after: 1, times: 2),
+        ])
+        let kinesis = try await FaultProxy.start(service: "kinesis", upstream: services.kinesisEndpoint, rules: [
+            Rule(operation: "kinesis.PutRecords", fault: "partial", every: 2, times: 4),
+            Rule(operation: "kinesis.PutRecords", fault: "throttle", every: 3, times: 2),
+            Rule(operation: "kinesis.PutRecords", fault: "error500", after: 1, times: 1),
+            // Applied upstream, answer cut: the batch is sent again, so its records are there twice,
+            // each with the same signal id (what consumers dedupe on).
+            Rule(operation: "kinesis.PutRecords", fault: "reset", after: 2, times: 1),
+        ])
+
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "60"], [
+            "EDAL_MODE": "continuous", "EDAL_AWS_REQUEST_TIMEOUT": "3",
+            "AWS_ENDPOINT_URL_S3": s3.endpoint, "AWS_ENDPOINT_URL_SQS": sqs.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint,
+        ])
+        #expect(outcome.status == 0, "\(outcome.errors.suffix(3000))")
+        #expect(figures["objects"] == keys.count, "\(figures)")
+
+        // Every fault was really sent, and every one of them was answered by a retry, not a loss.
+        var injected: [String: Int] = [:]
+        for proxy in [s3, sqs, kinesis] {
+            let stats = try await proxy.stats()
+            for rule in stats.rules {
+                #expect(rule.injected > 0, "the proxy never injected \(rule.fault) into \(rule.operation): \(stats)")
+                // `partial` answers 200; the refused entries are sent again by the publisher, not the HTTP layer.
+                if rule.fault != "partial" { injected[rule.operation, default: 0] += rule.injected }
+            }
+        }
+        for (operation, count) in injected {
+            #expect(figures.retries[operation, default: 0] >= count, "\(operation): \(count) faults injected, retries \(figures.retries)")
+        }
+        // Bounded: the retries are the injected faults (plus at most a few for a slow emulator), not a storm.
+        let totalInjected = injected.values.reduce(0, +)
+        let totalRetries = figures.retries.values.reduce(0, +)
+        #expect(totalRetries <= totalInjected + 5, "retries \(figures.retries) for \(injected)")
+        print("wire faults: \(totalInjected) HTTP faults injected, \(totalRetries) retries \(figures.retries); requests \(figures.requests)")
+
+        // What a user sees: one signal id per object; records beyond one per id only from the cut PutRecords answer.
+        let signals = try await fixture.streamSignals() + fixture.fallbackSignals()
+        var idsByKey: [String: Set<String>] = [:]
+        for signal in signals { idsByKey[signal.evidence.key, default: []].insert(signal.signalId) }
+        #expect(Set(idsByKey.keys) == Set(keys), "\(difference(Set(idsByKey.keys), Set(keys)))")
+        #expect(idsByKey.values.allSatisfy { $0.count == 1 }, "\(idsByKey.filter { $0.value.count > 1 })")
+        // The store says the same: every claim done, with the signal id that was published.
+        let claims = try await fixture.storedClaims(keys)
+        #expect(claims.count == keys.count)
+        for (key, claim) in claims {
+            #expect(claim.status == .done, "\(key): \(claim)")
+            #expect(claim.signalId.map { idsByKey[key]?.contains($0) == true } == true, "\(key): \(claim)")
+        }
+        // Nothing left behind, nothing in the DLQ.
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+    }
+}

@@ -27,6 +27,8 @@ final class FaultProxy: @unchecked Sendable {
 
         var requests: [String: Int]
         var injected: [String: Int]
+        /// The most requests of each operation the proxy held at once.
+        var mostInFlight: [String: Int]
         var rules: [RuleStats]
 
         /// Faults injected into `operation`, every kind together.

@@ -86,4 +86,42 @@ struct WireFaultTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
+
+    @Test("slow HEAD answers: the heartbeat keeps every message invisible (each received once) and work in hand stays within EDAL_MAX_IN_WORK")
+    func slowWorkUnderBackPressure() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-slow")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 4, maxReceiveCount: 2)
+        let keys = try await fixture.generate(40, seed: 19)
+        try await fixture.waitForNotifications(keys.count)
+
+        // Every HEAD answered after 5 s: longer than the 4 s visibility timeout, so a message whose
+        // visibility is not extended comes back and is received again (and, with maxReceiveCount 2,
+        // soon lands in the DLQ).
+        let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [
+            .init(operation: "s3.HeadObject", fault: "delay", seconds: 5),
+        ])
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "60"], [
+            "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4", "EDAL_MAX_IN_WORK": "10", "EDAL_WORKERS": "4",
+            "AWS_ENDPOINT_URL_S3": s3.endpoint,
+        ])
+        #expect(outcome.status == 0, "\(outcome.errors.suffix(3000))")
+        // One receive per object, plus S3's own test event from `edal setup`.
+        #expect(figures["messages_received"] == keys.count + figures["test_events"], "a message came back while in work: \(figures)")
+        #expect(figures["visibility_extensions"] > 0, "\(figures)")
+        let stats = try await s3.stats()
+        #expect(stats.injected(into: "s3.HeadObject") == keys.count, "\(stats)")
+        // Back-pressure: never more than EDAL_MAX_IN_WORK messages in work, so never more HEADs at
+        // once (EDAL_HEAD_CONCURRENCY, 16, would allow more) — and the bound was reached.
+        let most = stats.mostInFlight["s3.HeadObject", default: 0]
+        #expect(most <= 10 && most >= 5, "at most \(most) HEADs at once: \(stats)")
+        print("slow work: \(figures["visibility_extensions"]) visibility extensions, at most \(most) HEADs at once")
+
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(Set(signals.map(\.signalId)).count == keys.count)
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+    }
 }

@@ -23,7 +23,8 @@ Rules (``--rules`` JSON, or ``POST /__fault_proxy/rules`` to replace them) are a
 "fault": kind, "every": k (default 1: every matching request), "after": n (let n matching requests
 through first), "times": m (default unlimited), "seconds": s, "fraction": f}``. The first rule whose
 turn it is applies. ``GET /__fault_proxy/stats`` answers what was forwarded and injected, by
-operation and fault, so a test can prove its faults were really sent.
+operation and fault, and the most requests of each operation it held at once (a client's concurrency),
+so a test can prove its faults were really sent.
 
 Usage: fault_proxy.py --service s3|sqs|kinesis --upstream http://127.0.0.1:4566 [--port 0]
        [--port-file FILE] [--rules JSON] [--secret-key test]
@@ -80,6 +81,8 @@ class State:
         self.rules = [Rule(spec) for spec in rules]
         self.forwarded = {}
         self.injected = {}
+        self.in_flight = {}
+        self.most_in_flight = {}
 
     def choose(self, operation):
         with self.lock:
@@ -91,9 +94,18 @@ class State:
                     return rule
         return None
 
+    def begin(self, operation):
+        with self.lock:
+            now = self.in_flight[operation] = self.in_flight.get(operation, 0) + 1
+            self.most_in_flight[operation] = max(self.most_in_flight.get(operation, 0), now)
+
+    def end(self, operation):
+        with self.lock:
+            self.in_flight[operation] -= 1
+
     def stats(self):
         with self.lock:
-            return {"requests": dict(self.forwarded), "injected": dict(self.injected),
+            return {"requests": dict(self.forwarded), "injected": dict(self.injected), "mostInFlight": dict(self.most_in_flight),
                     "rules": [{"operation": r.operation, "fault": r.fault, "seen": r.seen, "injected": r.injected}
                               for r in self.rules]}
 
@@ -294,6 +306,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         operation = operation_of(self.state.service, method, parsed.path, parsed.query, self.headers)
         rule = self.state.choose(operation)
         self._rule = rule
+        self.state.begin(operation)
+        try:
+            self._answer(method, body, operation, rule)
+        finally:
+            self.state.end(operation)
+
+    def _answer(self, method, body, operation, rule):
         fault = rule.fault if rule else None
         head = method == "HEAD"
         try:

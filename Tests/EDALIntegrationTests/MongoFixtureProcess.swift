@@ -17,8 +17,9 @@ final class MongoFixtureProcess: @unchecked Sendable {
         self.port = port
     }
 
-    /// Starts the fixture on `port` (a free one when `nil`) and waits until it listens.
-    static func start(port: Int? = nil) async throws -> MongoFixtureProcess {
+    /// Starts the fixture on `port` (a free one when `nil`) and waits until it listens; with
+    /// `dataFile`, it keeps its data there across restarts, as a real server does.
+    static func start(port: Int? = nil, dataFile: String? = nil) async throws -> MongoFixtureProcess {
         let env = ProcessInfo.processInfo.environment
         guard let python = env["EDAL_TEST_PYTHON"], let script = env["EDAL_TEST_MONGO_FIXTURE_SCRIPT"] else {
             throw Unavailable(description: "EDAL_TEST_PYTHON / EDAL_TEST_MONGO_FIXTURE_SCRIPT are not set: run `make test`")
@@ -27,6 +28,7 @@ final class MongoFixtureProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "--host", "127.0.0.1", "--port", String(port ?? 0), "--port-file", portFile]
+            + (dataFile.map { ["--data-file", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

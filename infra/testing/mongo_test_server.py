@@ -9,22 +9,72 @@ uses: insert/update/delete with upserts, unique `_id` and unique indexes (duplic
 aggregate, count, createIndexes/listIndexes, drop.
 
 Every command runs under one lock, so a conditional upsert is atomic as it is on a real server.
-Data lives in memory only. Cursors are returned in one batch (cursor id 0).
+Cursors are returned in one batch (cursor id 0). It presents itself as a standalone server.
+
+Persistence (`--data-file PATH`): without it, data lives in memory only. With it, the fixture
+loads every database and collection (documents and the indexes created with createIndexes,
+unique flags included) from PATH at start, and after every command that may change data
+(insert, update, delete, findAndModify, createIndexes, create, drop, dropDatabase) it writes the
+whole state to PATH.tmp, fsyncs it and renames it over PATH, still under the lock and before
+the reply is sent. So, like a real server with journaling, a fixture killed with SIGKILL and
+restarted with the same file (on any port) still has every acknowledged write. The file is
+canonical extended JSON, so datetimes, Int64 and binary values come back exactly. It is a
+whole-state snapshot per write, sized for tests, not for data sets.
+
+Fault injection, driven over the wire by a control command sent to any database (the control
+command itself is never faulted):
+
+  {edalFixtureFaults: 1, faults: [rule, ...]}  replaces the pending rules (and ends any
+                                               not-primary period), answers {ok: 1}
+  {edalFixtureFaults: 1}                       answers {ok: 1, pending: [rules left],
+                                               injected: {kind: count since start}}
+
+A rule is {kind, command (lowercase name, e.g. "update"), collection (optional: the value of the
+command's first key), after (default 0), times (default 1), code (optional), codeName
+(optional), seconds (stepDown only, default 2)}. A command walks down the rules in order; a
+matching rule whose `after` is not used up lets it through (counting it) to the next rules, the
+first matching rule with `after` used up fires and uses one of its `times`; a rule with no
+times left is dropped. Kinds, and the real MongoDB behaviour each imitates:
+
+  writeConcernError  The command runs and IS applied, and the ok:1 reply also carries
+                     writeConcernError {code 64 WriteConcernFailed, "waiting for replication
+                     timed out", errInfo {wtimeout: true}}: a replica-set primary that applied a
+                     write the majority did not acknowledge within wtimeout. No errorLabels.
+  transient          The command is NOT run; the reply is ok:0, code 91 ShutdownInProgress, "The
+                     server is in quiesce mode and will shut down", errorLabels
+                     ["RetryableWriteError"]: a primary that is shutting down.
+  stepDown           A primary stepping down in the middle of a batch. For insert/update/delete
+                     with n statements, the first n//2 are applied and the reply is ok:1 with
+                     their n/nModified/upserted plus a writeError {code 11602
+                     InterruptedDueToReplStateChange} for each remaining index (for an ordered
+                     command only the first, as an ordered batch stops there). Any other command
+                     is not run and answers ok:0 with that code and errorLabels
+                     ["RetryableWriteError"]. Then for `seconds` every write command (insert,
+                     update, delete, findAndModify, createIndexes) answers ok:0 code 10107
+                     NotWritablePrimary "not primary", errorLabels ["RetryableWriteError"],
+                     without being applied, while reads keep working: a replica set without a
+                     primary until the election ends. hello keeps saying "writable primary", so
+                     the client keeps sending to this server. Refused writes count as
+                     injected["notWritablePrimary"] and use up no rule.
 
 The same store tests run against a real MongoDB when EDAL_TEST_MONGO_URI points at one.
 
-Usage: mongo_test_server.py [--host 127.0.0.1] [--port 0] [--port-file FILE]
+Usage: mongo_test_server.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--data-file PATH]
 """
 import argparse
 import datetime
+import os
 import signal
 import sys
 import threading
+import time
+from collections import OrderedDict
 
 import mongomock
-from bson import SON, Int64
+from bson import SON, Int64, json_util
 from mockupdb import MockupDB
 from mongomock.filtering import filter_applies
+from mongomock.helpers import hashdict
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -211,12 +261,20 @@ def _distinct(db, cmd):
     return {"values": db[cmd["distinct"]].distinct(cmd["key"], cmd.get("query") or {}), "ok": 1.0}
 
 
+INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds")
+
+
+def _create_index(coll, spec):
+    """Creates one index from a createIndexes spec ({key, name, unique, ...})."""
+    options = {k: v for k, v in spec.items() if k in INDEX_OPTIONS}
+    coll.create_index(list(spec["key"].items()), name=spec.get("name"), **options)
+
+
 def _create_indexes(db, cmd):
     coll = db[cmd["createIndexes"]]
     before = len(coll.index_information())
     for spec in cmd.get("indexes", []):
-        options = {k: v for k, v in spec.items() if k in ("unique", "sparse", "expireAfterSeconds")}
-        coll.create_index(list(spec["key"].items()), name=spec.get("name"), **options)
+        _create_index(coll, spec)
     after = len(coll.index_information())
     return {"numIndexesBefore": before, "numIndexesAfter": after, "createdCollectionAutomatically": before == 0,
             "ok": 1.0}
@@ -273,6 +331,226 @@ COMMANDS = {
 }
 
 
+# Commands that change data; with --data-file the state is written after each of them.
+MUTATING_COMMANDS = {"insert", "update", "delete", "findandmodify", "createindexes", "create", "drop",
+                     "dropdatabase"}
+# Commands refused while "not primary" after a stepDown fault.
+WRITE_COMMANDS = {"insert", "update", "delete", "findandmodify", "createindexes"}
+# The statement array of each batched write command.
+STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
+
+# --- Persistence (--data-file) -------------------------------------------------------------------
+
+# Canonical extended JSON keeps every BSON type exact; OrderedDict is what mockupdb decodes
+# requests into, so reloaded documents compare (order-sensitively) like freshly written ones.
+_JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS.with_options(document_class=OrderedDict)
+_data_file = None  # set by main() from --data-file
+
+
+def _store_key(document_id):
+    """The key mongomock files a document under in its collection store (see Collection._insert)."""
+    return hashdict(document_id) if isinstance(document_id, dict) else document_id
+
+
+def _index_specs(collection_store):
+    """The createIndexes specs of a collection's indexes, `_id_` excluded (it always exists)."""
+    specs = []
+    for name, info in collection_store.indexes.items():
+        spec = SON([("name", name), ("key", SON(info["key"]))])
+        spec.update((k, info[k]) for k in INDEX_OPTIONS if k in info)
+        specs.append(spec)
+    return specs
+
+
+def _snapshot():
+    """The whole state as {databases: {db: {collection: {indexes: [...], documents: [...]}}}}."""
+    server_store = _client._store
+    databases = SON()
+    for db_name in server_store.list_created_database_names():
+        db_store = server_store[db_name]
+        collections = databases[db_name] = SON()
+        for name in db_store.list_created_collection_names():
+            collection_store = db_store[name]
+            collections[name] = SON([("indexes", _index_specs(collection_store)),
+                                     ("documents", list(collection_store.documents))])
+    return {"databases": databases}
+
+
+def _save():
+    """Writes the whole state to the data file atomically: PATH.tmp, flush, fsync, rename."""
+    text = json_util.dumps(_snapshot(), json_options=_JSON_OPTIONS)
+    temporary = _data_file + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, _data_file)
+
+
+def _load(path):
+    """Restores the state _save wrote: documents straight into mongomock's stores (in their
+    original order; they were valid when saved), then the indexes through create_index."""
+    with open(path, encoding="utf-8") as file:
+        state = json_util.loads(file.read(), json_options=_JSON_OPTIONS)
+    for db_name, collections in state["databases"].items():
+        for name, saved in collections.items():
+            collection_store = _client._store[db_name].create_collection(name)
+            for document in saved["documents"]:
+                collection_store[_store_key(document["_id"])] = document
+            for spec in saved["indexes"]:
+                _create_index(_client[db_name][name], spec)
+
+
+# --- Fault injection (edalFixtureFaults) ---------------------------------------------------------
+
+FAULT_KINDS = ("writeConcernError", "transient", "stepDown")
+CODE_NAMES = {
+    64: "WriteConcernFailed",
+    91: "ShutdownInProgress",
+    189: "PrimarySteppedDown",
+    10107: "NotWritablePrimary",
+    11600: "InterruptedAtShutdown",
+    11602: "InterruptedDueToReplStateChange",
+    13435: "NotPrimaryNoSecondaryOk",
+    13436: "NotPrimaryOrSecondary",
+}
+RETRYABLE_WRITE_ERROR = "RetryableWriteError"
+
+# Pending rules, injected counts by kind (since start), end of the stepDown's "not primary" period.
+_faults = {"rules": [], "injected": {}, "not_primary_until": 0.0}
+
+
+def _error_reply(code, errmsg, code_name=None, retryable=False):
+    """An ok:0 command reply; `retryable` adds the RetryableWriteError label."""
+    reply = {"ok": 0.0, "code": code, "codeName": code_name or CODE_NAMES.get(code, ""), "errmsg": errmsg}
+    if retryable:
+        reply["errorLabels"] = [RETRYABLE_WRITE_ERROR]
+    return reply
+
+
+def _count_injected(kind):
+    _faults["injected"][kind] = _faults["injected"].get(kind, 0) + 1
+
+
+def _parse_rule(rule):
+    """A validated copy of one rule; raises ValueError on a malformed one."""
+    rule = dict(rule) if isinstance(rule, dict) else rule  # plain dict: readable in error messages
+    if not isinstance(rule, dict) or rule.get("kind") not in FAULT_KINDS:
+        raise ValueError(f"a fault rule needs `kind`, one of {', '.join(FAULT_KINDS)}: {rule!r}")
+    if not isinstance(rule.get("command"), str) or not rule["command"]:
+        raise ValueError(f"a fault rule needs `command`, a command name: {rule!r}")
+    parsed = {"kind": rule["kind"], "command": rule["command"].lower()}
+    if "collection" in rule:
+        parsed["collection"] = rule["collection"]
+    parsed["after"] = int(rule.get("after", 0))
+    parsed["times"] = int(rule.get("times", 1))
+    if parsed["after"] < 0 or parsed["times"] < 1:
+        raise ValueError(f"a fault rule needs after >= 0 and times >= 1: {rule!r}")
+    for optional in ("code", "codeName", "seconds"):
+        if optional in rule:
+            parsed[optional] = rule[optional]
+    return parsed
+
+
+def _faults_command(doc):
+    """The control command: with `faults`, replaces the pending rules (and ends any not-primary
+    period); without, reports the pending rules and the injected counts."""
+    if "faults" not in doc:
+        return {"ok": 1.0, "pending": [dict(rule) for rule in _faults["rules"]],
+                "injected": dict(_faults["injected"])}
+    try:
+        if not isinstance(doc["faults"], list):
+            raise ValueError("`faults` must be an array of rules")
+        rules = [_parse_rule(rule) for rule in doc["faults"]]
+    except (TypeError, ValueError) as error:
+        return _error_reply(2, f"edalFixtureFaults: {error}", code_name="BadValue")
+    _faults["rules"] = rules
+    _faults["not_primary_until"] = 0.0
+    return {"ok": 1.0}
+
+
+def _take_fault(lowered, doc):
+    """The rule that fires for this command (one of its `times` used up), or None. A matching rule
+    whose `after` is not used up counts the command and lets it through to the next rules."""
+    target = doc.get(next(iter(doc)))
+    for rule in list(_faults["rules"]):
+        if rule["command"] != lowered or rule.get("collection", target) != target:
+            continue
+        if rule["after"] > 0:
+            rule["after"] -= 1
+            continue
+        rule["times"] -= 1
+        if rule["times"] == 0:
+            _faults["rules"].remove(rule)
+        return rule
+    return None
+
+
+def _not_primary():
+    """True during the period after a stepDown in which writes are refused."""
+    return time.monotonic() < _faults["not_primary_until"]
+
+
+def _step_down(lowered, handler, db, doc, rule):
+    """Applies the first half of a batched write's statements, fails the rest with 11602 (only the
+    first for an ordered batch), and starts the not-primary period. A command without statements
+    is not run: ok:0 with 11602."""
+    code = rule.get("code", 11602)
+    errmsg = "operation was interrupted because of a replication state change"
+    key = STATEMENTS.get(lowered)
+    if key is None:
+        reply = _error_reply(code, errmsg, rule.get("codeName"), retryable=True)
+    else:
+        statements = list(doc.get(key, []))
+        half = len(statements) // 2
+        applied = OrderedDict(doc)
+        applied[key] = statements[:half]
+        reply = handler(db, applied)  # indexes of its writeErrors/upserted are the original ones
+        interrupted = range(half, len(statements))
+        if doc.get("ordered", True):
+            interrupted = [] if reply.get("writeErrors") else interrupted[:1]
+        errors = [{"index": index, "code": code, "codeName": rule.get("codeName") or CODE_NAMES.get(code, ""),
+                   "errmsg": errmsg} for index in interrupted]
+        if errors:
+            reply["writeErrors"] = reply.get("writeErrors", []) + errors
+    _faults["not_primary_until"] = time.monotonic() + float(rule.get("seconds", 2))
+    return reply
+
+
+def _add_write_concern_error(reply, rule):
+    code = rule.get("code", 64)
+    reply["writeConcernError"] = {"code": code, "codeName": rule.get("codeName") or CODE_NAMES.get(code, ""),
+                                  "errmsg": "waiting for replication timed out", "errInfo": {"wtimeout": True}}
+
+
+def _execute(lowered, handler, db, doc):
+    """Runs one command (the caller holds the lock): refuses writes while not primary, applies a
+    fault rule if one fires, else runs the handler; then persists if the command may have
+    changed data."""
+    if lowered in WRITE_COMMANDS and _not_primary():
+        _count_injected("notWritablePrimary")
+        return _error_reply(10107, "not primary", retryable=True)
+    rule = _take_fault(lowered, doc)
+    kind = rule["kind"] if rule else None
+    if kind == "transient":
+        _count_injected(kind)
+        return _error_reply(rule.get("code", 91), "The server is in quiesce mode and will shut down",
+                            rule.get("codeName"), retryable=True)
+    try:
+        if kind == "stepDown":
+            _count_injected(kind)
+            reply = _step_down(lowered, handler, db, doc, rule)
+        else:
+            reply = handler(db, doc)
+    finally:
+        if _data_file and lowered in MUTATING_COMMANDS:
+            _save()
+    if kind == "writeConcernError":
+        _count_injected(kind)
+        _add_write_concern_error(reply, rule)
+    return reply
+
+
 def handle(request):
     """Answers every request; returns True so mockupdb queues nothing."""
     doc = request.doc
@@ -280,6 +558,9 @@ def handle(request):
     lowered = name.lower()
     if lowered in ("hello", "ismaster"):
         return request.reply(_hello_reply())
+    if lowered == "edalfixturefaults":
+        with _lock:
+            return _send(request, _faults_command(doc))
     handler = COMMANDS.get(lowered)
     if handler is None:
         return request.command_err(59, f"no such command: '{name}' (EDAL's MongoDB test fixture)")
@@ -288,11 +569,17 @@ def handle(request):
         database = database[: -len(".$cmd")]
     try:
         with _lock:
-            reply = handler(_client[database], doc)
+            reply = _execute(lowered, handler, _client[database], doc)
     except Exception as error:  # report, never kill the connection thread
         return request.command_err(getattr(error, "code", None) or 8000, f"{type(error).__name__}: {error}")
+    return _send(request, reply)
+
+
+def _send(request, reply):
+    """Sends a reply; an ok:0 one as a command error, keeping its errorLabels/writeConcernError."""
     if reply.get("ok") == 0.0:
-        return request.command_err(reply["code"], reply["errmsg"], codeName=reply.get("codeName", ""))
+        extra = {key: reply[key] for key in ("errorLabels", "writeConcernError") if key in reply}
+        return request.command_err(reply["code"], reply["errmsg"], codeName=reply.get("codeName", ""), **extra)
     return request.reply(reply)
 
 
@@ -301,7 +588,14 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
+    parser.add_argument("--data-file", help="load the state from here at start, write it here after every change")
     args = parser.parse_args()
+
+    global _data_file
+    if args.data_file:
+        if os.path.exists(args.data_file):
+            _load(args.data_file)
+        _data_file = args.data_file
 
     server = MockupDB(port=args.port, auto_ismaster=False, verbose=False)
     server._address = (args.host, args.port)  # mockupdb binds "localhost"; bind loopback explicitly

@@ -140,16 +140,28 @@ final class MongoConnection: @unchecked Sendable {
         }
         // The command functions always initialise the reply, on failure too.
         defer { bson_destroy(replyStorage.pointer) }
-        guard succeeded else { return .failure(classify(error)) }
-        guard let data = bson_get_data(replyStorage.pointer) else { return .success(BSONDocument()) }
+        let reply = Self.document(in: replyStorage)
+        guard succeeded else {
+            // The server's labels say a retry may succeed even for codes not listed as transient.
+            let labels = (try? reply.get())?["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if !Self.retryableLabels.isDisjoint(with: labels) {
+                return .failure(.unavailable(store: displayName, reason: "server error \(error.code) (\(labels.joined(separator: ", "))): \(Self.message(of: error))"))
+            }
+            return .failure(classify(error))
+        }
+        return reply.mapError { .failed(store: displayName, reason: "unreadable reply from the server: \($0)") }
+    }
+
+    /// The labels with which a server marks an error a retry may cure.
+    static let retryableLabels: Set<String> = ["RetryableWriteError", "TransientTransactionError", "RetryableError"]
+
+    /// The document libmongoc wrote into `storage` (empty when it wrote none).
+    private static func document(in storage: BSONStorage) -> Result<BSONDocument, any Error> {
+        guard let data = bson_get_data(storage.pointer) else { return .success(BSONDocument()) }
         // A BSON document starts with its own length (little-endian int32).
         let length = Int(UInt32(data[0]) | UInt32(data[1]) << 8 | UInt32(data[2]) << 16 | UInt32(data[3]) << 24)
         let copied = Array(UnsafeBufferPointer(start: data, count: length))
-        do {
-            return .success(try BSONDocument(decoding: copied))
-        } catch {
-            return .failure(.failed(store: displayName, reason: "unreadable reply from the server: \(error)"))
-        }
+        return Result { try BSONDocument(decoding: copied) }
     }
 
     /// Server error codes after which the same command may succeed later (elections, shutdowns,

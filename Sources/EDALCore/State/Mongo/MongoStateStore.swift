@@ -120,7 +120,7 @@ public final class MongoStateStore: StateStore {
         var refused: Set<Int> = []
         for writeError in Self.writeErrors(in: reply) {
             guard writeError.code == Self.duplicateKey, writeError.index % 2 == 0 else {
-                throw StateStoreError.failed(store: displayName, reason: "claim refused: \(writeError.message)")
+                throw refusal(writeError, "claim")
             }
             refused.insert(sent[writeError.index / 2])
         }
@@ -276,7 +276,7 @@ public final class MongoStateStore: StateStore {
             "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
         ], .write))
         if let writeError = Self.writeErrors(in: reply).first {
-            throw .failed(store: displayName, reason: "update refused: \(writeError.message)")
+            throw refusal(writeError, "update")
         }
         return reply["n"]?.int64Value ?? 0
     }
@@ -327,7 +327,7 @@ public final class MongoStateStore: StateStore {
             let reply = try await checked(connection.run(command, .write))
             guard let writeError = Self.writeErrors(in: reply).first else { break }
             if writeError.code != Self.duplicateKey || attempt == 3 {
-                throw StateStoreError.failed(store: displayName, reason: "watermark refused: \(writeError.message)")
+                throw refusal(writeError, "watermark")
             }
         }
         return try await watermark(bucket: bucket, prefix: prefix) ?? date
@@ -359,7 +359,7 @@ public final class MongoStateStore: StateStore {
         for writeError in Self.writeErrors(in: reply) where stored.indices.contains(writeError.index) {
             // 11000: a model with this name and a newer or equal version is stored.
             guard writeError.code == Self.duplicateKey else {
-                throw StateStoreError.failed(store: displayName, reason: "model refused: \(writeError.message)")
+                throw refusal(writeError, "model")
             }
             stored[writeError.index] = false
         }
@@ -423,6 +423,17 @@ public final class MongoStateStore: StateStore {
             throw .unavailable(store: displayName, reason: "write concern not satisfied: \(concernError["errmsg"]?.stringValue ?? "")")
         }
         return reply
+    }
+
+    /// A write error as EDAL's error: transient when the statement was interrupted by an election
+    /// or a shutdown (a replica set's step-down answers those for the rest of a batch), so the
+    /// work is retried; a refusal a person must look at otherwise.
+    private func refusal(_ writeError: WriteError, _ what: String) -> StateStoreError {
+        let reason = "\(what) refused: server error \(writeError.code): \(writeError.message)"
+        if let code = UInt32(exactly: writeError.code), MongoConnection.transientServerCodes.contains(code) {
+            return .unavailable(store: displayName, reason: reason)
+        }
+        return .failed(store: displayName, reason: reason)
     }
 
     struct WriteError {

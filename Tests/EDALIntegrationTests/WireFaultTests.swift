@@ -124,4 +124,45 @@ struct WireFaultTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
+
+    @Test("queue counts that lag behind the deletes, as real SQS's approximate ones do: the drain waits for them and ends complete")
+    func laggingQueueCounts() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-counts")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10, maxReceiveCount: 3)
+        let keys = try await fixture.generate(30, seed: 23)
+        try await fixture.waitForNotifications(keys.count)
+
+        // The proxy replays the first answer for each set of counts 8 times: the backlog as it was
+        // before the drain, long after it is gone.
+        let sqs = try await FaultProxy.start(service: "sqs", upstream: services.sqsEndpoint, rules: [
+            .init(operation: "sqs.GetQueueAttributes", fault: "stale", times: 8),
+        ])
+        var proxied = try services.configuration()
+        proxied.endpointOverrides[.sqs] = try #require(AWSEndpoint(url: sqs.endpoint))
+        try await services.withClient(proxied) { client in
+            let sqsClient = SQSClient(client: client)
+            let url = try await sqsClient.getQueueUrl(fixture.queue)
+            // The counts EDAL's drain asks for (progress, and the end), first answered now: non-zero.
+            for names in [[SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible],
+                          [SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+                           SQSQueueAttribute.approximateNumberOfMessagesDelayed]] {
+                let counts = try await sqsClient.getQueueAttributes(url, names: names)
+                #expect(Int(counts[SQSQueueAttribute.approximateNumberOfMessages] ?? "") ?? 0 > 0, "\(counts)")
+            }
+        }
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "60"], [
+            "EDAL_MODE": "continuous", "AWS_ENDPOINT_URL_SQS": sqs.endpoint,
+        ])
+        #expect(outcome.status == 0, "\(outcome.errors.suffix(3000))")
+        #expect(figures["messages_left"] == 0, "\(figures)")
+        // Every stale answer was asked for and seen through: the drain did not stop on counts, nor
+        // believe them once the queue itself was empty.
+        let stats = try await sqs.stats()
+        #expect(stats.injected(into: "sqs.GetQueueAttributes") == 8, "\(stats)")
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+    }
 }

@@ -13,6 +13,8 @@ says so, answers instead with the faults real AWS services produce and the emula
   whether its request was applied — as when a real connection drops mid-response.
 - ``delay``: the request is forwarded, and the answer held back ``seconds`` (past the client's
   timeout, when the test sets one shorter).
+- ``stale``: the answer the first request for the same queue and attributes got, replayed (SQS's
+  approximate counts lag behind deletes for up to a minute; emulators' counts are exact).
 - ``partial`` (Kinesis ``PutRecords`` only): every other record of the batch (or ``fraction`` of them)
   is refused in the per-record results with ``ProvisionedThroughputExceededException`` and
   ``FailedRecordCount`` says how many; only the accepted records are sent upstream (re-signed, since
@@ -82,6 +84,7 @@ class State:
         self.forwarded = {}
         self.injected = {}
         self.in_flight = {}
+        self.stale_answers = {}
         self.most_in_flight = {}
 
     def choose(self, operation):
@@ -258,6 +261,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()
 
+    def _stale(self, method, body):
+        """The answer the first such request got (same queue and attribute names), replayed: counts
+        that lag, as SQS's approximate attributes do for up to a minute."""
+        try:
+            asked = json.loads(body)
+            key = (self.path, asked.get("QueueUrl"), tuple(sorted(asked.get("AttributeNames", []))))
+        except ValueError:
+            key = (self.path, body)
+        with self.state.lock:
+            cached = self.state.stale_answers.get(key)
+        if cached is None:
+            cached = self._forward(method, body)
+            with self.state.lock:
+                cached = self.state.stale_answers.setdefault(key, cached)
+        return cached
+
     def _partial(self, body):
         """PutRecords with some records refused per record; only the others go upstream."""
         request = json.loads(body)
@@ -318,6 +337,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             if fault in ("throttle", "error500", "error503"):
                 status, headers, data = error_answer(self.state.service, fault, operation)
+            elif fault == "stale":
+                status, headers, data = self._stale(method, body)
             elif fault == "partial" and operation == "kinesis.PutRecords":
                 status, headers, data = self._partial(body)
             else:

@@ -62,9 +62,7 @@ public struct InfrastructureSetup: Sendable {
 
         for bucket in plan.buckets {
             try await s3.createBucket(bucket)
-            try await s3.putBucketNotificationConfiguration(bucket, S3NotificationConfiguration(queueConfigurations: [
-                .init(id: "edal-object-created", queueArn: queueArn, events: ["s3:ObjectCreated:*"]),
-            ]))
+            try await notify(bucket, queueArn: queueArn)
         }
 
         var stream: String?
@@ -81,6 +79,28 @@ public struct InfrastructureSetup: Sendable {
                                              "stream": "\(stream ?? "-")", "buckets": "\(plan.buckets)"])
         return Result(queueURL: queueURL, deadLetterQueueURL: deadLetterURL, fallbackQueueURL: fallbackURL, streamName: stream)
     }
+
+    /// Adds EDAL's `s3:ObjectCreated:*` target to the bucket's notification configuration, keeping
+    /// every other destination (other teams' queues, topics, functions, EventBridge); nothing is
+    /// written when it is there already.
+    private func notify(_ bucket: String, queueArn: String) async throws {
+        let ours = S3NotificationConfiguration.QueueConfiguration(id: Self.notificationId, queueArn: queueArn, events: ["s3:ObjectCreated:*"])
+        let existing = try await s3.bucketNotificationConfiguration(bucket)
+        if existing.children.contains(where: { ours.isSame(as: $0) }) { return }
+        var document = existing
+        document.children.removeAll { $0.name == "QueueConfiguration" && $0.text(of: "Id") == Self.notificationId }
+        document.children.append(ours.node)
+        do {
+            try await s3.putBucketNotificationConfiguration(bucket, document: document)
+        } catch let error as AWSServiceError where error.code == "InvalidArgument" {
+            throw SetupError(problem: "bucket \(bucket) refused EDAL's s3:ObjectCreated:* notification: \(error.message)",
+                             advice: "S3 allows one destination per event type and key prefix; when the bucket already sends ObjectCreated events "
+                                 + "elsewhere, fan them out through SNS or EventBridge to EDAL's queue as well, and run `edal setup` without this bucket")
+        }
+    }
+
+    /// The `Id` of EDAL's entry in a bucket's notification configuration.
+    static let notificationId = "edal-object-created"
 
     private func queueARN(_ url: String) async throws -> String {
         let attributes = try await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.queueArn])

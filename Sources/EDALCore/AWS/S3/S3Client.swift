@@ -32,33 +32,32 @@ public struct S3Client: Sendable {
         }
     }
 
-    /// Replaces the bucket's notification configuration.
+    /// Replaces the bucket's notification configuration (every destination it had is replaced).
     public func putBucketNotificationConfiguration(_ bucket: String, _ configuration: S3NotificationConfiguration) async throws {
+        try await putBucketNotificationConfiguration(bucket, document: configuration.document)
+    }
+
+    /// Replaces the bucket's notification configuration with `document` (a `NotificationConfiguration`
+    /// element, written as given).
+    public func putBucketNotificationConfiguration(_ bucket: String, document: XMLNode) async throws {
         var writer = XMLWriter()
-        writer.element("NotificationConfiguration", namespace: Self.namespace) { writer in
-            for queue in configuration.queueConfigurations {
-                writer.element("QueueConfiguration") { writer in
-                    if let id = queue.id { writer.element("Id", text: id) }
-                    writer.element("Queue", text: queue.queueArn)
-                    for event in queue.events { writer.element("Event", text: event) }
-                    if queue.prefix != nil || queue.suffix != nil {
-                        writer.element("Filter") { writer in
-                            writer.element("S3Key") { writer in
-                                for (name, value) in [("prefix", queue.prefix), ("suffix", queue.suffix)] {
-                                    guard let value else { continue }
-                                    writer.element("FilterRule") { writer in
-                                        writer.element("Name", text: name)
-                                        writer.element("Value", text: value)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        writer.write(document, namespace: Self.namespace)
         _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: Array(writer.output.utf8),
                            operation: "PutBucketNotificationConfiguration")
+    }
+
+    /// The bucket's notification configuration as S3 holds it: every destination, EDAL's and others'.
+    public func bucketNotificationConfiguration(_ bucket: String) async throws -> XMLNode {
+        let response = try await send(.GET, bucket: bucket, query: [("notification", "")], operation: "GetBucketNotificationConfiguration")
+        do {
+            let root = try XMLDocumentParser.parse(response.body)
+            guard root.name == "NotificationConfiguration" else {
+                throw XMLDocumentParser.ParseError(reason: "expected NotificationConfiguration, found \(root.name)", offset: 0)
+            }
+            return root
+        } catch {
+            throw AWSResponseDecodingError(service: .s3, operation: "GetBucketNotificationConfiguration", reason: "\(error)")
+        }
     }
 
     // MARK: Objects

@@ -86,4 +86,36 @@ public struct S3NotificationConfiguration: Sendable, Equatable {
     public init(queueConfigurations: [QueueConfiguration]) {
         self.queueConfigurations = queueConfigurations
     }
+
+    /// The `NotificationConfiguration` document S3 reads.
+    public var document: XMLNode {
+        XMLNode(name: "NotificationConfiguration", children: queueConfigurations.map(\.node))
+    }
+}
+
+extension S3NotificationConfiguration.QueueConfiguration {
+    /// The `QueueConfiguration` element of this target.
+    public var node: XMLNode {
+        var children: [XMLNode] = []
+        if let id { children.append(XMLNode(name: "Id", text: id)) }
+        children.append(XMLNode(name: "Queue", text: queueArn))
+        children += events.map { XMLNode(name: "Event", text: $0) }
+        let rules = [("prefix", prefix), ("suffix", suffix)].compactMap { name, value in
+            value.map { XMLNode(name: "FilterRule", children: [XMLNode(name: "Name", text: name), XMLNode(name: "Value", text: $0)]) }
+        }
+        if !rules.isEmpty {
+            children.append(XMLNode(name: "Filter", children: [XMLNode(name: "S3Key", children: rules)]))
+        }
+        return XMLNode(name: "QueueConfiguration", children: children)
+    }
+
+    /// Whether `node` (a `QueueConfiguration` as S3 returns it) sends the same events of the same
+    /// keys to the same queue.
+    public func isSame(as node: XMLNode) -> Bool {
+        guard node.name == "QueueConfiguration", node.text(of: "Queue") == queueArn,
+              Set(node.children("Event").map(\.text)) == Set(events) else { return false }
+        let rules = node.child("Filter")?.child("S3Key")?.children("FilterRule") ?? []
+        let filter = Dictionary(rules.map { ($0.text(of: "Name")?.lowercased() ?? "", $0.text(of: "Value") ?? "") }, uniquingKeysWith: { first, _ in first })
+        return filter["prefix"] == prefix && filter["suffix"] == suffix
+    }
 }

@@ -9,6 +9,18 @@ struct XMLWriter {
         output += "</\(name)>"
     }
 
+    /// Writes `node` and its descendants: an element with children as their container, one without
+    /// as its text (what S3's configuration documents hold; mixed content is not kept).
+    mutating func write(_ node: XMLNode, namespace: String? = nil) {
+        if node.children.isEmpty && namespace == nil {
+            element(node.name, text: node.text)
+        } else {
+            element(node.name, namespace: namespace) { writer in
+                for child in node.children { writer.write(child) }
+            }
+        }
+    }
+
     /// Writes `<name>escaped text</name>`.
     mutating func element(_ name: String, text: String) {
         output += "<\(name)>\(Self.escape(text))</\(name)>"

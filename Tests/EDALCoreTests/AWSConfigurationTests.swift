@@ -129,3 +129,42 @@ import Testing
         #expect(AWSEndpoint(url: "http://host:notaport") == nil)
     }
 }
+
+@Suite("HTTP proxy settings")
+struct AWSProxyConfigurationTests {
+    static func resolve(_ environment: [String: String]) throws -> AWSProxyConfiguration? {
+        try AWSProxyConfiguration.resolve { environment[$0] }
+    }
+
+    @Test("HTTPS_PROXY for https endpoints, HTTP_PROXY for http ones, lower-case spellings too, credentials kept")
+    func schemes() throws {
+        let proxy = try #require(try Self.resolve(["https_proxy": "http://user:p%40ss@proxy.internal:3128", "HTTP_PROXY": "proxy.local"]))
+        #expect(proxy.https == .init(host: "proxy.internal", port: 3128, credentials: "user:p@ss"))
+        #expect(proxy.http == .init(host: "proxy.local", port: 80, credentials: nil))
+        #expect(proxy.server(for: try #require(AWSEndpoint(url: "https://sqs.eu-west-1.amazonaws.com")))?.host == "proxy.internal")
+        #expect(proxy.server(for: try #require(AWSEndpoint(url: "http://127.0.0.1:4566")))?.host == "proxy.local")
+        #expect(try Self.resolve([:]) == nil)
+    }
+
+    @Test("NO_PROXY: a host and its subdomains, a leading dot for subdomains only, host:port, and *")
+    func noProxy() throws {
+        let proxy = try #require(try Self.resolve(["HTTPS_PROXY": "http://p:1", "NO_PROXY": "amazonaws.com, .internal ,s3.local:9000"]))
+        func direct(_ url: String) throws -> Bool { proxy.server(for: try #require(AWSEndpoint(url: url))) == nil }
+        #expect(try direct("https://sqs.us-east-1.amazonaws.com"))
+        #expect(try direct("https://amazonaws.com"))
+        #expect(try !direct("https://notamazonaws.com"))
+        #expect(try direct("https://db.internal"))
+        #expect(try !direct("https://internal"))
+        #expect(try direct("https://s3.local:9000"))
+        #expect(try !direct("https://s3.local"))
+        #expect(try Self.resolve(["HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"])?.server(for: try #require(AWSEndpoint(url: "https://x.y"))) == nil)
+    }
+
+    @Test("an https:// or unreadable proxy URL is a setting error naming the variable")
+    func invalid() throws {
+        #expect(throws: AWSConfigurationError.invalidSetting(name: "HTTPS_PROXY", value: "https://p:1",
+                                                             expected: "an http:// proxy URL, e.g. http://proxy.internal:3128")) {
+            try Self.resolve(["HTTPS_PROXY": "https://p:1"])
+        }
+    }
+}

@@ -29,6 +29,8 @@ final class FaultProxy: @unchecked Sendable {
         var injected: [String: Int]
         /// The most requests of each operation the proxy held at once.
         var mostInFlight: [String: Int]
+        /// As a forward proxy: the hosts (`host:port`) requests named, and how often.
+        var proxiedHosts: [String: Int]
         var rules: [RuleStats]
 
         /// Faults injected into `operation`, every kind together.

@@ -28,6 +28,11 @@ turn it is applies. ``GET /__fault_proxy/stats`` answers what was forwarded and 
 operation and fault, and the most requests of each operation it held at once (a client's concurrency),
 so a test can prove its faults were really sent.
 
+Used as a forward proxy (``HTTP_PROXY`` pointing at it), it sends every request, or ``CONNECT``
+tunnel, to the upstream whatever host it names (the Host header is kept), and counts the hosts asked
+for: how a test reaches virtual-hosted S3 names (``bucket.s3.localhost.localstack.cloud``) without
+DNS. Nothing is injected into a tunnel.
+
 Usage: fault_proxy.py --service s3|sqs|kinesis --upstream http://127.0.0.1:4566 [--port 0]
        [--port-file FILE] [--rules JSON] [--secret-key test]
 """
@@ -35,6 +40,7 @@ import argparse
 import http.client
 import http.server
 import json
+import select
 import socket
 import socketserver
 import struct
@@ -85,6 +91,7 @@ class State:
         self.injected = {}
         self.in_flight = {}
         self.stale_answers = {}
+        self.proxied_hosts = {}
         self.most_in_flight = {}
 
     def choose(self, operation):
@@ -96,6 +103,10 @@ class State:
                     self.injected[key] = self.injected.get(key, 0) + 1
                     return rule
         return None
+
+    def count_proxied(self, host):
+        with self.lock:
+            self.proxied_hosts[host] = self.proxied_hosts.get(host, 0) + 1
 
     def begin(self, operation):
         with self.lock:
@@ -109,6 +120,7 @@ class State:
     def stats(self):
         with self.lock:
             return {"requests": dict(self.forwarded), "injected": dict(self.injected), "mostInFlight": dict(self.most_in_flight),
+                    "proxiedHosts": dict(self.proxied_hosts),
                     "rules": [{"operation": r.operation, "fault": r.fault, "seen": r.seen, "injected": r.injected}
                               for r in self.rules]}
 
@@ -220,7 +232,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
         try:
             sent = headers if headers is not None else {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-            connection.request(method, self.path, body=body if body or method in ("PUT", "POST") else None, headers=sent)
+            connection.request(method, self.target, body=body if body or method in ("PUT", "POST") else None, headers=sent)
             response = connection.getresponse()
             data = response.read()
             return response.status, response.getheaders(), data
@@ -228,9 +240,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             connection.close()
 
     def _control(self, method, body):
-        if self.path == "/__fault_proxy/stats":
+        if self.target == "/__fault_proxy/stats":
             data = json.dumps(self.state.stats()).encode()
-        elif self.path == "/__fault_proxy/rules" and method == "POST":
+        elif self.target == "/__fault_proxy/rules" and method == "POST":
             with self.state.lock:
                 self.state.rules = [Rule(spec) for spec in json.loads(body or b"[]")]
             data = b"{}"
@@ -266,9 +278,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         that lag, as SQS's approximate attributes do for up to a minute."""
         try:
             asked = json.loads(body)
-            key = (self.path, asked.get("QueueUrl"), tuple(sorted(asked.get("AttributeNames", []))))
+            key = (self.target, asked.get("QueueUrl"), tuple(sorted(asked.get("AttributeNames", []))))
         except ValueError:
-            key = (self.path, body)
+            key = (self.target, body)
         with self.state.lock:
             cached = self.state.stale_answers.get(key)
         if cached is None:
@@ -296,7 +308,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rewritten = json.dumps(dict(request, Records=accepted)).encode()
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             upstream = self.state.upstream
-            headers = resign(headers, "POST", f"{upstream.scheme}://{self.headers.get('Host')}{self.path}", rewritten, self.state.secret_key)
+            headers = resign(headers, "POST", f"{upstream.scheme}://{self.headers.get('Host')}{self.target}", rewritten, self.state.secret_key)
             status, answer_headers, data = self._forward("POST", rewritten, headers)
             if status != 200:
                 return status, answer_headers, data
@@ -319,9 +331,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _handle(self, method):
         body = self._body()
-        if self.path.startswith("/__fault_proxy/"):
+        # As a forward proxy (HTTP_PROXY) the request names the whole URL; upstream gets its path.
+        self.target = self.path
+        if self.path.startswith("http://"):
+            absolute = urllib.parse.urlsplit(self.path)
+            self.target = absolute.path + (f"?{absolute.query}" if absolute.query else "")
+            if "Host" not in self.headers:
+                self.headers["Host"] = absolute.netloc
+            self.state.count_proxied(absolute.netloc)
+        if self.target.startswith("/__fault_proxy/"):
             return self._control(method, body)
-        parsed = urllib.parse.urlsplit(self.path)
+        parsed = urllib.parse.urlsplit(self.target)
         operation = operation_of(self.state.service, method, parsed.path, parsed.query, self.headers)
         rule = self.state.choose(operation)
         self._rule = rule
@@ -353,6 +373,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(status, headers, data, head=head)
         except OSError:
             self.close_connection = True
+
+    def do_CONNECT(self):
+        """A tunnel (how HTTP clients use a proxy, https or not): to the upstream, whatever host is
+        named; the bytes pass untouched, so no fault is injected inside it."""
+        self.state.count_proxied(self.path)
+        upstream = self.state.upstream
+        try:
+            remote = socket.create_connection((upstream.hostname, upstream.port), timeout=120)
+        except OSError:
+            self.send_response_only(502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response_only(200, "Connection Established")
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        sockets = [self.connection, remote]
+        try:
+            while True:
+                readable, _, failed = select.select(sockets, [], sockets, 120)
+                if failed or not readable:
+                    break
+                for source in readable:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (remote if source is self.connection else self.connection).sendall(data)
+        except OSError:
+            pass
+        finally:
+            remote.close()
 
     def do_GET(self):
         self._handle("GET")

@@ -8,7 +8,8 @@ import Foundation
 /// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`;
 /// - endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
 ///   `endpoint_url`, else the public AWS endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips
-///   the configured ones.
+///   the configured ones;
+/// - proxy: `HTTPS_PROXY` / `HTTP_PROXY` with `NO_PROXY` (see `AWSProxyConfiguration`).
 public struct AWSConfiguration: Sendable {
     /// How S3 buckets are addressed.
     public enum S3AddressingStyle: String, Sendable {
@@ -23,9 +24,13 @@ public struct AWSConfiguration: Sendable {
     /// Endpoints set by configuration; services not listed use the public AWS endpoint.
     public var endpointOverrides: [AWSService: AWSEndpoint]
     public var s3AddressingStyle: S3AddressingStyle
+    /// The HTTP proxy for service requests (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); `nil`: direct.
+    public var proxy: AWSProxyConfiguration?
 
     public init(region: String, credentialProvider: any CredentialProvider,
-                endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil) {
+                endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil,
+                proxy: AWSProxyConfiguration? = nil) {
+        self.proxy = proxy
         self.region = region
         self.credentialProvider = credentialProvider
         self.endpointOverrides = endpointOverrides
@@ -140,7 +145,7 @@ public struct AWSConfiguration: Sendable {
             }
         }
         return AWSConfiguration(region: region, credentialProvider: provider, endpointOverrides: overrides,
-                                s3AddressingStyle: style)
+                                s3AddressingStyle: style, proxy: try AWSProxyConfiguration.resolve(env))
     }
 
     /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or

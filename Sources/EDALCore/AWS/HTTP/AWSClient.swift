@@ -36,7 +36,10 @@ public final class AWSClient: Sendable {
 
     public let configuration: AWSConfiguration
     public let options: Options
+    /// Direct connections.
     let httpClient: HTTPClient
+    /// Connections through each configured proxy.
+    private let proxiedClients: [AWSProxyConfiguration.Server: HTTPClient]
     let logger: Logger
     private let sentRequests = NIOLockedValueBox([String: Int]())
     private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
@@ -67,11 +70,25 @@ public final class AWSClient: Sendable {
         httpConfiguration.redirectConfiguration = .disallow
         httpConfiguration.httpVersion = .http1Only
         self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        var proxied: [AWSProxyConfiguration.Server: HTTPClient] = [:]
+        for server in [configuration.proxy?.https, configuration.proxy?.http].compactMap({ $0 }) where proxied[server] == nil {
+            var through = httpConfiguration
+            through.proxy = .server(host: server.host, port: server.port,
+                                    authorization: server.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) })
+            proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
+        }
+        self.proxiedClients = proxied
     }
 
     /// Closes every connection. Call once, when no request is in flight any more.
     public func shutdown() async throws {
+        for client in proxiedClients.values { try await client.shutdown() }
         try await httpClient.shutdown()
+    }
+
+    /// The HTTP client for requests to `endpoint`: through its proxy, or direct.
+    private func httpClient(for endpoint: AWSEndpoint) -> HTTPClient {
+        configuration.proxy?.server(for: endpoint).flatMap { proxiedClients[$0] } ?? httpClient
     }
 
     /// A signer for `service` in the configured region.
@@ -149,7 +166,7 @@ public final class AWSClient: Sendable {
         if !request.body.isEmpty || request.method == .PUT || request.method == .POST {
             httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
         }
-        let response = try await httpClient.execute(httpRequest, timeout: timeout, logger: nil)
+        let response = try await httpClient(for: request.endpoint).execute(httpRequest, timeout: timeout, logger: nil)
         var body: [UInt8] = []
         if request.method != .HEAD {
             var buffer = try await response.body.collect(upTo: options.maximumResponseBytes)

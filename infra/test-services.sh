@@ -154,7 +154,8 @@ start() {
     start_bg moto-auth env INITIAL_NO_AUTH_ACTION_COUNT=3 "$VENVS/tools/bin/moto_server" -H 127.0.0.1 -p "$auth_port"
     local credentials_port
     credentials_port="$(free_port)"
-    start_bg credentials-stand-in "$VENVS/tools/bin/python" "$TESTING/credentials_stand_in.py" --port "$credentials_port"
+    start_bg credentials-stand-in "$VENVS/tools/bin/python" "$TESTING/credentials_stand_in.py" --port "$credentials_port" \
+        --sts-upstream "http://127.0.0.1:$auth_port" --sts-keys-file "$STATE/env"
     rm -f "$STATE/mongo.port"
     start_bg mongo-fixture "$VENVS/tools/bin/python" "$TESTING/mongo_test_server.py" --host 127.0.0.1 --port 0 \
         --port-file "$STATE/mongo.port"

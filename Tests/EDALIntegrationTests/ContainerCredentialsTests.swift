@@ -53,6 +53,49 @@ struct ContainerCredentialsTests {
         await #expect(throws: CredentialProviderError.self) { _ = try await broken.credentialProvider.credentials() }
     }
 
+    @Test("web identity against a service that checks signatures: the exchanged session credentials sign requests moto verifies; a token that is not a JWT is refused")
+    func webIdentityCheckedBySignatures() async throws {
+        guard let services = try TestServices.current() else { return }
+        // The stand-in plays STS: it checks the token's shape and assumes the role on the
+        // signature-checking moto, so the temporary credentials (with their session token) are real there.
+        let sts = try Self.standIn()
+        let token = FileManager.default.temporaryDirectory.appendingPathComponent("edal-token-\(UUID().uuidString)")
+        try Data("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZWRhbDplZGFsIn0.c2ln\n".utf8).write(to: token)
+        defer { try? FileManager.default.removeItem(at: token) }
+        let environment = Self.base.merging([
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/edal-worker", "AWS_WEB_IDENTITY_TOKEN_FILE": token.path,
+            "AWS_ENDPOINT_URL_STS": sts, "AWS_ENDPOINT_URL_KINESIS": services.authEndpoint,
+        ]) { $1 }
+        let configuration = try AWSConfiguration.resolve(environment: environment, homeDirectory: "/nonexistent")
+        let credentials = try await configuration.credentialProvider.credentials()
+        #expect(credentials.sessionToken?.isEmpty == false)
+        let client = AWSClient(configuration: configuration)
+        let stream = TestServices.uniqueName("edal-wi-auth")
+        do {
+            try await KinesisClient(client: client).createStream(stream)
+            #expect(try await KinesisClient(client: client).describeStreamSummary(stream).streamName == stream)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+
+        // The same key with the session token left out is refused by the signature check: the
+        // token is part of what was verified.
+        let withoutToken = AWSConfiguration(region: "us-east-1", credentialProvider: StaticCredentialProvider(
+            AWSCredentials(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: nil), source: "test"),
+            endpointOverrides: [.kinesis: try #require(AWSEndpoint(url: services.authEndpoint))])
+        let refused = AWSClient(configuration: withoutToken, options: .init(retryPolicy: .none))
+        await #expect(throws: AWSServiceError.self) { _ = try await KinesisClient(client: refused).describeStreamSummary(stream) }
+        try await refused.shutdown()
+
+        // STS refuses a token that is not a JWT: a clear credentials error.
+        try Data("not-a-jwt\n".utf8).write(to: token)
+        let refusedToken = try AWSConfiguration.resolve(environment: environment, homeDirectory: "/nonexistent")
+        let error = await #expect(throws: CredentialProviderError.self) { _ = try await refusedToken.credentialProvider.credentials() }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("InvalidIdentityToken"), "\(String(describing: error))")
+    }
+
     @Test("container endpoint (ECS, EKS Pod Identity): authorization sent, credentials cached until near expiry, then refreshed")
     func containerEndpoint() async throws {
         guard try TestServices.current() != nil else { return }

@@ -4,6 +4,8 @@
 moto checks SigV4 signatures once its first N unauthenticated calls are spent. This spends exactly
 three: CreateUser, PutUserPolicy (allow everything) and CreateAccessKey, then prints the key as
 shell assignments, so the tests can sign with a key the emulator knows and a wrong secret fails.
+With that key it also creates the role `edal-worker` (allow everything), which the credentials
+stand-in assumes when EDAL exchanges a web identity token.
 
 Usage: moto_iam_bootstrap.py ENDPOINT
 """
@@ -23,6 +25,17 @@ def main():
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
     }))
     key = iam.create_access_key(UserName="edal-test")["AccessKey"]
+    # Signed from here on: a role the web-identity stand-in assumes for EDAL, as STS would.
+    signed = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+    signed.create_role(RoleName="edal-worker", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/edal-test"}, "Action": "sts:AssumeRole"}],
+    }))
+    signed.put_role_policy(RoleName="edal-worker", PolicyName="allow-all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }))
     print(f"export EDAL_TEST_AUTH_ACCESS_KEY_ID={key['AccessKeyId']}")
     print(f"export EDAL_TEST_AUTH_SECRET_ACCESS_KEY={key['SecretAccessKey']}")
 

@@ -17,6 +17,20 @@ struct ContainerCredentialsTests {
 
     static let base = ["AWS_REGION": "us-east-1"]
 
+    /// Creates and describes a Kinesis stream with requests signed by `configuration`'s credentials.
+    static func createStream(_ stream: String, signedWith configuration: AWSConfiguration) async throws -> String {
+        let client = AWSClient(configuration: configuration)
+        do {
+            try await KinesisClient(client: client).createStream(stream)
+            #expect(try await KinesisClient(client: client).describeStreamSummary(stream).streamName == stream)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return stream
+    }
+
     @Test("web identity: the token file is exchanged with STS AssumeRoleWithWebIdentity, and the credentials sign requests")
     func webIdentity() async throws {
         guard let services = try TestServices.current() else { return }
@@ -34,16 +48,7 @@ struct ContainerCredentialsTests {
         #expect(credentials.sessionToken?.isEmpty == false)
         #expect(credentials.expiration != nil)
         // Signed with them, a request goes through.
-        let client = AWSClient(configuration: configuration)
-        let stream = TestServices.uniqueName("edal-wi")
-        do {
-            try await KinesisClient(client: client).createStream(stream)
-            #expect(try await KinesisClient(client: client).describeStreamSummary(stream).streamName == stream)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        _ = try await Self.createStream(TestServices.uniqueName("edal-wi"), signedWith: configuration)
 
         // A missing token file is a clear error, not a crash.
         let broken = try AWSConfiguration.resolve(environment: Self.base.merging([
@@ -69,16 +74,7 @@ struct ContainerCredentialsTests {
         let configuration = try AWSConfiguration.resolve(environment: environment, homeDirectory: "/nonexistent")
         let credentials = try await configuration.credentialProvider.credentials()
         #expect(credentials.sessionToken?.isEmpty == false)
-        let client = AWSClient(configuration: configuration)
-        let stream = TestServices.uniqueName("edal-wi-auth")
-        do {
-            try await KinesisClient(client: client).createStream(stream)
-            #expect(try await KinesisClient(client: client).describeStreamSummary(stream).streamName == stream)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        let stream = try await Self.createStream(TestServices.uniqueName("edal-wi-auth"), signedWith: configuration)
 
         // The same key with the session token left out is refused by the signature check: the
         // token is part of what was verified.

@@ -14,6 +14,8 @@ final class FaultProxy: @unchecked Sendable {
         var after: Int = 0
         var times: Int?
         var seconds: Double?
+        /// Only for this many seconds from the rule's first fault: an outage that ends.
+        var during: Double?
     }
 
     /// What the proxy saw and did.

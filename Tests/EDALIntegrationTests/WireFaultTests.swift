@@ -165,4 +165,40 @@ struct WireFaultTests {
         #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
         #expect(try await fixture.messages(in: fixture.queue) == 0)
     }
+
+    @Test("S3 answering only 503 SlowDown for 12 s: work is held and retried with back-off (no message received twice, none in the DLQ), then everything is signalled once")
+    func outageWithBackOff() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-outage")
+        defer { Task { await fixture.discardStore() } }
+        // maxReceiveCount 2: a message received again during the outage would soon be in the DLQ.
+        try await fixture.setUp(visibilityTimeout: 4, maxReceiveCount: 2)
+        let keys = try await fixture.generate(20, seed: 41)
+        try await fixture.waitForNotifications(keys.count)
+
+        let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [
+            .init(operation: "s3.HeadObject", fault: "throttle", during: 12),
+        ])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "60"], [
+            "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4", "AWS_ENDPOINT_URL_S3": s3.endpoint,
+        ])
+        let elapsed = clock.now - started
+        #expect(outcome.status == 0, "\(outcome.errors.suffix(3000))")
+        #expect(elapsed > .seconds(12), "the drain ended before the outage did: \(elapsed)")
+        #expect(figures["messages_received"] == keys.count + figures["test_events"], "a held message came back: \(figures)")
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+
+        // Back-off, not a hot loop: each object's HEAD is tried in rounds 1 s, 2 s, 4 s, 8 s apart
+        // (each round up to 5 HTTP attempts), so at most 5 rounds fit in the 12 s.
+        let stats = try await s3.stats()
+        let faulted = stats.injected(into: "s3.HeadObject")
+        #expect(faulted > 0 && faulted <= keys.count * 5 * 5, "\(faulted) HEADs answered SlowDown in 12 s: \(stats)")
+        print("outage: \(faulted) HEADs refused in 12 s for \(keys.count) objects; drain took \(elapsed)")
+
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(signals.count == keys.count)
+    }
 }

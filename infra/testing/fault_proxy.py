@@ -23,7 +23,8 @@ says so, answers instead with the faults real AWS services produce and the emula
 Rules (``--rules`` JSON, or ``POST /__fault_proxy/rules`` to replace them) are a list of
 ``{"operation": "s3.HeadObject" | "sqs.DeleteMessageBatch" | "kinesis.PutRecords" | "*",
 "fault": kind, "every": k (default 1: every matching request), "after": n (let n matching requests
-through first), "times": m (default unlimited), "seconds": s, "fraction": f}``. The first rule whose
+through first), "times": m (default unlimited), "during": s (only for s seconds from its first
+fault: an outage), "seconds": s, "fraction": f}``. The first rule whose
 turn it is applies. ``GET /__fault_proxy/stats`` answers what was forwarded and injected, by
 operation and fault, and the most requests of each operation it held at once (a client's concurrency),
 so a test can prove its faults were really sent.
@@ -64,6 +65,8 @@ class Rule:
         self.times = spec.get("times")
         self.seconds = float(spec.get("seconds", 0))
         self.fraction = spec.get("fraction")
+        self.during = spec.get("during")
+        self.first_fault = None
         self.seen = 0
         self.injected = 0
 
@@ -76,6 +79,11 @@ class Rule:
             return False
         if (self.seen - self.after - 1) % self.every != 0:
             return False
+        if self.during is not None:
+            now = time.monotonic()
+            self.first_fault = self.first_fault or now
+            if now - self.first_fault > float(self.during):
+                return False
         self.injected += 1
         return True
 

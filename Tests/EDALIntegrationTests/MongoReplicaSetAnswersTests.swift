@@ -43,6 +43,18 @@ struct MongoReplicaSetAnswersTests {
         ClaimRequest(bucket: "rs", key: key, eTag: eTag)
     }
 
+    /// Delivers `request` again until it is no longer held by a live lease (at most 30 s): the
+    /// outcome once the lease has run out.
+    static func claimOnceFree(_ request: ClaimRequest, in store: MongoStateStore) async throws -> ClaimOutcome {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let outcome = try #require(try await store.claim([request], owner: "w2", lease: .seconds(30)).first)
+            if outcome != .inProgress { return outcome }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HelperProcess.Failed(description: "\(request.key) was still held after 30 s")
+    }
+
     @Test("writeConcernError on a claim: transient for EDAL, the claim was applied; the next delivery waits for its lease, takes it over, and a later one is a duplicate")
     func writeConcernErrorOnClaim() async throws {
         guard try TestServices.current() != nil else { return }
@@ -61,8 +73,7 @@ struct MongoReplicaSetAnswersTests {
         // The message comes back at once (EDAL did not delete it): held, not a duplicate.
         #expect(try await store.claim([Self.request("a")], owner: "w2", lease: .seconds(2)) == [.inProgress])
         // Once the lease is over, the work is taken over and done; after that, a duplicate.
-        try await Task.sleep(for: .milliseconds(2_500))
-        let outcome = try #require(try await store.claim([Self.request("a")], owner: "w2", lease: .seconds(30)).first)
+        let outcome = try await Self.claimOnceFree(Self.request("a"), in: store)
         guard case .takenOver(let ticket) = outcome else {
             Issue.record("expected a take-over, got \(outcome)")
             return
@@ -130,9 +141,18 @@ struct MongoReplicaSetAnswersTests {
         #expect(refused?.isTransient == true, "\(String(describing: refused))")
         #expect(try await server.injected("notWritablePrimary") >= 1)
 
-        // The election is over: the half that was applied is held (its lease still runs), the rest is claimed.
-        try await Task.sleep(for: .milliseconds(2_200))
-        let outcomes = try await store.claim(keys.map { Self.request($0) }, owner: "w2", lease: .seconds(30))
+        // The election is over (writes are accepted again): the half that was applied is held (its
+        // lease still runs, or has just ended), the rest is claimed.
+        var outcomes: [ClaimOutcome] = []
+        let deadline = ContinuousClock.now + .seconds(30)
+        while outcomes.isEmpty, ContinuousClock.now < deadline {
+            do {
+                outcomes = try await store.claim(keys.map { Self.request($0) }, owner: "w2", lease: .seconds(30))
+            } catch let error as StateStoreError where error.isTransient {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        try #require(outcomes.count == keys.count, "writes were still refused after 30 s")
         #expect(outcomes[2].ticket != nil && outcomes[3].ticket != nil, "\(outcomes)")
         for (index, outcome) in outcomes.prefix(2).enumerated() {
             // Held by the interrupted batch until its lease ends (or already free, if it has).

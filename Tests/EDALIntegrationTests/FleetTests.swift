@@ -119,7 +119,7 @@ struct FleetTests {
             for name in ["sqs_messages_received_total", "sqs_messages_deleted_total", "sqs_messages_inflight_gauge",
                          "sqs_messages_waiting_gauge", "sqs_lag_time_count", "sqs_message_processing_time_count",
                          "sqs_worker_utilization", "s3_objects_requested_total", "edal_claims_total", "edal_signals_total",
-                         "edal_head_latency_count", "edal_scoring_latency_count", "edal_aws_requests_total{operation=\"s3.HeadObject\"}"] {
+                         "edal_head_latency_count", "edal_scoring_latency_count", "edal_aws_requests_total{operation=\"sqs.ReceiveMessage\"}"] {
                 #expect(page.contains(name), "\(name) missing from /metrics")
             }
         }

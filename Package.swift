@@ -5,8 +5,10 @@ let package = Package(
     name: "edal",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "EDALAWS", targets: ["EDALAWS"]),
+        .library(name: "EDALState", targets: ["EDALState"]),
         .library(name: "EDALDetection", targets: ["EDALDetection"]),
-        .library(name: "EDALCore", targets: ["EDALCore"]),
+        .library(name: "EDALWorker", targets: ["EDALWorker"]),
         .library(name: "EDALTools", targets: ["EDALTools"]),
         .executable(name: "edal", targets: ["edal"]),
     ],
@@ -35,16 +37,45 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // AWS, with no EDAL concept in it: SigV4 signing, credentials and endpoints as the SDKs resolve
+        // them, one HTTP client with retries and proxies, and the S3, SQS and Kinesis calls EDAL makes.
+        // Imports only the server ecosystem (NIO, AsyncHTTPClient, Crypto, Logging).
+        .target(
+            name: "EDALAWS",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The state store: the `StateStore` protocol and its claim rules, MongoDB (libmongoc, own
+        // BSON codec) and SQLite. Knows objects only as bucket, key and content; imports no other
+        // EDAL module.
+        .target(
+            name: "EDALState",
+            dependencies: [
+                "CMongoc",
+                "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // Detection from metadata alone: sources, baselines, checks, the IsolationForest.
         // Foundation only: no S3, store or worker types.
         .target(name: "EDALDetection"),
+        // The worker: notifications, the claim → HEAD → judge → signal → complete pipeline, the SQS
+        // consumer, signals and their sinks, the sweep, replay, configuration, metrics and the runtime
+        // that wires them. Reaches AWS, the store and detection through their public API only.
         .target(
-            name: "EDALCore",
+            name: "EDALWorker",
             dependencies: [
+                "EDALAWS",
+                "EDALState",
                 "EDALDetection",
-                "CMongoc",
-                "CSQLite",
-                "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -56,15 +87,18 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Synthetic producers and detection evaluation: not on the production path.
+        // Not on the production path: synthetic producers (the generator), detection evaluation and
+        // `edal setup`'s infrastructure creation.
         .target(
             name: "EDALTools",
-            dependencies: ["EDALCore", "EDALDetection"]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "CZlib"]
         ),
         .executableTarget(
             name: "edal",
             dependencies: [
-                "EDALCore",
+                "EDALWorker",
+                "EDALAWS",
+                "EDALState",
                 "EDALDetection",
                 "EDALTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -75,8 +109,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "EDALCoreTests",
-            dependencies: ["EDALCore", "EDALDetection"]
+            name: "EDALUnitTests",
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection"]
         ),
         .testTarget(
             name: "EDALDetectionTests",
@@ -85,24 +119,24 @@ let package = Package(
         .testTarget(
             name: "EDALSimulationTests",
             dependencies: [
-                "EDALCore", "EDALDetection",
+                "EDALWorker", "EDALAWS", "EDALState", "EDALDetection",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "EDALIntegrationTests",
-            dependencies: ["EDALCore"]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection"]
         ),
         // Micro-benchmarks (`make bench`).
         .executableTarget(
             name: "edal-bench",
-            dependencies: ["EDALCore", "EDALDetection", "EDALTools"]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTools"]
         ),
         // Helper processes the integration tests start (e.g. several OS processes racing over one store).
         .executableTarget(
             name: "edal-test-helper",
-            dependencies: ["EDALCore"],
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState"],
             path: "Tests/EDALTestHelper"
         ),
     ]

@@ -1,4 +1,6 @@
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 import Foundation
 
 /// One end-to-end run: upload `objects` synthetic objects, let the notifications queue up, then time
@@ -118,7 +120,7 @@ struct EmulatorCeiling {
     func objectsPerSecond(objects: Int) async throws -> Double {
         // Refill the queue with one message per listed object (not timed).
         var keys: [String] = []
-        for try await page in s3.listObjects(bucket: bucket) { keys += page.objects.map(\.key) }
+        for try await page in s3.listAllObjects(bucket: bucket) { keys += page.objects.map(\.key) }
         keys = Array(keys.prefix(objects))
         try await forEachChunk(keys, size: 10, limit: 16) { chunk in
             _ = try await sqs.sendMessageBatch(queueURL, entries: chunk.enumerated().map { SQSSendEntry(id: String($0.offset), messageBody: $0.element) })

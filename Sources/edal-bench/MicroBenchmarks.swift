@@ -1,7 +1,9 @@
 // Micro-benchmarks of EDAL's hot paths: signing, event parsing, source templates, detection, training, scoring.
 import EDALDetection
 import EDALTools
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 import Foundation
 
 /// Runs `body` `iterations` times after a warm-up and returns the mean seconds per iteration.

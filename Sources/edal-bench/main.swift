@@ -4,7 +4,8 @@
 //   edal-bench micro [--json PATH]
 //   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
-import EDALCore
+import EDALTools
+import EDALWorker
 import EDALDetection
 import EDALTools
 import Foundation

@@ -1,5 +1,7 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALState
+import EDALWorker
 
 /// `edal config`: shows the AWS configuration EDAL resolved, or says what is missing.
 struct ConfigCommand: AsyncParsableCommand {

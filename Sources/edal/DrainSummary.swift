@@ -1,4 +1,5 @@
-import EDALCore
+import EDALAWS
+import EDALWorker
 import Foundation
 
 /// The table `edal drain` prints at the end, and the same figures as JSON.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EDALCore
+import EDALWorker
 
 /// `edal`: turns S3 telemetry notifications into anomaly signals.
 @main

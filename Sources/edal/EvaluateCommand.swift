@@ -1,5 +1,6 @@
 import ArgumentParser
-import EDALCore
+import EDALTools
+import EDALWorker
 import EDALDetection
 import EDALTools
 import Foundation

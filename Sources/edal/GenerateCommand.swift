@@ -1,5 +1,7 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 import EDALTools
 import Foundation
 

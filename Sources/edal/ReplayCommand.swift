@@ -1,5 +1,6 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALWorker
 import Foundation
 
 /// `edal replay`: re-drives work — dead letters back to the queue, and/or notifications for existing objects — then drains.

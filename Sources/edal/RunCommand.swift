@@ -1,5 +1,5 @@
 import ArgumentParser
-import EDALCore
+import EDALWorker
 import Logging
 
 /// `edal run`: the long-running worker — the queue, the periodic sweep, and model refreshes.

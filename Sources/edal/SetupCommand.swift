@@ -1,5 +1,7 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 
 /// `edal setup`: creates (idempotently) the queues, stream, buckets and notifications EDAL needs.
 struct SetupCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Dispatch
-import EDALCore
+import EDALWorker
 import Foundation
 import Logging
 

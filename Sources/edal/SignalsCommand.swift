@@ -1,5 +1,7 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 import Foundation
 
 /// `edal signals`: what EDAL published — counts, a few examples, and the detection quality against a generator manifest.

@@ -1,5 +1,6 @@
 import ArgumentParser
-import EDALCore
+import EDALState
+import EDALWorker
 import EDALDetection
 import Foundation
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import EDALCore
+import EDALWorker
 import Logging
 
 /// `edal sweep`: one sweep of the watched locations, now.

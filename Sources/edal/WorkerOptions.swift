@@ -1,5 +1,6 @@
 import ArgumentParser
-import EDALCore
+import EDALAWS
+import EDALWorker
 import Foundation
 import Logging
 import Metrics

@@ -1,4 +1,4 @@
-@testable import EDALCore
+@testable import EDALWorker
 import AsyncHTTPClient
 import Foundation
 import Testing

@@ -1,4 +1,6 @@
-import EDALCore
+import EDALAWS
+import EDALTools
+import EDALWorker
 import Foundation
 import Testing
 

@@ -1,4 +1,7 @@
-@testable import EDALCore
+@testable import EDALAWS
+@testable import EDALState
+@testable import EDALTools
+@testable import EDALWorker
 import Foundation
 import Testing
 

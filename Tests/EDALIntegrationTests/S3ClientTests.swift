@@ -1,4 +1,5 @@
-import EDALCore
+import EDALAWS
+import EDALWorker
 import Foundation
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
             // Paging: two keys per page, every key back exactly as stored (never decoded).
             var listed: [String] = []
             var pages = 0
-            for try await page in s3.listObjects(bucket: bucket, prefix: "logs/", pageSize: 2) {
+            for try await page in s3.listAllObjects(bucket: bucket, prefix: "logs/", pageSize: 2) {
                 pages += 1
                 listed += page.objects.map(\.key)
                 for object in page.objects { #expect(object.eTag == eTags[object.key]) }

@@ -1,4 +1,5 @@
-import EDALCore
+import EDALAWS
+import EDALWorker
 import Foundation
 import Testing
 

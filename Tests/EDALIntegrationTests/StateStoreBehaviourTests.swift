@@ -1,4 +1,5 @@
-import EDALCore
+import EDALState
+import EDALWorker
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
-@testable import EDALCore
+@testable import EDALAWS
+@testable import EDALWorker
 import Foundation
 import Testing
 

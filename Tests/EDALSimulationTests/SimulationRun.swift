@@ -1,4 +1,4 @@
-@testable import EDALCore
+@testable import EDALWorker
 import EDALDetection
 import Foundation
 import Logging

@@ -1,4 +1,4 @@
-import EDALCore
+import EDALWorker
 import Foundation
 import NIOConcurrencyHelpers
 

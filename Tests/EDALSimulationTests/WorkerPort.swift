@@ -1,4 +1,6 @@
-@testable import EDALCore
+@testable import EDALAWS
+@testable import EDALState
+@testable import EDALWorker
 import Foundation
 import NIOConcurrencyHelpers
 

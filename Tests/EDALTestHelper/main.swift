@@ -6,7 +6,8 @@
 // START_AT_MS (so that the processes start together), completes what it won, and prints
 // `# FIRST_MS LAST_MS` (when its first claim was sent and its last completion answered, wall clock)
 // then each object it won on its own line. Exits 1 with a message on any error.
-import EDALCore
+import EDALState
+import EDALWorker
 import Foundation
 
 @main

@@ -1,3 +1,4 @@
+import EDALState
 import EDALDetection
 import Foundation
 

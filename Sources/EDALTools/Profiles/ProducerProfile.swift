@@ -1,4 +1,4 @@
-import EDALCore
+import EDALAWS
 import EDALDetection
 import Foundation
 

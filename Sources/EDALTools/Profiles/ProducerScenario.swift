@@ -1,4 +1,3 @@
-import EDALCore
 import EDALDetection
 import Foundation
 

@@ -1,4 +1,5 @@
-import EDALCore
+import EDALWorker
+import EDALAWS
 import EDALDetection
 import Foundation
 

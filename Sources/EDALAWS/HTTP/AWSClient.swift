@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// The one HTTP client every service client shares: it signs, sends, retries and turns error
+/// answers into typed errors.
+///
+/// Create one per process and call `shutdown()` before exit. Its connection pool is sized for the
+/// worker's long polls plus its concurrent HEAD requests; raise `maximumConnectionsPerHost` with
+/// the worker count.
+public final class AWSClient: Sendable {
+    /// Tunables of the HTTP layer.
+    public struct Options: Sendable {
+        /// Concurrent connections to one host (a long poll holds one for up to 20 s).
+        public var maximumConnectionsPerHost: Int
+        public var connectTimeout: TimeAmount
+        /// Time allowed for one ordinary request; long polls add their wait time to it.
+        public var requestTimeout: TimeAmount
+        public var retryPolicy: RetryPolicy
+        /// Largest response body read into memory.
+        public var maximumResponseBytes: Int
+        /// The `User-Agent` header: the application and its version.
+        public var userAgent: String
+
+        public init(maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
+                    requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
+                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal") {
+            self.maximumConnectionsPerHost = maximumConnectionsPerHost
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.retryPolicy = retryPolicy
+            self.maximumResponseBytes = maximumResponseBytes
+            self.userAgent = userAgent
+        }
+    }
+
+    public let configuration: AWSConfiguration
+    public let options: Options
+    /// Direct connections.
+    let httpClient: HTTPClient
+    /// Connections through each configured proxy.
+    private let proxiedClients: [AWSProxyConfiguration.Server: HTTPClient]
+    let logger: Logger
+    private let sentRequests = NIOLockedValueBox([String: Int]())
+    private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
+
+    /// HTTP requests sent since start, retries included, by `Service.Operation` (e.g. `s3.HeadObject`):
+    /// what a benchmark divides by objects to get requests per object.
+    public var requestCounts: [String: Int] {
+        sentRequests.withLockedValue { $0 }
+    }
+
+    /// Retries since start, by operation and reason: each is one more attempt after a throttling
+    /// answer, a server fault or a transport failure (the attempts per request are bounded by the
+    /// retry policy).
+    public var retryCounts: [AWSRetry: Int] {
+        retriedRequests.withLockedValue { $0 }
+    }
+
+    public init(configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration(
+            timeout: .init(connect: options.connectTimeout, read: nil),
+            connectionPool: .init(idleTimeout: .seconds(55),
+                                  concurrentHTTP1ConnectionsPerHostSoftLimit: options.maximumConnectionsPerHost),
+            decompression: .disabled
+        )
+        httpConfiguration.redirectConfiguration = .disallow
+        httpConfiguration.httpVersion = .http1Only
+        self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        var proxied: [AWSProxyConfiguration.Server: HTTPClient] = [:]
+        for server in [configuration.proxy?.https, configuration.proxy?.http].compactMap({ $0 }) where proxied[server] == nil {
+            var through = httpConfiguration
+            through.proxy = .server(host: server.host, port: server.port,
+                                    authorization: server.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) })
+            proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
+        }
+        self.proxiedClients = proxied
+    }
+
+    /// Closes every connection. Call once, when no request is in flight any more.
+    public func shutdown() async throws {
+        for client in proxiedClients.values { try await client.shutdown() }
+        try await httpClient.shutdown()
+    }
+
+    /// The HTTP client for requests to `endpoint`: through its proxy, or direct.
+    private func httpClient(for endpoint: AWSEndpoint) -> HTTPClient {
+        configuration.proxy?.server(for: endpoint).flatMap { proxiedClients[$0] } ?? httpClient
+    }
+
+    /// A signer for `service` in the configured region.
+    public func signer(for service: AWSService) -> SigV4Signer {
+        SigV4Signer(service: service.signingName, region: configuration.region)
+    }
+
+    /// Signs and sends `request`, retrying throttling, 5xx answers and connection faults with backoff.
+    ///
+    /// - Parameters:
+    ///   - extraTimeout: added to the ordinary request timeout (a long poll's wait time).
+    ///   - retryPolicy: overrides the client's policy for this call.
+    /// - Returns: a 2xx response.
+    /// - Throws: `AWSServiceError` for an error answer, `AWSTransportError` when the service
+    ///   cannot be reached, `CancellationError` when the task is cancelled.
+    public func send(
+        _ request: AWSHTTPRequest, service: AWSService, operation: String, signer: SigV4Signer,
+        extraTimeout: TimeAmount = .zero, retryPolicy: RetryPolicy? = nil
+    ) async throws -> AWSHTTPResponse {
+        let policy = retryPolicy ?? options.retryPolicy
+        var attempt = 0
+        while true {
+            attempt += 1
+            try Task.checkCancellation()
+            let failure: any Error
+            let reason: AWSRetry.Reason
+            sentRequests.withLockedValue { $0["\(service.rawValue).\(operation)", default: 0] += 1 }
+            do {
+                let response = try await sendOnce(request, signer: signer, timeout: options.requestTimeout + extraTimeout)
+                if (200..<300).contains(response.status.code) {
+                    return response
+                }
+                let error = AWSErrorDecoder.decode(response, service: service, operation: operation)
+                guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
+                failure = error
+                reason = error.isThrottling ? .throttling : .serverError
+            } catch let error as AWSServiceError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let transport = AWSTransportError(service: service, operation: operation, endpoint: request.endpoint,
+                                                  underlying: String(describing: error), attempts: attempt)
+                guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
+                failure = transport
+                reason = .transport
+            }
+            retriedRequests.withLockedValue { $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1 }
+            let delay = policy.delay(retry: attempt)
+            logger.debug("retrying AWS request", metadata: [
+                "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",
+                "delay_ms": "\(delay.components.attoseconds / 1_000_000_000_000_000 + delay.components.seconds * 1000)",
+                "error": "\(failure)",
+            ])
+            try await Task.sleep(for: delay)
+        }
+    }
+
+    private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws -> AWSHTTPResponse {
+        let credentials = try await configuration.credentialProvider.credentials()
+        var headers = request.headers
+        let signingRequest = SigV4Request(
+            method: request.method.rawValue, host: request.endpoint.hostHeader, path: request.fullPath,
+            query: request.query, headers: headers, body: request.body
+        )
+        headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials))
+
+        var httpRequest = HTTPClientRequest(url: request.url)
+        httpRequest.method = request.method
+        httpRequest.headers.add(name: "Host", value: request.endpoint.hostHeader)
+        httpRequest.headers.add(name: "User-Agent", value: options.userAgent)
+        for header in headers {
+            httpRequest.headers.add(name: header.name, value: header.value)
+        }
+        if !request.body.isEmpty || request.method == .PUT || request.method == .POST {
+            httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
+        }
+        let response = try await httpClient(for: request.endpoint).execute(httpRequest, timeout: timeout, logger: nil)
+        var body: [UInt8] = []
+        if request.method != .HEAD {
+            var buffer = try await response.body.collect(upTo: options.maximumResponseBytes)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        return AWSHTTPResponse(status: response.status, headers: response.headers, body: body)
+    }
+}

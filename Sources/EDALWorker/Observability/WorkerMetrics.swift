@@ -1,0 +1,148 @@
+import Metrics
+import NIOConcurrencyHelpers
+import EDALAWS
+
+/// The worker's metrics through swift-metrics (exported in Prometheus format by `MetricsServer`).
+///
+/// Names follow Filebeat's `aws-s3` input where it has the same figure (`sqs_messages_received_total`,
+/// `sqs_lag_time` …), so its dashboards and alerts carry over; what only EDAL has is `edal_*`.
+/// Counters are brought up to date from `WorkerStatistics` (`sync`), so the hot path counts once;
+/// latencies are recorded where they happen.
+public final class WorkerMetrics: Sendable {
+    // Filebeat aws-s3 names.
+    let messagesReceived = Counter(label: "sqs_messages_received_total")
+    let messagesProcessed = Counter(label: "sqs_messages_processed_total")
+    let messagesDeleted = Counter(label: "sqs_messages_deleted_total")
+    let messagesReturned = Counter(label: "sqs_messages_returned_total")
+    let visibilityExtensions = Counter(label: "sqs_visibility_timeout_extensions_total")
+    let messagesInflight = Gauge(label: "sqs_messages_inflight_gauge")
+    let messagesWaiting = Gauge(label: "sqs_messages_waiting_gauge")
+    let workerUtilization = Gauge(label: "sqs_worker_utilization")
+    let processingTime = Metrics.Timer(label: "sqs_message_processing_time")
+    let lagTime = Metrics.Timer(label: "sqs_lag_time")
+    let objectsRequested = Counter(label: "s3_objects_requested_total")
+    let objectsListed = Counter(label: "s3_objects_listed_total")
+    let objectsProcessed = Counter(label: "s3_objects_processed_total")
+    let eventsCreated = Counter(label: "s3_events_created_total")
+    let objectsInflight = Gauge(label: "s3_objects_inflight_gauge")
+
+    // EDAL's own.
+    let claims: [String: Counter]
+    let signals: [String: Counter]
+    let errors: [String: Counter]
+    let anomalies = Counter(label: "edal_anomalies_total")
+    let malformed = Counter(label: "edal_malformed_messages_total")
+    let heldRetries = Counter(label: "edal_held_retries_total")
+    let testEvents = Counter(label: "edal_test_events_total")
+    let ignoredRecords = Counter(label: "edal_ignored_records_total")
+    let headLatency = Metrics.Timer(label: "edal_head_latency")
+    let scoringLatency = Metrics.Timer(label: "edal_scoring_latency")
+    let storeRoundTrips = Gauge(label: "edal_store_round_trips")
+    let sweepRuns = Counter(label: "edal_sweep_runs_total")
+    let sweepCandidates = Counter(label: "edal_sweep_candidates_total")
+    let sweepUnfinished = Counter(label: "edal_sweep_unfinished_total")
+    let sweepLastCompleted = Gauge(label: "edal_sweep_last_completed_timestamp_seconds")
+
+    private let synced = NIOLockedValueBox(WorkerCounts())
+    private let maximumInWork: Int
+
+    public init(maximumMessagesInWork: Int = 200) {
+        maximumInWork = max(1, maximumMessagesInWork)
+        claims = Dictionary(uniqueKeysWithValues: ["claimed", "taken_over", "duplicate", "in_progress", "stale"].map {
+            ($0, Counter(label: "edal_claims_total", dimensions: [("outcome", $0)]))
+        })
+        signals = Dictionary(uniqueKeysWithValues: ["kinesis", "fallback", "failed"].map {
+            ($0, Counter(label: "edal_signals_total", dimensions: [("sink", $0)]))
+        })
+        errors = Dictionary(uniqueKeysWithValues: ["store", "head", "sink", "receive", "delete"].map {
+            ($0, Counter(label: "edal_errors_total", dimensions: [("kind", $0)]))
+        })
+    }
+
+    /// Adds to each counter what `counts` gained since the last call.
+    public func sync(from counts: WorkerCounts) {
+        let previous = synced.withLockedValue { last -> WorkerCounts in
+            defer { last = counts }
+            return last
+        }
+        func add(_ counter: Counter, _ now: Int, _ before: Int) {
+            if now > before { counter.increment(by: now - before) }
+        }
+        add(messagesReceived, counts.messagesReceived, previous.messagesReceived)
+        add(messagesDeleted, counts.messagesDeleted, previous.messagesDeleted)
+        add(messagesReturned, counts.messagesReturned + counts.malformedReceives,
+            previous.messagesReturned + previous.malformedReceives)
+        add(messagesProcessed, counts.messagesDeleted + counts.messagesReturned + counts.malformedReceives,
+            previous.messagesDeleted + previous.messagesReturned + previous.malformedReceives)
+        add(visibilityExtensions, counts.visibilityExtensions, previous.visibilityExtensions)
+        add(objectsRequested, counts.headRequests, previous.headRequests)
+        add(objectsProcessed, counts.scored + counts.objectsGone + counts.superseded, previous.scored + previous.objectsGone + previous.superseded)
+        add(eventsCreated, counts.objects, previous.objects)
+        add(anomalies, counts.anomalies, previous.anomalies)
+        add(malformed, counts.malformedMessages, previous.malformedMessages)
+        add(heldRetries, counts.heldRetries, previous.heldRetries)
+        add(testEvents, counts.testEvents, previous.testEvents)
+        add(ignoredRecords, counts.ignoredRecords, previous.ignoredRecords)
+        for (outcome, now, before) in [
+            ("claimed", counts.claimed, previous.claimed), ("taken_over", counts.takenOver, previous.takenOver),
+            ("duplicate", counts.duplicates, previous.duplicates), ("in_progress", counts.inProgress, previous.inProgress),
+            ("stale", counts.stale, previous.stale),
+        ] {
+            if let counter = claims[outcome] { add(counter, now, before) }
+        }
+        for (sink, now, before) in [
+            ("kinesis", counts.signalsToKinesis, previous.signalsToKinesis), ("fallback", counts.signalsToFallback, previous.signalsToFallback),
+            ("failed", counts.signalsFailed, previous.signalsFailed),
+        ] {
+            if let counter = signals[sink] { add(counter, now, before) }
+        }
+        for (kind, now, before) in [
+            ("store", counts.storeErrors, previous.storeErrors), ("head", counts.headErrors, previous.headErrors),
+            ("sink", counts.signalsFailed, previous.signalsFailed), ("receive", counts.receiveErrors, previous.receiveErrors),
+            ("delete", counts.deleteErrors, previous.deleteErrors),
+        ] {
+            if let counter = errors[kind] { add(counter, now, before) }
+        }
+    }
+
+    private let awsSynced = NIOLockedValueBox<(requests: [String: Int], retries: [AWSRetry: Int])>(([:], [:]))
+
+    /// Adds to `edal_aws_requests_total{operation}` and `edal_aws_retries_total{operation,reason}`
+    /// what the HTTP client counted since the last call.
+    public func sync(requests: [String: Int], retries: [AWSRetry: Int]) {
+        let previous = awsSynced.withLockedValue { last -> (requests: [String: Int], retries: [AWSRetry: Int]) in
+            defer { last = (requests, retries) }
+            return last
+        }
+        for (operation, count) in requests where count > previous.requests[operation, default: 0] {
+            Counter(label: "edal_aws_requests_total", dimensions: [("operation", operation)])
+                .increment(by: count - previous.requests[operation, default: 0])
+        }
+        for (retry, count) in retries where count > previous.retries[retry, default: 0] {
+            Counter(label: "edal_aws_retries_total", dimensions: [("operation", retry.operation), ("reason", retry.reason.rawValue)])
+                .increment(by: count - previous.retries[retry, default: 0])
+        }
+    }
+
+    /// Messages and objects in work now.
+    func setInWork(messages: Int, objects: Int? = nil) {
+        messagesInflight.record(messages)
+        workerUtilization.record(Double(messages) / Double(maximumInWork))
+        if let objects { objectsInflight.record(objects) }
+    }
+
+    /// Time from `SentTimestamp` to now, on a message's first receive.
+    func recordLag(sentMilliseconds: Int64, nowMilliseconds: Int64) {
+        guard nowMilliseconds >= sentMilliseconds else { return }
+        lagTime.recordMilliseconds(nowMilliseconds - sentMilliseconds)
+    }
+
+    func recordSweep(_ report: SweepReport, completedAt seconds: Double) {
+        guard report.swept else { return }
+        sweepRuns.increment()
+        objectsListed.increment(by: report.objectsListed)
+        sweepCandidates.increment(by: report.candidates)
+        sweepUnfinished.increment(by: report.unfinished)
+        if report.watermarkAdvanced { sweepLastCompleted.record(seconds) }
+    }
+}

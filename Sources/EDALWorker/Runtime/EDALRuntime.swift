@@ -1,0 +1,210 @@
+import EDALDetection
+import Foundation
+import Logging
+import EDALAWS
+import EDALState
+
+/// The pieces of a running EDAL process, wired from `WorkerSettings` and the AWS configuration:
+/// one HTTP client, the state store, the resolved queue URLs, the detector and the counters.
+/// `edal run`, `drain` and `sweep` build their worker or sweep from it.
+public struct EDALRuntime: Sendable {
+    public let client: AWSClient
+    public let s3: S3Client
+    public let sqs: SQSClient
+    public let kinesis: KinesisClient
+    public let store: any StateStore
+    public let settings: WorkerSettings
+    public let queueURL: String
+    public let fallbackQueueURL: String?
+    public let statistics: WorkerStatistics
+    /// The sources and their baselines, shared with other replicas through the store.
+    public let sources: SourceTracker
+    /// `host:pid`: names this process in claims and signals.
+    public let owner: String
+    public let logger: Logger
+
+    /// Opens the store and resolves queue names to URLs.
+    /// - Throws: `SettingsError` naming the setting when a queue or the store cannot be reached.
+    public static func start(settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
+                             logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
+        let client = AWSClient(configuration: aws, options: .init(requestTimeout: .seconds(Int64(settings.awsRequestTimeout)),
+                                                                       userAgent: "edal/\(EDALVersion.current)"))
+        let sqs = SQSClient(client: client)
+        do {
+            let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")
+            let fallback = settings.fallbackQueue.isEmpty ? nil
+                : try await resolveQueue(settings.fallbackQueue, sqs: sqs, setting: "EDAL_FALLBACK_QUEUE")
+            let store: any StateStore
+            do {
+                store = try await StateStoreFactory.open(uri: settings.storeURI)
+            } catch {
+                throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
+            }
+            return EDALRuntime(
+                client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
+                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(metrics: metrics),
+                sources: SourceTracker(registry: settings.sourceRegistry, store: store),
+                owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
+            )
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// A URL is used as given; a name is looked up.
+    static func resolveQueue(_ queue: String, sqs: SQSClient, setting: String) async throws -> String {
+        if queue.hasPrefix("http://") || queue.hasPrefix("https://") { return queue }
+        do {
+            return try await sqs.getQueueUrl(queue)
+        } catch let error as AWSServiceError {
+            throw SettingsError(setting: setting, problem: "queue \(queue) not found (\(error.code)); create it with `edal setup` or give its URL")
+        }
+    }
+
+    /// Reads the shared source baselines (at start-up, so a replica does not relearn what others know).
+    public func loadSources() async {
+        do {
+            try await sources.sync()
+            logger.info("source baselines loaded", metadata: ["sources": "\(sources.baselines.count)"])
+        } catch {
+            logger.warning("cannot read the source baselines; learning from scratch until the store answers", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Syncs baselines with the store every `sourceSyncInterval` and, under a lease shared by the
+    /// replicas, checks for silent sources every `silenceCheckInterval` and at the moment a source's
+    /// silence falls due, publishing what it finds, until `shutdown`; a last sync on the way out.
+    public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
+        let pipeline = pipeline()
+        var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
+        var lastSync = ContinuousClock.now
+        let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
+        // The newest deadline already checked: one that passes unsignalled (another replica took
+        // it, or the source spoke in time) is not woken for again.
+        var handledDeadline = Date.distantPast
+        while !shutdown.isRequested {
+            var nap = tick
+            let deadline = checkSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
+            if let deadline {
+                nap = min(nap, .milliseconds(max(50, Int64((deadline.timeIntervalSinceNow * 1000).rounded(.up)) + 50)))
+            }
+            _ = await shutdown.sleep(for: nap)
+            var events: [SourceEvent] = []
+            let deadlinePassed = deadline.map { Date() >= $0 } ?? false
+            let periodic = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
+            let silenceDue = periodic || deadlinePassed
+            // The silence check needs what other replicas learnt: a sync before it, whatever the interval.
+            if silenceDue || ContinuousClock.now - lastSync >= .seconds(settings.sourceSyncInterval) {
+                lastSync = ContinuousClock.now
+                do {
+                    events = try await sources.sync()
+                } catch {
+                    logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+                }
+            }
+            let interval = Duration.seconds(settings.silenceCheckInterval)
+            if silenceDue, !shutdown.isRequested {
+                if periodic { lastSilenceCheck = ContinuousClock.now }
+                if deadlinePassed, let deadline { handledDeadline = deadline }
+                let lease = periodic ? nil : deadline
+                if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval, deadline: lease) {
+                    let silent = await sources.checkSilence()
+                    for event in silent {
+                        logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
+                    }
+                    events += silent
+                }
+            }
+            await pipeline.publishSourceEvents(events, via: "source_check")
+        }
+        await pipeline.publishSourceEvents((try? await sources.sync()) ?? [], via: "source_check")
+    }
+
+    public func pipeline() -> ObjectPipeline {
+        let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
+                                        fallbackQueueURL: fallbackQueueURL)
+        return ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
+                              statistics: statistics, owner: owner,
+                              lease: settings.lease, headConcurrency: settings.headConcurrency)
+    }
+
+    public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
+        let configuration = QueueWorkerConfiguration(
+            queueURL: queueURL, pollers: settings.workers, maximumMessagesInWork: settings.maximumMessagesInWork,
+            visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
+        )
+        return QueueWorker(sqs: sqs, pipeline: pipeline(), configuration: configuration)
+    }
+
+    /// The sweep over `settings.watch`, or `nil` when nothing is watched.
+    public func sweep() throws -> Sweep? {
+        guard !settings.watch.isEmpty else { return nil }
+        let layout = settings.sweepPartitions.isEmpty ? nil : try PartitionLayout(parsing: settings.sweepPartitions)
+        return Sweep(s3: s3, store: store, pipeline: pipeline(), locations: settings.watch,
+                     interval: .seconds(max(60, settings.sweepInterval)), overlap: .seconds(settings.sweepOverlap),
+                     lookback: .seconds(settings.sweepLookback), layout: layout)
+    }
+
+    /// What `/readyz` reports: each dependency and its problem (`nil` when it answered within 3 s).
+    public func readiness() async -> [(name: String, problem: String?)] {
+        let stream = settings.stream
+        let fallback = fallbackQueueURL
+        let checks: [(String, @Sendable () async throws -> Void)] = [
+            ("queue", { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn]) }),
+            ("store", { [store] in _ = try await store.watermark(bucket: "edal~ready", prefix: "") }),
+            ("sink", { [kinesis, sqs] in
+                if !stream.isEmpty {
+                    _ = try await kinesis.describeStreamSummary(stream)
+                } else if let fallback {
+                    _ = try await sqs.getQueueAttributes(fallback, names: [SQSQueueAttribute.queueArn])
+                }
+            }),
+        ]
+        var results: [(name: String, problem: String?)] = []
+        for (name, check) in checks {
+            results.append((name, await Self.problem(within: .seconds(3), check)))
+        }
+        return results
+    }
+
+    /// `nil` when `check` succeeds within `limit`, else what went wrong.
+    static func problem(within limit: Duration, _ check: @escaping @Sendable () async throws -> Void) async -> String? {
+        await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    try await check()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return "no answer within \(Int(limit.seconds)) s"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Refreshes the queue-depth gauge (`sqs_messages_waiting_gauge`) every `interval` until `shutdown`.
+    public func watchQueueDepth(every interval: Duration = .seconds(15), shutdown: ShutdownSignal) async {
+        guard let metrics = statistics.metrics else { return }
+        while !shutdown.isRequested {
+            if let attributes = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages]),
+               let waiting = attributes[SQSQueueAttribute.approximateNumberOfMessages].flatMap({ Int($0) }) {
+                metrics.messagesWaiting.record(waiting)
+            }
+            metrics.storeRoundTrips.record(Int64(clamping: store.roundTrips))
+            _ = await shutdown.sleep(for: interval)
+        }
+    }
+
+    /// Closes the store and the HTTP client.
+    public func shutdown() async {
+        await store.close()
+        try? await client.shutdown()
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import Logging
+import EDALState
+
+/// The backstop for notifications that never arrived: lists each watched location, keeps objects
+/// written since its watermark (minus an overlap for late writes), and sends them through the same
+/// `ObjectPipeline` as notifications — objects the queue already handled are duplicates and cost one
+/// claim. The watermark advances only when every candidate finished.
+///
+/// Replicas share the work through leases in the state store: one per location and sweep window
+/// (the first replica to claim it sweeps, the others skip) and one per location while a sweep runs
+/// (a sweep longer than the interval is not joined by the next window's); both are renewed while
+/// the sweep works, and if its replica dies they expire and another replica takes over.
+///
+/// The watermark moves to when S3 answered the sweep's first listing (its `Date` header, less a
+/// second) when every candidate finished; otherwise to the oldest unfinished candidate's
+/// LastModified, so only what is unfinished is listed again. It is measured on S3's clock, never on
+/// the worker's: a worker whose clock runs ahead would otherwise move it past objects it has not
+/// listed yet. A candidate
+/// still unfinished `giveUpAfter` after it was written stops holding the watermark (it is logged
+/// and counted as abandoned; its own notification, if any, still retries it).
+public struct Sweep: Sendable {
+    public var s3: any ObjectListingService
+    public var store: any StateStore
+    public var pipeline: ObjectPipeline
+    public var locations: [WatchedLocation]
+    public var interval: Duration
+    public var overlap: Duration
+    /// How far back the first sweep of a location (no watermark yet) looks.
+    public var lookback: Duration
+    public var layout: PartitionLayout?
+    /// How long after its LastModified an unfinished object stops holding the watermark.
+    public var giveUpAfter: Duration = .seconds(86_400)
+    public var logger: Logger
+    /// Time for the interval between sweeps and the sweep's "now" (virtual in the simulation).
+    public var clock: any WorkerClock = SystemClock()
+
+    /// Candidates per claim round trip.
+    static let chunkSize = 100
+    /// The store "bucket" holding sweep leases: `~` cannot occur in bucket names, so no object collides.
+    static let leaseBucket = "edal~sweep"
+
+    public init(s3: any ObjectListingService, store: any StateStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
+                interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
+                layout: PartitionLayout? = nil, logger: Logger = Logger(label: "edal.sweep")) {
+        self.s3 = s3
+        self.store = store
+        self.pipeline = pipeline
+        self.locations = locations
+        self.interval = interval
+        self.overlap = overlap
+        self.lookback = lookback
+        self.layout = layout
+        self.logger = logger
+    }
+
+    /// Sweeps every location once (those whose window lease another replica holds are skipped);
+    /// stops between chunks when `shutdown` is requested.
+    public func runOnce(now: Date? = nil, shutdown: ShutdownSignal? = nil) async -> [SweepReport] {
+        let now = now ?? clock.now
+        var reports: [SweepReport] = []
+        for location in locations {
+            if shutdown?.isRequested == true { break }
+            let report = await sweep(location, now: now, shutdown: shutdown)
+            pipeline.statistics.metrics?.recordSweep(report, completedAt: clock.now.timeIntervalSince1970)
+            reports.append(report)
+        }
+        return reports
+    }
+
+    /// Sweeps every `interval` until `shutdown`; the first sweep runs at once.
+    public func run(shutdown: ShutdownSignal) async {
+        while !shutdown.isRequested, !Task.isCancelled {
+            for report in await runOnce(shutdown: shutdown) where report.swept {
+                logger.info("sweep done", metadata: [
+                    "location": "\(report.location)", "listed": "\(report.objectsListed)", "candidates": "\(report.candidates)",
+                    "unfinished": "\(report.unfinished)", "abandoned": "\(report.abandoned)",
+                    "watermark_advanced": "\(report.watermarkAdvanced)", "interrupted": "\(report.interrupted)",
+                ])
+            }
+            guard await shutdown.sleep(for: interval, clock: clock) else { return }
+        }
+    }
+
+    func sweep(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal? = nil) async -> SweepReport {
+        // One replica per location and window, and one sweep of a location at a time.
+        let windowSeconds = max(1, Int64(interval.seconds))
+        let window = Int64(now.timeIntervalSince1970) / windowSeconds
+        let locationKey = "\(location.bucket)/\(location.prefix)"
+        let windowLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey, eTag: "window-\(window)")
+        let runningLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey + "#running", eTag: "running")
+        let tickets: (window: ClaimTicket, running: ClaimTicket)
+        do {
+            guard let windowTicket = try await store.claim([windowLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
+                return SweepReport(location: location, swept: false)
+            }
+            guard let running = try await store.claim([runningLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
+                // The previous window's sweep is still at work: this window is left to the next one.
+                try? await store.release([windowTicket])
+                var report = SweepReport(location: location, swept: false)
+                report.error = "the previous sweep of this location is still running"
+                return report
+            }
+            tickets = (windowTicket, running)
+        } catch {
+            var report = SweepReport(location: location, swept: false)
+            report.error = "cannot take the sweep lease: \(error)"
+            logger.warning("cannot take the sweep lease", metadata: ["location": "\(location)", "error": "\(error)"])
+            return report
+        }
+
+        let report = await withTaskGroup(of: SweepReport?.self) { group in
+            group.addTask { await sweepHoldingLeases(location, now: now, shutdown: shutdown) }
+            group.addTask {
+                await renewLeases([tickets.window, tickets.running])
+                return nil
+            }
+            var report = SweepReport(location: location, swept: true)
+            for await value in group {
+                if let value {
+                    report = value
+                    group.cancelAll()
+                }
+            }
+            return report
+        }
+        if report.error == nil, !report.interrupted {
+            _ = try? await store.complete([ClaimCompletion(ticket: tickets.window, outcome: .notAnomalous)])
+        } else {
+            try? await store.release([tickets.window])
+        }
+        // Released, not completed: the next sweep takes the same lease over.
+        try? await store.release([tickets.running])
+        return report
+    }
+
+    /// The sweep's leases last an interval, at least a minute; renewed at half-time.
+    private var leaseLength: Duration { max(interval, .seconds(60)) }
+
+    private func renewLeases(_ tickets: [ClaimTicket]) async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: leaseLength / 2)
+                _ = try await store.renew(tickets, lease: leaseLength)
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async -> SweepReport {
+        var report = SweepReport(location: location, swept: true)
+        var oldestUnfinished: Date?
+        // What the listing covers, on S3's clock: everything written before its first page was answered.
+        var listedThrough: Date?
+        var newestListed: Date?
+        var everyPageDated = true
+        do {
+            let watermark = try await store.watermark(bucket: location.bucket, prefix: location.prefix)
+            let since = watermark.map { $0.addingTimeInterval(-overlap.seconds) } ?? now.addingTimeInterval(-lookback.seconds)
+            let giveUpBefore = now.addingTimeInterval(-giveUpAfter.seconds)
+            let prefixes = try await prefixesToList(location, since: since, until: now)
+            report.prefixesListed = prefixes.count
+            var pending: [ObjectCandidate] = []
+            func process() async {
+                let results = await pipeline.process(pending)
+                report.candidates += results.count
+                for (candidate, result) in zip(pending, results) {
+                    // "in_progress" is unfinished too: the worker holding it may yet fail.
+                    if result.isDone {
+                        report.finished += 1
+                        continue
+                    }
+                    report.unfinished += 1
+                    let written = candidate.lastModified ?? now
+                    if written < giveUpBefore {
+                        report.abandoned += 1
+                        logger.error("sweep: an object written long ago still cannot be finished; it no longer holds the watermark", metadata: [
+                            "bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "reason": "\(result.label)",
+                        ])
+                    } else {
+                        oldestUnfinished = min(oldestUnfinished ?? written, written)
+                    }
+                }
+                pending.removeAll(keepingCapacity: true)
+            }
+            listing: for prefix in prefixes {
+                var firstPage = true
+                for try await page in s3.listAllObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
+                    if firstPage {
+                        firstPage = false
+                        if let answered = page.serverDate {
+                            listedThrough = min(listedThrough ?? answered, answered)
+                        } else {
+                            everyPageDated = false
+                        }
+                    }
+                    for object in page.objects where newestListed.map({ object.lastModified > $0 }) ?? true { newestListed = object.lastModified }
+                    report.objectsListed += page.objects.count
+                    for object in page.objects where object.lastModified >= since {
+                        // Listing keys are used as they are: never form-decoded.
+                        let event = ObjectCreatedEvent(bucket: location.bucket, key: object.key, eTag: object.eTag, size: object.size,
+                                                       eventName: "ObjectCreated:Sweep", eventTime: object.lastModified)
+                        pending.append(ObjectCandidate(event: event, via: .sweep,
+                                                       lastModified: Date(timeIntervalSince1970: object.lastModified.timeIntervalSince1970.rounded(.down))))
+                        if pending.count == Self.chunkSize {
+                            await process()
+                            if shutdown?.isRequested == true {
+                                report.interrupted = true
+                                break listing
+                            }
+                        }
+                    }
+                }
+            }
+            if !pending.isEmpty, !report.interrupted { await process() }
+            guard !report.interrupted else { return report }
+            // Everything finished: up to when S3 answered the first listing (less a second: its Date
+            // and LastModified have whole seconds), and for date partitions no further than the
+            // partitions listed; otherwise up to the oldest unfinished write. Without a Date header
+            // (an S3-compatible server without a clock), no further than the newest object listed
+            // less the overlap.
+            var reached: Date?
+            if everyPageDated, let listedThrough {
+                let answered = listedThrough.addingTimeInterval(-1)
+                reached = layout == nil ? answered : min(answered, now)
+            } else if let newestListed {
+                reached = newestListed.addingTimeInterval(-overlap.seconds)
+            }
+            let unfinishedBound = oldestUnfinished.map { $0.addingTimeInterval(-1) }
+            guard let target = [unfinishedBound, reached].compactMap({ $0 }).min() else { return report }
+            if watermark.map({ target > $0 }) ?? true {
+                _ = try await store.advanceWatermark(bucket: location.bucket, prefix: location.prefix, to: target)
+                report.watermarkAdvanced = true
+            }
+        } catch {
+            report.error = "\(error)"
+            logger.warning("sweep failed; the next one retries", metadata: ["location": "\(location)", "error": "\(error)"])
+        }
+        return report
+    }
+
+    /// The prefixes to list: the watched prefix itself, or its partitions for `since...until`.
+    func prefixesToList(_ location: WatchedLocation, since: Date, until: Date) async throws -> [String] {
+        guard let layout else { return [location.prefix] }
+        var bases = [location.prefix.isEmpty || location.prefix.hasSuffix("/") ? location.prefix : location.prefix + "/"]
+        for segment in layout.leadingSegments {
+            switch segment {
+            case .literal(let text):
+                bases = bases.map { $0 + text + "/" }
+            case .any:
+                var next: [String] = []
+                for base in bases {
+                    var token: String?
+                    repeat {
+                        let page = try await s3.listObjectsV2(bucket: location.bucket, prefix: base.isEmpty ? nil : base, startAfter: nil,
+                                                             continuationToken: token, delimiter: "/", maxKeys: nil)
+                        next += page.commonPrefixes
+                        token = page.isTruncated ? page.nextContinuationToken : nil
+                    } while token != nil
+                }
+                bases = next
+            case .time:
+                break
+            }
+        }
+        let times = layout.timePrefixes(since: since, until: until)
+        return bases.flatMap { base in times.map { base + $0 } }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Logging
+import EDALAWS
+
+/// Handles one received batch: parse → process the objects → delete exactly the finished messages.
+///
+/// While the objects are in work, each message's visibility is extended at half the timeout (per
+/// message, dropping any whose receipt handle is no longer valid). Malformed messages are not
+/// deleted: with a redrive policy they are made visible again at once, so they reach the
+/// dead-letter queue after `maxReceiveCount` receives.
+///
+/// Work that cannot finish because a dependency fails (the store, S3, every sink) or because
+/// another worker holds the object is **held and tried again here**, with back-off, while the
+/// heartbeat keeps its message hidden: returning it to the queue would count one more receive each
+/// time, and five receives move a good message to the dead-letter queue during an outage. A held
+/// message costs one receive per worker that held it (and one per 12 hours, SQS's limit on
+/// extending visibility). Messages are deleted as soon as their own objects are done. On shutdown
+/// the unfinished ones are made visible again at once for another replica.
+struct MessageBatchHandler: Sendable {
+    var sqs: any QueueService
+    var pipeline: ObjectPipeline
+    var statistics: WorkerStatistics
+    var configuration: QueueWorkerConfiguration
+    /// Whether the queue has a redrive policy (a dead-letter queue).
+    var hasDeadLetterQueue: Bool
+    /// Told of every failing and every successful attempt, so receiving pauses during an outage.
+    var backoff: DependencyBackoff
+    var shutdown: ShutdownSignal
+    var logger: Logger
+    /// The wait before trying held work again: doubling from `retryBase` up to `retryMaximum`.
+    var retryBase: Duration = .seconds(1)
+    var retryMaximum: Duration = .seconds(30)
+
+    private enum Plan {
+        case acknowledge
+        case malformed
+        case objects(Range<Int>)
+    }
+
+    /// Processes `messages`; answers the objects' results, in order.
+    @discardableResult
+    func handle(_ messages: [SQSMessage]) async -> [ObjectResult] {
+        let started = ContinuousClock.now
+        if let metrics = statistics.metrics {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for message in messages where (message.receiveCount ?? 1) <= 1 {
+                if let sent = message.sentTimestampMilliseconds { metrics.recordLag(sentMilliseconds: sent, nowMilliseconds: now) }
+            }
+        }
+        defer {
+            if let metrics = statistics.metrics {
+                let elapsed = (ContinuousClock.now - started).nanoseconds
+                for _ in messages { metrics.processingTime.recordNanoseconds(elapsed) }
+            }
+        }
+        var plans: [Plan] = []
+        var candidates: [ObjectCandidate] = []
+        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0
+        for message in messages {
+            do {
+                let notification = try NotificationParser.parse(message.body)
+                if notification.isTestEvent {
+                    tests += 1
+                    plans.append(.acknowledge)
+                    continue
+                }
+                ignored += notification.ignoredRecords
+                let start = candidates.count
+                let via: ObjectCandidate.Via = message.messageAttributes?["edal-replay"] != nil ? .replay : .notification
+                candidates += notification.objects.map { ObjectCandidate(event: $0, via: via) }
+                plans.append(start == candidates.count ? .acknowledge : .objects(start..<candidates.count))
+            } catch {
+                malformed += 1
+                let first = (message.receiveCount ?? 1) <= 1
+                if first { malformedFirst += 1 }
+                // Logged once, on the first receive; repeats are debug noise on the way to the DLQ.
+                logger.log(level: first ? .warning : .debug, "malformed message left for the dead-letter queue", metadata: [
+                    "message_id": "\(message.messageId)", "receive_count": "\(message.receiveCount ?? 1)",
+                    "reason": "\(String(error.reason.prefix(200)))",
+                ])
+                plans.append(.malformed)
+            }
+        }
+        statistics.update {
+            $0.messagesReceived += messages.count
+            $0.malformedReceives += malformed
+            $0.malformedMessages += malformedFirst
+            $0.testEvents += tests
+            $0.ignoredRecords += ignored
+        }
+
+        // Acknowledged messages go at once; the rest once their objects are done.
+        var deleted = [Bool](repeating: false, count: messages.count)
+        var toResurface: [SQSMessage] = []
+        var finishedNow: [SQSMessage] = []
+        for (index, plan) in plans.enumerated() {
+            switch plan {
+            case .acknowledge:
+                finishedNow.append(messages[index])
+                deleted[index] = true
+            case .malformed:
+                toResurface.append(messages[index])
+            case .objects:
+                break
+            }
+        }
+        await delete(finishedNow)
+        if hasDeadLetterQueue, !toResurface.isEmpty {
+            await changeVisibility(toResurface, to: 0)
+        }
+
+        // Process the objects while a heartbeat keeps their messages hidden.
+        let inWork = messages.indices.filter { if case .objects = plans[$0] { return true } else { return false } }
+        guard !inWork.isEmpty else { return [] }
+        let heartbeat = VisibilityHeartbeat(sqs: sqs, queueURL: configuration.queueURL,
+                                            visibilityTimeout: configuration.visibilityTimeout,
+                                            statistics: statistics, logger: logger, clock: configuration.clock)
+        let work = candidates
+        let held = inWork.map { messages[$0] }
+        let settledPlans = plans, alreadyDeleted = deleted
+        let results = await withTaskGroup(of: [ObjectResult]?.self) { group in
+            group.addTask { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) }
+            group.addTask {
+                await heartbeat.run(held)
+                return nil
+            }
+            var results: [ObjectResult] = []
+            for await value in group {
+                if let value {
+                    results = value
+                    group.cancelAll()
+                }
+            }
+            return results
+        }
+
+        // What is still unfinished (shutdown, cancellation) goes back to the queue at once.
+        var returned: [SQSMessage] = []
+        for index in inWork {
+            guard case .objects(let range) = plans[index] else { continue }
+            if results.count != candidates.count || !range.allSatisfy({ results[$0].isDone }) { returned.append(messages[index]) }
+        }
+        if !returned.isEmpty {
+            statistics.update { $0.messagesReturned += returned.count }
+            if !Task.isCancelled { await changeVisibility(returned, to: 0) }
+        }
+        return results
+    }
+
+    /// Processes `candidates` until every one is done, trying work that failed again after a
+    /// back-off; deletes each message as soon as its objects are done. Stops early only on
+    /// shutdown or cancellation. Answers the last result of every candidate.
+    private func settle(_ candidates: [ObjectCandidate], messages: [SQSMessage], plans: [Plan], deleted: [Bool]) async -> [ObjectResult] {
+        var results = [ObjectResult](repeating: .retryLater("store"), count: candidates.count)
+        var deleted = deleted
+        var pending = Array(candidates.indices)
+        var attempt = 0
+        while true {
+            let answers = await pipeline.process(pending.map { candidates[$0] })
+            for (index, answer) in zip(pending, answers) { results[index] = answer }
+            pending.removeAll { results[$0].isDone }
+
+            var finished: [SQSMessage] = []
+            for (index, plan) in plans.enumerated() where !deleted[index] {
+                if case .objects(let range) = plan, range.allSatisfy({ results[$0].isDone }) {
+                    finished.append(messages[index])
+                    deleted[index] = true
+                }
+            }
+            await delete(finished)
+
+            let dependencyFailed = pending.contains { results[$0].isDependencyFailure }
+            if dependencyFailed { backoff.recordFailure() } else if !answers.isEmpty { backoff.recordSuccess() }
+            guard !pending.isEmpty, !Task.isCancelled, !shutdown.isRequested else { return results }
+            attempt += 1
+            if attempt == 1 || attempt % 10 == 0 {
+                let reasons = Set(pending.map { results[$0].label }).sorted().joined(separator: ",")
+                logger.notice("holding unfinished work and trying again; its messages stay hidden",
+                              metadata: ["objects": "\(pending.count)", "reasons": "\(reasons)", "attempt": "\(attempt)"])
+            }
+            statistics.update { $0.heldRetries += 1 }
+            let delay = min(retryMaximum, retryBase * (1 << min(attempt - 1, 10)))
+            guard await shutdown.sleep(for: delay, clock: configuration.clock) else { return results }
+        }
+    }
+
+    private func delete(_ messages: [SQSMessage]) async {
+        for chunk in stride(from: 0, to: messages.count, by: 10).map({ Array(messages[$0..<min($0 + 10, messages.count)]) }) {
+            let entries = chunk.enumerated().map { SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle) }
+            do {
+                let result = try await sqs.deleteMessageBatch(configuration.queueURL, entries: entries)
+                statistics.update {
+                    $0.messagesDeleted += result.successfulIds.count
+                    $0.deleteErrors += result.failed.count
+                }
+                for failure in result.failed {
+                    // The message comes back; its objects are then duplicates and it is deleted again.
+                    logger.notice("a finished message could not be deleted", metadata: ["code": "\(failure.code)"])
+                }
+            } catch {
+                statistics.update { $0.deleteErrors += chunk.count }
+                logger.warning("cannot delete finished messages; they will come back as duplicates", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func changeVisibility(_ messages: [SQSMessage], to seconds: Int) async {
+        for chunk in stride(from: 0, to: messages.count, by: 10).map({ Array(messages[$0..<min($0 + 10, messages.count)]) }) {
+            let entries = chunk.enumerated().map {
+                SQSVisibilityEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle, visibilityTimeout: seconds)
+            }
+            _ = try? await sqs.changeMessageVisibilityBatch(configuration.queueURL, entries: entries)
+        }
+    }
+}

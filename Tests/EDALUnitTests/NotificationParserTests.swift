@@ -1,0 +1,263 @@
+import Foundation
+import Testing
+@testable import EDALAWS
+@testable import EDALWorker
+
+@Suite struct NotificationParserTests {
+    static func record(_ key: String, eTag: String = "\"0cc175b9c0f1b6a831c399e269772661\"", event: String = "ObjectCreated:Put",
+                       bucket: String = "telemetry", sequencer: String = "0055AED6DCD90281E5", versionId: String? = nil) -> String {
+        let version = versionId.map { ",\"versionId\":\"\($0)\"" } ?? ""
+        return """
+            {"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-25T10:00:01.234Z",
+             "eventName":"\(event)","s3":{"s3SchemaVersion":"1.0","configurationId":"c","bucket":{"name":"\(bucket)",
+             "arn":"arn:aws:s3:::\(bucket)"},"object":{"key":"\(key)","size":1024,"eTag":\(eTag.hasPrefix("\"") ? "\"\\\(eTag.dropLast())\\\"\"" : "\"\(eTag)\"")\(version),"sequencer":"\(sequencer)"}}}
+            """
+    }
+
+    static func direct(_ records: String...) -> String { "{\"Records\":[\(records.joined(separator: ","))]}" }
+
+    static func sns(_ inner: String) -> String {
+        let escaped = String(decoding: try! JSONSerialization.data(withJSONObject: [inner], options: [.fragmentsAllowed]), as: UTF8.self)
+        let message = escaped.dropFirst().dropLast()
+        return """
+            {"Type":"Notification","MessageId":"m-1","TopicArn":"arn:aws:sns:us-east-1:1:edal","Subject":"Amazon S3 Notification",
+             "Message":\(message),"Timestamp":"2026-11-25T10:00:02.000Z","SignatureVersion":"1"}
+            """
+    }
+
+    @Test func directEventWithSeveralRecords() throws {
+        let notification = try NotificationParser.parse(Self.direct(Self.record("logs/a.jsonl"), Self.record("logs/b.jsonl", eTag: "abc-3")))
+        #expect(notification.envelope == .direct)
+        #expect(!notification.isTestEvent)
+        #expect(notification.objects.map(\.key) == ["logs/a.jsonl", "logs/b.jsonl"])
+        #expect(notification.objects[0].eTag == "0cc175b9c0f1b6a831c399e269772661")
+        // Multipart ETags are valid ETags.
+        #expect(notification.objects[1].eTag == "abc-3")
+        #expect(notification.objects[0].size == 1024)
+        #expect(notification.objects[0].sequencer == "0055AED6DCD90281E5")
+        #expect(notification.objects[0].eventName == "ObjectCreated:Put")
+        #expect(notification.objects[0].eventTime == HTTPDate.parseISO8601("2026-11-25T10:00:01.234Z"))
+    }
+
+    @Test func keysAreFormDecoded() throws {
+        // AWS writes a space as "+", LocalStack as "%20"; a real plus is "%2B".
+        let cases: [(String, String)] = [
+            ("logs/a+b.jsonl", "logs/a b.jsonl"),
+            ("logs/a%20b.jsonl", "logs/a b.jsonl"),
+            ("logs/c%2B%2B.jsonl", "logs/c++.jsonl"),
+            ("logs/%E2%98%BA%C3%A9.jsonl", "logs/☺é.jsonl"),
+            ("logs/dt%3D2026-11-25/x%2Cy.jsonl", "logs/dt=2026-11-25/x,y.jsonl"),
+            ("logs/100%25.jsonl", "logs/100%.jsonl"),
+        ]
+        for (encoded, key) in cases {
+            #expect(try NotificationParser.parse(Self.direct(Self.record(encoded))).objects.first?.key == key, "\(encoded)")
+            // What the backfill writes decodes back to the same key.
+            #expect(key.formEncoded().formDecoded() == key)
+        }
+    }
+
+    @Test func snsWrappedEventAndTestEvents() throws {
+        let wrapped = try NotificationParser.parse(Self.sns(Self.direct(Self.record("traces/x+y.jsonl"))))
+        #expect(wrapped.envelope == .sns)
+        #expect(wrapped.objects.map(\.key) == ["traces/x y.jsonl"])
+
+        let test = #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-25T10:00:00.000Z","Bucket":"telemetry","RequestId":"R","HostId":"H"}"#
+        #expect(try NotificationParser.parse(test).isTestEvent)
+        let snsTest = try NotificationParser.parse(Self.sns(test))
+        #expect(snsTest.isTestEvent)
+        #expect(snsTest.envelope == .sns)
+    }
+
+    @Test func eventBridgeObjectCreated() throws {
+        let body = """
+            {"version":"0","id":"17793124","detail-type":"Object Created","source":"aws.s3","account":"111122223333",
+             "time":"2026-11-25T10:00:00Z","region":"us-east-1","resources":["arn:aws:s3:::telemetry"],
+             "detail":{"version":"0","bucket":{"name":"telemetry"},"object":{"key":"raw/a b+c:1.jsonl","size":5,
+             "etag":"b1946ac92492d2347c6235b4d2611184-2","version-id":"IYV3p45","sequencer":"617f08299329d189"},
+             "request-id":"N4N7","requester":"1","reason":"CompleteMultipartUpload"}}
+            """
+        let notification = try NotificationParser.parse(body)
+        #expect(notification.envelope == .eventBridge)
+        // EventBridge keys are not encoded: used as they are.
+        #expect(notification.objects.map(\.key) == ["raw/a b+c:1.jsonl"])
+        #expect(notification.objects[0].versionId == "IYV3p45")
+        #expect(notification.objects[0].eTag == "b1946ac92492d2347c6235b4d2611184-2")
+        #expect(notification.objects[0].eventName == "ObjectCreated:CompleteMultipartUpload")
+
+        let deleted = body.replacingOccurrences(of: "Object Created", with: "Object Deleted")
+        #expect(try NotificationParser.parse(deleted).ignoredRecords == 1)
+    }
+
+    @Test func otherEventTypesAreCountedNotProcessed() throws {
+        let notification = try NotificationParser.parse(Self.direct(
+            Self.record("a", event: "ObjectRemoved:Delete"), Self.record("b"), Self.record("c", event: "ObjectRestore:Completed")))
+        #expect(notification.objects.map(\.key) == ["b"])
+        #expect(notification.ignoredRecords == 2)
+    }
+
+    @Test func malformedBodiesAreRejectedWithAReason() {
+        let bodies = [
+            "", "not json", "[]", "{}", #"{"Records":[]}"#, #"{"Records":"x"}"#,
+            Self.direct(Self.record("")),
+            Self.direct(Self.record("bad%ZZescape")),
+            Self.direct(Self.record("%FF%FE")),
+            Self.direct(Self.record("a", eTag: "")),
+            #"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"a","eTag":"e"}}}]}"#,
+            #"{"Type":"Notification","TopicArn":"arn","Message":"not json"}"#,
+            #"{"detail-type":"Object Created","source":"aws.ec2","detail":{}}"#,
+        ]
+        for body in bodies {
+            #expect(throws: NotificationParseError.self, "\(body)") { try NotificationParser.parse(body) }
+        }
+    }
+}
+
+@Suite struct SignalTests {
+    func sample() -> Signal {
+        Signal(
+            signalId: SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"), emittedAt: Date(timeIntervalSince1970: 1_795_600_000),
+            anomalous: true, check: "metadata_value",
+            source: .init(id: "b/logs/%Y/a b.jsonl", template: "logs/%Y/a b.jsonl", producer: nil, state: "normal"),
+            service: "checkout", score: 0.81,
+            reasons: [.init(check: "metadata_value", field: "error-rate", value: "0.4", observed: 0.4, expected: 0.01, deviation: 12, detail: "high")],
+            baseline: .init(objects: 300, recent: 256, cadenceSeconds: 300, medianSize: 8000, medianLagSeconds: 12),
+            detector: .init(mode: .anomalies),
+            evidence: .init(uri: "s3://b/logs/a b.jsonl", bucket: "b", key: "logs/a b.jsonl", versionId: nil, eTag: "e1", size: 10,
+                            lastModified: Date(timeIntervalSince1970: 1_795_599_000), contentType: "application/x-ndjson",
+                            contentEncoding: nil, storageClass: "STANDARD", metadata: ["service": "checkout"]),
+            origin: .init(via: "notification", eventName: "ObjectCreated:Put", eventTime: nil, sequencer: "0A"),
+            producer: "edal/test"
+        )
+    }
+
+    @Test func signalIdDependsOnBucketKeyAndETagOnly() {
+        let id = SignalID.make(bucket: "b", key: "k", eTag: "e")
+        #expect(id.count == 32)
+        #expect(id == SignalID.make(bucket: "b", key: "k", eTag: "e"))
+        #expect(id != SignalID.make(bucket: "b", key: "k", eTag: "f"))
+        #expect(id != SignalID.make(bucket: "b", key: "ke", eTag: ""))  // separators matter
+        #expect(id != SignalID.make(bucket: "c", key: "k", eTag: "e"))
+    }
+
+    /// The wire format of `edal.signal/1`, byte for byte: a change here is a schema change.
+    static let golden = """
+        {"anomalous":true,"baseline":{"cadence_seconds":300,"median_lag_seconds":12,"median_size":8000,"objects":300,"recent":256},\
+        "check":"metadata_value","detector":{"mode":"anomalies"},"emitted_at":"2026-11-25T09:46:40Z",\
+        "evidence":{"bucket":"b","content_type":"application\\/x-ndjson","etag":"e1","key":"logs\\/a b.jsonl","last_modified":"2026-11-25T09:30:00Z",\
+        "metadata":{"service":"checkout"},"size":10,"storage_class":"STANDARD","uri":"s3:\\/\\/b\\/logs\\/a b.jsonl"},\
+        "origin":{"event_name":"ObjectCreated:Put","sequencer":"0A","via":"notification"},"producer":"edal\\/test",\
+        "reasons":[{"check":"metadata_value","detail":"high","deviation":12,"expected":0.01,"field":"error-rate","observed":0.4,"value":"0.4"}],\
+        "schema":"edal.signal\\/1","score":0.81,"service":"checkout","signal_id":"\(SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"))",\
+        "source":{"id":"b\\/logs\\/%Y\\/a b.jsonl","state":"normal","template":"logs\\/%Y\\/a b.jsonl"}}
+        """
+
+    @Test func jsonUsesTheDocumentedSchema() throws {
+        let signal = sample()
+        let json = try #require(try JSONSerialization.jsonObject(with: signal.encoded()) as? [String: Any])
+        #expect(Set(json.keys) == ["schema", "signal_id", "emitted_at", "anomalous", "check", "source", "service", "score",
+                                   "reasons", "baseline", "detector", "evidence", "origin", "producer"])
+        #expect(json["schema"] as? String == "edal.signal/1")
+        let evidence = try #require(json["evidence"] as? [String: Any])
+        #expect(evidence["uri"] as? String == "s3://b/logs/a b.jsonl")
+        #expect(evidence["etag"] as? String == "e1")
+        #expect(evidence["last_modified"] as? String == "2026-11-25T09:30:00Z")
+        let reason = try #require((json["reasons"] as? [[String: Any]])?.first)
+        #expect(reason["expected"] as? Double == 0.01)
+        #expect(try Signal.decode(signal.encoded()) == signal)
+        // One source's signals share a partition key, so they stay on one shard.
+        #expect(signal.partitionKey == "b/logs/%Y/a b.jsonl")
+    }
+
+    @Test func goldenWireFormat() throws {
+        let parsedGolden = try JSONSerialization.jsonObject(with: Data(Self.golden.utf8)) as? NSDictionary
+        let parsedOurs = try JSONSerialization.jsonObject(with: sample().encoded()) as? NSDictionary
+        #expect(parsedGolden == parsedOurs)
+    }
+
+    @Test func sourceEventIdsAreOnePerSourceAndEpisode() {
+        let episode = Date(timeIntervalSince1970: 1_795_600_000)
+        let id = SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode)
+        #expect(id == SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode))
+        #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode.addingTimeInterval(300)))
+        #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "resumed", episode: episode))
+        #expect(id != SignalID.make(bucket: "b", key: "t/%Y", eTag: "silent_source"))
+    }
+
+    @Test func kinesisBatchesRespectRecordAndByteLimits() {
+        let signal = sample()
+        let small = Data(repeating: 0x41, count: 1000)
+        let payloads = Array(repeating: small, count: 1203)
+        let batches = SignalPublisher.kinesisBatches(Array(0..<1203), payloads: payloads, signals: Array(repeating: signal, count: 1203))
+        #expect(batches.map(\.count) == [500, 500, 203])
+        let big = Array(repeating: Data(repeating: 0x41, count: 1 << 20), count: 12)
+        let byBytes = SignalPublisher.kinesisBatches(Array(0..<12), payloads: big, signals: Array(repeating: signal, count: 12))
+        // 5 MiB per request: four records of 1 MiB (plus their partition keys) fit, a fifth does not.
+        #expect(byBytes.map(\.count) == [4, 4, 4])
+        #expect(byBytes.flatMap { $0 } == Array(0..<12))
+        #expect(SignalPublisher.queueBatches(Array(0..<25), payloads: Array(repeating: small, count: 25)).map(\.count) == [10, 10, 5])
+    }
+}
+
+@Suite struct SweepLayoutTests {
+    @Test func timePartitionsCoverTheWindow() throws {
+        let layout = try PartitionLayout(parsing: "*/*/%Y/%m/%d/%H/")
+        let since = try #require(HTTPDate.parseISO8601("2026-12-31T22:30:00Z"))
+        let until = try #require(HTTPDate.parseISO8601("2027-01-01T01:05:00Z"))
+        #expect(layout.timePrefixes(since: since, until: until) == [
+            "2026/12/31/22/", "2026/12/31/23/", "2027/01/01/00/", "2027/01/01/01/",
+        ])
+        let daily = try PartitionLayout(parsing: "logs/dt=%Y-%m-%d")
+        #expect(daily.timePrefixes(since: since, until: until) == ["dt=2026-12-31/", "dt=2027-01-01/"])
+        #expect(daily.leadingSegments == [.literal("logs")])
+    }
+
+    @Test func badLayoutsAreRefused() {
+        for bad in ["*/*", "%Y/*", "%Y/%q", "logs/%Y/x"] {
+            #expect(throws: SettingsError.self, "\(bad)") { try PartitionLayout(parsing: bad) }
+        }
+    }
+}
+
+@Suite struct WorkerSettingsTests {
+    @Test func defaultsAndEnvironment() throws {
+        let defaults = try WorkerSettings.fromEnvironment([:])
+        #expect(defaults.queue == "edal-notifications")
+        #expect(defaults.workers == 4)
+        #expect(defaults.lease == .seconds(30))
+        #expect(defaults.sweepInterval == 900)
+
+        let settings = try WorkerSettings.fromEnvironment([
+            "EDAL_QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/q", "EDAL_WORKERS": "8", "EDAL_VISIBILITY_TIMEOUT": "60",
+            "EDAL_MODE": "continuous", "EDAL_WATCH": "telemetry/logs/, s3://other", "EDAL_STREAM": "",
+            "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/", "EDAL_RULES": "logs:error-rate > 0.05",
+        ])
+        #expect(settings.workers == 8)
+        #expect(settings.lease == .seconds(60))
+        #expect(settings.mode == .continuous)
+        #expect(settings.stream == "")
+        #expect(settings.watch == [WatchedLocation(bucket: "telemetry", prefix: "logs/"), WatchedLocation(bucket: "other")])
+        #expect(settings.rules.count == 1)
+    }
+
+    @Test func badValuesNameTheirSetting() {
+        let cases: [([String: String], String)] = [
+            (["EDAL_WORKERS": "0"], "EDAL_WORKERS"),
+            (["EDAL_WORKERS": "many"], "EDAL_WORKERS"),
+            (["EDAL_MODE": "loud"], "EDAL_MODE"),
+            (["EDAL_SCORE_THRESHOLD": "2"], "EDAL_SCORE_THRESHOLD"),
+            (["EDAL_WATCH": "Bad_Bucket"], "EDAL_WATCH"),
+            (["EDAL_STREAM": "", "EDAL_FALLBACK_QUEUE": ""], "EDAL_STREAM"),
+            (["EDAL_SWEEP_PARTITIONS": "*/*"], "EDAL_SWEEP_PARTITIONS"),
+            (["EDAL_STATE_STORE_URI": "postgres://x"], "EDAL_STATE_STORE_URI"),
+            (["EDAL_RULES": "error-rate >>> 1"], "EDAL_RULES"),
+        ]
+        for (environment, setting) in cases {
+            #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(environment) }
+            do {
+                _ = try WorkerSettings.fromEnvironment(environment)
+            } catch {
+                #expect(error.setting == setting, "\(environment)")
+            }
+        }
+    }
+}

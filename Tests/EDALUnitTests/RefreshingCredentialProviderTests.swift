@@ -1,0 +1,86 @@
+@testable import EDALAWS
+@testable import EDALWorker
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Refreshing credentials")
+struct RefreshingCredentialProviderTests {
+    static func credentials(_ n: Int) -> AWSCredentials {
+        AWSCredentials(accessKeyId: "AKID\(n)", secretAccessKey: "secret", sessionToken: "token", expiration: Date().addingTimeInterval(3600))
+    }
+
+    /// Runs `body`, failing the test instead of hanging when it takes longer than `limit`.
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                Issue.record("did not finish within \(limit): a caller hangs")
+                throw CancellationError()
+            }
+            return value
+        }
+    }
+
+    @Test("the caller whose fetch is cancelled does not fail the waiters: one of them fetches again")
+    func cancelledFetcherHandsOver() async throws {
+        let fetches = NIOLockedValueBox(0)
+        let provider = RefreshingCredentialProvider(source: "test") {
+            let number = fetches.withLockedValue { $0 += 1; return $0 }
+            // The first fetch lasts until its caller is cancelled; later ones answer at once.
+            if number == 1 { try await Task.sleep(for: .seconds(60)) }
+            return Self.credentials(number)
+        }
+        let answers = try await Self.within(.seconds(10)) {
+            try await withThrowingTaskGroup(of: String?.self) { group in
+                // The first caller starts the fetch and is cancelled (a readiness check's time limit).
+                let first = Task { try await provider.credentials() }
+                while fetches.withLockedValue({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                for _ in 0..<20 { group.addTask { try await provider.credentials().accessKeyId } }
+                try await Task.sleep(for: .milliseconds(100))
+                first.cancel()
+                #expect((try? await first.value) == nil)
+                var answers: [String] = []
+                for try await answer in group { if let answer { answers.append(answer) } }
+                return answers
+            }
+        }
+        #expect(answers.count == 20)
+        #expect(Set(answers) == ["AKID2"], "the waiters got the second fetch's credentials")
+        #expect(fetches.withLockedValue { $0 } == 2)
+    }
+
+    @Test("a failed fetch fails its waiters once; the next call fetches again; no caller ever hangs")
+    func failuresNeverStrandACaller() async throws {
+        let fetches = NIOLockedValueBox(0)
+        struct Refused: Error {}
+        let provider = RefreshingCredentialProvider(source: "test", refreshAhead: 3_600 + 1) {
+            // Credentials that are always due for refresh, and every other fetch fails: the
+            // state flips between refreshing, empty and cached as fast as callers arrive.
+            let number = fetches.withLockedValue { $0 += 1; return $0 }
+            try await Task.sleep(for: .microseconds(Int64(number % 7) * 100))
+            if number % 2 == 0 { throw Refused() }
+            return Self.credentials(number)
+        }
+        let (succeeded, failed) = try await Self.within(.seconds(20)) {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<400 {
+                    group.addTask {
+                        if index % 3 == 0 { await Task.yield() }
+                        return (try? await provider.credentials()) != nil
+                    }
+                }
+                var succeeded = 0, failed = 0
+                for try await ok in group { if ok { succeeded += 1 } else { failed += 1 } }
+                return (succeeded, failed)
+            }
+        }
+        #expect(succeeded + failed == 400)
+        #expect(succeeded > 0 && failed > 0)
+    }
+}

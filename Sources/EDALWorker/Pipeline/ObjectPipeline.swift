@@ -65,10 +65,10 @@ public struct ObjectPipeline: Sendable {
                 // The same content again (a re-sent notification) is a duplicate; other content, superseded.
                 if chosen[requests[index].objectId] == requests[index].eTag {
                     repeats += 1
-                    results[index] = .done("duplicate")
+                    results[index] = .done(.duplicate)
                 } else {
                     older += 1
-                    results[index] = .done("superseded")
+                    results[index] = .done(.superseded)
                 }
             }
             statistics.update {
@@ -84,7 +84,7 @@ public struct ObjectPipeline: Sendable {
         } catch {
             statistics.update { $0.storeErrors += 1 }
             logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["store": "\(store.displayName)", "error": "\(error)"])
-            return results.map { $0 ?? .retryLater("store") }
+            return results.map { $0 ?? .retryLater(.store) }
         }
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)
         for (index, outcome) in zip(claimedIndices, claimOutcomes) { outcomes[index] = outcome }
@@ -101,17 +101,17 @@ public struct ObjectPipeline: Sendable {
                     claimed.append((index, ticket))
                 case .duplicate:
                     counts.duplicates += 1
-                    results[index] = .done("duplicate")
+                    results[index] = .done(.duplicate)
                 case .inProgress:
                     counts.inProgress += 1
-                    results[index] = .retryLater("in_progress")
+                    results[index] = .retryLater(.inProgress)
                 case .stale:
                     counts.stale += 1
-                    results[index] = .done("stale")
+                    results[index] = .done(.stale)
                 }
             }
         }
-        guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater("store") } }
+        guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater(.store) } }
 
         let tickets = claimed.map(\.ticket)
         let claimedNow = claimed
@@ -133,9 +133,9 @@ public struct ObjectPipeline: Sendable {
             return finished
         }
         for (position, entry) in claimed.enumerated() {
-            results[entry.index] = finished.indices.contains(position) ? finished[position] : .retryLater("store")
+            results[entry.index] = finished.indices.contains(position) ? finished[position] : .retryLater(.store)
         }
-        return results.map { $0 ?? .retryLater("store") }
+        return results.map { $0 ?? .retryLater(.store) }
     }
 
     /// HEAD, score, publish and complete the claimed objects; answers per claimed entry, in order.
@@ -158,7 +158,7 @@ public struct ObjectPipeline: Sendable {
         })
 
         var results = [ObjectResult?](repeating: nil, count: claimed.count)
-        var completions: [(position: Int, completion: ClaimCompletion, label: String)] = []
+        var completions: [(position: Int, completion: ClaimCompletion)] = []
         var toRelease: [ClaimTicket] = []
         var signals: [(position: Int, signal: Signal, head: S3ObjectHead)] = []
         var scoredHeads: [(position: Int, head: S3ObjectHead)] = []
@@ -173,10 +173,10 @@ public struct ObjectPipeline: Sendable {
                                    metadata: ["bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "error": "\(error)"])
                 }
                 toRelease.append(entry.ticket)
-                results[position] = .retryLater("head")
+                results[position] = .retryLater(.head)
             case .success(.none):
                 gone += 1
-                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .objectGone), "object_gone"))
+                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .objectGone)))
             case .success(.some(let head)):
                 // A newer write replaced the object since the event: what is there now is processed
                 // under this claim, and the record says so, so the newer write's own event is a
@@ -205,8 +205,7 @@ public struct ObjectPipeline: Sendable {
                                                                      producer: producerName), head))
             } else {
                 completions.append((position, ClaimCompletion(ticket: claimed[position].ticket, outcome: .notAnomalous,
-                                                              lastModified: head.lastModified, versionId: head.versionId, eTag: head.eTag),
-                                    "not_anomalous"))
+                                                              lastModified: head.lastModified, versionId: head.versionId, eTag: head.eTag)))
             }
         }
         let scored = scoredHeads.count
@@ -231,12 +230,11 @@ public struct ObjectPipeline: Sendable {
                 if delivery == .kinesis { toKinesis += 1 } else { toFallback += 1 }
                 completions.append((entry.position, ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: entry.signal.signalId),
                                                                     lastModified: entry.head.lastModified, versionId: entry.head.versionId,
-                                                                    eTag: entry.head.eTag),
-                                    "signalled"))
+                                                                    eTag: entry.head.eTag)))
             case .failed:
                 failed += 1
                 toRelease.append(ticket)
-                results[entry.position] = .retryLater("sink")
+                results[entry.position] = .retryLater(.sink)
             }
         }
         statistics.update {
@@ -272,12 +270,12 @@ public struct ObjectPipeline: Sendable {
                 var lost = 0
                 for (entry, stillOurs) in zip(completions, answers) {
                     if !stillOurs { lost += 1 }
-                    results[entry.position] = .done(stillOurs ? entry.label : "lease_lost")
+                    results[entry.position] = .done(stillOurs ? ObjectResult.Finished(entry.completion.outcome) : .leaseLost)
                 }
                 if lost > 0 { statistics.update { $0.leasesLost += lost } }
             } else {
                 statistics.update { $0.storeErrors += 1 }
-                for entry in completions { results[entry.position] = .retryLater("store") }
+                for entry in completions { results[entry.position] = .retryLater(.store) }
             }
         }
         return results

@@ -168,7 +168,7 @@ public struct Sweep: Sendable {
                 let results = await pipeline.process(pending)
                 report.candidates += results.count
                 for (candidate, result) in zip(pending, results) {
-                    // "in_progress" is unfinished too: the worker holding it may yet fail.
+                    // `.retryLater(.inProgress)` is unfinished too: the worker holding it may yet fail.
                     if result.isDone {
                         report.finished += 1
                         continue

@@ -151,7 +151,7 @@ struct MessageBatchHandler: Sendable {
     /// back-off; deletes each message as soon as its objects are done. Stops early only on
     /// shutdown or cancellation. Answers the last result of every candidate.
     private func settle(_ candidates: [ObjectCandidate], messages: [SQSMessage], plans: [Plan], deleted: [Bool]) async -> [ObjectResult] {
-        var results = [ObjectResult](repeating: .retryLater("store"), count: candidates.count)
+        var results = [ObjectResult](repeating: .retryLater(.store), count: candidates.count)
         var deleted = deleted
         var pending = Array(candidates.indices)
         var attempt = 0

@@ -72,6 +72,15 @@ final class FaultProxy: @unchecked Sendable {
         throw HelperProcess.Failed(description: "the fault proxy for \(service) did not start: \(process.collectedErrors.suffix(2000))")
     }
 
+    /// Replaces the proxy's rules (their counts start again; what was injected stays counted).
+    func setRules(_ rules: [Rule]) async throws {
+        var request = HTTPClientRequest(url: endpoint + "/__fault_proxy/rules")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(rules)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+    }
+
     func stats() async throws -> Stats {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint + "/__fault_proxy/stats"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -200,4 +200,39 @@ struct FleetTests {
             }
         }
     }
+
+    @Test("/readyz checks its dependencies at once: two that hang answer 503 within one check's 3 s; HEAD /metrics has no body")
+    func readinessChecksAtOnce() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-ready-fast")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp()
+        let sqs = try await FaultProxy.start(service: "sqs", upstream: services.sqsEndpoint, rules: [])
+        let kinesis = try await FaultProxy.start(service: "kinesis", upstream: services.kinesisEndpoint, rules: [])
+        let worker = try fixture.startEdal(["run"], Self.environment.merging([
+            "AWS_ENDPOINT_URL_SQS": sqs.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint,
+        ]) { $1 })
+        defer { worker.kill(SIGKILL) }
+        let port = try await Self.metricsPort(worker)
+        _ = try await Self.readiness(port, becomes: 200, within: .seconds(30))
+
+        // The queue's and the stream's answers now take 10 s: each check gives up after 3 s.
+        try await sqs.setRules([.init(operation: "sqs.GetQueueAttributes", fault: "delay", seconds: 10)])
+        try await kinesis.setRules([.init(operation: "kinesis.DescribeStreamSummary", fault: "delay", seconds: 10)])
+        let clock = ContinuousClock()
+        let asked = clock.now
+        let (status, text) = try await Self.get(port, "/readyz")
+        let took = clock.now - asked
+        #expect(status == 503, "\(text)")
+        #expect(!text.contains("queue: ok") && !text.contains("sink: ok") && text.contains("store: ok"), "\(text)")
+        // One after another they took 6 s, past a probe's usual 5 s timeout.
+        #expect(took < .milliseconds(4_500), "/readyz took \(took)")
+
+        var head = HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics")
+        head.method = .HEAD
+        let response = try await HTTPClient.shared.execute(head, timeout: .seconds(10))
+        #expect(response.status == .ok)
+        #expect(Int(response.headers.first(name: "Content-Length") ?? "") ?? 0 > 0, "\(response.headers)")
+        #expect(try await response.body.collect(upTo: 1 << 20).readableBytes == 0)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EDALState
 @testable import EDALAWS
 @testable import EDALWorker
 
@@ -130,13 +131,19 @@ import Testing
         )
     }
 
-    @Test func signalIdDependsOnBucketKeyAndETagOnly() {
+    @Test func signalIdDependsOnBucketKeyETagAndTheVersionGiven() {
         let id = SignalID.make(bucket: "b", key: "k", eTag: "e")
         #expect(id.count == 32)
         #expect(id == SignalID.make(bucket: "b", key: "k", eTag: "e"))
         #expect(id != SignalID.make(bucket: "b", key: "k", eTag: "f"))
         #expect(id != SignalID.make(bucket: "b", key: "ke", eTag: ""))  // separators matter
         #expect(id != SignalID.make(bucket: "c", key: "k", eTag: "e"))
+        // A version id counts when given (EDAL_DEDUPE=version); S3's "null" version is no version.
+        #expect(id != SignalID.make(bucket: "b", key: "k", eTag: "e", versionId: "v1"))
+        #expect(id == SignalID.make(bucket: "b", key: "k", eTag: "e", versionId: "null"))
+        // By default (content) the worker gives none: every version of the same bytes shares the id.
+        #expect(DedupeScope.content.signalVersion("v1") == nil)
+        #expect(DedupeScope.version.signalVersion("v1") == "v1")
     }
 
     /// The wire format of `edal.signal/1`, byte for byte: a change here is a schema change.

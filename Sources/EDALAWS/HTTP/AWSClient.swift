@@ -43,6 +43,8 @@ public final class AWSClient: Sendable {
     let httpClient: HTTPClient
     /// Connections through each configured proxy.
     private let proxiedClients: [AWSProxyConfiguration.Server: HTTPClient]
+    /// One signer per service, so each keeps its derived signing key (a day's key, not one per request).
+    private let signers: [AWSService: SigV4Signer]
     let logger: Logger
     private let sentRequests = NIOLockedValueBox([String: Int]())
     private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
@@ -81,6 +83,9 @@ public final class AWSClient: Sendable {
             proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
         }
         self.proxiedClients = proxied
+        self.signers = Dictionary(uniqueKeysWithValues: AWSService.allCases.map {
+            ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
+        })
     }
 
     /// Closes every connection. Call once, when no request is in flight any more.
@@ -96,7 +101,7 @@ public final class AWSClient: Sendable {
 
     /// A signer for `service` in the configured region.
     public func signer(for service: AWSService) -> SigV4Signer {
-        SigV4Signer(service: service.signingName, region: configuration.region)
+        signers[service] ?? SigV4Signer(service: service.signingName, region: configuration.region)
     }
 
     /// Signs and sends `request`, retrying throttling, 5xx answers and connection faults with backoff.

@@ -179,6 +179,7 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
             case 0x04: return .array(try document().values)
             case 0x05:
                 let length = Int(try integer(Int32.self))
+                guard length >= 0 else { throw DecodingError(reason: "bad binary length \(length)") }
                 try need(length + 1)
                 let subtype = bytes[index]
                 index += 1
@@ -201,11 +202,13 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
                 return .unsupported(type)
             case 0x0C:
                 let length = Int(try integer(Int32.self))
+                guard length >= 1 else { throw DecodingError(reason: "bad DBPointer length \(length)") }
                 try need(length + 12)
                 index += length + 12
                 return .unsupported(type)
             case 0x0F:
                 let length = Int(try integer(Int32.self))
+                guard length >= 14 else { throw DecodingError(reason: "bad code-with-scope length \(length)") }
                 try need(length - 4)
                 index += length - 4
                 return .unsupported(type)

@@ -80,7 +80,8 @@ public struct MetricsServer: Sendable {
                         headers.add(name: "Content-Length", value: String(body.count))
                         headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
                         try await outbound.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        // HEAD: the same head (its Content-Length included), no body.
+                        if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                         try await outbound.write(.end(nil))
                         if !head.isKeepAlive { return }
                         request = nil
@@ -94,7 +95,7 @@ public struct MetricsServer: Sendable {
 
     func respond(to head: HTTPRequestHead) async -> (HTTPResponseStatus, String, [UInt8]) {
         guard head.method == .GET || head.method == .HEAD else {
-            return (.methodNotAllowed, "text/plain", Array("GET only\n".utf8))
+            return (.methodNotAllowed, "text/plain", Array("GET or HEAD only\n".utf8))
         }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         switch path {

@@ -4,10 +4,11 @@ import EDALAWS
 
 /// The deterministic id of the signal about one piece of content.
 public enum SignalID {
-    /// 32 hex digits of SHA-256 over bucket, key and ETag (NUL-separated), and the version id in
-    /// versioned buckets: the same object content always gets the same id, whichever worker, replica
-    /// or path (notification, sweep, replay) saw it; a same-body overwrite in a versioned bucket
-    /// (same ETag, perhaps other metadata) gets its own.
+    /// 32 hex digits of SHA-256 over bucket, key and ETag (NUL-separated), and `versionId` when one
+    /// is given: the same object content always gets the same id, whichever worker, replica or path
+    /// (notification, sweep, replay) saw it. The worker passes a version id only with
+    /// `EDAL_DEDUPE=version` (`DedupeScope.signalVersion`), where a same-body overwrite in a
+    /// versioned bucket (same ETag, perhaps other metadata) gets its own id; by default it does not.
     public static func make(bucket: String, key: String, eTag: String, versionId: String? = nil) -> String {
         var hasher = SHA256()
         hasher.update(data: Array(bucket.utf8))

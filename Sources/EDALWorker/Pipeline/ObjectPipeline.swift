@@ -258,7 +258,8 @@ public struct ObjectPipeline: Sendable {
             var attempt = 0
             let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
             while answers == nil, attempt < retry.maximumAttempts {
-                if attempt > 0 { try? await clock.sleep(for: retry.delay(retry: attempt, clock: clock)) }
+                // Cancelled: stop at once (the messages come back), not four attempts back to back.
+                if attempt > 0, (try? await clock.sleep(for: retry.delay(retry: attempt, clock: clock))) == nil { break }
                 attempt += 1
                 do {
                     answers = try await store.complete(completions.map(\.completion))

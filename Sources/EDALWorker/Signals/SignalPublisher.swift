@@ -12,8 +12,12 @@ public struct SignalPublisher: Sendable {
     public var streamName: String?
     /// The fallback queue URL; `nil` means none: signals Kinesis refuses are failed.
     public var fallbackQueueURL: String?
-    /// Rounds of retrying refused records (on top of the HTTP client's own retries of a failed call).
+    /// Rounds of retrying refused records (on top of the HTTP client's own retries of a failed call:
+    /// up to 5 attempts of at most `EDAL_AWS_REQUEST_TIMEOUT` each).
     public var retryPolicy: RetryPolicy
+    /// No round starts once this much time has passed since the sink's first: with the HTTP
+    /// client's own retries, a sink gives up on a signal after at most this plus one call's attempts.
+    public var budget: Duration = .seconds(30)
     public var logger: Logger
     /// Time for the retry rounds' back-off (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
@@ -98,8 +102,8 @@ public struct SignalPublisher: Sendable {
     }
 
     /// Sends `pending` to one sink, batch by batch, in rounds with backoff (`retryPolicy`) until every
-    /// signal is taken, a call fails with a permanent error (the sink is missing or refuses us), or
-    /// the rounds run out. `send` answers the indices the sink refused and why.
+    /// signal is taken, a call fails with a permanent error (the sink is missing or refuses us), the
+    /// rounds or the `budget` run out, or the task is cancelled. `send` answers the indices the sink refused and why.
     private func inRounds(
         _ pending: [Int], batches: ([Int]) -> [[Int]],
         send: ([Int]) async throws -> (refused: [Int], error: String?)
@@ -108,8 +112,13 @@ public struct SignalPublisher: Sendable {
         var taken: [Int] = []
         var lastError: String?
         var attempt = 0
+        let started = clock.elapsed
         while !pending.isEmpty, attempt < retryPolicy.maximumAttempts {
-            if attempt > 0 { try? await clock.sleep(for: retryPolicy.delay(retry: attempt, clock: clock)) }
+            if attempt > 0 {
+                // Cancelled (shutdown past its deadline), or out of time: no more rounds, not rounds back to back.
+                guard (try? await clock.sleep(for: retryPolicy.delay(retry: attempt, clock: clock))) != nil,
+                      clock.elapsed - started < budget else { break }
+            }
             attempt += 1
             var stillPending: [Int] = []
             var permanent = false

@@ -1,0 +1,66 @@
+@testable import EDALAWS
+@testable import EDALWorker
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+/// The publisher's retry rounds are bounded in number and in time, and stop when the task is cancelled.
+@Suite struct SignalPublisherTests {
+    /// A stream that refuses every record (throttled) and a fallback queue that is down; counts calls.
+    final class RefusingSinks: RecordStreamService, QueueService, Sendable {
+        let calls = NIOLockedValueBox(0)
+
+        func putRecords(stream: String, records: [KinesisRecordInput]) async throws -> KinesisPutRecordsResult {
+            calls.withLockedValue { $0 += 1 }
+            return KinesisPutRecordsResult(failedRecordCount: records.count, outcomes: records.map { _ in
+                .failed(code: "ProvisionedThroughputExceededException", message: "Rate exceeded")
+            })
+        }
+
+        func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
+            calls.withLockedValue { $0 += 1 }
+            throw AWSServiceError(service: .sqs, operation: "SendMessageBatch", code: "ServiceUnavailable", message: "down", statusCode: 503)
+        }
+
+        func receiveMessages(_ queueUrl: String, maximumMessages: Int, waitTimeSeconds: Int, visibilityTimeout: Int?) async throws -> [SQSMessage] { [] }
+        func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult { SQSBatchResult(successfulIds: [], failed: [], messageIds: [:]) }
+        func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult { SQSBatchResult(successfulIds: [], failed: [], messageIds: [:]) }
+        func getQueueAttributes(_ queueUrl: String, names: [String]) async throws -> [String: String] { [:] }
+    }
+
+    static func signal() -> Signal { SignalTests().sample() }
+
+    @Test("a sink that refuses everything is tried for the stated rounds, then the signal is failed")
+    func boundedRounds() async {
+        let sinks = RefusingSinks()
+        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
+                                        retryPolicy: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(1), maximumDelay: .milliseconds(2)))
+        publisher.budget = .seconds(30)
+        let deliveries = await publisher.publish([Self.signal()])
+        #expect(deliveries.count == 1 && deliveries.allSatisfy { if case .failed = $0 { true } else { false } })
+        #expect(sinks.calls.withLockedValue { $0 } == 6, "3 rounds at Kinesis, 3 at the fallback queue")
+    }
+
+    @Test("out of budget: no round starts after it")
+    func budget() async {
+        let sinks = RefusingSinks()
+        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
+                                        retryPolicy: RetryPolicy(maximumAttempts: 50, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(20)))
+        publisher.budget = .milliseconds(1)
+        _ = await publisher.publish([Self.signal()])
+        // The first round of each sink, and none after the (tiny) budget.
+        #expect(sinks.calls.withLockedValue { $0 } == 2)
+    }
+
+    @Test("cancelled: the rounds stop instead of running back to back")
+    func cancellation() async {
+        let sinks = RefusingSinks()
+        let publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
+                                        retryPolicy: RetryPolicy(maximumAttempts: 50, baseDelay: .seconds(1), maximumDelay: .seconds(1)))
+        let task = Task { await publisher.publish([Self.signal()]) }
+        task.cancel()
+        _ = await task.value
+        // At most the first call to each sink: every wait between rounds ends the rounds at once.
+        #expect(sinks.calls.withLockedValue { $0 } <= 2)
+    }
+}

@@ -30,12 +30,17 @@ import Testing
 
     static func signal() -> Signal { SignalTests().sample() }
 
+    static func publisher(_ sinks: RefusingSinks, rounds: Int, apart delay: Duration, budget: Duration = .seconds(30)) -> SignalPublisher {
+        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
+                                        retryPolicy: RetryPolicy(maximumAttempts: rounds, baseDelay: delay, maximumDelay: delay))
+        publisher.budget = budget
+        return publisher
+    }
+
     @Test("a sink that refuses everything is tried for the stated rounds, then the signal is failed")
     func boundedRounds() async {
         let sinks = RefusingSinks()
-        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
-                                        retryPolicy: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(1), maximumDelay: .milliseconds(2)))
-        publisher.budget = .seconds(30)
+        let publisher = Self.publisher(sinks, rounds: 3, apart: .milliseconds(1))
         let deliveries = await publisher.publish([Self.signal()])
         #expect(deliveries.count == 1 && deliveries.allSatisfy { if case .failed = $0 { true } else { false } })
         #expect(sinks.calls.withLockedValue { $0 } == 6, "3 rounds at Kinesis, 3 at the fallback queue")
@@ -44,9 +49,7 @@ import Testing
     @Test("out of budget: no round starts after it")
     func budget() async {
         let sinks = RefusingSinks()
-        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
-                                        retryPolicy: RetryPolicy(maximumAttempts: 50, baseDelay: .milliseconds(20), maximumDelay: .milliseconds(20)))
-        publisher.budget = .milliseconds(1)
+        let publisher = Self.publisher(sinks, rounds: 50, apart: .milliseconds(20), budget: .milliseconds(1))
         _ = await publisher.publish([Self.signal()])
         // The first round of each sink, and none after the (tiny) budget.
         #expect(sinks.calls.withLockedValue { $0 } == 2)
@@ -55,8 +58,7 @@ import Testing
     @Test("cancelled: the rounds stop instead of running back to back")
     func cancellation() async {
         let sinks = RefusingSinks()
-        let publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
-                                        retryPolicy: RetryPolicy(maximumAttempts: 50, baseDelay: .seconds(1), maximumDelay: .seconds(1)))
+        let publisher = Self.publisher(sinks, rounds: 50, apart: .seconds(1))
         let task = Task { await publisher.publish([Self.signal()]) }
         task.cancel()
         _ = await task.value

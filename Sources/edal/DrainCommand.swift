@@ -3,6 +3,8 @@ import EDALAWS
 import EDALWorker
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
 
 /// `edal drain`: works off the queue until it is empty, prints a summary, exits non-zero if anything was left undone.
 struct DrainCommand: AsyncParsableCommand {
@@ -43,35 +45,33 @@ struct DrainCommand: AsyncParsableCommand {
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
-        let shutdown = ShutdownSignal()
-        let trap = SignalTrap(shutdown, logger: logger)
         await runtime.loadSources()
         let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
-        let finished = ShutdownSignal()
-        let result = await withTaskGroup(of: DrainResult?.self) { group in
-            group.addTask {
-                let result = await worker.run(shutdown: shutdown)
-                finished.request()
-                return result
-            }
-            group.addTask {
-                await DrainProgress(runtime: runtime).run(until: finished)
-                return nil
-            }
-            group.addTask {
-                // Share what this drain learns with other replicas as it goes; a last sync at the end.
-                await runtime.watchSources(shutdown: finished, checkSilence: false)
-                return nil
-            }
-            var result: DrainResult?
-            for await value in group { if let value { result = value } }
-            return result
+        let outcome = DrainOutcome()
+        typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
+        let services: [Configured] = [
+            Configured(service: ShutdownSignalService("progress", logger: logger) { await DrainProgress(runtime: runtime).run(until: $0) }),
+            // Share what this drain learns with other replicas as it goes; a last sync at the end.
+            Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.watchSources(shutdown: $0, checkSilence: false) }),
+            // The queue worked off (or SIGTERM): everything else stops too.
+            Configured(
+                service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in
+                    let result = await worker.run(shutdown: shutdown)
+                    outcome.result.withLockedValue { $0 = result }
+                },
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
+        ]
+        do {
+            try await ServiceGroup(configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger)).run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
+        let result = outcome.result.withLockedValue { $0 }
         let requests = runtime.client.requestCounts
         let retries = runtime.client.retryCounts
         let roundTrips = runtime.store.roundTrips
         await runtime.shutdown()
-        withExtendedLifetime(trap) {}
         guard let result else { throw ExitCode(1) }
         return (result, requests, retries, roundTrips)
     }
@@ -87,14 +87,7 @@ struct DrainProgress: Sendable {
         var lastLog = ContinuousClock.now
         var remaining: Int?
         var tick = 0
-        while !finished.isRequested {
-            await withTaskGroup(of: Void.self) { wait in
-                wait.addTask { try? await Task.sleep(for: .seconds(1)) }
-                wait.addTask { await finished.wait() }
-                await wait.next()
-                wait.cancelAll()
-            }
-            if finished.isRequested { break }
+        while await finished.sleep(for: .seconds(1)) {
             tick += 1
             if tick % 2 == 1, let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: [
                 SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
@@ -116,4 +109,9 @@ struct DrainProgress: Sendable {
         }
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+}
+
+/// What the drain's worker service answered (a service returns nothing itself).
+final class DrainOutcome: Sendable {
+    let result = NIOLockedValueBox<DrainResult?>(nil)
 }

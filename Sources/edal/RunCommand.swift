@@ -1,6 +1,7 @@
 import ArgumentParser
 import EDALWorker
 import Logging
+import ServiceLifecycle
 
 /// `edal run`: the long-running worker — the queue, the periodic sweep, and model refreshes.
 struct RunCommand: AsyncParsableCommand {
@@ -22,8 +23,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
-        let shutdown = ShutdownSignal()
-        let trap = SignalTrap(shutdown, logger: logger)
         await runtime.loadSources()
         let sweep = try runtime.sweep()
         logger.info("edal running", metadata: [
@@ -31,36 +30,46 @@ struct RunCommand: AsyncParsableCommand {
             "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
             "sweep": "\(sweep == nil || settings.sweepInterval == 0 ? "off" : "every \(settings.sweepInterval) s over \(settings.watch)")",
         ])
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
+        // Started in this order, stopped in the reverse: the worker first, the metrics listener last
+        // (so /healthz and /metrics answer while work in hand finishes).
+        typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
+        var services: [Configured] = []
+        if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
+            services.append(Configured(service: ShutdownSignalService("metrics", logger: logger) { shutdown in
+                let server = MetricsServer(port: port, registry: registry,
+                                           beforeScrape: {
+                                               workerMetrics.sync(from: runtime.statistics.snapshot)
+                                               workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
+                                           },
+                                           readiness: { await runtime.readiness() })
+                do {
+                    try await server.run(shutdown: shutdown) { bound in
+                        logger.info("metrics listening", metadata: ["port": "\(bound)"])
+                    }
+                } catch {
+                    logger.error("cannot serve metrics; set EDAL_METRICS_PORT to a free port", metadata: ["error": "\(error)"])
+                }
+            }))
+            services.append(Configured(service: ShutdownSignalService("queue depth", logger: logger) { await runtime.watchQueueDepth(shutdown: $0) }))
+        }
+        services.append(Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.watchSources(shutdown: $0) }))
+        if let sweep, settings.sweepInterval > 0 {
+            services.append(Configured(service: ShutdownSignalService("sweep", logger: logger) { await sweep.run(shutdown: $0) }))
+        }
+        // When the worker stops by itself, everything else stops too.
+        services.append(Configured(
+            service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in
                 let result = await runtime.worker().run(shutdown: shutdown)
                 logger.info("worker stopped", metadata: ["objects": "\(result.counts.objects)", "deleted": "\(result.counts.messagesDeleted)"])
-                shutdown.request()
-            }
-            if let sweep, settings.sweepInterval > 0 {
-                group.addTask { await sweep.run(shutdown: shutdown) }
-            }
-            if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
-                group.addTask {
-                    let server = MetricsServer(port: port, registry: registry,
-                                               beforeScrape: {
-                                                   workerMetrics.sync(from: runtime.statistics.snapshot)
-                                                   workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
-                                               },
-                                               readiness: { await runtime.readiness() })
-                    do {
-                        try await server.run(shutdown: shutdown) { bound in
-                            logger.info("metrics listening", metadata: ["port": "\(bound)"])
-                        }
-                    } catch {
-                        logger.error("cannot serve metrics; set EDAL_METRICS_PORT to a free port", metadata: ["error": "\(error)"])
-                    }
-                }
-                group.addTask { await runtime.watchQueueDepth(shutdown: shutdown) }
-            }
-            group.addTask { await runtime.watchSources(shutdown: shutdown) }
+            },
+            successTerminationBehavior: .gracefullyShutdownGroup
+        ))
+        let group = ServiceGroup(configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
         await runtime.shutdown()
-        withExtendedLifetime(trap) {}
     }
 }

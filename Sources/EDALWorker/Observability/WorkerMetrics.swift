@@ -124,20 +124,41 @@ public final class WorkerMetrics: Sendable {
         }
     }
 
-    /// Messages and objects in work now.
-    func setInWork(messages: Int, objects: Int? = nil) {
+}
+
+extension WorkerMetrics: WorkerObserver {
+    public func headFinished(after duration: Duration) {
+        headLatency.recordNanoseconds(duration.nanoseconds)
+    }
+
+    public func objectsJudged(_ objects: Int, in duration: Duration) {
+        guard objects > 0 else { return }
+        scoringLatency.recordNanoseconds(duration.nanoseconds / Int64(objects))
+    }
+
+    /// Time from `SentTimestamp` to the first receive.
+    public func messageArrived(sentMilliseconds sent: Int64, receivedMilliseconds received: Int64) {
+        guard received >= sent else { return }
+        lagTime.recordMilliseconds(received - sent)
+    }
+
+    public func messagesHandled(_ messages: Int, after duration: Duration) {
+        let elapsed = duration.nanoseconds
+        for _ in 0..<messages { processingTime.recordNanoseconds(elapsed) }
+    }
+
+    public func inWork(messages: Int, objects: Int?) {
         messagesInflight.record(messages)
         workerUtilization.record(Double(messages) / Double(maximumInWork))
         if let objects { objectsInflight.record(objects) }
     }
 
-    /// Time from `SentTimestamp` to now, on a message's first receive.
-    func recordLag(sentMilliseconds: Int64, nowMilliseconds: Int64) {
-        guard nowMilliseconds >= sentMilliseconds else { return }
-        lagTime.recordMilliseconds(nowMilliseconds - sentMilliseconds)
+    public func queueDepth(waiting messages: Int?, storeRoundTrips roundTrips: UInt64) {
+        if let messages { messagesWaiting.record(messages) }
+        storeRoundTrips.record(Int64(clamping: roundTrips))
     }
 
-    func recordSweep(_ report: SweepReport, completedAt seconds: Double) {
+    public func sweepEnded(_ report: SweepReport, at seconds: Double) {
         guard report.swept else { return }
         sweepRuns.increment()
         objectsListed.increment(by: report.objectsListed)

@@ -143,10 +143,10 @@ public struct ObjectPipeline: Sendable {
         // HEAD every claimed object, a bounded number at a time.
         var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: claimed.count)
         let targets = claimed.map { candidates[$0.index].event }
-        let metrics = statistics.metrics
+        let observer = statistics.observer
         try? await forEachConcurrently(count: targets.count, limit: headConcurrency, { [s3] position in
             let started = ContinuousClock.now
-            defer { metrics?.headLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+            defer { observer?.headFinished(after: ContinuousClock.now - started) }
             do {
                 let event = targets[position]
                 return .success(try await s3.headObject(bucket: event.bucket, key: event.key, versionId: nil))
@@ -191,7 +191,7 @@ public struct ObjectPipeline: Sendable {
         let observations = scoredHeads.map { Self.observation($0.head, event: candidates[claimed[$0.position].index].event) }
         let verdicts = await sources.observe(observations)
         if !scoredHeads.isEmpty {
-            metrics?.scoringLatency.recordNanoseconds((ContinuousClock.now - scoringStarted).nanoseconds / Int64(scoredHeads.count))
+            statistics.observer?.objectsJudged(scoredHeads.count, in: ContinuousClock.now - scoringStarted)
         }
         var sourceSignals: [Signal] = []
         for ((position, head), verdict) in zip(scoredHeads, verdicts) {

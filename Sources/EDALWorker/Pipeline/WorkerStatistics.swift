@@ -3,11 +3,11 @@ import NIOConcurrencyHelpers
 /// The running counts of one worker process, updated from every task.
 public final class WorkerStatistics: Sendable {
     private let counts = NIOLockedValueBox(WorkerCounts())
-    /// Where latencies and gauges are recorded, when metrics are exported.
-    public let metrics: WorkerMetrics?
+    /// Who hears of latencies and levels (the metrics, when exported).
+    public let observer: (any WorkerObserver)?
 
-    public init(metrics: WorkerMetrics? = nil) {
-        self.metrics = metrics
+    public init(observer: (any WorkerObserver)? = nil) {
+        self.observer = observer
     }
 
     /// Applies `change` under the lock.

@@ -42,7 +42,7 @@ public struct EDALRuntime: Sendable {
             }
             return EDALRuntime(
                 client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
-                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(metrics: metrics),
+                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(observer: metrics),
                 sources: SourceTracker(registry: settings.sourceRegistry, store: store),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
             )
@@ -195,13 +195,11 @@ public struct EDALRuntime: Sendable {
 
     /// Refreshes the queue-depth gauge (`sqs_messages_waiting_gauge`) every `interval` until `shutdown`.
     public func watchQueueDepth(every interval: Duration = .seconds(15), shutdown: ShutdownSignal) async {
-        guard let metrics = statistics.metrics else { return }
+        guard let observer = statistics.observer else { return }
         while !shutdown.isRequested {
-            if let attributes = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages]),
-               let waiting = attributes[SQSQueueAttribute.approximateNumberOfMessages].flatMap({ Int($0) }) {
-                metrics.messagesWaiting.record(waiting)
-            }
-            metrics.storeRoundTrips.record(Int64(clamping: store.roundTrips))
+            let waiting = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages])[
+                SQSQueueAttribute.approximateNumberOfMessages].flatMap { Int($0) }
+            observer.queueDepth(waiting: waiting, storeRoundTrips: store.roundTrips)
             _ = await shutdown.sleep(for: interval)
         }
     }

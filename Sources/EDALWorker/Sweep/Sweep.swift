@@ -62,7 +62,7 @@ public struct Sweep: Sendable {
         for location in locations {
             if shutdown?.isRequested == true { break }
             let report = await sweep(location, now: now, shutdown: shutdown)
-            pipeline.statistics.metrics?.recordSweep(report, completedAt: clock.now.timeIntervalSince1970)
+            pipeline.statistics.observer?.sweepEnded(report, at: clock.now.timeIntervalSince1970)
             reports.append(report)
         }
         return reports

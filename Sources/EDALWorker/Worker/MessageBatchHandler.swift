@@ -41,18 +41,13 @@ struct MessageBatchHandler: Sendable {
     @discardableResult
     func handle(_ messages: [SQSMessage]) async -> [ObjectResult] {
         let started = ContinuousClock.now
-        if let metrics = statistics.metrics {
+        if let observer = statistics.observer {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             for message in messages where (message.receiveCount ?? 1) <= 1 {
-                if let sent = message.sentTimestampMilliseconds { metrics.recordLag(sentMilliseconds: sent, nowMilliseconds: now) }
+                if let sent = message.sentTimestampMilliseconds { observer.messageArrived(sentMilliseconds: sent, receivedMilliseconds: now) }
             }
         }
-        defer {
-            if let metrics = statistics.metrics {
-                let elapsed = (ContinuousClock.now - started).nanoseconds
-                for _ in messages { metrics.processingTime.recordNanoseconds(elapsed) }
-            }
-        }
+        defer { statistics.observer?.messagesHandled(messages.count, after: ContinuousClock.now - started) }
         var plans: [Plan] = []
         var candidates: [ObjectCandidate] = []
         var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0

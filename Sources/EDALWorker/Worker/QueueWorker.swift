@@ -100,7 +100,7 @@ public struct QueueWorker: Sendable {
                         state.inWork -= batch.count
                         return state.inWork
                     }
-                    statistics.metrics?.setInWork(messages: inWork)
+                    statistics.observer?.inWork(messages: inWork, objects: nil)
                     progress.withLockedValue {
                         // Progress is work finished; messages failing round and round are not.
                         if deleted > $0.deletedSeen {
@@ -181,7 +181,7 @@ public struct QueueWorker: Sendable {
                 state.inWork += messages.count
                 return state.inWork
             }
-            statistics.metrics?.setInWork(messages: inWork)
+            statistics.observer?.inWork(messages: inWork, objects: nil)
             deliver(messages)
         }
     }

@@ -33,7 +33,7 @@ bench:
 	infra/bench.sh
 
 # The deterministic simulation at length (release build): SEEDS seeded runs of the whole worker
-# against simulated services with crashes, outages, duplicates and overwrites (make test runs 300).
+# against simulated services with crashes, outages, duplicates and overwrites (make test runs 2,000).
 SEEDS ?= 100000
 FIRST_SEED ?= 0
 soak: deps

@@ -111,6 +111,28 @@ import EDALState
             #expect(throws: NotificationParseError.self, "\(body)") { try NotificationParser.parse(body) }
         }
     }
+
+    @Test("what S3 would never send is malformed, with the reason, before any request")
+    func boundedHostileInput() throws {
+        let cases: [(String, String)] = [
+            (Self.direct(Self.record(String(repeating: "k", count: 1025))), "1025 bytes"),
+            (Self.direct(Self.record("a", bucket: "no/slashes")), "not an S3 bucket name"),
+            (Self.direct(Self.record("a", bucket: "ab")), "not an S3 bucket name"),
+            (Self.direct(Self.record("a", bucket: "-leading-hyphen")), "not an S3 bucket name"),
+            (Self.direct(Self.record("a", sequencer: "not-hex")), "not hexadecimal"),
+            (Self.direct(Self.record("a").replacingOccurrences(of: "\"size\":1024", with: "\"size\":-1")), "outside 0"),
+            (Self.direct(Self.record("a", eTag: "has space")), "ETag"),
+            (Self.direct(Array(repeating: Self.record("a"), count: 101).joined(separator: ",")), "101 records"),
+        ]
+        for (body, reason) in cases {
+            let error = #expect(throws: NotificationParseError.self) { try NotificationParser.parse(body) }
+            #expect(error?.reason.contains(reason) == true, "\(String(describing: error)) for \(body.prefix(120))")
+        }
+        // The limits themselves are allowed: a 1,024-byte key, a legacy us-east-1 bucket name, 100 records.
+        #expect(try NotificationParser.parse(Self.direct(Self.record(String(repeating: "k", count: 1024)))).objects.count == 1)
+        #expect(try NotificationParser.parse(Self.direct(Self.record("a", bucket: "Legacy_Bucket.Name"))).objects.count == 1)
+        #expect(try NotificationParser.parse(Self.direct(Array(repeating: Self.record("a"), count: 100).joined(separator: ","))).objects.count == 100)
+    }
 }
 
 @Suite struct SignalTests {
@@ -244,6 +266,23 @@ import EDALState
         #expect(settings.stream == "")
         #expect(settings.watch == [WatchedLocation(bucket: "telemetry", prefix: "logs/"), WatchedLocation(bucket: "other")])
         #expect(settings.rules.count == 1)
+        // Allowed by default: the watched buckets, whole (a notification anywhere in them is theirs).
+        #expect(settings.allowedBuckets == BucketAllowList([WatchedLocation(bucket: "telemetry"), WatchedLocation(bucket: "other")]))
+        #expect(settings.allowedBuckets.permits(bucket: "telemetry", key: "traces/x"))
+        #expect(!settings.allowedBuckets.permits(bucket: "payroll", key: "x"))
+        #expect(defaults.allowedBuckets.isOpen)
+    }
+
+    @Test func allowedBuckets() throws {
+        let narrowed = try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "telemetry/logs/"])
+        #expect(narrowed.allowedBuckets.permits(bucket: "telemetry", key: "logs/a"))
+        #expect(!narrowed.allowedBuckets.permits(bucket: "telemetry", key: "traces/a"))
+        // A watched location outside the allow-list is a contradiction, said at start-up.
+        #expect(throws: SettingsError.self) {
+            try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "telemetry/logs/", "EDAL_WATCH": "telemetry"])
+        }
+        let error = #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "No_Such/"]) }
+        #expect(error?.setting == "EDAL_ALLOWED_BUCKETS")
     }
 
     @Test func badValuesNameTheirSetting() {

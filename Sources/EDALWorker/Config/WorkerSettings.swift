@@ -41,6 +41,9 @@ public struct WorkerSettings: Sendable, Equatable {
     public var sourceSyncInterval: Int = 15
     /// Buckets/prefixes to sweep.
     public var watch: [WatchedLocation] = []
+    /// Buckets/prefixes EDAL may act on (`EDAL_ALLOWED_BUCKETS`; by default the buckets of
+    /// `EDAL_WATCH`; empty: every bucket).
+    public var allowedBuckets = BucketAllowList([])
     /// Seconds between sweeps; 0 turns the sweep off.
     public var sweepInterval: Int = 900
     /// Seconds before the watermark a sweep looks back (late-arriving writes).
@@ -127,6 +130,13 @@ public struct WorkerSettings: Sendable, Equatable {
         if let gap = try integer("EDAL_SILENCE_MINIMUM_GAP", 0...86_400) { settings.silenceMinimumGap = gap }
         if let interval = try integer("EDAL_SOURCE_SYNC_INTERVAL", 1...3600) { settings.sourceSyncInterval = interval }
         if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
+        if let allowed = value("EDAL_ALLOWED_BUCKETS") {
+            settings.allowedBuckets = BucketAllowList(try WatchedLocation.parseList(allowed, setting: "EDAL_ALLOWED_BUCKETS"))
+        } else {
+            var buckets: [String] = []
+            for location in settings.watch where !buckets.contains(location.bucket) { buckets.append(location.bucket) }
+            settings.allowedBuckets = BucketAllowList(buckets.map { WatchedLocation(bucket: $0) })
+        }
         if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
         if let overlap = try integer("EDAL_SWEEP_OVERLAP", 0...86_400 * 7) { settings.sweepOverlap = overlap }
         if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
@@ -148,6 +158,10 @@ public struct WorkerSettings: Sendable, Equatable {
         guard !queue.isEmpty else { throw SettingsError(setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)") }
         guard !(stream.isEmpty && fallbackQueue.isEmpty) else {
             throw SettingsError(setting: "EDAL_STREAM", problem: "signals need somewhere to go: set EDAL_STREAM, EDAL_FALLBACK_QUEUE, or both")
+        }
+        for location in watch where !allowedBuckets.permits(bucket: location.bucket, key: location.prefix) {
+            throw SettingsError(setting: "EDAL_ALLOWED_BUCKETS",
+                                problem: "\(location) is watched (EDAL_WATCH) but not allowed; add it, or stop watching it")
         }
         if let leaseSeconds, leaseSeconds < 2 {
             throw SettingsError(setting: "EDAL_LEASE", problem: "a lease under 2 s cannot be renewed in time")

@@ -29,6 +29,9 @@ public enum NotificationParser {
             throw NotificationParseError("no Records, no s3:TestEvent, not SNS, not EventBridge")
         }
         guard !records.isEmpty else { throw NotificationParseError("Records is empty") }
+        guard records.count <= ObjectEventLimits.maximumRecords else {
+            throw NotificationParseError("\(records.count) records; S3 sends one, EDAL accepts up to \(ObjectEventLimits.maximumRecords)")
+        }
         var notification = S3Notification(envelope: .direct)
         for (index, record) in records.enumerated() {
             guard let eventName = record.eventName else { throw NotificationParseError("record \(index) has no eventName") }
@@ -49,12 +52,14 @@ public enum NotificationParser {
             guard let eTag = record.s3?.object?.eTag.map(unquote), !eTag.isEmpty else {
                 throw NotificationParseError("record \(index) has no s3.object.eTag")
             }
-            notification.objects.append(ObjectCreatedEvent(
+            let event = ObjectCreatedEvent(
                 bucket: bucket, key: key, eTag: eTag, size: record.s3?.object?.size,
                 sequencer: record.s3?.object?.sequencer, versionId: record.s3?.object?.versionId.flatMap { $0.isEmpty ? nil : $0 },
                 eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601),
                 writer: record.userIdentity?.principalId, sourceIP: record.requestParameters?.sourceIPAddress
-            ))
+            )
+            try ObjectEventLimits.check(event, record: index)
+            notification.objects.append(event)
         }
         return notification
     }
@@ -76,6 +81,7 @@ public enum NotificationParser {
             versionId: detail?.object?.versionId, eventName: "ObjectCreated:\(detail?.reason ?? "Put")", eventTime: nil,
             writer: detail?.requester, sourceIP: detail?.sourceIPAddress
         )
+        try ObjectEventLimits.check(event, record: 0)
         return S3Notification(envelope: .eventBridge, objects: [event])
     }
 

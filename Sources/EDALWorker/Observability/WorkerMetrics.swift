@@ -35,6 +35,7 @@ public final class WorkerMetrics: Sendable {
     let heldRetries = Counter(label: "edal_held_retries_total")
     let testEvents = Counter(label: "edal_test_events_total")
     let ignoredRecords = Counter(label: "edal_ignored_records_total")
+    let rejectedRecords = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "bucket_not_allowed")])
     let headLatency = Metrics.Timer(label: "edal_head_latency")
     let scoringLatency = Metrics.Timer(label: "edal_scoring_latency")
     let storeRoundTrips = Gauge(label: "edal_store_round_trips")
@@ -83,6 +84,7 @@ public final class WorkerMetrics: Sendable {
         add(heldRetries, counts.heldRetries, previous.heldRetries)
         add(testEvents, counts.testEvents, previous.testEvents)
         add(ignoredRecords, counts.ignoredRecords, previous.ignoredRecords)
+        add(rejectedRecords, counts.rejectedRecords, previous.rejectedRecords)
         for (outcome, now, before) in [
             ("claimed", counts.claimed, previous.claimed), ("taken_over", counts.takenOver, previous.takenOver),
             ("duplicate", counts.duplicates, previous.duplicates), ("in_progress", counts.inProgress, previous.inProgress),

@@ -14,6 +14,9 @@ public struct WorkerCounts: Sendable, Equatable {
     public var testEvents = 0
     /// Records of other event types (removals, …), acknowledged without work.
     public var ignoredRecords = 0
+    /// Object records for a bucket outside `EDAL_ALLOWED_BUCKETS`, on their message's first receive:
+    /// never HEADed, claimed or signalled; their messages go the malformed way, to the DLQ.
+    public var rejectedRecords = 0
     public var visibilityExtensions = 0
     public var emptyReceives = 0
 

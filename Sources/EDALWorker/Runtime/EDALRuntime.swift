@@ -40,6 +40,9 @@ public struct EDALRuntime: Sendable {
             } catch {
                 throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
             }
+            if settings.allowedBuckets.isOpen {
+                logger.warning("EDAL_ALLOWED_BUCKETS and EDAL_WATCH are unset: acting on every bucket the queue's notifications name; set EDAL_ALLOWED_BUCKETS to the buckets this deployment watches")
+            }
             return EDALRuntime(
                 client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
                 settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(observer: metrics),
@@ -130,10 +133,11 @@ public struct EDALRuntime: Sendable {
     }
 
     public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
-        let configuration = QueueWorkerConfiguration(
+        var configuration = QueueWorkerConfiguration(
             queueURL: queueURL, pollers: settings.workers, maximumMessagesInWork: settings.maximumMessagesInWork,
             visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
         )
+        configuration.allowedBuckets = settings.allowedBuckets
         return QueueWorker(sqs: sqs, pipeline: pipeline(), configuration: configuration)
     }
 

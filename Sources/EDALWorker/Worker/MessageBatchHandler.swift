@@ -30,6 +30,8 @@ struct MessageBatchHandler: Sendable {
     /// The wait before trying held work again: doubling from `retryBase` up to `retryMaximum`.
     var retryBase: Duration = .seconds(1)
     var retryMaximum: Duration = .seconds(30)
+    /// Buckets outside the allow-list already logged (once per bucket and worker).
+    var rejectedBuckets = LoggedOnce()
 
     private enum Plan {
         case acknowledge
@@ -50,7 +52,7 @@ struct MessageBatchHandler: Sendable {
         defer { statistics.observer?.messagesHandled(messages.count, after: ContinuousClock.now - started) }
         var plans: [Plan] = []
         var candidates: [ObjectCandidate] = []
-        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0
+        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0, rejected = 0
         for message in messages {
             do {
                 let notification = try NotificationParser.parse(message.body)
@@ -60,6 +62,21 @@ struct MessageBatchHandler: Sendable {
                     continue
                 }
                 ignored += notification.ignoredRecords
+                if let outside = notification.objects.first(where: { !configuration.allowedBuckets.permits(bucket: $0.bucket, key: $0.key) }) {
+                    // Never HEADed, claimed or signalled: to the dead-letter queue, like a malformed body.
+                    malformed += 1
+                    if (message.receiveCount ?? 1) <= 1 {
+                        malformedFirst += 1
+                        rejected += notification.objects.count
+                    }
+                    if rejectedBuckets.insert(outside.bucket) {
+                        logger.warning("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue", metadata: [
+                            "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "allowed": "\(configuration.allowedBuckets)",
+                        ])
+                    }
+                    plans.append(.malformed)
+                    continue
+                }
                 let start = candidates.count
                 let via: ObjectCandidate.Via = message.messageAttributes?["edal-replay"] != nil ? .replay : .notification
                 candidates += notification.objects.map { ObjectCandidate(event: $0, via: via) }
@@ -82,6 +99,7 @@ struct MessageBatchHandler: Sendable {
             $0.malformedMessages += malformedFirst
             $0.testEvents += tests
             $0.ignoredRecords += ignored
+            $0.rejectedRecords += rejected
         }
 
         // Acknowledged messages go at once; the rest once their objects are done.

@@ -29,6 +29,8 @@ public struct QueueWorkerConfiguration: Sendable {
     /// After SIGTERM: how long in-flight work may take to finish before it is abandoned (not deleted).
     public var shutdownDeadline: Duration
     public var drain: Drain?
+    /// Buckets whose notifications are acted on; any other's go the malformed way, to the DLQ.
+    public var allowedBuckets = BucketAllowList([])
     /// Time for back-offs, heartbeats, deadlines and idle timeouts (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 

@@ -1,0 +1,64 @@
+@testable import EDALAWS
+@testable import EDALWorker
+import Foundation
+import Testing
+
+/// Anyone who can send to the notification queue can name any bucket: EDAL acts only on the buckets
+/// it was given (`EDAL_ALLOWED_BUCKETS`, by default the buckets of `EDAL_WATCH`).
+@Suite("bucket allow-list", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+struct BucketAllowListTests {
+    @Test("forged notifications for another bucket: no request to S3 for it, no claim, no signal, to the DLQ and counted; the allowed bucket works as before")
+    func forgedNotificationsAreRejected() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-allow")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10, maxReceiveCount: 1)
+        let keys = try await fixture.generate(5, seed: 43)
+        try await fixture.waitForNotifications(keys.count)
+
+        // Another team's bucket that EDAL's role could read, and forged notifications naming its objects.
+        let other = "\(fixture.bucket)-other"
+        let otherKeys = ["secrets/a.json", "secrets/b.json", "secrets/c.json"]
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            let sqs = SQSClient(client: client)
+            try await s3.createBucket(other)
+            let queueURL = try await sqs.getQueueUrl(fixture.queue)
+            for key in otherKeys {
+                let put = try await s3.putObject(bucket: other, key: key, body: Array("{}".utf8), metadata: ["token": "do-not-leak"])
+                _ = try await sqs.sendMessage(queueURL, body: """
+                    {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-26T10:00:00.000Z",\
+                    "eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"\(other)"},"object":{"key":"\(key)","size":2,"eTag":"\(put.eTag)",\
+                    "sequencer":"0A1B2C"}}}]}
+                    """)
+            }
+        }
+
+        // Every S3 request goes through the proxy, which counts them.
+        let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [])
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "20"], ["EDAL_MODE": "continuous", "AWS_ENDPOINT_URL_S3": s3.endpoint])
+        // The forged messages are on their way to the DLQ: the drain says work was left.
+        #expect(outcome.status == 2, "\(outcome.errors.suffix(2000))")
+        #expect(figures["rejected"] == otherKeys.count, "\(figures)")
+        #expect(outcome.errors.components(separatedBy: "outside EDAL_ALLOWED_BUCKETS").count - 1 == 1, "logged once per bucket: \(outcome.errors.suffix(2000))")
+        let stats = try await s3.stats()
+        #expect(stats.requests == ["s3.HeadObject": keys.count], "only the allowed bucket's objects were asked about: \(stats)")
+
+        let signals = try await fixture.streamSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys))
+        #expect(!signals.contains { $0.evidence.bucket == other })
+        #expect(try await fixture.storedClaims(otherKeys).isEmpty)
+        // maxReceiveCount 1: the next receive moves them to the DLQ.
+        let deadline = ContinuousClock.now + .seconds(30)
+        var inDLQ = 0
+        while ContinuousClock.now < deadline {
+            _ = try await fixture.withClient { client in
+                let sqs = SQSClient(client: client)
+                return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.queue), maximumMessages: 10, waitTimeSeconds: 1)
+            }
+            inDLQ = try await fixture.messages(in: fixture.deadLetterQueue)
+            if inDLQ == otherKeys.count { break }
+        }
+        #expect(inDLQ == otherKeys.count)
+    }
+}

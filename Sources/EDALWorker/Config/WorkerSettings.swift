@@ -56,6 +56,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var metricsPort: Int?
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
     public var logFormat: String = "text"
+    /// Which user metadata signals carry (`EDAL_SIGNAL_METADATA`: comma-separated name globs).
+    public var signalMetadata = SignalMetadataPolicy()
     /// Seconds one AWS request may take before it is abandoned and retried (long polls add their wait).
     public var awsRequestTimeout: Int = 30
 
@@ -143,6 +145,10 @@ public struct WorkerSettings: Sendable, Equatable {
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
         settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
         if let timeout = try integer("EDAL_AWS_REQUEST_TIMEOUT", 1...600) { settings.awsRequestTimeout = timeout }
+        if let names = value("EDAL_SIGNAL_METADATA") {
+            settings.signalMetadata = SignalMetadataPolicy(included: names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty })
+        }
         if let format = value("EDAL_LOG_FORMAT") {
             guard ["text", "json"].contains(format) else {
                 throw SettingsError(setting: "EDAL_LOG_FORMAT", problem: "\(format) is neither text nor json")

@@ -21,6 +21,8 @@ public struct ObjectPipeline: Sendable {
     public var mode: Signal.Mode
     /// What "the same object" is: one signal per content (default) or per version.
     public var dedupe: DedupeScope
+    /// Which user metadata signals carry (`EDAL_SIGNAL_METADATA`), secret-looking values redacted.
+    public var signalMetadata = SignalMetadataPolicy()
     public var statistics: WorkerStatistics
     /// Names this worker in claims and signals, e.g. `host:pid`.
     public var owner: String
@@ -201,7 +203,7 @@ public struct ObjectPipeline: Sendable {
                 sourceSignals.append(SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
             }
             if verdict.anomalous || mode == .continuous {
-                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe,
+                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe, metadata: signalMetadata,
                                                                      producer: producerName), head))
             } else {
                 completions.append((position, ClaimCompletion(ticket: claimed[position].ticket, outcome: .notAnomalous,

@@ -127,9 +127,11 @@ public struct EDALRuntime: Sendable {
     public func pipeline() -> ObjectPipeline {
         let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
                                         fallbackQueueURL: fallbackQueueURL)
-        return ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
-                              statistics: statistics, owner: owner,
-                              lease: settings.lease, headConcurrency: settings.headConcurrency)
+        var pipeline = ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
+                                      statistics: statistics, owner: owner,
+                                      lease: settings.lease, headConcurrency: settings.headConcurrency)
+        pipeline.signalMetadata = settings.signalMetadata
+        return pipeline
     }
 
     public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {

@@ -7,7 +7,8 @@ import EDALState
 public enum SignalBuilder {
     /// The signal about one object.
     public static func objectSignal(_ verdict: SourceVerdict, head: S3ObjectHead, candidate: ObjectCandidate, mode: Signal.Mode,
-                                    dedupe: DedupeScope = .content, producer: String, now: Date = Date()) -> Signal {
+                                    dedupe: DedupeScope = .content, metadata policy: SignalMetadataPolicy = SignalMetadataPolicy(),
+                                    producer: String, now: Date = Date()) -> Signal {
         Signal(
             signalId: SignalID.make(bucket: head.bucket, key: head.key, eTag: head.eTag, versionId: dedupe.signalVersion(head.versionId)),
             emittedAt: now,
@@ -23,7 +24,7 @@ public enum SignalBuilder {
             evidence: Signal.Evidence(
                 uri: "s3://\(head.bucket)/\(head.key)", bucket: head.bucket, key: head.key, versionId: head.versionId,
                 eTag: head.eTag, size: head.contentLength, lastModified: head.lastModified, contentType: head.contentType,
-                contentEncoding: head.contentEncoding, storageClass: head.storageClass, metadata: head.metadata
+                contentEncoding: head.contentEncoding, storageClass: head.storageClass, metadata: policy.apply(head.metadata)
             ),
             origin: Signal.Origin(via: candidate.via.rawValue, eventName: candidate.event.eventName,
                                   eventTime: candidate.event.eventTime, sequencer: candidate.event.sequencer),

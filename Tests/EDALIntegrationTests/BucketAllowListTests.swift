@@ -61,4 +61,47 @@ struct BucketAllowListTests {
         }
         #expect(inDLQ == otherKeys.count)
     }
+
+    @Test("EDAL_EXPECTED_BUCKET_OWNER rides on every HEAD; a refused HEAD (403) is counted and sent towards the DLQ, not retried in place")
+    func expectedBucketOwner() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-owner")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 10, maxReceiveCount: 2)
+        let keys = try await fixture.generate(4, seed: 47)
+        try await fixture.waitForNotifications(keys.count)
+
+        // S3 answers 403 when the bucket's account is not the one expected (the proxy stands in for
+        // that check); EDAL sends the header on every HEAD.
+        let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [
+            .init(operation: "s3.HeadObject", fault: "forbidden"),
+        ])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "15"], [
+            "EDAL_MODE": "continuous", "AWS_ENDPOINT_URL_S3": s3.endpoint, "EDAL_EXPECTED_BUCKET_OWNER": "111122223333",
+        ])
+        let took = clock.now - started
+        let stats = try await s3.stats()
+        #expect(stats.expectedOwners == ["111122223333": stats.requests["s3.HeadObject", default: -1]], "\(stats)")
+        #expect(figures["refused_heads"] >= keys.count, "\(figures)")
+        // Not a retry loop: one HEAD per receive (the HTTP layer does not retry a 403 either), and
+        // with maxReceiveCount 2 at most two receives before the DLQ.
+        #expect(stats.requests["s3.HeadObject", default: 0] <= keys.count * 2, "\(stats)")
+        #expect(outcome.errors.contains("S3 refused the HEAD"), "\(outcome.errors.suffix(2000))")
+        #expect(try await fixture.streamSignals().isEmpty)
+        #expect(took < .seconds(60), "the drain spun on refusals for \(took)")
+        // Every message ends in the DLQ (one more receive moves the last ones there).
+        let deadline = ContinuousClock.now + .seconds(30)
+        var inDLQ = 0
+        while ContinuousClock.now < deadline {
+            _ = try await fixture.withClient { client in
+                let sqs = SQSClient(client: client)
+                return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.queue), maximumMessages: 10, waitTimeSeconds: 1)
+            }
+            inDLQ = try await fixture.messages(in: fixture.deadLetterQueue)
+            if inDLQ >= keys.count { break }
+        }
+        #expect(inDLQ == keys.count)
+    }
 }

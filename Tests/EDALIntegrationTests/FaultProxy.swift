@@ -33,6 +33,8 @@ final class FaultProxy: @unchecked Sendable {
         var mostInFlight: [String: Int]
         /// As a forward proxy: the hosts (`host:port`) requests named, and how often.
         var proxiedHosts: [String: Int]
+        /// `x-amz-expected-bucket-owner` values sent, and how often.
+        var expectedOwners: [String: Int]
         var rules: [RuleStats]
 
         /// Faults injected into `operation`, every kind together.

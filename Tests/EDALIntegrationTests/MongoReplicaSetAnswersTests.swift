@@ -63,8 +63,10 @@ struct MongoReplicaSetAnswersTests {
         let store = try await MongoStateStore.open(uri: server.uri)
         try await server.faults([["kind": "writeConcernError", "command": "update", "collection": "claims", "times": 1]])
 
+        // An 8 s lease: long enough that the redelivery below meets it live on a loaded machine (a
+        // 2 s one ran out in between in CI), short enough to wait out.
         let error = await #expect(throws: StateStoreError.self) {
-            try await store.claim([Self.request("a")], owner: "w1", lease: .seconds(2))
+            try await store.claim([Self.request("a")], owner: "w1", lease: .seconds(8))
         }
         #expect(error?.isTransient == true, "\(String(describing: error))")
         #expect(try await server.injected("writeConcernError") == 1)
@@ -121,12 +123,12 @@ struct MongoReplicaSetAnswersTests {
         await server.stop()
     }
 
-    @Test("a step-down in the middle of a claim batch, then no primary for 2 s: transient throughout; afterwards the unapplied half is claimed and the applied half waits for its lease")
+    @Test("a step-down in the middle of a claim batch, then no primary for 6 s: transient throughout; afterwards the unapplied half is claimed and the applied half waits for its lease")
     func stepDownMidBatch() async throws {
         guard try TestServices.current() != nil else { return }
         let server = try await Server.start()
         let store = try await MongoStateStore.open(uri: server.uri)
-        try await server.faults([["kind": "stepDown", "command": "update", "collection": "claims", "times": 1, "seconds": 2]])
+        try await server.faults([["kind": "stepDown", "command": "update", "collection": "claims", "times": 1, "seconds": 6]])
         let keys = ["d0", "d1", "d2", "d3"]
 
         // Four objects are eight statements: the first four (objects d0, d1) are applied.

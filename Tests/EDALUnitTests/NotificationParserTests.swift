@@ -273,6 +273,17 @@ import EDALState
         #expect(defaults.allowedBuckets.isOpen)
     }
 
+    @Test func expectedBucketOwners() throws {
+        let settings = try WorkerSettings.fromEnvironment(["EDAL_EXPECTED_BUCKET_OWNER": "111122223333, logs=444455556666"])
+        #expect(settings.expectedBucketOwners.owner(of: "logs") == "444455556666")
+        #expect(settings.expectedBucketOwners.owner(of: "other") == "111122223333")
+        #expect(try WorkerSettings.fromEnvironment([:]).expectedBucketOwners.owner(of: "x") == nil)
+        for bad in ["1234", "logs=abc", "logs=1111222233334"] {
+            let error = #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_EXPECTED_BUCKET_OWNER": bad]) }
+            #expect(error?.setting == "EDAL_EXPECTED_BUCKET_OWNER", "\(bad)")
+        }
+    }
+
     @Test func allowedBuckets() throws {
         let narrowed = try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "telemetry/logs/"])
         #expect(narrowed.allowedBuckets.permits(bucket: "telemetry", key: "logs/a"))

@@ -8,6 +8,8 @@ says so, answers instead with the faults real AWS services produce and the emula
 - ``throttle``: the service's own throttling answer. S3: ``503 SlowDown`` (XML); SQS (JSON 1.0):
   ``400 RequestThrottled``; Kinesis (JSON 1.1): ``400 ProvisionedThroughputExceededException``.
 - ``error500`` / ``error503``: ``InternalError`` / ``ServiceUnavailable`` in the service's format.
+- ``forbidden``: 403 ``AccessDenied`` (S3's answer to a missing permission, or to a request whose
+  ``x-amz-expected-bucket-owner`` names another account than the bucket's).
 - ``reset``: the request IS forwarded (it takes effect upstream), then the answer is cut: the status
   line and headers are sent with half the body and the connection is reset. The client cannot know
   whether its request was applied — as when a real connection drops mid-response.
@@ -26,7 +28,7 @@ Rules (``--rules`` JSON, or ``POST /__fault_proxy/rules`` to replace them) are a
 through first), "times": m (default unlimited), "during": s (only for s seconds from its first
 fault: an outage), "seconds": s, "fraction": f}``. The first rule whose
 turn it is applies. ``GET /__fault_proxy/stats`` answers what was forwarded and injected, by
-operation and fault, and the most requests of each operation it held at once (a client's concurrency),
+operation and fault, the ``x-amz-expected-bucket-owner`` values it saw, and the most requests of each operation it held at once (a client's concurrency),
 so a test can prove its faults were really sent.
 
 Used as a forward proxy (``HTTP_PROXY`` pointing at it), it sends every request, or ``CONNECT``
@@ -100,6 +102,7 @@ class State:
         self.in_flight = {}
         self.stale_answers = {}
         self.proxied_hosts = {}
+        self.expected_owners = {}
         self.most_in_flight = {}
 
     def choose(self, operation):
@@ -129,6 +132,7 @@ class State:
         with self.lock:
             return {"requests": dict(self.forwarded), "injected": dict(self.injected), "mostInFlight": dict(self.most_in_flight),
                     "proxiedHosts": dict(self.proxied_hosts),
+                    "expectedOwners": dict(self.expected_owners),
                     "rules": [{"operation": r.operation, "fault": r.fault, "seen": r.seen, "injected": r.injected}
                               for r in self.rules]}
 
@@ -169,6 +173,11 @@ def error_answer(service, fault, operation):
             "s3": (500, "InternalError", "We encountered an internal error. Please try again."),
             "sqs": (500, "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."),
             "kinesis": (500, "InternalFailure", "Internal service failure."),
+        }[service],
+        "forbidden": {
+            "s3": (403, "AccessDenied", "Access Denied"),
+            "sqs": (403, "AccessDenied", "Access to the resource is denied."),
+            "kinesis": (400, "AccessDeniedException", "User is not authorized to perform this action."),
         }[service],
         "error503": {
             "s3": (503, "ServiceUnavailable", "Service is unable to handle request."),
@@ -351,6 +360,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._control(method, body)
         parsed = urllib.parse.urlsplit(self.target)
         operation = operation_of(self.state.service, method, parsed.path, parsed.query, self.headers)
+        owner = self.headers.get("x-amz-expected-bucket-owner")
+        if owner:
+            with self.state.lock:
+                self.state.expected_owners[owner] = self.state.expected_owners.get(owner, 0) + 1
         rule = self.state.choose(operation)
         self._rule = rule
         self.state.begin(operation)
@@ -363,7 +376,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = rule.fault if rule else None
         head = method == "HEAD"
         try:
-            if fault in ("throttle", "error500", "error503"):
+            if fault in ("throttle", "error500", "error503", "forbidden"):
                 status, headers, data = error_answer(self.state.service, fault, operation)
             elif fault == "stale":
                 status, headers, data = self._stale(method, body)

@@ -8,11 +8,17 @@ import NIOHTTP1
 public struct S3Client: Sendable {
     public let client: AWSClient
     private let signer: SigV4Signer
+    /// Sent with every `HEAD` and listing, so S3 refuses a bucket owned by another account.
+    public var expectedBucketOwners: S3ExpectedBucketOwners
 
-    public init(client: AWSClient) {
+    public init(client: AWSClient, expectedBucketOwners: S3ExpectedBucketOwners = .none) {
         self.client = client
         self.signer = client.signer(for: .s3)
+        self.expectedBucketOwners = expectedBucketOwners
     }
+
+    /// The operations that carry `x-amz-expected-bucket-owner`: reading what EDAL acts on.
+    static let ownerCheckedOperations: Set<String> = ["HeadObject", "ListObjectsV2"]
 
     // MARK: Buckets
 
@@ -236,6 +242,9 @@ public struct S3Client: Sendable {
             path = "/\(SigV4Encoding.encode(bucket, keepingSlashes: false))" + (key == nil ? "" : "/" + encodedKey)
         }
         var allHeaders = headers
+        if Self.ownerCheckedOperations.contains(operation), let owner = expectedBucketOwners.owner(of: bucket) {
+            allHeaders.append(("x-amz-expected-bucket-owner", owner))
+        }
         if !body.isEmpty, !headers.contains(where: { $0.name.lowercased() == "content-type" }), operation != "PutObject" {
             allHeaders.append(("Content-Type", "application/xml"))
         }

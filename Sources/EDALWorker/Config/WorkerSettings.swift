@@ -1,3 +1,4 @@
+import EDALAWS
 import EDALDetection
 import Foundation
 import EDALState
@@ -56,6 +57,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var metricsPort: Int?
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
     public var logFormat: String = "text"
+    /// The account each bucket must belong to (`EDAL_EXPECTED_BUCKET_OWNER`), checked by S3 on every HEAD and listing.
+    public var expectedBucketOwners = S3ExpectedBucketOwners.none
     /// Which user metadata signals carry (`EDAL_SIGNAL_METADATA`: comma-separated name globs).
     public var signalMetadata = SignalMetadataPolicy()
     /// Seconds one AWS request may take before it is abandoned and retried (long polls add their wait).
@@ -145,6 +148,13 @@ public struct WorkerSettings: Sendable, Equatable {
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
         settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
         if let timeout = try integer("EDAL_AWS_REQUEST_TIMEOUT", 1...600) { settings.awsRequestTimeout = timeout }
+        if let owners = value("EDAL_EXPECTED_BUCKET_OWNER") {
+            guard let parsed = S3ExpectedBucketOwners(parsing: owners) else {
+                throw SettingsError(setting: "EDAL_EXPECTED_BUCKET_OWNER",
+                                    problem: "\(owners) is neither a 12-digit account id nor bucket=account pairs, comma-separated")
+            }
+            settings.expectedBucketOwners = parsed
+        }
         if let names = value("EDAL_SIGNAL_METADATA") {
             settings.signalMetadata = SignalMetadataPolicy(included: names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty })

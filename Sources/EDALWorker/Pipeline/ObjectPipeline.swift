@@ -164,10 +164,16 @@ public struct ObjectPipeline: Sendable {
         var toRelease: [ClaimTicket] = []
         var signals: [(position: Int, signal: Signal, head: S3ObjectHead)] = []
         var scoredHeads: [(position: Int, head: S3ObjectHead)] = []
-        var headErrors = 0, gone = 0, superseded = 0, anomalies = 0
+        var headErrors = 0, refused = 0, gone = 0, superseded = 0, anomalies = 0
         for (position, entry) in claimed.enumerated() {
             let candidate = candidates[entry.index]
             switch heads[position] {
+            case .failure(let error as AWSServiceError) where error.statusCode == 403:
+                refused += 1
+                logger.error("S3 refused the HEAD: no permission, or the bucket belongs to another account than EDAL_EXPECTED_BUCKET_OWNER says; the message goes to the dead-letter queue",
+                             metadata: ["bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "error": "\(error)"])
+                toRelease.append(entry.ticket)
+                results[position] = .retryLater(.refused)
             case .none, .failure:
                 headErrors += 1
                 if case .failure(let error) = heads[position] {
@@ -214,6 +220,7 @@ public struct ObjectPipeline: Sendable {
         statistics.update {
             $0.headRequests += claimed.count
             $0.headErrors += headErrors
+            $0.refusedHeads += refused
             $0.objectsGone += gone
             $0.superseded += superseded
             $0.scored += scored

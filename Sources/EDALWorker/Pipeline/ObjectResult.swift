@@ -45,9 +45,13 @@ public enum ObjectResult: Sendable, Equatable {
         case head
         /// No sink took the signal.
         case sink
+        /// S3 refused the HEAD (403: no permission, or the bucket belongs to another account than
+        /// `EDAL_EXPECTED_BUCKET_OWNER` says). Not tried again in place: the message goes back to the
+        /// queue, and its redrive policy moves it to the dead-letter queue.
+        case refused
 
-        /// A dependency failed (not another worker holding the work): back off.
-        public var isDependencyFailure: Bool { self != .inProgress }
+        /// A dependency failed (not another worker holding the work, not a refusal): back off.
+        public var isDependencyFailure: Bool { self != .inProgress && self != .refused }
     }
 
     public var isDone: Bool {

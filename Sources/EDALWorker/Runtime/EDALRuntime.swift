@@ -44,7 +44,7 @@ public struct EDALRuntime: Sendable {
                 logger.warning("EDAL_ALLOWED_BUCKETS and EDAL_WATCH are unset: acting on every bucket the queue's notifications name; set EDAL_ALLOWED_BUCKETS to the buckets this deployment watches")
             }
             return EDALRuntime(
-                client: client, s3: S3Client(client: client), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
+                client: client, s3: S3Client(client: client, expectedBucketOwners: settings.expectedBucketOwners), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
                 settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(observer: metrics),
                 sources: SourceTracker(registry: settings.sourceRegistry, store: store),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger

@@ -171,7 +171,8 @@ struct MessageBatchHandler: Sendable {
         while true {
             let answers = await pipeline.process(pending.map { candidates[$0] })
             for (index, answer) in zip(pending, answers) { results[index] = answer }
-            pending.removeAll { results[$0].isDone }
+            // A refusal is not tried again here: its message goes back to the queue, towards the DLQ.
+            pending.removeAll { results[$0].isDone || results[$0] == .retryLater(.refused) }
 
             var finished: [SQSMessage] = []
             for (index, plan) in plans.enumerated() where !deleted[index] {

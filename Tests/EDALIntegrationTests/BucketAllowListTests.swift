@@ -49,17 +49,7 @@ struct BucketAllowListTests {
         #expect(!signals.contains { $0.evidence.bucket == other })
         #expect(try await fixture.storedClaims(otherKeys).isEmpty)
         // maxReceiveCount 1: the next receive moves them to the DLQ.
-        let deadline = ContinuousClock.now + .seconds(30)
-        var inDLQ = 0
-        while ContinuousClock.now < deadline {
-            _ = try await fixture.withClient { client in
-                let sqs = SQSClient(client: client)
-                return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.queue), maximumMessages: 10, waitTimeSeconds: 1)
-            }
-            inDLQ = try await fixture.messages(in: fixture.deadLetterQueue)
-            if inDLQ == otherKeys.count { break }
-        }
-        #expect(inDLQ == otherKeys.count)
+        #expect(try await fixture.receiveUntilDeadLettered(otherKeys.count) == otherKeys.count)
     }
 
     @Test("EDAL_EXPECTED_BUCKET_OWNER rides on every HEAD; a refused HEAD (403) is counted and sent towards the DLQ, not retried in place")
@@ -92,16 +82,6 @@ struct BucketAllowListTests {
         #expect(try await fixture.streamSignals().isEmpty)
         #expect(took < .seconds(60), "the drain spun on refusals for \(took)")
         // Every message ends in the DLQ (one more receive moves the last ones there).
-        let deadline = ContinuousClock.now + .seconds(30)
-        var inDLQ = 0
-        while ContinuousClock.now < deadline {
-            _ = try await fixture.withClient { client in
-                let sqs = SQSClient(client: client)
-                return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.queue), maximumMessages: 10, waitTimeSeconds: 1)
-            }
-            inDLQ = try await fixture.messages(in: fixture.deadLetterQueue)
-            if inDLQ >= keys.count { break }
-        }
-        #expect(inDLQ == keys.count)
+        #expect(try await fixture.receiveUntilDeadLettered(keys.count) == keys.count)
     }
 }

@@ -137,6 +137,22 @@ struct PipelineFixture: Sendable {
         Issue.record("only \(seen) of \(count) notifications reached \(queue)")
     }
 
+    /// Receives from the queue (as a consumer past `maxReceiveCount` does) until `count` messages are
+    /// in the dead-letter queue, at most 30 s; answers how many are there.
+    func receiveUntilDeadLettered(_ count: Int) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var inDLQ = 0
+        while ContinuousClock.now < deadline {
+            _ = try await withClient { client in
+                let sqs = SQSClient(client: client)
+                return try await sqs.receiveMessage(try await sqs.getQueueUrl(queue), maximumMessages: 10, waitTimeSeconds: 1)
+            }
+            inDLQ = try await messages(in: deadLetterQueue)
+            if inDLQ >= count { break }
+        }
+        return inDLQ
+    }
+
     /// Every object signal in the stream (source events apart: `sourceEvents()`).
     func streamSignals() async throws -> [Signal] {
         try await allStreamSignals().filter { !$0.isSourceEvent }

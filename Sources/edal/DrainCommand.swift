@@ -47,7 +47,8 @@ struct DrainCommand: AsyncParsableCommand {
         }
         await runtime.loadSources()
         let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
-        let outcome = DrainOutcome()
+        // What the worker service answered (a service returns nothing itself).
+        let outcome = NIOLockedValueBox<DrainResult?>(nil)
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         let services: [Configured] = [
             Configured(service: ShutdownSignalService("progress", logger: logger) { await DrainProgress(runtime: runtime).run(until: $0) }),
@@ -57,7 +58,7 @@ struct DrainCommand: AsyncParsableCommand {
             Configured(
                 service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in
                     let result = await worker.run(shutdown: shutdown)
-                    outcome.result.withLockedValue { $0 = result }
+                    outcome.withLockedValue { $0 = result }
                 },
                 successTerminationBehavior: .gracefullyShutdownGroup
             ),
@@ -67,7 +68,7 @@ struct DrainCommand: AsyncParsableCommand {
         } catch {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
-        let result = outcome.result.withLockedValue { $0 }
+        let result = outcome.withLockedValue { $0 }
         let requests = runtime.client.requestCounts
         let retries = runtime.client.retryCounts
         let roundTrips = runtime.store.roundTrips
@@ -109,9 +110,4 @@ struct DrainProgress: Sendable {
         }
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
-}
-
-/// What the drain's worker service answered (a service returns nothing itself).
-final class DrainOutcome: Sendable {
-    let result = NIOLockedValueBox<DrainResult?>(nil)
 }

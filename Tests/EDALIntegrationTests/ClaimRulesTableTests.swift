@@ -100,7 +100,7 @@ struct ClaimRulesTableTests {
     func table(_ store: StoreUnderTest, _ rule: Case) async throws {
         guard try TestServices.current() != nil else { return }
         try await store.withStore { opened, _ in
-            var request = rule.request
+            let request = rule.request
             if let stored = rule.stored {
                 let lease: Duration = {
                     if case .processingExpired = stored.work { return .milliseconds(1) }
@@ -127,7 +127,6 @@ struct ClaimRulesTableTests {
             }
             #expect(ruled == rule.answer, "ClaimRules: \(decided)")
             // The store itself.
-            request.key = "k"
             let answered = try #require(try await opened.claim([request], owner: "second", lease: .seconds(60)).first)
             #expect(Answer(answered) == rule.answer, "\(store): \(answered)")
         }

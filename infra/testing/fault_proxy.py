@@ -43,6 +43,7 @@ import argparse
 import http.client
 import http.server
 import json
+import os
 import select
 import socket
 import socketserver
@@ -473,7 +474,6 @@ def main():
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as handle:
             handle.write(f"{port}\n")
-        import os
         os.replace(args.port_file + ".tmp", args.port_file)
     print(f"fault proxy for {args.service} on {args.host}:{port} -> {args.upstream}", flush=True)
     try:

@@ -54,6 +54,13 @@ struct MessageBatchHandler: Sendable {
         var candidates: [ObjectCandidate] = []
         var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0, rejected = 0
         for message in messages {
+            let first = (message.receiveCount ?? 1) <= 1
+            // Not deleted: made visible again at once, so the redrive policy moves it to the DLQ.
+            func leaveForDeadLetterQueue() {
+                malformed += 1
+                if first { malformedFirst += 1 }
+                plans.append(.malformed)
+            }
             do {
                 let notification = try NotificationParser.parse(message.body)
                 if notification.isTestEvent {
@@ -64,17 +71,13 @@ struct MessageBatchHandler: Sendable {
                 ignored += notification.ignoredRecords
                 if let outside = notification.objects.first(where: { !configuration.allowedBuckets.permits(bucket: $0.bucket, key: $0.key) }) {
                     // Never HEADed, claimed or signalled: to the dead-letter queue, like a malformed body.
-                    malformed += 1
-                    if (message.receiveCount ?? 1) <= 1 {
-                        malformedFirst += 1
-                        rejected += notification.objects.count
-                    }
+                    if first { rejected += notification.objects.count }
+                    leaveForDeadLetterQueue()
                     if rejectedBuckets.insert(outside.bucket) {
                         logger.warning("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue", metadata: [
                             "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "allowed": "\(configuration.allowedBuckets)",
                         ])
                     }
-                    plans.append(.malformed)
                     continue
                 }
                 let start = candidates.count
@@ -82,15 +85,12 @@ struct MessageBatchHandler: Sendable {
                 candidates += notification.objects.map { ObjectCandidate(event: $0, via: via) }
                 plans.append(start == candidates.count ? .acknowledge : .objects(start..<candidates.count))
             } catch {
-                malformed += 1
-                let first = (message.receiveCount ?? 1) <= 1
-                if first { malformedFirst += 1 }
+                leaveForDeadLetterQueue()
                 // Logged once, on the first receive; repeats are debug noise on the way to the DLQ.
                 logger.log(level: first ? .warning : .debug, "malformed message left for the dead-letter queue", metadata: [
                     "message_id": "\(message.messageId)", "receive_count": "\(message.receiveCount ?? 1)",
                     "reason": "\(String(error.reason.prefix(200)))",
                 ])
-                plans.append(.malformed)
             }
         }
         statistics.update {

@@ -16,4 +16,12 @@ set +a
 "$@"
 status=$?
 echo  # swift test ends its last line without a newline
+if [ "$status" -ne 0 ]; then
+    # What the services complained about, for a failure seen only on a CI machine.
+    for log in "${EDAL_TEST_SERVICES_DIR:-$ROOT/.test-services}"/*.log; do
+        [ -f "$log" ] || continue
+        lines="$(grep -E 'WARN|ERROR|Traceback|Exception' "$log" | tail -n 20)"
+        [ -n "$lines" ] && printf 'test-services: the last warnings in %s:\n%s\n' "$(basename "$log")" "$lines"
+    done
+fi
 exit "$status"

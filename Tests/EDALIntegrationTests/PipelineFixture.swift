@@ -121,7 +121,9 @@ struct PipelineFixture: Sendable {
 
     /// Waits until S3 has delivered at least `count` notifications to the queue, and the test event
     /// S3 sends when a notification is configured (given up to 3 s more: not every emulator sends it).
-    func waitForNotifications(_ count: Int, timeout: Duration = .seconds(60)) async throws {
+    /// The default wait is long because LocalStack sends all buckets' notifications from one pool of
+    /// three threads: a test uploading thousands of objects delays every other test's notifications.
+    func waitForNotifications(_ count: Int, timeout: Duration = .seconds(180)) async throws {
         let deadline = ContinuousClock.now + timeout
         var seen = 0
         var reached: ContinuousClock.Instant?

@@ -36,8 +36,10 @@ struct SetupCommandTests {
         #expect(try await fixture.messages(in: fixture.queue) == backlog)
         // And the bucket notifies once per object, not once per setup.
         let second = try await fixture.generate(5, seed: 31, firstIndex: 5)
-        // (It returns once the count has stood at least there for 3 s: a doubled notification would show.)
-        try await fixture.waitForNotifications(backlog + second.count, timeout: .seconds(30))
+        // (It returns once the count has stood at least there for 3 s: a doubled notification would show.
+        // LocalStack sends every bucket's notifications from one pool of three threads, so while another
+        // test uploads thousands of objects ours can wait behind them for a minute or more.)
+        try await fixture.waitForNotifications(backlog + second.count, timeout: .seconds(180))
         #expect(try await fixture.messages(in: fixture.queue) == backlog + second.count)
 
         let document = try await fixture.withClient { try await S3Client(client: $0).bucketNotificationConfiguration(fixture.bucket) }
@@ -56,7 +58,7 @@ struct SetupCommandTests {
             try await S3Client(client: client).deleteObject(bucket: fixture.bucket, key: first[0])
             let sqs = SQSClient(client: client)
             var heard = false
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(180)
             while !heard, ContinuousClock.now < deadline {
                 heard = try await sqs.receiveMessage(otherURL, maximumMessages: 10, waitTimeSeconds: 1)
                     .contains { $0.body.contains("ObjectRemoved") && $0.body.contains(first[0]) }

@@ -7,7 +7,7 @@ import Testing
 /// it was given (`EDAL_ALLOWED_BUCKETS`, by default the buckets of `EDAL_WATCH`).
 @Suite("bucket allow-list", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
 struct BucketAllowListTests {
-    @Test("forged notifications for another bucket: no request to S3 for it, no claim, no signal, to the DLQ and counted; the allowed bucket works as before")
+    @Test("forged notifications for another bucket, or naming another bucket owner: no request to S3 for them, no claim, no signal, to the DLQ and counted; the allowed bucket works as before")
     func forgedNotificationsAreRejected() async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-allow")
@@ -19,6 +19,7 @@ struct BucketAllowListTests {
         // Another team's bucket that EDAL's role could read, and forged notifications naming its objects.
         let other = "\(fixture.bucket)-other"
         let otherKeys = ["secrets/a.json", "secrets/b.json", "secrets/c.json"]
+        let forgedOwnerKeys = ["forged/a.json", "forged/b.json"]
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)
             let sqs = SQSClient(client: client)
@@ -32,14 +33,25 @@ struct BucketAllowListTests {
                     "sequencer":"0A1B2C"}}}]}
                     """)
             }
+            // EventBridge events for the allowed bucket that say it belongs to another account.
+            for key in forgedOwnerKeys {
+                _ = try await sqs.sendMessage(queueURL, body: """
+                    {"version":"0","detail-type":"Object Created","source":"aws.s3","account":"999988887777","region":"us-east-1",                    "detail":{"bucket":{"name":"\(fixture.bucket)"},"object":{"key":"\(key)","size":2,"etag":"0cc175b9c0f1b6a831c399e269772661"},                    "reason":"PutObject"}}
+                    """)
+            }
         }
 
         // Every S3 request goes through the proxy, which counts them.
         let s3 = try await FaultProxy.start(service: "s3", upstream: services.s3Endpoint, rules: [])
-        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "20"], ["EDAL_MODE": "continuous", "AWS_ENDPOINT_URL_S3": s3.endpoint])
+        // LocalStack's buckets belong to account 000000000000.
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "20"], [
+            "EDAL_MODE": "continuous", "AWS_ENDPOINT_URL_S3": s3.endpoint, "EDAL_EXPECTED_BUCKET_OWNER": "000000000000",
+        ])
         // The forged messages are on their way to the DLQ: the drain says work was left.
         #expect(outcome.status == 2, "\(outcome.errors.suffix(2000))")
         #expect(figures["rejected"] == otherKeys.count, "\(figures)")
+        #expect(figures["owner_mismatches"] == forgedOwnerKeys.count, "\(figures)")
+        #expect(outcome.errors.components(separatedBy: "other than EDAL_EXPECTED_BUCKET_OWNER").count - 1 == 1, "\(outcome.errors.suffix(2000))")
         #expect(outcome.errors.components(separatedBy: "outside EDAL_ALLOWED_BUCKETS").count - 1 == 1, "logged once per bucket: \(outcome.errors.suffix(2000))")
         let stats = try await s3.stats()
         #expect(stats.requests == ["s3.HeadObject": keys.count], "only the allowed bucket's objects were asked about: \(stats)")
@@ -47,9 +59,11 @@ struct BucketAllowListTests {
         let signals = try await fixture.streamSignals()
         #expect(Set(signals.map(\.evidence.key)) == Set(keys))
         #expect(!signals.contains { $0.evidence.bucket == other })
-        #expect(try await fixture.storedClaims(otherKeys).isEmpty)
+        #expect(try await fixture.storedClaims(otherKeys + forgedOwnerKeys).isEmpty)
+        #expect(!signals.contains { forgedOwnerKeys.contains($0.evidence.key) })
         // maxReceiveCount 1: the next receive moves them to the DLQ.
-        #expect(try await fixture.receiveUntilDeadLettered(otherKeys.count) == otherKeys.count)
+        let forged = otherKeys.count + forgedOwnerKeys.count
+        #expect(try await fixture.receiveUntilDeadLettered(forged) == forged)
     }
 
     @Test("EDAL_EXPECTED_BUCKET_OWNER rides on every HEAD; a refused HEAD (403) is counted and sent towards the DLQ, not retried in place")

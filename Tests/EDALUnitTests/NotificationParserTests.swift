@@ -284,6 +284,34 @@ import EDALState
         }
     }
 
+    @Test("the bucket owner an event names: ownerIdentity (direct, SNS) or EventBridge's account; compared only when it is an account id")
+    func bucketOwnerInEvents() throws {
+        let direct = NotificationParserTests.direct(NotificationParserTests.record("a")).replacingOccurrences(
+            of: #""bucket":{"name":"telemetry","#, with: #""bucket":{"name":"telemetry","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"#)
+        #expect(try NotificationParser.parse(direct).objects.first?.bucketOwner == "A3NL1KOZZKExample")
+        #expect(try NotificationParser.parse(NotificationParserTests.sns(direct)).objects.first?.bucketOwner == "A3NL1KOZZKExample")
+        let bridge = """
+            {"detail-type":"Object Created","source":"aws.s3","account":"111122223333",
+             "detail":{"bucket":{"name":"telemetry"},"object":{"key":"k","size":5,"etag":"e"},"reason":"PutObject"}}
+            """
+        let bridged = try #require(try NotificationParser.parse(bridge).objects.first)
+        #expect(bridged.bucketOwner == "111122223333")
+
+        var configuration = QueueWorkerConfiguration(queueURL: "q")
+        configuration.allowedBuckets = BucketAllowList([WatchedLocation(bucket: "telemetry")])
+        configuration.expectedBucketOwners = S3ExpectedBucketOwners(allBuckets: "444455556666")
+        #expect(RecordRejection.of(bridged, under: configuration) == .ownerMismatch)
+        // S3's canonical id cannot be compared with an account id: the HEAD's expected-owner header checks it.
+        #expect(RecordRejection.of(try #require(try NotificationParser.parse(direct).objects.first), under: configuration) == nil)
+        configuration.expectedBucketOwners = S3ExpectedBucketOwners(byBucket: ["telemetry": "111122223333"])
+        #expect(RecordRejection.of(bridged, under: configuration) == nil)
+        configuration.expectedBucketOwners = .none
+        #expect(RecordRejection.of(bridged, under: configuration) == nil)
+        var elsewhere = bridged
+        elsewhere.bucket = "payroll"
+        #expect(RecordRejection.of(elsewhere, under: configuration) == .bucketNotAllowed)
+    }
+
     @Test func allowedBuckets() throws {
         let narrowed = try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "telemetry/logs/"])
         #expect(narrowed.allowedBuckets.permits(bucket: "telemetry", key: "logs/a"))

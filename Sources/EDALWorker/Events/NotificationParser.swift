@@ -16,7 +16,7 @@ public enum NotificationParser {
             return inner
         }
         if let detailType = envelope.detailType {
-            return try parseEventBridge(detailType: detailType, source: envelope.source, detail: envelope.detail)
+            return try parseEventBridge(detailType: detailType, source: envelope.source, account: envelope.account, detail: envelope.detail)
         }
         return try parseS3Event(envelope)
     }
@@ -56,7 +56,8 @@ public enum NotificationParser {
                 bucket: bucket, key: key, eTag: eTag, size: record.s3?.object?.size,
                 sequencer: record.s3?.object?.sequencer, versionId: record.s3?.object?.versionId.flatMap { $0.isEmpty ? nil : $0 },
                 eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601),
-                writer: record.userIdentity?.principalId, sourceIP: record.requestParameters?.sourceIPAddress
+                writer: record.userIdentity?.principalId, sourceIP: record.requestParameters?.sourceIPAddress,
+                bucketOwner: record.s3?.bucket?.ownerIdentity?.principalId
             )
             try ObjectEventLimits.check(event, record: index)
             notification.objects.append(event)
@@ -64,7 +65,7 @@ public enum NotificationParser {
         return notification
     }
 
-    private static func parseEventBridge(detailType: String, source: String?, detail: EventBridgeDetail?) throws(NotificationParseError) -> S3Notification {
+    private static func parseEventBridge(detailType: String, source: String?, account: String?, detail: EventBridgeDetail?) throws(NotificationParseError) -> S3Notification {
         guard source == nil || source == "aws.s3" else {
             throw NotificationParseError("an EventBridge event from \(source ?? "?"), not aws.s3")
         }
@@ -79,7 +80,7 @@ public enum NotificationParser {
         let event = ObjectCreatedEvent(
             bucket: bucket, key: key, eTag: eTag, size: detail?.object?.size, sequencer: detail?.object?.sequencer,
             versionId: detail?.object?.versionId, eventName: "ObjectCreated:\(detail?.reason ?? "Put")", eventTime: nil,
-            writer: detail?.requester, sourceIP: detail?.sourceIPAddress
+            writer: detail?.requester, sourceIP: detail?.sourceIPAddress, bucketOwner: account
         )
         try ObjectEventLimits.check(event, record: 0)
         return S3Notification(envelope: .eventBridge, objects: [event])
@@ -111,11 +112,13 @@ public enum NotificationParser {
         var topicArn: String?
         var detailType: String?
         var source: String?
+        /// EventBridge: the account the event comes from, the bucket owner's for S3 events.
+        var account: String?
         var detail: EventBridgeDetail?
 
         enum CodingKeys: String, CodingKey {
             case records = "Records", event = "Event", type = "Type", message = "Message", topicArn = "TopicArn"
-            case detailType = "detail-type", source, detail
+            case detailType = "detail-type", source, account, detail
         }
     }
 
@@ -130,7 +133,11 @@ public enum NotificationParser {
     }
 
     struct S3Entity: Decodable {
-        struct Bucket: Decodable { var name: String? }
+        struct OwnerIdentity: Decodable { var principalId: String? }
+        struct Bucket: Decodable {
+            var name: String?
+            var ownerIdentity: OwnerIdentity?
+        }
         struct Object: Decodable {
             var key: String?
             var size: Int64?

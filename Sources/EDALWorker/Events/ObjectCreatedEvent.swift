@@ -19,10 +19,14 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
     public var writer: String?
     /// From where (`requestParameters.sourceIPAddress`; EventBridge: `source-ip-address`).
     public var sourceIP: String?
+    /// The bucket's owner as the event names it: `s3.bucket.ownerIdentity.principalId` (S3 writes the
+    /// owner's canonical id there, which cannot be compared with an account id) or EventBridge's
+    /// `account` (an account id).
+    public var bucketOwner: String?
 
     public init(bucket: String, key: String, eTag: String, size: Int64? = nil, sequencer: String? = nil,
                 versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil,
-                writer: String? = nil, sourceIP: String? = nil) {
+                writer: String? = nil, sourceIP: String? = nil, bucketOwner: String? = nil) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
@@ -33,6 +37,7 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
         self.eventTime = eventTime
         self.writer = writer
         self.sourceIP = sourceIP
+        self.bucketOwner = bucketOwner
     }
 
     /// What the worker asks the state store for.

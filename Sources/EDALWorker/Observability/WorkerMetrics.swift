@@ -36,6 +36,7 @@ public final class WorkerMetrics: Sendable {
     let testEvents = Counter(label: "edal_test_events_total")
     let ignoredRecords = Counter(label: "edal_ignored_records_total")
     let rejectedRecords = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "bucket_not_allowed")])
+    let ownerMismatches = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "owner_mismatch")])
     let refusedHeads = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "head_refused")])
     let headLatency = Metrics.Timer(label: "edal_head_latency")
     let scoringLatency = Metrics.Timer(label: "edal_scoring_latency")
@@ -87,6 +88,7 @@ public final class WorkerMetrics: Sendable {
         add(ignoredRecords, counts.ignoredRecords, previous.ignoredRecords)
         add(rejectedRecords, counts.rejectedRecords, previous.rejectedRecords)
         add(refusedHeads, counts.refusedHeads, previous.refusedHeads)
+        add(ownerMismatches, counts.ownerMismatchRecords, previous.ownerMismatchRecords)
         for (outcome, now, before) in [
             ("claimed", counts.claimed, previous.claimed), ("taken_over", counts.takenOver, previous.takenOver),
             ("duplicate", counts.duplicates, previous.duplicates), ("in_progress", counts.inProgress, previous.inProgress),

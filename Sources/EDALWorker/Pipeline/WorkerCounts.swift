@@ -17,6 +17,9 @@ public struct WorkerCounts: Sendable, Equatable {
     /// Object records for a bucket outside `EDAL_ALLOWED_BUCKETS`, on their message's first receive:
     /// never HEADed, claimed or signalled; their messages go the malformed way, to the DLQ.
     public var rejectedRecords = 0
+    /// Object records whose event names a bucket owner other than `EDAL_EXPECTED_BUCKET_OWNER`'s
+    /// account, on their message's first receive: handled like `rejectedRecords`.
+    public var ownerMismatchRecords = 0
     /// HEADs S3 refused (403): not retried in place; their messages go the way of the malformed.
     public var refusedHeads = 0
     public var visibilityExtensions = 0

@@ -140,6 +140,7 @@ public struct EDALRuntime: Sendable {
             visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
         )
         configuration.allowedBuckets = settings.allowedBuckets
+        configuration.expectedBucketOwners = settings.expectedBucketOwners
         return QueueWorker(sqs: sqs, pipeline: pipeline(), configuration: configuration)
     }
 

@@ -30,7 +30,7 @@ struct MessageBatchHandler: Sendable {
     /// The wait before trying held work again: doubling from `retryBase` up to `retryMaximum`.
     var retryBase: Duration = .seconds(1)
     var retryMaximum: Duration = .seconds(30)
-    /// Buckets outside the allow-list already logged (once per bucket and worker).
+    /// Buckets whose records were rejected, already logged (once per bucket and worker).
     var rejectedBuckets = LoggedOnce()
 
     private enum Plan {
@@ -52,7 +52,7 @@ struct MessageBatchHandler: Sendable {
         defer { statistics.observer?.messagesHandled(messages.count, after: ContinuousClock.now - started) }
         var plans: [Plan] = []
         var candidates: [ObjectCandidate] = []
-        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0, rejected = 0
+        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0, rejected = 0, ownerMismatches = 0
         for message in messages {
             let first = (message.receiveCount ?? 1) <= 1
             // Not deleted: made visible again at once, so the redrive policy moves it to the DLQ.
@@ -69,14 +69,29 @@ struct MessageBatchHandler: Sendable {
                     continue
                 }
                 ignored += notification.ignoredRecords
-                if let outside = notification.objects.first(where: { !configuration.allowedBuckets.permits(bucket: $0.bucket, key: $0.key) }) {
+                if let (outside, rejection) = notification.objects.lazy.compactMap({ event in
+                    RecordRejection.of(event, under: configuration).map { (event, $0) }
+                }).first {
                     // Never HEADed, claimed or signalled: to the dead-letter queue, like a malformed body.
-                    if first { rejected += notification.objects.count }
+                    if first {
+                        switch rejection {
+                        case .bucketNotAllowed: rejected += notification.objects.count
+                        case .ownerMismatch: ownerMismatches += notification.objects.count
+                        }
+                    }
                     leaveForDeadLetterQueue()
                     if rejectedBuckets.insert(outside.bucket) {
-                        logger.warning("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue", metadata: [
-                            "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "allowed": "\(configuration.allowedBuckets)",
-                        ])
+                        switch rejection {
+                        case .bucketNotAllowed:
+                            logger.warning("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue", metadata: [
+                                "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "allowed": "\(configuration.allowedBuckets)",
+                            ])
+                        case .ownerMismatch:
+                            logger.warning("a notification naming a bucket owner other than EDAL_EXPECTED_BUCKET_OWNER's; left for the dead-letter queue", metadata: [
+                                "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "named_owner": "\(outside.bucketOwner ?? "-")",
+                                "expected_owner": "\(configuration.expectedBucketOwners.owner(of: outside.bucket) ?? "-")",
+                            ])
+                        }
                     }
                     continue
                 }
@@ -100,6 +115,7 @@ struct MessageBatchHandler: Sendable {
             $0.testEvents += tests
             $0.ignoredRecords += ignored
             $0.rejectedRecords += rejected
+            $0.ownerMismatchRecords += ownerMismatches
         }
 
         // Acknowledged messages go at once; the rest once their objects are done.

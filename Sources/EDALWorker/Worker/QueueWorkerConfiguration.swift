@@ -1,3 +1,5 @@
+import EDALAWS
+
 /// How `QueueWorker` consumes the notification queue.
 public struct QueueWorkerConfiguration: Sendable {
     /// Stop once the queue is empty instead of running until told to stop (`edal drain`).
@@ -31,6 +33,8 @@ public struct QueueWorkerConfiguration: Sendable {
     public var drain: Drain?
     /// Buckets whose notifications are acted on; any other's go the malformed way, to the DLQ.
     public var allowedBuckets = BucketAllowList([])
+    /// The accounts buckets must belong to; a record whose event names another account is rejected.
+    public var expectedBucketOwners = S3ExpectedBucketOwners.none
     /// Time for back-offs, heartbeats, deadlines and idle timeouts (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 

@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release demo test test-unit bench soak services-start services-stop clean
+.PHONY: all deps build release demo test test-unit bench soak fuzz services-start services-stop clean
 
 all: build
 
@@ -26,6 +26,16 @@ demo:
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) infra/fuzz.sh --smoke
+
+# The libFuzzer targets (Fuzz/: notification, form-decoding, xml, aws-error, bson, credentials,
+# profile-file), fuzzer + address sanitizers, FUZZ_SECONDS each; prints executions and coverage.
+# make test runs each for FUZZ_SMOKE_SECONDS. TARGETS="xml bson" picks some.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) infra/fuzz.sh $(TARGETS)
 
 # Benchmarks, release build: micro-benchmarks, then 10,000 × 100 KiB and 100,000 small objects end
 # to end against the native LocalStack; figures printed and written to .bench/results.json.
@@ -51,4 +61,4 @@ clean:
 	infra/test-services.sh stop
 	EDAL_TEST_SERVICES_DIR=.demo-services infra/test-services.sh stop
 	EDAL_TEST_SERVICES_DIR=.bench-services infra/test-services.sh stop
-	rm -rf .build .test-services .demo-services .demo .bench-services .bench
+	rm -rf .build Fuzz/.build .fuzz .test-services .demo-services .demo .bench-services .bench

@@ -110,6 +110,17 @@ import Testing
         }
     }
 
+    @Test("credential answers with an empty key id or secret are refused (a property the credentials fuzz target checks)")
+    func emptyCredentialsAreRefused() throws {
+        let empty = #"{"Code":"Success","AccessKeyId":"","SecretAccessKey":"","Token":"t"}"#
+        #expect(throws: CredentialProviderError.self) { try CredentialEndpoints.CredentialDocument.parse(empty, source: "imds") }
+        let sts = "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId></AccessKeyId>"
+            + "<SecretAccessKey>s</SecretAccessKey></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+        #expect(throws: CredentialProviderError.self) { try CredentialEndpoints.assumeRoleAnswer(sts, source: "sts") }
+        let good = try CredentialEndpoints.assumeRoleAnswer(sts.replacingOccurrences(of: "<AccessKeyId></AccessKeyId>", with: "<AccessKeyId>AK</AccessKeyId>"), source: "sts")
+        #expect(good.accessKeyId == "AK" && good.secretAccessKey == "s")
+    }
+
     @Test func credentialsNeverPrintTheirSecret() {
         let text = String(describing: AWSCredentials(accessKeyId: "AKID", secretAccessKey: "very-secret", sessionToken: "token"))
         #expect(!text.contains("very-secret"))

@@ -75,6 +75,15 @@ import Testing
                                             service: .sqs, operation: "GetQueueUrl")
         #expect(legacy.code == "AWS.SimpleQueueService.NonExistentQueue")
     }
+
+    @Test("an error header or body whose code normalises to nothing (\":\", \"x#\") is named by the status (found by the aws-error fuzz target)")
+    func emptyCodesFallBackToTheStatus() {
+        let colon = AWSErrorDecoder.decode(response(.badRequest, ":", headers: [("x-amzn-query-error", ":"), ("x-amzn-ErrorType", ":")]),
+                                           service: .sqs, operation: "Fuzz")
+        #expect(colon.code == "BadRequest")
+        let hash = AWSErrorDecoder.decode(response(.serviceUnavailable, #"{"__type":"com.amazonaws#"}"#), service: .kinesis, operation: "Fuzz")
+        #expect(hash.code == "ServiceUnavailable")
+    }
 }
 
 @Suite struct S3HeadParsingTests {

@@ -34,6 +34,9 @@ enum CredentialEndpoints {
             if let code, code != "Success" {
                 throw CredentialProviderError(source: source, reason: "the endpoint answered Code \(code)")
             }
+            guard !accessKeyId.isEmpty, !secretAccessKey.isEmpty else {
+                throw CredentialProviderError(source: source, reason: "the answer has an empty AccessKeyId or SecretAccessKey")
+            }
             return AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token,
                                   expiration: expiration.flatMap(HTTPDate.parseISO8601))
         }
@@ -73,6 +76,11 @@ enum CredentialEndpoints {
         let text = try await get("\(endpoint.description)\(endpoint.basePath.isEmpty ? "/" : "")", method: .POST,
                                  headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
                                  body: form, source: source, timeout: .seconds(10))
+        return try assumeRoleAnswer(text, source: source)
+    }
+
+    /// Reads STS's `AssumeRoleWithWebIdentity` answer into credentials, or says what was wrong with it.
+    static func assumeRoleAnswer(_ text: String, source: String) throws -> AWSCredentials {
         let root: XMLNode
         do {
             root = try XMLDocumentParser.parse(Array(text.utf8))
@@ -80,7 +88,8 @@ enum CredentialEndpoints {
             throw CredentialProviderError(source: source, reason: "STS answered something that is not XML: \(error)")
         }
         guard let credentials = root.child("AssumeRoleWithWebIdentityResult")?.child("Credentials"),
-              let keyId = credentials.text(of: "AccessKeyId"), let secret = credentials.text(of: "SecretAccessKey") else {
+              let keyId = credentials.text(of: "AccessKeyId"), !keyId.isEmpty,
+              let secret = credentials.text(of: "SecretAccessKey"), !secret.isEmpty else {
             throw CredentialProviderError(source: source, reason: "STS's answer has no credentials")
         }
         return AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: credentials.text(of: "SessionToken"),

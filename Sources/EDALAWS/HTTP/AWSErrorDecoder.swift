@@ -39,12 +39,13 @@ enum AWSErrorDecoder {
         )
     }
 
-    /// `com.amazonaws.sqs#QueueDoesNotExist` → `QueueDoesNotExist`; `Code:extra` → `Code`.
+    /// `com.amazonaws.sqs#QueueDoesNotExist` → `QueueDoesNotExist`; `Code:extra` → `Code`; `nil` when
+    /// nothing is left (`:`, `x#`), so the status names the code instead.
     static func normalize(_ code: String?) -> String? {
         guard var code, !code.isEmpty else { return nil }
         if let hash = code.lastIndex(of: "#") { code = String(code[code.index(after: hash)...]) }
         if let colon = code.firstIndex(of: ":") { code = String(code[..<colon]) }
-        return code
+        return code.isEmpty ? nil : code
     }
 
     /// The code for an answer without a body (HEAD requests).

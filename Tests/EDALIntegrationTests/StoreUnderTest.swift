@@ -46,9 +46,9 @@ enum StoreUnderTest: String, Sendable, CustomTestStringConvertible {
     }
 
     /// Opens a fresh store, runs `body`, then removes the store's data and closes it.
-    func withStore<T>(_ body: (any StateStore, String) async throws -> T) async throws -> T {
+    func withStore<T>(claimRetention: Duration? = nil, _ body: (any StateStore, String) async throws -> T) async throws -> T {
         let uri = try freshURI()
-        let store = try await StateStoreFactory.open(uri: uri)
+        let store = try await StateStoreFactory.open(uri: uri, claimRetention: claimRetention)
         do {
             let result = try await body(store, uri)
             await Self.discard(store, uri: uri)

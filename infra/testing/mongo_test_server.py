@@ -267,7 +267,11 @@ INDEX_OPTIONS = ("unique", "sparse", "expireAfterSeconds")
 def _create_index(coll, spec):
     """Creates one index from a createIndexes spec ({key, name, unique, ...})."""
     options = {k: v for k, v in spec.items() if k in INDEX_OPTIONS}
-    coll.create_index(list(spec["key"].items()), name=spec.get("name"), **options)
+    name = coll.create_index(list(spec["key"].items()), name=spec.get("name"), **options)
+    # A TTL index is kept and listed, but the fixture runs no TTL monitor: mongomock would scan every
+    # document on every access to expire them, which makes large tests quadratic. (A real server's
+    # monitor runs once a minute; no test waits for it.)
+    coll._store._ttl_indexes.pop(name, None)
 
 
 def _create_indexes(db, cmd):
@@ -287,6 +291,10 @@ def _list_indexes(db, cmd):
         doc = SON([("v", 2), ("key", SON(info["key"])), ("name", index_name)])
         if info.get("unique"):
             doc["unique"] = True
+        # As a real server lists them: TTL and sparse options with the index.
+        for option in ("sparse", "expireAfterSeconds"):
+            if option in info:
+                doc[option] = info[option]
         indexes.append(doc)
     return _cursor(f"{db.name}.{name}", indexes)
 

@@ -23,6 +23,8 @@ public final class MongoStateStore: StateStore {
     private let connection: MongoConnection
     /// This host's clock (a test may skew it).
     private let localClock: @Sendable () -> Date
+    /// How long a claim is kept after its last claim or completion (`nil`: for ever); see `ClaimRetention`.
+    public let claimRetention: Duration?
     private let clockOffset = NIOLockedValueBox<(seconds: TimeInterval, measuredAt: ContinuousClock.Instant?)>((0, nil))
 
     public var roundTrips: UInt64 { connection.roundTrips }
@@ -31,8 +33,11 @@ public final class MongoStateStore: StateStore {
     static let watermarks = "watermarks"
     static let models = "models"
     static let duplicateKey: Int64 = 11000
+    /// The TTL index on `claims.expiresAt`.
+    static let expiryIndex = "expiresAt_ttl"
 
-    private init(connection: MongoConnection, localClock: @escaping @Sendable () -> Date) {
+    private init(connection: MongoConnection, claimRetention: Duration?, localClock: @escaping @Sendable () -> Date) {
+        self.claimRetention = claimRetention
         self.connection = connection
         self.displayName = connection.displayName
         self.localClock = localClock
@@ -55,14 +60,19 @@ public final class MongoStateStore: StateStore {
 
     /// Connects to `uri` (`mongodb://…/database`) and creates the indexes if they are missing.
     ///
-    /// - Parameter threads: blocking threads and pooled connections; bounds concurrent store calls.
-    public static func open(uri: String, threads: Int = 8) async throws(StateStoreError) -> MongoStateStore {
-        try await open(uri: uri, threads: threads, localClock: { Date() })
+    /// - Parameters:
+    ///   - threads: blocking threads and pooled connections; bounds concurrent store calls.
+    ///   - claimRetention: every claim written carries `expiresAt` this far ahead, and the server's
+    ///     TTL monitor (index `expiresAt_ttl`) deletes it then; `nil` keeps claims for ever.
+    public static func open(uri: String, threads: Int = 8, claimRetention: Duration? = nil) async throws(StateStoreError) -> MongoStateStore {
+        try await open(uri: uri, threads: threads, claimRetention: claimRetention, localClock: { Date() })
     }
 
     /// `open`, with this host's clock replaced (tests of clock skew).
-    static func open(uri: String, threads: Int = 8, localClock: @escaping @Sendable () -> Date) async throws(StateStoreError) -> MongoStateStore {
-        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads), localClock: localClock)
+    static func open(uri: String, threads: Int = 8, claimRetention: Duration? = nil,
+                     localClock: @escaping @Sendable () -> Date) async throws(StateStoreError) -> MongoStateStore {
+        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads), claimRetention: claimRetention,
+                                    localClock: localClock)
         do {
             try await store.createIndexes()
             _ = await store.serverNow()
@@ -76,13 +86,22 @@ public final class MongoStateStore: StateStore {
     private func createIndexes() async throws(StateStoreError) {
         let command: BSONDocument = [
             "createIndexes": .string(Self.claims),
-            "indexes": [["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"]],
+            "indexes": [
+                ["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"],
+                // Documents without expiresAt (written with no retention) never expire.
+                ["key": ["expiresAt": 1], "name": .string(Self.expiryIndex), "expireAfterSeconds": .int64(0)],
+            ],
         ]
         _ = try await checked(connection.run(command, .write))
     }
 
     public func close() async {
         await connection.close()
+    }
+
+    /// When a claim written at `now` expires, if claims expire.
+    private func expiry(from now: Date) -> Date? {
+        claimRetention.map { now.addingTimeInterval($0.seconds) }
     }
 
     /// Drops the store's whole database: for tests that create a database each.
@@ -110,7 +129,8 @@ public final class MongoStateStore: StateStore {
         statements.reserveCapacity(sent.count * 2)
         for index in sent {
             let request = requests[index]
-            statements.append(.document(Self.claimStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil)))
+            statements.append(.document(Self.claimStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil,
+                                                            expiresAt: expiry(from: now))))
             statements.append(.document(Self.takeOverStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil)))
         }
         let reply = try await checked(connection.run([
@@ -160,7 +180,8 @@ public final class MongoStateStore: StateStore {
     }
 
     /// Wins the object when it is absent (upsert) or holds other content, unless the event is stale.
-    static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
+    static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date,
+                               expiresAt: Date? = nil) -> BSONDocument {
         var filter: BSONDocument = ["_id": .string(request.objectId)]
         // Other content: another ETag, or the same ETag written again (ClaimRules.isRewrite).
         var otherContent: [BSONValue] = [["etag": ["$ne": .string(request.eTag)]]]
@@ -187,6 +208,7 @@ public final class MongoStateStore: StateStore {
             "claimedAt": .date(now),
         ]
         if let sequencer = request.orderedSequencer { set["seq"] = .string(sequencer) }
+        if let expiresAt { set["expiresAt"] = .date(expiresAt) }
         set["versionId"] = request.versionId.map(BSONValue.string) ?? .null
         set["lastModified"] = request.lastModified.map(BSONValue.date) ?? .null
         let update: BSONDocument = [
@@ -224,6 +246,7 @@ public final class MongoStateStore: StateStore {
                 "signalId": completion.outcome.signalId.map(BSONValue.string) ?? .null,
                 "completedAt": .date(now),
             ]
+            if let expiresAt = expiry(from: now) { set["expiresAt"] = .date(expiresAt) }
             if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
             if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
             if let eTag = completion.eTag { set["etag"] = .string(eTag) }

@@ -9,9 +9,12 @@ import NIOPosix
 /// count says whether it won. The file must be on a local disk (SQLite's locks do not work over NFS),
 /// so a fleet on several hosts needs MongoDB.
 ///
-/// Tables: `claims` (index `claims_status_lease` on status and lease expiry), `watermarks`, `models`.
-public final class SQLiteStateStore: StateStore {
+/// Tables: `claims` (indexes `claims_status_lease` on status and lease expiry, `claims_expiry` on
+/// `expires_at`), `watermarks`, `models`.
+public final class SQLiteStateStore: StateStore, ClaimPruning {
     public let displayName: String
+    /// How long a claim is kept after its last claim or completion (`nil`: for ever); see `ClaimRetention`.
+    public let claimRetention: Duration?
     /// One thread owns the connection: SQLite calls block, and must not run on Swift's cooperative pool.
     private let thread: NIOThreadPool
     private let database: NIOLockedValueBox<SQLiteDatabase?>
@@ -19,14 +22,19 @@ public final class SQLiteStateStore: StateStore {
 
     public var roundTrips: UInt64 { calls.withLockedValue { $0 } }
 
-    private init(database: SQLiteDatabase, thread: NIOThreadPool) {
+    private init(database: SQLiteDatabase, thread: NIOThreadPool, claimRetention: Duration?) {
         self.displayName = database.store
+        self.claimRetention = claimRetention
         self.database = NIOLockedValueBox(database)
         self.thread = thread
     }
 
-    /// Opens (creating if needed) the store at `path` and its tables.
-    public static func open(path: String, busyTimeout: Duration = .seconds(5)) async throws(StateStoreError) -> SQLiteStateStore {
+    /// Opens (creating if needed) the store at `path` and its tables, adding what an older file lacks.
+    ///
+    /// - Parameter claimRetention: every claim written expires this far ahead and `pruneExpiredClaims`
+    ///   deletes it then; `nil` keeps claims for ever.
+    public static func open(path: String, busyTimeout: Duration = .seconds(5),
+                            claimRetention: Duration? = nil) async throws(StateStoreError) -> SQLiteStateStore {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
         let milliseconds = Int32(clamping: Int64(busyTimeout.seconds * 1000))
@@ -36,6 +44,11 @@ public final class SQLiteStateStore: StateStore {
                 Result { () throws(StateStoreError) -> SQLiteDatabase in
                     let database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: milliseconds)
                     try database.execute(SQLiteStateStore.schema)
+                    // Files written before claims expired lack the column; their claims never expire.
+                    var hasExpiry = false
+                    try database.run("SELECT name FROM pragma_table_info('claims') WHERE name = 'expires_at'", []) { _ in hasExpiry = true }
+                    if !hasExpiry { try database.execute("ALTER TABLE claims ADD COLUMN expires_at INTEGER") }
+                    try database.execute(SQLiteStateStore.indexes)
                     return database
                 }
             }
@@ -44,7 +57,7 @@ public final class SQLiteStateStore: StateStore {
         }
         switch opened {
         case .success(let database):
-            return SQLiteStateStore(database: database, thread: thread)
+            return SQLiteStateStore(database: database, thread: thread, claimRetention: claimRetention)
         case .failure(let error):
             try? await thread.shutdownGracefully()
             throw error
@@ -57,9 +70,8 @@ public final class SQLiteStateStore: StateStore {
             version_id TEXT, last_modified INTEGER, owner TEXT NOT NULL, token TEXT NOT NULL,
             status TEXT NOT NULL, lease_until INTEGER, outcome TEXT, signal_id TEXT,
             claims INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, claimed_at INTEGER NOT NULL,
-            completed_at INTEGER
+            completed_at INTEGER, expires_at INTEGER
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS claims_status_lease ON claims (status, lease_until);
         CREATE TABLE IF NOT EXISTS watermarks (
             id TEXT PRIMARY KEY, bucket TEXT NOT NULL, prefix TEXT NOT NULL, watermark INTEGER NOT NULL,
             updated_at INTEGER NOT NULL
@@ -68,6 +80,11 @@ public final class SQLiteStateStore: StateStore {
             name TEXT PRIMARY KEY, version INTEGER NOT NULL, trained_at INTEGER NOT NULL, payload BLOB NOT NULL,
             saved_at INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    static let indexes = """
+        CREATE INDEX IF NOT EXISTS claims_status_lease ON claims (status, lease_until);
+        CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at) WHERE expires_at IS NOT NULL;
         """
 
     /// Runs `body` with the connection on the store's thread.
@@ -101,13 +118,14 @@ public final class SQLiteStateStore: StateStore {
 
     static let claimSQL = """
         INSERT INTO claims (id, bucket, key, etag, seq, version_id, last_modified, owner, token, status,
-                            lease_until, claims, created_at, claimed_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'processing', ?10, 1, ?11, ?11)
+                            lease_until, claims, created_at, claimed_at, expires_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'processing', ?10, 1, ?11, ?11, ?13)
         ON CONFLICT (id) DO UPDATE SET
             etag = excluded.etag, seq = COALESCE(excluded.seq, claims.seq), version_id = excluded.version_id,
             last_modified = excluded.last_modified, owner = excluded.owner, token = excluded.token,
             status = 'processing', lease_until = excluded.lease_until, outcome = NULL, signal_id = NULL,
-            completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at
+            completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at,
+            expires_at = excluded.expires_at
         WHERE NOT (excluded.seq IS NOT NULL AND claims.seq IS NOT NULL AND claims.seq > excluded.seq)
           AND NOT (?12 IS NOT NULL AND claims.last_modified IS NOT NULL AND ?12 < claims.last_modified)
           AND (claims.etag <> excluded.etag
@@ -120,10 +138,11 @@ public final class SQLiteStateStore: StateStore {
     public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
         guard !requests.isEmpty else { return [] }
         let token = ClaimTicket.newToken(owner: owner)
-        return try await withDatabase { database throws(StateStoreError) in
+        return try await withDatabase { [claimRetention] database throws(StateStoreError) in
             let now = Date()
             let nowMilliseconds = now.milliseconds
             let leaseUntil = now.addingTimeInterval(lease.seconds).milliseconds
+            let expiresAt = claimRetention.map { now.addingTimeInterval($0.seconds).milliseconds }
             return try database.transaction { () throws(StateStoreError) -> [ClaimOutcome] in
                 var seen: Set<String> = []
                 return try requests.map { request throws(StateStoreError) -> ClaimOutcome in
@@ -148,6 +167,7 @@ public final class SQLiteStateStore: StateStore {
                         .optional(request.orderedSequencer), .optional(request.versionId),
                         .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
                         .integer(leaseUntil), .integer(nowMilliseconds), .optional(request.eventTime?.milliseconds),
+                        .optional(expiresAt),
                     ])
                     let ticket = ClaimTicket(objectId: request.objectId, token: token)
                     guard changed > 0 else {
@@ -162,20 +182,23 @@ public final class SQLiteStateStore: StateStore {
 
     public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
-        return try await withDatabase { database throws(StateStoreError) in
-            let now = Date().milliseconds
+        return try await withDatabase { [claimRetention] database throws(StateStoreError) in
+            let date = Date()
+            let now = date.milliseconds
+            let expiresAt = claimRetention.map { date.addingTimeInterval($0.seconds).milliseconds }
             return try database.transaction { () throws(StateStoreError) -> [Bool] in
                 try completions.map { completion throws(StateStoreError) -> Bool in
                     try database.run("""
                         UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
                             lease_until = NULL, last_modified = COALESCE(?6, last_modified),
-                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
+                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag),
+                            expires_at = COALESCE(?9, expires_at)
                         WHERE id = ?1 AND token = ?2
                         """, [
                         .text(completion.ticket.objectId), .text(completion.ticket.token),
                         .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
                         .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
-                        .optional(completion.eTag),
+                        .optional(completion.eTag), .optional(expiresAt),
                     ]) > 0
                 }
             }
@@ -223,6 +246,19 @@ public final class SQLiteStateStore: StateStore {
                 )
             }
             return claim
+        }
+    }
+
+    // MARK: Expiry
+
+    public func pruneExpiredClaims(now: Date, limit: Int) async throws -> Int {
+        try await withDatabase { database throws(StateStoreError) in
+            try database.transaction { () throws(StateStoreError) -> Int in
+                try database.run(
+                    "DELETE FROM claims WHERE id IN (SELECT id FROM claims WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+                    [.integer(now.milliseconds), .integer(Int64(max(1, limit)))]
+                )
+            }
         }
     }
 

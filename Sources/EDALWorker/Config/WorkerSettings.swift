@@ -51,6 +51,9 @@ public struct WorkerSettings: Sendable, Equatable {
     public var sweepOverlap: Int = 900
     /// How far back the first sweep of a location looks, in seconds.
     public var sweepLookback: Int = 3600
+    /// Seconds a claim is kept (`EDAL_CLAIM_RETENTION`); `nil`: computed from the queues' retention
+    /// and the sweep (`ClaimRetention`); 0: for ever.
+    public var claimRetention: Int?
     /// Partition layout below each watched prefix, e.g. `*/*/%Y/%m/%d/%H/`; empty lists everything.
     public var sweepPartitions: String = ""
     /// Port of the `/metrics`, `/healthz`, `/readyz` listener; `nil`: no listener. 0 picks a free port.
@@ -144,6 +147,7 @@ public struct WorkerSettings: Sendable, Equatable {
         }
         if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
         if let overlap = try integer("EDAL_SWEEP_OVERLAP", 0...86_400 * 7) { settings.sweepOverlap = overlap }
+        settings.claimRetention = try integer("EDAL_CLAIM_RETENTION", 0...86_400 * 3660)
         if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
         if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
         settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)

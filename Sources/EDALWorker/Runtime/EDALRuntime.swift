@@ -13,6 +13,8 @@ public struct EDALRuntime: Sendable {
     public let sqs: SQSClient
     public let kinesis: KinesisClient
     public let store: any StateStore
+    /// How long the store keeps claims.
+    public let claimRetention: ClaimRetention
     public let settings: WorkerSettings
     public let queueURL: String
     public let fallbackQueueURL: String?
@@ -34,17 +36,20 @@ public struct EDALRuntime: Sendable {
             let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")
             let fallback = settings.fallbackQueue.isEmpty ? nil
                 : try await resolveQueue(settings.fallbackQueue, sqs: sqs, setting: "EDAL_FALLBACK_QUEUE")
+            let retention = await decideRetention(settings: settings, sqs: sqs, queueURL: queueURL, logger: logger)
             let store: any StateStore
             do {
-                store = try await StateStoreFactory.open(uri: settings.storeURI)
+                store = try await StateStoreFactory.open(uri: settings.storeURI, claimRetention: retention.duration)
             } catch {
                 throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
             }
+            logger.info("claims are kept \(retention)")
             if settings.allowedBuckets.isOpen {
                 logger.warning("EDAL_ALLOWED_BUCKETS and EDAL_WATCH are unset: acting on every bucket the queue's notifications name; set EDAL_ALLOWED_BUCKETS to the buckets this deployment watches")
             }
             return EDALRuntime(
                 client: client, s3: S3Client(client: client, expectedBucketOwners: settings.expectedBucketOwners), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
+                claimRetention: retention,
                 settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(observer: metrics),
                 sources: SourceTracker(registry: settings.sourceRegistry, store: store),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
@@ -52,6 +57,40 @@ public struct EDALRuntime: Sendable {
         } catch {
             try? await client.shutdown()
             throw error
+        }
+    }
+
+    /// `EDAL_CLAIM_RETENTION` when set (with a warning when it is shorter than what can still deliver
+    /// an object), else the window computed from the queues and the sweep.
+    static func decideRetention(settings: WorkerSettings, sqs: SQSClient, queueURL: String, logger: Logger) async -> ClaimRetention {
+        let computed = await ClaimRetention.computed(queueURL: queueURL, sqs: sqs, sweepLookback: settings.sweepLookback,
+                                                     sweepOverlap: settings.sweepOverlap)
+        guard let configured = settings.claimRetention else { return computed }
+        if configured == 0 { return ClaimRetention(duration: nil, reason: "EDAL_CLAIM_RETENTION=0") }
+        if let horizon = computed.duration, Duration.seconds(configured) < horizon {
+            logger.warning("EDAL_CLAIM_RETENTION is shorter than the time the same content can still be delivered; a delivery after it is claimed and signalled again",
+                           metadata: ["configured_seconds": "\(configured)", "delivery_horizon": "\(computed)"])
+        }
+        return ClaimRetention(duration: .seconds(configured), reason: "EDAL_CLAIM_RETENTION")
+    }
+
+    /// Deletes expired claims every `interval`, `batch` at a time, when the store needs asking
+    /// (SQLite; MongoDB's TTL index needs no help), until `shutdown`.
+    public func pruneClaims(every interval: Duration = .seconds(600), batch: Int = 10_000, shutdown: ShutdownSignal) async {
+        guard let pruning = store as? any ClaimPruning, claimRetention.duration != nil else { return }
+        while !shutdown.isRequested {
+            var deleted = 0
+            do {
+                while !shutdown.isRequested {
+                    let removed = try await pruning.pruneExpiredClaims(now: Date(), limit: batch)
+                    deleted += removed
+                    if removed < batch { break }
+                }
+                if deleted > 0 { logger.info("expired claims deleted", metadata: ["claims": "\(deleted)"]) }
+            } catch {
+                logger.warning("cannot delete expired claims; trying again later", metadata: ["error": "\(error)", "deleted": "\(deleted)"])
+            }
+            _ = await shutdown.sleep(for: interval)
         }
     }
 

@@ -4,6 +4,7 @@
 //   edal-bench micro [--json PATH]
 //   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
+//   edal-bench store [--objects N] [--batch N] [--retention SECONDS] [--path FILE] [--json PATH]
 import EDALTools
 import EDALWorker
 import EDALDetection
@@ -82,7 +83,26 @@ case "e2e":
                  result.complete ? "complete" : "INCOMPLETE"))
     print("  requests per object: \(requests)")
     try writeJSON(result)
+case "store":
+    // The SQLite store alone: claims and completions as the worker batches them, pruned when a
+    // retention is given (`--retention 0` keeps every claim: the size per million objects).
+    let objects = option("--objects").flatMap(Int.init) ?? 1_000_000
+    let batch = option("--batch").flatMap(Int.init) ?? 10
+    let retentionSeconds = option("--retention").flatMap(Int.init) ?? 0
+    let path = option("--path") ?? FileManager.default.temporaryDirectory.appendingPathComponent("edal-bench-store.db").path
+    let result = try await StoreBenchmark(objects: objects, batch: batch, retention: retentionSeconds > 0 ? .seconds(retentionSeconds) : nil,
+                                          path: path, pruneEvery: max(batch, objects / 100)).run()
+    print("SQLite store: \(objects) objects claimed and completed, \(batch) per batch, "
+          + (retentionSeconds > 0 ? "claims kept \(retentionSeconds) s, pruned every \(max(batch, objects / 100)) objects" : "claims kept for ever")
+          + String(format: ", %.1f s", result.seconds))
+    print("  objects     ms/batch   file MB   claims held    pruned   prune ms")
+    for sample in result.samples {
+        print(String(format: "  %9d  %9.3f  %8.1f  %12d  %8d  %9.0f", sample.objects, sample.millisecondsPerBatch, sample.fileMegabytes,
+                     sample.claimsHeld, sample.pruned, sample.pruneMilliseconds))
+    }
+    print(String(format: "  %.0f bytes per claim held at the end", result.bytesPerClaim))
+    try writeJSON(result)
 default:
-    print("usage: edal-bench micro | e2e …")
+    print("usage: edal-bench micro | detect | e2e … | store …")
     exit(2)
 }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import EDALWorker
 import Testing
 
@@ -37,5 +38,31 @@ import Testing
         #expect(!SignalMetadataPolicy.matches("a-record-count", glob: "record-*"))
         #expect(SignalMetadataPolicy.matches("anything", glob: "*"))
         #expect(SignalMetadataPolicy.matches("cookie", glob: "cookie"))
+    }
+
+    @Test("the largest signal EDAL can build stays within Signal.maximumEncodedBytes: metadata dropped, reasons cut")
+    func signalSizeIsBounded() throws {
+        // The worst S3 allows: a 1,024-byte key of control characters (each escaped as 6 bytes), in
+        // the evidence, its URI and the source; long metadata; many long reasons.
+        let key = String(repeating: "\u{1}", count: 1024)
+        var signal = SignalTests().sample()
+        signal.evidence.key = key
+        signal.evidence.uri = "s3://b/" + key
+        signal.source.id = "b/" + key
+        signal.source.template = key
+        signal.evidence.metadata = Dictionary(uniqueKeysWithValues: (0..<32).map { ("name-\($0)-" + String(repeating: "\u{2}", count: 40), String(repeating: "\u{3}", count: 300)) })
+        signal.reasons = (0..<40).map { index in
+            .init(check: "metadata_value", field: String(repeating: "\u{4}", count: 500), value: String(repeating: "\u{5}", count: 2000),
+                  observed: Double(index), expected: 1, deviation: 3, detail: String(repeating: "\u{6}", count: 4000))
+        }
+        let untrimmed = try JSONEncoder().encode(signal)
+        #expect(untrimmed.count > Signal.maximumEncodedBytes)
+        let data = try signal.encoded()
+        #expect(data.count <= Signal.maximumEncodedBytes, "\(data.count) bytes")
+        let decoded = try Signal.decode(data)
+        #expect(decoded.evidence.metadata.isEmpty && decoded.reasons.count == 4)
+        #expect(decoded.evidence.key == key && decoded.signalId == signal.signalId)
+        // An ordinary signal is untouched.
+        #expect(try Signal.decode(SignalTests().sample().encoded()) == SignalTests().sample())
     }
 }

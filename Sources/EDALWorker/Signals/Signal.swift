@@ -131,9 +131,34 @@ public struct Signal: Sendable, Codable, Equatable {
     /// Whether the signal is about a source as a whole (new, silent, resumed, burst) rather than one object.
     public var isSourceEvent: Bool { SourceCheck(rawValue: check)?.isSourceEvent ?? false }
 
-    /// The signal as one JSON document.
+    /// The largest signal EDAL publishes, encoded: 64 KiB (Kinesis takes 1 MiB a record, SQS 256 KiB
+    /// a message). A signal that would be larger — keys of 1,024 escaped bytes in four places, long
+    /// metadata, many reasons — loses its evidence metadata and keeps 4 reasons with their field, value
+    /// and detail cut to 128 bytes; the rest of the schema is already bounded.
+    public static let maximumEncodedBytes = 64 * 1024
+
+    /// The signal as one JSON document, at most `maximumEncodedBytes`.
     public func encoded() throws -> Data {
-        try Signal.encoder.encode(self)
+        let data = try Signal.encoder.encode(self)
+        guard data.count > Self.maximumEncodedBytes else { return data }
+        return try Signal.encoder.encode(trimmed())
+    }
+
+    /// This signal without its evidence metadata and with at most 4 reasons, their text cut.
+    func trimmed() -> Signal {
+        func cut(_ text: String) -> String {
+            text.utf8.count <= 128 ? text : String(decoding: text.utf8.prefix(128), as: UTF8.self) + "…"
+        }
+        var signal = self
+        signal.evidence.metadata = [:]
+        signal.reasons = reasons.prefix(4).map { reason in
+            var reason = reason
+            reason.value = reason.value.map(cut)
+            reason.field = reason.field.map(cut)
+            reason.detail = cut(reason.detail)
+            return reason
+        }
+        return signal
     }
 
     public static func decode(_ data: Data) throws -> Signal {

@@ -3,11 +3,12 @@
 # moto (Kinesis) on 127.0.0.1. Prints the figures and writes them as JSON to .bench/results.json.
 #
 #   micro:  SigV4 signing, event parsing, source templates, detection per object, IsolationForest training and scoring
+#   store:  the SQLite store alone: 10 million claims kept, then 1 million pruned with a 5 s retention
 #   e2e:    1 GiB as 10,000 objects of 100 KiB, then 100,000 small objects: upload, let the
 #           notifications queue up, `edal drain`; objects/s, worker CPU per object, peak RSS,
 #           requests per object by operation, store round trips, and the emulator's ceiling
 #
-#   BENCH_LARGE_OBJECTS=10000 BENCH_SMALL_OBJECTS=100000 make bench      (0 skips a run)
+#   BENCH_LARGE_OBJECTS=10000 BENCH_SMALL_OBJECTS=100000 BENCH_STORE_OBJECTS=10000000 make bench      (0 skips a run)
 #   BENCH_COMPARE_EDAL=/path/to/other/edal make bench   the large run with that binary and this
 #       build's, alternately, BENCH_ROUNDS (2) times each: CPU figures on this shared machine move
 #       20-30 % between sittings, so a change is only measured against a baseline in the same one
@@ -27,6 +28,15 @@ mkdir -p "$WORK"
 
 echo
 "$BIN/edal-bench" micro --json "$WORK/micro.json"
+
+# The SQLite store alone: 10 million claims kept (time per batch at the start and the end, file size),
+# then 1 million with a 5 s retention pruned as `edal run` does (the file stays flat).
+STORE="${BENCH_STORE_OBJECTS:-10000000}"
+if [ "$STORE" != 0 ]; then
+    echo
+    "$BIN/edal-bench" store --objects "$STORE" --retention 0 --path "$WORK/store.db" --json "$WORK/store.json"
+    "$BIN/edal-bench" store --objects "${BENCH_PRUNED_OBJECTS:-1000000}" --retention 5 --path "$WORK/store-pruned.db" --json "$WORK/store-pruned.json"
+fi
 
 if [ "$LARGE" != 0 ] || [ "$SMALL" != 0 ]; then
     "$ROOT/infra/test-services.sh" install
@@ -57,7 +67,7 @@ python3 - "$WORK" <<'PY'
 import json, pathlib, sys
 work = pathlib.Path(sys.argv[1])
 results = {path.stem: json.loads(path.read_text()) for path in sorted(work.glob("*.json"))
-           if path.stem in ("micro", "large", "small") or path.stem.startswith(("baseline-", "this-build-"))}
+           if path.stem in ("micro", "large", "small", "store", "store-pruned") or path.stem.startswith(("baseline-", "this-build-"))}
 (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
 print(f"\nfigures written to {work / 'results.json'}")
 PY

@@ -21,6 +21,7 @@ struct StoreBenchmark {
         var retentionSeconds: Int?
         var samples: [Sample]
         var bytesPerClaim: Double
+        var roundTripsPerObject: Double
         var seconds: Double
     }
 
@@ -72,11 +73,13 @@ struct StoreBenchmark {
             }
         }
         let seconds = (ContinuousClock.now - started).milliseconds / 1000
+        let roundTrips = Double(store.roundTrips) / Double(max(1, objects))
         await store.close()
         let bytes = fileBytes()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         return Result(objects: objects, batch: batch, retentionSeconds: retention.map { Int($0.components.seconds) }, samples: samples,
-                      bytesPerClaim: Double(bytes) / Double(max(1, retention == nil ? objects : held)), seconds: seconds)
+                      bytesPerClaim: Double(bytes) / Double(max(1, retention == nil ? objects : held)), roundTripsPerObject: roundTrips,
+                      seconds: seconds)
     }
 
     /// The database file and its write-ahead log.

@@ -100,7 +100,8 @@ case "store":
         print(String(format: "  %9d  %9.3f  %8.1f  %12d  %8d  %9.0f", sample.objects, sample.millisecondsPerBatch, sample.fileMegabytes,
                      sample.claimsHeld, sample.pruned, sample.pruneMilliseconds))
     }
-    print(String(format: "  %.0f bytes per claim held at the end", result.bytesPerClaim))
+    print(String(format: "  %.0f bytes per claim held at the end; %.2f store round trips per object (pruning included)",
+                 result.bytesPerClaim, result.roundTripsPerObject))
     try writeJSON(result)
 default:
     print("usage: edal-bench micro | detect | e2e … | store …")

@@ -49,6 +49,9 @@ struct SetupCommandTests {
         let (outcome, figures) = try await fixture.drain(["--idle-timeout", "30"], ["EDAL_MODE": "continuous"])
         #expect(outcome.status == 0, "\(outcome.errors.suffix(2000))")
         #expect(figures["objects"] == first.count + second.count, "\(figures)")
+        // The claim retention window, read from the queues `edal setup` made (14 days each) and the sweep's 1 h look-back.
+        #expect(outcome.errors.contains("claims are kept 29.0 days (queue retention 14.0 d + dead-letter retention 14.0 d + sweep horizon 0.0 d + 1 day)"),
+                "\(outcome.errors.prefix(3000))")
         let signals = try await fixture.streamSignals()
         #expect(signals.count == first.count + second.count)
         #expect(Set(signals.map(\.evidence.key)) == Set(first + second))

@@ -46,7 +46,7 @@ struct SetupCommandTests {
         let ids = document.children("QueueConfiguration").compactMap { $0.text(of: "Id") }
         #expect(ids.sorted() == ["edal-object-created", "other-team"], "\(document)")
 
-        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "30"], ["EDAL_MODE": "continuous"])
+        let (outcome, figures) = try await fixture.drain(["--idle-timeout", "30"], ["EDAL_MODE": "continuous", "EDAL_LOG_LEVEL": "info"])
         #expect(outcome.status == 0, "\(outcome.errors.suffix(2000))")
         #expect(figures["objects"] == first.count + second.count, "\(figures)")
         // The claim retention window, read from the queues `edal setup` made (14 days each) and the sweep's 1 h look-back.

@@ -53,7 +53,9 @@ struct RunCommand: AsyncParsableCommand {
             services.append(Configured(service: ShutdownSignalService("queue depth", logger: logger) { await runtime.watchQueueDepth(shutdown: $0) }))
         }
         services.append(Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.watchSources(shutdown: $0) }))
-        services.append(Configured(service: ShutdownSignalService("claim expiry", logger: logger) { await runtime.pruneClaims(shutdown: $0) }))
+        if runtime.prunesClaims {
+            services.append(Configured(service: ShutdownSignalService("claim expiry", logger: logger) { await runtime.pruneClaims(shutdown: $0) }))
+        }
         if let sweep, settings.sweepInterval > 0 {
             services.append(Configured(service: ShutdownSignalService("sweep", logger: logger) { await sweep.run(shutdown: $0) }))
         }

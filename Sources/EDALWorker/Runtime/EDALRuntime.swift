@@ -74,10 +74,18 @@ public struct EDALRuntime: Sendable {
         return ClaimRetention(duration: .seconds(configured), reason: "EDAL_CLAIM_RETENTION")
     }
 
+    /// Whether claims expire and this store must be asked to delete them (SQLite; MongoDB's TTL
+    /// index needs no help).
+    public var prunesClaims: Bool { store is any ClaimPruning && claimRetention.duration != nil }
+
     /// Deletes expired claims every `interval`, `batch` at a time, when the store needs asking
-    /// (SQLite; MongoDB's TTL index needs no help), until `shutdown`.
+    /// (`prunesClaims`), until `shutdown`; otherwise only waits for `shutdown` (a service that
+    /// returns early would stop the whole service group).
     public func pruneClaims(every interval: Duration = .seconds(600), batch: Int = 10_000, shutdown: ShutdownSignal) async {
-        guard let pruning = store as? any ClaimPruning, claimRetention.duration != nil else { return }
+        guard prunesClaims, let pruning = store as? any ClaimPruning else {
+            await shutdown.wait()
+            return
+        }
         while !shutdown.isRequested {
             var deleted = 0
             do {

@@ -42,8 +42,8 @@ public enum StateStoreFactory {
         throw .invalidURI(uri: MongoConnection.redact(uri), reason: "unknown scheme")
     }
 
-    /// Opens the store `uri` names (see the type's description for the forms); claims written expire
-    /// `claimRetention` after their last claim or completion (`nil`: never).
+    /// Opens the store `uri` names (see the type's description for the forms); claims expire
+    /// `claimRetention` after they were last claimed (`nil`: never).
     public static func open(uri: String = defaultURI, claimRetention: Duration? = nil) async throws(StateStoreError) -> any StateStore {
         switch try location(of: uri) {
         case .mongo(let uri): return try await MongoStateStore.open(uri: uri, claimRetention: claimRetention)

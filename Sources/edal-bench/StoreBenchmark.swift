@@ -65,14 +65,14 @@ struct StoreBenchmark {
             }
             if done % sampleEvery < batch || done == objects {
                 let elapsed = ContinuousClock.now - windowStart
-                samples.append(Sample(objects: done, millisecondsPerBatch: elapsed.milliseconds / Double(max(1, windowBatches)),
+                samples.append(Sample(objects: done, millisecondsPerBatch: elapsed.seconds * 1000 / Double(max(1, windowBatches)),
                                       fileMegabytes: Double(fileBytes()) / 1_048_576, claimsHeld: held, pruned: pruned,
-                                      pruneMilliseconds: pruneTime.milliseconds))
+                                      pruneMilliseconds: pruneTime.seconds * 1000))
                 windowStart = ContinuousClock.now
                 windowBatches = 0
             }
         }
-        let seconds = (ContinuousClock.now - started).milliseconds / 1000
+        let seconds = (ContinuousClock.now - started).seconds
         let roundTrips = Double(store.roundTrips) / Double(max(1, objects))
         await store.close()
         let bytes = fileBytes()
@@ -88,8 +88,4 @@ struct StoreBenchmark {
             total + ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0)
         }
     }
-}
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) * 1e-15 }
 }

@@ -37,7 +37,7 @@ struct ClaimRetentionTests {
                 let found = try await connection.run(["find": .string(MongoStateStore.claims), "filter": ["_id": .string(Self.request.objectId)]], .read)
                 let document = try #require(found["cursor"]?.documentValue?["firstBatch"]?.arrayValue?.first?.documentValue, "\(found)")
                 let expiresAt = try #require(document["expiresAt"]?.dateValue, "\(document)")
-                // Written at completion, on the server's clock (the same host's here, give or take a minute).
+                // Written at the claim, on the server's clock (the same host's here, give or take a minute).
                 #expect(abs(expiresAt.timeIntervalSince(before) - 3600) < 60, "\(expiresAt) vs \(before)")
             }
         }

@@ -23,7 +23,7 @@ public final class MongoStateStore: StateStore {
     private let connection: MongoConnection
     /// This host's clock (a test may skew it).
     private let localClock: @Sendable () -> Date
-    /// How long a claim is kept after its last claim or completion (`nil`: for ever); see `ClaimRetention`.
+    /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
     public let claimRetention: Duration?
     private let clockOffset = NIOLockedValueBox<(seconds: TimeInterval, measuredAt: ContinuousClock.Instant?)>((0, nil))
 
@@ -246,7 +246,6 @@ public final class MongoStateStore: StateStore {
                 "signalId": completion.outcome.signalId.map(BSONValue.string) ?? .null,
                 "completedAt": .date(now),
             ]
-            if let expiresAt = expiry(from: now) { set["expiresAt"] = .date(expiresAt) }
             if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
             if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
             if let eTag = completion.eTag { set["etag"] = .string(eTag) }

@@ -13,7 +13,7 @@ import NIOPosix
 /// `expires_at`), `watermarks`, `models`.
 public final class SQLiteStateStore: StateStore, ClaimPruning {
     public let displayName: String
-    /// How long a claim is kept after its last claim or completion (`nil`: for ever); see `ClaimRetention`.
+    /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
     public let claimRetention: Duration?
     /// One thread owns the connection: SQLite calls block, and must not run on Swift's cooperative pool.
     private let thread: NIOThreadPool
@@ -182,23 +182,20 @@ public final class SQLiteStateStore: StateStore, ClaimPruning {
 
     public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
-        return try await withDatabase { [claimRetention] database throws(StateStoreError) in
-            let date = Date()
-            let now = date.milliseconds
-            let expiresAt = claimRetention.map { date.addingTimeInterval($0.seconds).milliseconds }
+        return try await withDatabase { database throws(StateStoreError) in
+            let now = Date().milliseconds
             return try database.transaction { () throws(StateStoreError) -> [Bool] in
                 try completions.map { completion throws(StateStoreError) -> Bool in
                     try database.run("""
                         UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
                             lease_until = NULL, last_modified = COALESCE(?6, last_modified),
-                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag),
-                            expires_at = COALESCE(?9, expires_at)
+                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
                         WHERE id = ?1 AND token = ?2
                         """, [
                         .text(completion.ticket.objectId), .text(completion.ticket.token),
                         .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
                         .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
-                        .optional(completion.eTag), .optional(expiresAt),
+                        .optional(completion.eTag),
                     ]) > 0
                 }
             }

@@ -2,7 +2,7 @@ import EDALAWS
 import EDALState
 import Foundation
 
-/// How long the state store keeps a claim after its last claim or completion: longer than anything
+/// How long the state store keeps a claim after it was last claimed (completion follows within a lease): longer than anything
 /// that can still deliver the same content, so dedupe holds inside it and the store stays bounded.
 ///
 /// What can deliver an object again: its notification, for as long as the queue keeps messages; the

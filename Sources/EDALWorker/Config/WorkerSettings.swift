@@ -51,7 +51,7 @@ public struct WorkerSettings: Sendable, Equatable {
     public var sweepOverlap: Int = 900
     /// How far back the first sweep of a location looks, in seconds.
     public var sweepLookback: Int = 3600
-    /// Seconds a claim is kept (`EDAL_CLAIM_RETENTION`); `nil`: computed from the queues' retention
+    /// Seconds a claim is kept after it was last claimed (`EDAL_CLAIM_RETENTION`); `nil`: computed from the queues' retention
     /// and the sweep (`ClaimRetention`); 0: for ever.
     public var claimRetention: Int?
     /// Partition layout below each watched prefix, e.g. `*/*/%Y/%m/%d/%H/`; empty lists everything.

@@ -73,25 +73,22 @@ struct MessageBatchHandler: Sendable {
                     RecordRejection.of(event, under: configuration).map { (event, $0) }
                 }).first {
                     // Never HEADed, claimed or signalled: to the dead-letter queue, like a malformed body.
-                    if first {
-                        switch rejection {
-                        case .bucketNotAllowed: rejected += notification.objects.count
-                        case .ownerMismatch: ownerMismatches += notification.objects.count
-                        }
+                    let why: (message: Logger.Message, detail: Logger.Metadata)
+                    switch rejection {
+                    case .bucketNotAllowed:
+                        if first { rejected += notification.objects.count }
+                        why = ("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue",
+                               ["allowed": "\(configuration.allowedBuckets)"])
+                    case .ownerMismatch:
+                        if first { ownerMismatches += notification.objects.count }
+                        why = ("a notification naming a bucket owner other than EDAL_EXPECTED_BUCKET_OWNER's; left for the dead-letter queue",
+                               ["named_owner": "\(outside.bucketOwner ?? "-")",
+                                "expected_owner": "\(configuration.expectedBucketOwners.owner(of: outside.bucket) ?? "-")"])
                     }
                     leaveForDeadLetterQueue()
                     if rejectedBuckets.insert(outside.bucket) {
-                        switch rejection {
-                        case .bucketNotAllowed:
-                            logger.warning("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue", metadata: [
-                                "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "allowed": "\(configuration.allowedBuckets)",
-                            ])
-                        case .ownerMismatch:
-                            logger.warning("a notification naming a bucket owner other than EDAL_EXPECTED_BUCKET_OWNER's; left for the dead-letter queue", metadata: [
-                                "bucket": "\(outside.bucket)", "message_id": "\(message.messageId)", "named_owner": "\(outside.bucketOwner ?? "-")",
-                                "expected_owner": "\(configuration.expectedBucketOwners.owner(of: outside.bucket) ?? "-")",
-                            ])
-                        }
+                        logger.warning(why.message, metadata: why.detail.merging(
+                            ["bucket": "\(outside.bucket)", "message_id": "\(message.messageId)"]) { $1 })
                     }
                     continue
                 }

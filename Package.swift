@@ -104,6 +104,8 @@ let package = Package(
                 "EDALTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,7 +136,13 @@ let package = Package(
         // Micro-benchmarks (`make bench`).
         .executableTarget(
             name: "edal-bench",
-            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTools"]
+            dependencies: [
+                "EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTools",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         // Helper processes the integration tests start (e.g. several OS processes racing over one store).
         .executableTarget(

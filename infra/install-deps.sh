@@ -3,13 +3,22 @@
 #   Debian packages: libmongoc-dev (MongoDB C driver), libsqlite3-dev, zlib1g-dev, pkg-config, curl, python3-venv
 #   Python test services: infra/test-services.sh install (pinned versions, into .venvs/)
 # Already-installed pieces are skipped, so running it again is quick.
-# Usage: infra/install-deps.sh [--no-python]
+#   with --bench: linux-perf (the worker's CPU by stage) and util-linux (taskset), for `make bench`
+# Usage: infra/install-deps.sh [--no-python] [--bench]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(libmongoc-dev libbson-dev libsqlite3-dev zlib1g-dev pkg-config curl)
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+python_services=1
+for argument in "$@"; do
+    case "$argument" in
+        --no-python) python_services=0 ;;
+        --bench) packages+=(linux-perf util-linux) ;;
+        *) echo "install-deps: unknown option $argument" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
@@ -23,6 +32,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" != "--no-python" ]; then
+if [ "$python_services" = 1 ]; then
     "$ROOT/infra/test-services.sh" install
 fi

@@ -16,7 +16,8 @@ struct ChildProcess {
         var description: String
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> ChildProcess {
+    /// Runs `executable`; throws if it exits non-zero, unless `mayFail` (the caller reads `status`).
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String], mayFail: Bool = false) throws -> ChildProcess {
         var before = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &before)
         let process = Process()
@@ -37,7 +38,7 @@ struct ChildProcess {
         getrusage(RUSAGE_CHILDREN.rawValue, &after)
         func seconds(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
         let cpu = seconds(after.ru_utime) - seconds(before.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_stime)
-        if process.terminationStatus != 0 && arguments.first != "drain" {
+        if process.terminationStatus != 0 && !mayFail {
             throw Failed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
         return ChildProcess(status: process.terminationStatus, wallSeconds: wall, cpuSeconds: cpu, peakRSSKilobytes: peak)

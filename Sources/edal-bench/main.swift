@@ -5,10 +5,11 @@
 //   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
 //   edal-bench store [--objects N] [--batch N] [--retention SECONDS] [--path FILE] [--json PATH]
+//   edal-bench ceiling --edal PATH [--objects N] [--core C] [--perf-data FILE] [--work DIR] [--json PATH]
+import EDALState
 import EDALTools
 import EDALWorker
 import EDALDetection
-import EDALTools
 import Foundation
 
 func option(_ name: String) -> String? {
@@ -102,8 +103,38 @@ case "store":
     }
     print(String(format: "  %.0f bytes per claim held at the end; %.2f store round trips per object (pruning included)",
                  result.bytesPerClaim, result.roundTripsPerObject))
+    // The same object as MongoDB keeps it: the store's own claim and completion statements applied,
+    // encoded by its own BSON encoder (documents only; indexes and WiredTiger's compression aside).
+    let sample = ClaimRequest(bucket: "telemetry-prod", key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", objects),
+                              eTag: String(format: "%032x", objects), sequencer: String(format: "%018X", objects), lastModified: Date())
+    let retention: Duration? = retentionSeconds > 0 ? .seconds(retentionSeconds) : .seconds(29 * 86_400)
+    let quiet = MongoStateStore.storedDocument(for: sample, outcome: .notAnomalous, owner: "edal-7f9c4b6d5-x2k8p:1", now: Date(), lease: .seconds(300), retention: retention)
+    let signalled = MongoStateStore.storedDocument(for: sample, outcome: .signalled(signalId: String(repeating: "a", count: 32)),
+                                                   owner: "edal-7f9c4b6d5-x2k8p:1", now: Date(), lease: .seconds(300), retention: retention)
+    print("  MongoDB, the same claim as its document (\(sample.objectId.utf8.count)-byte _id): \(quiet.encoded().count) bytes of BSON when not anomalous, "
+          + "\(signalled.encoded().count) when signalled (with its expiry; the store's own statements and encoder; indexes and compression aside)")
+    try writeJSON(result)
+case "ceiling":
+    // The worker's own ceiling: `edal drain` against the in-memory backend, optionally on one core.
+    guard let edal = option("--edal") else {
+        print("usage: edal-bench ceiling --edal PATH [--objects N] [--core C] [--perf-data FILE] [--work DIR] [--json PATH]")
+        exit(2)
+    }
+    let work = option("--work") ?? FileManager.default.temporaryDirectory.path
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    let result = try await CeilingBenchmark(edal: edal, objects: option("--objects").flatMap(Int.init) ?? 50_000,
+                                            workDirectory: URL(fileURLWithPath: work), core: option("--core").flatMap(Int.init),
+                                            perfData: option("--perf-data")).run()
+    let requests = result.requestsPerObject.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+    print(String(format: "worker ceiling (SQLite, in-memory S3/SQS/Kinesis%@): %d objects in %.1f s working (%.1f s wall) = %.0f objects/s",
+                 result.core.map { ", drain on core \($0)" } ?? "", result.objects, result.workSeconds, result.drainSeconds, result.workObjectsPerSecond))
+    print(String(format: "  worker CPU %.3f ms/object = %.0f objects per CPU-second, peak RSS %.1f MB, %d signals, %@",
+                 result.cpuMillisecondsPerObject, result.objectsPerCPUSecond, result.peakRSSMegabytes, result.signals,
+                 result.complete ? "complete" : "INCOMPLETE (\(result.deleted) of \(result.objects) deleted)"))
+    print("  requests per object: \(requests)")
+    if !result.unexpectedRequests.isEmpty { print("  requests the backend does not answer: \(result.unexpectedRequests)") }
     try writeJSON(result)
 default:
-    print("usage: edal-bench micro | detect | e2e … | store …")
+    print("usage: edal-bench micro | detect | e2e … | store … | ceiling …")
     exit(2)
 }

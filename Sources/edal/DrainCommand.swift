@@ -90,10 +90,9 @@ struct DrainProgress: Sendable {
         var tick = 0
         while await finished.sleep(for: .seconds(1)) {
             tick += 1
-            if tick % 2 == 1, let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: [
-                SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
-            ]) {
-                remaining = attributes.values.compactMap { Int($0) }.reduce(0, +)
+            let counted = [SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible]
+            if tick % 2 == 1, let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: counted) {
+                remaining = counted.compactMap { attributes[$0].flatMap { Int($0) } }.reduce(0, +)
             }
             let counts = runtime.statistics.snapshot
             let elapsed = (ContinuousClock.now - started).seconds

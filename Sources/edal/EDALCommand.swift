@@ -1,5 +1,8 @@
 import ArgumentParser
 import EDALWorker
+import Foundation
+import NIOCore
+import NIOPosix
 
 /// `edal`: turns S3 telemetry notifications into anomaly signals.
 @main
@@ -13,4 +16,23 @@ struct EDALCommand: AsyncParsableCommand {
             SignalsCommand.self, GenerateCommand.self, EvaluateCommand.self, ConfigCommand.self, HealthCommand.self,
         ]
     )
+
+    /// Runs Swift concurrency's tasks on NIO's event loops, where the HTTP client's connections live,
+    /// so a request and the task awaiting it share a thread instead of handing over between two pools
+    /// (unless `EDAL_NIO_EXECUTOR=0`). Blocking store calls stay on their own thread pools.
+    static func main() async {
+        if ProcessInfo.processInfo.environment["EDAL_NIO_EXECUTOR"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -239,22 +239,50 @@ public final class MongoStateStore: StateStore {
     public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
         let now = await serverNow()
-        let statements: [BSONValue] = completions.map { completion in
-            var set: BSONDocument = [
-                "status": .string(StoredClaim.Status.done.rawValue),
-                "outcome": .string(completion.outcome.label),
-                "signalId": completion.outcome.signalId.map(BSONValue.string) ?? .null,
-                "completedAt": .date(now),
-            ]
-            if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
-            if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
-            if let eTag = completion.eTag { set["etag"] = .string(eTag) }
-            return .document([
-                "q": ["_id": .string(completion.ticket.objectId), "token": .string(completion.ticket.token)],
-                "u": ["$set": .document(set), "$unset": ["leaseUntil": ""]],
-            ])
-        }
+        let statements: [BSONValue] = completions.map { .document(Self.completeStatement($0, now: now)) }
         return try await updateHeld(completions.map(\.ticket), statements: statements, requireProcessing: false)
+    }
+
+    /// Marks the claim done with its outcome, if the ticket still holds it.
+    static func completeStatement(_ completion: ClaimCompletion, now: Date) -> BSONDocument {
+        var set: BSONDocument = [
+            "status": .string(StoredClaim.Status.done.rawValue),
+            "outcome": .string(completion.outcome.label),
+            "signalId": completion.outcome.signalId.map(BSONValue.string) ?? .null,
+            "completedAt": .date(now),
+        ]
+        if let lastModified = completion.lastModified { set["lastModified"] = .date(lastModified) }
+        if let versionId = completion.versionId { set["versionId"] = .string(versionId) }
+        if let eTag = completion.eTag { set["etag"] = .string(eTag) }
+        return [
+            "q": ["_id": .string(completion.ticket.objectId), "token": .string(completion.ticket.token)],
+            "u": ["$set": .document(set), "$unset": ["leaseUntil": ""]],
+        ]
+    }
+
+    /// The document this store keeps for an object once it is claimed and its work completed with
+    /// `outcome`: the claim's upsert and the completion's update applied to nothing, as the server
+    /// applies them. Its `encoded()` size is the BSON a claim costs in MongoDB before indexes
+    /// (`edal-bench store --mongo-document`).
+    public static func storedDocument(for request: ClaimRequest, outcome: ClaimCompletion.Outcome, owner: String,
+                                      now: Date, lease: Duration, retention: Duration?) -> BSONDocument {
+        let token = UUID().uuidString
+        let claim = claimStatement(request, owner: owner, token: token, now: now, leaseUntil: now.addingTimeInterval(lease.seconds),
+                                   expiresAt: retention.map { now.addingTimeInterval($0.seconds) })
+        let completion = completeStatement(ClaimCompletion(ticket: ClaimTicket(objectId: request.objectId, token: token), outcome: outcome,
+                                                           lastModified: request.lastModified), now: now)
+        var document: BSONDocument = ["_id": .string(request.objectId)]
+        for update in [claim["u"], completion["u"]] {
+            guard case .document(let update)? = update else { continue }
+            for operation in ["$setOnInsert", "$set", "$inc"] {
+                guard case .document(let fields)? = update[operation] else { continue }
+                for (name, value) in zip(fields.keys, fields.values) { document[name] = value }
+            }
+            if case .document(let removed)? = update["$unset"] {
+                for name in removed.keys { document[name] = nil }
+            }
+        }
+        return document
     }
 
     public func release(_ tickets: [ClaimTicket]) async throws {

@@ -46,6 +46,30 @@ struct SourceRegistryTests {
         #expect(registry.baseline(normal.sourceId)?.objectCount == count)
     }
 
+    @Test("a source silent past the retention is forgotten once saved, and is new again when it delivers")
+    func forgetting() throws {
+        var registry = SourceRegistry()
+        let old = registry.observe(Self.object(0))
+        for minute in stride(from: 5, through: 60, by: 5) { _ = registry.observe(Self.object(minute)) }
+        // Another source (another account), delivering 40 days later.
+        var later = Self.object(40 * 1_440)
+        later.key = later.key.replacingOccurrences(of: "123456789012", with: "210987654321")
+        let recent = registry.observe(later)
+        #expect(recent.sourceId != old.sourceId)
+        let cutoff = Self.start.addingTimeInterval(30 * 86_400)
+        // Unsaved work is never dropped.
+        #expect(registry.forget(lastSeenBefore: cutoff).isEmpty)
+        for baseline in registry.dirtyBaselines() { registry.markSaved(baseline, version: baseline.version + 1) }
+        #expect(registry.forget(lastSeenBefore: cutoff) == [old.sourceId])
+        #expect(registry.baseline(old.sourceId) == nil)
+        #expect(registry.baseline(recent.sourceId) != nil)
+        // Delivering again, the forgotten source is announced and learnt afresh.
+        let back = registry.observe(Self.object(41 * 1_440))
+        #expect(back.sourceId == old.sourceId)
+        #expect(back.events.map(\.finding.check) == [.newSource])
+        #expect(registry.baseline(old.sourceId)?.objectCount == 1)
+    }
+
     @Test("a blow-up in a source's quiet hours is measured against its last objects, not the whole day")
     func blowUpAgainstTheHour() throws {
         var registry = SourceRegistry()

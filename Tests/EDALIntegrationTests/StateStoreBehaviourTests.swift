@@ -337,6 +337,27 @@ struct StateStoreBehaviourTests {
         }
     }
 
+    @Test("baselines not saved for the source retention are deleted, by prefix; others stay", arguments: StoreUnderTest.all)
+    func pruneModels(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            let pruning = try #require(store as? any ModelPruning)
+            let at = Date(timeIntervalSince1970: 1_790_000_000)
+            _ = try await store.saveModels([
+                StoredModel(name: "source/b/old", version: 1, trainedAt: at, payload: [1]),
+                StoredModel(name: "other/old", version: 1, trainedAt: at, payload: [2]),
+            ])
+            try await Task.sleep(for: .milliseconds(1_500))
+            _ = try await store.saveModels([StoredModel(name: "source/b/new", version: 1, trainedAt: at, payload: [3])])
+            #expect(try await pruning.pruneModels(prefix: "source/", notSavedFor: .seconds(1)) == 1)
+            #expect(try await store.loadModel(named: "source/b/old") == nil)
+            #expect(try await store.loadModel(named: "source/b/new") != nil)
+            #expect(try await store.loadModel(named: "other/old") != nil, "another prefix is left alone")
+            // Saved again after its deletion, a baseline is stored afresh.
+            #expect(try await store.saveModels([StoredModel(name: "source/b/old", version: 2, trainedAt: at, payload: [4])]) == [true])
+            #expect(try await pruning.pruneModels(prefix: "source/", notSavedFor: .seconds(3_600)) == 0)
+        }
+    }
+
     @Test("source baselines: a batch of conditional writes, one winner per version, read back by prefix and age",
           arguments: StoreUnderTest.all)
     func sourceBaselines(_ kind: StoreUnderTest) async throws {

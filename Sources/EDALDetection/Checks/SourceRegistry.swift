@@ -238,6 +238,17 @@ public struct SourceRegistry: Sendable {
 
     public func baseline(_ id: String) -> SourceBaseline? { entries[id]?.baseline }
 
+    /// Forgets the sources whose last object (or first sighting, before any) was written before
+    /// `cutoff` and that hold nothing unsaved; answers the ids forgotten. A source forgotten and then
+    /// delivering again is new: it is announced and learnt afresh.
+    public mutating func forget(lastSeenBefore cutoff: Date) -> [String] {
+        let stale = entries.filter { _, entry in
+            !entry.dirty && (entry.baseline.lastObject?.lastModified ?? entry.baseline.firstSeen) < cutoff
+        }.keys.sorted()
+        for id in stale { entries[id] = nil }
+        return stale
+    }
+
     /// The object count at which the source's forest was last trained.
     func modelBuiltAt(_ id: String) -> Int64? { entries[id]?.modelBuiltAt }
 

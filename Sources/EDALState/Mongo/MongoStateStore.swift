@@ -18,7 +18,7 @@ import NIOConcurrencyHelpers
 /// MongoDB's clock (`hello`'s `localTime`) is from its own, at open and every minute, and dates
 /// its leases by it, so a host whose clock runs fast neither takes over live leases nor holds dead
 /// ones long.
-public final class MongoStateStore: StateStore {
+public final class MongoStateStore: StateStore, ModelPruning {
     public let displayName: String
     private let connection: MongoConnection
     /// This host's clock (a test may skew it).
@@ -414,6 +414,18 @@ public final class MongoStateStore: StateStore {
             stored[writeError.index] = false
         }
         return stored
+    }
+
+    public func pruneModels(prefix: String, notSavedFor age: Duration) async throws -> Int {
+        let cutoff = await serverNow().addingTimeInterval(-age.seconds)
+        let reply = try await checked(connection.run([
+            "delete": .string(Self.models),
+            "deletes": [[
+                "q": ["_id": ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")], "savedAt": ["$lt": .date(cutoff)]],
+                "limit": .int32(0),
+            ]],
+        ], .write))
+        return Int(reply["n"]?.int64Value ?? 0)
     }
 
     public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {

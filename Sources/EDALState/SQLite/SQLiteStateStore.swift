@@ -11,7 +11,7 @@ import NIOPosix
 ///
 /// Tables: `claims` (indexes `claims_status_lease` on status and lease expiry, `claims_expiry` on
 /// `expires_at`), `watermarks`, `models`.
-public final class SQLiteStateStore: StateStore, ClaimPruning {
+public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
     public let displayName: String
     /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
     public let claimRetention: Duration?
@@ -312,6 +312,14 @@ public final class SQLiteStateStore: StateStore, ClaimPruning {
                 }
                 return stored
             }
+        }
+    }
+
+    public func pruneModels(prefix: String, notSavedFor age: Duration) async throws -> Int {
+        let cutoff = Date().addingTimeInterval(-age.seconds).milliseconds
+        return try await withDatabase { database throws(StateStoreError) in
+            try database.run("DELETE FROM models WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
+                             [.text(prefix), .integer(cutoff)])
         }
     }
 

@@ -40,6 +40,9 @@ public struct WorkerSettings: Sendable, Equatable {
     /// Seconds between silence checks (one replica at a time) and between baseline syncs with the store.
     public var silenceCheckInterval: Int = 60
     public var sourceSyncInterval: Int = 15
+    /// Seconds a source may deliver nothing before its baseline is forgotten, here and in the store
+    /// (`EDAL_SOURCE_RETENTION`; 0: never). Delivering again after that, it is a new source.
+    public var sourceRetention: Int = 30 * 86_400
     /// Buckets/prefixes to sweep.
     public var watch: [WatchedLocation] = []
     /// Buckets/prefixes EDAL may act on (`EDAL_ALLOWED_BUCKETS`; by default the buckets of
@@ -137,6 +140,7 @@ public struct WorkerSettings: Sendable, Equatable {
         if let interval = try integer("EDAL_SILENCE_CHECK_INTERVAL", 1...86_400) { settings.silenceCheckInterval = interval }
         if let gap = try integer("EDAL_SILENCE_MINIMUM_GAP", 0...86_400) { settings.silenceMinimumGap = gap }
         if let interval = try integer("EDAL_SOURCE_SYNC_INTERVAL", 1...3600) { settings.sourceSyncInterval = interval }
+        if let retention = try integer("EDAL_SOURCE_RETENTION", 0...(10 * 365 * 86_400)) { settings.sourceRetention = retention }
         if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
         if let allowed = value("EDAL_ALLOWED_BUCKETS") {
             settings.allowedBuckets = BucketAllowList(try WatchedLocation.parseList(allowed, setting: "EDAL_ALLOWED_BUCKETS"))

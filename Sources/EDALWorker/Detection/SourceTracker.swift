@@ -98,6 +98,21 @@ public final class SourceTracker: Sendable {
         return events
     }
 
+    /// Forgets the sources that delivered nothing for `retention`: here, and in the store (where
+    /// their baselines were last saved that long ago). Answers how many this worker forgot and how
+    /// many baselines the store deleted.
+    @discardableResult
+    public func forgetSources(silentFor retention: Duration, now: Date = Date()) async throws -> (here: Int, stored: Int) {
+        let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: now.addingTimeInterval(-retention.seconds)) }
+        let deleted = try await (store as? any ModelPruning)?.pruneModels(prefix: Self.storePrefix, notSavedFor: retention) ?? 0
+        if !forgotten.isEmpty || deleted > 0 {
+            logger.info("forgot sources that delivered nothing for the source retention",
+                        metadata: ["here": "\(forgotten.count)", "stored_baselines_deleted": "\(deleted)",
+                                   "retention_days": "\(String(format: "%.1f", retention.seconds / 86_400))"])
+        }
+        return (forgotten.count, deleted)
+    }
+
     /// The earliest moment after `after` at which a known source will count as silent if nothing arrives.
     public func nextSilenceDue(after: Date = .distantPast) -> Date? { registry.withLockedValue { $0.nextSilenceDue(after: after) } }
 

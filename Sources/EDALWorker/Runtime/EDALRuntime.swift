@@ -133,6 +133,9 @@ public struct EDALRuntime: Sendable {
         // The newest deadline already checked: one that passes unsignalled (another replica took
         // it, or the source spoke in time) is not woken for again.
         var handledDeadline = Date.distantPast
+        // Sources that delivered nothing for EDAL_SOURCE_RETENTION are forgotten every 10 minutes.
+        let forgetInterval = Duration.seconds(600)
+        var lastForget = ContinuousClock.now - forgetInterval
         while !shutdown.isRequested {
             var nap = tick
             let deadline = checkSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
@@ -151,6 +154,14 @@ public struct EDALRuntime: Sendable {
                     events = try await sources.sync()
                 } catch {
                     logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+                }
+            }
+            if settings.sourceRetention > 0, ContinuousClock.now - lastForget >= forgetInterval, !shutdown.isRequested {
+                lastForget = ContinuousClock.now
+                do {
+                    try await sources.forgetSources(silentFor: .seconds(settings.sourceRetention))
+                } catch {
+                    logger.notice("cannot delete forgotten sources' baselines from the store; trying again later", metadata: ["error": "\(error)"])
                 }
             }
             let interval = Duration.seconds(settings.silenceCheckInterval)

@@ -29,14 +29,21 @@ STAGES = [
     ("delete and visibility", r"deleteMessageBatch|changeMessageVisibility|VisibilityHeartbeat"),
 ]
 SHARED = [
+    # SQLite is built without frame pointers: its writes show only as these system calls.
+    ("store file I/O (SQLite's writes and syncs)", r"pwrite|fdatasync|fsync|pread"),
     ("signing (outside a stage)", r"SigV4"),
     ("JSON coding (outside a stage)", r"JSONEncoder|JSONDecoder|JSONSerialization|AWSJSONProtocol"),
     ("HTTP client and NIO", r"AsyncHTTPClient|NIOCore|NIOPosix|NIOHTTP1|NIOSSL|EDALAWS\.AWSClient|epoll|HTTPClient"),
     ("worker loop and pipeline", r"EDALWorker\.|edal\."),
     ("Swift concurrency runtime", r"swift_task|swift::|swift_job|swift_continuation|Dispatch"),
 ]
+# Only where nothing above is in the stack (the caller could not be unwound).
+LAST = [
+    ("allocation and reference counting (caller unknown)", r"malloc|_int_free|cfree|swift_retain|swift_release|swift_allocObject"),
+]
 COMPILED = [(name, re.compile(pattern)) for name, pattern in STAGES]
 COMPILED_SHARED = [(name, re.compile(pattern)) for name, pattern in SHARED]
+COMPILED_LAST = [(name, re.compile(pattern)) for name, pattern in LAST]
 
 
 def samples(perf_data):
@@ -73,16 +80,12 @@ def demangle(symbols):
 
 
 def classify(frames, names):
-    for frame in frames:
-        name = names.get(frame, frame)
-        for stage, pattern in COMPILED:
-            if pattern.search(name):
-                return stage
-    for frame in frames:
-        name = names.get(frame, frame)
-        for stage, pattern in COMPILED_SHARED:
-            if pattern.search(name):
-                return stage
+    for tier in (COMPILED, COMPILED_SHARED, COMPILED_LAST):
+        for frame in frames:
+            name = names.get(frame, frame)
+            for stage, pattern in tier:
+                if pattern.search(name):
+                    return stage
     leaf = frames[0] if frames else ""
     return "kernel and libc (outside a stage)" if ("[unknown]" in leaf or leaf.startswith("__") or "kernel" in leaf) else "other"
 
@@ -102,14 +105,14 @@ def main():
     leaves = collections.Counter(names.get(frames[0], frames[0])[:150] for frames in all_samples if frames)
     total = sum(counts.values()) or 1
 
-    order = [name for name, _ in STAGES] + [name for name, _ in SHARED] + ["kernel and libc (outside a stage)", "other"]
+    order = [name for name, _ in STAGES + SHARED + LAST] + ["kernel and libc (outside a stage)", "other"]
     rows = [{"stage": stage, "samples": counts[stage], "share": counts[stage] / total,
              "ms_per_object": (counts[stage] / total * arguments.ms_per_object) if arguments.ms_per_object else None}
             for stage in order if counts[stage]]
     print(f"worker CPU by stage ({total} samples of `edal drain`)")
     for row in rows:
         ms = f"  {row['ms_per_object']:.4f} ms/object" if row["ms_per_object"] is not None else ""
-        print(f"  {row['stage']:<36} {100 * row['share']:5.1f} %{ms}")
+        print(f"  {row['stage']:<52} {100 * row['share']:5.1f} %{ms}")
     if arguments.top:
         print(f"hottest innermost frames:")
         for name, count in leaves.most_common(arguments.top):

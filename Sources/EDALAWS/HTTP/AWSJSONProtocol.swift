@@ -31,6 +31,34 @@ struct AWSJSONProtocol: Sendable {
         _ operation: String, _ input: Input, output: Output.Type, client: AWSClient,
         extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil
     ) async throws -> Output {
+        let body = try await send(operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        let data = body.isEmpty ? Data("{}".utf8) : Data(body)
+        do {
+            return try Self.makeDecoder().decode(Output.self, from: data)
+        } catch {
+            throw AWSResponseDecodingError(service: service, operation: operation, reason: "\(error)")
+        }
+    }
+
+    /// `call` for an output read from the answer's `JSONValue` by `read` (PascalCase member names
+    /// as sent): the hot path's way, without `JSONDecoder`. A `read` that throws makes the answer
+    /// an `AWSResponseDecodingError`.
+    func call<Input: Encodable & Sendable, Output>(
+        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil,
+        reading read: (JSONValue) throws -> Output
+    ) async throws -> Output {
+        let body = try await send(operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        do {
+            return try read(body.isEmpty ? .object([]) : try JSONReader.read(body))
+        } catch {
+            throw AWSResponseDecodingError(service: service, operation: operation, reason: "\(error)")
+        }
+    }
+
+    /// Sends the operation and answers the response body.
+    private func send<Input: Encodable & Sendable>(
+        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?
+    ) async throws -> [UInt8] {
         let body: [UInt8]
         do {
             body = Array(try Self.makeEncoder().encode(input))
@@ -51,12 +79,7 @@ struct AWSJSONProtocol: Sendable {
             request, service: service, operation: operation, signer: client.signer(for: service),
             extraTimeout: .nanoseconds(extraTimeout.components.seconds * 1_000_000_000), retryPolicy: retryPolicy
         )
-        let data = response.body.isEmpty ? Data("{}".utf8) : Data(response.body)
-        do {
-            return try Self.makeDecoder().decode(Output.self, from: data)
-        } catch {
-            throw AWSResponseDecodingError(service: service, operation: operation, reason: "\(error)")
-        }
+        return response.body
     }
 }
 

@@ -75,14 +75,15 @@ public struct SQSClient: Sendable {
             var messageSystemAttributeNames: [String]
             var messageAttributeNames: [String]
         }
-        struct Output: Decodable { var messages: [SQSMessage]? }
         let input = Input(
             queueUrl: queueUrl, maxNumberOfMessages: min(max(maximumMessages, 1), 10),
             waitTimeSeconds: min(max(waitTimeSeconds, 0), 20), visibilityTimeout: visibilityTimeout,
             attributeNames: ["All"], messageSystemAttributeNames: ["All"], messageAttributeNames: ["All"]
         )
-        return try await wire.call("ReceiveMessage", input, output: Output.self, client: client,
-                                   extraTimeout: .seconds(input.waitTimeSeconds), retryPolicy: retryPolicy).messages ?? []
+        return try await wire.call("ReceiveMessage", input, client: client, extraTimeout: .seconds(input.waitTimeSeconds),
+                                   retryPolicy: retryPolicy) { answer in
+            try (answer["Messages"]?.arrayValue ?? []).map(SQSMessage.init(json:))
+        }
     }
 
     /// Sends one message and returns its message id.

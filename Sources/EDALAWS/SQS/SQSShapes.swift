@@ -17,6 +17,34 @@ public struct SQSMessage: Sendable, Equatable, Decodable {
         self.messageAttributes = messageAttributes
     }
 
+    /// One member of `ReceiveMessage`'s `Messages` (PascalCase, as SQS sends it).
+    init(json: JSONValue) throws(JSONReadError) {
+        func required(_ name: String) throws(JSONReadError) -> String {
+            guard let value = json[name]?.stringValue else { throw JSONReadError(reason: "a message without \(name)", offset: 0) }
+            return value
+        }
+        messageId = try required("MessageId")
+        receiptHandle = try required("ReceiptHandle")
+        body = try required("Body")
+        if case .object(let members)? = json["Attributes"] {
+            var attributes: [String: String] = [:]
+            for member in members {
+                if let value = member.value.stringValue { attributes[member.name] = value }
+            }
+            self.attributes = attributes
+        }
+        if case .object(let members)? = json["MessageAttributes"] {
+            var attributes: [String: SQSMessageAttribute] = [:]
+            for member in members {
+                guard let dataType = member.value["DataType"]?.stringValue else { continue }
+                var attribute = SQSMessageAttribute(dataType: dataType, stringValue: "")
+                attribute.stringValue = member.value["StringValue"]?.stringValue
+                attributes[member.name] = attribute
+            }
+            messageAttributes = attributes
+        }
+    }
+
     /// How many times the message has been received, this time included.
     public var receiveCount: Int? { attributes?["ApproximateReceiveCount"].flatMap { Int($0) } }
 

@@ -9,9 +9,9 @@ import EDALAWS
 public enum NotificationParser {
     /// Parses one message body.
     public static func parse(_ body: String) throws(NotificationParseError) -> S3Notification {
-        let envelope = try decode(Envelope.self, from: Data(body.utf8))
+        let envelope = try Envelope(try read(body))
         if let message = envelope.message, envelope.type == "Notification" || envelope.topicArn != nil {
-            var inner = try parseS3Event(try decode(Envelope.self, from: Data(message.utf8)))
+            var inner = try parseS3Event(try Envelope(try read(message)))
             inner.envelope = .sns
             return inner
         }
@@ -33,31 +33,32 @@ public enum NotificationParser {
             throw NotificationParseError("\(records.count) records; S3 sends one, EDAL accepts up to \(ObjectEventLimits.maximumRecords)")
         }
         var notification = S3Notification(envelope: .direct)
-        for (index, record) in records.enumerated() {
+        for (index, value) in records.enumerated() {
+            let record = try Record(value, path: "Records[\(index)]")
             guard let eventName = record.eventName else { throw NotificationParseError("record \(index) has no eventName") }
             let name = eventName.hasPrefix("s3:") ? String(eventName.dropFirst(3)) : eventName
             guard name.hasPrefix("ObjectCreated:") else {
                 notification.ignoredRecords += 1
                 continue
             }
-            guard let bucket = record.s3?.bucket?.name, !bucket.isEmpty else {
+            guard let bucket = record.bucketName, !bucket.isEmpty else {
                 throw NotificationParseError("record \(index) has no s3.bucket.name")
             }
-            guard let rawKey = record.s3?.object?.key, !rawKey.isEmpty else {
+            guard let rawKey = record.key, !rawKey.isEmpty else {
                 throw NotificationParseError("record \(index) has no s3.object.key")
             }
             guard let key = rawKey.formDecoded() else {
                 throw NotificationParseError("record \(index): the key \(rawKey.prefix(200)) is not form-encoded UTF-8")
             }
-            guard let eTag = record.s3?.object?.eTag.map(unquote), !eTag.isEmpty else {
+            guard let eTag = record.eTag.map(unquote), !eTag.isEmpty else {
                 throw NotificationParseError("record \(index) has no s3.object.eTag")
             }
             let event = ObjectCreatedEvent(
-                bucket: bucket, key: key, eTag: eTag, size: record.s3?.object?.size,
-                sequencer: record.s3?.object?.sequencer, versionId: record.s3?.object?.versionId.flatMap { $0.isEmpty ? nil : $0 },
+                bucket: bucket, key: key, eTag: eTag, size: record.size,
+                sequencer: record.sequencer, versionId: record.versionId.flatMap { $0.isEmpty ? nil : $0 },
                 eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601),
-                writer: record.userIdentity?.principalId, sourceIP: record.requestParameters?.sourceIPAddress,
-                bucketOwner: record.s3?.bucket?.ownerIdentity?.principalId
+                writer: record.principalId, sourceIP: record.sourceIPAddress,
+                bucketOwner: record.bucketOwner
             )
             try ObjectEventLimits.check(event, record: index)
             notification.objects.append(event)
@@ -72,7 +73,7 @@ public enum NotificationParser {
         guard detailType == "Object Created" else {
             return S3Notification(envelope: .eventBridge, ignoredRecords: 1)
         }
-        guard let bucket = detail?.bucket?.name, !bucket.isEmpty else { throw NotificationParseError("EventBridge event has no detail.bucket.name") }
+        guard let bucket = detail?.bucketName, !bucket.isEmpty else { throw NotificationParseError("EventBridge event has no detail.bucket.name") }
         guard let key = detail?.object?.key, !key.isEmpty else { throw NotificationParseError("EventBridge event has no detail.object.key") }
         guard let eTag = detail?.object?.etag.map(unquote), !eTag.isEmpty else {
             throw NotificationParseError("EventBridge event has no detail.object.etag")
@@ -90,22 +91,65 @@ public enum NotificationParser {
         eTag.count >= 2 && eTag.hasPrefix("\"") && eTag.hasSuffix("\"") ? String(eTag.dropFirst().dropLast()) : eTag
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(NotificationParseError) -> T {
+    private static func read(_ text: String) throws(NotificationParseError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch DecodingError.dataCorrupted(let context) {
-            throw NotificationParseError("not JSON (\(context.underlyingError.map { "\($0)" } ?? context.debugDescription))")
-        } catch DecodingError.typeMismatch(_, let context) {
-            throw NotificationParseError("\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+            return try JSONReader.read(text)
         } catch {
-            throw NotificationParseError("\(error)")
+            throw NotificationParseError("not JSON (\(error))")
         }
     }
 
-    // MARK: Wire shapes (every member optional: what is missing is reported, not crashed on)
+    // MARK: Wire shapes (every member optional: what is missing is reported, not crashed on; a
+    // member of the wrong type is an error naming it)
 
-    struct Envelope: Decodable {
-        var records: [Record]?
+    /// The members of `value` read by name; `null` counts as absent.
+    struct Members {
+        var value: JSONValue
+        var path: String
+
+        init(_ value: JSONValue?, path: String) throws(NotificationParseError) {
+            guard let value, !value.isNull else {
+                self.value = .object([])
+                self.path = path
+                return
+            }
+            guard case .object = value else { throw NotificationParseError("\(path.isEmpty ? "the body" : path) has the wrong type (\(value.typeName))") }
+            self.value = value
+            self.path = path
+        }
+
+        private func member(_ name: String) -> JSONValue? {
+            guard let found = value[name], !found.isNull else { return nil }
+            return found
+        }
+
+        private func named(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+        func string(_ name: String) throws(NotificationParseError) -> String? {
+            guard let found = member(name) else { return nil }
+            guard let text = found.stringValue else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))") }
+            return text
+        }
+
+        func integer(_ name: String) throws(NotificationParseError) -> Int64? {
+            guard let found = member(name) else { return nil }
+            guard let number = found.int64Value else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName), not a whole number)") }
+            return number
+        }
+
+        func array(_ name: String) throws(NotificationParseError) -> [JSONValue]? {
+            guard let found = member(name) else { return nil }
+            guard let values = found.arrayValue else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))") }
+            return values
+        }
+
+        func object(_ name: String) throws(NotificationParseError) -> Members {
+            try Members(member(name), path: named(name))
+        }
+    }
+
+    struct Envelope {
+        var records: [JSONValue]?
         var event: String?
         var type: String?
         var message: String?
@@ -116,60 +160,74 @@ public enum NotificationParser {
         var account: String?
         var detail: EventBridgeDetail?
 
-        enum CodingKeys: String, CodingKey {
-            case records = "Records", event = "Event", type = "Type", message = "Message", topicArn = "TopicArn"
-            case detailType = "detail-type", source, account, detail
+        init(_ value: JSONValue) throws(NotificationParseError) {
+            let members = try Members(value, path: "")
+            records = try members.array("Records")
+            event = try members.string("Event")
+            type = try members.string("Type")
+            message = try members.string("Message")
+            topicArn = try members.string("TopicArn")
+            detailType = try members.string("detail-type")
+            source = try members.string("source")
+            account = try members.string("account")
+            if let found = value["detail"], !found.isNull { detail = try EventBridgeDetail(members.object("detail")) }
         }
     }
 
-    struct Record: Decodable {
-        struct UserIdentity: Decodable { var principalId: String? }
-        struct RequestParameters: Decodable { var sourceIPAddress: String? }
+    struct Record {
         var eventName: String?
         var eventTime: String?
-        var userIdentity: UserIdentity?
-        var requestParameters: RequestParameters?
-        var s3: S3Entity?
+        var principalId: String?
+        var sourceIPAddress: String?
+        var bucketName: String?
+        var bucketOwner: String?
+        var key: String?
+        var size: Int64?
+        var eTag: String?
+        var versionId: String?
+        var sequencer: String?
+
+        init(_ value: JSONValue, path: String) throws(NotificationParseError) {
+            let members = try Members(value, path: path)
+            eventName = try members.string("eventName")
+            eventTime = try members.string("eventTime")
+            principalId = try members.object("userIdentity").string("principalId")
+            sourceIPAddress = try members.object("requestParameters").string("sourceIPAddress")
+            let s3 = try members.object("s3")
+            let bucket = try s3.object("bucket")
+            bucketName = try bucket.string("name")
+            bucketOwner = try bucket.object("ownerIdentity").string("principalId")
+            let object = try s3.object("object")
+            key = try object.string("key")
+            size = try object.integer("size")
+            eTag = try object.string("eTag")
+            versionId = try object.string("versionId")
+            sequencer = try object.string("sequencer")
+        }
     }
 
-    struct S3Entity: Decodable {
-        struct OwnerIdentity: Decodable { var principalId: String? }
-        struct Bucket: Decodable {
-            var name: String?
-            var ownerIdentity: OwnerIdentity?
-        }
-        struct Object: Decodable {
-            var key: String?
-            var size: Int64?
-            var eTag: String?
-            var versionId: String?
-            var sequencer: String?
-        }
-        var bucket: Bucket?
-        var object: Object?
-    }
-
-    struct EventBridgeDetail: Decodable {
-        struct Bucket: Decodable { var name: String? }
-        struct Object: Decodable {
+    struct EventBridgeDetail {
+        struct Object {
             var key: String?
             var size: Int64?
             var etag: String?
             var versionId: String?
             var sequencer: String?
-
-            enum CodingKeys: String, CodingKey {
-                case key, size, etag, versionId = "version-id", sequencer
-            }
         }
-        var bucket: Bucket?
+        var bucketName: String?
         var object: Object?
         var reason: String?
         var requester: String?
         var sourceIPAddress: String?
 
-        enum CodingKeys: String, CodingKey {
-            case bucket, object, reason, requester, sourceIPAddress = "source-ip-address"
+        init(_ members: Members) throws(NotificationParseError) {
+            bucketName = try members.object("bucket").string("name")
+            let object = try members.object("object")
+            self.object = Object(key: try object.string("key"), size: try object.integer("size"), etag: try object.string("etag"),
+                                 versionId: try object.string("version-id"), sequencer: try object.string("sequencer"))
+            reason = try members.string("reason")
+            requester = try members.string("requester")
+            sourceIPAddress = try members.string("source-ip-address")
         }
     }
 }

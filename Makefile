@@ -21,11 +21,13 @@ release: deps
 demo:
 	infra/demo.sh
 
-# Unit and integration tests against LocalStack, moto and the MongoDB test fixture.
+# Unit and integration tests against LocalStack, moto and the MongoDB test fixture; then the alert
+# rules' unit tests and the dashboard's queries (promtool), and a short run of every fuzz target.
 # Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well.
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	infra/check-observability.sh
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) infra/fuzz.sh --smoke
 
 # The libFuzzer targets (Fuzz/: notification, form-decoding, xml, aws-error, bson, credentials,

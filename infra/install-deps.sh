@@ -2,6 +2,8 @@
 # Installs what building and testing EDAL needs on a fresh Debian/Ubuntu machine:
 #   Debian packages: libmongoc-dev (MongoDB C driver), libsqlite3-dev, zlib1g-dev, pkg-config, curl, python3-venv
 #   Python test services: infra/test-services.sh install (pinned versions, into .venvs/)
+#   promtool (checks and unit-tests the alert rules in infra/observability): taken from Debian's
+#   `prometheus` package into .tools/bin without installing it (no Prometheus server is started)
 # Already-installed pieces are skipped, so running it again is quick.
 #   with --bench: linux-perf (the worker's CPU by stage) and util-linux (taskset), for `make bench`
 # Usage: infra/install-deps.sh [--no-python] [--bench]
@@ -34,4 +36,19 @@ fi
 
 if [ "$python_services" = 1 ]; then
     "$ROOT/infra/test-services.sh" install
+fi
+
+if [ ! -x "$ROOT/.tools/bin/promtool" ]; then
+    echo "install-deps: fetching promtool from Debian's prometheus package" >&2
+    work="$(mktemp -d)"
+    if ! (cd "$work" && apt-get download prometheus >/dev/null 2>&1); then
+        SUDO=""
+        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        (cd "$work" && apt-get download prometheus >/dev/null)
+    fi
+    dpkg-deb -x "$work"/prometheus_*.deb "$work/extracted"
+    mkdir -p "$ROOT/.tools/bin"
+    cp "$work/extracted/usr/bin/promtool" "$ROOT/.tools/bin/promtool"
+    rm -rf "$work"
 fi

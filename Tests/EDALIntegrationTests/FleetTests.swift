@@ -122,6 +122,9 @@ struct FleetTests {
                          "edal_head_latency_count", "edal_scoring_latency_count", "edal_aws_requests_total{operation=\"sqs.ReceiveMessage\"}"] {
                 #expect(page.contains(name), "\(name) missing from /metrics")
             }
+            // The levels the alert rules read (infra/observability): sources by state, the DLQ's depth.
+            #expect(Self.sample("edal_sources", in: page) >= 1, "edal_sources{state} missing or zero")
+            #expect(page.contains("sqs_dead_letter_messages_gauge "), "the dead-letter queue's depth missing")
         }
         let deleted = pages.map { Self.sample("sqs_messages_deleted_total", in: $0) }.reduce(0, +)
         let signalled = pages.map { Self.sample("edal_signals_total", in: $0) }.reduce(0, +)

@@ -238,6 +238,13 @@ public struct SourceRegistry: Sendable {
 
     public func baseline(_ id: String) -> SourceBaseline? { entries[id]?.baseline }
 
+    /// How many sources are in each state.
+    public var countsByState: [SourceBaseline.State: Int] {
+        var counts: [SourceBaseline.State: Int] = [:]
+        for entry in entries.values { counts[entry.baseline.state, default: 0] += 1 }
+        return counts
+    }
+
     /// Forgets the sources whose last object (or first sighting, before any) was written before
     /// `cutoff` and that hold nothing unsaved; answers the ids forgotten. A source forgotten and then
     /// delivering again is new: it is announced and learnt afresh.

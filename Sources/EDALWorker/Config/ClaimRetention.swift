@@ -43,10 +43,7 @@ public struct ClaimRetention: Sendable, Equatable, CustomStringConvertible {
         let queueRetention = attributes?[SQSQueueAttribute.messageRetentionPeriod].flatMap { Int($0) }
         let redrive = attributes?[SQSQueueAttribute.redrivePolicy]
         var deadLetterRetention: Int?
-        if let redrive, let data = redrive.data(using: .utf8),
-           let arn = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["deadLetterTargetArn"] as? String,
-           let name = arn.split(separator: ":").last.map(String.init),
-           let url = try? await sqs.getQueueUrl(name) {
+        if let redrive, let url = await DeadLetterQueue.url(redrivePolicy: redrive, sqs: sqs) {
             deadLetterRetention = (try? await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.messageRetentionPeriod]))?[
                 SQSQueueAttribute.messageRetentionPeriod].flatMap { Int($0) }
         }

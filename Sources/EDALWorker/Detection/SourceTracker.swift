@@ -35,6 +35,9 @@ public final class SourceTracker: Sendable {
     /// Every source known to this worker.
     public var baselines: [SourceBaseline] { registry.withLockedValue { $0.baselines } }
 
+    /// How many sources this worker knows in each state.
+    public var countsByState: [SourceBaseline.State: Int] { registry.withLockedValue { $0.countsByState } }
+
     /// The detector's configuration (mode-independent thresholds).
     public var detector: SourceDetector { registry.withLockedValue { $0.detector } }
 

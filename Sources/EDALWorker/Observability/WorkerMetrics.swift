@@ -45,6 +45,10 @@ public final class WorkerMetrics: Sendable {
     let sweepCandidates = Counter(label: "edal_sweep_candidates_total")
     let sweepUnfinished = Counter(label: "edal_sweep_unfinished_total")
     let sweepLastCompleted = Gauge(label: "edal_sweep_last_completed_timestamp_seconds")
+    let deadLetterMessages = Gauge(label: "sqs_dead_letter_messages_gauge")
+    let sourceStates = Dictionary(uniqueKeysWithValues: ["learning", "normal", "silent"].map {
+        ($0, Gauge(label: "edal_sources", dimensions: [("state", $0)]))
+    })
 
     private let synced = NIOLockedValueBox(WorkerCounts())
     private let maximumInWork: Int
@@ -162,6 +166,14 @@ extension WorkerMetrics: WorkerObserver {
     public func queueDepth(waiting messages: Int?, storeRoundTrips roundTrips: UInt64) {
         if let messages { messagesWaiting.record(messages) }
         storeRoundTrips.record(Int64(clamping: roundTrips))
+    }
+
+    public func deadLetterDepth(_ messages: Int) {
+        deadLetterMessages.record(messages)
+    }
+
+    public func sources(byState counts: [String: Int]) {
+        for (state, gauge) in sourceStates { gauge.record(counts[state] ?? 0) }
     }
 
     public func sweepEnded(_ report: SweepReport, at seconds: Double) {

@@ -18,4 +18,8 @@ public protocol WorkerObserver: Sendable {
     func queueDepth(waiting messages: Int?, storeRoundTrips roundTrips: UInt64)
     /// A sweep ended with `report` at `seconds` since 1970.
     func sweepEnded(_ report: SweepReport, at seconds: Double)
+    /// The dead-letter queue holds `messages` (every 15 s, when the queue has one).
+    func deadLetterDepth(_ messages: Int)
+    /// The sources this worker knows, by state (`learning`, `normal`, `silent`).
+    func sources(byState counts: [String: Int])
 }

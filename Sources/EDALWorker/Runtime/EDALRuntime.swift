@@ -137,6 +137,9 @@ public struct EDALRuntime: Sendable {
         let forgetInterval = Duration.seconds(600)
         var lastForget = ContinuousClock.now - forgetInterval
         while !shutdown.isRequested {
+            if let observer = statistics.observer {
+                observer.sources(byState: Dictionary(uniqueKeysWithValues: sources.countsByState.map { ($0.key.rawValue, $0.value) }))
+            }
             var nap = tick
             let deadline = checkSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
             if let deadline {
@@ -260,11 +263,25 @@ public struct EDALRuntime: Sendable {
 
     /// Refreshes the queue-depth gauge (`sqs_messages_waiting_gauge`) every `interval` until `shutdown`.
     public func watchQueueDepth(every interval: Duration = .seconds(15), shutdown: ShutdownSignal) async {
-        guard let observer = statistics.observer else { return }
+        guard let observer = statistics.observer else {
+            await shutdown.wait()
+            return
+        }
+        var deadLetterURL: String?
+        var lookedUp: ContinuousClock.Instant?
         while !shutdown.isRequested {
             let waiting = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages])[
                 SQSQueueAttribute.approximateNumberOfMessages].flatMap { Int($0) }
             observer.queueDepth(waiting: waiting, storeRoundTrips: store.roundTrips)
+            // The dead-letter queue, looked up from the redrive policy (again every 10 minutes until found).
+            if deadLetterURL == nil, lookedUp.map({ ContinuousClock.now - $0 >= .seconds(600) }) ?? true {
+                lookedUp = ContinuousClock.now
+                deadLetterURL = await DeadLetterQueue.url(of: queueURL, sqs: sqs)
+            }
+            if let deadLetterURL, let depth = try? await sqs.getQueueAttributes(deadLetterURL, names: [SQSQueueAttribute.approximateNumberOfMessages])[
+                SQSQueueAttribute.approximateNumberOfMessages].flatMap({ Int($0) }) {
+                observer.deadLetterDepth(depth)
+            }
             _ = await shutdown.sleep(for: interval)
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 /// source that stopped long ago; deleting it keeps the `models` collection bounded when key layouts
 /// keep producing new sources.
 public protocol ModelPruning: StateStore {
-    /// Deletes the models whose names start with `prefix` and that were last saved more than `age`
-    /// ago by the store's own clock; answers how many it deleted.
-    func pruneModels(prefix: String, notSavedFor age: Duration) async throws -> Int
+    /// Deletes the models whose names start with `prefix` and that were last saved before `cutoff`
+    /// (on this host's clock, converted to the store's as `loadModels` does); answers how many it
+    /// deleted.
+    func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int
 }

@@ -346,15 +346,18 @@ struct StateStoreBehaviourTests {
                 StoredModel(name: "source/b/old", version: 1, trainedAt: at, payload: [1]),
                 StoredModel(name: "other/old", version: 1, trainedAt: at, payload: [2]),
             ])
-            try await Task.sleep(for: .milliseconds(1_500))
+            // A cutoff between the two saves, whatever the machine's load.
+            let oldSaved = Date()
+            try await Task.sleep(for: .milliseconds(1_000))
+            let cutoff = oldSaved.addingTimeInterval(Date().timeIntervalSince(oldSaved) / 2)
             _ = try await store.saveModels([StoredModel(name: "source/b/new", version: 1, trainedAt: at, payload: [3])])
-            #expect(try await pruning.pruneModels(prefix: "source/", notSavedFor: .seconds(1)) == 1)
+            #expect(try await pruning.pruneModels(prefix: "source/", savedBefore: cutoff) == 1)
             #expect(try await store.loadModel(named: "source/b/old") == nil)
             #expect(try await store.loadModel(named: "source/b/new") != nil)
             #expect(try await store.loadModel(named: "other/old") != nil, "another prefix is left alone")
             // Saved again after its deletion, a baseline is stored afresh.
             #expect(try await store.saveModels([StoredModel(name: "source/b/old", version: 2, trainedAt: at, payload: [4])]) == [true])
-            #expect(try await pruning.pruneModels(prefix: "source/", notSavedFor: .seconds(3_600)) == 0)
+            #expect(try await pruning.pruneModels(prefix: "source/", savedBefore: Date().addingTimeInterval(-3_600)) == 0)
         }
     }
 

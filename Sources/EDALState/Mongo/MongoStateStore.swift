@@ -416,12 +416,13 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return stored
     }
 
-    public func pruneModels(prefix: String, notSavedFor age: Duration) async throws -> Int {
-        let cutoff = await serverNow().addingTimeInterval(-age.seconds)
+    public func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int {
+        // `cutoff` is on this host's clock; `savedAt` on the server's.
+        let offset = await serverNow().timeIntervalSince(localClock())
         let reply = try await checked(connection.run([
             "delete": .string(Self.models),
             "deletes": [[
-                "q": ["_id": ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")], "savedAt": ["$lt": .date(cutoff)]],
+                "q": ["_id": ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")], "savedAt": ["$lt": .date(cutoff.addingTimeInterval(offset))]],
                 "limit": .int32(0),
             ]],
         ], .write))

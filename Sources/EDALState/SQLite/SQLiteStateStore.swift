@@ -315,11 +315,10 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         }
     }
 
-    public func pruneModels(prefix: String, notSavedFor age: Duration) async throws -> Int {
-        let cutoff = Date().addingTimeInterval(-age.seconds).milliseconds
-        return try await withDatabase { database throws(StateStoreError) in
+    public func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int {
+        try await withDatabase { database throws(StateStoreError) in
             try database.run("DELETE FROM models WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
-                             [.text(prefix), .integer(cutoff)])
+                             [.text(prefix), .integer(cutoff.milliseconds)])
         }
     }
 

@@ -106,8 +106,9 @@ public final class SourceTracker: Sendable {
     /// many baselines the store deleted.
     @discardableResult
     public func forgetSources(silentFor retention: Duration, now: Date = Date()) async throws -> (here: Int, stored: Int) {
-        let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: now.addingTimeInterval(-retention.seconds)) }
-        let deleted = try await (store as? any ModelPruning)?.pruneModels(prefix: Self.storePrefix, notSavedFor: retention) ?? 0
+        let cutoff = now.addingTimeInterval(-retention.seconds)
+        let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: cutoff) }
+        let deleted = try await (store as? any ModelPruning)?.pruneModels(prefix: Self.storePrefix, savedBefore: cutoff) ?? 0
         if !forgotten.isEmpty || deleted > 0 {
             logger.info("forgot sources that delivered nothing for the source retention",
                         metadata: ["here": "\(forgotten.count)", "stored_baselines_deleted": "\(deleted)",

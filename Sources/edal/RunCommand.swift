@@ -41,7 +41,8 @@ struct RunCommand: AsyncParsableCommand {
                                                workerMetrics.sync(from: runtime.statistics.snapshot)
                                                workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
                                            },
-                                           readiness: { await runtime.readiness() })
+                                           readiness: { await runtime.readiness() },
+                                           pages: { path in await OperatorView(runtime: runtime, metrics: workerMetrics).respond(to: path) })
                 do {
                     try await server.run(shutdown: shutdown) { bound in
                         logger.info("metrics listening", metadata: ["port": "\(bound)"])

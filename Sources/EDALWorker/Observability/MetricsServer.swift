@@ -6,7 +6,8 @@ import Prometheus
 
 /// A small HTTP listener for operators and orchestrators:
 /// `/metrics` (Prometheus text format), `/healthz` (the process is serving), `/readyz` (the queue,
-/// the store and the signal sink answer; 503 with the failing ones named otherwise).
+/// the store and the signal sink answer; 503 with the failing ones named otherwise), and whatever
+/// `pages` answers (the operator page, `OperatorView`).
 public struct MetricsServer: Sendable {
     public var host: String
     public var port: Int
@@ -15,17 +16,21 @@ public struct MetricsServer: Sendable {
     public var beforeScrape: @Sendable () async -> Void
     /// Answers each dependency's problem, `nil` when it is reachable.
     public var readiness: @Sendable () async -> [(name: String, problem: String?)]
+    /// Other paths: a content type and body, or `nil` for 404.
+    public var pages: @Sendable (String) async -> (contentType: String, body: [UInt8])?
     public var logger: Logger
 
     public init(host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry,
                 beforeScrape: @escaping @Sendable () async -> Void = {},
                 readiness: @escaping @Sendable () async -> [(name: String, problem: String?)] = { [] },
+                pages: @escaping @Sendable (String) async -> (contentType: String, body: [UInt8])? = { _ in nil },
                 logger: Logger = Logger(label: "edal.metrics")) {
         self.host = host
         self.port = port
         self.registry = registry
         self.beforeScrape = beforeScrape
         self.readiness = readiness
+        self.pages = pages
         self.logger = logger
     }
 
@@ -41,7 +46,7 @@ public struct MetricsServer: Sendable {
             }
         let boundPort = server.channel.localAddress?.port ?? port
         bound(boundPort)
-        logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(boundPort)"])
+        logger.info("serving /metrics, /healthz, /readyz and the operator page at /", metadata: ["port": "\(boundPort)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -110,7 +115,8 @@ public struct MetricsServer: Sendable {
             let text = checks.map { "\($0.name): \($0.problem ?? "ok")" }.joined(separator: "\n") + "\n"
             return (failing.isEmpty ? .ok : .serviceUnavailable, "text/plain", Array(text.utf8))
         default:
-            return (.notFound, "text/plain", Array("try /metrics, /healthz or /readyz\n".utf8))
+            if let page = await pages(path) { return (.ok, page.contentType, page.body) }
+            return (.notFound, "text/plain", Array("try /, /metrics, /healthz or /readyz\n".utf8))
         }
     }
 }

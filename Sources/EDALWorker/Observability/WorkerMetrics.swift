@@ -46,6 +46,20 @@ public final class WorkerMetrics: Sendable {
     let sweepUnfinished = Counter(label: "edal_sweep_unfinished_total")
     let sweepLastCompleted = Gauge(label: "edal_sweep_last_completed_timestamp_seconds")
     let deadLetterMessages = Gauge(label: "sqs_dead_letter_messages_gauge")
+    /// The newest signals published, for the operator page.
+    public let recentSignals = RecentSignals()
+    /// The last levels reported, for the operator page (gauges cannot be read back).
+    private let levels = NIOLockedValueBox(Levels())
+
+    /// The worker's levels as last reported.
+    public struct Levels: Sendable, Codable, Equatable {
+        public var queueWaiting: Int?
+        public var deadLetterWaiting: Int?
+        public var messagesInWork = 0
+        public var objectsInWork: Int?
+    }
+
+    public var lastLevels: Levels { levels.withLockedValue { $0 } }
     let sourceStates = Dictionary(uniqueKeysWithValues: ["learning", "normal", "silent"].map {
         ($0, Gauge(label: "edal_sources", dimensions: [("state", $0)]))
     })
@@ -161,15 +175,27 @@ extension WorkerMetrics: WorkerObserver {
         messagesInflight.record(messages)
         workerUtilization.record(Double(messages) / Double(maximumInWork))
         if let objects { objectsInflight.record(objects) }
+        levels.withLockedValue {
+            $0.messagesInWork = messages
+            if let objects { $0.objectsInWork = objects }
+        }
     }
 
     public func queueDepth(waiting messages: Int?, storeRoundTrips roundTrips: UInt64) {
-        if let messages { messagesWaiting.record(messages) }
+        if let messages {
+            messagesWaiting.record(messages)
+            levels.withLockedValue { $0.queueWaiting = messages }
+        }
         storeRoundTrips.record(Int64(clamping: roundTrips))
     }
 
     public func deadLetterDepth(_ messages: Int) {
         deadLetterMessages.record(messages)
+        levels.withLockedValue { $0.deadLetterWaiting = messages }
+    }
+
+    public func signalsDelivered(_ signals: [Signal]) {
+        recentSignals.record(signals)
     }
 
     public func sources(byState counts: [String: Int]) {

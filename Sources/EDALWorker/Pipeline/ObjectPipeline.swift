@@ -228,7 +228,7 @@ public struct ObjectPipeline: Sendable {
         }
 
         // Publish; a signal no sink takes leaves its object for a retry.
-        let deliveries = await publisher.publish(signals.map(\.signal) + sourceSignals)
+        let deliveries = await publish(signals.map(\.signal) + sourceSignals)
         // Source events ride with the batch (one PutRecords), but their objects are not held back for them.
         tallySourceEvents(sourceSignals, Array(deliveries.dropFirst(signals.count)))
         var toKinesis = 0, toFallback = 0, failed = 0
@@ -336,7 +336,16 @@ public struct ObjectPipeline: Sendable {
     public func publishSourceEvents(_ events: [SourceEvent], via: String) async {
         guard !events.isEmpty else { return }
         let signals = events.map { SignalBuilder.sourceSignal($0, via: via, mode: mode, producer: producerName) }
-        tallySourceEvents(signals, await publisher.publish(signals))
+        tallySourceEvents(signals, await publish(signals))
+    }
+
+    /// Publishes, and tells the observer which signals reached a sink (the operator page's list).
+    private func publish(_ signals: [Signal]) async -> [SignalDelivery] {
+        let deliveries = await publisher.publish(signals)
+        if let observer = statistics.observer {
+            observer.signalsDelivered(zip(signals, deliveries).filter { $0.1.isDelivered }.map(\.0))
+        }
+        return deliveries
     }
 
     /// Counts source events by where they went. One that no sink took is logged and not retried:

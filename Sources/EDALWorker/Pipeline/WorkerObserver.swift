@@ -22,4 +22,6 @@ public protocol WorkerObserver: Sendable {
     func deadLetterDepth(_ messages: Int)
     /// The sources this worker knows, by state (`learning`, `normal`, `silent`).
     func sources(byState counts: [String: Int])
+    /// These signals reached a sink.
+    func signalsDelivered(_ signals: [Signal])
 }

@@ -1,0 +1,85 @@
+@testable import EDALAWS
+@testable import EDALWorker
+import Foundation
+import Testing
+
+/// The operator page served by a running `edal run`: the test bucket's sources with their states,
+/// the signals with their reasons, a silent source marked, and a hostile key escaped.
+@Suite("operator page end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+struct OperatorPageEndToEndTests {
+    @Test("the page at / and /api list the bucket's sources, a silent one marked, signals with their reasons; keys are escaped")
+    func pageShowsSourcesAndSignals() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-page")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
+        let worker = try fixture.startEdal(["run"], [
+            "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0", "EDAL_METRICS_PORT": "0",
+            "EDAL_LEARNING_OBJECTS": "8", "EDAL_SILENCE_CHECK_INTERVAL": "600", "EDAL_SOURCE_SYNC_INTERVAL": "1",
+            "EDAL_SILENCE_MINIMUM_GAP": "3",
+        ])
+        defer { worker.kill(SIGKILL) }
+        let port = try await FleetTests.metricsPort(worker)
+
+        // A VPC-flow-log-like source delivering about every second, then stopping; and one object
+        // whose key carries markup (S3 allows it; the page must not run it).
+        func key(_ index: Int) -> String {
+            "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
+        }
+        let hostile = "uploads/<script>alert('x')</script>/\"quoted\" & more.json"
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            _ = try await s3.putObject(bucket: fixture.bucket, key: hostile, body: Array("{}".utf8), contentType: "application/json")
+            for index in 0..<12 {
+                _ = try await s3.putObject(bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                                           contentType: "application/octet-stream")
+                try await Task.sleep(for: .milliseconds(1_000))
+            }
+        }
+        var silent: [Signal] = []
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            silent = try await fixture.sourceEvents().filter { $0.check == "silent_source" }
+            if !silent.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let event = try #require(silent.first, "no silent_source signal; worker log: \(worker.collectedErrors.suffix(2000))")
+        // The page reads the registry at each load; give the sync a moment after the signal.
+        try await Task.sleep(for: .seconds(2))
+
+        let (status, page) = try await FleetTests.get(port, "/")
+        #expect(status == 200)
+        #expect(page.hasPrefix("<!doctype html>"))
+        // The sources of the test bucket, the flow-log source marked silent.
+        let flowRow = try #require(page.split(separator: "\n").first { $0.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz") }, "\(page.prefix(3000))")
+        #expect(flowRow.contains("class=\"state state-silent\">silent<"), "\(flowRow)")
+        #expect(flowRow.contains("<svg class=\"chart\""), "a chart of the source's recent sizes")
+        #expect(page.contains("<td class=\"check\">silent_source</td>"))
+        #expect(page.contains("<td class=\"check\">new_source</td>"))
+        // The signal's reasons, as written in the signal (escaped).
+        let reason = try #require(event.reasons.first?.detail)
+        #expect(page.contains(OperatorPage.escape(reason)), "\(reason)")
+        // The hostile key appears only escaped.
+        #expect(!page.contains("<script>alert"))
+        #expect(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
+        #expect(page.contains("&quot;quoted&quot; &amp; more.json"))
+        // The worker's health and its dependencies.
+        #expect(page.contains("id=\"health\""))
+        #expect(page.contains("queue: reachable") && page.contains("store: reachable"), "\(page.prefix(4000))")
+
+        // The same data as JSON.
+        let (_, sourcesJSON) = try await FleetTests.get(port, "/api/sources")
+        let sources = try #require(try JSONSerialization.jsonObject(with: Data(sourcesJSON.utf8)) as? [[String: Any]])
+        let flow = try #require(sources.first { ($0["template"] as? String)?.contains("fl-0a1b2c3d") == true })
+        #expect(flow["state"] as? String == "silent")
+        #expect((flow["recent"] as? [Any])?.count == 12)
+        let (_, signalsJSON) = try await FleetTests.get(port, "/api/signals")
+        let signals = try #require(try JSONSerialization.jsonObject(with: Data(signalsJSON.utf8)) as? [[String: Any]])
+        #expect(signals.contains { $0["check"] as? String == "silent_source" && $0["signalId"] as? String == event.signalId })
+        #expect(signals.contains { ($0["key"] as? String) == hostile }, "JSON carries the key as it is")
+        let (_, healthJSON) = try await FleetTests.get(port, "/api/health")
+        #expect(healthJSON.contains("\"messagesDeleted\""))
+        worker.kill(SIGTERM)
+        _ = await worker.wait()
+    }
+}

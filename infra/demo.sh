@@ -5,10 +5,13 @@
 # generator, CloudTrail and ALB access logs laid out as AWS writes them), drains it in two rounds (a
 # clean first hour from which every source learns its baseline, then traffic with injected incidents),
 # prints the summary, example signals, the detection quality against the ground truth and the
-# sources EDAL found, then stops what it started.
+# sources EDAL found; then starts `edal run` with the operator page, gives it one more batch so it
+# has signals of its own to show, writes the page to .demo/report.html, prints its URL and (on a
+# terminal) keeps it running until Enter; then stops what it started.
 #
 #   SIZE=1GiB make demo        the proof of concept's acceptance run (10,240 MELT objects of 100 KiB)
 #   OBJECTS=500 make demo      a quick look
+#   PAGE_OBJECTS=300           the live worker's batch (0: no page step)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE="${SIZE:-200MiB}"
@@ -49,7 +52,12 @@ swift build -c release --product edal --package-path "$ROOT"
 EDAL="$(swift build -c release --show-bin-path --package-path "$ROOT")/edal"
 
 say "starting LocalStack (S3, SQS) and moto (Kinesis) on 127.0.0.1"
-trap '"$ROOT/infra/test-services.sh" stop' EXIT
+RUN_PID=""
+cleanup() {
+    if [ -n "$RUN_PID" ]; then kill -TERM "$RUN_PID" 2>/dev/null || true; wait "$RUN_PID" 2>/dev/null || true; fi
+    "$ROOT/infra/test-services.sh" stop
+}
+trap cleanup EXIT
 "$ROOT/infra/test-services.sh" start
 # shellcheck disable=SC1091
 . "$EDAL_TEST_SERVICES_DIR/env"
@@ -88,6 +96,25 @@ say "edal signals: what reached Kinesis, and how it compares with the ground tru
 
 say "edal sources: what EDAL learnt about the bucket"
 "$EDAL" sources
+
+PAGE_OBJECTS="${PAGE_OBJECTS:-300}"
+if [ "$PAGE_OBJECTS" != 0 ]; then
+    say "edal run: a live worker with the operator page, and $PAGE_OBJECTS more MELT objects for it"
+    PAGE_PORT="${PAGE_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+    EDAL_METRICS_PORT="$PAGE_PORT" EDAL_LOG_LEVEL=warning "$EDAL" run > "$WORK/run.log" 2>&1 &
+    RUN_PID=$!
+    health() { curl -fs "http://127.0.0.1:$PAGE_PORT/api/health" 2>/dev/null || true; }
+    deleted() { health | python3 -c 'import json, sys; print(json.load(sys.stdin).get("messagesDeleted", 0))' 2>/dev/null || echo 0; }
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PAGE_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+    "$EDAL" generate --bucket "$BUCKET" --objects "$PAGE_OBJECTS" --first-index $(( WARM + OBJECTS )) --object-size "$OBJECT_SIZE" \
+        --anomaly-rate 0.1 --seed "$(( SEED + 1 ))" --manifest "$WORK/melt-page.jsonl"
+    for _ in $(seq 1 240); do [ "$(deleted)" -ge "$PAGE_OBJECTS" ] && break; sleep 0.5; done
+    curl -fs "http://127.0.0.1:$PAGE_PORT/" -o "$WORK/report.html"
+    say "the operator page: http://127.0.0.1:$PAGE_PORT/ ($(deleted) messages done by this worker); a snapshot is in .demo/report.html"
+    if [ -t 0 ] && [ -z "${CI:-}" ]; then
+        read -r -p "press Enter to stop the worker and the services " _
+    fi
+fi
 
 say "done (drain exit status $status); the summary is in .demo/summary.json"
 exit "$status"

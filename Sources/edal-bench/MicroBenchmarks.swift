@@ -36,6 +36,33 @@ func microBenchmarks() throws -> [(name: String, seconds: Double)] {
         if sink.isNaN { print("") }
     }
 
+    // The operator page with 1,000 sources (32 objects each) and 10,000 signals: snapshot and HTML,
+    // what `/` costs per load (issue 17's bound: under 100 ms).
+    do {
+        var registry = SourceRegistry()
+        var events: [SourceEvent] = []
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        for step in 0..<32 {
+            for source in 0..<1_000 {
+                let time = start.addingTimeInterval(Double(step * 300 + source % 300))
+                let key = String(format: "AWSLogs/%012d/CloudTrail/us-east-1/2026/11/18/%012d_CloudTrail_us-east-1_20261118T%02d%02dZ_k%06d.json.gz",
+                                 source, source, step / 12, step % 12 * 5, step * 1_000 + source)
+                events += registry.observe(ObjectObservation(bucket: "trail", key: key, eTag: "e\(step)-\(source)", size: Int64(40_000 + step * 10),
+                                                            lastModified: time, contentType: "application/json", serverSideEncryption: "AES256",
+                                                            metadata: [:], writer: "AWS:AROA1:delivery", sourceIP: "cloudtrail.amazonaws.com")).events
+            }
+        }
+        let signals = (0..<10_000).map { SignalBuilder.sourceSignal(events[$0 % events.count], via: "bench", mode: .anomalies, producer: "edal-bench") }
+        let baselines = registry.baselines
+        var bytes = 0
+        let pageSeconds = measure(iterations: 10) {
+            let snapshot = OperatorSnapshot(generatedAt: Date(), replica: "bench", baselines: baselines, signals: signals, counts: WorkerCounts(),
+                                            levels: .init(), dependencies: [])
+            bytes = OperatorPage.html(snapshot).utf8.count
+        }
+        rows.append(("Operator page, 1,000 sources and 10,000 signals (\(bytes / 1_024) KiB of HTML)", pageSeconds))
+    }
+
     // The whole detection of one object: source template, checks against its baseline, learning.
     for profile in [ProducerProfile.cloudtrail, .melt] {
         let scenario = ProducerScenario(profile: profile, seed: 2, warmUp: 43_200, day: 43_200, incidentsPerKind: 0)

@@ -79,6 +79,35 @@ struct OperatorPageEndToEndTests {
         #expect(signals.contains { ($0["key"] as? String) == hostile }, "JSON carries the key as it is")
         let (_, healthJSON) = try await FleetTests.get(port, "/api/health")
         #expect(healthJSON.contains("\"messagesDeleted\""))
+
+        // Rendered by headless Chromium (installed by infra/install-deps.sh): the DOM after load, and
+        // a screenshot kept with the test output (.test-output/operator-page.png).
+        let chromium = "/usr/bin/chromium"
+        try #require(FileManager.default.isExecutableFile(atPath: chromium), "chromium is missing: infra/install-deps.sh installs it")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let output = root.appendingPathComponent(".test-output")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-chromium-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000"]
+        let url = "http://127.0.0.1:\(port)/"
+        let dom = try await HelperProcess.run(chromium, flags + ["--dump-dom", url])
+        #expect(dom.contains("<table id=\"sources\">") && dom.contains("<table id=\"signals\">"), "\(dom.prefix(2000))")
+        let renderedRow = try #require(dom.components(separatedBy: "<tr ").first { $0.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz") })
+        #expect(renderedRow.contains("state-silent"), "\(renderedRow)")
+        // A serialised DOM escapes only &, < and > in text.
+        let reasonInDOM = reason.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+        #expect(dom.contains("silent_source") && dom.contains(reasonInDOM), "\(reason)")
+        #expect(!dom.contains("<script>alert"), "the hostile key was never parsed as markup")
+        #expect(dom.contains("&lt;script&gt;alert("))
+        let screenshot = output.appendingPathComponent("operator-page.png")
+        try? FileManager.default.removeItem(at: screenshot)
+        _ = try await HelperProcess.run(chromium, flags + ["--window-size=1280,1600", "--screenshot=\(screenshot.path)", url])
+        let size = (try? FileManager.default.attributesOfItem(atPath: screenshot.path)[.size] as? Int) ?? 0
+        #expect(size > 10_000, "no screenshot at \(screenshot.path)")
+        print("operator page: rendered by Chromium, screenshot at \(screenshot.path) (\(size) bytes)")
         worker.kill(SIGTERM)
         _ = await worker.wait()
     }

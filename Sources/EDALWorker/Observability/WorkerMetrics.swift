@@ -57,6 +57,8 @@ public final class WorkerMetrics: Sendable {
         public var deadLetterWaiting: Int?
         public var messagesInWork = 0
         public var objectsInWork: Int?
+
+        public init() {}
     }
 
     public var lastLevels: Levels { levels.withLockedValue { $0 } }

@@ -18,7 +18,7 @@ public enum OperatorPage {
             .state-silent{color:#b42318;font-weight:600} .state-learning{color:#8a6d00} .state-normal{color:#1a7f37}
             .bad{color:#b42318;font-weight:600} .ok{color:#1a7f37} .muted{color:#6b7280}
             .tiles{display:flex;flex-wrap:wrap;gap:.8em} .tile{border:1px solid #e3e6ec;border-radius:6px;padding:.5em .9em;min-width:9em}
-            .tile b{display:block;font-size:1.3em}
+            .tile b{display:block;font-size:1.3em} select{max-width:28em}
             </style></head><body>
             <h1>EDAL</h1>
             <p class="muted">replica <code>\(escape(snapshot.replica))</code>, \(escape(timestamp(snapshot.generatedAt))) ·
@@ -109,8 +109,12 @@ public enum OperatorPage {
         return svg + "</svg>"
     }
 
-    private static func signals(_ signals: [OperatorSnapshot.SignalRow]) -> String {
-        var html = "<h2>Recent signals (\(signals.count))</h2>\n"
+    /// The newest signals listed on the page; `/api/signals` has every one the replica keeps.
+    public static let maximumSignalsShown = 500
+
+    private static func signals(_ all: [OperatorSnapshot.SignalRow]) -> String {
+        let signals = all.prefix(maximumSignalsShown)
+        var html = "<h2>Recent signals (\(all.count > signals.count ? "the newest \(signals.count) of \(all.count); all in /api/signals" : "\(all.count)"))</h2>\n"
         guard !signals.isEmpty else { return html + "<p class=\"muted\">No signal published by this replica yet.</p>\n" }
         func options(_ values: [String]) -> String {
             values.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined()

@@ -6,7 +6,7 @@ public final class RecentSignals: Sendable {
     public let capacity: Int
     private let ring: NIOLockedValueBox<[Signal]>
 
-    public init(capacity: Int = 200) {
+    public init(capacity: Int = 1_000) {
         self.capacity = max(1, capacity)
         ring = NIOLockedValueBox([])
     }

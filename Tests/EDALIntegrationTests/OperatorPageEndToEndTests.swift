@@ -79,6 +79,8 @@ struct OperatorPageEndToEndTests {
         #expect(signals.contains { ($0["key"] as? String) == hostile }, "JSON carries the key as it is")
         let (_, healthJSON) = try await FleetTests.get(port, "/api/health")
         #expect(healthJSON.contains("\"messagesDeleted\""))
+        #expect(healthJSON.contains("\"lastMessageAgeSeconds\""), "the queue's age, as the last message received had waited")
+        #expect(page.contains("age at receipt (last message)"))
 
         // Rendered by headless Chromium (installed by infra/install-deps.sh): the DOM after load, and
         // a screenshot kept with the test output (.test-output/operator-page.png).

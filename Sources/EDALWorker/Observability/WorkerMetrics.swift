@@ -57,6 +57,8 @@ public final class WorkerMetrics: Sendable {
         public var deadLetterWaiting: Int?
         public var messagesInWork = 0
         public var objectsInWork: Int?
+        /// How long the last message received had waited in the queue (SentTimestamp to receipt).
+        public var lastMessageAgeSeconds: Double?
 
         public init() {}
     }
@@ -166,6 +168,7 @@ extension WorkerMetrics: WorkerObserver {
     public func messageArrived(sentMilliseconds sent: Int64, receivedMilliseconds received: Int64) {
         guard received >= sent else { return }
         lagTime.recordMilliseconds(received - sent)
+        levels.withLockedValue { $0.lastMessageAgeSeconds = Double(received - sent) / 1_000 }
     }
 
     public func messagesHandled(_ messages: Int, after duration: Duration) {

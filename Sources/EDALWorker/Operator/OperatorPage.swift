@@ -46,6 +46,8 @@ public enum OperatorPage {
         }
         var html = "<h2>Worker</h2><div class=\"tiles\" id=\"health\">"
         html += tile("queue waiting", health.queueWaiting.map(String.init) ?? "?")
+        html += tile("age at receipt (last message)", health.lastMessageAgeSeconds.map(duration) ?? "–",
+                     bad: (health.lastMessageAgeSeconds ?? 0) > 900)
         html += tile("dead-letter queue", health.deadLetterWaiting.map(String.init) ?? "?", bad: (health.deadLetterWaiting ?? 0) > 0)
         html += tile("messages in work", String(health.messagesInWork))
         html += tile("received / deleted", "\(health.messagesReceived) / \(health.messagesDeleted)")

@@ -50,6 +50,8 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
 
     public struct Health: Sendable, Codable, Equatable {
         public var queueWaiting: Int?
+        /// How long the last message received had waited in the queue.
+        public var lastMessageAgeSeconds: Double?
         public var deadLetterWaiting: Int?
         public var messagesInWork: Int
         public var messagesReceived: Int
@@ -104,7 +106,7 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
             )
         }
         health = Health(
-            queueWaiting: levels.queueWaiting, deadLetterWaiting: levels.deadLetterWaiting, messagesInWork: levels.messagesInWork,
+            queueWaiting: levels.queueWaiting, lastMessageAgeSeconds: levels.lastMessageAgeSeconds, deadLetterWaiting: levels.deadLetterWaiting, messagesInWork: levels.messagesInWork,
             messagesReceived: counts.messagesReceived, messagesDeleted: counts.messagesDeleted,
             signalsToKinesis: counts.signalsToKinesis, signalsToFallback: counts.signalsToFallback, signalsFailed: counts.signalsFailed,
             errors: ["store": counts.storeErrors, "head": counts.headErrors, "receive": counts.receiveErrors, "delete": counts.deleteErrors],

@@ -50,47 +50,34 @@ struct SourcesCommand: AsyncParsableCommand {
         await stateStore.close()
         let baselines = tracker.baselines.filter { bucket == nil || $0.bucket == bucket }
         if json {
-            for baseline in baselines { print(SourceRow(baseline).jsonLine) }
+            for baseline in baselines { print(Self.jsonLine(SourceSummary(baseline))) }
             return
         }
         print("\(baselines.count) sources in \(stateStore.displayName)")
         for baseline in baselines {
-            let row = SourceRow(baseline)
+            let source = SourceSummary(baseline)
+            func seconds(_ value: Double?) -> String { value.map { String(format: "%.0f s", $0) } ?? "-" }
+            let state = source.state == "silent" ? "silent since \(source.silentSince.map(Self.timestamp) ?? "?")" : source.state
             print("")
-            print("\(baseline.bucket)/\(baseline.template)")
-            print("  producer \(baseline.producer ?? "learnt from keys"), \(row.state), \(baseline.objectCount) objects, "
-                  + "cadence \(row.cadence), median size \(row.size), median lag \(row.lag)")
-            if let last = baseline.lastObject {
-                print("  last object \(last.key) at \(ISO8601DateFormatter().string(from: last.lastModified))")
+            print("\(source.bucket)/\(source.template)")
+            print("  producer \(source.producer ?? "learnt from keys"), \(state), \(source.objects) objects, "
+                  + "cadence \(seconds(source.cadenceSeconds)), median size \(source.medianSize.map { String(format: "%.0f B", $0) } ?? "-"), "
+                  + "median lag \(seconds(source.medianLagSeconds))")
+            if let key = source.lastObjectKey, let at = source.lastObjectAt {
+                print("  last object \(key) at \(Self.timestamp(at))")
             }
         }
     }
-}
 
-/// One source as `edal sources` shows it.
-struct SourceRow {
-    var baseline: SourceBaseline
-    var profile: SourceProfile
+    private static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    init(_ baseline: SourceBaseline) {
-        self.baseline = baseline
-        self.profile = SourceProfile(baseline, trainModel: false)
-    }
-
-    var state: String {
-        baseline.state == .silent ? "silent since \(baseline.silentSince.map { ISO8601DateFormatter().string(from: $0) } ?? "?")" : baseline.state.rawValue
-    }
-    var cadence: String { profile.cadence.map { String(format: "%.0f s", $0) } ?? "-" }
-    var size: String { profile.medianSize.map { String(format: "%.0f B", $0) } ?? "-" }
-    var lag: String { profile.lag.map { String(format: "%.0f s", $0.median) } ?? "-" }
-
-    var jsonLine: String {
+    /// One source as a JSON line (snake_case, as `edal sources --json` has always written it).
+    static func jsonLine(_ source: SourceSummary) -> String {
         let object: [String: Any] = [
-            "id": baseline.id, "bucket": baseline.bucket, "template": baseline.template, "producer": baseline.producer ?? NSNull(),
-            "state": baseline.state.rawValue, "objects": baseline.objectCount, "cadence_seconds": profile.cadence ?? NSNull(),
-            "median_size": profile.medianSize ?? NSNull(), "median_lag_seconds": profile.lag?.median ?? NSNull(),
-            "last_key": baseline.lastObject?.key ?? NSNull(),
-            "last_modified": baseline.lastObject.map { ISO8601DateFormatter().string(from: $0.lastModified) } ?? NSNull(),
+            "id": source.id, "bucket": source.bucket, "template": source.template, "producer": source.producer ?? NSNull(),
+            "state": source.state, "objects": source.objects, "cadence_seconds": source.cadenceSeconds ?? NSNull(),
+            "median_size": source.medianSize ?? NSNull(), "median_lag_seconds": source.medianLagSeconds ?? NSNull(),
+            "last_key": source.lastObjectKey ?? NSNull(), "last_modified": source.lastObjectAt.map(timestamp) ?? NSNull(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -3,11 +3,11 @@ import Foundation
 import Testing
 
 @Suite struct OperatorPageTests {
-    static func source(_ template: String, state: String = "normal", recent: [Int64] = [1_000, 1_100, 50_000, 900]) -> OperatorSnapshot.SourceRow {
+    static func source(_ template: String, state: String = "normal", recent: [Int64] = [1_000, 1_100, 50_000, 900]) -> SourceSummary {
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        return OperatorSnapshot.SourceRow(
-            id: "b/\(template)", bucket: "b", template: template, producer: nil, state: state, objects: Int64(recent.count),
-            cadenceSeconds: 300, medianSize: 1_050, lastObjectKey: "k<1>", lastObjectAt: start,
+        return SourceSummary(
+            id: "b/\(template)", bucket: "b", template: template, producer: nil, state: state, silentSince: nil, objects: Int64(recent.count),
+            cadenceSeconds: 300, medianSize: 1_050, medianLagSeconds: nil, lastObjectKey: "k<1>", lastObjectAt: start,
             recent: recent.enumerated().map { .init(at: start.addingTimeInterval(Double($0.offset) * 300), size: $0.element) },
             anomalies: [start.addingTimeInterval(600)])
     }

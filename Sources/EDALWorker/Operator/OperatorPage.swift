@@ -65,7 +65,7 @@ public enum OperatorPage {
         return html + "</p>\n"
     }
 
-    private static func sources(_ sources: [OperatorSnapshot.SourceRow]) -> String {
+    private static func sources(_ sources: [SourceSummary]) -> String {
         var html = "<h2>Sources (\(sources.count))</h2>\n"
         guard !sources.isEmpty else { return html + "<p class=\"muted\">No source seen yet.</p>\n" }
         html += "<table id=\"sources\"><thead><tr><th>source</th><th>state</th><th>cadence</th><th>median size</th><th>objects</th>"
@@ -86,7 +86,7 @@ public enum OperatorPage {
     }
 
     /// Sizes on a log scale against arrival time, with the signalled objects marked.
-    static func chart(_ source: OperatorSnapshot.SourceRow) -> String {
+    static func chart(_ source: SourceSummary) -> String {
         let width = 180.0, height = 36.0
         guard let first = source.recent.first?.at, let last = source.recent.last?.at, source.recent.count > 1 else {
             return "<span class=\"muted\">–</span>"

@@ -5,28 +5,6 @@ import Foundation
 /// signals it published, its counts and levels): never an object body, never a request to S3.
 /// Served as HTML at `/` and as JSON under `/api/`.
 public struct OperatorSnapshot: Sendable, Codable, Equatable {
-    public struct SourceRow: Sendable, Codable, Equatable {
-        public struct Point: Sendable, Codable, Equatable {
-            public var at: Date
-            public var size: Int64
-        }
-        public var id: String
-        public var bucket: String
-        public var template: String
-        public var producer: String?
-        /// `learning`, `normal` or `silent`.
-        public var state: String
-        public var objects: Int64
-        public var cadenceSeconds: Double?
-        public var medianSize: Double?
-        public var lastObjectKey: String?
-        public var lastObjectAt: Date?
-        /// The newest arrivals (LastModified, size), oldest first.
-        public var recent: [Point]
-        /// LastModified of the recent objects this replica signalled as anomalous.
-        public var anomalies: [Date]
-    }
-
     public struct SignalRow: Sendable, Codable, Equatable {
         public var signalId: String
         public var emittedAt: Date
@@ -65,7 +43,7 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
 
     public var generatedAt: Date
     public var replica: String
-    public var sources: [SourceRow]
+    public var sources: [SourceSummary]
     public var signals: [SignalRow]
     public var health: Health
 
@@ -78,14 +56,26 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
                 levels: WorkerMetrics.Levels, dependencies: [Dependency]) {
         self.generatedAt = generatedAt
         self.replica = replica
-        self.signals = signals.map { signal in
+        self.signals = Self.signalRows(signals)
+        sources = Self.sources(baselines, signals: self.signals)
+        health = Health(counts: counts, levels: levels, dependencies: dependencies)
+    }
+
+    /// The signals as the page lists them, in the order given.
+    public static func signalRows(_ signals: [Signal]) -> [SignalRow] {
+        signals.map { signal in
             SignalRow(signalId: signal.signalId, emittedAt: signal.emittedAt, check: signal.check, anomalous: signal.anomalous,
                       sourceId: signal.source.id, template: signal.source.template, reasons: signal.reasons.map(\.detail),
                       bucket: signal.evidence.bucket, key: signal.evidence.key, eTag: signal.evidence.eTag,
                       versionId: signal.evidence.versionId, lastModified: signal.evidence.lastModified)
         }
+    }
+
+    /// The sources listed (silent first, then by newest object; at most `maximumSources`), each with
+    /// the recent objects `signals` flagged.
+    public static func sources(_ baselines: [SourceBaseline], signals: [SignalRow]) -> [SourceSummary] {
         var anomalies: [String: [Date]] = [:]
-        for signal in self.signals where signal.anomalous {
+        for signal in signals where signal.anomalous {
             if let lastModified = signal.lastModified { anomalies[signal.sourceId, default: []].append(lastModified) }
         }
         func rank(_ baseline: SourceBaseline) -> (Int, Date) {
@@ -94,20 +84,20 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
         let listed = baselines.sorted { left, right in
             let (l, r) = (rank(left), rank(right))
             return l.0 != r.0 ? l.0 < r.0 : l.1 > r.1
-        }.prefix(Self.maximumSources)
-        sources = listed.map { baseline in
-            let profile = SourceProfile(baseline, trainModel: false)
-            return SourceRow(
-                id: baseline.id, bucket: baseline.bucket, template: baseline.template, producer: baseline.producer,
-                state: baseline.state.rawValue, objects: baseline.objectCount, cadenceSeconds: profile.cadence,
-                medianSize: profile.medianSize, lastObjectKey: baseline.lastObject?.key, lastObjectAt: baseline.lastObject?.lastModified,
-                recent: baseline.recent.suffix(Self.chartPoints).map { SourceRow.Point(at: Date(timeIntervalSince1970: $0.time), size: $0.size) },
-                anomalies: anomalies[baseline.id] ?? []
-            )
+        }.prefix(maximumSources)
+        return listed.map { baseline in
+            var summary = SourceSummary(baseline, recentPoints: chartPoints)
+            summary.anomalies = anomalies[baseline.id] ?? []
+            return summary
         }
-        health = Health(
-            queueWaiting: levels.queueWaiting, lastMessageAgeSeconds: levels.lastMessageAgeSeconds, deadLetterWaiting: levels.deadLetterWaiting, messagesInWork: levels.messagesInWork,
-            messagesReceived: counts.messagesReceived, messagesDeleted: counts.messagesDeleted,
+    }
+}
+
+extension OperatorSnapshot.Health {
+    public init(counts: WorkerCounts, levels: WorkerMetrics.Levels, dependencies: [OperatorSnapshot.Dependency]) {
+        self.init(
+            queueWaiting: levels.queueWaiting, lastMessageAgeSeconds: levels.lastMessageAgeSeconds, deadLetterWaiting: levels.deadLetterWaiting,
+            messagesInWork: levels.messagesInWork, messagesReceived: counts.messagesReceived, messagesDeleted: counts.messagesDeleted,
             signalsToKinesis: counts.signalsToKinesis, signalsToFallback: counts.signalsToFallback, signalsFailed: counts.signalsFailed,
             errors: ["store": counts.storeErrors, "head": counts.headErrors, "receive": counts.receiveErrors, "delete": counts.deleteErrors],
             dependencies: dependencies

@@ -21,22 +21,27 @@ public struct OperatorView: Sendable {
         case "/api/snapshot":
             return (json, Self.encode(await snapshot()))
         case "/api/sources":
-            return (json, Self.encode(await snapshot(checkDependencies: false).sources))
+            let signals = OperatorSnapshot.signalRows(metrics.recentSignals.newestFirst)
+            return (json, Self.encode(OperatorSnapshot.sources(runtime.sources.baselines, signals: signals)))
         case "/api/signals":
-            return (json, Self.encode(await snapshot(checkDependencies: false).signals))
+            return (json, Self.encode(OperatorSnapshot.signalRows(metrics.recentSignals.newestFirst)))
         case "/api/health":
-            return (json, Self.encode(await snapshot().health))
+            return (json, Self.encode(OperatorSnapshot.Health(counts: runtime.statistics.snapshot, levels: metrics.lastLevels,
+                                                             dependencies: await dependencies())))
         default:
             return nil
         }
     }
 
-    public func snapshot(checkDependencies: Bool = true) async -> OperatorSnapshot {
-        let dependencies = checkDependencies
-            ? await runtime.readiness().map { OperatorSnapshot.Dependency(name: $0.name, problem: $0.problem) } : []
-        return OperatorSnapshot(generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
-                                signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
-                                levels: metrics.lastLevels, dependencies: dependencies)
+    public func snapshot() async -> OperatorSnapshot {
+        OperatorSnapshot(generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
+                         signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
+                         levels: metrics.lastLevels, dependencies: await dependencies())
+    }
+
+    /// The `/readyz` checks, as the page shows them.
+    private func dependencies() async -> [OperatorSnapshot.Dependency] {
+        await runtime.readiness().map { OperatorSnapshot.Dependency(name: $0.name, problem: $0.problem) }
     }
 
     private static func encode<T: Encodable>(_ value: T) -> [UInt8] {

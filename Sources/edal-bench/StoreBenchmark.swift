@@ -43,10 +43,7 @@ struct StoreBenchmark {
         var done = 0
         while done < objects {
             let count = min(batch, objects - done)
-            let requests = (done..<done + count).map { index in
-                ClaimRequest(bucket: "telemetry-prod", key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", index),
-                             eTag: String(format: "%032x", index), sequencer: String(format: "%018X", index))
-            }
+            let requests = (done..<done + count).map(Self.request)
             let outcomes = try await store.claim(requests, owner: "bench:1", lease: .seconds(30))
             let completions = outcomes.compactMap(\.ticket).map { ClaimCompletion(ticket: $0, outcome: .notAnomalous) }
             _ = try await store.complete(completions)
@@ -83,6 +80,12 @@ struct StoreBenchmark {
     }
 
     /// The database file and its write-ahead log.
+    /// The claim of the `index`th object: a CloudTrail-length key (about 90 bytes), an MD5 ETag, a sequencer.
+    static func request(_ index: Int) -> ClaimRequest {
+        ClaimRequest(bucket: "telemetry-prod", key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", index),
+                     eTag: String(format: "%032x", index), sequencer: String(format: "%018X", index))
+    }
+
     private func fileBytes() -> Int {
         ["", "-wal"].reduce(0) { total, suffix in
             total + ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? 0)

@@ -25,6 +25,11 @@ func writeJSON<T: Encodable>(_ value: T) throws {
     try encoder.encode(value).write(to: URL(fileURLWithPath: path))
 }
 
+/// `operation 1.000, …`, by operation name.
+func describe(requestsPerObject: [String: Double]) -> String {
+    requestsPerObject.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+}
+
 func format(_ seconds: Double) -> String {
     if seconds >= 1e-3 { return String(format: "%.2f ms", seconds * 1e3) }
     return String(format: "%.2f µs", seconds * 1e6)
@@ -75,7 +80,7 @@ case "e2e":
     let result = try await EndToEndBenchmark(label: label, objects: objects, objectSize: size, edal: edal,
                                              workDirectory: URL(fileURLWithPath: work),
                                              environment: ProcessInfo.processInfo.environment).run()
-    let requests = result.requestsPerObject.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+    let requests = describe(requestsPerObject: result.requestsPerObject)
     print(String(format: "%@: %d objects (%.0f MiB) drained in %.1f s wall (%.0f objects/s); working %.1f s = %.0f objects/s; emulator ceiling %.0f objects/s (%.0f %%)",
                  result.label, result.objects, Double(result.objectBytes) / 1_048_576, result.drainSeconds, result.objectsPerSecond,
                  result.workSeconds, result.workObjectsPerSecond, result.ceilingObjectsPerSecond, 100 * result.shareOfCeiling))
@@ -105,8 +110,8 @@ case "store":
                  result.bytesPerClaim, result.roundTripsPerObject))
     // The same object as MongoDB keeps it: the store's own claim and completion statements applied,
     // encoded by its own BSON encoder (documents only; indexes and WiredTiger's compression aside).
-    let sample = ClaimRequest(bucket: "telemetry-prod", key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", objects),
-                              eTag: String(format: "%032x", objects), sequencer: String(format: "%018X", objects), lastModified: Date())
+    var sample = StoreBenchmark.request(objects)
+    sample.lastModified = Date()
     let retention: Duration? = retentionSeconds > 0 ? .seconds(retentionSeconds) : .seconds(29 * 86_400)
     let quiet = MongoStateStore.storedDocument(for: sample, outcome: .notAnomalous, owner: "edal-7f9c4b6d5-x2k8p:1", now: Date(), lease: .seconds(300), retention: retention)
     let signalled = MongoStateStore.storedDocument(for: sample, outcome: .signalled(signalId: String(repeating: "a", count: 32)),
@@ -125,7 +130,7 @@ case "ceiling":
     let result = try await CeilingBenchmark(edal: edal, objects: option("--objects").flatMap(Int.init) ?? 50_000,
                                             workDirectory: URL(fileURLWithPath: work), core: option("--core").flatMap(Int.init),
                                             perfData: option("--perf-data")).run()
-    let requests = result.requestsPerObject.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", ")
+    let requests = describe(requestsPerObject: result.requestsPerObject)
     print(String(format: "worker ceiling (SQLite, in-memory S3/SQS/Kinesis%@): %d objects in %.1f s working (%.1f s wall) = %.0f objects/s",
                  result.core.map { ", drain on core \($0)" } ?? "", result.objects, result.workSeconds, result.drainSeconds, result.workObjectsPerSecond))
     print(String(format: "  worker CPU %.3f ms/object = %.0f objects per CPU-second, peak RSS %.1f MB, %d signals, %@",

@@ -60,6 +60,12 @@ struct PipelineFixture: Sendable {
     }
 
     /// `edal ARGS`, started and left running.
+    /// The `index`th key of a VPC-flow-log-like source (one account, region and flow log; the
+    /// minute and a hex suffix vary), for tests that learn a source from objects.
+    static func flowLogKey(_ index: Int) -> String {
+        "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
+    }
+
     func startEdal(_ arguments: [String], _ extra: [String: String] = [:]) throws -> HelperProcess.Running {
         try HelperProcess.start(try HelperProcess.executable("edal"), arguments, environment: environment(extra))
     }

@@ -28,9 +28,7 @@ struct SourceEventsEndToEndTests {
         defer { for worker in workers { worker.kill(SIGKILL) } }
 
         // A VPC-flow-log-like source delivering about every second (LastModified has whole seconds).
-        func key(_ index: Int) -> String {
-            "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
-        }
+        let key = PipelineFixture.flowLogKey
         var keys: [String] = []
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)

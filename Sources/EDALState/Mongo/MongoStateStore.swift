@@ -43,6 +43,17 @@ public final class MongoStateStore: StateStore, ModelPruning {
         self.localClock = localClock
     }
 
+    /// `date`, read on this host's clock, as the server's clock reads it (`savedAt` and leases are
+    /// the server's).
+    func onServerClock(_ date: Date) async -> Date {
+        date.addingTimeInterval(await serverNow().timeIntervalSince(localClock()))
+    }
+
+    /// The `_id` range of the names that start with `prefix`.
+    static func names(startingWith prefix: String) -> BSONDocument {
+        ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")]
+    }
+
     /// Now, on the server's clock (re-measured when the last measurement is a minute old; a failed
     /// measurement keeps the previous offset).
     func serverNow() async -> Date {
@@ -263,7 +274,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
     /// The document this store keeps for an object once it is claimed and its work completed with
     /// `outcome`: the claim's upsert and the completion's update applied to nothing, as the server
     /// applies them. Its `encoded()` size is the BSON a claim costs in MongoDB before indexes
-    /// (`edal-bench store --mongo-document`).
+    /// (`edal-bench store` prints it).
     public static func storedDocument(for request: ClaimRequest, outcome: ClaimCompletion.Outcome, owner: String,
                                       now: Date, lease: Duration, retention: Duration?) -> BSONDocument {
         let token = UUID().uuidString
@@ -417,12 +428,11 @@ public final class MongoStateStore: StateStore, ModelPruning {
     }
 
     public func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int {
-        // `cutoff` is on this host's clock; `savedAt` on the server's.
-        let offset = await serverNow().timeIntervalSince(localClock())
+        let serverCutoff = await onServerClock(cutoff)
         let reply = try await checked(connection.run([
             "delete": .string(Self.models),
             "deletes": [[
-                "q": ["_id": ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")], "savedAt": ["$lt": .date(cutoff.addingTimeInterval(offset))]],
+                "q": ["_id": .document(Self.names(startingWith: prefix)), "savedAt": ["$lt": .date(serverCutoff)]],
                 "limit": .int32(0),
             ]],
         ], .write))
@@ -430,13 +440,12 @@ public final class MongoStateStore: StateStore, ModelPruning {
     }
 
     public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
-        var range: BSONDocument = ["$gte": .string(prefix), "$lt": .string(prefix + "\u{10FFFF}")]
+        var range = Self.names(startingWith: prefix)
         if let after, after >= prefix { range = ["$gt": .string(after), "$lt": .string(prefix + "\u{10FFFF}")] }
         var filter: BSONDocument = ["_id": .document(range)]
-        // `savedSince` is on this host's clock; `savedAt` on the server's.
         if let savedSince {
-            let offset = await serverNow().timeIntervalSince(localClock())
-            filter["savedAt"] = ["$gte": .date(savedSince.addingTimeInterval(offset))]
+            let serverSince = await onServerClock(savedSince)
+            filter["savedAt"] = ["$gte": .date(serverSince)]
         }
         let reply = try await checked(connection.run([
             "find": .string(Self.models), "filter": .document(filter), "sort": ["_id": .int32(1)],

@@ -61,6 +61,35 @@ import Testing
         }
     }
 
+    @Test("what JSONWriter writes reads back the same, by JSONSerialization and by JSONReader", arguments: [4, 5, 6] as [UInt64])
+    func writerRoundTrips(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        func text() -> String {
+            // Every control character, quotes, backslashes and characters outside ASCII, among letters.
+            let pool: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\u{e9}", "\u{1F600}", "\u{2028}", "\u{7F}"]
+                + (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
+            return String((0..<Int(random.next() % 10)).map { _ in pool[Int(random.next() % UInt64(pool.count))] })
+        }
+        func value(_ depth: Int) -> JSONValue {
+            switch random.next() % (depth > 3 ? 4 : 6) {
+            case 0: return .string(text())
+            case 1: return .integer(Int64(bitPattern: random.next()) >> (11 + random.next() % 50))
+            case 2: return .bool(random.next() % 2 == 0)
+            case 3: return .null
+            case 4: return .array((0..<Int(random.next() % 5)).map { _ in value(depth + 1) })
+            default: return .object((0..<Int(random.next() % 5)).map { (name: "k\($0)" + text(), value: value(depth + 1)) })
+            }
+        }
+        for _ in 0..<300 {
+            let document = JSONValue.object([(name: "root", value: value(0))])
+            let written = JSONWriter.write(document)
+            #expect(try JSONReader.read(written) == document, "\(String(decoding: written, as: UTF8.self))")
+            let theirs = try JSONSerialization.jsonObject(with: Data(written)) as? NSObject
+            #expect(Self.foundation(document) == theirs, "\(String(decoding: written, as: UTF8.self))")
+        }
+        #expect(JSONWriter.write(.members([("A", .integer(1)), ("B", nil), ("C", .string("x\"\n"))])) == Array(#"{"A":1,"C":"x\"\n"}"#.utf8))
+    }
+
     @Test("what is not strict JSON is refused with where it stopped")
     func refusals() {
         let refused = [

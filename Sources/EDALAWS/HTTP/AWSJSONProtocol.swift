@@ -55,7 +55,21 @@ struct AWSJSONProtocol: Sendable {
         }
     }
 
-    /// Sends the operation and answers the response body.
+    /// `call` for an input written as a `JSONValue` (PascalCase member names, as sent) and an output
+    /// read by `read`: the hot path's way, neither `JSONEncoder` nor `JSONDecoder`.
+    func call<Output>(
+        _ operation: String, body input: JSONValue, client: AWSClient, extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil,
+        reading read: (JSONValue) throws -> Output
+    ) async throws -> Output {
+        let body = try await send(operation, body: JSONWriter.write(input), client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        do {
+            return try read(body.isEmpty ? .object([]) : try JSONReader.read(body))
+        } catch {
+            throw AWSResponseDecodingError(service: service, operation: operation, reason: "\(error)")
+        }
+    }
+
+    /// Encodes the input, sends the operation and answers the response body.
     private func send<Input: Encodable & Sendable>(
         _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?
     ) async throws -> [UInt8] {
@@ -65,6 +79,13 @@ struct AWSJSONProtocol: Sendable {
         } catch {
             throw AWSResponseDecodingError(service: service, operation: operation, reason: "cannot encode the input: \(error)")
         }
+        return try await send(operation, body: body, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+    }
+
+    /// Sends the operation with its body and answers the response body.
+    private func send(
+        _ operation: String, body: [UInt8], client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?
+    ) async throws -> [UInt8] {
         let request = AWSHTTPRequest(
             method: .POST,
             endpoint: client.configuration.endpoint(for: service),

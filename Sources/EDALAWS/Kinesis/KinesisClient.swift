@@ -66,21 +66,22 @@ public struct KinesisClient: Sendable {
     ///
     /// A call that succeeds may still have failed records (`failedRecordCount > 0`): retry those.
     public func putRecords(stream: String, records: [KinesisRecordInput]) async throws -> KinesisPutRecordsResult {
-        struct Input: Encodable, Sendable { var streamName: String; var records: [KinesisRecordInput] }
-        struct Entry: Decodable { var sequenceNumber: String?; var shardId: String?; var errorCode: String?; var errorMessage: String? }
-        struct Output: Decodable { var failedRecordCount: Int?; var records: [Entry] }
-        let output = try await wire.call("PutRecords", Input(streamName: stream, records: records), output: Output.self, client: client)
-        guard output.records.count == records.count else {
-            throw AWSResponseDecodingError(service: .kinesis, operation: "PutRecords",
-                                           reason: "\(records.count) records sent, \(output.records.count) results returned")
+        let input = JSONValue.object([(name: "StreamName", value: .string(stream)), (name: "Records", value: .array(records.map(\.json)))])
+        let (failedRecordCount, entries) = try await wire.call("PutRecords", body: input, client: client) { answer in
+            (answer["FailedRecordCount"]?.int64Value, answer["Records"]?.arrayValue ?? [])
         }
-        let outcomes: [KinesisPutOutcome] = output.records.map { entry in
-            if let sequence = entry.sequenceNumber, let shard = entry.shardId, entry.errorCode == nil {
+        guard entries.count == records.count else {
+            throw AWSResponseDecodingError(service: .kinesis, operation: "PutRecords",
+                                           reason: "\(records.count) records sent, \(entries.count) results returned")
+        }
+        let outcomes: [KinesisPutOutcome] = entries.map { entry in
+            if let sequence = entry["SequenceNumber"]?.stringValue, let shard = entry["ShardId"]?.stringValue,
+               entry["ErrorCode"]?.stringValue == nil {
                 return .stored(shardId: shard, sequenceNumber: sequence)
             }
-            return .failed(code: entry.errorCode ?? "Unknown", message: entry.errorMessage ?? "")
+            return .failed(code: entry["ErrorCode"]?.stringValue ?? "Unknown", message: entry["ErrorMessage"]?.stringValue ?? "")
         }
-        return KinesisPutRecordsResult(failedRecordCount: output.failedRecordCount ?? outcomes.filter { !$0.isStored }.count,
+        return KinesisPutRecordsResult(failedRecordCount: failedRecordCount.map { Int($0) } ?? outcomes.filter { !$0.isStored }.count,
                                        outcomes: outcomes)
     }
 

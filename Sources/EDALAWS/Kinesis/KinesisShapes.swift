@@ -12,6 +12,12 @@ public struct KinesisRecordInput: Sendable, Equatable, Encodable {
         self.partitionKey = partitionKey
         self.explicitHashKey = explicitHashKey
     }
+
+    /// The record as sent: `Data` in base64, as the JSON protocol carries blobs.
+    var json: JSONValue {
+        .members([("Data", .string(data.base64EncodedString())), ("PartitionKey", .string(partitionKey)),
+                  ("ExplicitHashKey", explicitHashKey.map { .string($0) })])
+    }
 }
 
 /// The outcome of one record of `PutRecords`.

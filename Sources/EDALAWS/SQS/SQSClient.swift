@@ -66,21 +66,17 @@ public struct SQSClient: Sendable {
         _ queueUrl: String, maximumMessages: Int = 10, waitTimeSeconds: Int = 20, visibilityTimeout: Int? = nil,
         retryPolicy: RetryPolicy? = nil
     ) async throws -> [SQSMessage] {
-        struct Input: Encodable, Sendable {
-            var queueUrl: String
-            var maxNumberOfMessages: Int
-            var waitTimeSeconds: Int
-            var visibilityTimeout: Int?
-            var attributeNames: [String]
-            var messageSystemAttributeNames: [String]
-            var messageAttributeNames: [String]
-        }
-        let input = Input(
-            queueUrl: queueUrl, maxNumberOfMessages: min(max(maximumMessages, 1), 10),
-            waitTimeSeconds: min(max(waitTimeSeconds, 0), 20), visibilityTimeout: visibilityTimeout,
-            attributeNames: ["All"], messageSystemAttributeNames: ["All"], messageAttributeNames: ["All"]
-        )
-        return try await wire.call("ReceiveMessage", input, client: client, extraTimeout: .seconds(input.waitTimeSeconds),
+        let wait = min(max(waitTimeSeconds, 0), 20)
+        let input = JSONValue.members([
+            ("QueueUrl", .string(queueUrl)),
+            ("MaxNumberOfMessages", .integer(min(max(maximumMessages, 1), 10))),
+            ("WaitTimeSeconds", .integer(wait)),
+            ("VisibilityTimeout", visibilityTimeout.map { .integer($0) }),
+            ("AttributeNames", .array([.string("All")])),
+            ("MessageSystemAttributeNames", .array([.string("All")])),
+            ("MessageAttributeNames", .array([.string("All")])),
+        ])
+        return try await wire.call("ReceiveMessage", body: input, client: client, extraTimeout: .seconds(wait),
                                    retryPolicy: retryPolicy) { answer in
             try (answer["Messages"]?.arrayValue ?? []).map(SQSMessage.init(json:))
         }
@@ -103,34 +99,31 @@ public struct SQSClient: Sendable {
 
     /// Sends up to 10 messages (256 KiB in all) in one call.
     public func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
-        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSSendEntry] }
-        return try await batch("SendMessageBatch", Input(queueUrl: queueUrl, entries: entries))
+        try await batch("SendMessageBatch", queueUrl, entries.map(\.json))
     }
 
     /// Deletes up to 10 messages by receipt handle in one call.
     public func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult {
-        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSDeleteEntry] }
-        return try await batch("DeleteMessageBatch", Input(queueUrl: queueUrl, entries: entries))
+        try await batch("DeleteMessageBatch", queueUrl, entries.map(\.json))
     }
 
     /// Changes the visibility timeout of up to 10 messages in one call.
     public func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult {
-        struct Input: Encodable, Sendable { var queueUrl: String; var entries: [SQSVisibilityEntry] }
-        return try await batch("ChangeMessageVisibilityBatch", Input(queueUrl: queueUrl, entries: entries))
+        try await batch("ChangeMessageVisibilityBatch", queueUrl, entries.map(\.json))
     }
 
-    private func batch<Input: Encodable & Sendable>(_ operation: String, _ input: Input) async throws -> SQSBatchResult {
-        let output = try await wire.call(operation, input, output: SQSBatchOutput.self, client: client)
-        let successful = output.successful ?? []
-        var messageIds: [String: String] = [:]
-        for entry in successful { if let messageId = entry.messageId { messageIds[entry.id] = messageId } }
-        return SQSBatchResult(successfulIds: successful.map(\.id), failed: output.failed ?? [], messageIds: messageIds)
+    private func batch(_ operation: String, _ queueUrl: String, _ entries: [JSONValue]) async throws -> SQSBatchResult {
+        let input = JSONValue.object([(name: "QueueUrl", value: .string(queueUrl)), (name: "Entries", value: .array(entries))])
+        return try await wire.call(operation, body: input, client: client) { answer throws(JSONReadError) in
+            var successfulIds: [String] = []
+            var messageIds: [String: String] = [:]
+            for entry in answer["Successful"]?.arrayValue ?? [] {
+                guard let id = entry["Id"]?.stringValue else { throw JSONReadError(reason: "a successful entry without Id", offset: 0) }
+                successfulIds.append(id)
+                if let messageId = entry["MessageId"]?.stringValue { messageIds[id] = messageId }
+            }
+            let failed = try (answer["Failed"]?.arrayValue ?? []).map(SQSBatchFailure.init(json:))
+            return SQSBatchResult(successfulIds: successfulIds, failed: failed, messageIds: messageIds)
+        }
     }
-}
-
-/// The wire form of every SQS batch result.
-private struct SQSBatchOutput: Decodable {
-    struct Success: Decodable { var id: String; var messageId: String? }
-    var successful: [Success]?
-    var failed: [SQSBatchFailure]?
 }

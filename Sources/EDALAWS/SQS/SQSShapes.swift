@@ -61,10 +61,12 @@ public struct SQSMessageAttribute: Sendable, Equatable, Codable {
         self.dataType = dataType
         self.stringValue = stringValue
     }
+
+    var json: JSONValue { .members([("DataType", .string(dataType)), ("StringValue", stringValue.map { .string($0) })]) }
 }
 
 /// One entry of `SendMessageBatch`.
-public struct SQSSendEntry: Sendable, Equatable, Encodable {
+public struct SQSSendEntry: Sendable, Equatable {
     /// Unique within the batch; reported back in the result.
     public var id: String
     public var messageBody: String
@@ -77,10 +79,20 @@ public struct SQSSendEntry: Sendable, Equatable, Encodable {
         self.delaySeconds = delaySeconds
         self.messageAttributes = messageAttributes
     }
+
+    /// The entry as sent (PascalCase members; attributes in name order).
+    var json: JSONValue {
+        .members([
+            ("Id", .string(id)), ("MessageBody", .string(messageBody)), ("DelaySeconds", delaySeconds.map { .integer($0) }),
+            ("MessageAttributes", messageAttributes.map { attributes in
+                .object(attributes.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value.json) })
+            }),
+        ])
+    }
 }
 
 /// One entry of `DeleteMessageBatch`.
-public struct SQSDeleteEntry: Sendable, Equatable, Encodable {
+public struct SQSDeleteEntry: Sendable, Equatable {
     public var id: String
     public var receiptHandle: String
 
@@ -88,10 +100,12 @@ public struct SQSDeleteEntry: Sendable, Equatable, Encodable {
         self.id = id
         self.receiptHandle = receiptHandle
     }
+
+    var json: JSONValue { .object([(name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle))]) }
 }
 
 /// One entry of `ChangeMessageVisibilityBatch`.
-public struct SQSVisibilityEntry: Sendable, Equatable, Encodable {
+public struct SQSVisibilityEntry: Sendable, Equatable {
     public var id: String
     public var receiptHandle: String
     public var visibilityTimeout: Int
@@ -100,6 +114,11 @@ public struct SQSVisibilityEntry: Sendable, Equatable, Encodable {
         self.id = id
         self.receiptHandle = receiptHandle
         self.visibilityTimeout = visibilityTimeout
+    }
+
+    var json: JSONValue {
+        .object([(name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle)),
+                 (name: "VisibilityTimeout", value: .integer(visibilityTimeout))])
     }
 }
 
@@ -111,6 +130,19 @@ public struct SQSBatchFailure: Sendable, Equatable, Decodable, Error {
     public var message: String?
     /// `true` when the request itself was wrong and a retry will fail the same way.
     public var senderFault: Bool
+}
+
+extension SQSBatchFailure {
+    /// One member of a batch answer's `Failed`.
+    init(json: JSONValue) throws(JSONReadError) {
+        guard let id = json["Id"]?.stringValue, let code = json["Code"]?.stringValue else {
+            throw JSONReadError(reason: "a failed entry without Id or Code", offset: 0)
+        }
+        self.id = id
+        self.code = code
+        message = json["Message"]?.stringValue
+        if case .bool(let flag)? = json["SenderFault"] { senderFault = flag } else { senderFault = false }
+    }
 }
 
 /// The per-entry outcome of a batch call: which ids succeeded, which failed and why.

@@ -84,6 +84,33 @@ final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
+    /// Whether a transaction is open (SQLite may roll one back on its own after an I/O or full-disk error).
+    var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
+
+    /// Runs `body` inside a savepoint of the open transaction: its writes stay when it returns and are
+    /// undone when it throws, while the transaction around it goes on.
+    func savepoint<T>(_ body: () throws(StateStoreError) -> T) -> Result<T, StateStoreError> {
+        do {
+            try execute("SAVEPOINT operation")
+        } catch {
+            return .failure(error)
+        }
+        do {
+            let result = try body()
+            try execute("RELEASE operation")
+            return .success(result)
+        } catch {
+            _ = sqlite3_exec(handle, "ROLLBACK TO operation", nil, nil, nil)
+            _ = sqlite3_exec(handle, "RELEASE operation", nil, nil, nil)
+            return .failure(error)
+        }
+    }
+
+    /// Ends the open transaction without its writes.
+    func rollback() {
+        _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+    }
+
     private func prepared(_ sql: String) throws(StateStoreError) -> SQLiteStatement {
         if let statement = statements[sql] { return SQLiteStatement(handle: statement) }
         var statement: OpaquePointer?

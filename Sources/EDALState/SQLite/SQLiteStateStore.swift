@@ -4,13 +4,13 @@ import NIOPosix
 
 /// The embedded state store for one host: a SQLite file in WAL mode.
 ///
-/// Several `edal` processes on the same host may share the file: every batch is one `BEGIN IMMEDIATE`
+/// Several `edal` processes on the same host may share the file: every write is in a `BEGIN IMMEDIATE`
 /// transaction, and each claim is an `INSERT … ON CONFLICT(id) DO UPDATE … WHERE …` whose changed-row
-/// count says whether it won. The file must be on a local disk (SQLite's locks do not work over NFS),
+/// count says whether it won. Claims, completions and lease updates that wait for the store's thread
+/// together share one transaction (`SQLiteGroupCommit`), each in its own savepoint. The file must be on a local disk (SQLite's locks do not work over NFS),
 /// so a fleet on several hosts needs MongoDB.
 ///
-/// Tables: `claims` (indexes `claims_status_lease` on status and lease expiry, `claims_expiry` on
-/// `expires_at`), `watermarks`, `models`.
+/// Tables: `claims` (index `claims_expiry` on `expires_at`), `watermarks`, `models`.
 public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
     public let displayName: String
     /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
@@ -19,6 +19,7 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
     private let thread: NIOThreadPool
     private let database: NIOLockedValueBox<SQLiteDatabase?>
     private let calls = NIOLockedValueBox<UInt64>(0)
+    private let group = SQLiteGroupCommit()
 
     public var roundTrips: UInt64 { calls.withLockedValue { $0 } }
 
@@ -82,9 +83,11 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         ) WITHOUT ROWID;
         """
 
+    /// `claims_status_lease`, which files written before 2026-11-27 have, served no query (every claim
+    /// is read by its id) and cost a write on every claim and completion.
     static let indexes = """
-        CREATE INDEX IF NOT EXISTS claims_status_lease ON claims (status, lease_until);
         CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at) WHERE expires_at IS NOT NULL;
+        DROP INDEX IF EXISTS claims_status_lease;
         """
 
     /// Runs `body` with the connection on the store's thread.
@@ -102,6 +105,35 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
             throw .unavailable(store: displayName, reason: "the store is closed")
         }
         return try result.get()
+    }
+
+    /// Runs `body` on the store's thread inside the transaction it shares with whatever else waits
+    /// (see `SQLiteGroupCommit`); answers once that transaction has committed.
+    private func grouped<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
+        calls.withLockedValue { $0 += 1 }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StateStoreError>, Never>) in
+            let operation = SQLiteGroupCommit.Operation(
+                run: { database in
+                    let outcome = database.savepoint { () throws(StateStoreError) -> T in try body(database) }
+                    return { commitError in continuation.resume(returning: commitError.map { .failure($0) } ?? outcome) }
+                },
+                abandon: { error in continuation.resume(returning: .failure(error)) }
+            )
+            if group.enqueue(operation) { scheduleDrain() }
+        }
+        return try result.get()
+    }
+
+    /// Starts draining the waiting operations on the store's thread.
+    private func scheduleDrain() {
+        let closed = StateStoreError.unavailable(store: displayName, reason: "the store is closed")
+        thread.submit { [group, database] state in
+            guard case .active = state else { return group.abandonAll(closed) }
+            database.withLockedValue { database in
+                guard let database else { return group.abandonAll(closed) }
+                group.drain(database)
+            }
+        }
     }
 
     public func close() async {
@@ -138,66 +170,62 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
     public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
         guard !requests.isEmpty else { return [] }
         let token = ClaimTicket.newToken(owner: owner)
-        return try await withDatabase { [claimRetention] database throws(StateStoreError) in
+        return try await grouped { [claimRetention] database throws(StateStoreError) in
             let now = Date()
             let nowMilliseconds = now.milliseconds
             let leaseUntil = now.addingTimeInterval(lease.seconds).milliseconds
             let expiresAt = claimRetention.map { now.addingTimeInterval($0.seconds).milliseconds }
-            return try database.transaction { () throws(StateStoreError) -> [ClaimOutcome] in
-                var seen: Set<String> = []
-                return try requests.map { request throws(StateStoreError) -> ClaimOutcome in
-                    guard seen.insert(request.objectId).inserted else { return .duplicate }
-                    // What is held now (the write lock is ours, so it cannot change before the upsert).
-                    var held: ClaimRules.Held?
-                    try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified, outcome FROM claims WHERE id = ?1",
-                                     [.text(request.objectId)]) { row in
-                        held = ClaimRules.Held(
-                            eTag: row.text(0) ?? "",
-                            orderedSequencer: row.text(1),
-                            status: row.text(2).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
-                            leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:)),
-                            versionId: row.text(4),
-                            lastModified: row.integer(5).map(Date.init(milliseconds:)),
-                            gone: row.text(6) == ClaimCompletion.Outcome.objectGone.label
-                        )
-                    }
-                    let decision = ClaimRules.decide(request, held: held, now: now)
-                    let changed = try database.run(Self.claimSQL, [
-                        .text(request.objectId), .text(request.bucket), .text(request.key), .text(request.eTag),
-                        .optional(request.orderedSequencer), .optional(request.versionId),
-                        .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
-                        .integer(leaseUntil), .integer(nowMilliseconds), .optional(request.eventTime?.milliseconds),
-                        .optional(expiresAt),
-                    ])
-                    let ticket = ClaimTicket(objectId: request.objectId, token: token)
-                    guard changed > 0 else {
-                        if decision == .stale { return .stale }
-                        return held?.status == .processing ? .inProgress : .duplicate
-                    }
-                    return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
+            var seen: Set<String> = []
+            return try requests.map { request throws(StateStoreError) -> ClaimOutcome in
+                guard seen.insert(request.objectId).inserted else { return .duplicate }
+                // What is held now (the write lock is ours, so it cannot change before the upsert).
+                var held: ClaimRules.Held?
+                try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified, outcome FROM claims WHERE id = ?1",
+                                 [.text(request.objectId)]) { row in
+                    held = ClaimRules.Held(
+                        eTag: row.text(0) ?? "",
+                        orderedSequencer: row.text(1),
+                        status: row.text(2).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+                        leaseExpiresAt: row.integer(3).map(Date.init(milliseconds:)),
+                        versionId: row.text(4),
+                        lastModified: row.integer(5).map(Date.init(milliseconds:)),
+                        gone: row.text(6) == ClaimCompletion.Outcome.objectGone.label
+                    )
                 }
+                let decision = ClaimRules.decide(request, held: held, now: now)
+                let changed = try database.run(Self.claimSQL, [
+                    .text(request.objectId), .text(request.bucket), .text(request.key), .text(request.eTag),
+                    .optional(request.orderedSequencer), .optional(request.versionId),
+                    .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
+                    .integer(leaseUntil), .integer(nowMilliseconds), .optional(request.eventTime?.milliseconds),
+                    .optional(expiresAt),
+                ])
+                let ticket = ClaimTicket(objectId: request.objectId, token: token)
+                guard changed > 0 else {
+                    if decision == .stale { return .stale }
+                    return held?.status == .processing ? .inProgress : .duplicate
+                }
+                return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
             }
         }
     }
 
     public func complete(_ completions: [ClaimCompletion]) async throws -> [Bool] {
         guard !completions.isEmpty else { return [] }
-        return try await withDatabase { database throws(StateStoreError) in
+        return try await grouped { database throws(StateStoreError) in
             let now = Date().milliseconds
-            return try database.transaction { () throws(StateStoreError) -> [Bool] in
-                try completions.map { completion throws(StateStoreError) -> Bool in
-                    try database.run("""
-                        UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
-                            lease_until = NULL, last_modified = COALESCE(?6, last_modified),
-                            version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
-                        WHERE id = ?1 AND token = ?2
-                        """, [
-                        .text(completion.ticket.objectId), .text(completion.ticket.token),
-                        .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
-                        .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
-                        .optional(completion.eTag),
-                    ]) > 0
-                }
+            return try completions.map { completion throws(StateStoreError) -> Bool in
+                try database.run("""
+                    UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
+                        lease_until = NULL, last_modified = COALESCE(?6, last_modified),
+                        version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
+                    WHERE id = ?1 AND token = ?2
+                    """, [
+                    .text(completion.ticket.objectId), .text(completion.ticket.token),
+                    .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
+                    .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
+                    .optional(completion.eTag),
+                ]) > 0
             }
         }
     }
@@ -212,14 +240,12 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
 
     private func updateProcessing(_ tickets: [ClaimTicket], leaseUntil: Int64) async throws(StateStoreError) -> [Bool] {
         guard !tickets.isEmpty else { return [] }
-        return try await withDatabase { database throws(StateStoreError) in
-            try database.transaction { () throws(StateStoreError) -> [Bool] in
-                try tickets.map { ticket throws(StateStoreError) -> Bool in
-                    try database.run(
-                        "UPDATE claims SET lease_until = ?3 WHERE id = ?1 AND token = ?2 AND status = 'processing'",
-                        [.text(ticket.objectId), .text(ticket.token), .integer(leaseUntil)]
-                    ) > 0
-                }
+        return try await grouped { database throws(StateStoreError) in
+            return try tickets.map { ticket throws(StateStoreError) -> Bool in
+                try database.run(
+                    "UPDATE claims SET lease_until = ?3 WHERE id = ?1 AND token = ?2 AND status = 'processing'",
+                    [.text(ticket.objectId), .text(ticket.token), .integer(leaseUntil)]
+                ) > 0
             }
         }
     }

@@ -1,0 +1,108 @@
+import NIOConcurrencyHelpers
+
+/// Group commit for the SQLite store: claims, completions and lease updates that wait for the store's
+/// thread run together in one transaction.
+///
+/// Under load every batch in flight waits for the thread at once. One transaction for all of them
+/// means one hop to the thread, one commit, and every page they share (a B-tree leaf that several
+/// batches' keys fall into) written to the WAL once, not once per batch. When nothing else waits, an
+/// operation has its own transaction, as before.
+///
+/// Each operation runs in its own savepoint, so one that fails undoes only its own writes and
+/// reports its own error; the others are kept. An operation's answer is given only once the
+/// transaction has committed: if the commit fails, every operation of the group reports that error,
+/// and none of their writes remain.
+final class SQLiteGroupCommit: Sendable {
+    /// Reports an operation's outcome, given the commit's error (`nil`: committed).
+    typealias Settle = @Sendable (StateStoreError?) -> Void
+
+    /// One operation: `run` does its work inside the group's transaction and returns how to report it;
+    /// `abandon` reports an error when it never ran.
+    struct Operation: Sendable {
+        var run: @Sendable (SQLiteDatabase) -> Settle
+        var abandon: @Sendable (StateStoreError) -> Void
+    }
+
+    private struct Waiting {
+        var operations: [Operation] = []
+        /// A drain is scheduled or running on the store's thread.
+        var draining = false
+    }
+
+    /// The most operations one transaction takes (about 640 objects at ten per batch): bounds how long
+    /// the write lock is held when another process shares the file.
+    static let maximumOperations = 64
+
+    private let waiting = NIOLockedValueBox(Waiting())
+    private let committed = NIOLockedValueBox<UInt64>(0)
+
+    /// Transactions committed so far (each one group).
+    var commits: UInt64 { committed.withLockedValue { $0 } }
+
+    /// Adds `operation`; answers whether the caller must schedule a drain (none is scheduled or running).
+    func enqueue(_ operation: Operation) -> Bool {
+        waiting.withLockedValue { waiting in
+            waiting.operations.append(operation)
+            guard !waiting.draining else { return false }
+            waiting.draining = true
+            return true
+        }
+    }
+
+    /// Runs what waits, a group at a time, until nothing does. Call on the store's thread only.
+    func drain(_ database: SQLiteDatabase) {
+        while let group = next() {
+            do {
+                try database.execute("BEGIN IMMEDIATE")
+            } catch {
+                for operation in group { operation.abandon(error) }
+                continue
+            }
+            var settles: [Settle] = []
+            settles.reserveCapacity(group.count)
+            for (index, operation) in group.enumerated() {
+                // SQLite rolled the transaction back on its own (an I/O or full-disk error): what ran
+                // before is undone, so nothing of this group may report success.
+                guard database.inTransaction else {
+                    let lost = StateStoreError.failed(store: database.store, reason: "the transaction was rolled back by SQLite")
+                    for settle in settles { settle(lost) }
+                    for rest in group[index...] { rest.abandon(lost) }
+                    settles = []
+                    break
+                }
+                settles.append(operation.run(database))
+            }
+            guard !settles.isEmpty else { continue }
+            var commitError: StateStoreError?
+            do {
+                try database.execute("COMMIT")
+                committed.withLockedValue { $0 += 1 }
+            } catch {
+                commitError = error
+                database.rollback()
+            }
+            for settle in settles { settle(commitError) }
+        }
+    }
+
+    /// Reports `error` to everything waiting (the store is closed or its thread stopped).
+    func abandonAll(_ error: StateStoreError) {
+        while let group = next() {
+            for operation in group { operation.abandon(error) }
+        }
+    }
+
+    /// The next group, or `nil` (and the drain ends) when nothing waits.
+    private func next() -> ArraySlice<Operation>? {
+        waiting.withLockedValue { waiting in
+            guard !waiting.operations.isEmpty else {
+                waiting.draining = false
+                return nil
+            }
+            let count = min(waiting.operations.count, Self.maximumOperations)
+            let group = waiting.operations[..<count]
+            waiting.operations.removeFirst(count)
+            return group
+        }
+    }
+}

@@ -31,6 +31,10 @@ final class SQLiteDatabase: @unchecked Sendable {
         // last transactions, which then run again (the same signal id is published twice at worst).
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=NORMAL")
+        // Statement and savepoint journals (the page images a failed statement or operation is rolled
+        // back from) in memory: on disk, each was a temporary file written page by page, more writes
+        // than the WAL itself. They live only inside one transaction, so a crash loses nothing.
+        try execute("PRAGMA temp_store=MEMORY")
     }
 
     deinit {

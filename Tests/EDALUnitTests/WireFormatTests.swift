@@ -118,6 +118,10 @@ import Testing
         #expect(SigV4Encoding.removeDotSegments("/a/./b/../c//d/") == "/a/c/d/")
         #expect(SigV4Encoding.removeDotSegments("/..") == "/")
         #expect(SigV4Encoding.trimAll("  a \t  b  ") == "a b")
+        for (value, trimmed) in [("a b", "a b"), ("a  b", "a b"), ("a\tb", "a b"), (" a", "a"), ("a ", "a"), ("", ""), (" ", ""),
+                                 ("ab", "ab"), ("a b c", "a b c"), ("a\nb", "a b")] {
+            #expect(SigV4Encoding.trimAll(value) == trimmed, "\(value.debugDescription)")
+        }
     }
 
     @Test func civilTimeRoundTrips() {

@@ -148,16 +148,19 @@ public struct JSONReader {
     private mutating func string() throws(JSONReadError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. All ASCII (the usual case) is valid UTF-8 without checking again.
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try validated(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                let text = highBits & 0x80 == 0 ? String(decoding: utf8, as: UTF8.self) : try validated(utf8)
                 index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw error("a control character in a string") }
+            highBits |= byte
             index += 1
         }
         var decoded = Array(bytes[start..<index])

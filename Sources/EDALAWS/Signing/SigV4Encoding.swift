@@ -54,6 +54,17 @@ enum SigV4Encoding {
 
     /// Trims leading and trailing white space and folds inner runs of it into one space.
     static func trimAll(_ value: String) -> String {
+        // Usually there is nothing to trim: no white space but single inner spaces.
+        var previousWasSpace = true
+        var clean = true
+        for byte in value.utf8 {
+            if byte >= 0x09 && byte <= 0x0D || (byte == 0x20 && previousWasSpace) {
+                clean = false
+                break
+            }
+            previousWasSpace = byte == 0x20
+        }
+        if clean && !previousWasSpace || value.isEmpty { return value }
         var words: [Substring] = []
         var current = value.utf8.startIndex
         let utf8 = value.utf8

@@ -106,8 +106,7 @@ public struct SigV4Signer: Sendable {
         let query = request.query
             .map { (SigV4Encoding.encode($0.name, keepingSlashes: false), SigV4Encoding.encode($0.value, keepingSlashes: false)) }
             .sorted { lhs, rhs in
-                lhs.0 == rhs.0 ? Array(lhs.1.utf8).lexicographicallyPrecedes(Array(rhs.1.utf8))
-                    : Array(lhs.0.utf8).lexicographicallyPrecedes(Array(rhs.0.utf8))
+                lhs.0 == rhs.0 ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8) : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
             }
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
@@ -128,7 +127,7 @@ public struct SigV4Signer: Sendable {
         if grouped["host"] == nil {
             grouped["host"] = [request.host]
         }
-        let names = grouped.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let names = grouped.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let headers = names.map { "\($0):\((grouped[$0] ?? []).joined(separator: ","))" }.joined(separator: "\n")
         return CanonicalParts(
             path: path,

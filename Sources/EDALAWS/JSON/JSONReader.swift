@@ -185,9 +185,15 @@ public struct JSONReader {
                 default: throw error("an unknown escape")
                 }
             default:
-                guard byte >= 0x20 else { throw error("a control character in a string") }
-                decoded.append(byte)
-                index += 1
+                // A run of plain bytes up to the next quote or escape, appended at once.
+                let run = index
+                while index < bytes.count {
+                    let next = bytes[index]
+                    if next == UInt8(ascii: "\"") || next == UInt8(ascii: "\\") { break }
+                    guard next >= 0x20 else { throw error("a control character in a string") }
+                    index += 1
+                }
+                decoded.append(contentsOf: bytes[run..<index])
             }
         }
         throw error("an unterminated string")

@@ -77,10 +77,10 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// Runs `body` in one write transaction, taken at once (`BEGIN IMMEDIATE`) so that what it reads
     /// cannot change before it writes; rolls back when `body` throws.
     func transaction<T>(_ body: () throws(StateStoreError) -> T) throws(StateStoreError) -> T {
-        try execute("BEGIN IMMEDIATE")
+        try run("BEGIN IMMEDIATE")
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
             _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
@@ -95,13 +95,13 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// undone when it throws, while the transaction around it goes on.
     func savepoint<T>(_ body: () throws(StateStoreError) -> T) -> Result<T, StateStoreError> {
         do {
-            try execute("SAVEPOINT operation")
+            try run("SAVEPOINT operation")
         } catch {
             return .failure(error)
         }
         do {
             let result = try body()
-            try execute("RELEASE operation")
+            try run("RELEASE operation")
             return .success(result)
         } catch {
             _ = sqlite3_exec(handle, "ROLLBACK TO operation", nil, nil, nil)

@@ -53,7 +53,7 @@ final class SQLiteGroupCommit: Sendable {
     func drain(_ database: SQLiteDatabase) {
         while let group = next() {
             do {
-                try database.execute("BEGIN IMMEDIATE")
+                try database.run("BEGIN IMMEDIATE")
             } catch {
                 for operation in group { operation.abandon(error) }
                 continue
@@ -75,7 +75,7 @@ final class SQLiteGroupCommit: Sendable {
             guard !settles.isEmpty else { continue }
             var commitError: StateStoreError?
             do {
-                try database.execute("COMMIT")
+                try database.run("COMMIT")
                 committed.withLockedValue { $0 += 1 }
             } catch {
                 commitError = error

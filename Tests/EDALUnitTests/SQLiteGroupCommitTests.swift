@@ -29,8 +29,8 @@ import Testing
     static func insert(_ ids: [String], into table: String = "t", fails: Bool = false, parent: String? = nil,
                        outcomes: NIOLockedValueBox<[String: String]>, name: String) -> SQLiteGroupCommit.Operation {
         SQLiteGroupCommit.Operation(
-            run: { database in
-                let result = database.savepoint { () throws(StateStoreError) -> Int in
+            run: { database, shared in
+                let work = { () throws(StateStoreError) -> Int in
                     for id in ids {
                         if let parent {
                             try database.run("INSERT INTO \(table) (id, parent) VALUES (?1, ?2)", [.text(id), .text(parent)])
@@ -41,7 +41,9 @@ import Testing
                     if fails { throw .failed(store: "test", reason: "refused on purpose") }
                     return ids.count
                 }
-                return { commitError in
+                let result = shared ? database.savepoint(work) : Result(catching: work)
+                let succeeded = if case .success = result { true } else { false }
+                return SQLiteGroupCommit.Ran(succeeded: succeeded) { commitError in
                     let outcome: String
                     if let commitError {
                         outcome = "commit failed: \(commitError)"
@@ -75,6 +77,23 @@ import Testing
         #expect(seen == ["a": "inserted 2", "b": "own error", "c": "inserted 1", "d": "own error"])
         #expect(!database.inTransaction)
         #expect(group.enqueue(Self.insert(["e1"], outcomes: outcomes, name: "e")), "after the drain a new operation asks again")
+    }
+
+    @Test("an operation alone has no savepoint: when it fails its transaction is rolled back, and the next one commits")
+    func operationAlone() throws {
+        let database = try Self.database()
+        let group = SQLiteGroupCommit()
+        let outcomes = NIOLockedValueBox<[String: String]>([:])
+        _ = group.enqueue(Self.insert(["a1", "a2"], fails: true, outcomes: outcomes, name: "a"))
+        group.drain(database)
+        #expect(try Self.rows(database, "t").isEmpty)
+        #expect(outcomes.withLockedValue { $0 } == ["a": "own error"])
+        #expect(!database.inTransaction)
+        _ = group.enqueue(Self.insert(["b1"], outcomes: outcomes, name: "b"))
+        group.drain(database)
+        #expect(try Self.rows(database, "t") == ["b1"])
+        #expect(outcomes.withLockedValue { $0["b"] } == "inserted 1")
+        #expect(group.commits == 1)
     }
 
     @Test("a commit that fails is every operation's error, and none of their writes remain")

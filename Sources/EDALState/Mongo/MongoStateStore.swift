@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// The state store for fleets: MongoDB through libmongoc.
 ///
 /// Collections (in the URI's database, `edal` by default):
-/// - `claims`: one document per object, `_id` = `bucket/key`; index `{status: 1, leaseUntil: 1}`.
+/// - `claims`: one document per object, `_id` = `bucket/key`; the TTL index on `expiresAt`.
 /// - `watermarks`: one document per bucket and prefix, `_id` = `bucket/prefix`.
 /// - `models`: one document per model name.
 ///
@@ -94,11 +94,12 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return store
     }
 
+    /// Only the TTL index: every claim is read and written by its `_id`. (Deployments from before
+    /// this version also have `status_1_leaseUntil_1`, which no statement uses; it can be dropped.)
     private func createIndexes() async throws(StateStoreError) {
         let command: BSONDocument = [
             "createIndexes": .string(Self.claims),
             "indexes": [
-                ["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"],
                 // Documents without expiresAt (written with no retention) never expire.
                 ["key": ["expiresAt": 1], "name": .string(Self.expiryIndex), "expireAfterSeconds": .int64(0)],
             ],

@@ -8,19 +8,26 @@ import NIOConcurrencyHelpers
 /// batches' keys fall into) written to the WAL once, not once per batch. When nothing else waits, an
 /// operation has its own transaction, as before.
 ///
-/// Each operation runs in its own savepoint, so one that fails undoes only its own writes and
-/// reports its own error; the others are kept. An operation's answer is given only once the
+/// Each operation of a group runs in its own savepoint, so one that fails undoes only its own writes
+/// and reports its own error; the others are kept. (An operation alone needs no savepoint: when it
+/// fails, its transaction is rolled back.) An operation's answer is given only once the
 /// transaction has committed: if the commit fails, every operation of the group reports that error,
 /// and none of their writes remain.
 final class SQLiteGroupCommit: Sendable {
     /// Reports an operation's outcome, given the commit's error (`nil`: committed).
     typealias Settle = @Sendable (StateStoreError?) -> Void
 
-    /// One operation: `run` does its work inside the group's transaction and returns how to report it;
-    /// `abandon` reports an error when it never ran.
+    /// One operation: `run` does its work inside the transaction (in a savepoint when `shared`) and
+    /// returns how to report it; `abandon` reports an error when it never ran.
     struct Operation: Sendable {
-        var run: @Sendable (SQLiteDatabase) -> Settle
+        var run: @Sendable (_ database: SQLiteDatabase, _ shared: Bool) -> Ran
         var abandon: @Sendable (StateStoreError) -> Void
+    }
+
+    /// What an operation did: whether its work succeeded, and how to report it once the transaction ends.
+    struct Ran {
+        var succeeded: Bool
+        var settle: Settle
     }
 
     private struct Waiting {
@@ -58,6 +65,17 @@ final class SQLiteGroupCommit: Sendable {
                 for operation in group { operation.abandon(error) }
                 continue
             }
+            if group.count == 1, let operation = group.first {
+                let ran = operation.run(database, false)
+                guard ran.succeeded else {
+                    // Its own error; nothing of it is kept.
+                    if database.inTransaction { database.rollback() }
+                    ran.settle(nil)
+                    continue
+                }
+                commit(database, [ran.settle])
+                continue
+            }
             var settles: [Settle] = []
             settles.reserveCapacity(group.count)
             for (index, operation) in group.enumerated() {
@@ -70,10 +88,20 @@ final class SQLiteGroupCommit: Sendable {
                     settles = []
                     break
                 }
-                settles.append(operation.run(database))
+                settles.append(operation.run(database, true).settle)
             }
             guard !settles.isEmpty else { continue }
-            var commitError: StateStoreError?
+            commit(database, settles)
+        }
+    }
+
+    /// Commits the open transaction (rolling it back if the commit fails) and reports to each operation.
+    private func commit(_ database: SQLiteDatabase, _ settles: [Settle]) {
+        var commitError: StateStoreError?
+        if !database.inTransaction {
+            // SQLite rolled the transaction back on its own: nothing of it was kept.
+            commitError = .failed(store: database.store, reason: "the transaction was rolled back by SQLite")
+        } else {
             do {
                 try database.run("COMMIT")
                 committed.withLockedValue { $0 += 1 }
@@ -81,8 +109,8 @@ final class SQLiteGroupCommit: Sendable {
                 commitError = error
                 database.rollback()
             }
-            for settle in settles { settle(commitError) }
         }
+        for settle in settles { settle(commitError) }
     }
 
     /// Reports `error` to everything waiting (the store is closed or its thread stopped).

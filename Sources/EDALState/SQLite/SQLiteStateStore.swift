@@ -83,7 +83,7 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         ) WITHOUT ROWID;
         """
 
-    /// `claims_status_lease`, which files written before 2026-11-27 have, served no query (every claim
+    /// `claims_status_lease`, which files written by earlier versions have, served no query (every claim
     /// is read by its id) and cost a write on every claim and completion.
     static let indexes = """
         CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at) WHERE expires_at IS NOT NULL;
@@ -113,9 +113,13 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         calls.withLockedValue { $0 += 1 }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StateStoreError>, Never>) in
             let operation = SQLiteGroupCommit.Operation(
-                run: { database in
-                    let outcome = database.savepoint { () throws(StateStoreError) -> T in try body(database) }
-                    return { commitError in continuation.resume(returning: commitError.map { .failure($0) } ?? outcome) }
+                run: { database, shared in
+                    let outcome = shared ? database.savepoint { () throws(StateStoreError) -> T in try body(database) }
+                        : Result { () throws(StateStoreError) -> T in try body(database) }
+                    let succeeded = if case .success = outcome { true } else { false }
+                    return SQLiteGroupCommit.Ran(succeeded: succeeded) { commitError in
+                        continuation.resume(returning: commitError.map { .failure($0) } ?? outcome)
+                    }
                 },
                 abandon: { error in continuation.resume(returning: .failure(error)) }
             )

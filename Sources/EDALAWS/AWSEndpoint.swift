@@ -50,6 +50,11 @@ public struct AWSEndpoint: Sendable, Equatable, CustomStringConvertible {
         port == nil || (scheme == "http" && port == 80) || (scheme == "https" && port == 443)
     }
 
+    /// The host to connect to: an IPv6 literal without its brackets.
+    var connectHost: String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+
     /// The `Host` header value: the host, with the port unless it is the default one.
     public var hostHeader: String {
         usesDefaultPort ? host : "\(host):\(port ?? 0)"

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The one HTTP client every service client shares: it signs, sends, retries and turns error
 /// answers into typed errors.
@@ -24,22 +25,40 @@ public final class AWSClient: Sendable {
         public var maximumResponseBytes: Int
         /// The `User-Agent` header: the application and its version.
         public var userAgent: String
+        /// What carries direct requests (requests through a proxy always go through AsyncHTTPClient).
+        public var transport: Transport
+
+        /// What carries direct requests.
+        public enum Transport: Sendable, Equatable {
+            /// EDAL's own keep-alive HTTP/1.1 connections (`HTTP1ConnectionPool`): the default.
+            case pooledHTTP1
+            /// AsyncHTTPClient, as for proxied requests.
+            case asyncHTTPClient
+
+            /// `EDAL_HTTP_TRANSPORT=async-http-client` chooses AsyncHTTPClient; anything else, the default.
+            public static var fromEnvironment: Transport {
+                ProcessInfo.processInfo.environment["EDAL_HTTP_TRANSPORT"] == "async-http-client" ? .asyncHTTPClient : .pooledHTTP1
+            }
+        }
 
         public init(maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
                     requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
-                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal") {
+                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .fromEnvironment) {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
             self.retryPolicy = retryPolicy
             self.maximumResponseBytes = maximumResponseBytes
             self.userAgent = userAgent
+            self.transport = transport
         }
     }
 
     public let configuration: AWSConfiguration
     public let options: Options
-    /// Direct connections.
+    /// Direct connections (`Options.Transport.pooledHTTP1`).
+    private let pool: HTTP1ConnectionPool
+    /// Direct connections (`Options.Transport.asyncHTTPClient`).
     let httpClient: HTTPClient
     /// Connections through each configured proxy.
     private let proxiedClients: [AWSProxyConfiguration.Server: HTTPClient]
@@ -86,6 +105,8 @@ public final class AWSClient: Sendable {
             proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
         }
         self.proxiedClients = proxied
+        self.pool = HTTP1ConnectionPool(group: HTTPClient.defaultEventLoopGroup, maximumConnectionsPerHost: options.maximumConnectionsPerHost,
+                                        connectTimeout: options.connectTimeout, idleTimeout: .seconds(55))
         self.signers = Dictionary(uniqueKeysWithValues: AWSService.allCases.map {
             ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
         })
@@ -93,6 +114,7 @@ public final class AWSClient: Sendable {
 
     /// Closes every connection. Call once, when no request is in flight any more.
     public func shutdown() async throws {
+        await pool.shutdown()
         for client in proxiedClients.values { try await client.shutdown() }
         try await httpClient.shutdown()
     }
@@ -166,6 +188,27 @@ public final class AWSClient: Sendable {
             query: request.query, headers: headers, body: request.body
         )
         headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials))
+        let hasBody = !request.body.isEmpty || request.method == .PUT || request.method == .POST
+
+        if options.transport == .pooledHTTP1, configuration.proxy?.server(for: request.endpoint) == nil {
+            var httpHeaders = HTTPHeaders()
+            httpHeaders.reserveCapacity(headers.count + 3)
+            httpHeaders.add(name: "Host", value: request.endpoint.hostHeader)
+            httpHeaders.add(name: "User-Agent", value: options.userAgent)
+            for header in headers { httpHeaders.add(name: header.name, value: header.value) }
+            if hasBody { httpHeaders.add(name: "Content-Length", value: String(request.body.count)) }
+            let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target, headers: httpHeaders)
+            let endpoint = request.endpoint
+            let key = HTTP1ConnectionPool.Key(tls: endpoint.scheme == "https", host: endpoint.connectHost,
+                                              port: endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80))
+            let response = try await pool.execute(head, body: hasBody ? ByteBuffer(bytes: request.body) : nil, to: key,
+                                                  timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
+            var body: [UInt8] = []
+            if request.method != .HEAD, var buffer = response.body {
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            }
+            return AWSHTTPResponse(status: response.head.status, headers: response.head.headers, body: body)
+        }
 
         var httpRequest = HTTPClientRequest(url: request.url)
         httpRequest.method = request.method
@@ -174,7 +217,7 @@ public final class AWSClient: Sendable {
         for header in headers {
             httpRequest.headers.add(name: header.name, value: header.value)
         }
-        if !request.body.isEmpty || request.method == .PUT || request.method == .POST {
+        if hasBody {
             httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
         }
         let response = try await httpClient(for: request.endpoint).execute(httpRequest, timeout: timeout, logger: nil)

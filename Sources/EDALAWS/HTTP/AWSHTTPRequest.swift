@@ -26,14 +26,14 @@ public struct AWSHTTPRequest: Sendable {
     var fullPath: String { endpoint.basePath + path }
 
     /// The URL as sent: the query encoded the same way SigV4 encodes it.
-    var url: String {
-        var url = "\(endpoint.scheme)://\(endpoint.hostHeader)\(fullPath)"
-        if !query.isEmpty {
-            url += "?" + query.map {
-                SigV4Encoding.encode($0.name, keepingSlashes: false) + "=" + SigV4Encoding.encode($0.value, keepingSlashes: false)
-            }.joined(separator: "&")
-        }
-        return url
+    var url: String { "\(endpoint.scheme)://\(endpoint.hostHeader)\(target)" }
+
+    /// The request target as sent on the request line: the full path and the encoded query.
+    var target: String {
+        guard !query.isEmpty else { return fullPath }
+        return fullPath + "?" + query.map {
+            SigV4Encoding.encode($0.name, keepingSlashes: false) + "=" + SigV4Encoding.encode($0.value, keepingSlashes: false)
+        }.joined(separator: "&")
     }
 }
 

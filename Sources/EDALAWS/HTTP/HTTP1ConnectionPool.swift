@@ -1,0 +1,223 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Keep-alive HTTP/1.1 connections to the AWS endpoints, one request at a time on each: EDAL's own
+/// transport for direct connections (a `HEAD` per object, SQS and Kinesis calls).
+///
+/// It does only what those requests need: whole answers in memory up to a limit, a timeout per
+/// request, TLS with the system's trust roots for `https`, and at most `maximumConnectionsPerHost`
+/// connections per host, further requests waiting for one to come free. A connection whose answer
+/// asks to close, that timed out or failed is closed and leaves the pool; one that sat idle longer
+/// than `idleTimeout` is closed instead of reused. Requests through a proxy go through
+/// AsyncHTTPClient (see `AWSClient`).
+final class HTTP1ConnectionPool: Sendable {
+    /// Where a connection goes.
+    struct Key: Hashable, Sendable {
+        var tls: Bool
+        var host: String
+        var port: Int
+    }
+
+    private struct Idle {
+        var channel: any Channel
+        var since: NIODeadline
+    }
+
+    /// What a request does next: use a free connection, open one, or wait for one.
+    private enum Next: Sendable {
+        case use(any Channel)
+        case connect
+    }
+
+    private struct Host {
+        var idle: [Idle] = []
+        /// Connections open or being opened.
+        var open = 0
+        var waiting: [CheckedContinuation<Next, Never>] = []
+    }
+
+    private struct State {
+        var hosts: [Key: Host] = [:]
+        var shutDown = false
+    }
+
+    private let group: any EventLoopGroup
+    private let maximumConnectionsPerHost: Int
+    private let connectTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private let state = NIOLockedValueBox(State())
+    /// Made on the first `https` connection (it loads the trust roots).
+    private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+    init(group: any EventLoopGroup, maximumConnectionsPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        self.group = group
+        self.maximumConnectionsPerHost = max(1, maximumConnectionsPerHost)
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Sends `head` (and `body`) to `key` and answers the whole response.
+    func execute(_ head: HTTPRequestHead, body: ByteBuffer?, to key: Key, timeout: TimeAmount,
+                 maximumResponseBytes: Int) async throws -> HTTP1Response {
+        let channel = try await lease(key)
+        let promise = channel.eventLoop.makePromise(of: HTTP1Response.self)
+        let exchange = HTTP1Exchange(head: head, body: body, timeout: timeout, maximumResponseBytes: maximumResponseBytes, promise: promise)
+        // A connection that closed just now never gets to answer: its failed write fails the exchange.
+        channel.writeAndFlush(exchange).whenFailure { promise.fail($0) }
+        // On failure the handler has closed the connection, which leaves the pool as it closes.
+        let response = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+        if response.keepAlive {
+            release(channel, to: key)
+        } else {
+            channel.close(promise: nil)
+        }
+        return response
+    }
+
+    /// Closes every idle connection; requests after this fail.
+    func shutdown() async {
+        let idle = state.withLockedValue { state -> [any Channel] in
+            state.shutDown = true
+            let channels = state.hosts.values.flatMap { $0.idle.map(\.channel) }
+            for key in state.hosts.keys { state.hosts[key]?.idle = [] }
+            return channels
+        }
+        for channel in idle { try? await channel.close() }
+    }
+
+    // MARK: Leasing
+
+    private func lease(_ key: Key) async throws -> any Channel {
+        while true {
+            let free = try state.withLockedValue { state throws -> Next? in
+                guard !state.shutDown else { throw ChannelError.ioOnClosedChannel }
+                var host = state.hosts[key] ?? Host()
+                defer { state.hosts[key] = host }
+                let now = NIODeadline.now()
+                // The newest idle connection, preferably on the calling thread's event loop.
+                let current = MultiThreadedEventLoopGroup.currentEventLoop
+                while let index = host.idle.lastIndex(where: { current == nil || $0.channel.eventLoop === current })
+                    ?? host.idle.indices.last {
+                    let idle = host.idle.remove(at: index)
+                    if idle.channel.isActive, now - idle.since < idleTimeout { return .use(idle.channel) }
+                    idle.channel.close(promise: nil)
+                }
+                if host.open < maximumConnectionsPerHost {
+                    host.open += 1
+                    return .connect
+                }
+                return nil
+            }
+            let next: Next
+            if let free {
+                next = free
+            } else {
+                next = await withCheckedContinuation { continuation in
+                    // Checked again under the lock: a connection may have come free meanwhile.
+                    let immediate: Next? = state.withLockedValue { state in
+                        var host = state.hosts[key] ?? Host()
+                        defer { state.hosts[key] = host }
+                        if let idle = host.idle.popLast() { return .use(idle.channel) }
+                        if host.open < maximumConnectionsPerHost {
+                            host.open += 1
+                            return .connect
+                        }
+                        host.waiting.append(continuation)
+                        return nil
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+            }
+            switch next {
+            case .use(let channel):
+                if channel.isActive { return channel }
+                channel.close(promise: nil)
+            case .connect:
+                return try await connect(key)
+            }
+        }
+    }
+
+    /// Puts `channel` back: to the first waiting request, or with the idle ones.
+    private func release(_ channel: any Channel, to key: Key) {
+        let waiter: CheckedContinuation<Next, Never>? = state.withLockedValue { state in
+            guard !state.shutDown, var host = state.hosts[key] else { return nil }
+            defer { state.hosts[key] = host }
+            if !host.waiting.isEmpty { return host.waiting.removeFirst() }
+            host.idle.append(Idle(channel: channel, since: .now()))
+            return nil
+        }
+        if let waiter {
+            waiter.resume(returning: .use(channel))
+        } else if state.withLockedValue({ $0.shutDown }) {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// A connection to `key` closed (or never opened): its place goes to the first waiting request.
+    private func closed(_ channel: (any Channel)?, at key: Key) {
+        let waiter: CheckedContinuation<Next, Never>? = state.withLockedValue { state in
+            guard var host = state.hosts[key] else { return nil }
+            defer { state.hosts[key] = host }
+            if let channel { host.idle.removeAll { $0.channel === channel } }
+            host.open -= 1
+            guard !host.waiting.isEmpty else { return nil }
+            host.open += 1
+            return host.waiting.removeFirst()
+        }
+        waiter?.resume(returning: .connect)
+    }
+
+    // MARK: Connecting
+
+    private func connect(_ key: Key) async throws -> any Channel {
+        do {
+            let tls = key.tls ? try context() : nil
+            let serverName = key.host.isIPAddress ? nil : key.host
+            let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        if let tls {
+                            try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        }
+                        try pipeline.addHTTPClientHandlers()
+                        try pipeline.addHandler(HTTP1ExchangeHandler())
+                    }
+                }
+                .connect(host: key.host, port: key.port)
+                .get()
+            channel.closeFuture.whenComplete { [self] _ in closed(channel, at: key) }
+            return channel
+        } catch {
+            closed(nil, at: key)
+            throw error
+        }
+    }
+
+    private func context() throws -> NIOSSLContext {
+        try tlsContext.withLockedValue { context in
+            if let context { return context }
+            let made = try NIOSSLContext(configuration: .makeClientConfiguration())
+            context = made
+            return made
+        }
+    }
+}
+
+extension String {
+    /// An IPv4 or IPv6 literal (TLS sends no server name for those).
+    fileprivate var isIPAddress: Bool {
+        (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}

@@ -134,7 +134,15 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALIntegrationTests",
-            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection"]
+            dependencies: [
+                "EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection",
+                // The HTTP transport's tests run their own servers.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         // Micro-benchmarks (`make bench`).
         .executableTarget(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing EDAL needs on a fresh Debian/Ubuntu machine:
 #   Debian packages: libmongoc-dev (MongoDB C driver), libsqlite3-dev, zlib1g-dev, pkg-config, curl, python3-venv,
-#   chromium (headless, for the operator page's test)
+#   chromium (headless, for the operator page's test), openssl (a certificate for the HTTPS transport test)
 #   Python test services: infra/test-services.sh install (pinned versions, into .venvs/)
 #   promtool (checks and unit-tests the alert rules in infra/observability): taken from Debian's
 #   `prometheus` package into .tools/bin without installing it (no Prometheus server is started)
@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # chromium: the operator page's test renders it headless.
-packages=(libmongoc-dev libbson-dev libsqlite3-dev zlib1g-dev pkg-config curl chromium)
+packages=(libmongoc-dev libbson-dev libsqlite3-dev zlib1g-dev pkg-config curl chromium openssl)
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-venv)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 python_services=1

@@ -48,12 +48,16 @@ final class HTTP1ConnectionPool: Sendable {
     private let maximumConnectionsPerHost: Int
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    private let tlsConfiguration: TLSConfiguration
     private let state = NIOLockedValueBox(State())
     /// Made on the first `https` connection (it loads the trust roots).
     private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
-    init(group: any EventLoopGroup, maximumConnectionsPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    /// - Parameter tlsConfiguration: for `https` connections; by default the system's trust roots.
+    init(group: any EventLoopGroup, maximumConnectionsPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
+         tlsConfiguration: TLSConfiguration = .makeClientConfiguration()) {
         self.group = group
+        self.tlsConfiguration = tlsConfiguration
         self.maximumConnectionsPerHost = max(1, maximumConnectionsPerHost)
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
@@ -208,7 +212,7 @@ final class HTTP1ConnectionPool: Sendable {
     private func context() throws -> NIOSSLContext {
         try tlsContext.withLockedValue { context in
             if let context { return context }
-            let made = try NIOSSLContext(configuration: .makeClientConfiguration())
+            let made = try NIOSSLContext(configuration: tlsConfiguration)
             context = made
             return made
         }

@@ -33,7 +33,7 @@ SHARED = [
     ("store file I/O (SQLite's writes and syncs)", r"pwrite|fdatasync|fsync|pread"),
     ("signing (outside a stage)", r"SigV4"),
     ("JSON coding (outside a stage)", r"JSONEncoder|JSONDecoder|JSONSerialization|AWSJSONProtocol"),
-    ("HTTP client and NIO", r"AsyncHTTPClient|NIOCore|NIOPosix|NIOHTTP1|NIOSSL|EDALAWS\.AWSClient|epoll|HTTPClient"),
+    ("HTTP client and NIO", r"AsyncHTTPClient|NIOCore|NIOPosix|NIOHTTP1|NIOSSL|EDALAWS\.AWSClient|HTTP1ConnectionPool|HTTP1ExchangeHandler|epoll|HTTPClient"),
     ("worker loop and pipeline", r"EDALWorker\.|edal\."),
     ("Swift concurrency runtime", r"swift_task|swift::|swift_job|swift_continuation|Dispatch"),
 ]

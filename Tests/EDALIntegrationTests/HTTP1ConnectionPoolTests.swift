@@ -100,6 +100,22 @@ struct HTTP1ConnectionPoolTests {
                             idleTimeout: idle, tlsConfiguration: tls)
     }
 
+    /// Runs `body` with a new server and a pool, and stops both after it.
+    static func withPool(limit: Int = 4, idle: TimeAmount = .seconds(55),
+                         _ body: (HTTP1ConnectionPool, Server) async throws -> Void) async throws {
+        let server = try await Server()
+        let pool = Self.pool(limit: limit, idle: idle)
+        do {
+            try await body(pool, server)
+        } catch {
+            await pool.shutdown()
+            await server.stop()
+            throw error
+        }
+        await pool.shutdown()
+        await server.stop()
+    }
+
     static func get(_ pool: HTTP1ConnectionPool, _ server: Server, _ path: String, method: HTTPMethod = .GET, tls: Bool = false,
                     host: String = "127.0.0.1", timeout: TimeAmount = .seconds(5), limit: Int = 1 << 20) async throws -> HTTP1Response {
         var headers = HTTPHeaders()
@@ -114,66 +130,58 @@ struct HTTP1ConnectionPoolTests {
 
     @Test("sequential requests share one kept-alive connection; a HEAD's Content-Length brings no body")
     func keepAlive() async throws {
-        let server = try await Server()
-        let pool = Self.pool()
-        for index in 0..<20 {
-            let response = try await Self.get(pool, server, "/ok/\(index)")
-            #expect(response.head.status == .ok)
-            #expect(Self.text(response) == "answer to /ok/\(index)")
+        try await Self.withPool() { pool, server throws in
+            for index in 0..<20 {
+                let response = try await Self.get(pool, server, "/ok/\(index)")
+                #expect(response.head.status == .ok)
+                #expect(Self.text(response) == "answer to /ok/\(index)")
+            }
+            let head = try await Self.get(pool, server, "/ok/head", method: .HEAD)
+            #expect(head.head.headers.first(name: "Content-Length") == "\("answer to /ok/head".utf8.count)")
+            #expect(head.body == nil || head.body?.readableBytes == 0)
+            #expect(try await Self.get(pool, server, "/ok/after").head.status == .ok, "the connection is still in step after the HEAD")
+            #expect(server.accepted == 1)
         }
-        let head = try await Self.get(pool, server, "/ok/head", method: .HEAD)
-        #expect(head.head.headers.first(name: "Content-Length") == "\("answer to /ok/head".utf8.count)")
-        #expect(head.body == nil || head.body?.readableBytes == 0)
-        #expect(try await Self.get(pool, server, "/ok/after").head.status == .ok, "the connection is still in step after the HEAD")
-        #expect(server.accepted == 1)
-        await pool.shutdown()
-        await server.stop()
     }
 
     @Test("at most maximumConnectionsPerHost connections; the requests beyond wait for one and all are answered")
     func connectionLimit() async throws {
-        let server = try await Server()
-        let pool = Self.pool(limit: 3)
-        let answers = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<24 { group.addTask { Self.text(try await Self.get(pool, server, "/slow/30")) } }
-            return try await group.reduce(into: [String]()) { $0.append($1) }
+        try await Self.withPool(limit: 3) { pool, server throws in
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<24 { group.addTask { Self.text(try await Self.get(pool, server, "/slow/30")) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(answers.count == 24 && answers.allSatisfy { $0 == "slow" })
+            #expect(server.mostOpen <= 3, "\(server.mostOpen) connections at once")
+            #expect(server.accepted >= 2, "the requests did run side by side")
         }
-        #expect(answers.count == 24 && answers.allSatisfy { $0 == "slow" })
-        #expect(server.mostOpen <= 3, "\(server.mostOpen) connections at once")
-        #expect(server.accepted >= 2, "the requests did run side by side")
-        await pool.shutdown()
-        await server.stop()
     }
 
     @Test("a request with no answer times out, its connection is closed, and the next request gets a new one")
     func timeout() async throws {
-        let server = try await Server()
-        let pool = Self.pool(limit: 1)
-        let started = ContinuousClock.now
-        await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/hang", timeout: .milliseconds(300)) }
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(300) && waited < .seconds(3), "\(waited)")
-        // The one connection the pool may have was given back as it closed.
-        #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok")
-        #expect(server.accepted == 2)
-        await pool.shutdown()
-        await server.stop()
+        try await Self.withPool(limit: 1) { pool, server throws in
+            let started = ContinuousClock.now
+            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/hang", timeout: .milliseconds(300)) }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(300) && waited < .seconds(3), "\(waited)")
+            // The one connection the pool may have was given back as it closed.
+            #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok")
+            #expect(server.accepted == 2)
+        }
     }
 
     @Test("an answer with Connection: close is not reused; a connection the server closed while idle is not used")
     func closedConnections() async throws {
-        let server = try await Server()
-        let pool = Self.pool(limit: 1)
-        #expect(Self.text(try await Self.get(pool, server, "/close")) == "answer to /close")
-        #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok")
-        #expect(server.accepted == 2)
-        // The server answers keep-alive, then closes the connection while it sits idle in the pool.
-        #expect(Self.text(try await Self.get(pool, server, "/closelater/50")) == "answer to /closelater/50")
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok", "no failed attempt on the closed one")
-        #expect(server.accepted == 3)
-        await pool.shutdown()
-        await server.stop()
+        try await Self.withPool(limit: 1) { pool, server throws in
+            #expect(Self.text(try await Self.get(pool, server, "/close")) == "answer to /close")
+            #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok")
+            #expect(server.accepted == 2)
+            // The server answers keep-alive, then closes the connection while it sits idle in the pool.
+            #expect(Self.text(try await Self.get(pool, server, "/closelater/50")) == "answer to /closelater/50")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok", "no failed attempt on the closed one")
+            #expect(server.accepted == 3)
+        }
     }
 
     @Test("an idle connection older than the idle timeout is closed instead of reused")
@@ -192,12 +200,10 @@ struct HTTP1ConnectionPoolTests {
 
     @Test("a body past the limit fails the request; the pool goes on")
     func responseTooLarge() async throws {
-        let server = try await Server()
-        let pool = Self.pool(limit: 1)
-        await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/big/100000", limit: 10_000) }
-        #expect(try await Self.get(pool, server, "/big/5000", limit: 10_000).body?.readableBytes == 5000)
-        await pool.shutdown()
-        await server.stop()
+        try await Self.withPool(limit: 1) { pool, server throws in
+            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/big/100000", limit: 10_000) }
+            #expect(try await Self.get(pool, server, "/big/5000", limit: 10_000).body?.readableBytes == 5000)
+        }
     }
 
     @Test("https: the server's certificate is checked against the trust roots and its name", .timeLimit(.minutes(1)))

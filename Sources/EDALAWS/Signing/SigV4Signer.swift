@@ -39,16 +39,29 @@ public struct SigV4Signer: Sendable {
     public func sign(_ request: SigV4Request, credentials: AWSCredentials, date: Date = Date()) -> [(name: String, value: String)] {
         let prepared = prepare(request, credentials: credentials, date: date)
         let scope = "\(prepared.timestamp.day)/\(region)/\(service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n\(prepared.timestamp.amzDate)\n\(scope)\n"
-            + HexEncoding.sha256(Array(prepared.canonicalRequest.utf8))
+        var stringToSign = "AWS4-HMAC-SHA256\n\(prepared.timestamp.amzDate)\n\(scope)\n"
+        stringToSign += HexEncoding.encode(Self.sha256(prepared.canonicalRequest))
         let key = keyCache.key(secret: credentials.secretAccessKey, day: prepared.timestamp.day, region: region, service: service)
-        let signature = HexEncoding.encode(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        var mac = HMAC<SHA256>(key: key)
+        Self.update(&mac, with: stringToSign)
+        let signature = HexEncoding.encode(mac.finalize())
         var added = prepared.addedHeaders
         added.append((
             "Authorization",
             "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(prepared.signedHeaders), Signature=\(signature)"
         ))
         return added
+    }
+
+    /// SHA-256 of a string's UTF-8, read in place.
+    private static func sha256(_ text: String) -> SHA256.Digest {
+        var text = text
+        return text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func update(_ mac: inout HMAC<SHA256>, with text: String) {
+        var text = text
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// The canonical request that `sign` signs; for diagnostics and tests.
@@ -111,29 +124,49 @@ public struct SigV4Signer: Sendable {
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
 
-        // Headers: the caller's (less the ones replaced by signing), then the signing headers.
-        let replaced: Set<String> = Set(extraHeaders.map { $0.name.lowercased() })
-        var grouped: [String: [String]] = [:]
+        // Headers: the caller's (less the ones replaced by signing), then the signing headers; sorted by
+        // name (stable, so repeated names keep their order) and repeated names joined with commas.
+        let replaced = extraHeaders.map { $0.name.lowercased() }
+        var entries: [(name: String, value: String)] = []
+        entries.reserveCapacity(request.headers.count + extraHeaders.count + 1)
         var callerPayloadHash: String?
+        var hasHost = false
         for header in request.headers {
             let name = header.name.lowercased()
             if Self.unsignedHeaderNames.contains(name) || replaced.contains(name) { continue }
             if name == "x-amz-content-sha256" { callerPayloadHash = header.value }
-            grouped[name, default: []].append(SigV4Encoding.trimAll(header.value))
+            if name == "host" { hasHost = true }
+            entries.append((name, SigV4Encoding.trimAll(header.value)))
         }
-        for header in extraHeaders {
-            grouped[header.name.lowercased(), default: []].append(SigV4Encoding.trimAll(header.value))
+        for (index, header) in extraHeaders.enumerated() {
+            entries.append((replaced[index], SigV4Encoding.trimAll(header.value)))
         }
-        if grouped["host"] == nil {
-            grouped["host"] = [request.host]
+        if !hasHost {
+            entries.append(("host", request.host))
         }
-        let names = grouped.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let headers = names.map { "\($0):\((grouped[$0] ?? []).joined(separator: ","))" }.joined(separator: "\n")
+        let sorted = entries.enumerated().sorted { lhs, rhs in
+            lhs.element.name == rhs.element.name ? lhs.offset < rhs.offset
+                : lhs.element.name.utf8.lexicographicallyPrecedes(rhs.element.name.utf8)
+        }.map(\.element)
+        var headers = ""
+        var signedHeaders = ""
+        for (index, entry) in sorted.enumerated() {
+            if index > 0, sorted[index - 1].name == entry.name {
+                headers += "," + entry.value
+                continue
+            }
+            if index > 0 {
+                headers += "\n"
+                signedHeaders += ";"
+            }
+            headers += entry.name + ":" + entry.value
+            signedHeaders += entry.name
+        }
         return CanonicalParts(
             path: path,
             query: query,
             headers: headers,
-            signedHeaders: names.joined(separator: ";"),
+            signedHeaders: signedHeaders,
             payloadHash: usesS3Rules ? nil : callerPayloadHash
         )
     }

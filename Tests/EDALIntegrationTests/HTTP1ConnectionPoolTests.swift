@@ -184,6 +184,35 @@ struct HTTP1ConnectionPoolTests {
         }
     }
 
+    @Test("waiting for a connection counts towards the timeout, ends when cancelled, and ends at shutdown")
+    func waitingEnds() async throws {
+        try await Self.withPool(limit: 1) { pool, server throws in
+            // The one connection is busy with an answer that never comes.
+            let busy = Task { try await Self.get(pool, server, "/hang", timeout: .seconds(3)) }
+            try await Task.sleep(for: .milliseconds(100))
+
+            var started = ContinuousClock.now
+            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/ok", timeout: .milliseconds(300)) }
+            #expect(ContinuousClock.now - started < .seconds(2), "timed out while waiting, not after the busy one")
+
+            started = ContinuousClock.now
+            let cancelled = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(3)) }
+            try await Task.sleep(for: .milliseconds(100))
+            cancelled.cancel()
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            #expect(ContinuousClock.now - started < .seconds(2))
+
+            started = ContinuousClock.now
+            let stranded = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(3)) }
+            try await Task.sleep(for: .milliseconds(100))
+            await pool.shutdown()
+            await #expect(throws: (any Error).self) { try await stranded.value }
+            #expect(ContinuousClock.now - started < .seconds(2), "shutdown fails the waiting request at once")
+            busy.cancel()
+            _ = try? await busy.value
+        }
+    }
+
     @Test("an idle connection older than the idle timeout is closed instead of reused")
     func idleTimeout() async throws {
         let server = try await Server()

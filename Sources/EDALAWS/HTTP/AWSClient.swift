@@ -163,6 +163,8 @@ public final class AWSClient: Sendable {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
+                // Cancelled mid-request: the closed connection is the cancellation's doing, not a fault.
+                if Task.isCancelled { throw CancellationError() }
                 let transport = AWSTransportError(service: service, operation: operation, endpoint: request.endpoint,
                                                   underlying: String(describing: error), attempts: attempt)
                 guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }

@@ -30,18 +30,27 @@ final class HTTP1ConnectionPool: Sendable {
     private enum Next: Sendable {
         case use(any Channel)
         case connect
+        /// Waiting ended without a connection: cancelled, out of time, or the pool shut down.
+        case failed(any Error)
+    }
+
+    /// A request waiting for a connection.
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Next, Never>
     }
 
     private struct Host {
         var idle: [Idle] = []
         /// Connections open or being opened.
         var open = 0
-        var waiting: [CheckedContinuation<Next, Never>] = []
+        var waiting: [Waiter] = []
     }
 
     private struct State {
         var hosts: [Key: Host] = [:]
         var shutDown = false
+        var nextWaiter: UInt64 = 0
     }
 
     private let group: any EventLoopGroup
@@ -66,9 +75,12 @@ final class HTTP1ConnectionPool: Sendable {
     /// Sends `head` (and `body`) to `key` and answers the whole response.
     func execute(_ head: HTTPRequestHead, body: ByteBuffer?, to key: Key, timeout: TimeAmount,
                  maximumResponseBytes: Int) async throws -> HTTP1Response {
-        let channel = try await lease(key)
+        // The timeout covers waiting for a connection too.
+        let deadline = NIODeadline.now() + timeout
+        let channel = try await lease(key, deadline: deadline, timeout: timeout)
         let promise = channel.eventLoop.makePromise(of: HTTP1Response.self)
-        let exchange = HTTP1Exchange(head: head, body: body, timeout: timeout, maximumResponseBytes: maximumResponseBytes, promise: promise)
+        let exchange = HTTP1Exchange(head: head, body: body, timeout: max(deadline - .now(), .milliseconds(1)),
+                                     maximumResponseBytes: maximumResponseBytes, promise: promise)
         // A connection that closed just now never gets to answer: its failed write fails the exchange.
         channel.writeAndFlush(exchange).whenFailure { promise.fail($0) }
         // On failure the handler has closed the connection, which leaves the pool as it closes.
@@ -85,20 +97,25 @@ final class HTTP1ConnectionPool: Sendable {
         return response
     }
 
-    /// Closes every idle connection; requests after this fail.
+    /// Closes every idle connection and fails the requests waiting for one; requests after this fail.
     func shutdown() async {
-        let idle = state.withLockedValue { state -> [any Channel] in
+        let (idle, waiters) = state.withLockedValue { state -> ([any Channel], [Waiter]) in
             state.shutDown = true
             let channels = state.hosts.values.flatMap { $0.idle.map(\.channel) }
-            for key in state.hosts.keys { state.hosts[key]?.idle = [] }
-            return channels
+            let waiters = state.hosts.values.flatMap(\.waiting)
+            for key in state.hosts.keys {
+                state.hosts[key]?.idle = []
+                state.hosts[key]?.waiting = []
+            }
+            return (channels, waiters)
         }
+        for waiter in waiters { waiter.continuation.resume(returning: .failed(ChannelError.ioOnClosedChannel)) }
         for channel in idle { try? await channel.close() }
     }
 
     // MARK: Leasing
 
-    private func lease(_ key: Key) async throws -> any Channel {
+    private func lease(_ key: Key, deadline: NIODeadline, timeout: TimeAmount) async throws -> any Channel {
         while true {
             let free = try state.withLockedValue { state throws -> Next? in
                 guard !state.shutDown else { throw ChannelError.ioOnClosedChannel }
@@ -119,39 +136,64 @@ final class HTTP1ConnectionPool: Sendable {
                 }
                 return nil
             }
-            let next: Next
-            if let free {
-                next = free
-            } else {
-                next = await withCheckedContinuation { continuation in
-                    // Checked again under the lock: a connection may have come free meanwhile.
-                    let immediate: Next? = state.withLockedValue { state in
-                        var host = state.hosts[key] ?? Host()
-                        defer { state.hosts[key] = host }
-                        if let idle = host.idle.popLast() { return .use(idle.channel) }
-                        if host.open < maximumConnectionsPerHost {
-                            host.open += 1
-                            return .connect
-                        }
-                        host.waiting.append(continuation)
-                        return nil
-                    }
-                    if let immediate { continuation.resume(returning: immediate) }
-                }
-            }
+            let next = if let free { free } else { await wait(for: key, until: deadline, timeout: timeout) }
             switch next {
             case .use(let channel):
                 if channel.isActive { return channel }
                 channel.close(promise: nil)
             case .connect:
                 return try await connect(key)
+            case .failed(let error):
+                throw error
             }
         }
     }
 
+    /// Waits for a connection to `key` to come free (or a place to open one) until `deadline`, or
+    /// until the task is cancelled or the pool shuts down.
+    private func wait(for key: Key, until deadline: NIODeadline, timeout: TimeAmount) async -> Next {
+        let id = state.withLockedValue { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        let expiry = group.next().scheduleTask(deadline: deadline) { [self] in
+            give(up: id, at: key, with: HTTP1TransportError.timedOut(timeout))
+        }
+        defer { expiry.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Checked again under the lock: a connection may have come free meanwhile.
+                let immediate: Next? = state.withLockedValue { state in
+                    guard !state.shutDown else { return .failed(ChannelError.ioOnClosedChannel) }
+                    var host = state.hosts[key] ?? Host()
+                    defer { state.hosts[key] = host }
+                    if let idle = host.idle.popLast() { return .use(idle.channel) }
+                    if host.open < maximumConnectionsPerHost {
+                        host.open += 1
+                        return .connect
+                    }
+                    host.waiting.append(Waiter(id: id, continuation: continuation))
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            give(up: id, at: key, with: CancellationError())
+        }
+    }
+
+    /// Ends waiter `id`'s wait with `error`, if it still waits.
+    private func give(up id: UInt64, at key: Key, with error: any Error) {
+        let waiter: Waiter? = state.withLockedValue { state in
+            guard let index = state.hosts[key]?.waiting.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.hosts[key]?.waiting.remove(at: index)
+        }
+        waiter?.continuation.resume(returning: .failed(error))
+    }
+
     /// Puts `channel` back: to the first waiting request, or with the idle ones.
     private func release(_ channel: any Channel, to key: Key) {
-        let waiter: CheckedContinuation<Next, Never>? = state.withLockedValue { state in
+        let waiter: Waiter? = state.withLockedValue { state in
             guard !state.shutDown, var host = state.hosts[key] else { return nil }
             defer { state.hosts[key] = host }
             if !host.waiting.isEmpty { return host.waiting.removeFirst() }
@@ -159,7 +201,7 @@ final class HTTP1ConnectionPool: Sendable {
             return nil
         }
         if let waiter {
-            waiter.resume(returning: .use(channel))
+            waiter.continuation.resume(returning: .use(channel))
         } else if state.withLockedValue({ $0.shutDown }) {
             channel.close(promise: nil)
         }
@@ -167,7 +209,7 @@ final class HTTP1ConnectionPool: Sendable {
 
     /// A connection to `key` closed (or never opened): its place goes to the first waiting request.
     private func closed(_ channel: (any Channel)?, at key: Key) {
-        let waiter: CheckedContinuation<Next, Never>? = state.withLockedValue { state in
+        let waiter: Waiter? = state.withLockedValue { state in
             guard var host = state.hosts[key] else { return nil }
             defer { state.hosts[key] = host }
             if let channel { host.idle.removeAll { $0.channel === channel } }
@@ -176,13 +218,14 @@ final class HTTP1ConnectionPool: Sendable {
             host.open += 1
             return host.waiting.removeFirst()
         }
-        waiter?.resume(returning: .connect)
+        waiter?.continuation.resume(returning: .connect)
     }
 
     // MARK: Connecting
 
     private func connect(_ key: Key) async throws -> any Channel {
         do {
+            guard !state.withLockedValue({ $0.shutDown }) else { throw ChannelError.ioOnClosedChannel }
             let tls = key.tls ? try context() : nil
             let serverName = key.host.isIPAddress ? nil : key.host
             let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The last handler of a pooled connection: sends one `HTTP1Exchange` at a time and completes its
 /// promise with the whole response, or with a transport error (closing the connection, which then
@@ -19,6 +20,12 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
         guard current == nil else {
             exchange.promise.fail(HTTP1TransportError.connectionBusy)
             promise?.fail(HTTP1TransportError.connectionBusy)
+            return
+        }
+        // Closed just now: fail at once rather than hold the exchange until its timeout.
+        guard context.channel.isActive else {
+            exchange.promise.fail(HTTP1TransportError.connectionClosed)
+            promise?.fail(HTTP1TransportError.connectionClosed)
             return
         }
         current = exchange
@@ -68,6 +75,9 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A TLS peer that closes without close_notify: the decoder still ends an answer delimited
+        // by the close when the channel goes inactive, right after this.
+        if let tlsError = error as? NIOSSLError, case .uncleanShutdown = tlsError { return }
         fail(error, context: context)
     }
 

@@ -58,41 +58,58 @@ final class SQLiteGroupCommit: Sendable {
 
     /// Runs what waits, a group at a time, until nothing does. Call on the store's thread only.
     func drain(_ database: SQLiteDatabase) {
-        while let group = next() {
-            do {
-                try database.run("BEGIN IMMEDIATE")
-            } catch {
-                for operation in group { operation.abandon(error) }
-                continue
-            }
-            if group.count == 1, let operation = group.first {
-                let ran = operation.run(database, false)
-                guard ran.succeeded else {
-                    // Its own error; nothing of it is kept.
-                    if database.inTransaction { database.rollback() }
-                    ran.settle(nil)
-                    continue
-                }
-                commit(database, [ran.settle])
-                continue
-            }
-            var settles: [Settle] = []
-            settles.reserveCapacity(group.count)
-            for (index, operation) in group.enumerated() {
-                // SQLite rolled the transaction back on its own (an I/O or full-disk error): what ran
-                // before is undone, so nothing of this group may report success.
-                guard database.inTransaction else {
-                    let lost = StateStoreError.failed(store: database.store, reason: "the transaction was rolled back by SQLite")
-                    for settle in settles { settle(lost) }
-                    for rest in group[index...] { rest.abandon(lost) }
-                    settles = []
-                    break
-                }
-                settles.append(operation.run(database, true).settle)
-            }
-            guard !settles.isEmpty else { continue }
-            commit(database, settles)
+        while runNextGroup(database) {}
+    }
+
+    /// Runs the next group in one transaction; answers whether more operations wait. When they do,
+    /// the drain stays scheduled and the caller submits it again, so that the thread's other jobs
+    /// (pruning, watermarks, closing) get their turn between groups under steady load.
+    /// Call on the store's thread only.
+    func runNextGroup(_ database: SQLiteDatabase) -> Bool {
+        if let group = next() { run(group, database) }
+        return waiting.withLockedValue { waiting in
+            guard waiting.operations.isEmpty else { return true }
+            waiting.draining = false
+            return false
         }
+    }
+
+    private func run(_ group: ArraySlice<Operation>, _ database: SQLiteDatabase) {
+        // A transaction left open (a ROLLBACK that failed) would make every BEGIN fail: end it first.
+        if database.inTransaction { database.rollback() }
+        do {
+            try database.run("BEGIN IMMEDIATE")
+        } catch {
+            for operation in group { operation.abandon(error) }
+            return
+        }
+        if group.count == 1, let operation = group.first {
+            let ran = operation.run(database, false)
+            guard ran.succeeded else {
+                // Its own error; nothing of it is kept.
+                if database.inTransaction { database.rollback() }
+                ran.settle(nil)
+                return
+            }
+            commit(database, [ran.settle])
+            return
+        }
+        var settles: [Settle] = []
+        settles.reserveCapacity(group.count)
+        for (index, operation) in group.enumerated() {
+            // SQLite rolled the transaction back on its own (an I/O or full-disk error): what ran
+            // before is undone, so nothing of this group may report success.
+            guard database.inTransaction else {
+                let lost = StateStoreError.failed(store: database.store, reason: "the transaction was rolled back by SQLite")
+                for settle in settles { settle(lost) }
+                for rest in group[index...] { rest.abandon(lost) }
+                settles = []
+                break
+            }
+            settles.append(operation.run(database, true).settle)
+        }
+        guard !settles.isEmpty else { return }
+        commit(database, settles)
     }
 
     /// Commits the open transaction (rolling it back if the commit fails) and reports to each operation.
@@ -115,18 +132,20 @@ final class SQLiteGroupCommit: Sendable {
 
     /// Reports `error` to everything waiting (the store is closed or its thread stopped).
     func abandonAll(_ error: StateStoreError) {
-        while let group = next() {
-            for operation in group { operation.abandon(error) }
+        let abandoned = waiting.withLockedValue { waiting in
+            defer {
+                waiting.operations = []
+                waiting.draining = false
+            }
+            return waiting.operations
         }
+        for operation in abandoned { operation.abandon(error) }
     }
 
-    /// The next group, or `nil` (and the drain ends) when nothing waits.
+    /// The next group, or `nil` when nothing waits.
     private func next() -> ArraySlice<Operation>? {
         waiting.withLockedValue { waiting in
-            guard !waiting.operations.isEmpty else {
-                waiting.draining = false
-                return nil
-            }
+            guard !waiting.operations.isEmpty else { return nil }
             let count = min(waiting.operations.count, Self.maximumOperations)
             let group = waiting.operations[..<count]
             waiting.operations.removeFirst(count)

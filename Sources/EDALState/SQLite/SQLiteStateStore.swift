@@ -131,12 +131,17 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
     /// Starts draining the waiting operations on the store's thread.
     private func scheduleDrain() {
         let closed = StateStoreError.unavailable(store: displayName, reason: "the store is closed")
-        thread.submit { [group, database] state in
+        thread.submit { [self] state in
             guard case .active = state else { return group.abandonAll(closed) }
-            database.withLockedValue { database in
-                guard let database else { return group.abandonAll(closed) }
-                group.drain(database)
+            let more = database.withLockedValue { database -> Bool in
+                guard let database else {
+                    group.abandonAll(closed)
+                    return false
+                }
+                return group.runNextGroup(database)
             }
+            // One group per turn: jobs submitted meanwhile (pruning, a watermark, closing) run first.
+            if more { scheduleDrain() }
         }
     }
 

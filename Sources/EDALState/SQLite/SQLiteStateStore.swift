@@ -128,6 +128,9 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         return try result.get()
     }
 
+    /// Groups run back to back before the store's thread takes its other jobs (a few milliseconds).
+    static let groupsPerTurn = 8
+
     /// Starts draining the waiting operations on the store's thread.
     private func scheduleDrain() {
         let closed = StateStoreError.unavailable(store: displayName, reason: "the store is closed")
@@ -138,9 +141,11 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
                     group.abandonAll(closed)
                     return false
                 }
+                for _ in 1..<Self.groupsPerTurn where !group.runNextGroup(database) { return false }
                 return group.runNextGroup(database)
             }
-            // One group per turn: jobs submitted meanwhile (pruning, a watermark, closing) run first.
+            // At most `groupsPerTurn` groups, then jobs submitted meanwhile (pruning, a watermark,
+            // closing) run before the rest.
             if more { scheduleDrain() }
         }
     }

@@ -96,7 +96,7 @@ struct HTTP1ConnectionPoolTests {
     }
 
     static func pool(limit: Int = 4, idle: TimeAmount = .seconds(55), tls: TLSConfiguration = .makeClientConfiguration()) -> HTTP1ConnectionPool {
-        HTTP1ConnectionPool(group: MultiThreadedEventLoopGroup.singleton, maximumConnectionsPerHost: limit, connectTimeout: .seconds(2),
+        HTTP1ConnectionPool(group: MultiThreadedEventLoopGroup.singleton, maximumConnectionsPerHost: limit, connectTimeout: .seconds(10),
                             idleTimeout: idle, tlsConfiguration: tls)
     }
 
@@ -117,7 +117,7 @@ struct HTTP1ConnectionPoolTests {
     }
 
     static func get(_ pool: HTTP1ConnectionPool, _ server: Server, _ path: String, method: HTTPMethod = .GET, tls: Bool = false,
-                    host: String = "127.0.0.1", timeout: TimeAmount = .seconds(5), limit: Int = 1 << 20) async throws -> HTTP1Response {
+                    host: String = "127.0.0.1", timeout: TimeAmount = .seconds(60), limit: Int = 1 << 20) async throws -> HTTP1Response {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(server.port)")
         return try await pool.execute(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers), body: nil,
@@ -163,7 +163,7 @@ struct HTTP1ConnectionPoolTests {
             let started = ContinuousClock.now
             await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/hang", timeout: .milliseconds(300)) }
             let waited = ContinuousClock.now - started
-            #expect(waited >= .milliseconds(300) && waited < .seconds(3), "\(waited)")
+            #expect(waited >= .milliseconds(300) && waited < .seconds(20), "\(waited)")
             // The one connection the pool may have was given back as it closed.
             #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok")
             #expect(server.accepted == 2)
@@ -188,26 +188,26 @@ struct HTTP1ConnectionPoolTests {
     func waitingEnds() async throws {
         try await Self.withPool(limit: 1) { pool, server throws in
             // The one connection is busy with an answer that never comes.
-            let busy = Task { try await Self.get(pool, server, "/hang", timeout: .seconds(3)) }
+            let busy = Task { try await Self.get(pool, server, "/hang", timeout: .seconds(60)) }
             try await Task.sleep(for: .milliseconds(100))
 
             var started = ContinuousClock.now
             await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/ok", timeout: .milliseconds(300)) }
-            #expect(ContinuousClock.now - started < .seconds(2), "timed out while waiting, not after the busy one")
+            #expect(ContinuousClock.now - started < .seconds(20), "timed out while waiting, not after the busy one")
 
             started = ContinuousClock.now
-            let cancelled = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(3)) }
+            let cancelled = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(60)) }
             try await Task.sleep(for: .milliseconds(100))
             cancelled.cancel()
             await #expect(throws: CancellationError.self) { try await cancelled.value }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(20))
 
             started = ContinuousClock.now
-            let stranded = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(3)) }
+            let stranded = Task { try await Self.get(pool, server, "/ok", timeout: .seconds(60)) }
             try await Task.sleep(for: .milliseconds(100))
             await pool.shutdown()
             await #expect(throws: (any Error).self) { try await stranded.value }
-            #expect(ContinuousClock.now - started < .seconds(2), "shutdown fails the waiting request at once")
+            #expect(ContinuousClock.now - started < .seconds(20), "shutdown fails the waiting request at once")
             busy.cancel()
             _ = try? await busy.value
         }
@@ -216,11 +216,11 @@ struct HTTP1ConnectionPoolTests {
     @Test("an idle connection older than the idle timeout is closed instead of reused")
     func idleTimeout() async throws {
         let server = try await Server()
-        let pool = Self.pool(idle: .milliseconds(200))
+        let pool = Self.pool(idle: .seconds(3))
         _ = try await Self.get(pool, server, "/ok")
         _ = try await Self.get(pool, server, "/ok")
         #expect(server.accepted == 1)
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .seconds(4))
         _ = try await Self.get(pool, server, "/ok")
         #expect(server.accepted == 2)
         await pool.shutdown()

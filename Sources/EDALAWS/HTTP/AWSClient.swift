@@ -119,11 +119,6 @@ public final class AWSClient: Sendable {
         try await httpClient.shutdown()
     }
 
-    /// The HTTP client for requests to `endpoint`: through its proxy, or direct.
-    private func httpClient(for endpoint: AWSEndpoint) -> HTTPClient {
-        configuration.proxy?.server(for: endpoint).flatMap { proxiedClients[$0] } ?? httpClient
-    }
-
     /// A signer for `service` in the configured region.
     public func signer(for service: AWSService) -> SigV4Signer {
         signers[service] ?? SigV4Signer(service: service.signingName, region: configuration.region)
@@ -191,43 +186,38 @@ public final class AWSClient: Sendable {
         )
         headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials))
         let hasBody = !request.body.isEmpty || request.method == .PUT || request.method == .POST
+        var httpHeaders = HTTPHeaders()
+        httpHeaders.reserveCapacity(headers.count + 3)
+        httpHeaders.add(name: "Host", value: request.endpoint.hostHeader)
+        httpHeaders.add(name: "User-Agent", value: options.userAgent)
+        for header in headers { httpHeaders.add(name: header.name, value: header.value) }
+        let body = hasBody ? ByteBuffer(bytes: request.body) : nil
+        let proxied = configuration.proxy?.server(for: request.endpoint).flatMap { proxiedClients[$0] }
 
-        if options.transport == .pooledHTTP1, configuration.proxy?.server(for: request.endpoint) == nil {
-            var httpHeaders = HTTPHeaders()
-            httpHeaders.reserveCapacity(headers.count + 3)
-            httpHeaders.add(name: "Host", value: request.endpoint.hostHeader)
-            httpHeaders.add(name: "User-Agent", value: options.userAgent)
-            for header in headers { httpHeaders.add(name: header.name, value: header.value) }
+        guard options.transport == .asyncHTTPClient || proxied != nil else {
             if hasBody { httpHeaders.add(name: "Content-Length", value: String(request.body.count)) }
             let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target, headers: httpHeaders)
             let endpoint = request.endpoint
             let key = HTTP1ConnectionPool.Key(tls: endpoint.scheme == "https", host: endpoint.connectHost,
                                               port: endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80))
-            let response = try await pool.execute(head, body: hasBody ? ByteBuffer(bytes: request.body) : nil, to: key,
-                                                  timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
-            var body: [UInt8] = []
+            let response = try await pool.execute(head, body: body, to: key, timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
+            var responseBody: [UInt8] = []
             if request.method != .HEAD, var buffer = response.body {
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+                responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []
             }
-            return AWSHTTPResponse(status: response.head.status, headers: response.head.headers, body: body)
+            return AWSHTTPResponse(status: response.head.status, headers: response.head.headers, body: responseBody)
         }
 
         var httpRequest = HTTPClientRequest(url: request.url)
         httpRequest.method = request.method
-        httpRequest.headers.add(name: "Host", value: request.endpoint.hostHeader)
-        httpRequest.headers.add(name: "User-Agent", value: options.userAgent)
-        for header in headers {
-            httpRequest.headers.add(name: header.name, value: header.value)
-        }
-        if hasBody {
-            httpRequest.body = .bytes(ByteBuffer(bytes: request.body))
-        }
-        let response = try await httpClient(for: request.endpoint).execute(httpRequest, timeout: timeout, logger: nil)
-        var body: [UInt8] = []
+        httpRequest.headers = httpHeaders
+        httpRequest.body = body.map { .bytes($0) }
+        let response = try await (proxied ?? httpClient).execute(httpRequest, timeout: timeout, logger: nil)
+        var responseBody: [UInt8] = []
         if request.method != .HEAD {
             var buffer = try await response.body.collect(upTo: options.maximumResponseBytes)
-            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []
         }
-        return AWSHTTPResponse(status: response.status, headers: response.headers, body: body)
+        return AWSHTTPResponse(status: response.status, headers: response.headers, body: responseBody)
     }
 }

@@ -48,11 +48,7 @@ struct AWSJSONProtocol: Sendable {
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
         let body = try await send(operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
-        do {
-            return try read(body.isEmpty ? .object([]) : try JSONReader.read(body))
-        } catch {
-            throw AWSResponseDecodingError(service: service, operation: operation, reason: "\(error)")
-        }
+        return try answer(body, of: operation, reading: read)
     }
 
     /// `call` for an input written as a `JSONValue` (PascalCase member names, as sent) and an output
@@ -62,6 +58,12 @@ struct AWSJSONProtocol: Sendable {
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
         let body = try await send(operation, body: JSONWriter.write(input), client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        return try answer(body, of: operation, reading: read)
+    }
+
+    /// The answer's body read as a `JSONValue` (an empty body as `{}`) and then by `read`; either
+    /// failing makes an `AWSResponseDecodingError`.
+    private func answer<Output>(_ body: [UInt8], of operation: String, reading read: (JSONValue) throws -> Output) throws -> Output {
         do {
             return try read(body.isEmpty ? .object([]) : try JSONReader.read(body))
         } catch {

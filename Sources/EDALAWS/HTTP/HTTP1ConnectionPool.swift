@@ -45,6 +45,21 @@ final class HTTP1ConnectionPool: Sendable {
         /// Connections open or being opened.
         var open = 0
         var waiting: [Waiter] = []
+
+        /// A free connection (the newest idle one still usable, preferably on the calling thread's
+        /// event loop; stale ones are closed on the way), or a place to open one; `nil` when neither.
+        mutating func take(limit: Int, idleTimeout: TimeAmount) -> Next? {
+            let now = NIODeadline.now()
+            let current = MultiThreadedEventLoopGroup.currentEventLoop
+            while let index = idle.lastIndex(where: { current == nil || $0.channel.eventLoop === current }) ?? idle.indices.last {
+                let candidate = idle.remove(at: index)
+                if candidate.channel.isActive, now - candidate.since < idleTimeout { return .use(candidate.channel) }
+                candidate.channel.close(promise: nil)
+            }
+            guard open < limit else { return nil }
+            open += 1
+            return .connect
+        }
     }
 
     private struct State {
@@ -119,22 +134,7 @@ final class HTTP1ConnectionPool: Sendable {
         while true {
             let free = try state.withLockedValue { state throws -> Next? in
                 guard !state.shutDown else { throw ChannelError.ioOnClosedChannel }
-                var host = state.hosts[key] ?? Host()
-                defer { state.hosts[key] = host }
-                let now = NIODeadline.now()
-                // The newest idle connection, preferably on the calling thread's event loop.
-                let current = MultiThreadedEventLoopGroup.currentEventLoop
-                while let index = host.idle.lastIndex(where: { current == nil || $0.channel.eventLoop === current })
-                    ?? host.idle.indices.last {
-                    let idle = host.idle.remove(at: index)
-                    if idle.channel.isActive, now - idle.since < idleTimeout { return .use(idle.channel) }
-                    idle.channel.close(promise: nil)
-                }
-                if host.open < maximumConnectionsPerHost {
-                    host.open += 1
-                    return .connect
-                }
-                return nil
+                return state.hosts[key, default: Host()].take(limit: maximumConnectionsPerHost, idleTimeout: idleTimeout)
             }
             let next = if let free { free } else { await wait(for: key, until: deadline, timeout: timeout) }
             switch next {
@@ -165,14 +165,10 @@ final class HTTP1ConnectionPool: Sendable {
                 // Checked again under the lock: a connection may have come free meanwhile.
                 let immediate: Next? = state.withLockedValue { state in
                     guard !state.shutDown else { return .failed(ChannelError.ioOnClosedChannel) }
-                    var host = state.hosts[key] ?? Host()
-                    defer { state.hosts[key] = host }
-                    if let idle = host.idle.popLast() { return .use(idle.channel) }
-                    if host.open < maximumConnectionsPerHost {
-                        host.open += 1
-                        return .connect
+                    if let free = state.hosts[key, default: Host()].take(limit: maximumConnectionsPerHost, idleTimeout: idleTimeout) {
+                        return free
                     }
-                    host.waiting.append(Waiter(id: id, continuation: continuation))
+                    state.hosts[key, default: Host()].waiting.append(Waiter(id: id, continuation: continuation))
                     return nil
                 }
                 if let immediate { continuation.resume(returning: immediate) }

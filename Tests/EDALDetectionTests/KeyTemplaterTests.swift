@@ -155,6 +155,30 @@ struct KeyTemplaterTests {
         #expect(templater.sourceKey(for: "").template == "")
     }
 
+    @Test("compact times of 10 and 12 digits are dates where they parse as one, before epoch seconds")
+    func compactHoursAndMinutes() {
+        let backup = templater.sourceKey(for: "backups/db/backup_202611251405.tar.gz")
+        #expect(backup.template == "backups/db/backup_%Y%m%d%H%M.tar.gz")
+        #expect(backup.embeddedTime == utc("2026-11-25T14:05:00Z"))
+        let fluentd = templater.sourceKey(for: "logs/app/2026112508_3.gz")
+        #expect(fluentd.template == "logs/app/%Y%m%d%H_3.gz")
+        #expect(fluentd.embeddedTime == utc("2026-11-25T08:00:00Z"))
+        #expect(templater.sourceKey(for: "reports/report_2026112514.csv").embeddedTime == utc("2026-11-25T14:00:00Z"))
+        // Epoch seconds of today start with 17; an hour that cannot be stays a number.
+        #expect(templater.sourceKey(for: "m/1795615533.json").template == "m/{epoch}.json")
+        #expect(templater.sourceKey(for: "m/2026112525.json").embeddedTime != utc("2026-11-25T00:00:00Z"))
+        // Account ids in AWS layouts stay, even where they would parse.
+        let account = templater.sourceKey(for: "AWSLogs/202611251405/CloudTrail/us-east-1/2026/11/25/202611251405_CloudTrail_us-east-1_20261125T1405Z_cVljW1bgGjOUUCXd.json.gz")
+        #expect(account.template == "AWSLogs/202611251405/CloudTrail/us-east-1/%Y/%m/%d/202611251405_CloudTrail_us-east-1_%Y%m%dT%H%MZ_{id}.json.gz")
+        // A day folder followed by a UUID whose first digits could be an hour.
+        let guardDuty = templater.sourceKey(for: "g/2026/11/25/12b16847-7b30-4bd6-be8b-0c1d2e3f4a5b.jsonl.gz")
+        #expect(guardDuty.template == "g/%Y/%m/%d/{uuid}.jsonl.gz")
+        #expect(guardDuty.embeddedTime == utc("2026-11-25T00:00:00Z"))
+        // Random mixed case with few rises is still random.
+        #expect(templater.sourceKey(for: "fastly/x-tveotYNRAUYVaVfroFTY.log.gz").template == "fastly/x-{id}.log.gz")
+        #expect(templater.sourceKey(for: "billing/ConfigWritabilityCheckFile").template == "billing/ConfigWritabilityCheckFile")
+    }
+
     @Test("configured sources win over the learnt template")
     func configured() throws {
         let patterns = try SourcePattern.parseList("audit=audit/*/payments/**; everything-else = misc/*")

@@ -11,6 +11,9 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     case resumed
     /// Far more objects or bytes in a window than the source usually delivers.
     case burst
+    /// Many new key templates under one prefix in a short time, or a bucket at its bound of
+    /// sources: announced once instead of one new source each.
+    case sourceStorm = "source_storm"
 
     // Object-level checks: reasons in the object's signal.
     /// Many times the source's usual size.
@@ -38,7 +41,7 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Whether the check is about the source as a whole rather than one object.
     public var isSourceEvent: Bool {
         switch self {
-        case .newSource, .silentSource, .resumed, .burst: return true
+        case .newSource, .silentSource, .resumed, .burst, .sourceStorm: return true
         default: return false
         }
     }

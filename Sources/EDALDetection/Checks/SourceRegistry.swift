@@ -46,6 +46,9 @@ public struct SourceRegistry: Sendable {
         /// State (silent, burst) changed here since it was last saved: ours wins over the store's.
         var stateChanged: Bool
         var modelBuiltAt: Int64
+        /// A new source of a known shape, announced once it delivers again: a name repeats, a value
+        /// that keeps changing does not (and is merged away first).
+        var announcePending = false
         /// The last metadata field set seen, spelt (`ObjectObservation.fieldSet`).
         var fieldSet: (names: Dictionary<String, String>.Keys, spelt: String)?
 
@@ -71,7 +74,15 @@ public struct SourceRegistry: Sendable {
     public var profileRefreshObjects: Int64 = 64
     public var profileRefreshSeconds: Double = 3_600
     public var modelRefreshObjects: Int64 = 512
+    /// Learns the layouts no rule recognised (`LayoutLearner`).
+    public var learner = LayoutLearner()
+    /// At most this many sources per bucket (`EDAL_MAX_SOURCES`): past it, objects of templates
+    /// never seen are judged together under `overflowTemplate`, announced once per bucket.
+    public var maximumSourcesPerBucket = 10_000
+    /// The template of a bucket's objects once it holds `maximumSourcesPerBucket` sources.
+    public static let overflowTemplate = "{*}"
     private var entries: [String: Entry] = [:]
+    private var sourcesPerBucket: [String: Int] = [:]
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
 
@@ -85,15 +96,25 @@ public struct SourceRegistry: Sendable {
     /// silence check by the same amount.
     public mutating func observe(_ observation: ObjectObservation, at now: Date? = nil) -> SourceVerdict {
         if let now { lag.record(now.timeIntervalSince(observation.lastModified)) }
-        let source = templater.sourceKey(for: observation.key)
-        let id = SourceBaseline.id(bucket: observation.bucket, template: source.template)
+        let bucket = observation.bucket
+        var source = templater.sourceKey(for: observation.key)
+        var learnt = LayoutLearner.Outcome(template: source.template)
+        if source.producer == nil {
+            learnt = learner.learn(bucket: bucket, template: source.template, at: observation.lastModified.timeIntervalSince1970)
+            source.template = learnt.template
+            for merge in learnt.merged { fold(SourceBaseline.id(bucket: bucket, template: merge.from), into: merge.to, bucket: bucket) }
+        }
+        var id = SourceBaseline.id(bucket: bucket, template: source.template)
+        var overflowing = false
+        if entries[id] == nil, sourcesPerBucket[bucket, default: 0] >= maximumSourcesPerBucket {
+            source.template = Self.overflowTemplate
+            source.producer = nil
+            id = SourceBaseline.id(bucket: bucket, template: source.template)
+            overflowing = entries[id] == nil
+        }
         var events: [SourceEvent] = []
         // Taken out of the dictionary while it changes, so its arrays are not copied on write.
-        var entry = entries.removeValue(forKey: id) ?? {
-            let baseline = SourceBaseline(id: id, bucket: observation.bucket, template: source.template, producer: source.producer,
-                                          firstSeen: observation.lastModified)
-            return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
-        }()
+        var entry = entries.removeValue(forKey: id) ?? newEntry(id: id, bucket: bucket, source: source, firstSeen: observation.lastModified)
         let isNew = entry.baseline.objectCount == 0
         let values = observation.numericMetadata
         let categories = observation.categories(metadataFields: entry.spell(observation.metadata))
@@ -119,7 +140,18 @@ public struct SourceRegistry: Sendable {
         // A numeric field the source never had makes the profile stale at once: the next object
         // with it must be judged as one of the few that have it.
         refreshProfile(&entry, force: entry.baseline.numericFields.count != fieldsBefore)
-        if isNew {
+        if overflowing {
+            events.append(event(entry, Finding(check: .sourceStorm, field: "sources", value: bucket, observed: Double(maximumSourcesPerBucket),
+                                               detail: "bucket \(bucket) holds \(maximumSourcesPerBucket) sources (EDAL_MAX_SOURCES): objects of templates never seen are judged together under \(Self.overflowTemplate)"),
+                                episode: nil))
+        } else if let storm = learnt.storm {
+            events.append(event(entry, Finding(check: .sourceStorm, field: "prefix", value: storm.prefix, observed: Double(storm.templates),
+                                               detail: "\(storm.templates) new key templates under \(storm.prefix.isEmpty ? "the bucket's root" : storm.prefix) within \(Int(learner.configuration.stormSeconds / 60)) minutes: announced once; the positions that keep changing become placeholders"),
+                                episode: observation.lastModified))
+        } else if isNew, !learnt.inStorm, !learnt.firstOfShape {
+            entry.announcePending = true
+        } else if (isNew || entry.announcePending), !learnt.inStorm {
+            entry.announcePending = false
             events.append(event(entry, Finding(check: .newSource, field: "template", value: source.template,
                                                detail: "first object of a source never seen before\(source.producer.map { " (\($0))" } ?? "")"),
                                 episode: nil))
@@ -127,6 +159,34 @@ public struct SourceRegistry: Sendable {
         burst(&entry, at: observation.lastModified, into: &events)
         entries[id] = entry
         return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
+    }
+
+    /// A new, empty source, counted against its bucket's bound.
+    private mutating func newEntry(id: String, bucket: String, source: SourceKey, firstSeen: Date) -> Entry {
+        sourcesPerBucket[bucket, default: 0] += 1
+        let baseline = SourceBaseline(id: id, bucket: bucket, template: source.template, producer: source.producer, firstSeen: firstSeen)
+        return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
+    }
+
+    /// Folds the source `id` into the source of `template` (the learner found they are one
+    /// producer): what it learnt is kept, and no new source is announced for the merged one.
+    private mutating func fold(_ id: String, into template: String, bucket: String) {
+        guard let member = entries.removeValue(forKey: id) else { return }
+        sourcesPerBucket[bucket, default: 1] -= 1
+        fold(member.baseline, into: template, bucket: bucket)
+    }
+
+    private mutating func fold(_ baseline: SourceBaseline, into template: String, bucket: String) {
+        let target = SourceBaseline.id(bucket: bucket, template: template)
+        var entry = entries.removeValue(forKey: target)
+            ?? newEntry(id: target, bucket: bucket, source: SourceKey(template: template), firstSeen: baseline.firstSeen)
+        entry.baseline.merge(baseline)
+        if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
+            entry.baseline.state = .normal
+        }
+        entry.dirty = true
+        refreshProfile(&entry, force: true)
+        entries[target] = entry
     }
 
     private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
@@ -252,7 +312,9 @@ public struct SourceRegistry: Sendable {
         let stale = entries.filter { _, entry in
             !entry.dirty && (entry.baseline.lastObject?.lastModified ?? entry.baseline.firstSeen) < cutoff
         }.keys.sorted()
-        for id in stale { entries[id] = nil }
+        for id in stale {
+            if let bucket = entries.removeValue(forKey: id)?.baseline.bucket { sourcesPerBucket[bucket, default: 1] -= 1 }
+        }
         return stale
     }
 
@@ -280,7 +342,16 @@ public struct SourceRegistry: Sendable {
     /// silent, and an object this worker recorded arrived after that.
     @discardableResult
     public mutating func absorb(_ stored: SourceBaseline) -> SourceEvent? {
+        if stored.producer == nil, stored.template != Self.overflowTemplate {
+            let template = learner.generalised(bucket: stored.bucket, template: stored.template)
+            // Another replica's source of a template this one merged: folded into the merged one.
+            if template != stored.template {
+                fold(stored, into: template, bucket: stored.bucket)
+                return nil
+            }
+        }
         guard var entry = entries[stored.id] else {
+            sourcesPerBucket[stored.bucket, default: 0] += 1
             entries[stored.id] = Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
                                        stateChanged: false, modelBuiltAt: stored.objectCount)
             return nil

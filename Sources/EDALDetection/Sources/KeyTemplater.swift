@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Timestamps are recognised in the spellings producers use (`2026/11/25/14`, `year=2026/month=11`,
 /// `dt=2026-11-25`, `2026-11-25-14-05-33`, `2026-11-25T14:05:33Z`, `20261125T1405Z`,
-/// `20261125140533`, epoch seconds and milliseconds); then UUIDs, IPv4 addresses, hex and random
+/// `20261125140533`, `202611251405`, `2026112514`, epoch seconds and milliseconds); then UUIDs, IPv4 addresses, hex and random
 /// tokens and sequence numbers. Twelve-digit account ids, regions (`us-east-1`) and names stay.
 /// The documented layouts of AWS log deliveries and common shippers (`KnownLayouts`) name the
 /// producer and pin the fields the heuristics could misread. Configured patterns come first.
@@ -25,7 +25,7 @@ public struct KeyTemplater: Sendable {
         var builder = TemplateBuilder(tokens: tokens)
         let hints = KnownLayouts.hints(for: tokens.bytes)
         // UUIDs and known random fields first: `20280108-…` is a UUID, not a date.
-        let time = builder.replaceTimestamps(skipping: hints.random + builder.uuidRanges(), minuteStamps: hints.minuteStamps)
+        let time = builder.replaceTimestamps(skipping: hints.random + hints.keep + builder.uuidRanges())
         builder.replaceIdentifiers(hints: hints)
         for pattern in configured where pattern.matches(key) {
             return SourceKey(template: pattern.name, producer: pattern.name, embeddedTime: time)
@@ -73,15 +73,32 @@ struct TemplateBuilder {
     static let equals = UInt8(ascii: "=")
 
     /// Replaces every timestamp with placeholders; returns the most precise one (the later on a tie).
-    mutating func replaceTimestamps(skipping random: [Range<Int>] = [], minuteStamps: [Range<Int>] = []) -> Date? {
+    mutating func replaceTimestamps(skipping random: [Range<Int>] = []) -> Date? {
         var best: TimestampMatch?
         var index = 0
         while index < tokens.tokens.count {
             let token = tokens.tokens[index]
             guard token.kind == .digits, !random.contains(where: { $0.overlaps(token.start..<token.end) }),
-                  let match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) ?? minutes(at: index, hinted: minuteStamps) else {
+                  var match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) else {
                 index += 1
                 continue
+            }
+            // A date's hour or minute is not the first digits of a UUID after it (`/25/12b16847-…`).
+            if let cut = match.placeholders.firstIndex(where: { placeholder in
+                let part = tokens.tokens[placeholder.index]
+                return random.contains { $0.overlaps(part.start..<part.end) }
+            }) {
+                guard cut >= 3 else {
+                    index += 1
+                    continue
+                }
+                let kept = Array(match.placeholders[..<cut])
+                let values = kept.map { tokens.value($0.index) ?? 0 }
+                guard let seconds = seconds(values) else {
+                    index += 1
+                    continue
+                }
+                match = TimestampMatch(end: kept[kept.count - 1].index + 1, precision: kept.count, seconds: seconds, placeholders: kept)
             }
             for placeholder in match.placeholders { replacement[placeholder.index] = placeholder.text }
             if best.map({ match.precision >= $0.precision }) ?? true { best = match }
@@ -151,13 +168,24 @@ struct TemplateBuilder {
                               placeholders: indices.enumerated().map { ($0.element, names[$0.offset]) })
     }
 
-    /// `20261125`, `20261125T1405Z`, `20261125T140533Z` and `20261125140533`.
+    /// `20261125`, `2026112514`, `202611251405`, `20261125T1405Z`, `20261125T140533Z` and `20261125140533`.
     private func compact(at index: Int) -> TimestampMatch? {
         let token = tokens.tokens[index]
-        guard token.length == 8 || token.length == 14, !precededByLetterOrDigit(index) else { return nil }
+        guard [8, 10, 12, 14].contains(token.length), !precededByLetterOrDigit(index) else { return nil }
         let start = token.start
         let year = tokens.value(bytes: start..<start + 4), month = tokens.value(bytes: start + 4..<start + 6)
         let day = tokens.value(bytes: start + 6..<start + 8)
+        if token.length == 10 || token.length == 12 {
+            // `2026112508` (yyyyMMddHH) and `202611251405` (yyyyMMddHHmm): read as dates only in
+            // this century and only where every field is valid — an epoch second of today starts
+            // with 17 and an account id rarely parses — and never glued to letters.
+            guard (2000...2099).contains(year), !followedByLetterOrDigit(index) else { return nil }
+            var values = [year, month, day, tokens.value(bytes: start + 8..<start + 10)]
+            if token.length == 12 { values.append(tokens.value(bytes: start + 10..<start + 12)) }
+            guard values[3] < 24, values.count == 4 || values[4] < 60, let seconds = seconds(values) else { return nil }
+            return TimestampMatch(end: index + 1, precision: values.count, seconds: seconds,
+                                  placeholders: [(index, token.length == 10 ? "%Y%m%d%H" : "%Y%m%d%H%M")])
+        }
         if token.length == 14 {
             let values = [year, month, day, tokens.value(bytes: start + 8..<start + 10),
                           tokens.value(bytes: start + 10..<start + 12), tokens.value(bytes: start + 12..<start + 14)]
@@ -180,19 +208,6 @@ struct TemplateBuilder {
         }
         guard let seconds = seconds(values) else { return nil }
         return TimestampMatch(end: end, precision: values.count, seconds: seconds, placeholders: placeholders)
-    }
-
-    /// `202302201610` (yyyyMMddHHmm), only where a layout says a field is one: twelve digits are an
-    /// account id everywhere else.
-    private func minutes(at index: Int, hinted: [Range<Int>]) -> TimestampMatch? {
-        let token = tokens.tokens[index]
-        guard token.length == 12, hinted.contains(where: { $0.overlaps(token.start..<token.end) }) else { return nil }
-        let start = token.start
-        let values = [tokens.value(bytes: start..<start + 4), tokens.value(bytes: start + 4..<start + 6),
-                      tokens.value(bytes: start + 6..<start + 8), tokens.value(bytes: start + 8..<start + 10),
-                      tokens.value(bytes: start + 10..<start + 12)]
-        guard let seconds = seconds(values) else { return nil }
-        return TimestampMatch(end: index + 1, precision: 5, seconds: seconds, placeholders: [(index, "%Y%m%d%H%M")])
     }
 
     /// Epoch seconds (10 digits) or milliseconds (13 digits) between 2001 and 2039.
@@ -356,17 +371,27 @@ struct TemplateBuilder {
         return length >= 6 ? "{id}" : nil
     }
 
-    /// Mixed case changing often (`hVqZbKpTrWsLmNxY`), as random tokens do and CamelCase names do not.
+    /// Mixed case changing often (`hVqZbKpTrWsLmNxY`, `tveotYNRAUYVaVfroFTY`), as random tokens do
+    /// and CamelCase names do not: at least three rises from lower to upper case, and either many of
+    /// them or runs of lower case as short as chance makes them (two letters on average; a
+    /// CamelCase word's are its words, `ConfigWritabilityCheckFile` 5.5).
     private func looksRandom(_ range: Range<Int>) -> Bool {
         guard range.count >= 10 else { return false }
         var rises = 0
         var previousLower = false
+        var lowerRuns = 0, lowerLetters = 0
         for position in range {
             let byte = tokens.bytes[position]
             let upper = byte >= 0x41 && byte <= 0x5A
+            let lower = byte >= 0x61 && byte <= 0x7A
             if upper, previousLower { rises += 1 }
-            previousLower = byte >= 0x61 && byte <= 0x7A
+            if lower {
+                lowerLetters += 1
+                if !previousLower { lowerRuns += 1 }
+            }
+            previousLower = lower
         }
-        return rises >= 3 && rises * 6 >= range.count
+        guard rises >= 2 else { return false }
+        return (rises >= 3 && rises * 6 >= range.count) || lowerLetters <= 3 * lowerRuns
     }
 }

@@ -52,6 +52,8 @@ enum KnownLayouts {
             hints.keep.append(segments[next])
             next += 1
         }
+        // The account id (twelve digits, which can parse as a `yyyyMMddHHmm`) names the source.
+        if next < segments.count { hints.keep.append(segments[next]) }
         if next + 1 < segments.count {
             var service = String(decoding: key[segments[next + 1]], as: UTF8.self)
             // Hive-compatible deliveries spell the segments `aws-account-id=…/aws-service=…`.
@@ -61,6 +63,7 @@ enum KnownLayouts {
         // The file name's `_` fields: the last is random; the ones naming the source stay.
         let fields = split(Array(key[file]), UInt8(ascii: "_")).map { ($0.lowerBound + file.lowerBound)..<($0.upperBound + file.lowerBound) }
         guard fields.count >= 3 else { return hints }
+        if let first = fields.first, first.count == 12 { hints.keep.append(first) }
         // Digest files end in their end time and have no random part.
         if hints.producer != "cloudtrail-digest", let last = fields.last {
             let dot = key[last].firstIndex(of: UInt8(ascii: ".")) ?? last.upperBound
@@ -75,8 +78,6 @@ enum KnownLayouts {
         if hints.producer == "vpcflowlogs", fields.count > 3 { hints.keep.append(fields[3]) }
         // Classic ELB: `<account>_elasticloadbalancing_<region>_<name>_…`: the name stays.
         if hints.producer == "elb", fields.count > 3 { hints.keep.append(fields[3]) }
-        // Network Firewall: `…_<yyyyMMddHHmm>_<random>`.
-        if hints.producer == "network-firewall", fields.count >= 2 { hints.minuteStamps.append(fields[fields.count - 2]) }
         return hints
     }
 

@@ -4,8 +4,6 @@ struct LayoutHints: Sendable, Equatable {
     var producer: String?
     var keep: [Range<Int>] = []
     var random: [Range<Int>] = []
-    /// Twelve-digit `yyyyMMddHHmm` fields (Network Firewall), which are account ids elsewhere.
-    var minuteStamps: [Range<Int>] = []
 
     func keeps(_ range: Range<Int>) -> Bool { keep.contains { $0.overlaps(range) } }
     func forcesRandom(_ range: Range<Int>) -> Bool { random.contains { $0.overlaps(range) } }

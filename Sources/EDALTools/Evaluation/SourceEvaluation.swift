@@ -206,7 +206,7 @@ public struct SourceEvaluation: Sendable {
         switch signal.check {
         case .silentSource, .resumed: return .silence
         case .burst: return .burst
-        case .newSource: return .newSource
+        case .newSource, .sourceStorm: return .newSource
         case .lateDelivery: return .lateDelivery
         case .sizeBlowUp: return .sizeBlowUp
         case .nearEmpty: return .nearEmpty

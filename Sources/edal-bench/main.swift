@@ -4,6 +4,7 @@
 //   edal-bench micro [--json PATH]
 //   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
+//   edal-bench sources [--sources N] [--observations N] [--json PATH]   (observe() while every source is read)
 //   edal-bench store [--objects N] [--batch N] [--retention SECONDS] [--path FILE] [--json PATH]
 //   edal-bench ceiling --edal PATH [--objects N] [--core C] [--perf-data FILE] [--work DIR] [--json PATH]
 import EDALState
@@ -70,6 +71,14 @@ case "detect":
     let elapsed = ContinuousClock.now - started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     print("detection, \(name): \(objects.count) objects × \(repeats): \(format(seconds / Double(objects.count * repeats))) per object (\(flagged / repeats) flagged per pass)")
+case "sources":
+    let sources = option("--sources").flatMap(Int.init) ?? 100_000
+    let observations = option("--observations").flatMap(Int.init) ?? 20_000
+    let result = await sourceContention(sources: sources, observations: observations)
+    print("observe() with \(result.sources) sources, \(result.observations) objects one at a time:")
+    print("  alone:                           p50 \(format(result.quietP50)), p99 \(format(result.quietP99))")
+    print("  every baseline read in a loop:   p50 \(format(result.busyP50)), p99 \(format(result.busyP99)), max \(format(result.busyMax)) (\(result.pageReads) reads)")
+    try writeJSON(result)
 case "e2e":
     guard let edal = option("--edal"), let objects = option("--objects").flatMap(Int.init),
           let size = option("--object-size").flatMap(Int.init), let label = option("--label"), let work = option("--work") else {

@@ -33,3 +33,32 @@ struct LayoutCorpusTests {
         #expect(announced.count <= producer.maximumSources, "\(producer.name): \(announced.map { "\($0.finding.check.rawValue) \($0.template)" }.prefix(8))")
     }
 }
+
+extension LayoutCorpusTests {
+    /// A bucket of files people named (`u/report-final.pdf`, `u/Budget 2025 final.xlsx`, …), one every
+    /// `spacing` seconds: what the registry holds and announces after `count` of them.
+    static func userNamed(count: Int, bound: Int, spacing: Double = 0.5) -> (sources: Int, announced: Int, storms: Int, shapes: Int) {
+        var registry = SourceRegistry()
+        registry.maximumSourcesPerBucket = bound
+        var announced = 0, storms = 0
+        for (index, key) in LayoutCorpus.userNamedKeys(count: count).enumerated() {
+            let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1000,
+                                                lastModified: start.addingTimeInterval(Double(index) * spacing))
+            for event in registry.observe(observation).events {
+                if event.finding.check == .newSource { announced += 1 }
+                if event.finding.check == .sourceStorm { storms += 1 }
+            }
+        }
+        return (registry.baselines.count, announced, storms, registry.learner.shapeCount)
+    }
+
+    @Test("files people named: sources and announcements stay under the bound, the learner's shapes bounded")
+    func userNamedFiles() {
+        let result = Self.userNamed(count: 20_000, bound: 300)
+        #expect(result.sources <= 301, "\(result)")
+        #expect(result.announced + result.storms <= 301, "\(result)")
+        #expect(result.shapes <= LayoutLearner.Configuration().maximumShapes)
+        // Far fewer than one per file: the learner merged what the bound did not.
+        #expect(result.sources < 300, "\(result)")
+    }
+}

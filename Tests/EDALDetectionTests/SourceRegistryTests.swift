@@ -156,12 +156,14 @@ struct SourceRegistryTests {
             _ = paired.observe(second)
         }
         let last = try #require(paired.baselines.first?.recent.last?.time)
-        let due = try #require(paired.nextSilenceDue())
+        let pairedDue = paired.nextSilenceDue()
+        let due = try #require(pairedDue)
         // (The gap between deliveries is 298 s here, from a delivery's second object to the next's first.)
         #expect(abs(due.timeIntervalSince1970 - (last + 3 * 298)) < 1, "due \(due.timeIntervalSince1970 - last) s after the last object")
         #expect(paired.checkSilence(now: due.addingTimeInterval(-1)).isEmpty)
         #expect(paired.checkSilence(now: due).map(\.finding.check) == [.silentSource])
-        #expect(paired.nextSilenceDue() == nil, "a silent source has no deadline until it speaks again")
+        let afterSilence = paired.nextSilenceDue()
+        #expect(afterSilence == nil, "a silent source has no deadline until it speaks again")
 
         // Mostly every 5 minutes, but one gap in ten lasts 40 minutes: three median gaps would
         // call it silent every few hours; it waits 1.5 of its long gaps instead.
@@ -172,7 +174,8 @@ struct SourceRegistryTests {
             minute += index % 10 == 9 ? 40 : 5
         }
         let quietUntil = try #require(irregular.baselines.first?.recent.last?.time)
-        let irregularDue = try #require(irregular.nextSilenceDue())
+        let irregularNext = irregular.nextSilenceDue()
+        let irregularDue = try #require(irregularNext)
         #expect(irregularDue.timeIntervalSince1970 - quietUntil >= 1.5 * 40 * 60 - 1)
         #expect(irregular.checkSilence(now: Date(timeIntervalSince1970: quietUntil + 45 * 60)).isEmpty)
     }

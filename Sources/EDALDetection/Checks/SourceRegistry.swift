@@ -83,6 +83,10 @@ public struct SourceRegistry: Sendable {
     public static let overflowTemplate = "{*}"
     private var entries: [String: Entry] = [:]
     private var sourcesPerBucket: [String: Int] = [:]
+    /// When each source falls silent: the silence check and its next deadline without a walk.
+    private var silence = SilenceIndex()
+    /// Sources changed or removed since `takeChanges()` last answered.
+    private var changed: Set<String> = []
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
 
@@ -130,7 +134,7 @@ public struct SourceRegistry: Sendable {
         let fieldsBefore = entry.baseline.numericFields.count
         guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories) else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
-            entries[id] = entry
+            put(entry)
             return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
         }
         entry.dirty = true
@@ -157,7 +161,7 @@ public struct SourceRegistry: Sendable {
                                 episode: nil))
         }
         burst(&entry, at: observation.lastModified, into: &events)
-        entries[id] = entry
+        put(entry)
         return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
     }
 
@@ -171,8 +175,7 @@ public struct SourceRegistry: Sendable {
     /// Folds the source `id` into the source of `template` (the learner found they are one
     /// producer): what it learnt is kept, and no new source is announced for the merged one.
     private mutating func fold(_ id: String, into template: String, bucket: String) {
-        guard let member = entries.removeValue(forKey: id) else { return }
-        sourcesPerBucket[bucket, default: 1] -= 1
+        guard let member = remove(id) else { return }
         fold(member.baseline, into: template, bucket: bucket)
     }
 
@@ -186,7 +189,26 @@ public struct SourceRegistry: Sendable {
         }
         entry.dirty = true
         refreshProfile(&entry, force: true)
-        entries[target] = entry
+        put(entry)
+    }
+
+    /// Stores `entry` and files its silence deadline.
+    private mutating func put(_ entry: Entry) {
+        let id = entry.baseline.id
+        entries[id] = entry
+        changed.insert(id)
+        let wait = detector.silenceWait(entry.baseline, profile: entry.profile)?.wait
+        silence.set(id, due: wait.flatMap { wait in entry.baseline.recent.last.map { $0.time + wait } })
+    }
+
+    /// Removes the source `id`; answers what it was.
+    @discardableResult
+    private mutating func remove(_ id: String) -> Entry? {
+        guard let entry = entries.removeValue(forKey: id) else { return nil }
+        sourcesPerBucket[entry.baseline.bucket, default: 1] -= 1
+        changed.insert(id)
+        silence.set(id, due: nil)
+        return entry
     }
 
     private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
@@ -247,33 +269,31 @@ public struct SourceRegistry: Sendable {
     public var deliveryLag: Double { lag.allowance }
 
     /// The earliest moment after `after` at which a source in the normal state will count as
-    /// silent if nothing arrives, so a checker can wake then rather than at its next tick.
-    public func nextSilenceDue(after: Date = .distantPast) -> Date? {
-        let allowance = lag.allowance
-        var earliest: Double?
-        for entry in entries.values {
-            guard let last = entry.baseline.recent.last,
-                  let wait = detector.silenceWait(entry.baseline, profile: entry.profile, allowance: allowance)?.wait else { continue }
-            let due = last.time + wait
-            if due > after.timeIntervalSince1970 { earliest = min(earliest ?? .infinity, due) }
-        }
-        return earliest.map { Date(timeIntervalSince1970: $0) }
+    /// silent if nothing arrives, so a checker can wake then rather than at its next tick. A
+    /// deadline at or before `after` (handled: another replica checked it) is not answered again.
+    public mutating func nextSilenceDue(after: Date = .distantPast) -> Date? {
+        let allowance = max(lag.allowance, 0)
+        return silence.next(after: after.timeIntervalSince1970 - allowance).map { Date(timeIntervalSince1970: $0 + allowance) }
     }
 
-    /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual gaps.
+    /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual
+    /// gaps. Only the sources whose deadline passed are looked at.
     public mutating func checkSilence(now: Date) -> [SourceEvent] {
         var events: [SourceEvent] = []
         let allowance = lag.allowance
-        for id in entries.keys.sorted() {
-            guard var entry = entries[id],
-                  let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance),
-                  let last = entry.baseline.recent.last else { continue }
+        for id in silence.takeDue(through: now.timeIntervalSince1970 - max(allowance, 0)) {
+            guard var entry = entries[id] else { continue }
+            guard let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance),
+                  let last = entry.baseline.recent.last else {
+                put(entry)
+                continue
+            }
             entry.baseline.state = .silent
             entry.baseline.silentSince = now
             entry.dirty = true
             entry.stateChanged = true
             events.append(event(entry, finding, episode: Date(timeIntervalSince1970: last.time)))
-            entries[id] = entry
+            put(entry)
         }
         return events
     }
@@ -312,10 +332,21 @@ public struct SourceRegistry: Sendable {
         let stale = entries.filter { _, entry in
             !entry.dirty && (entry.baseline.lastObject?.lastModified ?? entry.baseline.firstSeen) < cutoff
         }.keys.sorted()
-        for id in stale {
-            if let bucket = entries.removeValue(forKey: id)?.baseline.bucket { sourcesPerBucket[bucket, default: 1] -= 1 }
-        }
+        for id in stale { remove(id) }
         return stale
+    }
+
+    /// The sources changed since the last call (as they are now) and the ids of those removed: what a
+    /// reader that keeps its own copy (the operator page) needs, at a cost of the changes, not of
+    /// every source.
+    public mutating func takeChanges() -> (changed: [SourceBaseline], removed: [String]) {
+        var baselines: [SourceBaseline] = []
+        var removed: [String] = []
+        for id in changed {
+            if let entry = entries[id] { baselines.append(entry.baseline) } else { removed.append(id) }
+        }
+        changed.removeAll(keepingCapacity: changed.count < 4096)
+        return (baselines, removed)
     }
 
     /// The object count at which the source's forest was last trained.
@@ -332,7 +363,7 @@ public struct SourceRegistry: Sendable {
         entry.dirty = entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
             || entry.baseline.burstSince != baseline.burstSince
         if !entry.dirty { entry.stateChanged = false }
-        entries[baseline.id] = entry
+        put(entry)
     }
 
     /// Folds in a baseline read from the store (written by any replica): what either side learnt
@@ -352,8 +383,8 @@ public struct SourceRegistry: Sendable {
         }
         guard var entry = entries[stored.id] else {
             sourcesPerBucket[stored.bucket, default: 0] += 1
-            entries[stored.id] = Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
-                                       stateChanged: false, modelBuiltAt: stored.objectCount)
+            put(Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
+                      stateChanged: false, modelBuiltAt: stored.objectCount))
             return nil
         }
         let before = entry.baseline.objectCount
@@ -383,7 +414,7 @@ public struct SourceRegistry: Sendable {
             }
         }
         if merged.objectCount != before || entry.profile.recentCount == 0 { refreshProfile(&entry) }
-        entries[stored.id] = entry
+        put(entry)
         return resumed
     }
 

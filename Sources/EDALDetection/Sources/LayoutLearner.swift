@@ -12,7 +12,10 @@
 /// - words (`report`, `invoice`): once it took `wordVariants` values, at least half of the objects
 ///   seen there brought a value never seen before, and those objects span `settleSeconds` of
 ///   LastModified — a service name repeats with every delivery, a file name a person chose does not
-///   (`{*}`); or at once when `floodVariants` values arrived that way, however fast.
+///   (`{*}`); or at once when `floodVariants` values arrived that way, however fast;
+/// - and where no single position keeps changing but their combinations do (a person's file names:
+///   `report-final.pdf`, `budget-old.pdf`, a few words in ever new combinations), by the same rule
+///   applied to the whole template, every position that took more than one value.
 ///
 /// Templates that differ only in such a position then share one source; the sources already made
 /// for them are handed back (`Outcome.merged`) so the registry folds them into it. A shape that
@@ -82,6 +85,10 @@ public struct LayoutLearner: Sendable {
         var novel: [Double] = []
         var stormSince: Double?
         var lastSeen: Double
+        /// The templates as rendered with the positions decided so far: when they keep changing
+        /// although no single position does (`report-final.pdf`, `budget-old.pdf`: a few words
+        /// each, in ever new combinations), every position that took several values varies.
+        var combinations = Position(firstSeen: 0)
     }
 
     struct Shape: Hashable, Sendable {
@@ -126,6 +133,24 @@ public struct LayoutLearner: Sendable {
             }
             group.positions[index] = position
         }
+        if !turned {
+            let rendered = parsed.rendered(variable: group.positions)
+            var combinations = group.combinations
+            if combinations.observations == 0 { combinations.firstSeen = time }
+            combinations.observations += 1
+            if !combinations.values.contains(rendered) {
+                combinations.novel += 1
+                if combinations.values.count < 64 { combinations.values.insert(rendered) } else { combinations.overflow = true }
+            }
+            combinations.numeric = false
+            if varies(combinations, at: time) {
+                for index in group.positions.indices where group.positions[index].values.count > 1 { group.positions[index].variable = true }
+                turned = true
+            }
+            group.combinations = combinations
+        }
+        // What was counted was rendered with the old decisions.
+        if turned { group.combinations = Position(firstSeen: time) }
         var outcome = Outcome(template: template)
         outcome.firstOfShape = group.members.isEmpty || (group.members.count == 1 && group.members[template] != nil)
         if brought { noteNovel(&group, at: time, prefix: parsed, into: &outcome) }

@@ -31,6 +31,9 @@ public struct WorkerSettings: Sendable, Equatable {
     public var rules: [MetadataRule] = []
     /// Sources named by pattern where the learnt template is wrong (`EDAL_SOURCES`).
     public var sources: [SourcePattern] = []
+    /// At most this many sources per bucket (`EDAL_MAX_SOURCES`); objects of new templates past it
+    /// are judged together under one catch-all source, announced once.
+    public var maximumSources: Int = SourceRegistry().maximumSourcesPerBucket
     /// Objects a new source delivers before it is judged.
     public var learningObjects: Int = Int(SourceDetector.Configuration().learningObjects)
     /// A source is silent after this many usual intervals without a delivery.
@@ -131,6 +134,7 @@ public struct WorkerSettings: Sendable, Equatable {
             }
         }
         if let learning = try integer("EDAL_LEARNING_OBJECTS", 2...100_000) { settings.learningObjects = learning }
+        if let bound = try integer("EDAL_MAX_SOURCES", 1...1_000_000) { settings.maximumSources = bound }
         if let factor = value("EDAL_SILENCE_FACTOR") {
             guard let parsed = Double(factor), parsed >= 1, parsed <= 1000 else {
                 throw SettingsError(setting: "EDAL_SILENCE_FACTOR", problem: "\(factor) is not a number in 1…1000")
@@ -214,6 +218,8 @@ extension WorkerSettings {
         configuration.learningObjects = Int64(learningObjects)
         configuration.silenceFactor = silenceFactor
         configuration.silenceMinimumGap = Double(silenceMinimumGap)
-        return SourceRegistry(templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
+        var registry = SourceRegistry(templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
+        registry.maximumSourcesPerBucket = maximumSources
+        return registry
     }
 }

@@ -21,22 +21,43 @@ public final class SourceTracker: Sendable {
     static let leaseBucket = "edal~sources"
 
     private let registry: NIOLockedValueBox<SourceRegistry>
+    /// A copy of every baseline for readers of all of them (the operator page, `edal sources`, the
+    /// gauges): brought up to date by the changes since it was last read, so that the registry's
+    /// lock, which `observe` waits on, is held for the changes and never for a walk of every source.
+    private let published: NIOLockedValueBox<[String: SourceBaseline]>
     private let lastPull: NIOLockedValueBox<Date?>
     public let store: (any StateStore)?
     let logger: Logger
 
     public init(registry: SourceRegistry, store: (any StateStore)?, logger: Logger = Logger(label: "edal.sources")) {
         self.registry = NIOLockedValueBox(registry)
+        self.published = NIOLockedValueBox([:])
         self.lastPull = NIOLockedValueBox(nil)
         self.store = store
         self.logger = logger
     }
 
-    /// Every source known to this worker.
-    public var baselines: [SourceBaseline] { registry.withLockedValue { $0.baselines } }
+    /// Every source known to this worker, by id.
+    public var baselines: [SourceBaseline] { publishedBaselines { $0.values.sorted { $0.id < $1.id } } }
 
     /// How many sources this worker knows in each state.
-    public var countsByState: [SourceBaseline.State: Int] { registry.withLockedValue { $0.countsByState } }
+    public var countsByState: [SourceBaseline.State: Int] {
+        publishedBaselines { baselines in
+            var counts: [SourceBaseline.State: Int] = [:]
+            for baseline in baselines.values { counts[baseline.state, default: 0] += 1 }
+            return counts
+        }
+    }
+
+    /// Runs `body` on the published copy of every baseline, first brought up to date.
+    private func publishedBaselines<Result>(_ body: ([String: SourceBaseline]) -> Result) -> Result {
+        published.withLockedValue { copy in
+            let (changed, removed) = registry.withLockedValue { $0.takeChanges() }
+            for baseline in changed { copy[baseline.id] = baseline }
+            for id in removed { copy[id] = nil }
+            return body(copy)
+        }
+    }
 
     /// The detector's configuration (mode-independent thresholds).
     public var detector: SourceDetector { registry.withLockedValue { $0.detector } }

@@ -61,9 +61,12 @@ public struct Finding: Sendable, Codable, Equatable {
     public var deviation: Double?
     /// One sentence for a person.
     public var detail: String
+    /// The user-metadata fields this finding names, in its fields or its detail: what a policy
+    /// that keeps some names or values out of signals (`EDAL_SIGNAL_METADATA`) must look at.
+    public var metadataNames: [String]?
 
     public init(check: SourceCheck, field: String? = nil, value: String? = nil, observed: Double? = nil,
-                expected: Double? = nil, deviation: Double? = nil, detail: String) {
+                expected: Double? = nil, deviation: Double? = nil, detail: String, metadataNames: [String]? = nil) {
         self.check = check
         self.field = field
         self.value = value
@@ -71,6 +74,7 @@ public struct Finding: Sendable, Codable, Equatable {
         self.expected = expected
         self.deviation = deviation
         self.detail = detail
+        self.metadataNames = metadataNames
     }
 }
 

@@ -86,7 +86,8 @@ public struct MetadataRule: Sendable, Equatable, CustomStringConvertible {
             ? Double(observation.size)
             : observation.metadata[field].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard let value, value.isFinite, comparison.holds(value, limit) else { return nil }
-        return Finding(check: .rule, field: field, observed: value, expected: limit, detail: "rule \(self) fired")
+        return Finding(check: .rule, field: field, observed: value, expected: limit, detail: "rule \(self) fired",
+                       metadataNames: field == "size" || field == "content-length" ? nil : [field])
     }
 
     public var description: String {

@@ -124,18 +124,20 @@ public struct SourceDetector: Sendable {
                 guard baseline.numericFields.contains(field) else {
                     newFields = true
                     findings.append(Finding(check: .newField, field: field, observed: value,
-                                            detail: "\(field) = \(Self.format(value)); the source never had \(field)"))
+                                            detail: "\(field) = \(Self.format(value)); the source never had \(field)", metadataNames: [field]))
                     continue
                 }
                 // Known to the source, but none of its recent objects had it (it was long ago).
                 findings.append(Finding(check: .newField, field: field, observed: value,
-                                        detail: "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)"))
+                                        detail: "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)",
+                                        metadataNames: [field]))
                 continue
             }
             // A field the source almost never has is news too (`severity-fatal` once a month).
             if spread.count * 50 < profile.recentCount {
                 findings.append(Finding(check: .newField, field: field, observed: value,
-                                        detail: "\(field) = \(Self.format(value)); only \(spread.count) of the last \(profile.recentCount) objects had \(field)"))
+                                        detail: "\(field) = \(Self.format(value)); only \(spread.count) of the last \(profile.recentCount) objects had \(field)",
+                                        metadataNames: [field]))
                 continue
             }
             let transformed = SourceProfile.signedLog(value)
@@ -158,6 +160,7 @@ public struct SourceDetector: Sendable {
         }.sorted { abs($0.3) > abs($1.3) }.prefix(2)
         var finding = Finding(check: .isolationScore, observed: score, expected: configuration.scoreThreshold,
                               detail: String(format: "IsolationForest score %.3f ≥ %.2f", score, configuration.scoreThreshold))
+        finding.metadataNames = drivers.map(\.0)
         if let top = drivers.first {
             finding.field = top.0
             finding.value = Self.format(top.1)
@@ -176,8 +179,13 @@ public struct SourceDetector: Sendable {
             guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects,
                   tally.counts.count <= configuration.closedCategoryValues, tally.counts[value] == nil else { continue }
             let usual = tally.counts.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
-            findings.append(Finding(check: .drift, field: attribute.rawValue, value: value,
-                                    detail: "\(attribute.rawValue) \"\(value.prefix(120))\" never seen for this source; usually \(usual.prefix(200))"))
+            var finding = Finding(check: .drift, field: attribute.rawValue, value: value,
+                                  detail: "\(attribute.rawValue) \"\(value.prefix(120))\" never seen for this source; usually \(usual.prefix(200))")
+            if attribute == .metadataFields {
+                let names = tally.counts.keys.flatMap { $0.split(separator: ",") } + value.split(separator: ",")
+                finding.metadataNames = Array(Set(names.map(String.init))).sorted()
+            }
+            findings.append(finding)
         }
     }
 
@@ -243,7 +251,7 @@ public struct SourceDetector: Sendable {
         let median = SourceProfile.inverseSignedLog(spread.median)
         return Finding(check: check, field: field, value: format(value), observed: value, expected: median, deviation: deviation,
                        detail: String(format: "%@ = %@, %.1f spreads %@ the usual %@", field, format(value), abs(deviation),
-                                      deviation > 0 ? "above" : "below", format(median)))
+                                      deviation > 0 ? "above" : "below", format(median)), metadataNames: [field])
     }
 
     static func format(_ value: Double) -> String {

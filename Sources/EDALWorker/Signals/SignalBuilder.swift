@@ -16,9 +16,9 @@ public enum SignalBuilder {
             check: verdict.findings.first?.check.rawValue ?? "none",
             source: Signal.Source(id: verdict.sourceId, template: verdict.source.template, producer: verdict.source.producer,
                                   state: verdict.baseline.state.rawValue),
-            service: head.metadata["service"],
+            service: policy.service(head.metadata),
             score: verdict.score,
-            reasons: verdict.findings.map(reason),
+            reasons: verdict.findings.map { reason(policy.apply($0)) },
             baseline: baseline(verdict.baseline),
             detector: Signal.DetectorInfo(mode: mode),
             evidence: Signal.Evidence(

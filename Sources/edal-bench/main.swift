@@ -5,6 +5,7 @@
 //   edal-bench detect [--profile NAME] [--repeat N]   (a fourth day's detection alone, for a profiler)
 //   edal-bench e2e --edal PATH --objects N --object-size BYTES --label NAME --work DIR [--json PATH]
 //   edal-bench sources [--sources N] [--observations N] [--json PATH]   (observe() while every source is read)
+//   edal-bench sources-bound [--files N] [--bound N]   (sources and memory under user-named keys)
 //   edal-bench store [--objects N] [--batch N] [--retention SECONDS] [--path FILE] [--json PATH]
 //   edal-bench ceiling --edal PATH [--objects N] [--core C] [--perf-data FILE] [--work DIR] [--json PATH]
 import EDALState
@@ -79,6 +80,14 @@ case "sources":
     print("  alone:                           p50 \(format(result.quietP50)), p99 \(format(result.quietP99))")
     print("  every baseline read in a loop:   p50 \(format(result.busyP50)), p99 \(format(result.busyP99)), max \(format(result.busyMax)) (\(result.pageReads) reads)")
     try writeJSON(result)
+case "sources-bound":
+    let files = option("--files").flatMap(Int.init) ?? 200_000
+    let bound = option("--bound").flatMap(Int.init) ?? SourceRegistry().maximumSourcesPerBucket
+    print("\(files) user-named files into one bucket (EDAL_MAX_SOURCES \(bound)):")
+    for row in sourceBound(files: files, bound: bound) {
+        print(String(format: "  after %7d: %5d sources, %4d new_source, %3d source_storm, %3d shapes, %.1f MB resident",
+                     row.objects, row.sources, row.announced, row.storms, row.shapes, row.residentMB))
+    }
 case "e2e":
     guard let edal = option("--edal"), let objects = option("--objects").flatMap(Int.init),
           let size = option("--object-size").flatMap(Int.init), let label = option("--label"), let work = option("--work") else {

@@ -1,4 +1,5 @@
 import EDALDetection
+import EDALTools
 import Foundation
 import Testing
 
@@ -41,7 +42,7 @@ extension LayoutCorpusTests {
         var registry = SourceRegistry()
         registry.maximumSourcesPerBucket = bound
         var announced = 0, storms = 0
-        for (index, key) in LayoutCorpus.userNamedKeys(count: count).enumerated() {
+        for (index, key) in UserNamedFiles.keys(count: count).enumerated() {
             let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1000,
                                                 lastModified: start.addingTimeInterval(Double(index) * spacing))
             for event in registry.observe(observation).events {

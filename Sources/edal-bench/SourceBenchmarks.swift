@@ -3,6 +3,7 @@
 // while another task reads every baseline in a loop, as a page fetched over and over would; the
 // latency of each `observe` is recorded, and the same run without the reader gives the baseline.
 import EDALDetection
+import EDALTools
 import EDALWorker
 import Foundation
 
@@ -73,4 +74,36 @@ final class StopFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+}
+
+/// `edal-bench sources-bound`: `files` distinct user-named keys, one every half second, into one
+/// bucket; at every quarter, the sources held, what was announced, the learner's shapes and the
+/// process's resident memory (the keys themselves are made first, so they are in every figure).
+func sourceBound(files: Int, bound: Int) -> [(objects: Int, sources: Int, announced: Int, storms: Int, shapes: Int, residentMB: Double)] {
+    var registry = SourceRegistry()
+    registry.maximumSourcesPerBucket = bound
+    let keys = UserNamedFiles.keys(count: files)
+    let start = Date(timeIntervalSince1970: 1_795_000_000)
+    var announced = 0, storms = 0
+    var rows: [(objects: Int, sources: Int, announced: Int, storms: Int, shapes: Int, residentMB: Double)] = []
+    for (index, key) in keys.enumerated() {
+        let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1_000,
+                                            lastModified: start.addingTimeInterval(Double(index) * 0.5))
+        for event in registry.observe(observation).events {
+            if event.finding.check == .newSource { announced += 1 }
+            if event.finding.check == .sourceStorm { storms += 1 }
+        }
+        if (index + 1) % max(1, files / 4) == 0 {
+            rows.append((index + 1, registry.baselines.count, announced, storms, registry.learner.shapeCount, residentMegabytes()))
+        }
+    }
+    return rows
+}
+
+/// The process's resident set (`VmRSS` of /proc/self/status), in MB; 0 where there is none.
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+    return kilobytes / 1024
 }

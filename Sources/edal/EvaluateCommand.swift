@@ -97,6 +97,10 @@ struct EvaluationTable {
         }
         let cleanFalse = clean.map(\.falseSignals).reduce(0, +)
         let cleanChecks = clean.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }
+        let unattributed = clean.map(\.unattributedFalseSignals).reduce(0, +)
+        let sourceDays = clean.map(\.sourceDays).reduce(0, +)
+        lines.append(String(format: "unattributed false signals (isolation_score, metadata_value, rule) on clean days: %d in %.0f source-days, %.4f per source-day",
+                            unattributed, sourceDays, Double(unattributed) / max(sourceDays, 1)))
         lines.append("clean day: \(cleanFalse) false signals in \(clean.count) day(s) of \(clean.first?.sources ?? 0) sources, at most \(clean.map(\.falseSignals).max() ?? 0) in one day"
                      + (cleanChecks.isEmpty ? "" : " (" + cleanChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
         return lines.joined(separator: "\n") + "\n"

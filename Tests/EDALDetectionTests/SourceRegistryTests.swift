@@ -245,16 +245,32 @@ struct SourceRegistryTests {
     /// must stay where the README says they are.
     @Test("detection quality per producer profile", arguments: ProducerProfile.allCases)
     func profiles(_ profile: ProducerProfile) {
-        let scenario = ProducerScenario(profile: profile, seed: 11, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 2)
+        // A held-out seed: no threshold was chosen on it (docs/detection.md names the tuning seeds).
+        let scenario = ProducerScenario(profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 2)
         let report = SourceEvaluation(scenario: scenario).run()
         let incidents = report.kinds.map(\.incidents).reduce(0, +)
         let detected = report.kinds.map(\.detected).reduce(0, +)
         #expect(incidents > 8)
         #expect(Double(detected) >= 0.9 * Double(incidents), "\(report.kinds)")
         #expect(report.falseSignals <= 2, "\(report.falseSignalsByCheck)")
-        let clean = SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: 11, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)).run()
+        let clean = SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)).run()
         #expect(clean.falseSignals <= 1, "\(clean.falseSignalsByCheck)")
-        #expect(clean.totalSignals == clean.falseSignals)
+    }
+
+    /// A configured rule fires on known objects of a clean day: each of its signals is false, and
+    /// counts — in the false signals by check, among the unattributed ones, and in the total.
+    @Test("every false signal counts, also those of checks no incident type owns")
+    func everyFalseSignalCounts() throws {
+        let scenario = ProducerScenario(profile: .firehose, seed: 11, sources: 6, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)
+        let measured = scenario.generate().objects.filter { $0.observation.lastModified >= scenario.measuredFrom }.map(\.observation.size).sorted()
+        let limit = measured[measured.count - 5]
+        var configuration = SourceDetector.Configuration()
+        configuration.rules = [try MetadataRule(parsing: "size > \(limit - 1)")]
+        let report = SourceEvaluation(scenario: scenario, registry: SourceRegistry(detector: SourceDetector(configuration: configuration))).run()
+        #expect(report.falseSignalsByCheck[.rule] == 5, "\(report.falseSignalsByCheck)")
+        #expect(report.unattributedFalseSignals >= 5)
+        #expect(report.totalSignals >= 5 && report.falseSignals == report.totalSignals)
+        #expect(report.sourceDays == 3)
     }
 }
 

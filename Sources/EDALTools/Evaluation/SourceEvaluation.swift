@@ -10,7 +10,8 @@ public struct SourceEvaluation: Sendable {
         public var kind: IncidentKind
         public var incidents: Int
         public var detected: Int
-        /// Signals of this kind's checks that matched no incident.
+        /// Signals that matched no incident and that this kind's checks raise: a false signal of a
+        /// check several kinds share (`isolation_score`, `metadata_value`) counts against each of them.
         public var falseSignals: Int
         /// Mean seconds from the incident's start to its signal, for those detected.
         public var meanTimeToDetect: Double?
@@ -45,6 +46,11 @@ public struct SourceEvaluation: Sendable {
         public var resumedPerSilence: Double?
         public var totalSignals: Int
         public var falseSignals: Int
+        /// False signals no single incident type explains (`isolation_score`, `metadata_value`,
+        /// `rule`, and drift on an attribute no incident changes).
+        public var unattributedFalseSignals: Int
+        /// Source-days of the measured day (sources × days).
+        public var sourceDays: Double
         /// Detection cost per object in this process (templating, checks, learning).
         public var secondsPerObject: Double
     }
@@ -157,6 +163,19 @@ public struct SourceEvaluation: Sendable {
         // Every signal in the measured day: an object signal per key, a source event per event.
         var falseByCheck: [SourceCheck: Int] = [:]
         var falseByKind: [IncidentKind: Int] = [:]
+        var unattributed = 0
+        let injected = Set(scenario.incidentKinds)
+        func countFalse(_ signal: Raised) {
+            falseByCheck[signal.check, default: 0] += 1
+            if let kind = Self.kind(of: signal) {
+                falseByKind[kind, default: 0] += 1
+                return
+            }
+            unattributed += 1
+            for kind in IncidentKind.allCases where injected.contains(kind) && kind.findingChecks.contains(signal.check) {
+                falseByKind[kind, default: 0] += 1
+            }
+        }
         var total = 0
         var seenKeys = Set<String>()
         let silenceSources = Set(incidents.filter { $0.kind == .silence }.compactMap { sourceIds[$0.sourceId] })
@@ -171,10 +190,7 @@ public struct SourceEvaluation: Sendable {
                 case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId] == signal.sourceId }
                 default: isTrue = false
                 }
-                if !isTrue {
-                    falseByCheck[signal.check, default: 0] += 1
-                    if let kind = Self.kind(of: signal) { falseByKind[kind, default: 0] += 1 }
-                }
+                if !isTrue { countFalse(signal) }
                 continue
             }
             guard let key = signal.key, seenKeys.insert(key).inserted else { continue }
@@ -183,8 +199,7 @@ public struct SourceEvaluation: Sendable {
                 if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
                     print("false \(signal.check.rawValue) \(signal.field ?? "") \(key) seed \(scenario.seed): \(signal.detail)")
                 }
-                falseByCheck[signal.check, default: 0] += 1
-                if let kind = Self.kind(of: signal) { falseByKind[kind, default: 0] += 1 }
+                countFalse(signal)
             }
         }
         let kinds = scenario.incidentKinds.map { kind -> KindResult in
@@ -198,7 +213,8 @@ public struct SourceEvaluation: Sendable {
         let silences = incidents.filter { $0.kind == .silence }.count
         return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,
                       resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
-                      falseSignals: falseByCheck.values.reduce(0, +), secondsPerObject: secondsPerObject)
+                      falseSignals: falseByCheck.values.reduce(0, +), unattributedFalseSignals: unattributed,
+                      sourceDays: Double(scenario.sources) * scenario.day / 86_400, secondsPerObject: secondsPerObject)
     }
 
     /// The incident kind a false signal counts against.

@@ -15,6 +15,7 @@ struct SourceContention: Encodable {
     var quietP99: Double
     var busyP50: Double
     var busyP99: Double
+    var busyP999: Double
     var busyMax: Double
 }
 
@@ -64,7 +65,7 @@ func sourceContention(sources: Int, observations: Int) async -> SourceContention
     reading.set()
     let reads = await reader.value
     return SourceContention(sources: sources, observations: observations, pageReads: reads, quietP50: quantile(quiet, 0.5),
-                            quietP99: quantile(quiet, 0.99), busyP50: quantile(busy, 0.5), busyP99: quantile(busy, 0.99),
+                            quietP99: quantile(quiet, 0.99), busyP50: quantile(busy, 0.5), busyP99: quantile(busy, 0.99), busyP999: quantile(busy, 0.999),
                             busyMax: busy.last ?? 0)
 }
 

@@ -78,7 +78,7 @@ case "sources":
     let result = await sourceContention(sources: sources, observations: observations)
     print("observe() with \(result.sources) sources, \(result.observations) objects one at a time:")
     print("  alone:                           p50 \(format(result.quietP50)), p99 \(format(result.quietP99))")
-    print("  every baseline read in a loop:   p50 \(format(result.busyP50)), p99 \(format(result.busyP99)), max \(format(result.busyMax)) (\(result.pageReads) reads)")
+    print("  every baseline read in a loop:   p50 \(format(result.busyP50)), p99 \(format(result.busyP99)), p99.9 \(format(result.busyP999)), max \(format(result.busyMax)) (\(result.pageReads) reads)")
     try writeJSON(result)
 case "sources-bound":
     let files = option("--files").flatMap(Int.init) ?? 200_000

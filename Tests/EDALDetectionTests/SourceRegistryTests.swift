@@ -323,3 +323,33 @@ struct HostileMetadataTests {
         #expect(ruled.observe(SourceRegistryTests.object(5, metadata: ["error-rate": "0.9"])).findings.map(\.check) == [.rule])
     }
 }
+
+@Suite("New values and multipart uploads")
+struct NewValueEpisodeTests {
+    @Test("a content type a source starts writing stays drift until eight objects had it, each signal saying which object of the episode it is")
+    func valueThatKeepsComing() {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
+        var flagged: [String] = []
+        for index in 40..<52 {
+            let verdict = registry.observe(SourceRegistryTests.object(index * 5, contentType: "text/html"))
+            if let drift = verdict.findings.first(where: { $0.check == .drift && $0.field == "content_type" }) { flagged.append(drift.detail) }
+        }
+        #expect(flagged.count == 8, "\(flagged)")
+        #expect(flagged.first?.contains("never seen") == true)
+        #expect(flagged.last?.contains("8th object with it") == true, "\(flagged.last ?? "")")
+        // Once established it is normal, and the old value is still normal too.
+        #expect(registry.observe(SourceRegistryTests.object(52 * 5, contentType: "text/html")).findings.isEmpty)
+        #expect(registry.observe(SourceRegistryTests.object(53 * 5)).findings.isEmpty)
+    }
+
+    @Test("objects straddling the multipart threshold (ETags with -N) raise no drift")
+    func multipartStraddling() {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
+        var multipart = SourceRegistryTests.object(40 * 5)
+        multipart.eTag = "0cc175b9c0f1b6a831c399e269772661-3"
+        #expect(multipart.partCount == 3)
+        #expect(registry.observe(multipart).findings.isEmpty)
+    }
+}

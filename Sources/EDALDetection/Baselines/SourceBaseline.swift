@@ -79,10 +79,13 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     /// The source id of an object: its bucket and key template.
     public static func id(bucket: String, template: String) -> String { "\(bucket)/\(template)" }
 
-    /// Adds one object; answers `false` when it was already recorded.
+    /// Adds one object; answers `false` when it was already recorded. A category value first seen
+    /// once the source has `newValuesAfter` objects is new to it until `establishedAfter` objects
+    /// had it (`CategoryTally.newValues`).
     @discardableResult
     public mutating func record(_ observation: ObjectObservation, embeddedTime: Date?, numericMetadata: [String: Double]? = nil,
-                                categories: [(attribute: CategoricalAttribute, value: String)]? = nil) -> Bool {
+                                categories: [(attribute: CategoricalAttribute, value: String)]? = nil,
+                                newValuesAfter: Int64 = .max, establishedAfter: Int64 = 8) -> Bool {
         let object = Self.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
         if recent.contains(where: { $0.object == object }) { return false }
         let values = numericMetadata ?? observation.numericMetadata
@@ -90,8 +93,11 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
                               lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
                               values: values.isEmpty ? nil : values)
         insert(arrival)
+        let established = objectCount >= newValuesAfter
         objectCount += 1
-        for (attribute, value) in categories ?? observation.categories { self.categories[attribute, default: CategoryTally()].add(value) }
+        for (attribute, value) in categories ?? observation.categories {
+            self.categories[attribute, default: CategoryTally()].add(value, tracked: established, establishedAfter: establishedAfter)
+        }
         numericFields.formUnion(values.keys)
         if lastObject.map({ observation.lastModified >= $0.lastModified }) ?? true {
             lastObject = LastObject(bucket: observation.bucket, key: observation.key, eTag: observation.eTag,
@@ -148,17 +154,31 @@ public struct CategoryTally: Sendable, Codable, Equatable {
 
     public var counts: [String: Int64] = [:]
     public var open = false
+    /// Values the source started writing once it was established, with how many objects had each
+    /// so far: such a value is still news (one episode) until `establishedAfter` objects had it.
+    /// `nil` when there is none (and in baselines stored before it existed).
+    public var newValues: [String: Int64]?
 
     public init() {}
 
-    public mutating func add(_ value: String, count: Int64 = 1) {
+    /// Counts `value`; with `tracked`, a value never seen starts an episode of a new value, and a
+    /// value in one counts towards its end.
+    public mutating func add(_ value: String, count: Int64 = 1, tracked: Bool = false, establishedAfter: Int64 = 8) {
         if let index = counts.index(forKey: value) {
             counts.values[index] += count
+            if let seen = newValues?[value] { settle(value, seen + count, establishedAfter) }
         } else if counts.count < Self.capacity {
             counts[value] = count
+            if tracked { settle(value, count, establishedAfter) }
         } else {
             open = true
         }
+    }
+
+    private mutating func settle(_ value: String, _ seen: Int64, _ establishedAfter: Int64) {
+        var values = newValues ?? [:]
+        values[value] = seen >= establishedAfter ? nil : seen
+        newValues = values.isEmpty ? nil : values
     }
 
     public mutating func merge(_ other: CategoryTally) {
@@ -168,6 +188,10 @@ public struct CategoryTally: Sendable, Codable, Equatable {
             } else {
                 add(value, count: count)
             }
+        }
+        // A value still new on either side stays new, as far as both counted it.
+        for (value, seen) in other.newValues ?? [:] where counts[value] != nil {
+            newValues = (newValues ?? [:]).merging([value: seen]) { max($0, $1) }
         }
         open = open || other.open
     }

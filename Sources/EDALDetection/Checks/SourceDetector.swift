@@ -44,6 +44,9 @@ public struct SourceDetector: Sendable {
         public var burstMinimumExtra: Double = 8
         /// A category with at most this many values in the baseline is closed: a new value is drift.
         public var closedCategoryValues: Int = 8
+        /// A value a source started writing after its learning stays drift (one episode) until this
+        /// many objects had it: one object is not enough to make an incident normal.
+        public var establishedObjects: Int64 = 8
         /// Configured rules, checked on every object, learning or not.
         public var rules: [MetadataRule] = []
 
@@ -175,12 +178,19 @@ public struct SourceDetector: Sendable {
     private func drift(_ categories: [(attribute: CategoricalAttribute, value: String)], _ baseline: SourceBaseline, skipFields: Bool,
                        into findings: inout [Finding]) {
         for (attribute, value) in categories {
-            if attribute == .metadataFields, skipFields { continue }
-            guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects,
-                  tally.counts.count <= configuration.closedCategoryValues, tally.counts[value] == nil else { continue }
-            let usual = tally.counts.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
+            // Single or multipart follows the size (the producer's multipart threshold): a source
+            // whose objects straddle it is not drifting.
+            if attribute == .upload || (attribute == .metadataFields && skipFields) { continue }
+            guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects else { continue }
+            // Closed: few values, not counting those still new to it.
+            guard tally.counts.count - (tally.newValues?.count ?? 0) <= configuration.closedCategoryValues else { continue }
+            let episode = tally.newValues?[value]
+            guard episode != nil || tally.counts[value] == nil else { continue }
+            let usual = tally.counts.filter { tally.newValues?[$0.key] == nil }.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
+            let news = episode.map { "new to this source: \(Self.ordinal($0 + 1)) object with it (normal once \(configuration.establishedObjects) have it)" }
+                ?? "never seen for this source"
             var finding = Finding(check: .drift, field: attribute.rawValue, value: value,
-                                  detail: "\(attribute.rawValue) \"\(value.prefix(120))\" never seen for this source; usually \(usual.prefix(200))")
+                                  detail: "\(attribute.rawValue) \"\(value.prefix(120))\" \(news); usually \(usual.prefix(200))")
             if attribute == .metadataFields {
                 let names = tally.counts.keys.flatMap { $0.split(separator: ",") } + value.split(separator: ",")
                 finding.metadataNames = Array(Set(names.map(String.init))).sorted()
@@ -252,6 +262,11 @@ public struct SourceDetector: Sendable {
         return Finding(check: check, field: field, value: format(value), observed: value, expected: median, deviation: deviation,
                        detail: String(format: "%@ = %@, %.1f spreads %@ the usual %@", field, format(value), abs(deviation),
                                       deviation > 0 ? "above" : "below", format(median)), metadataNames: [field])
+    }
+
+    static func ordinal(_ number: Int64) -> String {
+        let suffix = (11...13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][Int(number % 10)] ?? "th"
+        return "\(number)\(suffix)"
     }
 
     static func format(_ value: Double) -> String {

@@ -132,7 +132,9 @@ public struct SourceRegistry: Sendable {
             events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
         }
         let fieldsBefore = entry.baseline.numericFields.count
-        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories) else {
+        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories,
+                                    newValuesAfter: detector.configuration.learningObjects,
+                                    establishedAfter: detector.configuration.establishedObjects) else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
             put(entry)
             return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))

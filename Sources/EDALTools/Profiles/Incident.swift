@@ -21,6 +21,9 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     case contentTypeChange = "content-type-change"
     /// A source that starts delivering mid-day.
     case newSource = "new-source"
+    /// Four objects in a row with a content type the source never had: each is news until the
+    /// value is established.
+    case valueEpisode = "value-episode"
     // The MELT generator's shapes (summary metadata).
     case errorBurst = "error-burst"
     case latencySpike = "latency-spike"
@@ -41,7 +44,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .lateDelivery: return [.lateDelivery]
         case .sizeBlowUp: return [.sizeBlowUp, .isolationScore, .metadataValue]
         case .nearEmpty: return [.nearEmpty, .isolationScore, .metadataValue]
-        case .encryptionDrift, .newWriter, .contentTypeChange: return [.drift]
+        case .encryptionDrift, .newWriter, .contentTypeChange, .valueEpisode: return [.drift]
         case .newSource: return [.newSource]
         case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
         case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]

@@ -47,7 +47,8 @@ public struct ProducerScenario: Sendable {
     public var incidentKinds: [IncidentKind] {
         switch profile {
         case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource]
-        default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource]
+        default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
+                         .valueEpisode]
         }
     }
 
@@ -146,6 +147,8 @@ public struct ProducerScenario: Sendable {
         var key: String
         var size: Double
         var metadata: [String: String] = [:]
+        /// Parts, for objects the producer uploads in parts (ETag `…-N`).
+        var parts = 1
         var incident = incident
         if let (kind, service) = spec.melt {
             meltIndex += 1
@@ -178,9 +181,13 @@ public struct ProducerScenario: Sendable {
             // where no detector that sees only sizes could tell it (nor should it signal).
             if incident == .sizeBlowUp { size = spec.medianSize * diurnal * random.uniform(25, 60) }
             if incident == .nearEmpty { size = random.uniform(20, 120) }
+            // The producer uploads objects over 2.5 times its usual size in parts: its sources
+            // straddle the multipart threshold (a few per cent of objects), which is no incident.
+            let partSize = 2.5 * spec.medianSize * diurnal
+            if size > partSize { parts = Int(size / partSize) + 1 }
         }
         var observation = ObjectObservation(
-            bucket: bucket, key: key, eTag: ProducerProfile.token(&random, 32, ProducerProfile.hex), size: Int64(size),
+            bucket: bucket, key: key, eTag: ProducerProfile.token(&random, 32, ProducerProfile.hex) + (parts > 1 ? "-\(parts)" : ""), size: Int64(size),
             lastModified: arrival, contentType: spec.contentType, contentEncoding: spec.contentEncoding,
             serverSideEncryption: spec.encryption, kmsKeyId: spec.kmsKey, metadata: metadata, writer: spec.writer, sourceIP: spec.sourceIP
         )
@@ -196,6 +203,7 @@ public struct ProducerScenario: Sendable {
         case .contentTypeChange:
             let types = ["text/html; charset=utf-8", "text/plain", "application/zip", "application/x-tar", "binary/octet-stream", "application/xml"]
             observation.contentType = types[random.int(in: 0..<types.count)] + (random.unit() < 0.5 ? "" : "; v=\(random.int(in: 1..<1000))")
+        case .valueEpisode: observation.contentType = "application/vnd.episode+json"
         default: break
         }
         return SimulatedObject(observation: observation, incident: incident, sourceName: spec.name)
@@ -225,6 +233,7 @@ struct IncidentPlan {
         case .silence where silences[source] == nil: silences[source] = (at, at.addingTimeInterval(7200))
         case .burst where bursts[source] == nil: bursts[source] = at
         case .silence, .burst, .newSource: break
+        case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)
         default: objectIncidents[source, default: []].append((kind, at))
         }
     }

@@ -10,7 +10,7 @@ import Foundation
 /// writer, the encryption, delivery lag and silence cannot be shaped by one uploader in real time,
 /// so those incidents are measured by `edal evaluate`, not here.
 public struct ProfileUpload: Sendable {
-    public static let uploadable: Set<IncidentKind> = [.sizeBlowUp, .nearEmpty, .contentTypeChange, .errorBurst, .latencySpike, .unseenSeverity]
+    public static let uploadable: Set<IncidentKind> = [.sizeBlowUp, .nearEmpty, .contentTypeChange, .valueEpisode, .errorBurst, .latencySpike, .unseenSeverity]
 
     public var profile: ProducerProfile
     public var seed: UInt64

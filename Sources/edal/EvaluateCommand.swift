@@ -19,6 +19,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Seeds to run (seed, seed+1, …); figures are summed over them.") var runs: Int = 1
     @Option(help: "IsolationForest score threshold.") var threshold: Double = SourceDetector.Configuration().scoreThreshold
     @Flag(help: "Print the figures as JSON lines too.") var json = false
+    @Option(help: "Instead of the table: recall of size blow-ups, near-empty objects and bursts at each of these magnitudes (times the usual size, times smaller, times the usual objects in an hour), e.g. 2,3,5,10,25.")
+    var magnitudes: String?
 
     func run() throws {
         let profiles: [ProducerProfile]
@@ -33,6 +35,12 @@ struct EvaluateCommand: ParsableCommand {
         var configuration = SourceDetector.Configuration()
         configuration.scoreThreshold = threshold
         let registry = SourceRegistry(detector: SourceDetector(configuration: configuration))
+        if let magnitudes {
+            let values = magnitudes.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 > 1 }) else { throw ValidationError("--magnitudes: numbers above 1, e.g. 2,3,5,10,25") }
+            for profile in profiles where profile != .melt { print(magnitudeTable(profile, values, registry)) }
+            return
+        }
         for profile in profiles {
             var reports: [SourceEvaluation.Report] = []
             var clean: [SourceEvaluation.Report] = []
@@ -46,6 +54,32 @@ struct EvaluateCommand: ParsableCommand {
             print(EvaluationTable(profile: profile, reports: reports, clean: clean).text)
             if json { print(EvaluationTable(profile: profile, reports: reports, clean: clean).jsonLine) }
         }
+    }
+}
+
+extension EvaluateCommand {
+    /// Recall of the incidents whose size is chosen, at each magnitude, summed over the runs.
+    func magnitudeTable(_ profile: ProducerProfile, _ magnitudes: [Double], _ registry: SourceRegistry) -> String {
+        let kinds: [IncidentKind] = [.sizeBlowUp, .nearEmpty, .burst]
+        var lines = ["\(profile.rawValue): recall at each magnitude (\(max(1, runs)) runs from seed \(seed))",
+                     "magnitude  " + kinds.map { $0.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) }.joined()]
+        for magnitude in magnitudes {
+            var found: [IncidentKind: (detected: Int, incidents: Int)] = [:]
+            for run in 0..<max(1, runs) {
+                var scenario = ProducerScenario(profile: profile, seed: seed &+ UInt64(run), sources: sources, incidentsPerKind: incidents)
+                scenario.magnitude = magnitude
+                for result in SourceEvaluation(scenario: scenario, registry: registry).run().kinds where kinds.contains(result.kind) {
+                    found[result.kind, default: (0, 0)].detected += result.detected
+                    found[result.kind, default: (0, 0)].incidents += result.incidents
+                }
+            }
+            lines.append(String(format: "%8.0f×  ", magnitude) + kinds.map { kind in
+                let entry = found[kind] ?? (0, 0)
+                return String(format: "%.2f (%d/%d)", entry.incidents == 0 ? 0 : Double(entry.detected) / Double(entry.incidents),
+                              entry.detected, entry.incidents).padding(toLength: 14, withPad: " ", startingAt: 0)
+            }.joined())
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }
 

@@ -353,3 +353,37 @@ struct NewValueEpisodeTests {
         #expect(registry.observe(multipart).findings.isEmpty)
     }
 }
+
+@Suite("A producer that partly fails")
+struct RateDropTests {
+    /// Two nodes delivering every five minutes; from `drop` on, for `hours`, only the first.
+    static func run(drop: Int, hours: Int, silenceInstead: Bool = false) -> [SourceEvent] {
+        var registry = SourceRegistry()
+        var events: [SourceEvent] = []
+        for step in 0..<400 {
+            let minute = step * 5
+            let dropping = minute >= drop && minute < drop + hours * 60
+            for node in 0..<2 {
+                if dropping, silenceInstead || node == 1 { continue }
+                var object = SourceRegistryTests.object(minute)
+                object.key = object.key.replacingOccurrences(of: ".json.gz", with: "-n\(node).json.gz")
+                object.eTag += "-\(node)"
+                object.lastModified += Double(node)
+                events += registry.observe(object).events
+            }
+        }
+        return events
+    }
+
+    @Test("one of two nodes stopping is one rate_drop while it lasts, its recovery none, a silence none")
+    func halvedRate() {
+        let halved = Self.run(drop: 900, hours: 3).filter { $0.finding.check == .rateDrop }
+        #expect(halved.count == 1, "\(halved.map(\.finding.detail))")
+        if let first = halved.first {
+            let minutes = first.episode.map { $0.timeIntervalSince(SourceRegistryTests.object(900).lastModified) / 60 } ?? -1
+            #expect(minutes > 0 && minutes <= 60, "found \(minutes) minutes after the drop")
+        }
+        #expect(Self.run(drop: 900, hours: 0).allSatisfy { $0.finding.check != .rateDrop })
+        #expect(Self.run(drop: 900, hours: 2, silenceInstead: true).allSatisfy { $0.finding.check != .rateDrop })
+    }
+}

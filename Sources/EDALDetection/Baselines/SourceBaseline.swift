@@ -52,6 +52,8 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     public var silentSince: Date?
     /// The start of a burst still going on (signalled once per burst).
     public var burstSince: Date?
+    /// The start of a rate drop still going on (signalled once per drop).
+    public var rateDropSince: Date?
     public var lastObject: LastObject?
     /// The newest arrivals, oldest first, at most `capacity`.
     public var recent: [Arrival]

@@ -14,6 +14,9 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Many new key templates under one prefix in a short time, or a bucket at its bound of
     /// sources: announced once instead of one new source each.
     case sourceStorm = "source_storm"
+    /// Far fewer objects in a window than the source usually delivers, while it keeps delivering:
+    /// a producer that partly fails (one of two nodes, one of four partitions).
+    case rateDrop = "rate_drop"
 
     // Object-level checks: reasons in the object's signal.
     /// Many times the source's usual size.
@@ -41,7 +44,7 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Whether the check is about the source as a whole rather than one object.
     public var isSourceEvent: Bool {
         switch self {
-        case .newSource, .silentSource, .resumed, .burst, .sourceStorm: return true
+        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop: return true
         default: return false
         }
     }

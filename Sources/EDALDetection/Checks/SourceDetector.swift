@@ -42,6 +42,13 @@ public struct SourceDetector: Sendable {
         public var burstWindowCadences: Double = 12
         public var burstFactor: Double = 4
         public var burstMinimumExtra: Double = 8
+        /// A window of `rateWindowCadences` usual intervals holding at most `rateDropShare` of the
+        /// objects usually in it is a rate drop, where no gap in it is a silence and the source's
+        /// recent arrivals reach back two windows.
+        public var rateWindowCadences: Double = 12
+        public var rateDropShare: Double = 0.6
+        /// A rate drop is over once the window holds this share of the usual objects again.
+        public var rateRecoveredShare: Double = 0.85
         /// A category with at most this many values in the baseline is closed: a new value is drift.
         public var closedCategoryValues: Int = 8
         /// A value a source started writing after its learning stays drift (one episode) until this
@@ -246,6 +253,46 @@ public struct SourceDetector: Sendable {
     /// (a source whose objects all arrived within seconds — a bulk upload — has no cadence to burst from).
     func burstWindow(_ cadence: Double) -> Double {
         max(configuration.burstWindowCadences * cadence, 60)
+    }
+
+    /// The objects in the rate window ending at `time`, the objects usually in it, and the longest
+    /// gap in it; `nil` while the source's arrivals do not reach back two windows.
+    func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> (count: Double, expected: Double, longestGap: Double)? {
+        guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
+              let first = baseline.recent.first else { return nil }
+        let window = configuration.rateWindowCadences * cadence
+        let end = time.timeIntervalSince1970
+        guard end - first.time >= 2 * window else { return nil }
+        var count = 0.0, longestGap = 0.0, later = end
+        for arrival in baseline.recent.reversed() {
+            // The gap reaching into the window from before it counts too: a silence that began
+            // before the window leaves it holding few objects.
+            longestGap = max(longestGap, later - arrival.time)
+            guard arrival.time > end - window else { break }
+            count += 1
+            later = arrival.time
+        }
+        return (count, configuration.rateWindowCadences, longestGap)
+    }
+
+    /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
+    /// while the source kept delivering (`baseline` already includes the object that arrived at `time`).
+    public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
+        guard let (count, expected, longestGap) = rateWindow(baseline, profile: profile, at: time),
+              count <= configuration.rateDropShare * expected else { return nil }
+        // A gap that is a silence is signalled as one, not as a drop.
+        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap)
+        guard longestGap < configuration.silenceFactor * usual else { return nil }
+        let window = configuration.rateWindowCadences * (profile.cadence ?? 0)
+        return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
+                       detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
+                                      count, window, expected, 100 * count / expected))
+    }
+
+    /// Whether a signalled rate drop is over.
+    public func rateRecovered(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
+        guard let (count, expected, _) = rateWindow(baseline, profile: profile, at: time) else { return true }
+        return count >= configuration.rateRecoveredShare * expected
     }
 
     /// Whether a burst that was signalled is over.

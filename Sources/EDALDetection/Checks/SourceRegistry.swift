@@ -163,6 +163,7 @@ public struct SourceRegistry: Sendable {
                                 episode: nil))
         }
         burst(&entry, at: observation.lastModified, into: &events)
+        rateDrop(&entry, at: observation.lastModified, into: &events)
         put(entry)
         return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
     }
@@ -211,6 +212,19 @@ public struct SourceRegistry: Sendable {
         changed.insert(id)
         silence.set(id, due: nil)
         return entry
+    }
+
+    private mutating func rateDrop(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
+        if entry.baseline.rateDropSince != nil {
+            if detector.rateRecovered(entry.baseline, profile: entry.profile, at: time) {
+                entry.baseline.rateDropSince = nil
+                entry.stateChanged = true
+            }
+        } else if entry.baseline.burstSince == nil, let finding = detector.rateDrop(entry.baseline, profile: entry.profile, at: time) {
+            entry.baseline.rateDropSince = time
+            entry.stateChanged = true
+            events.append(event(entry, finding, episode: time))
+        }
     }
 
     private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
@@ -363,7 +377,7 @@ public struct SourceRegistry: Sendable {
         entry.baseline.version = version
         // Objects recorded while the save was in flight keep the entry dirty.
         entry.dirty = entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
-            || entry.baseline.burstSince != baseline.burstSince
+            || entry.baseline.burstSince != baseline.burstSince || entry.baseline.rateDropSince != baseline.rateDropSince
         if !entry.dirty { entry.stateChanged = false }
         put(entry)
     }
@@ -396,6 +410,7 @@ public struct SourceRegistry: Sendable {
             merged.state = entry.baseline.state
             merged.silentSince = entry.baseline.silentSince
             merged.burstSince = entry.baseline.burstSince
+            merged.rateDropSince = entry.baseline.rateDropSince
         }
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version

@@ -138,6 +138,9 @@ public struct SourceEvaluation: Sendable {
                     && $0.time <= incident.end.addingTimeInterval(3600) }
             case .newSource:
                 hit = raised.first { $0.check == .newSource && $0.sourceId == sourceId }
+            case .rateDrop:
+                hit = raised.first { $0.check == .rateDrop && $0.sourceId == sourceId && $0.time >= incident.start
+                    && $0.time <= incident.end.addingTimeInterval(3600) }
             default:
                 hit = raised.first { $0.key == incident.key && incident.kind.findingChecks.contains($0.check) }
             }
@@ -187,6 +190,8 @@ public struct SourceEvaluation: Sendable {
                 case .silentSource: isTrue = incidents.contains { $0.kind == .silence && sourceIds[$0.sourceId] == signal.sourceId && signal.time >= $0.start && signal.time <= $0.end }
                 case .resumed: isTrue = silenceSources.contains(signal.sourceId)
                 case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId] == signal.sourceId }
+                case .rateDrop: isTrue = incidents.contains { $0.kind == .rateDrop && sourceIds[$0.sourceId] == signal.sourceId
+                    && signal.time >= $0.start && signal.time <= $0.end.addingTimeInterval(3600) }
                 case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId] == signal.sourceId }
                 default: isTrue = false
                 }
@@ -223,6 +228,7 @@ public struct SourceEvaluation: Sendable {
         case .silentSource, .resumed: return .silence
         case .burst: return .burst
         case .newSource, .sourceStorm: return .newSource
+        case .rateDrop: return .rateDrop
         case .lateDelivery: return .lateDelivery
         case .sizeBlowUp: return .sizeBlowUp
         case .nearEmpty: return .nearEmpty

@@ -24,6 +24,9 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// Four objects in a row with a content type the source never had: each is news until the
     /// value is established.
     case valueEpisode = "value-episode"
+    /// For three hours one of two nodes (or every other delivery) stops: the rate halves while
+    /// the source never goes silent.
+    case rateDrop = "rate-drop"
     // The MELT generator's shapes (summary metadata).
     case errorBurst = "error-burst"
     case latencySpike = "latency-spike"
@@ -34,7 +37,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// Whether the incident is about a source as a whole (found by a source event) rather than one object.
-    public var isSourceLevel: Bool { self == .silence || self == .burst || self == .newSource }
+    public var isSourceLevel: Bool { self == .silence || self == .burst || self == .newSource || self == .rateDrop }
 
     /// The checks that find this incident.
     public var findingChecks: Set<SourceCheck> {
@@ -46,6 +49,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .nearEmpty: return [.nearEmpty, .isolationScore, .metadataValue]
         case .encryptionDrift, .newWriter, .contentTypeChange, .valueEpisode: return [.drift]
         case .newSource: return [.newSource]
+        case .rateDrop: return [.rateDrop]
         case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
         case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]
         }

@@ -25,6 +25,11 @@ public struct ProducerScenario: Sendable {
     /// Incidents of each kind in the measured day; 0 for a clean day.
     public var incidentsPerKind: Int
     public var start: Date
+    /// How large the size and burst incidents are, for a recall-against-magnitude table: a blow-up
+    /// `magnitude` times the source's usual size at that hour, a near-empty object that many times
+    /// smaller, a burst of `magnitude` times the usual objects in an hour. `nil`: the defaults
+    /// (25–60 times, 20–120 bytes, 60 extra objects in ten minutes).
+    public var magnitude: Double?
 
     public init(profile: ProducerProfile, seed: UInt64 = 1, bucket: String = "telemetry", sources: Int? = nil,
                 warmUp: TimeInterval = 43_200, day: TimeInterval = 86_400, incidentsPerKind: Int = 4,
@@ -46,9 +51,9 @@ public struct ProducerScenario: Sendable {
     /// The incident kinds this profile injects.
     public var incidentKinds: [IncidentKind] {
         switch profile {
-        case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource]
+        case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop]
         default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
-                         .valueEpisode]
+                         .valueEpisode, .rateDrop]
         }
     }
 
@@ -88,13 +93,18 @@ public struct ProducerScenario: Sendable {
             var time = from.addingTimeInterval(sourceRandom.uniform(0, spec.cadence))
             var firstKey: String?
             var delivered = 0
+            var deliveries = 0
             var pendingObjectIncidents = plan.objectIncidents[index] ?? []
             while time < end {
                 if let silence = plan.silences[index], time >= silence.start, time < silence.end {
                     time = time.addingTimeInterval(spec.cadence)
                     continue
                 }
-                for _ in 0..<spec.nodes {
+                let dropping = plan.rateDrops[index].map { time >= $0 && time < $0.addingTimeInterval(3 * 3600) } ?? false
+                deliveries += 1
+                for node in 0..<spec.nodes {
+                    // One of two nodes stops; a single producer loses every other delivery.
+                    if dropping, spec.nodes > 1 ? node > 0 : deliveries % 2 == 0 { continue }
                     var incident: IncidentKind?
                     if let due = pendingObjectIncidents.firstIndex(where: { $0.at <= time }) {
                         incident = pendingObjectIncidents.remove(at: due).kind
@@ -118,12 +128,20 @@ public struct ProducerScenario: Sendable {
                 incidents.append(Incident(kind: .silence, sourceId: spec.name, key: firstKey, start: silence.start, end: silence.end))
             }
             if let burst = plan.bursts[index] {
-                // Sixty extra objects over ten minutes, of the usual size.
-                for extra in 0..<60 {
-                    let at = burst.addingTimeInterval(Double(extra) * 10)
+                // Sixty extra objects over ten minutes, of the usual size; or `magnitude` times the
+                // usual objects over an hour.
+                let hourly = 3600 / spec.cadence * Double(spec.nodes)
+                let extras = magnitude.map { Int((($0 - 1) * hourly).rounded()) } ?? 60
+                let spacing = magnitude == nil ? 10 : 3600 / Double(max(1, extras))
+                for extra in 0..<extras {
+                    let at = burst.addingTimeInterval(Double(extra) * spacing)
                     objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil))
                 }
-                incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst, end: burst.addingTimeInterval(600)))
+                incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst,
+                                          end: burst.addingTimeInterval(Double(extras) * spacing)))
+            }
+            if let drop = plan.rateDrops[index] {
+                incidents.append(Incident(kind: .rateDrop, sourceId: spec.name, key: firstKey, start: drop, end: drop.addingTimeInterval(3 * 3600)))
             }
             if let started = plan.newSources.first(where: { $0.index == index }) {
                 incidents.append(Incident(kind: .newSource, sourceId: spec.name, key: firstKey, start: started.at, end: started.at.addingTimeInterval(spec.cadence * 2)))
@@ -179,8 +197,8 @@ public struct ProducerScenario: Sendable {
             // A blow-up is 25–60 times the source's usual size at that hour, not times this
             // object's own draw: a low draw times 25 can land inside the source's ordinary range,
             // where no detector that sees only sizes could tell it (nor should it signal).
-            if incident == .sizeBlowUp { size = spec.medianSize * diurnal * random.uniform(25, 60) }
-            if incident == .nearEmpty { size = random.uniform(20, 120) }
+            if incident == .sizeBlowUp { size = spec.medianSize * diurnal * (magnitude ?? random.uniform(25, 60)) }
+            if incident == .nearEmpty { size = magnitude.map { spec.medianSize * diurnal / $0 } ?? random.uniform(20, 120) }
             // The producer uploads objects over 2.5 times its usual size in parts: its sources
             // straddle the multipart threshold (a few per cent of objects), which is no incident.
             let partSize = 2.5 * spec.medianSize * diurnal
@@ -226,13 +244,15 @@ struct IncidentPlan {
     var objectIncidents: [Int: [(kind: IncidentKind, at: Date)]] = [:]
     var silences: [Int: (start: Date, end: Date)] = [:]
     var bursts: [Int: Date] = [:]
+    var rateDrops: [Int: Date] = [:]
     var newSources: [(index: Int, at: Date)] = []
 
     mutating func add(_ kind: IncidentKind, source: Int, at: Date) {
         switch kind {
         case .silence where silences[source] == nil: silences[source] = (at, at.addingTimeInterval(7200))
         case .burst where bursts[source] == nil: bursts[source] = at
-        case .silence, .burst, .newSource: break
+        case .rateDrop where rateDrops[source] == nil: rateDrops[source] = at
+        case .silence, .burst, .newSource, .rateDrop: break
         case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)
         default: objectIncidents[source, default: []].append((kind, at))
         }

@@ -387,3 +387,40 @@ struct RateDropTests {
         #expect(Self.run(drop: 900, hours: 2, silenceInstead: true).allSatisfy { $0.finding.check != .rateDrop })
     }
 }
+
+@Suite("Clocks ahead and batches delivered again")
+struct ClockAndReplayTests {
+    @Test("a key time an hour after LastModified is a clock running ahead; the usual lag is not")
+    func clockAhead() {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
+        var ahead = SourceRegistryTests.object(40 * 5)
+        ahead.lastModified -= 3_600
+        #expect(registry.observe(ahead).findings.map(\.check) == [.clockAhead])
+        #expect(registry.observe(SourceRegistryTests.object(41 * 5)).findings.isEmpty)
+    }
+
+    @Test("the same content under a new key hours later is a replay; a source that often repeats its bytes is not replaying")
+    func replayedBatch() {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
+        var again = SourceRegistryTests.object(40 * 5)
+        let earlier = SourceRegistryTests.object(10 * 5)
+        again.eTag = earlier.eTag
+        again.size = earlier.size
+        #expect(registry.observe(again).findings.map(\.check) == [.replayed])
+        // The same object seen twice (a redelivery) is no replay.
+        #expect(registry.observe(again).findings.isEmpty)
+
+        var markers = SourceRegistry()
+        for index in 0..<40 {
+            var object = SourceRegistryTests.object(index * 5)
+            if index % 4 == 0 { object.eTag = "same-bytes"; object.size = 4_096 }
+            _ = markers.observe(object)
+        }
+        var marker = SourceRegistryTests.object(41 * 5)
+        marker.eTag = "same-bytes"
+        marker.size = 4_096
+        #expect(!markers.observe(marker).findings.contains { $0.check == .replayed })
+    }
+}

@@ -15,9 +15,11 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
         public var lag: Double?
         /// Numeric user metadata.
         public var values: [String: Double]?
+        /// A hash of ETag and size: the same content under any key.
+        public var content: UInt64?
 
         enum CodingKeys: String, CodingKey {
-            case object = "o", time = "t", size = "s", lag = "l", values = "v"
+            case object = "o", time = "t", size = "s", lag = "l", values = "v", content = "c"
         }
     }
 
@@ -93,7 +95,8 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
         let values = numericMetadata ?? observation.numericMetadata
         let arrival = Arrival(object: object, time: observation.lastModified.timeIntervalSince1970, size: observation.size,
                               lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
-                              values: values.isEmpty ? nil : values)
+                              values: values.isEmpty ? nil : values,
+                              content: Self.contentHash(eTag: observation.eTag, size: observation.size))
         insert(arrival)
         let established = objectCount >= newValuesAfter
         objectCount += 1
@@ -132,6 +135,11 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
             recent.append(arrival)
         }
         if recent.count > Self.capacity { recent.removeFirst(recent.count - Self.capacity) }
+    }
+
+    /// FNV-1a over ETag and size.
+    static func contentHash(eTag: String, size: Int64) -> UInt64 {
+        objectHash(bucket: "", key: String(size), eTag: eTag)
     }
 
     /// FNV-1a over bucket, key and ETag.

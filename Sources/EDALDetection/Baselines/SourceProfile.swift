@@ -92,6 +92,9 @@ public struct SourceProfile: Sendable {
     public var sizeNoise: Double?
     public var medianSize: Double?
     public var lag: Spread?
+    /// The share of recent arrivals whose content (ETag and size) another recent arrival had too:
+    /// a source that writes the same bytes often (markers, empty parts) is not replaying.
+    public var repeatedContentShare: Double = 0
     /// Per numeric metadata field, of its signed log (`signedLog`).
     public var fields: [String: Spread]
     public var model: Model?
@@ -117,6 +120,10 @@ public struct SourceProfile: Sendable {
             usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }
         computeSizes(recent)
+        var contents: [UInt64: Int] = [:]
+        for arrival in recent { if let content = arrival.content { contents[content, default: 0] += 1 } }
+        let repeated = contents.values.filter { $0 > 1 }.reduce(0, +)
+        repeatedContentShare = recent.isEmpty ? 0 : Double(repeated) / Double(recent.count)
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         // One column per field, aligned with `recent` (NaN where an arrival lacks the field): built
         // without hashing each value's field name, and reused as the forest's rows.

@@ -25,6 +25,12 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     case nearEmpty = "near_empty"
     /// Stored much later after the time its key carries than the source's objects usually are.
     case lateDelivery = "late_delivery"
+    /// The key carries a time well after LastModified, far from the source's usual: the producer's
+    /// clock runs ahead.
+    case clockAhead = "clock_ahead"
+    /// The same content (ETag and size) as an object the source delivered before, under another
+    /// key: a batch delivered again.
+    case replayed
     /// A content type, encoding, encryption, KMS key, storage class, writer, network or set of
     /// metadata fields the source never had.
     case drift

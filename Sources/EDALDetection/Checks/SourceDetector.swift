@@ -30,6 +30,13 @@ public struct SourceDetector: Sendable {
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
         public var lateMinimumSeconds: Double = 600
+        /// A key time at least this many seconds after LastModified, and `lagDeviation` spreads
+        /// below the usual lag, is a clock running ahead.
+        public var clockAheadSeconds: Double = 300
+        /// Objects at least this large that repeat an earlier object's content are a replay, where
+        /// at most `replayUsualShare` of the source's recent objects repeat one another.
+        public var replayMinimumSize: Int64 = 1024
+        public var replayUsualShare: Double = 0.02
         /// A numeric metadata value this many spreads from its median fires on its own (6 left a
         /// clean MELT day with two false signals in ten; 6.5 missed one error burst in sixteen).
         public var fieldDeviation: Double = 6.25
@@ -77,6 +84,7 @@ public struct SourceDetector: Sendable {
         guard baseline.objectCount >= configuration.learningObjects else { return findings }
         size(observation, baseline, profile, into: &findings)
         if let embeddedTime { lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings) }
+        replay(observation, baseline, profile, into: &findings)
         let newFields = metadata(observation, numericMetadata ?? observation.numericMetadata, baseline, profile, into: &findings)
         drift(categories ?? observation.categories, baseline, skipFields: newFields, into: &findings)
         return findings
@@ -117,10 +125,34 @@ public struct SourceDetector: Sendable {
         guard let usual = profile.lag else { return }
         let excess = lag - usual.median
         let deviation = usual.deviation(lag)
+        if lag <= -configuration.clockAheadSeconds, deviation <= -configuration.lagDeviation, lag <= usual.p5 - configuration.clockAheadSeconds {
+            findings.append(Finding(check: .clockAhead, field: "delivery_lag_seconds", observed: lag, expected: usual.median, deviation: deviation,
+                                    detail: String(format: "its key's time is %.0f s after LastModified; usually %.0f s before it: the producer's clock runs ahead",
+                                                   -lag, usual.median)))
+            return
+        }
         guard deviation >= configuration.lagDeviation, excess >= configuration.lateMinimumSeconds,
               lag >= 2 * usual.p95 else { return }
         findings.append(Finding(check: .lateDelivery, field: "delivery_lag_seconds", observed: lag, expected: usual.median,
                                 deviation: deviation, detail: String(format: "stored %.0f s after its key's time; usually %.0f s", lag, usual.median)))
+    }
+
+    /// The same content as an object the source delivered before under another key.
+    private func replay(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile, into findings: inout [Finding]) {
+        guard observation.size >= configuration.replayMinimumSize, profile.repeatedContentShare <= configuration.replayUsualShare else { return }
+        let content = SourceBaseline.contentHash(eTag: observation.eTag, size: observation.size)
+        let object = SourceBaseline.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
+        // Another object with this content; none if this very object was recorded already (a redelivery).
+        var earlier: SourceBaseline.Arrival?
+        for arrival in baseline.recent where arrival.content == content {
+            if arrival.object == object { return }
+            earlier = arrival
+        }
+        guard let earlier else { return }
+        let hours = (observation.lastModified.timeIntervalSince1970 - earlier.time) / 3600
+        findings.append(Finding(check: .replayed, field: "etag", value: observation.eTag, observed: hours * 3600,
+                                detail: String(format: "the same content (ETag and %lld bytes) as an object of this source %.1f h earlier, under another key",
+                                               observation.size, hours)))
     }
 
     /// Numeric metadata: fields never seen, extreme values, and the forest. Answers the new fields.

@@ -230,6 +230,8 @@ public struct SourceEvaluation: Sendable {
         case .newSource, .sourceStorm: return .newSource
         case .rateDrop: return .rateDrop
         case .lateDelivery: return .lateDelivery
+        case .clockAhead: return .clockAhead
+        case .replayed: return .replayedBatch
         case .sizeBlowUp: return .sizeBlowUp
         case .nearEmpty: return .nearEmpty
         case .drift:

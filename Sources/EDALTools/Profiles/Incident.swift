@@ -27,6 +27,10 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// For three hours one of two nodes (or every other delivery) stops: the rate halves while
     /// the source never goes silent.
     case rateDrop = "rate-drop"
+    /// One object whose key carries a time 30 minutes to 2 hours after LastModified.
+    case clockAhead = "clock-ahead"
+    /// Three objects delivered again about three hours later: the same content under new keys.
+    case replayedBatch = "replayed-batch"
     // The MELT generator's shapes (summary metadata).
     case errorBurst = "error-burst"
     case latencySpike = "latency-spike"
@@ -50,6 +54,8 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .encryptionDrift, .newWriter, .contentTypeChange, .valueEpisode: return [.drift]
         case .newSource: return [.newSource]
         case .rateDrop: return [.rateDrop]
+        case .clockAhead: return [.clockAhead]
+        case .replayedBatch: return [.replayed]
         case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
         case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]
         }

@@ -53,7 +53,7 @@ public struct ProducerScenario: Sendable {
         switch profile {
         case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop]
         default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
-                         .valueEpisode, .rateDrop]
+                         .valueEpisode, .rateDrop, .clockAhead, .replayedBatch]
         }
     }
 
@@ -94,6 +94,8 @@ public struct ProducerScenario: Sendable {
             var firstKey: String?
             var delivered = 0
             var deliveries = 0
+            var history: [ObjectObservation] = []
+            var replayed = 0
             var pendingObjectIncidents = plan.objectIncidents[index] ?? []
             while time < end {
                 if let silence = plan.silences[index], time >= silence.start, time < silence.end {
@@ -115,7 +117,18 @@ public struct ProducerScenario: Sendable {
                     if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48 {
                         incident = meltAnomaly(&sourceRandom)
                     }
-                    let object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
+                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
+                    if incident == .replayedBatch {
+                        // The content of an object from about three hours before, under a new key.
+                        let then = arrival.addingTimeInterval(-3 * 3600 + Double(replayed) * spec.cadence)
+                        replayed += 1
+                        if let earlier = history.first(where: { $0.lastModified >= then }) {
+                            object.observation.eTag = earlier.eTag
+                            object.observation.size = earlier.size
+                        }
+                    }
+                    history.append(object.observation)
+                    if history.count > 512 { history.removeFirst(256) }
                     firstKey = firstKey ?? object.observation.key
                     if let kind = object.incident {
                         incidents.append(Incident(kind: kind, sourceId: spec.name, key: object.observation.key, start: arrival, end: arrival))
@@ -161,6 +174,7 @@ public struct ProducerScenario: Sendable {
                             meltIndex: inout Int, incident: IncidentKind?) -> SimulatedObject {
         var lag = random.uniform(spec.lag.lowerBound, spec.lag.upperBound)
         if incident == .lateDelivery { lag += random.uniform(7200, 21_600) }
+        if incident == .clockAhead { lag = -random.uniform(1800, 7200) }
         let keyTime = Date(timeIntervalSince1970: ((arrival.timeIntervalSince1970 - lag) / spec.alignKeyTime).rounded(.down) * spec.alignKeyTime)
         var key: String
         var size: Double
@@ -254,6 +268,7 @@ struct IncidentPlan {
         case .rateDrop where rateDrops[source] == nil: rateDrops[source] = at
         case .silence, .burst, .newSource, .rateDrop: break
         case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)
+        case .replayedBatch: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 3)
         default: objectIncidents[source, default: []].append((kind, at))
         }
     }

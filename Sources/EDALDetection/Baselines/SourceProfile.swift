@@ -92,7 +92,7 @@ public struct SourceProfile: Sendable {
     public var sizeNoise: Double?
     public var medianSize: Double?
     public var lag: Spread?
-    /// The share of recent arrivals whose content (ETag and size) another recent arrival had too:
+    /// The share of recent arrivals whose content (ETag and size) an earlier recent arrival had:
     /// a source that writes the same bytes often (markers, empty parts) is not replaying.
     public var repeatedContentShare: Double = 0
     /// Per numeric metadata field, of its signed log (`signedLog`).
@@ -120,9 +120,9 @@ public struct SourceProfile: Sendable {
             usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }
         computeSizes(recent)
-        var contents: [UInt64: Int] = [:]
-        for arrival in recent { if let content = arrival.content { contents[content, default: 0] += 1 } }
-        let repeated = contents.values.filter { $0 > 1 }.reduce(0, +)
+        var contents = Set<UInt64>()
+        var repeated = 0
+        for arrival in recent { if let content = arrival.content, !contents.insert(content).inserted { repeated += 1 } }
         repeatedContentShare = recent.isEmpty ? 0 : Double(repeated) / Double(recent.count)
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         // One column per field, aligned with `recent` (NaN where an arrival lacks the field): built

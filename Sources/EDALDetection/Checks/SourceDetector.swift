@@ -30,13 +30,13 @@ public struct SourceDetector: Sendable {
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
         public var lateMinimumSeconds: Double = 600
-        /// A key time at least this many seconds after LastModified, and `lagDeviation` spreads
-        /// below the usual lag, is a clock running ahead.
+        /// A key time at least this many seconds after LastModified, and below the usual lag's 5th
+        /// percentile by this much and by twice its 5–95 % band, is a clock running ahead.
         public var clockAheadSeconds: Double = 300
         /// Objects at least this large that repeat an earlier object's content are a replay, where
         /// at most `replayUsualShare` of the source's recent objects repeat one another.
         public var replayMinimumSize: Int64 = 1024
-        public var replayUsualShare: Double = 0.02
+        public var replayUsualShare: Double = 0.05
         /// A numeric metadata value this many spreads from its median fires on its own (6 left a
         /// clean MELT day with two false signals in ten; 6.5 missed one error burst in sixteen).
         public var fieldDeviation: Double = 6.25
@@ -125,7 +125,9 @@ public struct SourceDetector: Sendable {
         guard let usual = profile.lag else { return }
         let excess = lag - usual.median
         let deviation = usual.deviation(lag)
-        if lag <= -configuration.clockAheadSeconds, deviation <= -configuration.lagDeviation, lag <= usual.p5 - configuration.clockAheadSeconds {
+        // Measured from the 5th percentile by twice the 5–95 band: the spread itself grows with an
+        // earlier late delivery in the window, quantiles do not.
+        if lag <= -configuration.clockAheadSeconds, lag <= usual.p5 - max(configuration.clockAheadSeconds, 2 * (usual.p95 - usual.p5)) {
             findings.append(Finding(check: .clockAhead, field: "delivery_lag_seconds", observed: lag, expected: usual.median, deviation: deviation,
                                     detail: String(format: "its key's time is %.0f s after LastModified; usually %.0f s before it: the producer's clock runs ahead",
                                                    -lag, usual.median)))

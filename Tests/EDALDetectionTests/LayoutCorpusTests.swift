@@ -63,3 +63,64 @@ extension LayoutCorpusTests {
         #expect(result.sources < 300, "\(result)")
     }
 }
+
+/// What a fresh-eyes review found: sources made before a layout was learnt here, batch producers,
+/// an ended episode brought back by a replica.
+@Suite("Learnt layouts across restarts and replicas")
+struct LearntLayoutHandOverTests {
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func object(_ index: Int, hour: Int, size: Int64 = 10_000) -> ObjectObservation {
+        ObjectObservation(bucket: "b", key: String(format: "logs/app/20261125%02d_%d.gz", hour % 24, index), eTag: "e\(hour)-\(index)",
+                          size: size, lastModified: start.addingTimeInterval(Double(hour) * 3600 + Double(index) * 60))
+    }
+
+    @Test("sources of raw templates read from the store join the learnt source when their objects arrive: no stranded source")
+    func rawSourcesFromTheStoreAreFolded() throws {
+        // Another replica (or this one before a restart) made one source per index.
+        var before = SourceRegistry()
+        before.learner.configuration.numberVariants = 1_000
+        for hour in 0..<30 { for index in 0..<3 { _ = before.observe(Self.object(index, hour: hour)) } }
+        let stored = before.baselines
+        #expect(stored.count == 3)
+        var after = SourceRegistry()
+        for baseline in stored { after.absorb(baseline) }
+        for hour in 30..<32 { for index in 0..<3 { _ = after.observe(Self.object(index, hour: hour)) } }
+        let templates = after.baselines.map(\.template)
+        #expect(templates == ["logs/app/%Y%m%d%H_{n}.gz"], "\(templates)")
+        #expect(after.baselines.first?.objectCount == 96)
+        // Nothing is left to fall silent.
+        #expect(after.checkSilence(now: Self.start.addingTimeInterval(40 * 3600)).count <= 1)
+    }
+
+    @Test("a producer writing twenty objects at once every hour raises no rate_drop")
+    func batchProducer() {
+        var registry = SourceRegistry()
+        var drops = 0
+        for hour in 0..<72 {
+            for index in 0..<20 {
+                var object = Self.object(index, hour: hour)
+                object.key = String(format: "batch/data/20261125%02d-part-%02d.csv", hour % 24, index)
+                object.lastModified = Self.start.addingTimeInterval(Double(hour) * 3600 + Double(index))
+                drops += registry.observe(object).events.filter { $0.finding.check == .rateDrop }.count
+            }
+        }
+        #expect(drops == 0)
+    }
+
+    @Test("an episode that ended is not brought back by a replica that saw only its start")
+    func endedEpisodeStaysEnded() throws {
+        var registry = SourceRegistry()
+        for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
+        var early: SourceBaseline?
+        for index in 40..<52 {
+            _ = registry.observe(SourceRegistryTests.object(index * 5, contentType: "text/html"))
+            if index == 42 { early = registry.baselines.first }
+        }
+        var stale = try #require(early)
+        stale.version = 99
+        registry.absorb(stale)
+        let verdict = registry.observe(SourceRegistryTests.object(52 * 5, contentType: "text/html"))
+        #expect(!verdict.findings.contains { $0.check == .drift }, "\(verdict.findings)")
+    }
+}

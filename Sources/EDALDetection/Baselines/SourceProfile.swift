@@ -121,9 +121,15 @@ public struct SourceProfile: Sendable {
         }
         computeSizes(recent)
         var contents = Set<UInt64>()
-        var repeated = 0
-        for arrival in recent { if let content = arrival.content, !contents.insert(content).inserted { repeated += 1 } }
-        repeatedContentShare = recent.isEmpty ? 0 : Double(repeated) / Double(recent.count)
+        var repeated = 0, hashed = 0
+        for arrival in recent {
+            guard let content = arrival.content else { continue }
+            hashed += 1
+            if !contents.insert(content).inserted { repeated += 1 }
+        }
+        // Arrivals stored before contents were hashed say nothing: too few hashed ones, and the
+        // source cannot be said to replay.
+        repeatedContentShare = hashed < 32 ? 1 : Double(repeated) / Double(hashed)
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         // One column per field, aligned with `recent` (NaN where an arrival lacks the field): built
         // without hashing each value's field name, and reused as the forest's rows.

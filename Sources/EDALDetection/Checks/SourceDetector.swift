@@ -224,9 +224,13 @@ public struct SourceDetector: Sendable {
             if attribute == .upload || (attribute == .metadataFields && skipFields) { continue }
             guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects else { continue }
             // Closed: few values, not counting those still new to it.
-            guard tally.counts.count - (tally.newValues?.count ?? 0) <= configuration.closedCategoryValues else { continue }
-            let episode = tally.newValues?[value]
-            guard episode != nil || tally.counts[value] == nil else { continue }
+            let stillNew = tally.newValues?.keys.filter { (tally.counts[$0] ?? 0) < configuration.establishedObjects }.count ?? 0
+            guard tally.counts.count - stillNew <= configuration.closedCategoryValues else { continue }
+            // An episode lasts while fewer than `establishedObjects` objects had the value (a
+            // replica that saw it early cannot bring an ended episode back).
+            let seen = tally.counts[value]
+            let episode = tally.newValues?[value] != nil ? seen.flatMap { $0 < configuration.establishedObjects ? $0 : nil } : nil
+            guard episode != nil || seen == nil else { continue }
             let usual = tally.counts.filter { tally.newValues?[$0.key] == nil }.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
             let news = episode.map { "new to this source: \(Self.ordinal($0 + 1)) object with it (normal once \(configuration.establishedObjects) have it)" }
                 ?? "never seen for this source"
@@ -294,7 +298,9 @@ public struct SourceDetector: Sendable {
     func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> (count: Double, expected: Double, longestGap: Double)? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let first = baseline.recent.first else { return nil }
-        let window = configuration.rateWindowCadences * cadence
+        // In usual gaps between deliveries, not in objects: a producer that writes its objects in
+        // batches (twenty at once every hour) would otherwise see a drop before every batch.
+        let window = configuration.rateWindowCadences * max(cadence, profile.usualGap ?? cadence)
         let end = time.timeIntervalSince1970
         guard end - first.time >= 2 * window else { return nil }
         var count = 0.0, longestGap = 0.0, later = end
@@ -306,7 +312,7 @@ public struct SourceDetector: Sendable {
             count += 1
             later = arrival.time
         }
-        return (count, configuration.rateWindowCadences, longestGap)
+        return (count, window / cadence, longestGap)
     }
 
     /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
@@ -317,7 +323,7 @@ public struct SourceDetector: Sendable {
         // A gap that is a silence is signalled as one, not as a drop.
         let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap)
         guard longestGap < configuration.silenceFactor * usual else { return nil }
-        let window = configuration.rateWindowCadences * (profile.cadence ?? 0)
+        let window = expected * (profile.cadence ?? 0)
         return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
                        detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
                                       count, window, expected, 100 * count / expected))

@@ -80,13 +80,15 @@ public struct SourceRegistry: Sendable {
     /// never seen are judged together under `overflowTemplate`, announced once per bucket.
     public var maximumSourcesPerBucket = 10_000
     /// The template of a bucket's objects once it holds `maximumSourcesPerBucket` sources.
-    public static let overflowTemplate = "{*}"
+    public static let overflowTemplate = "{other}"
     private var entries: [String: Entry] = [:]
     private var sourcesPerBucket: [String: Int] = [:]
     /// When each source falls silent: the silence check and its next deadline without a walk.
     private var silence = SilenceIndex()
-    /// Sources changed or removed since `takeChanges()` last answered.
+    /// Sources changed or removed since `takeChanges()` last answered; past a bound (nobody reads
+    /// them), forgotten, and the next reader gets every source instead.
     private var changed: Set<String> = []
+    private var changesOverflowed = false
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
 
@@ -105,8 +107,13 @@ public struct SourceRegistry: Sendable {
         var learnt = LayoutLearner.Outcome(template: source.template)
         if source.producer == nil {
             learnt = learner.learn(bucket: bucket, template: source.template, at: observation.lastModified.timeIntervalSince1970)
-            source.template = learnt.template
             for merge in learnt.merged { fold(SourceBaseline.id(bucket: bucket, template: merge.from), into: merge.to, bucket: bucket) }
+            // A source of this very template (made before its shape was learnt here, by another
+            // replica or before a restart) joins the learnt one when its next object arrives.
+            if learnt.template != source.template {
+                fold(SourceBaseline.id(bucket: bucket, template: source.template), into: learnt.template, bucket: bucket)
+            }
+            source.template = learnt.template
         }
         var id = SourceBaseline.id(bucket: bucket, template: source.template)
         var overflowing = false
@@ -199,9 +206,18 @@ public struct SourceRegistry: Sendable {
     private mutating func put(_ entry: Entry) {
         let id = entry.baseline.id
         entries[id] = entry
-        changed.insert(id)
+        noteChange(id)
         let wait = detector.silenceWait(entry.baseline, profile: entry.profile)?.wait
         silence.set(id, due: wait.flatMap { wait in entry.baseline.recent.last.map { $0.time + wait } })
+    }
+
+    private mutating func noteChange(_ id: String) {
+        guard !changesOverflowed else { return }
+        changed.insert(id)
+        if changed.count > max(4096, 2 * entries.count) {
+            changed.removeAll()
+            changesOverflowed = true
+        }
     }
 
     /// Removes the source `id`; answers what it was.
@@ -209,7 +225,7 @@ public struct SourceRegistry: Sendable {
     private mutating func remove(_ id: String) -> Entry? {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
         sourcesPerBucket[entry.baseline.bucket, default: 1] -= 1
-        changed.insert(id)
+        noteChange(id)
         silence.set(id, due: nil)
         return entry
     }
@@ -355,14 +371,19 @@ public struct SourceRegistry: Sendable {
     /// The sources changed since the last call (as they are now) and the ids of those removed: what a
     /// reader that keeps its own copy (the operator page) needs, at a cost of the changes, not of
     /// every source.
-    public mutating func takeChanges() -> (changed: [SourceBaseline], removed: [String]) {
+    /// With `everything`, `changed` holds every source and the reader's copy is to be replaced.
+    public mutating func takeChanges() -> (changed: [SourceBaseline], removed: [String], everything: Bool) {
+        if changesOverflowed {
+            changesOverflowed = false
+            return (entries.values.map(\.baseline), [], true)
+        }
         var baselines: [SourceBaseline] = []
         var removed: [String] = []
         for id in changed {
             if let entry = entries[id] { baselines.append(entry.baseline) } else { removed.append(id) }
         }
         changed.removeAll(keepingCapacity: changed.count < 4096)
-        return (baselines, removed)
+        return (baselines, removed, false)
     }
 
     /// The object count at which the source's forest was last trained.

@@ -23,9 +23,10 @@
 /// (`Outcome.storm`), its new templates raise no signal each while it lasts.
 ///
 /// Only layouts no rule recognised are learnt: a documented layout (`SourceKey.producer`) or a
-/// configured source never changes here. State is bounded: `maximumShapes` groups per learner, 64
-/// values per position, 64 member templates per group (the sources of templates past that are not
-/// folded; they age out).
+/// configured source never changes here. State is bounded: `maximumShapes` groups per learner,
+/// `maximumPositions` positions per shape, `maximumValues` value hashes per position, and
+/// `maximumMembers` templates per shape (a source of a template past that is folded when its next
+/// object arrives, or ages out).
 public struct LayoutLearner: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var numberVariants = 2
@@ -34,7 +35,13 @@ public struct LayoutLearner: Sendable {
         public var floodVariants = 64
         public var stormTemplates = 16
         public var stormSeconds: Double = 600
-        public var maximumShapes = 4096
+        public var maximumShapes = 1024
+        /// Templates with more word positions are not learnt (no producer's key has that many).
+        public var maximumPositions = 48
+        /// Distinct values remembered per position (as hashes); past it every value counts as new.
+        public var maximumValues = 256
+        /// Templates remembered per shape to fold when a position turns.
+        public var maximumMembers = 32
 
         public init() {}
     }
@@ -68,7 +75,8 @@ public struct LayoutLearner: Sendable {
     }
 
     struct Position: Sendable {
-        var values: Set<String> = []
+        /// Hashes of the values seen (emptied once the position varies: nothing more to decide).
+        var values: Set<UInt64> = []
         var overflow = false
         var observations = 0
         var novel = 0
@@ -110,7 +118,7 @@ public struct LayoutLearner: Sendable {
     /// answers the template its source has.
     public mutating func learn(bucket: String, template: String, at time: Double) -> Outcome {
         let parsed = ParsedTemplate(template)
-        guard !parsed.words.isEmpty else { return Outcome(template: template) }
+        guard !parsed.words.isEmpty, parsed.words.count <= configuration.maximumPositions else { return Outcome(template: template) }
         let shape = Shape(bucket: bucket, signature: parsed.signature)
         var group = groups.removeValue(forKey: shape)
             ?? Group(positions: Array(repeating: Position(firstSeen: time), count: parsed.words.count), lastSeen: time)
@@ -120,31 +128,36 @@ public struct LayoutLearner: Sendable {
         for (index, word) in parsed.words.enumerated() where !group.positions[index].variable {
             var position = group.positions[index]
             position.observations += 1
-            if !position.values.contains(word) {
+            let hash = Self.hash(word)
+            if !position.values.contains(hash) {
                 position.novel += 1
                 brought = true
-                if position.values.count < 64 { position.values.insert(word) } else { position.overflow = true }
+                if position.values.count < configuration.maximumValues { position.values.insert(hash) } else { position.overflow = true }
                 if !word.utf8.allSatisfy(KeyTokens.isDigit) { position.numeric = false }
             }
             position.firstSeen = min(position.firstSeen, time)
             if varies(position, at: time) {
                 position.variable = true
+                position.values = []
                 turned = true
             }
             group.positions[index] = position
         }
         if !turned {
-            let rendered = parsed.rendered(variable: group.positions)
+            let rendered = Self.hash(parsed.rendered(variable: group.positions))
             var combinations = group.combinations
             if combinations.observations == 0 { combinations.firstSeen = time }
             combinations.observations += 1
             if !combinations.values.contains(rendered) {
                 combinations.novel += 1
-                if combinations.values.count < 64 { combinations.values.insert(rendered) } else { combinations.overflow = true }
+                if combinations.values.count < configuration.maximumValues { combinations.values.insert(rendered) } else { combinations.overflow = true }
             }
             combinations.numeric = false
             if varies(combinations, at: time) {
-                for index in group.positions.indices where group.positions[index].values.count > 1 { group.positions[index].variable = true }
+                for index in group.positions.indices where group.positions[index].values.count > 1 || group.positions[index].overflow {
+                    group.positions[index].variable = true
+                    group.positions[index].values = []
+                }
                 turned = true
             }
             group.combinations = combinations
@@ -166,7 +179,7 @@ public struct LayoutLearner: Sendable {
             }
             outcome.merged.sort { $0.from < $1.from }
         }
-        if group.members.count < 64, group.members[template] == nil { group.members[template] = outcome.template }
+        if group.members.count < configuration.maximumMembers, group.members[template] == nil { group.members[template] = outcome.template }
         groups[shape] = group
         if groups.count > configuration.maximumShapes { forgetOldestShapes() }
         return outcome
@@ -198,10 +211,22 @@ public struct LayoutLearner: Sendable {
         outcome.storm = Storm(prefix: parsed.prefix(before: group.positions), templates: group.novel.count)
     }
 
-    /// Forgets the least recently seen quarter of the shapes.
+    /// Forgets the least recently seen quarter of the shapes (by count: many seen at one moment, a
+    /// backfill, are not all forgotten at once).
     private mutating func forgetOldestShapes() {
-        let cutoff = groups.values.map(\.lastSeen).sorted()[groups.count / 4]
-        groups = groups.filter { $0.value.lastSeen > cutoff }
+        for shape in groups.map({ ($0.key, $0.value.lastSeen) }).sorted(by: { $0.1 < $1.1 }).prefix(groups.count / 4).map(\.0) {
+            groups[shape] = nil
+        }
+    }
+
+    /// FNV-1a of a value: positions remember hashes, not text.
+    static func hash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        return hash
     }
 }
 

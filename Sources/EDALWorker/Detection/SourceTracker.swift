@@ -52,7 +52,8 @@ public final class SourceTracker: Sendable {
     /// Runs `body` on the published copy of every baseline, first brought up to date.
     private func publishedBaselines<Result>(_ body: ([String: SourceBaseline]) -> Result) -> Result {
         published.withLockedValue { copy in
-            let (changed, removed) = registry.withLockedValue { $0.takeChanges() }
+            let (changed, removed, everything) = registry.withLockedValue { $0.takeChanges() }
+            if everything { copy.removeAll() }
             for baseline in changed { copy[baseline.id] = baseline }
             for id in removed { copy[id] = nil }
             return body(copy)

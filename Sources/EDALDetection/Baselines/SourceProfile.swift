@@ -120,16 +120,20 @@ public struct SourceProfile: Sendable {
             usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }
         computeSizes(recent)
-        var contents = Set<UInt64>()
-        var repeated = 0, hashed = 0
-        for arrival in recent {
-            guard let content = arrival.content else { continue }
-            hashed += 1
-            if !contents.insert(content).inserted { repeated += 1 }
+        // Arrivals stored before contents were hashed say nothing: with fewer than 32 hashed ones
+        // the source cannot be said to replay (and a young source, refreshed at every object,
+        // builds no set).
+        repeatedContentShare = 1
+        if recent.count >= 32 {
+            var contents = Set<UInt64>(minimumCapacity: recent.count)
+            var repeated = 0, hashed = 0
+            for arrival in recent {
+                guard let content = arrival.content else { continue }
+                hashed += 1
+                if !contents.insert(content).inserted { repeated += 1 }
+            }
+            if hashed >= 32 { repeatedContentShare = Double(repeated) / Double(hashed) }
         }
-        // Arrivals stored before contents were hashed say nothing: too few hashed ones, and the
-        // source cannot be said to replay.
-        repeatedContentShare = hashed < 32 ? 1 : Double(repeated) / Double(hashed)
         lag = Spread(recent.compactMap(\.lag), floor: 1)
         // One column per field, aligned with `recent` (NaN where an arrival lacks the field): built
         // without hashing each value's field name, and reused as the forest's rows.

@@ -41,7 +41,7 @@ public struct LayoutLearner: Sendable {
         /// Distinct values remembered per position (as hashes); past it every value counts as new.
         public var maximumValues = 256
         /// Templates remembered per shape to fold when a position turns.
-        public var maximumMembers = 32
+        public var maximumMembers = 64
 
         public init() {}
     }

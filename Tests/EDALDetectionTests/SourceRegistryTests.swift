@@ -424,3 +424,41 @@ struct ClockAndReplayTests {
         #expect(!markers.observe(marker).findings.contains { $0.check == .replayed })
     }
 }
+
+@Suite("A key layout that changes")
+struct LayoutChangeTests {
+    static func object(_ app: String, _ minute: Int, v2: Bool = false) -> ObjectObservation {
+        let time = SourceRegistryTests.start.addingTimeInterval(Double(minute) * 60)
+        let hour = String(format: "2026/11/18/%02d", minute / 60 % 24)
+        return ObjectObservation(bucket: "b", key: "logs/\(app)/\(hour)/\(v2 ? "v2/" : "")part-\(minute).json", eTag: "e\(app)\(minute)", size: 2_000,
+                                 lastModified: time.addingTimeInterval(10))
+    }
+
+    @Test("the old template stopping while a new one starts in its directory is one layout_changed; a new source beside live ones is announced")
+    func upgrade() {
+        var registry = SourceRegistry()
+        var events: [SourceEvent] = []
+        for minute in stride(from: 0, to: 600, by: 5) {
+            events += registry.observe(Self.object("app", minute, v2: minute >= 400)).events
+            events += registry.observe(Self.object("other", minute)).events
+            if minute >= 450 { events += registry.observe(Self.object("app", minute, v2: false).with(key: "logs/app/extra-\(minute).json")).events }
+            events += registry.checkSilence(now: SourceRegistryTests.start.addingTimeInterval(Double(minute) * 60 + 30))
+        }
+        let checks = events.filter { $0.finding.check != .newSource || $0.template.contains("v2") || $0.template.contains("extra") }
+            .map { "\($0.finding.check.rawValue) \($0.template)" }
+        #expect(checks.filter { $0.hasPrefix("layout_changed") } == ["layout_changed logs/app/%Y/%m/%d/%H/part-{n}.json"], "\(checks)")
+        #expect(!checks.contains { $0.hasPrefix("silent_source") }, "\(checks)")
+        #expect(!checks.contains { $0.hasPrefix("new_source") && $0.contains("v2") }, "\(checks)")
+        // A new template beside sources that keep delivering is new, announced once they delivered again.
+        #expect(checks.contains("new_source logs/app/extra-{n}.json"), "\(checks)")
+    }
+}
+
+private extension ObjectObservation {
+    func with(key: String) -> ObjectObservation {
+        var copy = self
+        copy.key = key
+        copy.eTag += key
+        return copy
+    }
+}

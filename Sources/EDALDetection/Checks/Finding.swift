@@ -17,6 +17,9 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Far fewer objects in a window than the source usually delivers, while it keeps delivering:
     /// a producer that partly fails (one of two nodes, one of four partitions).
     case rateDrop = "rate_drop"
+    /// A source stopped while a new template started under the same directory (a shipper's
+    /// upgrade): one signal instead of a silence and a new source.
+    case layoutChanged = "layout_changed"
 
     // Object-level checks: reasons in the object's signal.
     /// Many times the source's usual size.
@@ -50,7 +53,7 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Whether the check is about the source as a whole rather than one object.
     public var isSourceEvent: Bool {
         switch self {
-        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop: return true
+        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop, .layoutChanged: return true
         default: return false
         }
     }

@@ -49,6 +49,10 @@ public struct SourceRegistry: Sendable {
         /// A new source of a known shape, announced once it delivers again: a name repeats, a value
         /// that keeps changing does not (and is merged away first).
         var announcePending = false
+        /// A new source not yet announced because it may be a normal source's new layout: the
+        /// sources it may replace that have not delivered since. Once all have, it is announced;
+        /// one of them falling silent first makes both one `layout_changed`.
+        var successorOf: Set<String>?
         /// The last metadata field set seen, spelt (`ObjectObservation.fieldSet`).
         var fieldSet: (names: Dictionary<String, String>.Keys, spelt: String)?
 
@@ -89,6 +93,10 @@ public struct SourceRegistry: Sendable {
     /// them), forgotten, and the next reader gets every source instead.
     private var changed: Set<String> = []
     private var changesOverflowed = false
+    /// Source ids by bucket and directory (the template's text before its first placeholder).
+    private var byDirectory: [String: Set<String>] = [:]
+    /// For a source, the new sources waiting to learn whether they replace it.
+    private var successors: [String: Set<String>] = [:]
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
 
@@ -165,9 +173,24 @@ public struct SourceRegistry: Sendable {
             entry.announcePending = true
         } else if (isNew || entry.announcePending), !learnt.inStorm {
             entry.announcePending = false
-            events.append(event(entry, Finding(check: .newSource, field: "template", value: source.template,
-                                               detail: "first object of a source never seen before\(source.producer.map { " (\($0))" } ?? "")"),
-                                episode: nil))
+            let replaced = predecessors(of: entry.baseline)
+            if replaced.isEmpty {
+                events.append(newSourceEvent(entry))
+            } else {
+                entry.successorOf = replaced
+                for predecessor in replaced { successors[predecessor, default: []].insert(id) }
+            }
+        }
+        // A source that delivers again was not replaced; a new one waiting on sources that all
+        // delivered again is new.
+        if !isNew, let waiting = successors.removeValue(forKey: id) {
+            for successor in waiting.sorted() {
+                guard var other = entries[successor], var candidates = other.successorOf else { continue }
+                candidates.remove(id)
+                other.successorOf = candidates.isEmpty ? nil : candidates
+                if candidates.isEmpty { events.append(newSourceEvent(other)) }
+                put(other)
+            }
         }
         burst(&entry, at: observation.lastModified, into: &events)
         rateDrop(&entry, at: observation.lastModified, into: &events)
@@ -175,9 +198,41 @@ public struct SourceRegistry: Sendable {
         return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
     }
 
+    private func newSourceEvent(_ entry: Entry) -> SourceEvent {
+        event(entry, Finding(check: .newSource, field: "template", value: entry.baseline.template,
+                             detail: "first object of a source never seen before\(entry.baseline.producer.map { " (\($0))" } ?? "")"),
+              episode: nil)
+    }
+
+    /// The text of `template` before the directory its first placeholder is in.
+    static func directory(of template: String) -> Substring {
+        let firstPlaceholder = template.firstIndex { $0 == "%" || $0 == "{" } ?? template.endIndex
+        guard let slash = template[..<firstPlaceholder].lastIndex(of: "/") else { return "" }
+        return template[...slash]
+    }
+
+    private static func directoryKey(_ bucket: String, _ directory: Substring) -> String { bucket + "\u{0}" + directory }
+
+    /// Normal sources of the same producer in the directory of `baseline`'s template or one above
+    /// it, which it may be the new layout of.
+    private func predecessors(of baseline: SourceBaseline) -> Set<String> {
+        var directory = Self.directory(of: baseline.template)
+        var found = Set<String>()
+        while true {
+            for id in byDirectory[Self.directoryKey(baseline.bucket, directory)] ?? [] where id != baseline.id {
+                guard let other = entries[id], other.baseline.state == .normal, other.baseline.producer == baseline.producer else { continue }
+                found.insert(id)
+            }
+            guard let slash = directory.dropLast().lastIndex(of: "/") else { break }
+            directory = directory[...slash]
+        }
+        return found
+    }
+
     /// A new, empty source, counted against its bucket's bound.
     private mutating func newEntry(id: String, bucket: String, source: SourceKey, firstSeen: Date) -> Entry {
         sourcesPerBucket[bucket, default: 0] += 1
+        byDirectory[Self.directoryKey(bucket, Self.directory(of: source.template)), default: []].insert(id)
         let baseline = SourceBaseline(id: id, bucket: bucket, template: source.template, producer: source.producer, firstSeen: firstSeen)
         return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
     }
@@ -225,6 +280,8 @@ public struct SourceRegistry: Sendable {
     private mutating func remove(_ id: String) -> Entry? {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
         sourcesPerBucket[entry.baseline.bucket, default: 1] -= 1
+        byDirectory[Self.directoryKey(entry.baseline.bucket, Self.directory(of: entry.baseline.template))]?.remove(id)
+        successors[id] = nil
         noteChange(id)
         silence.set(id, due: nil)
         return entry
@@ -324,7 +381,19 @@ public struct SourceRegistry: Sendable {
             entry.baseline.silentSince = now
             entry.dirty = true
             entry.stateChanged = true
-            events.append(event(entry, finding, episode: Date(timeIntervalSince1970: last.time)))
+            var silence = finding
+            // A new source waiting on this one is its new layout: one signal for both.
+            for successor in (successors.removeValue(forKey: id) ?? []).sorted() {
+                guard var other = entries[successor], other.successorOf != nil else { continue }
+                other.successorOf = nil
+                put(other)
+                if silence.check == .silentSource {
+                    silence = Finding(check: .layoutChanged, field: "template", value: other.baseline.template, observed: finding.observed,
+                                      expected: finding.expected,
+                                      detail: "the source stopped (\(finding.detail)) while \(other.baseline.template) started in the same directory: its key layout changed")
+                }
+            }
+            events.append(event(entry, silence, episode: Date(timeIntervalSince1970: last.time)))
             put(entry)
         }
         return events
@@ -420,6 +489,7 @@ public struct SourceRegistry: Sendable {
         }
         guard var entry = entries[stored.id] else {
             sourcesPerBucket[stored.bucket, default: 0] += 1
+            byDirectory[Self.directoryKey(stored.bucket, Self.directory(of: stored.template)), default: []].insert(stored.id)
             put(Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
                       stateChanged: false, modelBuiltAt: stored.objectCount))
             return nil

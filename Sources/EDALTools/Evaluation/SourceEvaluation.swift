@@ -82,7 +82,8 @@ public struct SourceEvaluation: Sendable {
         let clock = ContinuousClock()
         var detection: Duration = .zero
         // The ground-truth source of each key, and EDAL's source id of each ground-truth source.
-        var sourceIds: [String: String] = [:]
+        // (After a layout change one producer's source has two ids: both are its.)
+        var sourceIds: [String: Set<String>] = [:]
         // Checks run as `edal run` runs them: every `checkInterval`, and when a source's silence falls due.
         var handledDeadline = Date.distantPast
         func check(until time: Date) {
@@ -101,7 +102,7 @@ public struct SourceEvaluation: Sendable {
             let started = clock.now
             let verdict = registry.observe(object.observation)
             detection += clock.now - started
-            sourceIds[object.sourceName] = sourceIds[object.sourceName] ?? verdict.sourceId
+            sourceIds[object.sourceName, default: []].insert(verdict.sourceId)
             for event in verdict.events {
                 raised.append(Raised(time: object.observation.lastModified, check: event.finding.check, sourceId: event.sourceId,
                                      key: object.observation.key))
@@ -117,7 +118,7 @@ public struct SourceEvaluation: Sendable {
                      secondsPerObject: detection.seconds / Double(max(1, objects.count)), sources: registry.baselines.count)
     }
 
-    private func score(_ raised: [Raised], objects: [SimulatedObject], incidents: [Incident], sourceIds: [String: String],
+    private func score(_ raised: [Raised], objects: [SimulatedObject], incidents: [Incident], sourceIds: [String: Set<String>],
                        secondsPerObject: Double, sources: Int) -> Report {
         // Object-level signals group by key: one signal per object, however many checks fired.
         var matched = Set<Int>()
@@ -126,20 +127,22 @@ public struct SourceEvaluation: Sendable {
             incident.kind.isSourceLevel ? nil : incident.key.map { ($0, index) } }, uniquingKeysWith: { first, _ in first })
         var resumed = 0
         for (index, incident) in incidents.enumerated() {
-            let sourceId = sourceIds[incident.sourceId]
+            let ids = sourceIds[incident.sourceId] ?? []
             var hit: Raised?
             switch incident.kind {
             case .silence:
-                hit = raised.first { $0.check == .silentSource && $0.sourceId == sourceId && $0.time >= incident.start && $0.time <= incident.end }
-                resumed += raised.filter { $0.check == .resumed && $0.sourceId == sourceId && $0.time >= incident.end
+                hit = raised.first { $0.check == .silentSource && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
+                resumed += raised.filter { $0.check == .resumed && ids.contains($0.sourceId) && $0.time >= incident.end
                     && $0.time <= incident.end.addingTimeInterval(3600) }.count
             case .burst:
-                hit = raised.first { $0.check == .burst && $0.sourceId == sourceId && $0.time >= incident.start
+                hit = raised.first { $0.check == .burst && ids.contains($0.sourceId) && $0.time >= incident.start
                     && $0.time <= incident.end.addingTimeInterval(3600) }
             case .newSource:
-                hit = raised.first { $0.check == .newSource && $0.sourceId == sourceId }
+                hit = raised.first { $0.check == .newSource && ids.contains($0.sourceId) }
+            case .layoutChange:
+                hit = raised.first { $0.check == .layoutChanged && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
             case .rateDrop:
-                hit = raised.first { $0.check == .rateDrop && $0.sourceId == sourceId && $0.time >= incident.start
+                hit = raised.first { $0.check == .rateDrop && ids.contains($0.sourceId) && $0.time >= incident.start
                     && $0.time <= incident.end.addingTimeInterval(3600) }
             default:
                 hit = raised.first { $0.key == incident.key && incident.kind.findingChecks.contains($0.check) }
@@ -154,9 +157,9 @@ public struct SourceEvaluation: Sendable {
             var entry = byKind[incident.kind] ?? (0, [], [])
             entry.detected += 1
             entry.times.append(hit.time.timeIntervalSince(incident.start))
-            if incident.kind == .silence, let sourceId {
+            if incident.kind == .silence {
                 // From the last delivery before the silence, in the source's cadences.
-                let last = objects.last { sourceIds[$0.sourceName] == sourceId && $0.observation.lastModified < incident.start }
+                let last = objects.last { $0.sourceName == incident.sourceId && $0.observation.lastModified < incident.start }
                 let cadence = scenario.profile.source(0, seed: scenario.seed).cadence
                 if let last { entry.cadences.append(hit.time.timeIntervalSince(last.observation.lastModified) / cadence) }
             }
@@ -181,21 +184,27 @@ public struct SourceEvaluation: Sendable {
         }
         var total = 0
         var seenKeys = Set<String>()
-        let silenceSources = Set(incidents.filter { $0.kind == .silence }.compactMap { sourceIds[$0.sourceId] })
+        let silenceSources = Set(incidents.filter { $0.kind == .silence }.flatMap { sourceIds[$0.sourceId] ?? [] })
         for signal in raised {
             if signal.check.isSourceEvent {
                 total += 1
                 let isTrue: Bool
                 switch signal.check {
-                case .silentSource: isTrue = incidents.contains { $0.kind == .silence && sourceIds[$0.sourceId] == signal.sourceId && signal.time >= $0.start && signal.time <= $0.end }
+                case .silentSource: isTrue = incidents.contains { $0.kind == .silence && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true && signal.time >= $0.start && signal.time <= $0.end }
                 case .resumed: isTrue = silenceSources.contains(signal.sourceId)
-                case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId] == signal.sourceId }
-                case .rateDrop: isTrue = incidents.contains { $0.kind == .rateDrop && sourceIds[$0.sourceId] == signal.sourceId
+                case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
+                case .layoutChanged: isTrue = incidents.contains { $0.kind == .layoutChange && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
+                case .rateDrop: isTrue = incidents.contains { $0.kind == .rateDrop && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
                     && signal.time >= $0.start && signal.time <= $0.end.addingTimeInterval(3600) }
-                case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId] == signal.sourceId }
+                case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
                 default: isTrue = false
                 }
-                if !isTrue { countFalse(signal) }
+                if !isTrue {
+                    if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
+                        print("false \(signal.check.rawValue) \(signal.sourceId) at \(signal.time) seed \(scenario.seed)")
+                    }
+                    countFalse(signal)
+                }
                 continue
             }
             guard let key = signal.key, seenKeys.insert(key).inserted else { continue }
@@ -229,6 +238,7 @@ public struct SourceEvaluation: Sendable {
         case .burst: return .burst
         case .newSource, .sourceStorm: return .newSource
         case .rateDrop: return .rateDrop
+        case .layoutChanged: return .layoutChange
         case .lateDelivery: return .lateDelivery
         case .clockAhead: return .clockAhead
         case .replayed: return .replayedBatch

@@ -31,6 +31,9 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     case clockAhead = "clock-ahead"
     /// Three objects delivered again about three hours later: the same content under new keys.
     case replayedBatch = "replayed-batch"
+    /// From a moment on, the source's keys gain a `v2/` directory before the file name (a
+    /// shipper's upgrade): its old template stops, a new one starts.
+    case layoutChange = "layout-change"
     // The MELT generator's shapes (summary metadata).
     case errorBurst = "error-burst"
     case latencySpike = "latency-spike"
@@ -41,7 +44,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// Whether the incident is about a source as a whole (found by a source event) rather than one object.
-    public var isSourceLevel: Bool { self == .silence || self == .burst || self == .newSource || self == .rateDrop }
+    public var isSourceLevel: Bool { [.silence, .burst, .newSource, .rateDrop, .layoutChange].contains(self) }
 
     /// The checks that find this incident.
     public var findingChecks: Set<SourceCheck> {
@@ -56,6 +59,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .rateDrop: return [.rateDrop]
         case .clockAhead: return [.clockAhead]
         case .replayedBatch: return [.replayed]
+        case .layoutChange: return [.layoutChanged]
         case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
         case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]
         }

@@ -53,7 +53,7 @@ public struct ProducerScenario: Sendable {
         switch profile {
         case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop]
         default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
-                         .valueEpisode, .rateDrop, .clockAhead, .replayedBatch]
+                         .valueEpisode, .rateDrop, .clockAhead, .replayedBatch, .layoutChange]
         }
     }
 
@@ -117,7 +117,8 @@ public struct ProducerScenario: Sendable {
                     if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48 {
                         incident = meltAnomaly(&sourceRandom)
                     }
-                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident)
+                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident,
+                                            layoutChangedAt: plan.layoutChanges[index])
                     if incident == .replayedBatch {
                         // The content of an object from about three hours before, under a new key.
                         let then = arrival.addingTimeInterval(-3 * 3600 + Double(replayed) * spec.cadence)
@@ -148,10 +149,14 @@ public struct ProducerScenario: Sendable {
                 let spacing = magnitude == nil ? 10 : 3600 / Double(max(1, extras))
                 for extra in 0..<extras {
                     let at = burst.addingTimeInterval(Double(extra) * spacing)
-                    objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil))
+                    objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil,
+                                               layoutChangedAt: plan.layoutChanges[index]))
                 }
                 incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst,
                                           end: burst.addingTimeInterval(Double(extras) * spacing)))
+            }
+            if let changed = plan.layoutChanges[index] {
+                incidents.append(Incident(kind: .layoutChange, sourceId: spec.name, key: firstKey, start: changed, end: changed.addingTimeInterval(3 * 3600)))
             }
             if let drop = plan.rateDrops[index] {
                 incidents.append(Incident(kind: .rateDrop, sourceId: spec.name, key: firstKey, start: drop, end: drop.addingTimeInterval(3 * 3600)))
@@ -171,7 +176,7 @@ public struct ProducerScenario: Sendable {
     }
 
     private func makeObject(_ spec: SourceSpec, at arrival: Date, random: inout SeededRandom, melt: SyntheticMELT,
-                            meltIndex: inout Int, incident: IncidentKind?) -> SimulatedObject {
+                            meltIndex: inout Int, incident: IncidentKind?, layoutChangedAt: Date? = nil) -> SimulatedObject {
         var lag = random.uniform(spec.lag.lowerBound, spec.lag.upperBound)
         if incident == .lateDelivery { lag += random.uniform(7200, 21_600) }
         if incident == .clockAhead { lag = -random.uniform(1800, 7200) }
@@ -205,6 +210,8 @@ public struct ProducerScenario: Sendable {
             metadata = object.metadata
         } else {
             key = spec.key(keyTime, &random)
+            // After a layout change, a `v2/` directory before the file name.
+            if let changed = layoutChangedAt, arrival >= changed, let slash = key.lastIndex(of: "/") { key.insert(contentsOf: "/v2", at: slash) }
             let day = 86_400.0
             let diurnal = 1 + 0.4 * sin(2 * Double.pi * arrival.timeIntervalSince1970 / day)
             size = random.logNormal(median: spec.medianSize * diurnal, sigma: spec.sizeSigma)
@@ -259,6 +266,7 @@ struct IncidentPlan {
     var silences: [Int: (start: Date, end: Date)] = [:]
     var bursts: [Int: Date] = [:]
     var rateDrops: [Int: Date] = [:]
+    var layoutChanges: [Int: Date] = [:]
     var newSources: [(index: Int, at: Date)] = []
 
     mutating func add(_ kind: IncidentKind, source: Int, at: Date) {
@@ -266,7 +274,8 @@ struct IncidentPlan {
         case .silence where silences[source] == nil: silences[source] = (at, at.addingTimeInterval(7200))
         case .burst where bursts[source] == nil: bursts[source] = at
         case .rateDrop where rateDrops[source] == nil: rateDrops[source] = at
-        case .silence, .burst, .newSource, .rateDrop: break
+        case .layoutChange where layoutChanges[source] == nil: layoutChanges[source] = at
+        case .silence, .burst, .newSource, .rateDrop, .layoutChange: break
         case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)
         case .replayedBatch: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 3)
         default: objectIncidents[source, default: []].append((kind, at))

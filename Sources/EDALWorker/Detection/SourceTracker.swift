@@ -68,13 +68,15 @@ public final class SourceTracker: Sendable {
     public func observe(_ observations: [ObjectObservation]) async -> [SourceVerdict] {
         let now = Date()
         var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0, at: now) } }
-        let newIds = Set(verdicts.filter { $0.events.contains { $0.finding.check == .newSource } }.map(\.sourceId))
+        // By the event's source: a verdict can carry another source's announcement (a new source
+        // that waited on this one).
+        let newIds = Set(verdicts.flatMap { $0.events.filter { $0.finding.check == .newSource }.map(\.sourceId) })
         guard store != nil, !newIds.isEmpty else { return verdicts }
         let baselines = registry.withLockedValue { registry in newIds.sorted().compactMap { registry.baseline($0) } }
         do {
             let lost = try await write(baselines).lost
-            for index in verdicts.indices where lost.contains(verdicts[index].sourceId) {
-                verdicts[index].events.removeAll { $0.finding.check == .newSource }
+            for index in verdicts.indices {
+                verdicts[index].events.removeAll { $0.finding.check == .newSource && lost.contains($0.sourceId) }
             }
         } catch {
             // Announcing twice (two replicas) is the lesser harm than never announcing.

@@ -213,14 +213,23 @@ public struct SourceRegistry: Sendable {
 
     private static func directoryKey(_ bucket: String, _ directory: Substring) -> String { bucket + "\u{0}" + directory }
 
-    /// Normal sources of the same producer in the directory of `baseline`'s template or one above
-    /// it, which it may be the new layout of.
+    /// The literal beginning of a template's file name, before its first placeholder
+    /// (`part-` of `…/part-{n}.json`).
+    static func fileStem(of template: String) -> Substring {
+        let file = template[(template.lastIndex(of: "/").map { template.index(after: $0) } ?? template.startIndex)...]
+        return file[..<(file.firstIndex { $0 == "%" || $0 == "{" } ?? file.endIndex)]
+    }
+
+    /// Normal sources of the same producer, whose file names begin alike, in the directory of
+    /// `baseline`'s template or one above it: those it may be the new layout of.
     private func predecessors(of baseline: SourceBaseline) -> Set<String> {
         var directory = Self.directory(of: baseline.template)
+        let stem = Self.fileStem(of: baseline.template)
         var found = Set<String>()
         while true {
             for id in byDirectory[Self.directoryKey(baseline.bucket, directory)] ?? [] where id != baseline.id {
-                guard let other = entries[id], other.baseline.state == .normal, other.baseline.producer == baseline.producer else { continue }
+                guard let other = entries[id], other.baseline.state == .normal, other.baseline.producer == baseline.producer,
+                      Self.fileStem(of: other.baseline.template) == stem else { continue }
                 found.insert(id)
             }
             guard let slash = directory.dropLast().lastIndex(of: "/") else { break }

@@ -80,24 +80,31 @@ final class StopFlag: @unchecked Sendable {
 /// `edal-bench sources-bound`: `files` distinct user-named keys, one every half second, into one
 /// bucket; at every quarter, the sources held, what was announced, the learner's shapes and the
 /// process's resident memory (the keys themselves are made first, so they are in every figure).
-func sourceBound(files: Int, bound: Int) -> [(objects: Int, sources: Int, announced: Int, storms: Int, shapes: Int, residentMB: Double)] {
+func sourceBound(files: Int, bound: Int) -> [(objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double)] {
     var registry = SourceRegistry()
     registry.maximumSourcesPerBucket = bound
     let keys = UserNamedFiles.keys(count: files)
     let start = Date(timeIntervalSince1970: 1_795_000_000)
-    var announced = 0, storms = 0
-    var rows: [(objects: Int, sources: Int, announced: Int, storms: Int, shapes: Int, residentMB: Double)] = []
+    var announced = 0, storms = 0, other = 0
+    var otherChecks: [String: Int] = [:]
+    var rows: [(objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double)] = []
     for (index, key) in keys.enumerated() {
         let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1_000,
                                             lastModified: start.addingTimeInterval(Double(index) * 0.5))
         for event in registry.observe(observation).events {
-            if event.finding.check == .newSource { announced += 1 }
-            if event.finding.check == .sourceStorm { storms += 1 }
+            switch event.finding.check {
+            case .newSource: announced += 1
+            case .sourceStorm: storms += 1
+            default:
+                other += 1
+                otherChecks[event.finding.check.rawValue, default: 0] += 1
+            }
         }
         if (index + 1) % max(1, files / 4) == 0 {
-            rows.append((index + 1, registry.baselines.count, announced, storms, registry.learner.shapeCount, residentMegabytes()))
+            rows.append((index + 1, registry.baselines.count, announced, storms, other, registry.learner.shapeCount, residentMegabytes()))
         }
     }
+    if !otherChecks.isEmpty { print("  other source events: " + otherChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
     return rows
 }
 

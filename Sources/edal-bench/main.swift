@@ -85,8 +85,8 @@ case "sources-bound":
     let bound = option("--bound").flatMap(Int.init) ?? SourceRegistry().maximumSourcesPerBucket
     print("\(files) user-named files into one bucket (EDAL_MAX_SOURCES \(bound)):")
     for row in sourceBound(files: files, bound: bound) {
-        print(String(format: "  after %7d: %5d sources, %4d new_source, %3d source_storm, %3d shapes, %.1f MB resident",
-                     row.objects, row.sources, row.announced, row.storms, row.shapes, row.residentMB))
+        print(String(format: "  after %7d: %5d sources, %4d new_source, %3d source_storm, %3d other source events, %3d shapes, %.1f MB resident",
+                     row.objects, row.sources, row.announced, row.storms, row.other, row.shapes, row.residentMB))
     }
 case "e2e":
     guard let edal = option("--edal"), let objects = option("--objects").flatMap(Int.init),

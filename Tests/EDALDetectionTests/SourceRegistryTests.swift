@@ -386,6 +386,21 @@ struct RateDropTests {
         #expect(Self.run(drop: 900, hours: 0).allSatisfy { $0.finding.check != .rateDrop })
         #expect(Self.run(drop: 900, hours: 2, silenceInstead: true).allSatisfy { $0.finding.check != .rateDrop })
     }
+
+    @Test("objects that arrive at random (a person's uploads) raise no rate_drop from chance alone")
+    func randomArrivals() {
+        var registry = SourceRegistry()
+        var random = SeededRandom(seed: 5)
+        var time = SourceRegistryTests.start.timeIntervalSince1970
+        var drops = 0
+        for index in 0..<5_000 {
+            time += -log(1 - random.unit()) * 120
+            let object = ObjectObservation(bucket: "b", key: "inbox/upload-\(index).bin", eTag: "e\(index)", size: 10_000,
+                                           lastModified: Date(timeIntervalSince1970: time))
+            drops += registry.observe(object).events.filter { $0.finding.check == .rateDrop }.count
+        }
+        #expect(drops == 0)
+    }
 }
 
 @Suite("Clocks ahead and batches delivered again")

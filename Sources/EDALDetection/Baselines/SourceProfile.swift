@@ -85,6 +85,9 @@ public struct SourceProfile: Sendable {
     /// The 95th percentile of all gaps: how long this source can go quiet by itself. Silence waits
     /// at least `silenceLongGapFactor` of it, so an irregular source is not called silent on its median.
     public var longGap: Double?
+    /// How irregular the gaps between deliveries are (their scaled MAD over their median): near 0
+    /// for a producer on a timer, near 1 for objects that arrive at random.
+    public var gapVariation: Double?
     /// ln(1 + size).
     public var logSize: Spread?
     /// How much ln(1 + size) varies from one object to the next, the source's hour-to-hour
@@ -118,6 +121,11 @@ public struct SourceProfile: Sendable {
             let meanGap = (last.time - first.time) / Double(recent.count - 1)
             var deliveries = gaps.filter { $0 >= 0.25 * meanGap }
             usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
+            // Robust: one silence among the gaps must not make a timer look irregular.
+            if let median = usualGap, median > 0, deliveries.count >= 2 {
+                for index in deliveries.indices { deliveries[index] = abs(deliveries[index] - median) }
+                gapVariation = Statistics.quantiles(&deliveries, at: [0.5]).first.map { 1.4826 * $0 / median }
+            }
         }
         computeSizes(recent)
         // Arrivals stored before contents were hashed say nothing: with fewer than 32 hashed ones

@@ -318,8 +318,11 @@ public struct SourceDetector: Sendable {
     /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
     /// while the source kept delivering (`baseline` already includes the object that arrived at `time`).
     public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
-        guard let (count, expected, longestGap) = rateWindow(baseline, profile: profile, at: time),
-              count <= configuration.rateDropShare * expected else { return nil }
+        guard let (count, expected, longestGap) = rateWindow(baseline, profile: profile, at: time) else { return nil }
+        // A window's count varies by about √expected × the gaps' variation (a renewal process):
+        // objects that arrive at random are far from a drop at 60 %; a timer's are not.
+        let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
+        guard count <= min(configuration.rateDropShare * expected, expected - noise) else { return nil }
         // A gap that is a silence is signalled as one, not as a drop.
         let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap)
         guard longestGap < configuration.silenceFactor * usual else { return nil }

@@ -242,7 +242,7 @@ struct SourceRegistryTests {
     }
 
     /// Every profile, shortened (a 6-hour warm-up and a 12-hour day): the evaluation's own figures
-    /// must stay where the README says they are.
+    /// must stay where docs/detection.md says they are.
     @Test("detection quality per producer profile", arguments: ProducerProfile.allCases)
     func profiles(_ profile: ProducerProfile) {
         // A held-out seed: no threshold was chosen on it (docs/detection.md names the tuning seeds).

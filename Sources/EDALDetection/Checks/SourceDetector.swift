@@ -2,8 +2,9 @@ import Foundation
 
 /// The checks on one object against its source's baseline, and on a source's silence.
 ///
-/// Every threshold is here, with the figure from `edal evaluate` it was chosen by (README,
-/// "Detection quality"). A source still learning gets no object-level checks at all.
+/// Every threshold is here, with the figure from `edal evaluate` it was chosen by
+/// (docs/detection.md). A source still learning gets no learnt object-level checks (configured
+/// rules run on every object).
 public struct SourceDetector: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// Objects a source delivers before it is judged (the learning period).

@@ -4,7 +4,7 @@ import Foundation
 import EDALState
 
 /// Everything `edal run` / `edal drain` need beyond AWS credentials, from environment variables
-/// (documented in the README) with command-line flags taking precedence. Validated as a whole
+/// (documented in docs/configuration.md) with command-line flags taking precedence. Validated as a whole
 /// at start-up so a bad value stops the process with a clear message instead of failing later.
 public struct WorkerSettings: Sendable, Equatable {
     /// The notification queue: a URL, or a name resolved with GetQueueUrl.

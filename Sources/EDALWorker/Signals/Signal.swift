@@ -4,7 +4,7 @@ import Foundation
 /// What EDAL publishes: the verdict on one object, or an event of one source (it appeared, went
 /// silent, resumed, burst), with why and where the evidence is.
 ///
-/// Serialised as JSON with snake_case members (schema `edal.signal/1`, documented in the README).
+/// Serialised as JSON with snake_case members (schema `edal.signal/1`, documented in docs/worker.md).
 /// Its members are its own types, filled from the detection module's findings, so a change in
 /// scoring cannot change the wire format by accident (`SignalSchemaTests` holds a golden file).
 public struct Signal: Sendable, Codable, Equatable {
@@ -30,7 +30,7 @@ public struct Signal: Sendable, Codable, Equatable {
 
     /// One check that fired.
     public struct Reason: Sendable, Codable, Equatable {
-        /// The check's name, e.g. `size_blow_up`, `drift`, `silent_source` (README, "Signals").
+        /// The check's name, e.g. `size_blow_up`, `drift`, `silent_source` (docs/worker.md, "Signals").
         public var check: String
         public var field: String?
         public var value: String?

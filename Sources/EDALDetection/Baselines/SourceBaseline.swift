@@ -139,21 +139,21 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
 
     /// FNV-1a over ETag and size.
     static func contentHash(eTag: String, size: Int64) -> UInt64 {
-        objectHash(bucket: "", key: String(size), eTag: eTag)
+        var hasher = FNV1a()
+        hasher.add(eTag)
+        hasher.endPart()
+        withUnsafeBytes(of: size.littleEndian) { for byte in $0 { hasher.add(byte) } }
+        return hasher.value
     }
 
     /// FNV-1a over bucket, key and ETag.
     static func objectHash(bucket: String, key: String, eTag: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hasher = FNV1a()
         for part in [bucket, key, eTag] {
-            for byte in part.utf8 {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01B3
-            }
-            hash ^= 0xFF
-            hash &*= 0x0000_0100_0000_01B3
+            hasher.add(part)
+            hasher.endPart()
         }
-        return hash
+        return hasher.value
     }
 }
 

@@ -219,15 +219,8 @@ public struct LayoutLearner: Sendable {
         }
     }
 
-    /// FNV-1a of a value: positions remember hashes, not text.
-    static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        return hash
-    }
+    /// Positions remember hashes of their values, not the text.
+    static func hash(_ text: String) -> UInt64 { FNV1a.hash(text) }
 }
 
 /// A template cut into word positions and the fixed text around them.

@@ -9,13 +9,13 @@ import Foundation
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Simulate a producer's bucket (a warm-up, then a day with labelled incidents, time compressed), run detection on it, print precision, recall and time to detect per incident type, and false signals on a clean day."
+        abstract: "Simulate a producer's bucket (an eight-day warm-up, then a week with labelled incidents, time compressed), run detection on it, print precision, recall and time to detect per incident type, and false signals on a clean week."
     )
 
     @Option(help: "cloudtrail, alb, vpcflow, firehose, otel, melt, or all.") var profile: String = "all"
     @Option(help: "Seed of the simulated bucket.") var seed: UInt64 = 7
     @Option(help: "Sources in the bucket (default: 20; melt: 20, 5 services × 4 kinds).") var sources: Int?
-    @Option(help: "Incidents of each type in the measured day.") var incidents: Int = 4
+    @Option(help: "Incidents of each type in the measured week.") var incidents: Int = 4
     @Option(help: "Seeds to run (seed, seed+1, …); figures are summed over them.") var runs: Int = 1
     @Option(help: "IsolationForest score threshold.") var threshold: Double = SourceDetector.Configuration().scoreThreshold
     @Flag(help: "Print the figures as JSON lines too.") var json = false
@@ -135,8 +135,10 @@ struct EvaluationTable {
         let sourceDays = clean.map(\.sourceDays).reduce(0, +)
         lines.append(String(format: "unattributed false signals (isolation_score, metadata_value, rule) on clean days: %d in %.0f source-days, %.4f per source-day",
                             unattributed, sourceDays, Double(unattributed) / max(sourceDays, 1)))
-        lines.append("clean day: \(cleanFalse) false signals in \(clean.count) day(s) of \(clean.first?.sources ?? 0) sources, at most \(clean.map(\.falseSignals).max() ?? 0) in one day"
+        let cleanDays = clean.flatMap(\.falseSignalsByDay)
+        lines.append("clean days: \(cleanFalse) false signals in \(cleanDays.count) day(s) of \(clean.first?.sources ?? 0) sources, at most \(cleanDays.max() ?? 0) in one day"
                      + (cleanChecks.isEmpty ? "" : " (" + cleanChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
+        lines.append("weekly rhythm: \((reports + clean).map(\.falseAroundWeekends).reduce(0, +)) false silence, rate-drop or burst signals on Saturdays, Sundays and Mondays")
         return lines.joined(separator: "\n") + "\n"
     }
 

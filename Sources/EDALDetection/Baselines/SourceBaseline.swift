@@ -56,12 +56,17 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     public var burstSince: Date?
     /// The start of a rate drop still going on (signalled once per drop).
     public var rateDropSince: Date?
+    /// When a size trend still going on was signalled (once per trend).
+    public var sizeTrendSince: Date?
     public var lastObject: LastObject?
     /// The newest arrivals, oldest first, at most `capacity`.
     public var recent: [Arrival]
     public var categories: [CategoricalAttribute: CategoryTally]
     /// Every numeric metadata field this source ever had.
     public var numericFields: Set<String>
+    /// Objects per hour and sizes per day over two weeks: the weekly rhythm and the size trend.
+    /// `nil` until the first object (and in baselines stored before it existed).
+    public var history: SourceHistory?
     /// Bumped by every write to the store; writes are conditional on it.
     public var version: Int64
 
@@ -98,6 +103,8 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
                               values: values.isEmpty ? nil : values,
                               content: Self.contentHash(eTag: observation.eTag, size: observation.size))
         insert(arrival)
+        history = history ?? SourceHistory()
+        history?.record(time: arrival.time, size: arrival.size)
         let established = objectCount >= newValuesAfter
         objectCount += 1
         for (attribute, value) in categories ?? observation.categories {
@@ -114,10 +121,20 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     /// Adds what `other` (the same source, written by another replica) has and this one lacks.
     public mutating func merge(_ other: SourceBaseline) {
         let known = Set(recent.map(\.object))
+        // Older than this side's window: this side may have counted it before it left the window.
+        let windowStart = recent.count < Self.capacity ? -Double.infinity : recent.first?.time ?? -Double.infinity
         var added: Int64 = 0
         for arrival in other.recent where !known.contains(arrival.object) {
             insert(arrival)
             added += 1
+            if arrival.time >= windowStart {
+                history = history ?? SourceHistory()
+                history?.record(time: arrival.time, size: arrival.size)
+            }
+        }
+        if let theirs = other.history {
+            history = history ?? SourceHistory()
+            history?.merge(theirs)
         }
         objectCount = max(objectCount + added, other.objectCount)
         for (attribute, tally) in other.categories { categories[attribute, default: CategoryTally()].merge(tally) }

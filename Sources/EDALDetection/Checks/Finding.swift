@@ -20,6 +20,9 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// A source stopped while a new template started under the same directory (a shipper's
     /// upgrade): one signal instead of a silence and a new source.
     case layoutChanged = "layout_changed"
+    /// The source's objects grew (or shrank) steadily over days, the same weekdays a week apart
+    /// compared: signalled once per trend.
+    case sizeTrend = "size_trend"
 
     // Object-level checks: reasons in the object's signal.
     /// Many times the source's usual size.
@@ -53,7 +56,7 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Whether the check is about the source as a whole rather than one object.
     public var isSourceEvent: Bool {
         switch self {
-        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop, .layoutChanged: return true
+        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop, .layoutChanged, .sizeTrend: return true
         default: return false
         }
     }

@@ -22,11 +22,14 @@ public struct SourceDetector: Sendable {
         /// the bar below is higher: at 4.5 a 3-seed evaluation found one false near-empty on ALB.
         public var sizeDeviation: Double = 5
         public var emptyDeviation: Double = 5
-        /// A size `sizeDeviation` object-to-object noises above the median of the last
-        /// `localSizeObjects` objects, `sizeRatio` times it, and at least this many spreads above
-        /// the whole window's median, is a blow-up too.
+        /// A size `localSizeDeviation` object-to-object noises above the median of the last
+        /// `localSizeObjects` objects, `sizeRatio` times it, and at least `localSizeMinimumDeviation`
+        /// spreads above the whole window's median, is a blow-up too. (The median of eight objects
+        /// is itself uncertain by about half a noise: at 5, a week of ALB-shaped sources on seeds
+        /// 7–16 raised 3 false blow-ups this way.)
         public var localSizeObjects: Int = 8
         public var localSizeMinimumDeviation: Double = 3.5
+        public var localSizeDeviation: Double = 6
         public var sizeRatio: Double = 10
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
@@ -57,6 +60,19 @@ public struct SourceDetector: Sendable {
         public var rateDropShare: Double = 0.6
         /// A rate drop is over once the window holds this share of the usual objects again.
         public var rateRecoveredShare: Double = 0.85
+        /// The silence and rate-drop checks expect what the same hours one or two weeks before
+        /// held (the source's weekly rhythm, `SourceHistory`) where that was at most this share of
+        /// what its recent arrivals make usual: a weekend is quiet, not a drop.
+        public var weeklyQuieterShare: Double = 0.75
+        /// Sizes that moved by `trendFactor` or more on average over the last `trendDays` days, each
+        /// by `trendDayFactor` or more in the same direction, the same weekdays a week apart
+        /// compared, with at least `trendMinimumObjects` objects each day, are a trend. It is over
+        /// once the average is back under `trendOverFactor`.
+        public var trendDays: Int = 3
+        public var trendFactor: Double = 1.5
+        public var trendDayFactor: Double = 1.25
+        public var trendOverFactor: Double = 1.2
+        public var trendMinimumObjects: UInt32 = 12
         /// A category with at most this many values in the baseline is closed: a new value is drift.
         public var closedCategoryValues: Int = 8
         /// A value a source started writing after its learning stays drift (one episode) until this
@@ -97,18 +113,25 @@ public struct SourceDetector: Sendable {
         let size = Double(max(0, observation.size))
         let logValue = log1p(size)
         let deviation = logSize.deviation(logValue)
-        if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median {
+        // The window's median lags a source whose sizes swing with the day by hours: an object must
+        // be as far from its last few objects too (on seeds 7–16, a week of ALB-shaped sources
+        // raised 10 false size signals on the window's median alone).
+        let local = localSize(baseline, profile)
+        let localUsual = local.map { expm1($0.level) }
+        if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median,
+           localUsual.map({ size >= configuration.sizeRatio * $0 }) ?? true {
             findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
                                     detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)))
-        } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median {
+        } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median,
+                  localUsual.map({ size * configuration.sizeRatio <= $0 }) ?? true {
             findings.append(Finding(check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
                                     detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
-        } else if deviation >= configuration.localSizeMinimumDeviation, let local = localSize(baseline, profile) {
+        } else if deviation >= configuration.localSizeMinimumDeviation, let local {
             // Far above the source's last few objects, by its object-to-object noise: a blow-up in
             // the quiet hours of a source whose sizes swing with the day.
             let localDeviation = (logValue - local.level) / local.noise
             let usual = expm1(local.level)
-            guard localDeviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * usual else { return }
+            guard localDeviation >= configuration.localSizeDeviation, size >= configuration.sizeRatio * usual else { return }
             findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual, deviation: localDeviation,
                                     detail: String(format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual)))
         }
@@ -248,8 +271,8 @@ public struct SourceDetector: Sendable {
     /// The silence finding for `baseline` at `now`, when it has delivered nothing for `silenceFactor`
     /// usual gaps (and at least `silenceLongGapFactor` of its long gaps) plus `allowance` seconds (how
     /// far behind S3 the worker is).
-    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0) -> Finding? {
-        guard let (wait, usual) = silenceWait(baseline, profile: profile, allowance: allowance),
+    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0, bucket: SourceHistory? = nil) -> Finding? {
+        guard let (wait, usual) = silenceWait(baseline, profile: profile, allowance: allowance, bucket: bucket),
               let last = baseline.recent.last else { return nil }
         let quiet = now.timeIntervalSince1970 - last.time
         guard quiet >= wait else { return nil }
@@ -259,16 +282,28 @@ public struct SourceDetector: Sendable {
 
     /// Seconds after its last arrival at which `baseline` counts as silent, and the usual gap that
     /// wait is measured in; `nil` when it cannot be silent (still learning, already silent, no cadence yet).
-    public func silenceWait(_ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0) -> (wait: Double, usual: Double)? {
-        guard baseline.state == .normal, !baseline.recent.isEmpty, let cadence = profile.cadence else { return nil }
+    ///
+    /// `bucket` is the history of all objects of the source's bucket: the weekly rhythm of a
+    /// source younger than a week (`rhythm`).
+    public func silenceWait(_ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0,
+                            bucket: SourceHistory? = nil) -> (wait: Double, usual: Double)? {
+        guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence, cadence > 0 else { return nil }
         let usual = max(profile.usualGap ?? cadence, configuration.silenceMinimumGap)
-        let wait = max(configuration.silenceFactor * usual, configuration.silenceLongGapFactor * (profile.longGap ?? 0)) + max(allowance, 0)
-        return (wait, usual)
+        var wait = max(configuration.silenceFactor * usual, configuration.silenceLongGapFactor * (profile.longGap ?? 0))
+        // Where the same hours a week before were clearly quieter (a weekend), wait as long as the
+        // source took then to make as many deliveries.
+        let objectsPerDelivery = max(1, (profile.usualGap ?? cadence) / cadence)
+        if let (history, scale) = rhythm(baseline, bucket: bucket),
+           let weekly = history.weeklyTimeToDeliver(configuration.silenceFactor * objectsPerDelivery / scale, after: last.time, limit: 7 * 86_400),
+           weekly * configuration.weeklyQuieterShare > wait {
+            wait = weekly
+        }
+        return (wait + max(allowance, 0), usual)
     }
 
     /// The burst finding when the window ending at `time` holds far more than usual (`baseline`
     /// already includes the object that arrived at `time`).
-    public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
+    public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let median = profile.medianSize else { return nil }
         let window = burstWindow(cadence)
@@ -279,7 +314,7 @@ public struct SourceDetector: Sendable {
             count += 1
             bytes += Double(arrival.size)
         }
-        let expected = window / cadence
+        let expected = burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
         let countLimit = configuration.burstFactor * expected + configuration.burstMinimumExtra
         // Bytes count only with more objects than usual too: one huge object is a size blow-up, not a burst.
         guard count > countLimit || (bytes > countLimit * median && count > 2 * expected) else { return nil }
@@ -296,7 +331,8 @@ public struct SourceDetector: Sendable {
 
     /// The objects in the rate window ending at `time`, the objects usually in it, and the longest
     /// gap in it; `nil` while the source's arrivals do not reach back two windows.
-    func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> (count: Double, expected: Double, longestGap: Double)? {
+    func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory?)
+        -> (count: Double, expected: Double, longestGap: Double, quieter: Double)? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let first = baseline.recent.first else { return nil }
         // In usual gaps between deliveries, not in objects: a producer that writes its objects in
@@ -304,6 +340,14 @@ public struct SourceDetector: Sendable {
         let window = configuration.rateWindowCadences * max(cadence, profile.usualGap ?? cadence)
         let end = time.timeIntervalSince1970
         guard end - first.time >= 2 * window else { return nil }
+        let recentExpected = window / cadence
+        var expected = recentExpected
+        // Clearly quieter the same hours a week before (a weekend), or clearly busier (the Monday
+        // after it, while the recent arrivals are the weekend's): that is what is usual now.
+        if let (history, scale) = rhythm(baseline, bucket: bucket), let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }),
+           weekly <= configuration.weeklyQuieterShare * expected || weekly * configuration.weeklyQuieterShare >= expected {
+            expected = weekly
+        }
         var count = 0.0, longestGap = 0.0, later = end
         for arrival in baseline.recent.reversed() {
             // The gap reaching into the window from before it counts too: a silence that began
@@ -313,39 +357,87 @@ public struct SourceDetector: Sendable {
             count += 1
             later = arrival.time
         }
-        return (count, window / cadence, longestGap)
+        return (count, expected, longestGap, recentExpected / max(expected, 1e-9))
     }
 
     /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
     /// while the source kept delivering (`baseline` already includes the object that arrived at `time`).
-    public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Finding? {
-        guard let (count, expected, longestGap) = rateWindow(baseline, profile: profile, at: time) else { return nil }
+    public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
+        guard let (count, expected, longestGap, quieter) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return nil }
         // A window's count varies by about √expected × the gaps' variation (a renewal process):
         // objects that arrive at random are far from a drop at 60 %; a timer's are not.
         let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
         guard count <= min(configuration.rateDropShare * expected, expected - noise) else { return nil }
-        // A gap that is a silence is signalled as one, not as a drop.
-        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap)
+        // A gap that is a silence is signalled as one, not as a drop (gaps as long as the quieter
+        // hours of the week make them).
+        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap) * max(1, quieter)
         guard longestGap < configuration.silenceFactor * usual else { return nil }
-        let window = expected * (profile.cadence ?? 0)
+        let window = configuration.rateWindowCadences * max(profile.cadence ?? 0, profile.usualGap ?? 0)
         return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
                        detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
                                       count, window, expected, 100 * count / expected))
     }
 
     /// Whether a signalled rate drop is over.
-    public func rateRecovered(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
-        guard let (count, expected, _) = rateWindow(baseline, profile: profile, at: time) else { return true }
+    public func rateRecovered(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
+        guard let (count, expected, _, _) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return true }
         return count >= configuration.rateRecoveredShare * expected
     }
 
+    /// The history that tells `baseline`'s weekly rhythm, and how many of the source's objects one
+    /// of its objects counts for: the source's own once it reaches back a week; before that its
+    /// bucket's (every source of the bucket together, a week being quiet for most of them), scaled by
+    /// the source's share of the bucket's objects over the span of its recent arrivals.
+    func rhythm(_ baseline: SourceBaseline, bucket: SourceHistory?) -> (history: SourceHistory, scale: Double)? {
+        guard let first = baseline.recent.first, let last = baseline.recent.last, last.time > first.time else { return nil }
+        if let own = baseline.history, own.reachesBackAWeek(from: last.time) { return (own, 1) }
+        guard let bucket, bucket.reachesBackAWeek(from: last.time),
+              let bucketObjects = bucket.objects(from: first.time, to: last.time), bucketObjects > 0 else { return nil }
+        return (bucket, Double(baseline.recent.count - 1) / bucketObjects)
+    }
+
+    /// The size-trend finding: the source's objects grew (or shrank) day after day, the same
+    /// weekdays a week apart compared (a weekly pattern in sizes is no trend, and no window of
+    /// recent objects shows a change this slow).
+    public func sizeTrend(_ baseline: SourceBaseline) -> Finding? {
+        guard baseline.state != .learning, let changes = weekOverWeekSizes(baseline) else { return nil }
+        let mean = changes.reduce(0, +) / Double(changes.count)
+        guard abs(mean) >= log(configuration.trendFactor),
+              changes.allSatisfy({ $0 * mean > 0 && abs($0) >= log(configuration.trendDayFactor) }) else { return nil }
+        let factor = exp(mean)
+        return Finding(check: .sizeTrend, field: "size", observed: factor, expected: 1,
+                       detail: String(format: "objects %@ %.2f times their size of a week before, on average over the last %d days (each day against the same weekday): a trend",
+                                      mean > 0 ? "grew to" : "shrank to", factor, changes.count))
+    }
+
+    /// Whether a signalled size trend is over (sizes are back near those of a week before).
+    public func sizeTrendOver(_ baseline: SourceBaseline) -> Bool {
+        guard let changes = weekOverWeekSizes(baseline) else { return false }
+        return abs(changes.reduce(0, +) / Double(changes.count)) < log(configuration.trendOverFactor)
+    }
+
+    private func weekOverWeekSizes(_ baseline: SourceBaseline) -> [Double]? {
+        baseline.history?.weekOverWeekSizes(days: configuration.trendDays, minimumObjects: configuration.trendMinimumObjects)
+    }
+
     /// Whether a burst that was signalled is over.
-    public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date) -> Bool {
+    public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
         guard let cadence = profile.cadence, cadence > 0 else { return true }
         let window = burstWindow(cadence)
         let start = time.timeIntervalSince1970 - window
         let count = baseline.recent.reversed().prefix { $0.time > start }.count
-        return Double(count) <= 2 * window / cadence
+        return Double(count) <= 2 * burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
+    }
+
+    /// The objects usually in a burst window ending at `end`: what the recent arrivals make usual,
+    /// or where the same hours a week before were clearly busier (a Monday after the weekend), what
+    /// they held.
+    private func burstExpected(_ baseline: SourceBaseline, window: Double, cadence: Double, end: Double, bucket: SourceHistory?) -> Double {
+        let expected = window / cadence
+        guard let (history, scale) = rhythm(baseline, bucket: bucket),
+              let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }),
+              weekly * configuration.weeklyQuieterShare >= expected else { return expected }
+        return weekly
     }
 
     static func fieldFinding(_ check: SourceCheck, _ field: String, _ value: Double, _ spread: SourceProfile.Spread, _ deviation: Double) -> Finding {

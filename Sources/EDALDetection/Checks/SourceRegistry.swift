@@ -99,6 +99,9 @@ public struct SourceRegistry: Sendable {
     private var successors: [String: Set<String>] = [:]
     /// How far behind S3 this worker has recently been (see `deliveryLag`).
     private var lag = DeliveryLag()
+    /// Every object of each bucket by the hour: the weekly rhythm of sources younger than a week.
+    /// Per replica and not stored (a replica learns it again over a week); one per bucket.
+    private var bucketHistories: [String: SourceHistory] = [:]
 
     public init(templater: KeyTemplater = KeyTemplater(), detector: SourceDetector = SourceDetector()) {
         self.templater = templater
@@ -147,6 +150,7 @@ public struct SourceRegistry: Sendable {
             events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
         }
         let fieldsBefore = entry.baseline.numericFields.count
+        let dayBefore = entry.baseline.recent.last.map { SourceHistory.day(of: $0.time) }
         guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories,
                                     newValuesAfter: detector.configuration.learningObjects,
                                     establishedAfter: detector.configuration.establishedObjects) else {
@@ -155,6 +159,7 @@ public struct SourceRegistry: Sendable {
             return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
         }
         entry.dirty = true
+        bucketHistories[bucket, default: SourceHistory()].record(time: observation.lastModified.timeIntervalSince1970, size: observation.size)
         if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
             entry.baseline.state = .normal
         }
@@ -194,6 +199,10 @@ public struct SourceRegistry: Sendable {
         }
         burst(&entry, at: observation.lastModified, into: &events)
         rateDrop(&entry, at: observation.lastModified, into: &events)
+        // Sizes by the day: looked at once a day, with the first object of a new UTC day.
+        if let dayBefore, SourceHistory.day(of: observation.lastModified.timeIntervalSince1970) > dayBefore {
+            sizeTrend(&entry, at: observation.lastModified, into: &events)
+        }
         put(entry)
         return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
     }
@@ -271,7 +280,7 @@ public struct SourceRegistry: Sendable {
         let id = entry.baseline.id
         entries[id] = entry
         noteChange(id)
-        let wait = detector.silenceWait(entry.baseline, profile: entry.profile)?.wait
+        let wait = detector.silenceWait(entry.baseline, profile: entry.profile, bucket: bucketHistories[entry.baseline.bucket])?.wait
         silence.set(id, due: wait.flatMap { wait in entry.baseline.recent.last.map { $0.time + wait } })
     }
 
@@ -298,12 +307,26 @@ public struct SourceRegistry: Sendable {
 
     private mutating func rateDrop(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
         if entry.baseline.rateDropSince != nil {
-            if detector.rateRecovered(entry.baseline, profile: entry.profile, at: time) {
+            if detector.rateRecovered(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) {
                 entry.baseline.rateDropSince = nil
                 entry.stateChanged = true
             }
-        } else if entry.baseline.burstSince == nil, let finding = detector.rateDrop(entry.baseline, profile: entry.profile, at: time) {
+        } else if entry.baseline.burstSince == nil, let finding = detector.rateDrop(entry.baseline, profile: entry.profile, at: time,
+                                                                                      bucket: bucketHistories[entry.baseline.bucket]) {
             entry.baseline.rateDropSince = time
+            entry.stateChanged = true
+            events.append(event(entry, finding, episode: time))
+        }
+    }
+
+    private mutating func sizeTrend(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
+        if entry.baseline.sizeTrendSince != nil {
+            if detector.sizeTrendOver(entry.baseline) {
+                entry.baseline.sizeTrendSince = nil
+                entry.stateChanged = true
+            }
+        } else if let finding = detector.sizeTrend(entry.baseline) {
+            entry.baseline.sizeTrendSince = time
             entry.stateChanged = true
             events.append(event(entry, finding, episode: time))
         }
@@ -311,11 +334,11 @@ public struct SourceRegistry: Sendable {
 
     private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
         if let since = entry.baseline.burstSince {
-            if detector.burstEnded(entry.baseline, profile: entry.profile, at: time) || time.timeIntervalSince(since) > 86_400 {
+            if detector.burstEnded(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) || time.timeIntervalSince(since) > 86_400 {
                 entry.baseline.burstSince = nil
                 entry.stateChanged = true
             }
-        } else if let finding = detector.burst(entry.baseline, profile: entry.profile, at: time) {
+        } else if let finding = detector.burst(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) {
             entry.baseline.burstSince = time
             entry.stateChanged = true
             events.append(event(entry, finding, episode: time))
@@ -381,7 +404,8 @@ public struct SourceRegistry: Sendable {
         let allowance = lag.allowance
         for id in silence.takeDue(through: now.timeIntervalSince1970 - max(allowance, 0)) {
             guard var entry = entries[id] else { continue }
-            guard let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance),
+            guard let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance,
+                                                 bucket: bucketHistories[entry.baseline.bucket]),
                   let last = entry.baseline.recent.last else {
                 put(entry)
                 continue
@@ -477,6 +501,7 @@ public struct SourceRegistry: Sendable {
         // Objects recorded while the save was in flight keep the entry dirty.
         entry.dirty = entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
             || entry.baseline.burstSince != baseline.burstSince || entry.baseline.rateDropSince != baseline.rateDropSince
+            || entry.baseline.sizeTrendSince != baseline.sizeTrendSince
         if !entry.dirty { entry.stateChanged = false }
         put(entry)
     }
@@ -511,6 +536,7 @@ public struct SourceRegistry: Sendable {
             merged.silentSince = entry.baseline.silentSince
             merged.burstSince = entry.baseline.burstSince
             merged.rateDropSince = entry.baseline.rateDropSince
+            merged.sizeTrendSince = entry.baseline.sizeTrendSince
         }
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version

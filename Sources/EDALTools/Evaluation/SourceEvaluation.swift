@@ -49,6 +49,11 @@ public struct SourceEvaluation: Sendable {
         /// False signals no single incident type explains (`isolation_score`, `metadata_value`,
         /// `rule`, and drift on an attribute no incident changes).
         public var unattributedFalseSignals: Int
+        /// False signals on each day of the measured period, in order.
+        public var falseSignalsByDay: [Int] = []
+        /// False silence, rate-drop and burst signals on Saturdays, Sundays and the Mondays after
+        /// (UTC): what a weekly rhythm not learnt would raise.
+        public var falseAroundWeekends: Int = 0
         /// Source-days of the measured day (sources × days).
         public var sourceDays: Double
         /// Detection cost per object in this process (templating, checks, learning).
@@ -141,6 +146,8 @@ public struct SourceEvaluation: Sendable {
                 hit = raised.first { $0.check == .newSource && ids.contains($0.sourceId) }
             case .layoutChange:
                 hit = raised.first { $0.check == .layoutChanged && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
+            case .sizeGrowth:
+                hit = raised.first { $0.check == .sizeTrend && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
             case .rateDrop:
                 hit = raised.first { $0.check == .rateDrop && ids.contains($0.sourceId) && $0.time >= incident.start
                     && $0.time <= incident.end.addingTimeInterval(3600) }
@@ -171,8 +178,14 @@ public struct SourceEvaluation: Sendable {
         var falseByKind: [IncidentKind: Int] = [:]
         var unattributed = 0
         let injected = Set(scenario.incidentKinds)
+        var byDay = [Int](repeating: 0, count: max(1, Int((scenario.day / 86_400).rounded(.up))))
+        var aroundWeekends = 0
         func countFalse(_ signal: Raised) {
             falseByCheck[signal.check, default: 0] += 1
+            byDay[min(byDay.count - 1, max(0, Int(signal.time.timeIntervalSince(scenario.measuredFrom) / 86_400)))] += 1
+            let weekday = Int((signal.time.timeIntervalSince1970 / 86_400).rounded(.down)) % 7
+            // 1970-01-01 was a Thursday: 2, 3 and 4 are Saturday, Sunday and Monday.
+            if (2...4).contains(weekday), [.silentSource, .rateDrop, .burst].contains(signal.check) { aroundWeekends += 1 }
             if let kind = Self.kind(of: signal) {
                 falseByKind[kind, default: 0] += 1
                 return
@@ -194,6 +207,7 @@ public struct SourceEvaluation: Sendable {
                 case .resumed: isTrue = silenceSources.contains(signal.sourceId)
                 case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
                 case .layoutChanged: isTrue = incidents.contains { $0.kind == .layoutChange && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
+                case .sizeTrend: isTrue = incidents.contains { $0.kind == .sizeGrowth && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
                 case .rateDrop: isTrue = incidents.contains { $0.kind == .rateDrop && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
                     && signal.time >= $0.start && signal.time <= $0.end.addingTimeInterval(3600) }
                 case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
@@ -228,6 +242,7 @@ public struct SourceEvaluation: Sendable {
         return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,
                       resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
                       falseSignals: falseByCheck.values.reduce(0, +), unattributedFalseSignals: unattributed,
+                      falseSignalsByDay: byDay, falseAroundWeekends: aroundWeekends,
                       sourceDays: Double(scenario.sources) * scenario.day / 86_400, secondsPerObject: secondsPerObject)
     }
 
@@ -239,6 +254,7 @@ public struct SourceEvaluation: Sendable {
         case .newSource, .sourceStorm: return .newSource
         case .rateDrop: return .rateDrop
         case .layoutChanged: return .layoutChange
+        case .sizeTrend: return .sizeGrowth
         case .lateDelivery: return .lateDelivery
         case .clockAhead: return .clockAhead
         case .replayed: return .replayedBatch

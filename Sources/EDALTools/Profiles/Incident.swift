@@ -34,6 +34,9 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// From a moment on, the source's keys gain a `v2/` directory before the file name (a
     /// shipper's upgrade): its old template stops, a new one starts.
     case layoutChange = "layout-change"
+    /// Over the measured week the source's objects grow steadily to twice their size: one trend,
+    /// no object far from its neighbours.
+    case sizeGrowth = "size-growth"
     // The MELT generator's shapes (summary metadata).
     case errorBurst = "error-burst"
     case latencySpike = "latency-spike"
@@ -44,7 +47,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// Whether the incident is about a source as a whole (found by a source event) rather than one object.
-    public var isSourceLevel: Bool { [.silence, .burst, .newSource, .rateDrop, .layoutChange].contains(self) }
+    public var isSourceLevel: Bool { [.silence, .burst, .newSource, .rateDrop, .layoutChange, .sizeGrowth].contains(self) }
 
     /// The checks that find this incident.
     public var findingChecks: Set<SourceCheck> {
@@ -60,6 +63,7 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
         case .clockAhead: return [.clockAhead]
         case .replayedBatch: return [.replayed]
         case .layoutChange: return [.layoutChanged]
+        case .sizeGrowth: return [.sizeTrend]
         case .errorBurst, .latencySpike: return [.isolationScore, .metadataValue]
         case .unseenSeverity: return [.newField, .drift, .isolationScore, .metadataValue]
         }

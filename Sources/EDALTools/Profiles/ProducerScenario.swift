@@ -11,17 +11,24 @@ public struct SimulatedObject: Sendable {
     public var sourceName: String
 }
 
-/// A bucket written by one producer profile over a warm-up period and a measured day, with
-/// labelled incidents injected in the measured day (none on a clean day). Deterministic for a
-/// seed; time is simulated, so a day runs in seconds.
+/// A bucket written by one producer profile over a warm-up period and a measured period, with
+/// labelled incidents injected in the measured period (none on a clean one). Deterministic for a
+/// seed; time is simulated, so a week runs in seconds.
+///
+/// By default the warm-up is eight days and the measured period a week, both starting on a
+/// Wednesday: the measured week's weekend has one before it. Every source delivers a third as
+/// many objects on Saturdays and Sundays (UTC), as producers that follow business traffic do.
 public struct ProducerScenario: Sendable {
     public var profile: ProducerProfile
     public var seed: UInt64
     public var bucket: String
     public var sources: Int
-    /// Seconds of clean deliveries before the measured day (every source learns in it).
+    /// Seconds of clean deliveries before the measured period (every source learns in it).
     public var warmUp: TimeInterval
+    /// The measured period, in seconds.
     public var day: TimeInterval
+    /// The share of a weekday's objects each source delivers on Saturdays and Sundays (UTC).
+    public var weekendShare: Double = 1.0 / 3
     /// Incidents of each kind in the measured day; 0 for a clean day.
     public var incidentsPerKind: Int
     public var start: Date
@@ -32,7 +39,7 @@ public struct ProducerScenario: Sendable {
     public var magnitude: Double?
 
     public init(profile: ProducerProfile, seed: UInt64 = 1, bucket: String = "telemetry", sources: Int? = nil,
-                warmUp: TimeInterval = 43_200, day: TimeInterval = 86_400, incidentsPerKind: Int = 4,
+                warmUp: TimeInterval = 8 * 86_400, day: TimeInterval = 7 * 86_400, incidentsPerKind: Int = 4,
                 start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
         self.profile = profile
         self.seed = seed
@@ -54,6 +61,8 @@ public struct ProducerScenario: Sendable {
         case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop]
         default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
                          .valueEpisode, .rateDrop, .clockAhead, .replayedBatch, .layoutChange]
+            // A trend compares days a week apart: only on a measured week with a week before it.
+            + (day >= 7 * 86_400 && warmUp >= 7 * 86_400 ? [.sizeGrowth] : [])
         }
     }
 
@@ -62,6 +71,7 @@ public struct ProducerScenario: Sendable {
         var random = SeededRandom(seed: seed ^ 0xED41_5CE9)
         var plan = IncidentPlan()
         plan.measuredEnd = end
+        plan.measuredFrom = measuredFrom
         // Object- and source-level incidents on distinct (source, two-hour slot) pairs of the measured day.
         var slots: [(source: Int, slot: Int)] = []
         let slotCount = max(1, Int(day / 7200) - 1)
@@ -119,7 +129,7 @@ public struct ProducerScenario: Sendable {
                         incident = meltAnomaly(&sourceRandom)
                     }
                     var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident,
-                                            layoutChangedAt: plan.layoutChanges[index])
+                                            layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index])
                     if incident == .replayedBatch {
                         // The content of an object from about three hours before, under a new key.
                         let then = arrival.addingTimeInterval(-3 * 3600 + Double(replayed) * spec.cadence)
@@ -137,7 +147,8 @@ public struct ProducerScenario: Sendable {
                     }
                     objects.append(object)
                 }
-                time = time.addingTimeInterval(spec.cadence + sourceRandom.uniform(-spec.jitter, spec.jitter))
+                let step = spec.cadence + sourceRandom.uniform(-spec.jitter, spec.jitter)
+                time = time.addingTimeInterval(Self.isWeekend(time) ? step / weekendShare : step)
             }
             if let silence = plan.silences[index] {
                 incidents.append(Incident(kind: .silence, sourceId: spec.name, key: firstKey, start: silence.start, end: silence.end))
@@ -151,13 +162,16 @@ public struct ProducerScenario: Sendable {
                 for extra in 0..<extras {
                     let at = burst.addingTimeInterval(Double(extra) * spacing)
                     objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil,
-                                               layoutChangedAt: plan.layoutChanges[index]))
+                                               layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index]))
                 }
                 incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst,
                                           end: burst.addingTimeInterval(Double(extras) * spacing)))
             }
             if let changed = plan.layoutChanges[index] {
                 incidents.append(Incident(kind: .layoutChange, sourceId: spec.name, key: firstKey, start: changed, end: changed.addingTimeInterval(3 * 3600)))
+            }
+            if let growing = plan.growths[index] {
+                incidents.append(Incident(kind: .sizeGrowth, sourceId: spec.name, key: firstKey, start: growing, end: end))
             }
             if let drop = plan.rateDrops[index] {
                 incidents.append(Incident(kind: .rateDrop, sourceId: spec.name, key: firstKey, start: drop, end: drop.addingTimeInterval(3 * 3600)))
@@ -177,7 +191,7 @@ public struct ProducerScenario: Sendable {
     }
 
     private func makeObject(_ spec: SourceSpec, at arrival: Date, random: inout SeededRandom, melt: SyntheticMELT,
-                            meltIndex: inout Int, incident: IncidentKind?, layoutChangedAt: Date? = nil) -> SimulatedObject {
+                            meltIndex: inout Int, incident: IncidentKind?, layoutChangedAt: Date? = nil, growingFrom: Date? = nil) -> SimulatedObject {
         var lag = random.uniform(spec.lag.lowerBound, spec.lag.upperBound)
         if incident == .lateDelivery { lag += random.uniform(7200, 21_600) }
         if incident == .clockAhead { lag = -random.uniform(1800, 7200) }
@@ -214,7 +228,9 @@ public struct ProducerScenario: Sendable {
             // After a layout change, a `v2/` directory before the file name.
             if let changed = layoutChangedAt, arrival >= changed, let slash = key.lastIndex(of: "/") { key.insert(contentsOf: "/v2", at: slash) }
             let day = 86_400.0
-            let diurnal = 1 + 0.4 * sin(2 * Double.pi * arrival.timeIntervalSince1970 / day)
+            // Sizes swing with the hour, and grow to twice their size over a week on a growing source.
+            let growth = growingFrom.map { arrival > $0 ? pow(2, arrival.timeIntervalSince($0) / (7 * day)) : 1 } ?? 1
+            let diurnal = (1 + 0.4 * sin(2 * Double.pi * arrival.timeIntervalSince1970 / day)) * growth
             size = random.logNormal(median: spec.medianSize * diurnal, sigma: spec.sizeSigma)
             // A blow-up is 25–60 times the source's usual size at that hour, not times this
             // object's own draw: a low draw times 25 can land inside the source's ordinary range,
@@ -249,6 +265,12 @@ public struct ProducerScenario: Sendable {
         return SimulatedObject(observation: observation, incident: incident, sourceName: spec.name)
     }
 
+    /// Saturday or Sunday, UTC (1970-01-01 was a Thursday).
+    static func isWeekend(_ time: Date) -> Bool {
+        let weekday = Int((time.timeIntervalSince1970 / 86_400).rounded(.down)) % 7
+        return weekday == 2 || weekday == 3
+    }
+
     static func meltShape(_ incident: IncidentKind) -> AnomalyShape? {
         switch incident {
         case .errorBurst: return .errorBurst
@@ -268,6 +290,9 @@ struct IncidentPlan {
     var bursts: [Int: Date] = [:]
     var rateDrops: [Int: Date] = [:]
     var layoutChanges: [Int: Date] = [:]
+    /// Sources whose objects grow from the start of the measured period.
+    var growths: [Int: Date] = [:]
+    var measuredFrom = Date.distantPast
     /// The end of the measured day.
     var measuredEnd = Date.distantFuture
     var newSources: [(index: Int, at: Date)] = []
@@ -281,7 +306,8 @@ struct IncidentPlan {
             // At the end of the day: the new template's learning period would hide the source's
             // later incidents (a limit of its own, said in docs/detection.md, not what this measures).
             layoutChanges[source] = measuredEnd.addingTimeInterval(-9_000 + at.timeIntervalSince1970.truncatingRemainder(dividingBy: 1_800))
-        case .silence, .burst, .newSource, .rateDrop, .layoutChange: break
+        case .sizeGrowth where growths[source] == nil: growths[source] = measuredFrom
+        case .silence, .burst, .newSource, .rateDrop, .layoutChange, .sizeGrowth: break
         case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)
         case .replayedBatch: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 3)
         default: objectIncidents[source, default: []].append((kind, at))

@@ -1,0 +1,169 @@
+@testable import EDALDetection
+import EDALTools
+import Foundation
+import Testing
+
+@Suite("Two weeks of history: weekly rhythm and size trends")
+struct WeeklyRhythmTests {
+    /// A Wednesday, 11:06 UTC.
+    static let start = SourceRegistryTests.start.timeIntervalSince1970
+    static let day = 86_400.0
+
+    /// Saturday or Sunday, UTC.
+    static func isWeekend(_ time: Double) -> Bool {
+        let weekday = Int((time / day).rounded(.down)) % 7
+        return weekday == 2 || weekday == 3
+    }
+
+    /// One CloudTrail-shaped producer per region.
+    struct Producer {
+        var region: String
+        /// Days after `start` it begins.
+        var from: Double = 0
+        /// Its median object size at a time (seconds since 1970).
+        var size: (Double) -> Double = { _ in 60_000 }
+        /// Whether it skips the delivery due at a time (a node that stopped).
+        var skips: (Double) -> Bool = { _ in false }
+    }
+
+    /// Every producer delivers every five minutes on weekdays and every fifteen at weekends, for
+    /// `days` days; silence is checked every minute. Answers the events with their times.
+    static func run(_ producers: [Producer], days: Double) -> [(time: Double, region: String, event: SourceEvent)] {
+        var registry = SourceRegistry()
+        var random = SeededRandom(seed: 21)
+        var due = producers.map { start + $0.from * day + random.uniform(0, 300) }
+        var events: [(time: Double, region: String, event: SourceEvent)] = []
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy/MM/dd|yyyyMMdd'T'HHmm"
+        var clock = start
+        let end = start + days * day
+        while clock < end {
+            clock += 60
+            for event in registry.checkSilence(now: Date(timeIntervalSince1970: clock)) {
+                events.append((clock, producers.first { event.sourceId.contains($0.region) }?.region ?? "?", event))
+            }
+            for (index, producer) in producers.enumerated() {
+                guard due[index] <= clock else { continue }
+                let time = due[index]
+                due[index] += (isWeekend(time) ? 900 : 300) + random.uniform(-20, 20)
+                if producer.skips(time) { continue }
+                let parts = formatter.string(from: Date(timeIntervalSince1970: time)).split(separator: "|")
+                let key = "AWSLogs/123456789012/CloudTrail/\(producer.region)/\(parts[0])/123456789012_CloudTrail_\(producer.region)_\(parts[1])Z_\(String(random.next(), radix: 36)).json.gz"
+                let size = Int64(random.logNormal(median: producer.size(time), sigma: 0.3))
+                let object = ObjectObservation(bucket: "trail", key: key, eTag: String(random.next(), radix: 16), size: size,
+                                               lastModified: Date(timeIntervalSince1970: time), contentType: "application/json",
+                                               writer: "AWS:AROA1:delivery")
+                for event in registry.observe(object).events { events.append((time, producer.region, event)) }
+            }
+        }
+        return events
+    }
+
+    static let rhythmChecks: Set<SourceCheck> = [.silentSource, .rateDrop, .burst]
+
+    @Test("a weekend a third as busy is news the first time, then raises nothing; a source younger than a week follows its bucket; a node stopping on a weekend is still a rate drop")
+    func weekends() {
+        let (start, day) = (Self.start, Self.day)
+        // Days 3–4, 10–11 and 17–18 after the start are weekends.
+        let dropFrom = start + 17 * day + 4 * 3600, dropTo = dropFrom + 4 * 3600
+        var delivery = 0
+        let events = Self.run([
+            Producer(region: "us-east-1"),
+            Producer(region: "eu-west-1", from: 9),
+            Producer(region: "ap-south-1", skips: { time in
+                delivery += 1
+                return time >= dropFrom && time < dropTo && delivery % 2 == 0
+            }),
+        ], days: 20)
+        let rhythm = events.filter { Self.rhythmChecks.contains($0.event.finding.check) }
+        // Its first weekend: EDAL has no week to compare with (a limit docs/detection.md states).
+        let firstWeekend = rhythm.filter { $0.region == "us-east-1" && $0.time < start + 6 * day }
+        #expect(!firstWeekend.isEmpty)
+        let later = rhythm.filter { $0.time >= start + 8 * day }
+        let others = later.filter { $0.region != "ap-south-1" }.map { "\($0.region) \($0.event.finding.detail)" }
+        #expect(others.isEmpty, "\(others)")
+        let drops = later.filter { $0.region == "ap-south-1" }
+        let details: [String] = drops.map { $0.event.finding.detail }
+        #expect(drops.count == 1, "\(details)")
+        #expect(drops.allSatisfy { $0.event.finding.check == .rateDrop && $0.time >= dropFrom && $0.time <= dropTo }, "\(details)")
+    }
+
+    @Test("sizes doubling over a week are one size_trend; sizes a third as large every weekend are none")
+    func sizeTrend() {
+        let day = Self.day
+        let growFrom = Self.start + 14 * day
+        let events = Self.run([
+            Producer(region: "us-east-1", size: { time in 60_000 * pow(2, max(0, time - growFrom) / (7 * day)) }),
+            Producer(region: "eu-west-1", size: { time in Self.isWeekend(time) ? 20_000 : 60_000 }),
+            Producer(region: "ap-south-1"),
+        ], days: 22)
+        let trends = events.filter { $0.event.finding.check == SourceCheck.sizeTrend }
+        let details: [String] = trends.map { "\($0.region) \($0.event.finding.detail)" }
+        #expect(trends.count == 1, "\(details)")
+        #expect(trends.first?.region == "us-east-1")
+        #expect((trends.first?.event.finding.observed ?? 0) >= 1.5)
+        #expect((trends.first?.time ?? 0) > growFrom)
+    }
+}
+
+@Suite("SourceHistory")
+struct SourceHistoryTests {
+    static let hour = 3600.0
+    static let base = 1_795_000_000.0 - 1_795_000_000.0.truncatingRemainder(dividingBy: 86_400)
+
+    @Test("counts by the hour, keeps fifteen days, takes late objects within them and drops older ones")
+    func bounded() {
+        var history = SourceHistory()
+        history.record(time: Self.base + 10, size: 100)
+        history.record(time: Self.base + 20, size: 100)
+        history.record(time: Self.base + Self.hour + 5, size: 100)
+        #expect(history.count(SourceHistory.hour(Self.base)) == 2)
+        #expect(history.count(SourceHistory.hour(Self.base) + 1) == 1)
+        // Earlier, out of order: the history reaches back to it.
+        history.record(time: Self.base - 5 * Self.hour, size: 100)
+        #expect(history.count(SourceHistory.hour(Self.base) - 5) == 1)
+        #expect(history.count(SourceHistory.hour(Self.base) - 4) == 0)
+        // Twenty days later: only fifteen days kept, an object from before them is not counted.
+        history.record(time: Self.base + 20 * 86_400, size: 100)
+        #expect(history.hourly.count == SourceHistory.hours)
+        #expect(history.count(SourceHistory.hour(Self.base)) == nil)
+        let before = history
+        history.record(time: Self.base + 2 * 86_400, size: 100)
+        #expect(history == before)
+        #expect(history.dailyLogSize.count <= SourceHistory.hours / 24 + 1)
+    }
+
+    @Test("merging takes the larger count per hour, so merging a copy of itself changes nothing; it survives JSON")
+    func merging() throws {
+        var mine = SourceHistory(), theirs = SourceHistory()
+        for minute in stride(from: 0.0, to: 180, by: 5) { mine.record(time: Self.base + minute * 60, size: 1000) }
+        for minute in stride(from: 120.0, to: 300, by: 10) { theirs.record(time: Self.base + minute * 60, size: 1000) }
+        var merged = mine
+        merged.merge(mine)
+        #expect(merged == mine)
+        merged.merge(theirs)
+        let first = SourceHistory.hour(Self.base)
+        #expect(merged.count(first) == 12)
+        #expect(merged.count(first + 2) == 12)
+        #expect(merged.count(first + 3) == 6)
+        #expect(merged.count(first + 4) == 6)
+        let decoded = try JSONDecoder().decode(SourceHistory.self, from: JSONEncoder().encode(merged))
+        #expect(decoded == merged)
+    }
+
+    @Test("a week later it tells how many objects the same hours held, and how long a number of them took")
+    func weekly() {
+        var history = SourceHistory()
+        // Twelve an hour for a day, then one an hour.
+        for minute in stride(from: 0.0, to: 24 * 60, by: 5) { history.record(time: Self.base + minute * 60, size: 1000) }
+        for hour in 24..<(9 * 24) { history.record(time: Self.base + Double(hour) * Self.hour + 1800, size: 1000) }
+        let week = 7 * 86_400.0
+        #expect(history.weeklyObjects(from: Self.base + week + 2 * Self.hour, to: Self.base + week + 4 * Self.hour) == 24)
+        #expect(history.weeklyObjects(from: Self.base + week + 30 * Self.hour, to: Self.base + week + 32 * Self.hour) == 2)
+        // Before the history began: nothing to compare with.
+        #expect(history.weeklyObjects(from: Self.base + 2 * Self.hour, to: Self.base + 3 * Self.hour) == nil)
+        let seconds = history.weeklyTimeToDeliver(3, after: Self.base + week + 30 * Self.hour, limit: 86_400)
+        #expect(seconds.map { abs($0 - 3 * Self.hour) < 1 } == true, "\(String(describing: seconds))")
+    }
+}

@@ -126,8 +126,10 @@ struct EvaluationTable {
         }
         let otherFalse = reports.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }
         lines.append("false signals by check: " + (otherFalse.isEmpty ? "none" : otherFalse.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
-        if let resumed = reports.compactMap(\.resumedPerSilence).first {
-            lines.append(String(format: "resumed signals per silence: %.2f", resumed))
+        let silences = merged.first { $0.kind == .silence }?.incidents ?? 0
+        let resumptions = reports.compactMap { report in report.resumedPerSilence.map { $0 * Double(report.kinds.first { $0.kind == .silence }?.incidents ?? 0) } }
+        if silences > 0, !resumptions.isEmpty {
+            lines.append(String(format: "resumed signals per silence: %.2f", resumptions.reduce(0, +) / Double(silences)))
         }
         let cleanFalse = clean.map(\.falseSignals).reduce(0, +)
         let cleanChecks = clean.flatMap { $0.falseSignalsByCheck }.reduce(into: [String: Int]()) { $0[$1.key.rawValue, default: 0] += $1.value }

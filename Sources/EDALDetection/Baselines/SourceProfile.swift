@@ -85,8 +85,9 @@ public struct SourceProfile: Sendable {
     /// The 95th percentile of all gaps: how long this source can go quiet by itself. Silence waits
     /// at least `silenceLongGapFactor` of it, so an irregular source is not called silent on its median.
     public var longGap: Double?
-    /// How irregular the gaps between deliveries are (their scaled MAD over their median): near 0
-    /// for a producer on a timer, near 1 for objects that arrive at random.
+    /// How irregular the gaps between deliveries are, from one gap to the next (the median
+    /// |ln(gap / previous gap)|, scaled so that objects arriving at random give about 0.9): near 0
+    /// for a producer on a timer, also across a change of pace (a weekend's longer gaps).
     public var gapVariation: Double?
     /// ln(1 + size).
     public var logSize: Spread?
@@ -120,12 +121,13 @@ public struct SourceProfile: Sendable {
             longGap = Statistics.quantiles(&gaps, at: [0.95]).first
             let meanGap = (last.time - first.time) / Double(recent.count - 1)
             var deliveries = gaps.filter { $0 >= 0.25 * meanGap }
-            usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
-            // Robust: one silence among the gaps must not make a timer look irregular.
-            if let median = usualGap, median > 0, deliveries.count >= 2 {
-                for index in deliveries.indices { deliveries[index] = abs(deliveries[index] - median) }
-                gapVariation = Statistics.quantiles(&deliveries, at: [0.5]).first.map { 1.4826 * $0 / median }
+            // Gap to gap, before the selection below reorders them: one silence, or a weekend's
+            // slower pace in the window, must not make a timer look irregular.
+            if deliveries.count >= 3 {
+                var steps = (1..<deliveries.count).map { abs(log(deliveries[$0] / deliveries[$0 - 1])) }
+                gapVariation = Statistics.quantiles(&steps, at: [0.5]).first.map { 0.82 * $0 }
             }
+            usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }
         computeSizes(recent)
         // Arrivals stored before contents were hashed say nothing: with fewer than 32 hashed ones

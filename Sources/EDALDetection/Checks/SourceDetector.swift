@@ -22,14 +22,14 @@ public struct SourceDetector: Sendable {
         /// the bar below is higher: at 4.5 a 3-seed evaluation found one false near-empty on ALB.
         public var sizeDeviation: Double = 5
         public var emptyDeviation: Double = 5
-        /// A size `localSizeDeviation` object-to-object noises above the median of the last
-        /// `localSizeObjects` objects, `sizeRatio` times it, and at least `localSizeMinimumDeviation`
-        /// spreads above the whole window's median, is a blow-up too. (The median of eight objects
-        /// is itself uncertain by about half a noise: at 5, a week of ALB-shaped sources on seeds
-        /// 7–16 raised 3 false blow-ups this way.)
+        /// A size `sizeDeviation` object-to-object noises above the median of the last
+        /// `localSizeObjects` objects, `localSizeRatio` times it, and at least
+        /// `localSizeMinimumDeviation` spreads above the whole window's median, is a blow-up too.
+        /// (The median of eight objects is itself uncertain: at 10 times, a week of ALB-shaped
+        /// sources on seeds 7–16 raised 4 false blow-ups this way, 10.1 to 15.4 times.)
         public var localSizeObjects: Int = 8
         public var localSizeMinimumDeviation: Double = 3.5
-        public var localSizeDeviation: Double = 6
+        public var localSizeRatio: Double = 15
         public var sizeRatio: Double = 10
         /// A delivery lag this many spreads above the median, and `lateMinimumSeconds` more, fires.
         public var lagDeviation: Double = 8
@@ -131,7 +131,7 @@ public struct SourceDetector: Sendable {
             // the quiet hours of a source whose sizes swing with the day.
             let localDeviation = (logValue - local.level) / local.noise
             let usual = expm1(local.level)
-            guard localDeviation >= configuration.localSizeDeviation, size >= configuration.sizeRatio * usual else { return }
+            guard localDeviation >= configuration.sizeDeviation, size >= configuration.localSizeRatio * usual else { return }
             findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual, deviation: localDeviation,
                                     detail: String(format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual)))
         }

@@ -137,8 +137,15 @@ public struct SourceEvaluation: Sendable {
             switch incident.kind {
             case .silence:
                 hit = raised.first { $0.check == .silentSource && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
-                resumed += raised.filter { $0.check == .resumed && ids.contains($0.sourceId) && $0.time >= incident.end
+                // From the start: another incident of the source (a burst's extra objects) can end
+                // the silence early.
+                let resumptions = raised.filter { $0.check == .resumed && ids.contains($0.sourceId) && $0.time >= incident.start
                     && $0.time <= incident.end.addingTimeInterval(3600) }.count
+                resumed += resumptions
+                if resumptions != 1, ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
+                    let around = raised.filter { ids.contains($0.sourceId) && $0.time >= incident.start.addingTimeInterval(-3600) && $0.time <= incident.end.addingTimeInterval(7200) }
+                    print("silence \(incident.sourceId) \(incident.start)–\(incident.end): \(resumptions) resumptions; around it: \(around.map { "\($0.check.rawValue) \($0.time)" })")
+                }
             case .burst:
                 hit = raised.first { $0.check == .burst && ids.contains($0.sourceId) && $0.time >= incident.start
                     && $0.time <= incident.end.addingTimeInterval(3600) }

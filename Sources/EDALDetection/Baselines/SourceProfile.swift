@@ -86,7 +86,8 @@ public struct SourceProfile: Sendable {
     /// at least `silenceLongGapFactor` of it, so an irregular source is not called silent on its median.
     public var longGap: Double?
     /// How irregular the gaps between deliveries are, from one gap to the next (the median
-    /// |ln(gap / previous gap)|, scaled so that objects arriving at random give about 0.9): near 0
+    /// |ln(gap / previous gap)|, scaled so that objects arriving at random give about 0.75, as the
+    /// scaled MAD over the median of their gaps does): near 0
     /// for a producer on a timer, also across a change of pace (a weekend's longer gaps).
     public var gapVariation: Double?
     /// ln(1 + size).
@@ -118,14 +119,15 @@ public struct SourceProfile: Sendable {
             var gaps: [Double] = []
             gaps.reserveCapacity(recent.count - 1)
             for index in 1..<recent.count { gaps.append(recent[index].time - recent[index - 1].time) }
-            longGap = Statistics.quantiles(&gaps, at: [0.95]).first
             let meanGap = (last.time - first.time) / Double(recent.count - 1)
+            // In time order: the selections below reorder the arrays they look at.
             var deliveries = gaps.filter { $0 >= 0.25 * meanGap }
-            // Gap to gap, before the selection below reorders them: one silence, or a weekend's
-            // slower pace in the window, must not make a timer look irregular.
+            longGap = Statistics.quantiles(&gaps, at: [0.95]).first
+            // Gap to gap: one silence, or a weekend's slower pace in the window, must not make a
+            // timer look irregular.
             if deliveries.count >= 3 {
                 var steps = (1..<deliveries.count).map { abs(log(deliveries[$0] / deliveries[$0 - 1])) }
-                gapVariation = Statistics.quantiles(&steps, at: [0.5]).first.map { 0.82 * $0 }
+                gapVariation = Statistics.quantiles(&steps, at: [0.5]).first.map { 1.04 * $0 }
             }
             usualGap = Statistics.quantiles(&deliveries, at: [0.5]).first
         }

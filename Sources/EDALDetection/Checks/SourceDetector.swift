@@ -60,6 +60,12 @@ public struct SourceDetector: Sendable {
         public var rateDropShare: Double = 0.6
         /// A rate drop is over once the window holds this share of the usual objects again.
         public var rateRecoveredShare: Double = 0.85
+        /// A source whose gaps vary by at most `rateGapVariation` (a timer) whose last
+        /// `rateGapCount` gaps were each `rateGapFactor` times its usual gap or more is a rate drop
+        /// too, however few objects its window holds (a weekend's quiet hours).
+        public var rateGapVariation: Double = 0.25
+        public var rateGapCount: Int = 2
+        public var rateGapFactor: Double = 1.75
         /// The silence and rate-drop checks expect what the same hours one or two weeks before
         /// held (the source's weekly rhythm, `SourceHistory`) where that was at most this share of
         /// what its recent arrivals make usual: a weekend is quiet, not a drop.
@@ -306,7 +312,7 @@ public struct SourceDetector: Sendable {
     public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let median = profile.medianSize else { return nil }
-        let window = burstWindow(cadence)
+        let window = burstWindow(cadence, usualGap: profile.usualGap)
         let start = time.timeIntervalSince1970 - window
         var count = 0.0, bytes = 0.0
         for arrival in baseline.recent.reversed() {
@@ -325,28 +331,33 @@ public struct SourceDetector: Sendable {
 
     /// The window a burst is counted in: `burstWindowCadences` usual intervals, at least a minute
     /// (a source whose objects all arrived within seconds — a bulk upload — has no cadence to burst from).
-    func burstWindow(_ cadence: Double) -> Double {
-        max(configuration.burstWindowCadences * cadence, 60)
+    func burstWindow(_ cadence: Double, usualGap: Double? = nil) -> Double {
+        max(configuration.burstWindowCadences * min(cadence, usualGap ?? cadence), 60)
     }
 
     /// The objects in the rate window ending at `time`, the objects usually in it, and the longest
     /// gap in it; `nil` while the source's arrivals do not reach back two windows.
     func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory?)
-        -> (count: Double, expected: Double, longestGap: Double, quieter: Double)? {
+        -> (count: Double, expected: Double, longestGap: Double, quieter: Double, window: Double)? {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
               let first = baseline.recent.first else { return nil }
         // In usual gaps between deliveries, not in objects: a producer that writes its objects in
-        // batches (twenty at once every hour) would otherwise see a drop before every batch.
-        let window = configuration.rateWindowCadences * max(cadence, profile.usualGap ?? cadence)
+        // batches (twenty at once every hour) would otherwise see a drop before every batch. Not
+        // the mean gap either: a weekend among the recent arrivals stretches it for days after.
+        let window = configuration.rateWindowCadences * (profile.usualGap ?? cadence)
         let end = time.timeIntervalSince1970
         guard end - first.time >= 2 * window else { return nil }
-        let recentExpected = window / cadence
-        var expected = recentExpected
+        var expected = window / cadence
+        var quieter = 1.0
         // Clearly quieter the same hours a week before (a weekend), or clearly busier (the Monday
         // after it, while the recent arrivals are the weekend's): that is what is usual now.
-        if let (history, scale) = rhythm(baseline, bucket: bucket), let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }),
-           weekly <= configuration.weeklyQuieterShare * expected || weekly * configuration.weeklyQuieterShare >= expected {
-            expected = weekly
+        if let (history, scale) = rhythm(baseline, bucket: bucket), let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }) {
+            if weekly <= configuration.weeklyQuieterShare * expected {
+                quieter = expected / max(weekly, 1e-9)
+                expected = weekly
+            } else if weekly * configuration.weeklyQuieterShare >= expected {
+                expected = weekly
+            }
         }
         var count = 0.0, longestGap = 0.0, later = end
         for arrival in baseline.recent.reversed() {
@@ -357,30 +368,58 @@ public struct SourceDetector: Sendable {
             count += 1
             later = arrival.time
         }
-        return (count, expected, longestGap, recentExpected / max(expected, 1e-9))
+        return (count, expected, longestGap, quieter, window)
     }
 
     /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
     /// while the source kept delivering (`baseline` already includes the object that arrived at `time`).
     public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
-        guard let (count, expected, longestGap, quieter) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return nil }
+        guard let (count, expected, longestGap, quieter, window) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return nil }
         // A window's count varies by about √expected × the gaps' variation (a renewal process):
         // objects that arrive at random are far from a drop at 60 %; a timer's are not.
-        let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
-        guard count <= min(configuration.rateDropShare * expected, expected - noise) else { return nil }
         // A gap that is a silence is signalled as one, not as a drop (gaps as long as the quieter
         // hours of the week make them).
-        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap) * max(1, quieter)
+        let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap) * quieter
         guard longestGap < configuration.silenceFactor * usual else { return nil }
-        let window = configuration.rateWindowCadences * max(profile.cadence ?? 0, profile.usualGap ?? 0)
-        return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
-                       detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
-                                      count, window, expected, 100 * count / expected))
+        let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
+        if count <= min(configuration.rateDropShare * expected, expected - noise) {
+            return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
+                           detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
+                                          count, window, expected, 100 * count / expected))
+        }
+        return missedDeliveries(baseline, profile: profile, bucket: bucket)
+    }
+
+    /// A producer on a timer whose last `rateGapCount` gaps were each `rateGapFactor` or more of
+    /// its usual gap (the usual at this hour of the week): deliveries missing one after another.
+    /// A window of a quiet hour holds too few objects to tell half of them from all; gaps do.
+    private func missedDeliveries(_ baseline: SourceBaseline, profile: SourceProfile, bucket: SourceHistory?) -> Finding? {
+        guard let variation = profile.gapVariation, variation <= configuration.rateGapVariation, let usualGap = profile.usualGap, usualGap > 0,
+              baseline.recent.count > configuration.rateGapCount else { return nil }
+        let last = baseline.recent.suffix(configuration.rateGapCount + 1).map(\.time)
+        let rhythm = rhythm(baseline, bucket: bucket)
+        var gaps: [Double] = [], usuals: [Double] = []
+        for index in 1..<last.count {
+            let (from, to) = (last[index - 1], last[index])
+            // Each gap against what these very hours held a week before, where that was quieter (a
+            // weekend's longer gaps; also across midnight into Monday).
+            var usual = usualGap
+            if let (history, scale) = rhythm, let weekly = history.weeklyObjects(from: from, to: to).map({ $0 * scale }) {
+                usual = max(usual, (to - from) / max(weekly, 1))
+            }
+            guard to - from >= configuration.rateGapFactor * usual else { return nil }
+            gaps.append(to - from)
+            usuals.append(usual)
+        }
+        let mean = gaps.reduce(0, +) / Double(gaps.count), usual = usuals.reduce(0, +) / Double(usuals.count)
+        return Finding(check: .rateDrop, field: "seconds_between_deliveries", observed: mean, expected: usual,
+                       detail: String(format: "the last %d gaps between deliveries were %.0f s on average where %.0f s is usual: deliveries are missing",
+                                      gaps.count, mean, usual))
     }
 
     /// Whether a signalled rate drop is over.
     public func rateRecovered(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
-        guard let (count, expected, _, _) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return true }
+        guard let (count, expected, _, _, _) = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return true }
         return count >= configuration.rateRecoveredShare * expected
     }
 
@@ -423,7 +462,7 @@ public struct SourceDetector: Sendable {
     /// Whether a burst that was signalled is over.
     public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
         guard let cadence = profile.cadence, cadence > 0 else { return true }
-        let window = burstWindow(cadence)
+        let window = burstWindow(cadence, usualGap: profile.usualGap)
         let start = time.timeIntervalSince1970 - window
         let count = baseline.recent.reversed().prefix { $0.time > start }.count
         return Double(count) <= 2 * burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)

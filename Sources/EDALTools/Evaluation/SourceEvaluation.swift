@@ -97,7 +97,8 @@ public struct SourceEvaluation: Sendable {
                 let at = deadline ?? nextCheck
                 guard at <= time else { return }
                 for event in registry.checkSilence(now: at) {
-                    raised.append(Raised(time: at, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key))
+                    raised.append(Raised(time: at, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key,
+                                         detail: event.finding.detail))
                 }
                 if let deadline { handledDeadline = deadline } else { nextCheck = nextCheck.addingTimeInterval(checkInterval) }
             }
@@ -110,7 +111,7 @@ public struct SourceEvaluation: Sendable {
             sourceIds[object.sourceName, default: []].insert(verdict.sourceId)
             for event in verdict.events {
                 raised.append(Raised(time: object.observation.lastModified, check: event.finding.check, sourceId: event.sourceId,
-                                     key: object.observation.key))
+                                     key: object.observation.key, detail: event.finding.detail))
             }
             for finding in verdict.findings {
                 raised.append(Raised(time: object.observation.lastModified, check: finding.check, field: finding.field,
@@ -222,7 +223,7 @@ public struct SourceEvaluation: Sendable {
                 }
                 if !isTrue {
                     if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                        print("false \(signal.check.rawValue) \(signal.sourceId) at \(signal.time) seed \(scenario.seed)")
+                        print("false \(signal.check.rawValue) \(signal.sourceId) at \(signal.time) seed \(scenario.seed): \(signal.detail)")
                     }
                     countFalse(signal)
                 }

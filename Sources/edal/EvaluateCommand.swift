@@ -66,7 +66,10 @@ extension EvaluateCommand {
         for magnitude in magnitudes {
             var found: [IncidentKind: (detected: Int, incidents: Int)] = [:]
             for run in 0..<max(1, runs) {
-                var scenario = ProducerScenario(profile: profile, seed: seed &+ UInt64(run), sources: sources, incidentsPerKind: incidents)
+                // A day after a half-day's warm-up: sizes and bursts need no week, and a table of
+                // several magnitudes over weeks would take most of an hour.
+                var scenario = ProducerScenario(profile: profile, seed: seed &+ UInt64(run), sources: sources, warmUp: 43_200, day: 86_400,
+                                                incidentsPerKind: incidents)
                 scenario.magnitude = magnitude
                 for result in SourceEvaluation(scenario: scenario, registry: registry).run().kinds where kinds.contains(result.kind) {
                     found[result.kind, default: (0, 0)].detected += result.detected

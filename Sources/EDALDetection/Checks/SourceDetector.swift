@@ -380,9 +380,8 @@ public struct SourceDetector: Sendable {
         // A gap that is a silence is signalled as one, not as a drop (gaps as long as the quieter
         // hours of the week make them).
         let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap) * quieter
-        guard longestGap < configuration.silenceFactor * usual else { return nil }
         let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
-        if count <= min(configuration.rateDropShare * expected, expected - noise) {
+        if longestGap < configuration.silenceFactor * usual, count <= min(configuration.rateDropShare * expected, expected - noise) {
             return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
                            detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
                                           count, window, expected, 100 * count / expected))
@@ -401,13 +400,18 @@ public struct SourceDetector: Sendable {
         var gaps: [Double] = [], usuals: [Double] = []
         for index in 1..<last.count {
             let (from, to) = (last[index - 1], last[index])
-            // Each gap against what these very hours held a week before, where that was quieter (a
-            // weekend's longer gaps; also across midnight into Monday).
+            // Each gap against what the hour around it held a week before, where that was quieter (a
+            // weekend's longer gaps; also across midnight into Monday). An hour at least: a gap's
+            // own span holds one or two objects, too few to say a rate by.
             var usual = usualGap
-            if let (history, scale) = rhythm, let weekly = history.weeklyObjects(from: from, to: to).map({ $0 * scale }) {
-                usual = max(usual, (to - from) / max(weekly, 1))
+            let (middle, span) = ((from + to) / 2, max(to - from, 3600))
+            if let (history, scale) = rhythm,
+               let weekly = history.weeklyObjects(from: middle - span / 2, to: middle + span / 2).map({ $0 * scale }) {
+                usual = max(usual, span / max(weekly, 1))
             }
-            guard to - from >= configuration.rateGapFactor * usual else { return nil }
+            // Longer than a silence: signalled as one.
+            guard to - from >= configuration.rateGapFactor * usual,
+                  to - from < configuration.silenceFactor * max(usual, configuration.silenceMinimumGap) else { return nil }
             gaps.append(to - from)
             usuals.append(usual)
         }

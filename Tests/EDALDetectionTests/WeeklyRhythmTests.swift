@@ -80,6 +80,9 @@ struct WeeklyRhythmTests {
         // Its first weekend: EDAL has no week to compare with (a limit docs/detection.md states).
         let firstWeekend = rhythm.filter { $0.region == "us-east-1" && $0.time < start + 6 * day }
         #expect(!firstWeekend.isEmpty)
+        // …once: a silence that ended soon after it was declared makes the next one wait longer
+        // than it lasted, so the slower pace is not a silence and a resumption at every gap.
+        #expect(firstWeekend.count <= 3, "\(firstWeekend.map(\.event.finding.detail))")
         let later = rhythm.filter { $0.time >= start + 8 * day }
         let others = later.filter { $0.region != "ap-south-1" }.map { "\($0.region) \($0.event.finding.detail)" }
         #expect(others.isEmpty, "\(others)")

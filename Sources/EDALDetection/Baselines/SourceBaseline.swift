@@ -33,6 +33,17 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
         public var lastModified: Date
     }
 
+    /// A silence that ended soon after it was declared: how long it lasted, and when it ended.
+    public struct BriefSilence: Sendable, Codable, Equatable {
+        public var seconds: Double
+        public var ended: Date
+
+        public init(seconds: Double, ended: Date) {
+            self.seconds = seconds
+            self.ended = ended
+        }
+    }
+
     /// Where a source is in its life.
     public enum State: String, Sendable, Codable, Equatable {
         /// Too few objects for a baseline: only a new source and drift are signalled.
@@ -58,6 +69,10 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     public var rateDropSince: Date?
     /// When a size trend still going on was signalled (once per trend).
     public var sizeTrendSince: Date?
+    /// The last silence, when it ended within twice the wait that declared it (the source's pace
+    /// changed rather than stopped, as in a first weekend): the next silence within a day waits
+    /// longer than it lasted, so a slower pace is not a silence and a resumption at every gap.
+    public var briefSilence: BriefSilence?
     public var lastObject: LastObject?
     /// The newest arrivals, oldest first, at most `capacity`.
     public var recent: [Arrival]

@@ -16,6 +16,9 @@ public struct SourceDetector: Sendable {
         public var silenceMinimumGap: Double = 60
         /// Silence waits at least this many of the source's long gaps (the 95th percentile).
         public var silenceLongGapFactor: Double = 1.5
+        /// Within a day of a silence that ended before twice its wait had passed, the next silence
+        /// waits this many times as long as that one lasted.
+        public var briefSilenceFactor: Double = 1.5
         /// A size this many spreads (of ln size) above the median, and `sizeRatio` times it, fires
         /// as a blow-up; `emptyDeviation` spreads below, and `sizeRatio` times smaller, as near-empty.
         /// Small objects are the commoner accident of a busy day (an hour with little traffic), so
@@ -303,6 +306,10 @@ public struct SourceDetector: Sendable {
            let weekly = history.weeklyTimeToDeliver(configuration.silenceFactor * objectsPerDelivery / scale, after: last.time, limit: 7 * 86_400),
            weekly * configuration.weeklyQuieterShare > wait {
             wait = weekly
+        }
+        // A silence that ended soon after it was declared, within the last day: the pace changed.
+        if let brief = baseline.briefSilence, last.time - brief.ended.timeIntervalSince1970 < 86_400 {
+            wait = max(wait, configuration.briefSilenceFactor * brief.seconds)
         }
         return (wait + max(allowance, 0), usual)
     }

@@ -145,6 +145,11 @@ public struct SourceRegistry: Sendable {
 
         if entry.baseline.state == .silent, let last = entry.baseline.recent.last {
             entry.baseline.state = .normal
+            // Ended before twice the wait that declared it: remembered, so a slower pace is not
+            // a silence at every gap.
+            let lasted = observation.lastModified.timeIntervalSince1970 - last.time
+            let declaredAfter = detector.silenceWait(entry.baseline, profile: entry.profile, bucket: bucketHistories[bucket])?.wait
+            entry.baseline.briefSilence = declaredAfter.flatMap { lasted <= 2 * $0 ? SourceBaseline.BriefSilence(seconds: lasted, ended: observation.lastModified) : nil }
             entry.baseline.silentSince = nil
             entry.stateChanged = true
             events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
@@ -537,6 +542,7 @@ public struct SourceRegistry: Sendable {
             merged.burstSince = entry.baseline.burstSince
             merged.rateDropSince = entry.baseline.rateDropSince
             merged.sizeTrendSince = entry.baseline.sizeTrendSince
+            merged.briefSilence = entry.baseline.briefSilence
         }
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version

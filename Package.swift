@@ -116,9 +116,15 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // What every test target shares: the repository's root, whether the test services are
+        // required, a runner for short programs.
+        .target(
+            name: "EDALTestSupport",
+            path: "Tests/EDALTestSupport"
+        ),
         .testTarget(
             name: "EDALUnitTests",
-            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection"]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTestSupport"]
         ),
         .testTarget(
             name: "EDALDetectionTests",
@@ -135,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "EDALIntegrationTests",
             dependencies: [
-                "EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection",
+                "EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection", "EDALTestSupport",
                 // The HTTP transport's tests run their own servers.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import EDALTestSupport
 
 /// infra/Dockerfile, infra/docker-compose.yml and infra/k8s/ checked as far as this machine can
 /// (no Docker or Kubernetes here): `infra/testing/check_deploy_files.py` parses them and checks
@@ -9,8 +10,7 @@ struct DeploymentFilesTests {
     @Test("the Dockerfile, compose file and Kubernetes manifests parse and agree with EDAL")
     func deploymentFilesAreConsistent() async throws {
         guard let python = ProcessInfo.processInfo.environment["EDAL_TEST_PYTHON"] else { return }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let outcome = try await HelperProcess.execute(python, [root.appendingPathComponent("infra/testing/check_deploy_files.py").path])
+        let outcome = try await HelperProcess.execute(python, [Repository.path("infra/testing/check_deploy_files.py")])
         #expect(outcome.status == 0, "\(outcome.output)\(outcome.errors)")
         #expect(outcome.output.contains("0 problem(s)"))
     }

@@ -2,6 +2,7 @@
 @testable import EDALWorker
 import Foundation
 import Testing
+import EDALTestSupport
 
 /// `localstack-init/ready.d/10-edal-setup.sh`, the hook LocalStack runs when ready in the compose
 /// demo, run here against the natively started LocalStack (S3, SQS) and moto (Kinesis).
@@ -23,8 +24,7 @@ struct LocalStackInitHookTests {
         environment["EDAL_FALLBACK_QUEUE_NAME"] = "\(name)-fallback"
         environment["EDAL_STREAM_NAME"] = "\(name)-s"
         environment["EDAL_MAX_RECEIVE_COUNT"] = "4"
-        let hook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("localstack-init/ready.d/10-edal-setup.sh").path
+        let hook = Repository.path("localstack-init/ready.d/10-edal-setup.sh")
         for _ in 0..<2 {
             let outcome = try await HelperProcess.execute("/bin/sh", [hook], environment: environment)
             #expect(outcome.status == 0, "\(outcome.errors)")

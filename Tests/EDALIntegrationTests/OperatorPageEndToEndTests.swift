@@ -2,6 +2,7 @@
 @testable import EDALWorker
 import Foundation
 import Testing
+import EDALTestSupport
 
 /// The operator page served by a running `edal run`: the test bucket's sources with their states,
 /// the signals with their reasons, a silent source marked, and a hostile key escaped.
@@ -84,8 +85,7 @@ struct OperatorPageEndToEndTests {
         // a screenshot kept with the test output (.test-output/operator-page.png).
         let chromium = "/usr/bin/chromium"
         try #require(FileManager.default.isExecutableFile(atPath: chromium), "chromium is missing: infra/install-deps.sh installs it")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let output = root.appendingPathComponent(".test-output")
+        let output = Repository.root.appendingPathComponent(".test-output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-chromium-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? FileManager.default.removeItem(at: profile) }

@@ -3,6 +3,7 @@ import EDALWorker
 import Foundation
 import Logging
 import Testing
+import EDALTestSupport
 
 /// The emulators started by `infra/test-services.sh` (sourced from `.test-services/env`).
 ///
@@ -27,10 +28,7 @@ struct TestServices: Sendable {
     /// (`EDAL_REQUIRE_TEST_SERVICES=1`, where a missing one fails the test). Suites that need them
     /// carry `.enabled(if: TestServices.configured, …)`, so a plain `swift test` reports them as
     /// skipped, never as passed.
-    static var configured: Bool {
-        let env = ProcessInfo.processInfo.environment
-        return env["EDAL_TEST_SERVICES"] == "1" || env["EDAL_REQUIRE_TEST_SERVICES"] == "1"
-    }
+    static var configured: Bool { TestEnvironment.servicesRequired }
 
     static let skipReason: Comment = "needs the test services (LocalStack, moto, the MongoDB fixture): run `make test`"
 

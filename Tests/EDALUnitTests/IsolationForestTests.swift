@@ -2,6 +2,7 @@
 @testable import EDALDetection
 import Foundation
 import Testing
+import EDALTestSupport
 
 @Suite("IsolationForest")
 struct IsolationForestTests {
@@ -109,7 +110,7 @@ struct IsolationForestTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("edal-iforest-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: request).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try TestSupport.run(python, [TestSupport.repositoryRoot + "/infra/testing/isolation_forest_reference.py", file.path])
+        let output = try ProcessRunner.run(python, [Repository.path("infra/testing/isolation_forest_reference.py"), file.path])
         let reference = try JSONDecoder().decode([Double].self, from: output)
 
         let forest = try IsolationForest.train(rows, parameters: .init(treeCount: 1000, seed: 99))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import EDALAWS
 @testable import EDALWorker
+import EDALTestSupport
 
 /// Signs several hundred generated requests and compares every Authorization header with the one
 /// botocore (the signer of boto3 and the AWS CLI) produced for the same request.
@@ -33,7 +34,7 @@ import Testing
 
     static func vectors(seed: Int, count: Int) throws -> [Vector]? {
         guard let python = try TestSupport.python() else { return nil }
-        let output = try TestSupport.run(python, [TestSupport.repositoryRoot + "/infra/testing/sigv4_vectors.py",
+        let output = try ProcessRunner.run(python, [Repository.path("infra/testing/sigv4_vectors.py"),
                                                   "--count", String(count), "--seed", String(seed)])
         return try JSONDecoder().decode([Vector].self, from: output)
     }

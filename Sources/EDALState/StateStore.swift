@@ -1,11 +1,11 @@
 import Foundation
 
-/// Where EDAL keeps what must survive a crash and be shared by replicas: object claims, bucket
-/// watermarks and the trained model.
+/// Where EDAL keeps what must survive a crash and be shared by replicas: object claims, leases,
+/// bucket watermarks and the sources' baselines.
 ///
 /// Every call is one round trip to the store for the whole batch given to it. Implementations:
 /// `MongoStateStore` (fleets) and `SQLiteStateStore` (one host); `StateStoreFactory` picks one by URI.
-public protocol StateStore: Sendable {
+public protocol StateStore: LeaseStore {
     /// A short name for logs, e.g. `mongodb://db1:27017/edal`, without credentials.
     var displayName: String { get }
 
@@ -53,6 +53,9 @@ public protocol StateStore: Sendable {
     /// The stored models whose names start with `prefix`, saved at or after `savedSince` (all when
     /// `nil`), at most `limit` per call, in name order after `after`.
     func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel]
+
+    /// One round trip that reads nothing: whether the store answers (readiness).
+    func ping() async throws
 
     /// Releases connections and threads. Call once, when no call is in flight.
     func close() async

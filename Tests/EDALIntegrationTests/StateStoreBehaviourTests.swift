@@ -194,6 +194,34 @@ struct StateStoreBehaviourTests {
         }
     }
 
+    @Test("a named lease has one holder (its owner too cannot take it twice) until released or run out; a late holder cannot renew or release it",
+          arguments: StoreUnderTest.all)
+    func namedLeases(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store, _ async throws in
+            try await store.ping()
+            let held = try #require(try await store.acquireLease("sweep/b/window-1", owner: "a", ttl: Self.lease))
+            #expect(try await store.acquireLease("sweep/b/window-1", owner: "b", ttl: Self.lease) == nil)
+            #expect(try await store.acquireLease("sweep/b/window-1", owner: "a", ttl: Self.lease) == nil, "not re-entrant")
+            // Another name is another lease.
+            #expect(try await store.acquireLease("sweep/b/window-2", owner: "b", ttl: Self.lease) != nil)
+            #expect(try await store.renewLease(held, ttl: Self.lease))
+            // Released: taken at once by the next.
+            try await store.releaseLease(held)
+            let next = try #require(try await store.acquireLease("sweep/b/window-1", owner: "b", ttl: Self.lease))
+            #expect(next.token != held.token)
+            #expect(try await store.renewLease(held, ttl: Self.lease) == false, "the old holder's token is no longer the lease's")
+            try await store.releaseLease(held)
+            #expect(try await store.acquireLease("sweep/b/window-1", owner: "c", ttl: Self.lease) == nil, "the old holder's release did nothing")
+            // Run out (its holder died): taken over, and the dead holder cannot renew it.
+            let dying = try #require(try await store.acquireLease("silence-check/due-1", owner: "dies", ttl: .milliseconds(1)))
+            try await Task.sleep(for: .milliseconds(20))
+            let takeover = try #require(try await store.acquireLease("silence-check/due-1", owner: "b", ttl: Self.lease))
+            #expect(takeover.token != dying.token)
+            #expect(try await store.renewLease(dying, ttl: Self.lease) == false)
+            #expect(try await store.renewLease(takeover, ttl: Self.lease))
+        }
+    }
+
     @Test("a batch is claimed and completed per object in one call", arguments: StoreUnderTest.all)
     func batches(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in

@@ -26,6 +26,12 @@ final class StoreHoldingOneKey: StateStore {
     func release(_ tickets: [ClaimTicket]) async throws { try await base.release(tickets) }
     func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] { try await base.renew(tickets, lease: lease) }
     func storedClaim(bucket: String, key: String) async throws -> StoredClaim? { try await base.storedClaim(bucket: bucket, key: key) }
+    func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
+        try await base.acquireLease(name, owner: owner, ttl: ttl)
+    }
+    func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool { try await base.renewLease(lease, ttl: ttl) }
+    func releaseLease(_ lease: Lease) async throws { try await base.releaseLease(lease) }
+    func ping() async throws { try await base.ping() }
     func watermark(bucket: String, prefix: String) async throws -> Date? { try await base.watermark(bucket: bucket, prefix: prefix) }
     func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
         try await base.advanceWatermark(bucket: bucket, prefix: prefix, to: date)

@@ -62,6 +62,8 @@ final class SimulatedWorld: @unchecked Sendable {
     private(set) var signals: [StoredSignal] = []
     private(set) var claims: [String: Claim] = [:]
     private(set) var watermarks: [String: Date] = [:]
+    /// Leases by name: holder's token and when its time runs out, on the store's (virtual) clock.
+    private var leases: [String: (token: String, until: Date)] = [:]
     /// How far back a sweep looks before its watermark (the simulation's `EDAL_SWEEP_OVERLAP`).
     var sweepOverlap: TimeInterval = 60
     private(set) var violations: [String] = []
@@ -288,6 +290,32 @@ final class SimulatedWorld: @unchecked Sendable {
     }
 
     func watermark(_ id: String) -> Date? { lock.withLock { watermarks[id] } }
+
+    // MARK: Leases
+
+    func acquireLease(_ name: String, token: String, ttl: Duration) -> Bool {
+        let now = storeNow
+        return lock.withLock {
+            if let held = leases[name], held.until > now { return false }
+            leases[name] = (token, now.addingTimeInterval(ttl.secondsDouble))
+            return true
+        }
+    }
+
+    func renewLease(_ name: String, token: String, ttl: Duration) -> Bool {
+        let now = storeNow
+        return lock.withLock {
+            guard leases[name]?.token == token else { return false }
+            leases[name] = (token, now.addingTimeInterval(ttl.secondsDouble))
+            return true
+        }
+    }
+
+    func releaseLease(_ name: String, token: String) {
+        lock.withLock {
+            if leases[name]?.token == token { leases[name] = nil }
+        }
+    }
 
     // MARK: Sinks
 

@@ -170,7 +170,21 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
         try await storeCall { world.updateLease(tickets, until: world.storeNow.addingTimeInterval(lease.secondsDouble)) }
     }
 
+    func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
+        let lease = Lease(name: name, owner: owner, token: UUID().uuidString)
+        return try await storeCall { world.acquireLease(name, token: lease.token, ttl: ttl) ? lease : nil }
+    }
+
+    func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool {
+        try await storeCall { world.renewLease(lease.name, token: lease.token, ttl: ttl) }
+    }
+
+    func releaseLease(_ lease: Lease) async throws {
+        try await storeCall { world.releaseLease(lease.name, token: lease.token) }
+    }
+
     func storedClaim(bucket: String, key: String) async throws -> StoredClaim? { nil }
+    func ping() async throws { try await storeCall {} }
     func watermark(bucket: String, prefix: String) async throws -> Date? {
         try await storeCall { world.watermark("\(bucket)/\(prefix)") }
     }

@@ -32,6 +32,10 @@ public final class MongoStateStore: StateStore, ModelPruning {
     static let claims = "claims"
     static let watermarks = "watermarks"
     static let models = "models"
+    static let leases = "leases"
+    /// The TTL index on `leases.expiresAt`: leases named per window or deadline go an hour after
+    /// they ran out.
+    static let leaseExpiryIndex = "leases_expiresAt_ttl"
     static let duplicateKey: Int64 = 11000
     /// The TTL index on `claims.expiresAt`.
     static let expiryIndex = "expiresAt_ttl"
@@ -105,6 +109,10 @@ public final class MongoStateStore: StateStore, ModelPruning {
             ],
         ]
         _ = try await checked(connection.run(command, .write))
+        _ = try await checked(connection.run([
+            "createIndexes": .string(Self.leases),
+            "indexes": [["key": ["expiresAt": 1], "name": .string(Self.leaseExpiryIndex), "expireAfterSeconds": .int64(3600)]],
+        ], .write))
     }
 
     public func close() async {
@@ -119,6 +127,47 @@ public final class MongoStateStore: StateStore, ModelPruning {
     /// Drops the store's whole database: for tests that create a database each.
     func dropDatabase() async throws(StateStoreError) {
         _ = try await checked(connection.run(["dropDatabase": 1], .write))
+    }
+
+    public func ping() async throws {
+        _ = try await checked(connection.run(["ping": 1], .read))
+    }
+
+    // MARK: Leases
+
+    public func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
+        let now = await serverNow()
+        let lease = Lease(name: name, owner: owner, token: Lease.newToken())
+        // Matches only a lease whose time ran out; a held one makes the upsert insert its `_id`
+        // again, which the server refuses with 11000.
+        let statement: BSONDocument = [
+            "q": ["_id": .string(name), "expiresAt": ["$lte": .date(now)]],
+            "u": ["$set": ["owner": .string(owner), "token": .string(lease.token), "expiresAt": .date(now.addingTimeInterval(ttl.seconds))]],
+            "upsert": true,
+        ]
+        let reply = try await checked(connection.run(["update": .string(Self.leases), "updates": [.document(statement)]], .write))
+        if let writeError = Self.writeErrors(in: reply).first {
+            guard writeError.code == Self.duplicateKey else { throw refusal(writeError, "lease") }
+            return nil
+        }
+        return lease
+    }
+
+    public func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool {
+        let until = await serverNow().addingTimeInterval(ttl.seconds)
+        let reply = try await checked(connection.run([
+            "update": .string(Self.leases),
+            "updates": [["q": ["_id": .string(lease.name), "token": .string(lease.token)], "u": ["$set": ["expiresAt": .date(until)]]]],
+        ], .write))
+        if let writeError = Self.writeErrors(in: reply).first { throw refusal(writeError, "lease") }
+        return (reply["n"]?.int64Value ?? 0) > 0
+    }
+
+    public func releaseLease(_ lease: Lease) async throws {
+        _ = try await checked(connection.run([
+            "delete": .string(Self.leases),
+            "deletes": [["q": ["_id": .string(lease.name), "token": .string(lease.token)], "limit": .int32(1)]],
+        ], .write))
     }
 
     // MARK: Claims

@@ -77,6 +77,9 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
             id TEXT PRIMARY KEY, bucket TEXT NOT NULL, prefix TEXT NOT NULL, watermark INTEGER NOT NULL,
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS leases (
+            name TEXT PRIMARY KEY, owner TEXT NOT NULL, token TEXT NOT NULL, expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS models (
             name TEXT PRIMARY KEY, version INTEGER NOT NULL, trained_at INTEGER NOT NULL, payload BLOB NOT NULL,
             saved_at INTEGER NOT NULL
@@ -298,6 +301,45 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
                     [.integer(now.milliseconds), .integer(Int64(max(1, limit)))]
                 )
             }
+        }
+    }
+
+    public func ping() async throws {
+        try await withDatabase { database throws(StateStoreError) in _ = try database.run("SELECT 1", []) }
+    }
+
+    // MARK: Leases
+
+    public func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
+        let lease = Lease(name: name, owner: owner, token: Lease.newToken())
+        return try await grouped { database throws(StateStoreError) in
+            let now = Date().milliseconds
+            // Leases named per window or deadline pile up: those run out an hour ago go first.
+            _ = try database.run("DELETE FROM leases WHERE expires_at < ?1", [.integer(now - 3_600_000)])
+            var taken = false
+            _ = try database.run("""
+                INSERT INTO leases (name, owner, token, expires_at) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at
+                WHERE leases.expires_at <= ?5
+                RETURNING token
+                """, [.text(name), .text(owner), .text(lease.token), .integer(now + Int64(ttl.seconds * 1000)), .integer(now)]) { row in
+                taken = row.text(0) == lease.token
+            }
+            return taken ? lease : nil
+        }
+    }
+
+    public func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool {
+        try await grouped { database throws(StateStoreError) in
+            // The token changes when another owner takes a lease over: a matching one is still ours.
+            try database.run("UPDATE leases SET expires_at = ?3 WHERE name = ?1 AND token = ?2",
+                             [.text(lease.name), .text(lease.token), .integer(Date().milliseconds + Int64(ttl.seconds * 1000))]) > 0
+        }
+    }
+
+    public func releaseLease(_ lease: Lease) async throws {
+        _ = try await grouped { database throws(StateStoreError) in
+            try database.run("DELETE FROM leases WHERE name = ?1 AND token = ?2", [.text(lease.name), .text(lease.token)])
         }
     }
 

@@ -17,8 +17,8 @@ import EDALState
 public final class SourceTracker: Sendable {
     /// Model names under which baselines are stored.
     public static let storePrefix = "source/"
-    /// The claim "bucket" holding the silence check's lease (`~` cannot occur in bucket names).
-    static let leaseBucket = "edal~sources"
+    /// The silence check's leases: `silence-check/window-N` or `silence-check/due-T`.
+    static let leasePrefix = "silence-check/"
 
     private let registry: NIOLockedValueBox<SourceRegistry>
     /// A copy of every baseline for readers of all of them (the operator page, `edal sources`, the
@@ -151,9 +151,9 @@ public final class SourceTracker: Sendable {
         guard let store else { return true }
         let window = Int64(now.timeIntervalSince1970) / max(1, Int64(interval.seconds))
         let tag = deadline.map { "due-\(Int64($0.timeIntervalSince1970.rounded(.up)))" } ?? "window-\(window)"
-        let request = ClaimRequest(bucket: Self.leaseBucket, key: "silence-check", eTag: tag)
         do {
-            return try await store.claim([request], owner: owner, lease: interval)[0].ticket != nil
+            // Never released: held until it runs out, so no other replica checks this window or deadline.
+            return try await store.acquireLease(Self.leasePrefix + tag, owner: owner, ttl: interval) != nil
         } catch {
             logger.notice("cannot take the silence check's lease", metadata: ["error": "\(error)"])
             return false

@@ -220,7 +220,7 @@ public struct EDALRuntime: Sendable {
         let fallback = fallbackQueueURL
         let checks: [(String, @Sendable () async throws -> Void)] = [
             ("queue", { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn]) }),
-            ("store", { [store] in _ = try await store.watermark(bucket: "edal~ready", prefix: "") }),
+            ("store", { [store] in try await store.ping() }),
             ("sink", { [kinesis, sqs] in
                 if !stream.isEmpty {
                     _ = try await kinesis.describeStreamSummary(stream)

@@ -7,8 +7,8 @@ import EDALState
 /// `ObjectPipeline` as notifications — objects the queue already handled are duplicates and cost one
 /// claim. The watermark advances only when every candidate finished.
 ///
-/// Replicas share the work through leases in the state store: one per location and sweep window
-/// (the first replica to claim it sweeps, the others skip) and one per location while a sweep runs
+/// Replicas share the work through leases in the state store (`LeaseStore`): one per location and
+/// sweep window (the first replica to take it sweeps, the others skip) and one per location while a sweep runs
 /// (a sweep longer than the interval is not joined by the next window's); both are renewed while
 /// the sweep works, and if its replica dies they expire and another replica takes over.
 ///
@@ -37,8 +37,11 @@ public struct Sweep: Sendable {
 
     /// Candidates per claim round trip.
     static let chunkSize = 100
-    /// The store "bucket" holding sweep leases: `~` cannot occur in bucket names, so no object collides.
-    static let leaseBucket = "edal~sweep"
+    /// The name of a location's lease: `sweep/<bucket>/<prefix>/window-N` for a window (kept when
+    /// the sweep finished, so no replica sweeps that window again), `…/running` while a sweep runs.
+    static func leaseName(_ location: WatchedLocation, _ part: String) -> String {
+        "sweep/\(location.bucket)/\(location.prefix)/\(part)"
+    }
 
     public init(s3: any ObjectListingService, store: any StateStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
                 interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
@@ -86,22 +89,20 @@ public struct Sweep: Sendable {
         // One replica per location and window, and one sweep of a location at a time.
         let windowSeconds = max(1, Int64(interval.seconds))
         let window = Int64(now.timeIntervalSince1970) / windowSeconds
-        let locationKey = "\(location.bucket)/\(location.prefix)"
-        let windowLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey, eTag: "window-\(window)")
-        let runningLease = ClaimRequest(bucket: Self.leaseBucket, key: locationKey + "#running", eTag: "running")
-        let tickets: (window: ClaimTicket, running: ClaimTicket)
+        let leases: (window: Lease, running: Lease)
         do {
-            guard let windowTicket = try await store.claim([windowLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
+            guard let windowLease = try await store.acquireLease(Self.leaseName(location, "window-\(window)"), owner: pipeline.owner,
+                                                                 ttl: leaseLength) else {
                 return SweepReport(location: location, swept: false)
             }
-            guard let running = try await store.claim([runningLease], owner: pipeline.owner, lease: leaseLength)[0].ticket else {
+            guard let running = try await store.acquireLease(Self.leaseName(location, "running"), owner: pipeline.owner, ttl: leaseLength) else {
                 // The previous window's sweep is still at work: this window is left to the next one.
-                try? await store.release([windowTicket])
+                try? await store.releaseLease(windowLease)
                 var report = SweepReport(location: location, swept: false)
                 report.error = "the previous sweep of this location is still running"
                 return report
             }
-            tickets = (windowTicket, running)
+            leases = (windowLease, running)
         } catch {
             var report = SweepReport(location: location, swept: false)
             report.error = "cannot take the sweep lease: \(error)"
@@ -112,7 +113,7 @@ public struct Sweep: Sendable {
         let report = await withTaskGroup(of: SweepReport?.self) { group in
             group.addTask { await sweepHoldingLeases(location, now: now, shutdown: shutdown) }
             group.addTask {
-                await renewLeases([tickets.window, tickets.running])
+                await renewLeases([leases.window, leases.running])
                 return nil
             }
             var report = SweepReport(location: location, swept: true)
@@ -125,23 +126,23 @@ public struct Sweep: Sendable {
             return report
         }
         if report.error == nil, !report.interrupted {
-            _ = try? await store.complete([ClaimCompletion(ticket: tickets.window, outcome: .notAnomalous)])
+            // Kept for a day: no replica sweeps this window again (the store forgets it after).
+            _ = try? await store.renewLease(leases.window, ttl: .seconds(86_400))
         } else {
-            try? await store.release([tickets.window])
+            try? await store.releaseLease(leases.window)
         }
-        // Released, not completed: the next sweep takes the same lease over.
-        try? await store.release([tickets.running])
+        try? await store.releaseLease(leases.running)
         return report
     }
 
     /// The sweep's leases last an interval, at least a minute; renewed at half-time.
     private var leaseLength: Duration { max(interval, .seconds(60)) }
 
-    private func renewLeases(_ tickets: [ClaimTicket]) async {
+    private func renewLeases(_ leases: [Lease]) async {
         while !Task.isCancelled {
             do {
                 try await clock.sleep(for: leaseLength / 2)
-                _ = try await store.renew(tickets, lease: leaseLength)
+                for lease in leases { _ = try await store.renewLease(lease, ttl: leaseLength) }
             } catch is CancellationError {
                 return
             } catch {

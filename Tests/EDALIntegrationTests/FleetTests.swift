@@ -127,10 +127,16 @@ struct FleetTests {
             #expect(page.contains("sqs_dead_letter_messages_gauge "), "the dead-letter queue's depth missing")
         }
         let deleted = pages.map { Self.sample("sqs_messages_deleted_total", in: $0) }.reduce(0, +)
+        let received = pages.map { Self.sample("sqs_messages_received_total", in: $0) }.reduce(0, +)
         let signalled = pages.map { Self.sample("edal_signals_total", in: $0) }.reduce(0, +)
-        print("fleet: \(keySet.count) objects, \(signals.count) records (\(fallback.count) via the fallback queue), \(Set(signals.map(\.signalId)).count) signal ids, \(takenOver) taken over; live replicas' metrics: \(Int(deleted)) deleted, \(Int(signalled)) signalled")
-        // The killed replica's counts died with it; the rest of the work is in these three pages.
-        #expect(deleted > 0 && deleted <= Double(keySet.count + 3))
+        print("fleet: \(keySet.count) objects, \(signals.count) records (\(fallback.count) via the fallback queue), \(Set(signals.map(\.signalId)).count) signal ids, \(takenOver) taken over; live replicas' metrics: \(Int(received)) received, \(Int(deleted)) deleted, \(Int(signalled)) signalled")
+        // The killed replica's counts died with it; the rest of the work is in these three pages. A
+        // message is deleted by whoever received it last: SQS delivers a message again when its
+        // visibility runs out before the delete (the killed replica's, and under load a slow
+        // one's), and its second receiver deletes it too (its claim says duplicate). So deleted is
+        // bounded by what these replicas received, not by the objects.
+        #expect(deleted > 0 && deleted <= received, "\(Int(deleted)) deleted, \(Int(received)) received")
+        #expect(deleted >= Double(keySet.count) - 200, "all but what the killed replica deleted before it died")
         // (`edal_signals_total` counts source events too: the `new_source` announcements in the stream.)
         let sourceEvents = try await fixture.sourceEvents().count
         #expect(signalled > Double(keySet.count) / 2 && signalled <= Double(signals.count + sourceEvents),

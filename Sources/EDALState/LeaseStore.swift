@@ -31,6 +31,6 @@ public protocol LeaseStore: Sendable {
 }
 
 extension Lease {
-    /// A fresh token for a lease taken now.
-    static func newToken() -> String { UUID().uuidString }
+    /// A fresh token for a lease taken now (every store's, so that none can guess another's).
+    public static func newToken() -> String { UUID().uuidString }
 }

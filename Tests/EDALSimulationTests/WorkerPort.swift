@@ -171,7 +171,7 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     }
 
     func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
-        let lease = Lease(name: name, owner: owner, token: UUID().uuidString)
+        let lease = Lease(name: name, owner: owner, token: Lease.newToken())
         return try await storeCall { world.acquireLease(name, token: lease.token, ttl: ttl) ? lease : nil }
     }
 

@@ -402,7 +402,14 @@ public struct SourceDetector: Sendable {
     private func missedDeliveries(_ baseline: SourceBaseline, profile: SourceProfile, bucket: SourceHistory?) -> Finding? {
         guard let variation = profile.gapVariation, variation <= configuration.rateGapVariation, let usualGap = profile.usualGap, usualGap > 0,
               baseline.recent.count > configuration.rateGapCount else { return nil }
-        let last = baseline.recent.suffix(configuration.rateGapCount + 1).map(\.time)
+        // Checked on every object of a timer: the week before is looked up only for gaps already
+        // long against the usual one (it can only make the usual longer).
+        let recent = baseline.recent
+        for index in (recent.count - configuration.rateGapCount)..<recent.count
+        where recent[index].time - recent[index - 1].time < configuration.rateGapFactor * usualGap {
+            return nil
+        }
+        let last = recent.suffix(configuration.rateGapCount + 1).map(\.time)
         let rhythm = rhythm(baseline, bucket: bucket)
         var gaps: [Double] = [], usuals: [Double] = []
         for index in 1..<last.count {

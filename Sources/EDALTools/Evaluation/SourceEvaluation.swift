@@ -191,9 +191,8 @@ public struct SourceEvaluation: Sendable {
         func countFalse(_ signal: Raised) {
             falseByCheck[signal.check, default: 0] += 1
             byDay[min(byDay.count - 1, max(0, Int(signal.time.timeIntervalSince(scenario.measuredFrom) / 86_400)))] += 1
-            let weekday = Int((signal.time.timeIntervalSince1970 / 86_400).rounded(.down)) % 7
-            // 1970-01-01 was a Thursday: 2, 3 and 4 are Saturday, Sunday and Monday.
-            if (2...4).contains(weekday), [.silentSource, .rateDrop, .burst].contains(signal.check) { aroundWeekends += 1 }
+            let weekday = ProducerScenario.weekday(signal.time)
+            if weekday >= 6 || weekday == 1, [.silentSource, .rateDrop, .burst].contains(signal.check) { aroundWeekends += 1 }
             if let kind = Self.kind(of: signal) {
                 falseByKind[kind, default: 0] += 1
                 return

@@ -265,11 +265,13 @@ public struct ProducerScenario: Sendable {
         return SimulatedObject(observation: observation, incident: incident, sourceName: spec.name)
     }
 
-    /// Saturday or Sunday, UTC (1970-01-01 was a Thursday).
-    static func isWeekend(_ time: Date) -> Bool {
-        let weekday = Int((time.timeIntervalSince1970 / 86_400).rounded(.down)) % 7
-        return weekday == 2 || weekday == 3
+    /// The UTC weekday of `time`, 1 for Monday through 7 for Sunday (1970-01-01 was a Thursday).
+    static func weekday(_ time: Date) -> Int {
+        (Int((time.timeIntervalSince1970 / 86_400).rounded(.down)) + 3) % 7 + 1
     }
+
+    /// Saturday or Sunday, UTC.
+    static func isWeekend(_ time: Date) -> Bool { weekday(time) >= 6 }
 
     static func meltShape(_ incident: IncidentKind) -> AnomalyShape? {
         switch incident {

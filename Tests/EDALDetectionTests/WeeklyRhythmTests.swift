@@ -24,6 +24,10 @@ struct WeeklyRhythmTests {
         var size: (Double) -> Double = { _ in 60_000 }
         /// Whether it skips the delivery due at a time (a node that stopped).
         var skips: (Double) -> Bool = { _ in false }
+        /// Seconds between deliveries on weekdays and at weekends, ± `jitter`.
+        var weekday: Double = 300
+        var weekend: Double = 900
+        var jitter: Double = 20
     }
 
     /// Every producer delivers every five minutes on weekdays and every fifteen at weekends, for
@@ -46,7 +50,7 @@ struct WeeklyRhythmTests {
             for (index, producer) in producers.enumerated() {
                 guard due[index] <= clock else { continue }
                 let time = due[index]
-                due[index] += (isWeekend(time) ? 900 : 300) + random.uniform(-20, 20)
+                due[index] += (isWeekend(time) ? producer.weekend : producer.weekday) + random.uniform(-producer.jitter, producer.jitter)
                 if producer.skips(time) { continue }
                 let parts = formatter.string(from: Date(timeIntervalSince1970: time)).split(separator: "|")
                 let key = "AWSLogs/123456789012/CloudTrail/\(producer.region)/\(parts[0])/123456789012_CloudTrail_\(producer.region)_\(parts[1])Z_\(String(random.next(), radix: 36)).json.gz"
@@ -90,6 +94,28 @@ struct WeeklyRhythmTests {
         let details: [String] = drops.map { $0.event.finding.detail }
         #expect(drops.count == 1, "\(details)")
         #expect(drops.allSatisfy { $0.event.finding.check == .rateDrop && $0.time >= dropFrom && $0.time <= dropTo }, "\(details)")
+    }
+
+    @Test("half a weekend's deliveries missing is no silence, though hourly counts of a half-hourly producer alternate; a weekend's silence still is one")
+    func weekendAtHalfRate() {
+        let (start, day) = (Self.start, Self.day)
+        // Every 10 minutes on weekdays, every 30 ± 1 at weekends (so one hour holds 3 objects and
+        // the next 1): on the third weekend's Sunday every other delivery stops for four hours,
+        // and on its Saturday all of them for three.
+        let halfFrom = start + 18 * day + 4 * 3600, halfTo = halfFrom + 4 * 3600
+        let silentFrom = start + 17 * day + 9 * 3600, silentTo = silentFrom + 3 * 3600
+        var delivery = 0
+        let events = Self.run([
+            Producer(region: "us-east-2", skips: { time in
+                delivery += 1
+                return (time >= halfFrom && time < halfTo && delivery % 2 == 0) || (time >= silentFrom && time < silentTo)
+            }, weekday: 600, weekend: 1_800, jitter: 60),
+        ], days: 20)
+        let later = events.filter { $0.time >= start + 8 * day && Self.rhythmChecks.contains($0.event.finding.check) }
+        let silences = later.filter { $0.event.finding.check == .silentSource }
+        let details = later.map { "\(Date(timeIntervalSince1970: $0.time)) \($0.event.finding.detail)" }
+        #expect(silences.count == 1, "\(details)")
+        #expect(silences.allSatisfy { $0.time >= silentFrom && $0.time <= silentTo }, "\(details)")
     }
 
     @Test("sizes doubling over a week are one size_trend; sizes a third as large every weekend are none")
@@ -168,5 +194,20 @@ struct SourceHistoryTests {
         #expect(history.weeklyObjects(from: Self.base + 2 * Self.hour, to: Self.base + 3 * Self.hour) == nil)
         let seconds = history.weeklyTimeToDeliver(3, after: Self.base + week + 30 * Self.hour, limit: 86_400)
         #expect(seconds.map { abs($0 - 3 * Self.hour) < 1 } == true, "\(String(describing: seconds))")
+    }
+
+    @Test("three deliveries of a half-hourly producer whose objects straddle the hour (3 in one, 1 in the next) take about three of its gaps, from any hour")
+    func straddlingHours() {
+        var history = SourceHistory()
+        for pair in 0..<(9 * 12) {
+            let even = Self.base + Double(2 * pair) * Self.hour
+            for offset in [30.0, 1770, 3570, Self.hour + 1830] { history.record(time: even + offset, size: 1000) }
+        }
+        let week = 7 * 86_400.0
+        for hour in 48..<60 {
+            let seconds = history.weeklyTimeToDeliver(3, after: Self.base + week + Double(hour) * Self.hour, limit: 86_400) ?? 0
+            // Three gaps of 30 minutes are 5,400 s; the busier hour alone would say 3,600.
+            #expect(seconds > 4_800 && seconds < 6_600, "from hour \(hour): \(seconds) s")
+        }
     }
 }

@@ -13,6 +13,9 @@ public struct SourceProfile: Sendable {
         public var p5: Double
         /// How many values it was computed from.
         public var count: Int
+        /// For a count field (whole numbers ≥ 0): its usual counts as a Poisson rate, for a tail
+        /// test that a spread in ln(1 + n) cannot give where counts are small.
+        public var counts: CountRate?
 
         /// The spread is the scaled MAD, but at least half the standard deviation (a field that is
         /// mostly one value and sometimes another is not infinitely surprised by the other) and `floor`.
@@ -159,6 +162,7 @@ public struct SourceProfile: Sendable {
             // Counts (whole numbers ≥ 0) vary like Poisson counts: ln(1 + n) moves by about 1/√(n + 1) by chance alone.
             if isCount {
                 spread.spread = max(spread.spread, 1 / expm1(spread.median).magnitude.advanced(by: 1).squareRoot())
+                spread.counts = CountRate(column.filter { !$0.isNaN }, cappedAt: expm1(spread.p95))
             }
             fields[field] = spread
         }

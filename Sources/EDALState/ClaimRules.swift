@@ -40,24 +40,82 @@ enum ClaimRules {
         case stale
     }
 
+    /// A condition on what a store holds for a key, as data: `decide` evaluates it here, and
+    /// MongoDB's claim statements are generated from the same conditions (`MongoClaimFilter`), so
+    /// the rules are written once.
+    indirect enum Condition: Sendable, Equatable {
+        case all([Condition])
+        case any([Condition])
+        case not(Condition)
+        /// The held sequencer is known and later than this one.
+        case sequencerAfter(String)
+        /// The held LastModified is known and later than this time.
+        case lastModifiedAfter(Date)
+        /// The held LastModified is known and earlier than this time.
+        case lastModifiedBefore(Date)
+        case eTagDiffers(String)
+        /// The held version id is known and another.
+        case versionIdDiffers(String)
+        /// Done with the object gone when it was HEADed.
+        case gone
+        /// Processing under a lease that ran out before this time.
+        case processingLeaseExpired(Date)
+    }
+
+    /// The event is stale: the recorded content is newer (rule 1).
+    static func stale(_ request: ClaimRequest) -> Condition {
+        var either: [Condition] = []
+        if let sequencer = request.orderedSequencer { either.append(.sequencerAfter(sequencer)) }
+        if let finished = request.eventTime { either.append(.lastModifiedAfter(finished)) }
+        return .any(either)
+    }
+
+    /// The held content is other than the request's (rule 2).
+    static func otherContent(_ request: ClaimRequest) -> Condition {
+        var either: [Condition] = [.eTagDiffers(request.eTag)]
+        if let versionId = request.versionId { either.append(.versionIdDiffers(versionId)) }
+        if let lastModified = request.lastModified { either.append(.lastModifiedBefore(lastModified)) }
+        either.append(.gone)
+        return .any(either)
+    }
+
+    /// When a held claim is won as new content.
+    static func winsAsNewContent(_ request: ClaimRequest) -> Condition {
+        .all([.not(stale(request)), otherContent(request)])
+    }
+
+    /// When a held claim is taken over (rule 3): the same content, its worker's lease run out.
+    static func winsByTakeOver(_ request: ClaimRequest, now: Date) -> Condition {
+        .all([.not(stale(request)), .not(otherContent(request)), .processingLeaseExpired(now)])
+    }
+
     static func decide(_ request: ClaimRequest, held: Held?, now: Date) -> Decision {
         guard let held else { return .insert }
-        if isStale(request, heldSequencer: held.orderedSequencer, heldLastModified: held.lastModified) { return .stale }
-        if held.eTag != request.eTag || isRewrite(request, held: held) || (held.gone && held.status == .done) { return .newContent }
-        if held.status == .processing, (held.leaseExpiresAt ?? .distantPast) < now { return .takeOver }
+        if held.satisfies(stale(request)) { return .stale }
+        if held.satisfies(winsAsNewContent(request)) { return .newContent }
+        if held.satisfies(winsByTakeOver(request, now: now)) { return .takeOver }
         return .duplicate
     }
 
-    /// The same ETag written again: another version id, or a later LastModified, where both sides know it.
-    static func isRewrite(_ request: ClaimRequest, held: Held) -> Bool {
-        if let mine = request.versionId, let theirs = held.versionId, mine != theirs { return true }
-        if let mine = request.lastModified, let theirs = held.lastModified, mine > theirs { return true }
-        return false
-    }
-
     static func isStale(_ request: ClaimRequest, heldSequencer: String?, heldLastModified: Date?) -> Bool {
-        if let mine = request.orderedSequencer, let held = heldSequencer, held > mine { return true }
-        if let finished = request.eventTime, let held = heldLastModified, finished < held { return true }
-        return false
+        Held(eTag: request.eTag, orderedSequencer: heldSequencer, status: .done, lastModified: heldLastModified).satisfies(stale(request))
+    }
+}
+
+extension ClaimRules.Held {
+    /// Whether what is held meets `condition`; an unknown field meets no comparison.
+    func satisfies(_ condition: ClaimRules.Condition) -> Bool {
+        switch condition {
+        case .all(let conditions): return conditions.allSatisfy(satisfies)
+        case .any(let conditions): return conditions.contains(where: satisfies)
+        case .not(let inner): return !satisfies(inner)
+        case .sequencerAfter(let sequencer): return orderedSequencer.map { $0 > sequencer } ?? false
+        case .lastModifiedAfter(let time): return lastModified.map { $0 > time } ?? false
+        case .lastModifiedBefore(let time): return lastModified.map { $0 < time } ?? false
+        case .eTagDiffers(let tag): return eTag != tag
+        case .versionIdDiffers(let id): return versionId.map { $0 != id } ?? false
+        case .gone: return gone && status == .done
+        case .processingLeaseExpired(let now): return status == .processing && (leaseExpiresAt ?? .distantPast) < now
+        }
     }
 }

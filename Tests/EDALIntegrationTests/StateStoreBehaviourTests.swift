@@ -352,40 +352,40 @@ struct StateStoreBehaviourTests {
     @Test("the newest model is shared; an older version never replaces it", arguments: StoreUnderTest.all)
     func models(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in
-            #expect(try await store.loadModel(named: "isolation-forest/logs") == nil)
+            #expect(try await store.loadBaseline(named: "isolation-forest/logs") == nil)
             let trained = Date(timeIntervalSince1970: 1_790_000_000)
-            let v2 = StoredModel(name: "isolation-forest/logs", version: 2, trainedAt: trained, payload: Array(0...255) + [0, 0])
-            #expect(try await store.saveModel(v2))
-            #expect(try await store.saveModel(StoredModel(name: v2.name, version: 1, trainedAt: trained, payload: [1])) == false)
-            #expect(try await store.saveModel(StoredModel(name: v2.name, version: 2, trainedAt: trained, payload: [2])) == false)
-            #expect(try await store.loadModel(named: v2.name) == v2)
-            let v3 = StoredModel(name: v2.name, version: 3, trainedAt: trained.addingTimeInterval(3600), payload: [3, 3])
-            #expect(try await store.saveModel(v3))
-            #expect(try await store.loadModel(named: v2.name) == v3)
+            let v2 = StoredBaseline(name: "isolation-forest/logs", version: 2, writtenAt: trained, payload: Array(0...255) + [0, 0])
+            #expect(try await store.saveBaseline(v2))
+            #expect(try await store.saveBaseline(StoredBaseline(name: v2.name, version: 1, writtenAt: trained, payload: [1])) == false)
+            #expect(try await store.saveBaseline(StoredBaseline(name: v2.name, version: 2, writtenAt: trained, payload: [2])) == false)
+            #expect(try await store.loadBaseline(named: v2.name) == v2)
+            let v3 = StoredBaseline(name: v2.name, version: 3, writtenAt: trained.addingTimeInterval(3600), payload: [3, 3])
+            #expect(try await store.saveBaseline(v3))
+            #expect(try await store.loadBaseline(named: v2.name) == v3)
         }
     }
 
     @Test("baselines not saved for the source retention are deleted, by prefix; others stay", arguments: StoreUnderTest.all)
-    func pruneModels(_ kind: StoreUnderTest) async throws {
+    func pruneBaselines(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in
-            let pruning = try #require(store as? any ModelPruning)
+            let pruning = try #require(store as? any BaselinePruning)
             let at = Date(timeIntervalSince1970: 1_790_000_000)
-            _ = try await store.saveModels([
-                StoredModel(name: "source/b/old", version: 1, trainedAt: at, payload: [1]),
-                StoredModel(name: "other/old", version: 1, trainedAt: at, payload: [2]),
+            _ = try await store.saveBaselines([
+                StoredBaseline(name: "source/b/old", version: 1, writtenAt: at, payload: [1]),
+                StoredBaseline(name: "other/old", version: 1, writtenAt: at, payload: [2]),
             ])
             // A cutoff between the two saves, whatever the machine's load.
             let oldSaved = Date()
             try await Task.sleep(for: .milliseconds(1_000))
             let cutoff = oldSaved.addingTimeInterval(Date().timeIntervalSince(oldSaved) / 2)
-            _ = try await store.saveModels([StoredModel(name: "source/b/new", version: 1, trainedAt: at, payload: [3])])
-            #expect(try await pruning.pruneModels(prefix: "source/", savedBefore: cutoff) == 1)
-            #expect(try await store.loadModel(named: "source/b/old") == nil)
-            #expect(try await store.loadModel(named: "source/b/new") != nil)
-            #expect(try await store.loadModel(named: "other/old") != nil, "another prefix is left alone")
+            _ = try await store.saveBaselines([StoredBaseline(name: "source/b/new", version: 1, writtenAt: at, payload: [3])])
+            #expect(try await pruning.pruneBaselines(prefix: "source/", savedBefore: cutoff) == 1)
+            #expect(try await store.loadBaseline(named: "source/b/old") == nil)
+            #expect(try await store.loadBaseline(named: "source/b/new") != nil)
+            #expect(try await store.loadBaseline(named: "other/old") != nil, "another prefix is left alone")
             // Saved again after its deletion, a baseline is stored afresh.
-            #expect(try await store.saveModels([StoredModel(name: "source/b/old", version: 2, trainedAt: at, payload: [4])]) == [true])
-            #expect(try await pruning.pruneModels(prefix: "source/", savedBefore: Date().addingTimeInterval(-3_600)) == 0)
+            #expect(try await store.saveBaselines([StoredBaseline(name: "source/b/old", version: 2, writtenAt: at, payload: [4])]) == [true])
+            #expect(try await pruning.pruneBaselines(prefix: "source/", savedBefore: Date().addingTimeInterval(-3_600)) == 0)
         }
     }
 
@@ -394,28 +394,28 @@ struct StateStoreBehaviourTests {
     func sourceBaselines(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { store, _ async throws in
             let at = Date(timeIntervalSince1970: 1_790_000_000)
-            func model(_ name: String, _ version: Int64, _ byte: UInt8) -> StoredModel {
-                StoredModel(name: "source/\(name)", version: version, trainedAt: at, payload: [byte])
+            func model(_ name: String, _ version: Int64, _ byte: UInt8) -> StoredBaseline {
+                StoredBaseline(name: "source/\(name)", version: version, writtenAt: at, payload: [byte])
             }
             // Two replicas create the same source: the first insert wins, the second is told so.
-            #expect(try await store.saveModels([model("b/a", 1, 1), model("b/c", 1, 1)]) == [true, true])
-            #expect(try await store.saveModels([model("b/a", 1, 2), model("b/d", 1, 2)]) == [false, true])
+            #expect(try await store.saveBaselines([model("b/a", 1, 1), model("b/c", 1, 1)]) == [true, true])
+            #expect(try await store.saveBaselines([model("b/a", 1, 2), model("b/d", 1, 2)]) == [false, true])
             // Compare-and-set: of two writers that read version 1, one moves it to 2.
-            #expect(try await store.saveModels([model("b/a", 2, 3)]) == [true])
-            #expect(try await store.saveModels([model("b/a", 2, 4)]) == [false])
-            #expect(try await store.loadModel(named: "source/b/a")?.payload == [3])
-            _ = try await store.saveModel(StoredModel(name: "other/x", version: 1, trainedAt: at, payload: [9]))
+            #expect(try await store.saveBaselines([model("b/a", 2, 3)]) == [true])
+            #expect(try await store.saveBaselines([model("b/a", 2, 4)]) == [false])
+            #expect(try await store.loadBaseline(named: "source/b/a")?.payload == [3])
+            _ = try await store.saveBaseline(StoredBaseline(name: "other/x", version: 1, writtenAt: at, payload: [9]))
 
-            let all = try await store.loadModels(prefix: "source/", savedSince: nil, after: nil, limit: 100)
+            let all = try await store.loadBaselines(prefix: "source/", savedSince: nil, after: nil, limit: 100)
             #expect(all.map(\.name) == ["source/b/a", "source/b/c", "source/b/d"])
             // Paged in name order.
-            let firstPage = try await store.loadModels(prefix: "source/", savedSince: nil, after: nil, limit: 2)
+            let firstPage = try await store.loadBaselines(prefix: "source/", savedSince: nil, after: nil, limit: 2)
             #expect(firstPage.map(\.name) == ["source/b/a", "source/b/c"])
-            let secondPage = try await store.loadModels(prefix: "source/", savedSince: nil, after: "source/b/c", limit: 2)
+            let secondPage = try await store.loadBaselines(prefix: "source/", savedSince: nil, after: "source/b/c", limit: 2)
             #expect(secondPage.map(\.name) == ["source/b/d"])
             // Only what was saved since a moment: nothing saved in the future.
-            #expect(try await store.loadModels(prefix: "source/", savedSince: Date().addingTimeInterval(3600), after: nil, limit: 100).isEmpty)
-            #expect(try await store.loadModels(prefix: "source/", savedSince: Date().addingTimeInterval(-3600), after: nil, limit: 100).count == 3)
+            #expect(try await store.loadBaselines(prefix: "source/", savedSince: Date().addingTimeInterval(3600), after: nil, limit: 100).isEmpty)
+            #expect(try await store.loadBaselines(prefix: "source/", savedSince: Date().addingTimeInterval(-3600), after: nil, limit: 100).count == 3)
         }
     }
 }

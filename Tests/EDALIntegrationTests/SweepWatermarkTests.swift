@@ -5,18 +5,16 @@ import EDALDetection
 import Foundation
 import Testing
 
-/// A store that answers "another worker holds it" for one key and passes everything else to the
-/// real store: an object the sweep can never finish.
-final class StoreHoldingOneKey: StateStore {
-    let base: any StateStore
+/// A claim store that answers "another worker holds it" for one key and passes every other claim
+/// to the real store: an object the sweep can never finish.
+final class StoreHoldingOneKey: ClaimStore {
+    let base: any ClaimStore
     let heldKey: String
-    init(base: any StateStore, heldKey: String) {
+    init(base: any ClaimStore, heldKey: String) {
         self.base = base
         self.heldKey = heldKey
     }
 
-    var displayName: String { base.displayName }
-    var roundTrips: UInt64 { base.roundTrips }
     func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
         let passed = requests.filter { $0.key != heldKey }
         var answers = try await base.claim(passed, owner: owner, lease: lease).makeIterator()
@@ -26,23 +24,6 @@ final class StoreHoldingOneKey: StateStore {
     func release(_ tickets: [ClaimTicket]) async throws { try await base.release(tickets) }
     func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] { try await base.renew(tickets, lease: lease) }
     func storedClaim(bucket: String, key: String) async throws -> StoredClaim? { try await base.storedClaim(bucket: bucket, key: key) }
-    func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
-        try await base.acquireLease(name, owner: owner, ttl: ttl)
-    }
-    func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool { try await base.renewLease(lease, ttl: ttl) }
-    func releaseLease(_ lease: Lease) async throws { try await base.releaseLease(lease) }
-    func ping() async throws { try await base.ping() }
-    func watermark(bucket: String, prefix: String) async throws -> Date? { try await base.watermark(bucket: bucket, prefix: prefix) }
-    func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
-        try await base.advanceWatermark(bucket: bucket, prefix: prefix, to: date)
-    }
-    func saveModel(_ model: StoredModel) async throws -> Bool { try await base.saveModel(model) }
-    func loadModel(named name: String) async throws -> StoredModel? { try await base.loadModel(named: name) }
-    func saveModels(_ models: [StoredModel]) async throws -> [Bool] { try await base.saveModels(models) }
-    func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
-        try await base.loadModels(prefix: prefix, savedSince: savedSince, after: after, limit: limit)
-    }
-    func close() async { await base.close() }
 }
 
 @Suite("sweep watermark", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
@@ -59,7 +40,7 @@ struct SweepWatermarkTests {
         }
         let opened = try await StateStoreFactory.open(uri: fixture.storeURI)
         defer { Task { await opened.close() } }
-        let store = StoreHoldingOneKey(base: opened, heldKey: "held.json")
+        let holding = StoreHoldingOneKey(base: opened, heldKey: "held.json")
 
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)
@@ -72,13 +53,13 @@ struct SweepWatermarkTests {
 
             let publisher = SignalPublisher(kinesis: KinesisClient(client: client), sqs: SQSClient(client: client), streamName: fixture.stream,
                                             fallbackQueueURL: nil)
-            let pipeline = ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: SourceTracker(registry: SourceRegistry(), store: nil),
+            let pipeline = ObjectPipeline(s3: s3, store: holding, publisher: publisher, sources: SourceTracker(registry: SourceRegistry(), store: nil),
                                           mode: .continuous, statistics: WorkerStatistics(), owner: "test")
-            var sweep = Sweep(s3: s3, store: store, pipeline: pipeline, locations: [WatchedLocation(bucket: fixture.bucket)])
+            var sweep = Sweep(s3: s3, store: opened, pipeline: pipeline, locations: [WatchedLocation(bucket: fixture.bucket)])
             let now = Date()
             let first = try #require(await sweep.runOnce(now: now).first)
             #expect(first.candidates == 11 && first.unfinished == 1 && first.abandoned == 0, "\(first)")
-            let watermark = try #require(try await store.watermark(bucket: fixture.bucket, prefix: ""))
+            let watermark = try #require(try await opened.watermark(bucket: fixture.bucket, prefix: ""))
             // Just before the held object's write: only it (and the overlap) is listed again.
             #expect(watermark < held && watermark >= held.addingTimeInterval(-2), "watermark \(watermark), held object \(held)")
 
@@ -90,7 +71,7 @@ struct SweepWatermarkTests {
             let secondStarted = Date()
             let second = try #require(await sweep.runOnce(now: later).first)
             #expect(second.abandoned == 1, "\(second)")
-            let moved = try #require(try await store.watermark(bucket: fixture.bucket, prefix: ""))
+            let moved = try #require(try await opened.watermark(bucket: fixture.bucket, prefix: ""))
             #expect(moved >= held, "\(moved) \(held)")
             #expect(moved <= Date() && moved >= secondStarted.addingTimeInterval(-3), "\(moved): S3's time of the listing, not the sweep's \(later)")
         }

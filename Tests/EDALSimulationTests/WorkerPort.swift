@@ -191,9 +191,9 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
         try await storeCall { world.advanceWatermark("\(bucket)/\(prefix)", to: date) }
     }
-    func saveModel(_ model: StoredModel) async throws -> Bool { true }
-    func loadModel(named name: String) async throws -> StoredModel? { nil }
-    func saveModels(_ models: [StoredModel]) async throws -> [Bool] { models.map { _ in true } }
-    func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] { [] }
+    func saveBaseline(_ model: StoredBaseline) async throws -> Bool { true }
+    func loadBaseline(named name: String) async throws -> StoredBaseline? { nil }
+    func saveBaselines(_ models: [StoredBaseline]) async throws -> [Bool] { models.map { _ in true } }
+    func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] { [] }
     func close() async {}
 }

@@ -304,6 +304,33 @@ def _list_collections(db, cmd):
     return _cursor(f"{db.name}.$cmd.listCollections", [{"name": n, "type": "collection"} for n in names])
 
 
+def _rename_collection(db, cmd):
+    """renameCollection, run against admin with full namespaces, as a real server takes it."""
+    source_db, _, source = cmd["renameCollection"].partition(".")
+    target_db, _, target = cmd["to"].partition(".")
+    if source_db != target_db:
+        return _error_reply(20, "the fixture renames within one database only", "IllegalOperation")
+    database = _client[source_db]
+    names = database.list_collection_names()
+    if source not in names:
+        return _error_reply(26, f"source namespace {cmd['renameCollection']} does not exist", "NamespaceNotFound")
+    if target in names:
+        if not cmd.get("dropTarget"):
+            return _error_reply(48, f"target namespace {cmd['to']} exists", "NamespaceExists")
+        database.drop_collection(target)
+    database[source].rename(target)
+    return {"ok": 1.0}
+
+
+def _drop_indexes(db, cmd):
+    coll = db[cmd["dropIndexes"]]
+    index = cmd.get("index")
+    if index not in coll.index_information():
+        return _error_reply(27, f"index not found with name [{index}]", "IndexNotFound")
+    coll.drop_index(index)
+    return {"nIndexesWas": len(coll.index_information()) + 1, "ok": 1.0}
+
+
 def _drop(db, cmd):
     db.drop_collection(cmd["drop"])
     return {"ok": 1.0}
@@ -327,6 +354,8 @@ COMMANDS = {
     "listindexes": _list_indexes,
     "listcollections": _list_collections,
     "drop": _drop,
+    "renamecollection": _rename_collection,
+    "dropindexes": _drop_indexes,
     "dropdatabase": _drop_database,
     "create": lambda db, cmd: (db.create_collection(cmd["create"]) and None) or {"ok": 1.0},
     "ping": lambda db, cmd: {"ok": 1.0},
@@ -341,7 +370,7 @@ COMMANDS = {
 
 # Commands that change data; with --data-file the state is written after each of them.
 MUTATING_COMMANDS = {"insert", "update", "delete", "findandmodify", "createindexes", "create", "drop",
-                     "dropdatabase"}
+                     "dropdatabase", "renamecollection", "dropindexes"}
 # Commands refused while "not primary" after a stepDown fault.
 WRITE_COMMANDS = {"insert", "update", "delete", "findandmodify", "createindexes"}
 # The statement array of each batched write command.

@@ -95,23 +95,24 @@ final class MongoConnection: @unchecked Sendable {
         case write
     }
 
-    /// Runs `command` against the store's database on one of the connection's threads.
+    /// Runs `command` against the store's database (or `database`: `admin` for the commands that
+    /// live there) on one of the connection's threads.
     ///
     /// Throws `.unavailable` when the server cannot be reached or answers with a transient error,
     /// `.failed` when it refuses the command. Write errors inside an `ok: 1` reply are the caller's to read.
-    func run(_ command: BSONDocument, _ kind: CommandKind) async throws(StateStoreError) -> BSONDocument {
+    func run(_ command: BSONDocument, _ kind: CommandKind, database: String? = nil) async throws(StateStoreError) -> BSONDocument {
         let bytes = command.encoded()
         commandsSent.withLockedValue { $0 += 1 }
         let result: Result<BSONDocument, StateStoreError>
         do {
-            result = try await threads.runIfActive { [self] in runBlocking(bytes, kind) }
+            result = try await threads.runIfActive { [self] in runBlocking(bytes, kind, database: database ?? self.database) }
         } catch {
             throw .unavailable(store: displayName, reason: "the store's connection is closed")
         }
         return try result.get()
     }
 
-    private func runBlocking(_ command: [UInt8], _ kind: CommandKind) -> Result<BSONDocument, StateStoreError> {
+    private func runBlocking(_ command: [UInt8], _ kind: CommandKind, database: String) -> Result<BSONDocument, StateStoreError> {
         guard let client = mongoc_client_pool_pop(pool) else {
             return .failure(.unavailable(store: displayName, reason: "no client available from the pool"))
         }

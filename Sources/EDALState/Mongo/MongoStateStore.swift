@@ -6,7 +6,9 @@ import NIOConcurrencyHelpers
 /// Collections (in the URI's database, `edal` by default):
 /// - `claims`: one document per object, `_id` = `bucket/key`; the TTL index on `expiresAt`.
 /// - `watermarks`: one document per bucket and prefix, `_id` = `bucket/prefix`.
-/// - `models`: one document per model name.
+/// - `leases`: one document per named lease, `_id` = its name; a TTL index on `expiresAt`.
+/// - `baselines`: one document per source, `_id` = `source/<bucket>/<template>`.
+/// - `schema`: one document, `_id` = `edal`, with the layout's version (`MongoSchema`).
 ///
 /// A claim is one unordered `update` command for the whole batch, two statements per object: a
 /// conditional upsert that wins new objects and new content, and a take-over of an expired lease
@@ -18,9 +20,9 @@ import NIOConcurrencyHelpers
 /// MongoDB's clock (`hello`'s `localTime`) is from its own, at open and every minute, and dates
 /// its leases by it, so a host whose clock runs fast neither takes over live leases nor holds dead
 /// ones long.
-public final class MongoStateStore: StateStore, ModelPruning {
+public final class MongoStateStore: StateStore, BaselinePruning {
     public let displayName: String
-    private let connection: MongoConnection
+    let connection: MongoConnection
     /// This host's clock (a test may skew it).
     private let localClock: @Sendable () -> Date
     /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
@@ -31,7 +33,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
 
     static let claims = "claims"
     static let watermarks = "watermarks"
-    static let models = "models"
+    static let baselines = "baselines"
     static let leases = "leases"
     /// The TTL index on `leases.expiresAt`: leases named per window or deadline go an hour after
     /// they ran out.
@@ -89,6 +91,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
         let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads), claimRetention: claimRetention,
                                     localClock: localClock)
         do {
+            try await MongoSchema.migrate(store)
             try await store.createIndexes()
             _ = await store.serverNow()
         } catch {
@@ -98,8 +101,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return store
     }
 
-    /// Only the TTL index: every claim is read and written by its `_id`. (Deployments from before
-    /// this version also have `status_1_leaseUntil_1`, which no statement uses; it can be dropped.)
+    /// Only the TTL indexes: every claim and lease is read and written by its `_id`.
     private func createIndexes() async throws(StateStoreError) {
         let command: BSONDocument = [
             "createIndexes": .string(Self.claims),
@@ -224,13 +226,19 @@ public final class MongoStateStore: StateStore, ModelPruning {
             }
             if document["token"]?.stringValue == token {
                 outcomes[index] = .takenOver(ClaimTicket(objectId: request.objectId, token: token))
-            } else if ClaimRules.isStale(request, heldSequencer: document["seq"]?.stringValue,
-                                         heldLastModified: document["lastModified"]?.dateValue) {
-                outcomes[index] = .stale
-            } else if document["status"]?.stringValue == StoredClaim.Status.done.rawValue, document["etag"]?.stringValue == request.eTag,
-                      document["outcome"]?.stringValue != ClaimCompletion.Outcome.objectGone.label {
-                outcomes[index] = .duplicate
-            } else {
+                continue
+            }
+            // Named by the same rules that refused it.
+            let held = ClaimRules.Held(
+                eTag: document["etag"]?.stringValue ?? "", orderedSequencer: document["seq"]?.stringValue,
+                status: document["status"]?.stringValue.flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+                leaseExpiresAt: document["leaseUntil"]?.dateValue, versionId: document["versionId"]?.stringValue,
+                lastModified: document["lastModified"]?.dateValue,
+                gone: document["outcome"]?.stringValue == ClaimCompletion.Outcome.objectGone.label)
+            switch ClaimRules.decide(request, held: held, now: now) {
+            case .stale: outcomes[index] = .stale
+            case .duplicate where held.status == .done: outcomes[index] = .duplicate
+            default:
                 // Held by another worker (its lease live, or lapsed but changed again before we
                 // could take it over): not known to be done, so try again — never "duplicate",
                 // which would delete the message with the work undone.
@@ -240,29 +248,12 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return outcomes
     }
 
-    /// Wins the object when it is absent (upsert) or holds other content, unless the event is stale.
+    /// Wins the object when it is absent (upsert) or holds other content, unless the event is
+    /// stale: `ClaimRules.winsAsNewContent`, as a filter.
     static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date,
                                expiresAt: Date? = nil) -> BSONDocument {
-        var filter: BSONDocument = ["_id": .string(request.objectId)]
-        // Other content: another ETag, or the same ETag written again (ClaimRules.isRewrite).
-        var otherContent: [BSONValue] = [["etag": ["$ne": .string(request.eTag)]]]
-        if let versionId = request.versionId {
-            otherContent.append(["versionId": ["$nin": [.string(versionId), .null]]])
-        }
-        if let lastModified = request.lastModified {
-            otherContent.append(["lastModified": ["$lt": .date(lastModified)]])
-        }
-        // Or content never seen: its object was gone when HEADed (ClaimRules.Held.gone).
-        otherContent.append(["status": .string(StoredClaim.Status.done.rawValue),
-                             "outcome": .string(ClaimCompletion.Outcome.objectGone.label)])
-        filter["$or"] = .array(otherContent)
-        if let sequencer = request.orderedSequencer {
-            filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
-        }
-        if let eventTime = request.eventTime {
-            // Stale: the recorded content was written after this write finished.
-            filter["lastModified"] = ["$not": ["$gt": .date(eventTime)]]
-        }
+        var filter = MongoClaimFilter.filter(ClaimRules.winsAsNewContent(request))
+        filter["_id"] = .string(request.objectId)
         var set: BSONDocument = [
             "etag": .string(request.eTag), "owner": .string(owner), "token": .string(token),
             "status": .string(StoredClaim.Status.processing.rawValue), "leaseUntil": .date(leaseUntil),
@@ -281,15 +272,11 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return ["q": .document(filter), "u": .document(update), "upsert": true]
     }
 
-    /// Takes over the same content still `processing` under an expired lease (never inserts).
+    /// Takes over the same content still `processing` under an expired lease (never inserts):
+    /// `ClaimRules.winsByTakeOver`, as a filter.
     static func takeOverStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
-        var filter: BSONDocument = [
-            "_id": .string(request.objectId), "etag": .string(request.eTag),
-            "status": .string(StoredClaim.Status.processing.rawValue), "leaseUntil": ["$lt": .date(now)],
-        ]
-        if let sequencer = request.orderedSequencer {
-            filter["seq"] = ["$not": ["$gt": .string(sequencer)]]
-        }
+        var filter = MongoClaimFilter.filter(ClaimRules.winsByTakeOver(request, now: now))
+        filter["_id"] = .string(request.objectId)
         let update: BSONDocument = [
             "$set": ["owner": .string(owner), "token": .string(token), "leaseUntil": .date(leaseUntil), "claimedAt": .date(now)],
             "$inc": ["claims": .int64(1)],
@@ -444,43 +431,43 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return try await watermark(bucket: bucket, prefix: prefix) ?? date
     }
 
-    // MARK: Models
+    // MARK: Baselines
 
-    public func saveModel(_ model: StoredModel) async throws -> Bool {
-        try await saveModels([model]).first ?? false
+    public func saveBaseline(_ baseline: StoredBaseline) async throws -> Bool {
+        try await saveBaselines([baseline]).first ?? false
     }
 
-    public func saveModels(_ models: [StoredModel]) async throws -> [Bool] {
-        guard !models.isEmpty else { return [] }
+    public func saveBaselines(_ baselines: [StoredBaseline]) async throws -> [Bool] {
+        guard !baselines.isEmpty else { return [] }
         let now = await serverNow()
-        let statements: [BSONValue] = models.map { model in
+        let statements: [BSONValue] = baselines.map { baseline in
             .document([
-                "q": ["_id": .string(model.name), "version": ["$lt": .int64(model.version)]],
+                "q": ["_id": .string(baseline.name), "version": ["$lt": .int64(baseline.version)]],
                 "u": ["$set": [
-                    "version": .int64(model.version), "trainedAt": .date(model.trainedAt),
-                    "payload": .binary(model.payload), "savedAt": .date(now),
+                    "version": .int64(baseline.version), "writtenAt": .date(baseline.writtenAt),
+                    "payload": .binary(baseline.payload), "savedAt": .date(now),
                 ]],
                 "upsert": true,
             ])
         }
         let reply = try await checked(connection.run([
-            "update": .string(Self.models), "updates": .array(statements), "ordered": false,
+            "update": .string(Self.baselines), "updates": .array(statements), "ordered": false,
         ], .write))
-        var stored = [Bool](repeating: true, count: models.count)
+        var stored = [Bool](repeating: true, count: baselines.count)
         for writeError in Self.writeErrors(in: reply) where stored.indices.contains(writeError.index) {
-            // 11000: a model with this name and a newer or equal version is stored.
+            // 11000: a baseline with this name and a newer or equal version is stored.
             guard writeError.code == Self.duplicateKey else {
-                throw refusal(writeError, "model")
+                throw refusal(writeError, "baseline")
             }
             stored[writeError.index] = false
         }
         return stored
     }
 
-    public func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int {
+    public func pruneBaselines(prefix: String, savedBefore cutoff: Date) async throws -> Int {
         let serverCutoff = await onServerClock(cutoff)
         let reply = try await checked(connection.run([
-            "delete": .string(Self.models),
+            "delete": .string(Self.baselines),
             "deletes": [[
                 "q": ["_id": .document(Self.names(startingWith: prefix)), "savedAt": ["$lt": .date(serverCutoff)]],
                 "limit": .int32(0),
@@ -489,7 +476,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
         return Int(reply["n"]?.int64Value ?? 0)
     }
 
-    public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
+    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
         var range = Self.names(startingWith: prefix)
         if let after, after >= prefix { range = ["$gt": .string(after), "$lt": .string(prefix + "\u{10FFFF}")] }
         var filter: BSONDocument = ["_id": .document(range)]
@@ -498,23 +485,23 @@ public final class MongoStateStore: StateStore, ModelPruning {
             filter["savedAt"] = ["$gte": .date(serverSince)]
         }
         let reply = try await checked(connection.run([
-            "find": .string(Self.models), "filter": .document(filter), "sort": ["_id": .int32(1)],
+            "find": .string(Self.baselines), "filter": .document(filter), "sort": ["_id": .int32(1)],
             "limit": .int64(Int64(max(1, limit))), "batchSize": .int32(Int32(clamping: max(1, limit))), "singleBatch": true,
         ], .read))
-        var models: [StoredModel] = []
+        var baselines: [StoredBaseline] = []
         for case .document(let document) in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
             guard let name = document["_id"]?.stringValue, let version = document["version"]?.int64Value,
                   let payload = document["payload"]?.binaryValue else { continue }
-            models.append(StoredModel(name: name, version: version, trainedAt: document["trainedAt"]?.dateValue ?? .distantPast, payload: payload))
+            baselines.append(StoredBaseline(name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast, payload: payload))
         }
-        return models
+        return baselines
     }
 
-    public func loadModel(named name: String) async throws -> StoredModel? {
-        guard let document = try await find(Self.models, ids: [name])[name],
+    public func loadBaseline(named name: String) async throws -> StoredBaseline? {
+        guard let document = try await find(Self.baselines, ids: [name])[name],
               let version = document["version"]?.int64Value,
               let payload = document["payload"]?.binaryValue else { return nil }
-        return StoredModel(name: name, version: version, trainedAt: document["trainedAt"]?.dateValue ?? .distantPast, payload: payload)
+        return StoredBaseline(name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast, payload: payload)
     }
 
     // MARK: Commands
@@ -536,7 +523,7 @@ public final class MongoStateStore: StateStore, ModelPruning {
     }
 
     /// `reply` when the server said `ok: 1`; a typed error otherwise.
-    private func checked(_ reply: BSONDocument) throws(StateStoreError) -> BSONDocument {
+    func checked(_ reply: BSONDocument) throws(StateStoreError) -> BSONDocument {
         guard reply["ok"]?.doubleValue == 1 else {
             let message = reply["errmsg"]?.stringValue ?? "the server answered ok: 0"
             throw .failed(store: displayName, reason: message)

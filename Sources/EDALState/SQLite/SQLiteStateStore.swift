@@ -10,8 +10,9 @@ import NIOPosix
 /// together share one transaction (`SQLiteGroupCommit`), each in its own savepoint. The file must be on a local disk (SQLite's locks do not work over NFS),
 /// so a fleet on several hosts needs MongoDB.
 ///
-/// Tables: `claims` (index `claims_expiry` on `expires_at`), `watermarks`, `models`.
-public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
+/// Tables: `claims` (index `claims_expiry` on `expires_at`), `watermarks`, `leases`, `baselines`;
+/// versioned and migrated by `SQLiteSchema`.
+public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
     public let displayName: String
     /// How long a claim is kept after it was last claimed (`nil`: for ever); the worker's `ClaimRetention`.
     public let claimRetention: Duration?
@@ -30,7 +31,7 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         self.thread = thread
     }
 
-    /// Opens (creating if needed) the store at `path` and its tables, adding what an older file lacks.
+    /// Opens (creating if needed) the store at `path`, migrating a file an older EDAL wrote.
     ///
     /// - Parameter claimRetention: every claim written expires this far ahead and `pruneExpiredClaims`
     ///   deletes it then; `nil` keeps claims for ever.
@@ -44,12 +45,7 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
             opened = try await thread.runIfActive {
                 Result { () throws(StateStoreError) -> SQLiteDatabase in
                     let database = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: milliseconds)
-                    try database.execute(SQLiteStateStore.schema)
-                    // Files written before claims expired lack the column; their claims never expire.
-                    var hasExpiry = false
-                    try database.run("SELECT name FROM pragma_table_info('claims') WHERE name = 'expires_at'", []) { _ in hasExpiry = true }
-                    if !hasExpiry { try database.execute("ALTER TABLE claims ADD COLUMN expires_at INTEGER") }
-                    try database.execute(SQLiteStateStore.indexes)
+                    try SQLiteSchema.migrate(database)
                     return database
                 }
             }
@@ -64,34 +60,6 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
             throw error
         }
     }
-
-    static let schema = """
-        CREATE TABLE IF NOT EXISTS claims (
-            id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL, seq TEXT,
-            version_id TEXT, last_modified INTEGER, owner TEXT NOT NULL, token TEXT NOT NULL,
-            status TEXT NOT NULL, lease_until INTEGER, outcome TEXT, signal_id TEXT,
-            claims INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, claimed_at INTEGER NOT NULL,
-            completed_at INTEGER, expires_at INTEGER
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS watermarks (
-            id TEXT PRIMARY KEY, bucket TEXT NOT NULL, prefix TEXT NOT NULL, watermark INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS leases (
-            name TEXT PRIMARY KEY, owner TEXT NOT NULL, token TEXT NOT NULL, expires_at INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS models (
-            name TEXT PRIMARY KEY, version INTEGER NOT NULL, trained_at INTEGER NOT NULL, payload BLOB NOT NULL,
-            saved_at INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        """
-
-    /// `claims_status_lease`, which files written by earlier versions have, served no query (every claim
-    /// is read by its id) and cost a write on every claim and completion.
-    static let indexes = """
-        CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at) WHERE expires_at IS NOT NULL;
-        DROP INDEX IF EXISTS claims_status_lease;
-        """
 
     /// Runs `body` with the connection on the store's thread.
     private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
@@ -165,23 +133,18 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
 
     // MARK: Claims
 
+    /// Writes a claim `ClaimRules` granted: the decision was taken under the write lock, so the
+    /// row is written as decided (the rules are not re-reasoned in SQL).
     static let claimSQL = """
-        INSERT INTO claims (id, bucket, key, etag, seq, version_id, last_modified, owner, token, status,
+        INSERT INTO claims (id, etag, seq, version_id, last_modified, owner, token, status,
                             lease_until, claims, created_at, claimed_at, expires_at)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'processing', ?10, 1, ?11, ?11, ?13)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'processing', ?8, 1, ?9, ?9, ?10)
         ON CONFLICT (id) DO UPDATE SET
             etag = excluded.etag, seq = COALESCE(excluded.seq, claims.seq), version_id = excluded.version_id,
             last_modified = excluded.last_modified, owner = excluded.owner, token = excluded.token,
             status = 'processing', lease_until = excluded.lease_until, outcome = NULL, signal_id = NULL,
             completed_at = NULL, claims = claims.claims + 1, claimed_at = excluded.claimed_at,
             expires_at = excluded.expires_at
-        WHERE NOT (excluded.seq IS NOT NULL AND claims.seq IS NOT NULL AND claims.seq > excluded.seq)
-          AND NOT (?12 IS NOT NULL AND claims.last_modified IS NOT NULL AND ?12 < claims.last_modified)
-          AND (claims.etag <> excluded.etag
-               OR (excluded.version_id IS NOT NULL AND claims.version_id IS NOT NULL AND excluded.version_id <> claims.version_id)
-               OR (excluded.last_modified IS NOT NULL AND claims.last_modified IS NOT NULL AND excluded.last_modified > claims.last_modified)
-               OR (claims.status = 'done' AND claims.outcome = 'object_gone')
-               OR (claims.status = 'processing' AND COALESCE(claims.lease_until, 0) < excluded.claimed_at))
         """
 
     public func claim(_ requests: [ClaimRequest], owner: String, lease: Duration) async throws -> [ClaimOutcome] {
@@ -210,21 +173,19 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
                     )
                 }
                 let decision = ClaimRules.decide(request, held: held, now: now)
-                // The id is `bucket/key` and holds both (a bucket name has no `/`): the `bucket` and `key`
-                // columns, which earlier versions filled, get empty strings (a third of a claim's size).
-                let changed = try database.run(Self.claimSQL, [
-                    .text(request.objectId), .text(""), .text(""), .text(request.eTag),
-                    .optional(request.orderedSequencer), .optional(request.versionId),
-                    .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
-                    .integer(leaseUntil), .integer(nowMilliseconds), .optional(request.eventTime?.milliseconds),
-                    .optional(expiresAt),
-                ])
-                let ticket = ClaimTicket(objectId: request.objectId, token: token)
-                guard changed > 0 else {
-                    if decision == .stale { return .stale }
-                    return held?.status == .processing ? .inProgress : .duplicate
+                switch decision {
+                case .stale: return .stale
+                case .duplicate: return held?.status == .processing ? .inProgress : .duplicate
+                case .insert, .newContent, .takeOver:
+                    try database.run(Self.claimSQL, [
+                        .text(request.objectId), .text(request.eTag),
+                        .optional(request.orderedSequencer), .optional(request.versionId),
+                        .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
+                        .integer(leaseUntil), .integer(nowMilliseconds), .optional(expiresAt),
+                    ])
+                    let ticket = ClaimTicket(objectId: request.objectId, token: token)
+                    return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
                 }
-                return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
             }
         }
     }
@@ -274,17 +235,17 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         return try await withDatabase { database throws(StateStoreError) in
             var claim: StoredClaim?
             try database.run("""
-                SELECT bucket, key, etag, seq, version_id, last_modified, owner, token, status, lease_until,
+                SELECT etag, seq, version_id, last_modified, owner, token, status, lease_until,
                        outcome, signal_id, claims
                 FROM claims WHERE id = ?1
                 """, [.text(id)]) { row in
                 claim = StoredClaim(
-                    objectId: id, bucket: bucket, key: key, eTag: row.text(2) ?? "",
-                    sequencer: row.text(3), versionId: row.text(4), lastModified: row.integer(5).map(Date.init(milliseconds:)),
-                    owner: row.text(6) ?? "", token: row.text(7) ?? "",
-                    status: row.text(8).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
-                    leaseExpiresAt: row.integer(9).map(Date.init(milliseconds:)),
-                    outcome: row.text(10), signalId: row.text(11), claims: Int(row.integer(12) ?? 0)
+                    objectId: id, bucket: bucket, key: key, eTag: row.text(0) ?? "",
+                    sequencer: row.text(1), versionId: row.text(2), lastModified: row.integer(3).map(Date.init(milliseconds:)),
+                    owner: row.text(4) ?? "", token: row.text(5) ?? "",
+                    status: row.text(6).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
+                    leaseExpiresAt: row.integer(7).map(Date.init(milliseconds:)),
+                    outcome: row.text(8), signalId: row.text(9), claims: Int(row.integer(10) ?? 0)
                 )
             }
             return claim
@@ -371,27 +332,27 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         }
     }
 
-    // MARK: Models
+    // MARK: Baselines
 
-    public func saveModel(_ model: StoredModel) async throws -> Bool {
-        try await saveModels([model]).first ?? false
+    public func saveBaseline(_ baseline: StoredBaseline) async throws -> Bool {
+        try await saveBaselines([baseline]).first ?? false
     }
 
-    public func saveModels(_ models: [StoredModel]) async throws -> [Bool] {
-        guard !models.isEmpty else { return [] }
+    public func saveBaselines(_ baselines: [StoredBaseline]) async throws -> [Bool] {
+        guard !baselines.isEmpty else { return [] }
         return try await withDatabase { database throws(StateStoreError) in
             try database.transaction { () throws(StateStoreError) -> [Bool] in
                 let now = Date().milliseconds
                 var stored: [Bool] = []
-                for model in models {
+                for baseline in baselines {
                     stored.append(try database.run("""
-                        INSERT INTO models (name, version, trained_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                        ON CONFLICT (name) DO UPDATE SET version = excluded.version, trained_at = excluded.trained_at,
+                        INSERT INTO baselines (name, version, written_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                        ON CONFLICT (name) DO UPDATE SET version = excluded.version, written_at = excluded.written_at,
                             payload = excluded.payload, saved_at = excluded.saved_at
-                        WHERE models.version < excluded.version
+                        WHERE baselines.version < excluded.version
                         """, [
-                        .text(model.name), .integer(model.version), .integer(model.trainedAt.milliseconds),
-                        .blob(model.payload), .integer(now),
+                        .text(baseline.name), .integer(baseline.version), .integer(baseline.writtenAt.milliseconds),
+                        .blob(baseline.payload), .integer(now),
                     ]) > 0)
                 }
                 return stored
@@ -399,39 +360,39 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, ModelPruning {
         }
     }
 
-    public func pruneModels(prefix: String, savedBefore cutoff: Date) async throws -> Int {
+    public func pruneBaselines(prefix: String, savedBefore cutoff: Date) async throws -> Int {
         try await withDatabase { database throws(StateStoreError) in
-            try database.run("DELETE FROM models WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
+            try database.run("DELETE FROM baselines WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
                              [.text(prefix), .integer(cutoff.milliseconds)])
         }
     }
 
-    public func loadModels(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredModel] {
+    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
         try await withDatabase { database throws(StateStoreError) in
-            var models: [StoredModel] = []
+            var baselines: [StoredBaseline] = []
             try database.run("""
-                SELECT name, version, trained_at, payload FROM models
+                SELECT name, version, written_at, payload FROM baselines
                 WHERE substr(name, 1, length(?1)) = ?1 AND saved_at >= ?2 AND name > ?3 ORDER BY name LIMIT ?4
                 """, [.text(prefix), .integer(savedSince?.milliseconds ?? 0), .text(after ?? ""), .integer(Int64(max(1, limit)))]) { row in
-                models.append(StoredModel(
+                baselines.append(StoredBaseline(
                     name: row.text(0) ?? "", version: row.integer(1) ?? 0,
-                    trainedAt: row.integer(2).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(3)
+                    writtenAt: row.integer(2).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(3)
                 ))
             }
-            return models
+            return baselines
         }
     }
 
-    public func loadModel(named name: String) async throws -> StoredModel? {
+    public func loadBaseline(named name: String) async throws -> StoredBaseline? {
         try await withDatabase { database throws(StateStoreError) in
-            var model: StoredModel?
-            try database.run("SELECT version, trained_at, payload FROM models WHERE name = ?1", [.text(name)]) { row in
-                model = StoredModel(
+            var baseline: StoredBaseline?
+            try database.run("SELECT version, written_at, payload FROM baselines WHERE name = ?1", [.text(name)]) { row in
+                baseline = StoredBaseline(
                     name: name, version: row.integer(0) ?? 0,
-                    trainedAt: row.integer(1).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(2)
+                    writtenAt: row.integer(1).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(2)
                 )
             }
-            return model
+            return baseline
         }
     }
 }

@@ -26,10 +26,10 @@ public final class SourceTracker: Sendable {
     /// lock, which `observe` waits on, is held for the changes and never for a walk of every source.
     private let published: NIOLockedValueBox<[String: SourceBaseline]>
     private let lastPull: NIOLockedValueBox<Date?>
-    public let store: (any StateStore)?
+    public let store: (any BaselineStore & LeaseStore)?
     let logger: Logger
 
-    public init(registry: SourceRegistry, store: (any StateStore)?, logger: Logger = Logger(label: "edal.sources")) {
+    public init(registry: SourceRegistry, store: (any BaselineStore & LeaseStore)?, logger: Logger = Logger(label: "edal.sources")) {
         self.registry = NIOLockedValueBox(registry)
         self.published = NIOLockedValueBox([:])
         self.lastPull = NIOLockedValueBox(nil)
@@ -101,7 +101,7 @@ public final class SourceTracker: Sendable {
         let since = lastPull.withLockedValue { $0 }.map { $0.addingTimeInterval(-30) }
         var after: String?
         while true {
-            let page = try await store.loadModels(prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
+            let page = try await store.loadBaselines(prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
             events += absorb(page)
             guard page.count == 100, let last = page.last?.name else { break }
             after = last
@@ -132,7 +132,7 @@ public final class SourceTracker: Sendable {
     public func forgetSources(silentFor retention: Duration, now: Date = Date()) async throws -> (here: Int, stored: Int) {
         let cutoff = now.addingTimeInterval(-retention.seconds)
         let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: cutoff) }
-        let deleted = try await (store as? any ModelPruning)?.pruneModels(prefix: Self.storePrefix, savedBefore: cutoff) ?? 0
+        let deleted = try await (store as? any BaselinePruning)?.pruneBaselines(prefix: Self.storePrefix, savedBefore: cutoff) ?? 0
         if !forgotten.isEmpty || deleted > 0 {
             logger.info("forgot sources that delivered nothing for the source retention",
                         metadata: ["here": "\(forgotten.count)", "stored_baselines_deleted": "\(deleted)",
@@ -167,7 +167,7 @@ public final class SourceTracker: Sendable {
     private func write(_ baselines: [SourceBaseline], discardingLostState: Bool = false) async throws
         -> (lost: Set<String>, events: [SourceEvent]) {
         guard let store, !baselines.isEmpty else { return ([], []) }
-        let saved = try await store.saveModels(try baselines.map { try Self.stored($0, version: $0.version + 1) })
+        let saved = try await store.saveBaselines(try baselines.map { try Self.stored($0, version: $0.version + 1) })
         var lost: [String] = []
         registry.withLockedValue { registry in
             for (baseline, won) in zip(baselines, saved) {
@@ -184,14 +184,14 @@ public final class SourceTracker: Sendable {
 
     private func pull(ids: [String]) async throws -> [SourceEvent] {
         guard let store else { return [] }
-        var models: [StoredModel] = []
+        var models: [StoredBaseline] = []
         for id in ids {
-            if let model = try await store.loadModel(named: Self.storePrefix + id) { models.append(model) }
+            if let model = try await store.loadBaseline(named: Self.storePrefix + id) { models.append(model) }
         }
         return absorb(models)
     }
 
-    private func absorb(_ models: [StoredModel]) -> [SourceEvent] {
+    private func absorb(_ models: [StoredBaseline]) -> [SourceEvent] {
         var decoded: [SourceBaseline] = []
         for model in models {
             do {
@@ -211,10 +211,10 @@ public final class SourceTracker: Sendable {
         }
     }
 
-    static func stored(_ baseline: SourceBaseline, version: Int64) throws -> StoredModel {
+    static func stored(_ baseline: SourceBaseline, version: Int64) throws -> StoredBaseline {
         var copy = baseline
         copy.version = version
-        return StoredModel(name: storePrefix + baseline.id, version: version, trainedAt: Date(), payload: Array(try encoder.encode(copy)))
+        return StoredBaseline(name: storePrefix + baseline.id, version: version, writtenAt: Date(), payload: Array(try encoder.encode(copy)))
     }
 
     private static let encoder = JSONEncoder()

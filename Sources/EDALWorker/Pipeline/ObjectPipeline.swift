@@ -13,7 +13,8 @@ import EDALState
 /// `retryLater`, so the caller leaves its message in the queue.
 public struct ObjectPipeline: Sendable {
     public var s3: any ObjectHeadService
-    public var store: any StateStore
+    /// Only its claims: the pipeline needs nothing else of the store.
+    public var store: any ClaimStore
     public var publisher: SignalPublisher
     /// The sources and their baselines: every object is judged against its own source.
     public var sources: SourceTracker
@@ -33,7 +34,7 @@ public struct ObjectPipeline: Sendable {
     /// Time for lease renewals and completion retries (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 
-    public init(s3: any ObjectHeadService, store: any StateStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
+    public init(s3: any ObjectHeadService, store: any ClaimStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
                 dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
                 logger: Logger = Logger(label: "edal.pipeline")) {
         self.s3 = s3
@@ -85,7 +86,7 @@ public struct ObjectPipeline: Sendable {
             claimOutcomes = try await store.claim(claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
-            logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["store": "\(store.displayName)", "error": "\(error)"])
+            logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["error": "\(error)"])
             return results.map { $0 ?? .retryLater(.store) }
         }
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)

@@ -21,7 +21,8 @@ import EDALState
 /// and counted as abandoned; its own notification, if any, still retries it).
 public struct Sweep: Sendable {
     public var s3: any ObjectListingService
-    public var store: any StateStore
+    /// Its leases and watermarks (claims go through `pipeline`).
+    public var store: any LeaseStore & WatermarkStore
     public var pipeline: ObjectPipeline
     public var locations: [WatchedLocation]
     public var interval: Duration
@@ -43,7 +44,7 @@ public struct Sweep: Sendable {
         "sweep/\(location.bucket)/\(location.prefix)/\(part)"
     }
 
-    public init(s3: any ObjectListingService, store: any StateStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
+    public init(s3: any ObjectListingService, store: any LeaseStore & WatermarkStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
                 interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
                 layout: PartitionLayout? = nil, logger: Logger = Logger(label: "edal.sweep")) {
         self.s3 = s3

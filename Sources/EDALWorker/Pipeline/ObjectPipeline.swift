@@ -92,16 +92,16 @@ public struct ObjectPipeline: Sendable {
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)
         for (index, outcome) in zip(claimedIndices, claimOutcomes) { outcomes[index] = outcome }
 
-        var claimed: [(index: Int, ticket: ClaimTicket)] = []
+        var claimed: [ClaimedObject] = []
         statistics.update { counts in
             for (index, outcome) in outcomes.enumerated() where results[index] == nil {
                 switch outcome {
                 case .claimed(let ticket):
                     counts.claimed += 1
-                    claimed.append((index, ticket))
+                    claimed.append(ClaimedObject(position: index, candidate: candidates[index], ticket: ticket))
                 case .takenOver(let ticket):
                     counts.takenOver += 1
-                    claimed.append((index, ticket))
+                    claimed.append(ClaimedObject(position: index, candidate: candidates[index], ticket: ticket))
                 case .duplicate:
                     counts.duplicates += 1
                     results[index] = .done(.duplicate)
@@ -117,35 +117,32 @@ public struct ObjectPipeline: Sendable {
         guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater(.store) } }
 
         let tickets = claimed.map(\.ticket)
-        let claimedNow = claimed
-        let finished = await withTaskGroup(of: [ObjectResult?]?.self) { group in
-            group.addTask { [self] in
-                await work(on: claimedNow, candidates: candidates)
-            }
-            group.addTask { [self] in
-                await renewLeases(tickets)
-                return nil
-            }
-            var finished: [ObjectResult?] = []
-            for await value in group {
-                if let value {
-                    finished = value
-                    group.cancelAll()
-                }
-            }
-            return finished
-        }
-        for (position, entry) in claimed.enumerated() {
-            results[entry.index] = finished.indices.contains(position) ? finished[position] : .retryLater(.store)
-        }
+        let finished = await withSidecar({ [self] in
+            await repeatEvery(lease / 2, clock: clock, { _ = try await store.renew(tickets, lease: lease) }, failed: { error in
+                logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
+            })
+        }, while: { await work(on: claimed) })
+        for object in finished { results[object.position] = object.result ?? .retryLater(.store) }
         return results.map { $0 ?? .retryLater(.store) }
     }
 
-    /// HEAD, score, publish and complete the claimed objects; answers per claimed entry, in order.
-    private func work(on claimed: [(index: Int, ticket: ClaimTicket)], candidates: [ObjectCandidate]) async -> [ObjectResult?] {
-        // HEAD every claimed object, a bounded number at a time.
-        var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: claimed.count)
-        let targets = claimed.map { candidates[$0.index].event }
+    /// HEAD, judge, publish and complete the claimed objects, each record moved through its stages.
+    private func work(on claimed: [ClaimedObject]) async -> [ClaimedObject] {
+        var objects = claimed
+        await head(&objects)
+        let sourceSignals = await judge(&objects)
+        await publish(&objects, with: sourceSignals)
+        await releaseGivenBack(objects)
+        await recordCompletions(&objects)
+        count(objects)
+        return objects
+    }
+
+    /// claimed → headed: HEAD every object, a bounded number at a time; a refusal or a failure
+    /// gives the claim back, a missing object completes as gone.
+    private func head(_ objects: inout [ClaimedObject]) async {
+        var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: objects.count)
+        let targets = objects.map(\.candidate.event)
         let observer = statistics.observer
         try? await forEachConcurrently(count: targets.count, limit: headConcurrency, { [s3] position in
             let started = ContinuousClock.now
@@ -159,137 +156,152 @@ public struct ObjectPipeline: Sendable {
         }, onResult: { position, result in
             heads[position] = result
         })
-
-        var results = [ObjectResult?](repeating: nil, count: claimed.count)
-        var completions: [(position: Int, completion: ClaimCompletion)] = []
-        var toRelease: [ClaimTicket] = []
-        var signals: [(position: Int, signal: Signal, head: S3ObjectHead)] = []
-        var scoredHeads: [(position: Int, head: S3ObjectHead)] = []
-        var headErrors = 0, refused = 0, gone = 0, superseded = 0, anomalies = 0
-        for (position, entry) in claimed.enumerated() {
-            let candidate = candidates[entry.index]
+        for position in objects.indices {
+            objects[position].headed = true
+            let event = objects[position].candidate.event
             switch heads[position] {
             case .failure(let error as AWSServiceError) where error.statusCode == 403:
-                refused += 1
                 logger.error("S3 refused the HEAD: no permission, or the bucket belongs to another account than EDAL_EXPECTED_BUCKET_OWNER says; the message goes to the dead-letter queue",
-                             metadata: ["bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "error": "\(error)"])
-                toRelease.append(entry.ticket)
-                results[position] = .retryLater(.refused)
+                             metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
+                objects[position].giveBack(.refused)
             case .none, .failure:
-                headErrors += 1
                 if case .failure(let error) = heads[position] {
                     logger.warning("HEAD failed; the object will be tried again",
-                                   metadata: ["bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "error": "\(error)"])
+                                   metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
                 }
-                toRelease.append(entry.ticket)
-                results[position] = .retryLater(.head)
+                objects[position].giveBack(.head)
             case .success(.none):
-                gone += 1
-                completions.append((position, ClaimCompletion(ticket: entry.ticket, outcome: .objectGone)))
+                objects[position].gone = true
+                objects[position].complete(.objectGone)
             case .success(.some(let head)):
                 // A newer write replaced the object since the event: what is there now is processed
                 // under this claim, and the record says so, so the newer write's own event is a
                 // duplicate (were it lost, or dropped as a repeat, the newest content still gets its signal).
-                if head.eTag != candidate.event.eTag { superseded += 1 }
-                scoredHeads.append((position, head))
+                objects[position].superseded = head.eTag != event.eTag
+                objects[position].stage = .headed(head)
             }
         }
+    }
 
-        // Judge every object against its source's baseline (one lock, no store round trip unless a source is new).
-        let scoringStarted = ContinuousClock.now
-        let observations = scoredHeads.map { Self.observation($0.head, event: candidates[claimed[$0.position].index].event) }
-        let verdicts = await sources.observe(observations)
-        if !scoredHeads.isEmpty {
-            statistics.observer?.objectsJudged(scoredHeads.count, in: ContinuousClock.now - scoringStarted)
+    /// headed → judged: every object against its source's baseline (one lock, no store round trip
+    /// unless a source is new); a normal object completes as not anomalous. Answers the source
+    /// events the objects raised.
+    private func judge(_ objects: inout [ClaimedObject]) async -> [Signal] {
+        let headed = objects.indices.compactMap { position -> (Int, S3ObjectHead)? in
+            guard case .headed(let head) = objects[position].stage else { return nil }
+            return (position, head)
         }
+        guard !headed.isEmpty else { return [] }
+        let started = ContinuousClock.now
+        let verdicts = await sources.observe(headed.map { Self.observation($0.1, event: objects[$0.0].candidate.event) })
+        statistics.observer?.objectsJudged(headed.count, in: ContinuousClock.now - started)
         var sourceSignals: [Signal] = []
-        for ((position, head), verdict) in zip(scoredHeads, verdicts) {
-            let candidate = candidates[claimed[position].index]
-            if verdict.anomalous { anomalies += 1 }
+        for ((position, head), verdict) in zip(headed, verdicts) {
+            let candidate = objects[position].candidate
+            objects[position].anomalous = verdict.anomalous
+            objects[position].scored = true
             for event in verdict.events {
                 sourceSignals.append(SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
             }
             if verdict.anomalous || mode == .continuous {
-                signals.append((position, SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe, metadata: signalMetadata,
-                                                                     producer: producerName), head))
+                let signal = SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe,
+                                                        metadata: signalMetadata, producer: producerName)
+                objects[position].stage = .judged(head, signal: signal)
             } else {
-                completions.append((position, ClaimCompletion(ticket: claimed[position].ticket, outcome: .notAnomalous,
-                                                              lastModified: head.lastModified, versionId: head.versionId, eTag: head.eTag)))
+                objects[position].complete(.notAnomalous, head: head)
             }
         }
-        let scored = scoredHeads.count
-        statistics.update {
-            $0.headRequests += claimed.count
-            $0.headErrors += headErrors
-            $0.refusedHeads += refused
-            $0.objectsGone += gone
-            $0.superseded += superseded
-            $0.scored += scored
-            $0.anomalies += anomalies
-        }
+        return sourceSignals
+    }
 
-        // Publish; a signal no sink takes leaves its object for a retry.
-        let deliveries = await publish(signals.map(\.signal) + sourceSignals)
+    /// judged → published: one publish for the objects' signals and the source events; a signal
+    /// no sink takes gives its claim back for a retry.
+    private func publish(_ objects: inout [ClaimedObject], with sourceSignals: [Signal]) async {
+        let judged = objects.indices.compactMap { position -> (Int, S3ObjectHead, Signal)? in
+            guard case .judged(let head, let signal?) = objects[position].stage else { return nil }
+            return (position, head, signal)
+        }
+        guard !judged.isEmpty || !sourceSignals.isEmpty else { return }
+        let deliveries = await publish(judged.map(\.2) + sourceSignals)
         // Source events ride with the batch (one PutRecords), but their objects are not held back for them.
-        tallySourceEvents(sourceSignals, Array(deliveries.dropFirst(signals.count)))
-        var toKinesis = 0, toFallback = 0, failed = 0
-        for (entry, delivery) in zip(signals, deliveries) {
-            let ticket = claimed[entry.position].ticket
-            switch delivery {
-            case .kinesis, .fallback:
-                if delivery == .kinesis { toKinesis += 1 } else { toFallback += 1 }
-                completions.append((entry.position, ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: entry.signal.signalId),
-                                                                    lastModified: entry.head.lastModified, versionId: entry.head.versionId,
-                                                                    eTag: entry.head.eTag)))
-            case .failed:
-                failed += 1
-                toRelease.append(ticket)
-                results[entry.position] = .retryLater(.sink)
-            }
-        }
-        statistics.update {
-            $0.signalsToKinesis += toKinesis
-            $0.signalsToFallback += toFallback
-            $0.signalsFailed += failed
-        }
-
-        if !toRelease.isEmpty {
-            do {
-                try await store.release(toRelease)
-            } catch {
-                // The leases run out on their own; a later delivery takes the claims over.
-                logger.notice("cannot release claims; they expire with their lease", metadata: ["error": "\(error)"])
-            }
-        }
-
-        // Complete, retrying a store hiccup: the signals are out, so recording that matters.
-        if !completions.isEmpty {
-            var answers: [Bool]?
-            var attempt = 0
-            let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
-            while answers == nil, attempt < retry.maximumAttempts {
-                // Cancelled: stop at once (the messages come back), not four attempts back to back.
-                if attempt > 0, (try? await clock.sleep(for: retry.delay(retry: attempt, clock: clock))) == nil { break }
-                attempt += 1
-                do {
-                    answers = try await store.complete(completions.map(\.completion))
-                } catch {
-                    logger.warning("cannot record completed work (attempt \(attempt))", metadata: ["error": "\(error)"])
-                }
-            }
-            if let answers {
-                var lost = 0
-                for (entry, stillOurs) in zip(completions, answers) {
-                    if !stillOurs { lost += 1 }
-                    results[entry.position] = .done(stillOurs ? ObjectResult.Finished(entry.completion.outcome) : .leaseLost)
-                }
-                if lost > 0 { statistics.update { $0.leasesLost += lost } }
+        tallySourceEvents(sourceSignals, Array(deliveries.dropFirst(judged.count)))
+        for ((position, head, signal), delivery) in zip(judged, deliveries) {
+            if delivery.isDelivered {
+                objects[position].complete(.signalled(signalId: signal.signalId), head: head)
             } else {
-                statistics.update { $0.storeErrors += 1 }
-                for entry in completions { results[entry.position] = .retryLater(.store) }
+                objects[position].giveBack(.sink)
+            }
+            objects[position].delivery = delivery
+        }
+    }
+
+    /// Gives back the claims of the objects whose work failed, so the next delivery takes them at once.
+    private func releaseGivenBack(_ objects: [ClaimedObject]) async {
+        let tickets = objects.filter(\.releases).map(\.ticket)
+        guard !tickets.isEmpty else { return }
+        do {
+            try await store.release(tickets)
+        } catch {
+            // The leases run out on their own; a later delivery takes the claims over.
+            logger.notice("cannot release claims; they expire with their lease", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// completing → ended: records the outcomes, retrying a store hiccup (the signals are out, so
+    /// recording that matters). A claim taken over meanwhile ends as `leaseLost`.
+    private func recordCompletions(_ objects: inout [ClaimedObject]) async {
+        let completing = objects.indices.compactMap { position -> (Int, ClaimCompletion)? in
+            guard case .completing(let completion) = objects[position].stage else { return nil }
+            return (position, completion)
+        }
+        guard !completing.isEmpty else { return }
+        var answers: [Bool]?
+        var attempt = 0
+        let retry = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(200), maximumDelay: .seconds(2))
+        while answers == nil, attempt < retry.maximumAttempts {
+            // Cancelled: stop at once (the messages come back), not four attempts back to back.
+            if attempt > 0, (try? await clock.sleep(for: retry.delay(retry: attempt, clock: clock))) == nil { break }
+            attempt += 1
+            do {
+                answers = try await store.complete(completing.map(\.1))
+            } catch {
+                logger.warning("cannot record completed work (attempt \(attempt))", metadata: ["error": "\(error)"])
             }
         }
-        return results
+        for (index, (position, completion)) in completing.enumerated() {
+            guard let answers else {
+                objects[position].stage = .ended(.retryLater(.store))
+                continue
+            }
+            let stillOurs = answers.indices.contains(index) && answers[index]
+            objects[position].stage = .ended(.done(stillOurs ? ObjectResult.Finished(completion.outcome) : .leaseLost))
+        }
+        if answers == nil { statistics.update { $0.storeErrors += 1 } }
+    }
+
+    /// The batch's counts, read from its records.
+    private func count(_ objects: [ClaimedObject]) {
+        statistics.update { counts in
+            for object in objects {
+                if object.headed { counts.headRequests += 1 }
+                if object.superseded { counts.superseded += 1 }
+                if object.anomalous { counts.anomalies += 1 }
+                switch object.delivery {
+                case .kinesis?: counts.signalsToKinesis += 1
+                case .fallback?: counts.signalsToFallback += 1
+                case .failed?: counts.signalsFailed += 1
+                case nil: break
+                }
+                switch object.result {
+                case .retryLater(.refused)?: counts.refusedHeads += 1
+                case .retryLater(.head)?: counts.headErrors += 1
+                case .done(.leaseLost)?: counts.leasesLost += 1
+                default: break
+                }
+                if object.scored { counts.scored += 1 }
+                if object.gone { counts.objectsGone += 1 }
+            }
+        }
     }
 
     /// The index of each object's latest write among `requests`: by sequencer where both have one
@@ -313,21 +325,6 @@ public struct ObjectPipeline: Sendable {
             if newer { latest[request.objectId] = index }
         }
         return Set(latest.values)
-    }
-
-    /// Renews `tickets` every half lease until cancelled.
-    private func renewLeases(_ tickets: [ClaimTicket]) async {
-        let interval = lease / 2
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(for: interval)
-                _ = try await store.renew(tickets, lease: lease)
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
-            }
-        }
     }
 
     var producerName: String { "edal/\(EDALVersion.current) \(owner)" }

@@ -111,21 +111,11 @@ public struct Sweep: Sendable {
             return report
         }
 
-        let report = await withTaskGroup(of: SweepReport?.self) { group in
-            group.addTask { await sweepHoldingLeases(location, now: now, shutdown: shutdown) }
-            group.addTask {
-                await renewLeases([leases.window, leases.running])
-                return nil
-            }
-            var report = SweepReport(location: location, swept: true)
-            for await value in group {
-                if let value {
-                    report = value
-                    group.cancelAll()
-                }
-            }
-            return report
-        }
+        let held = [leases.window, leases.running]
+        let report = await withSidecar({ [self] in
+            await repeatEvery(leaseLength / 2, clock: clock, { for lease in held { _ = try await store.renewLease(lease, ttl: leaseLength) } },
+                              failed: { error in logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"]) })
+        }, while: { await sweepHoldingLeases(location, now: now, shutdown: shutdown) })
         if report.error == nil, !report.interrupted {
             // Kept for a day: no replica sweeps this window again (the store forgets it after).
             _ = try? await store.renewLease(leases.window, ttl: .seconds(86_400))
@@ -138,19 +128,6 @@ public struct Sweep: Sendable {
 
     /// The sweep's leases last an interval, at least a minute; renewed at half-time.
     private var leaseLength: Duration { max(interval, .seconds(60)) }
-
-    private func renewLeases(_ leases: [Lease]) async {
-        while !Task.isCancelled {
-            do {
-                try await clock.sleep(for: leaseLength / 2)
-                for lease in leases { _ = try await store.renewLease(lease, ttl: leaseLength) }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"])
-            }
-        }
-    }
 
     private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async -> SweepReport {
         var report = SweepReport(location: location, swept: true)

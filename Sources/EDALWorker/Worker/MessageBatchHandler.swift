@@ -144,21 +144,8 @@ struct MessageBatchHandler: Sendable {
         let work = candidates
         let held = inWork.map { messages[$0] }
         let settledPlans = plans, alreadyDeleted = deleted
-        let results = await withTaskGroup(of: [ObjectResult]?.self) { group in
-            group.addTask { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) }
-            group.addTask {
-                await heartbeat.run(held)
-                return nil
-            }
-            var results: [ObjectResult] = []
-            for await value in group {
-                if let value {
-                    results = value
-                    group.cancelAll()
-                }
-            }
-            return results
-        }
+        let results = await withSidecar({ await heartbeat.run(held) },
+                                        while: { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) })
 
         // What is still unfinished (shutdown, cancellation) goes back to the queue at once.
         var returned: [SQSMessage] = []

@@ -26,7 +26,7 @@ struct RunCommand: AsyncParsableCommand {
         await runtime.loadSources()
         let sweep = try runtime.sweep()
         logger.info("edal running", metadata: [
-            "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)", "workers": "\(settings.workers)",
+            "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)", "receive_loops": "\(settings.receiveLoops)",
             "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
             "sweep": "\(sweep == nil || settings.sweepInterval == 0 ? "off" : "every \(settings.sweepInterval) s over \(settings.watch)")",
         ])

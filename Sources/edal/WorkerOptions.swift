@@ -12,7 +12,7 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Kinesis stream for signals; \"\" for none (EDAL_STREAM).") var stream: String?
     @Option(help: "Fallback SQS queue for signals, name or URL; \"\" for none (EDAL_FALLBACK_QUEUE).") var fallbackQueue: String?
     @Option(help: "State store: mongodb://host/db or sqlite:PATH (EDAL_STATE_STORE_URI).") var store: String?
-    @Option(help: "Receive loops (EDAL_WORKERS).") var workers: Int?
+    @Option(name: [.customLong("receive-loops"), .customLong("workers")], help: "Receive loops, each long-polling the queue (EDAL_RECEIVE_LOOPS).") var receiveLoops: Int?
     @Option(help: "Visibility timeout in seconds, extended while work goes on (EDAL_VISIBILITY_TIMEOUT).") var visibilityTimeout: Int?
     @Option(help: "anomalies or continuous (EDAL_MODE).") var mode: String?
     @Option(help: "Buckets/prefixes to sweep and train on, comma-separated: bucket[/prefix] (EDAL_WATCH).") var watch: String?
@@ -26,7 +26,7 @@ struct WorkerOptions: ParsableArguments {
         func set(_ name: String, _ value: String?) { if let value { environment[name] = value } }
         set("EDAL_QUEUE", queue)
         set("EDAL_STATE_STORE_URI", store)
-        set("EDAL_WORKERS", workers.map(String.init))
+        set("EDAL_RECEIVE_LOOPS", receiveLoops.map(String.init))
         set("EDAL_VISIBILITY_TIMEOUT", visibilityTimeout.map(String.init))
         set("EDAL_MODE", mode)
         set("EDAL_WATCH", watch)

@@ -104,7 +104,7 @@ struct WireFaultTests {
             .init(operation: "s3.HeadObject", fault: "delay", seconds: 5),
         ])
         let (outcome, figures) = try await fixture.drain(["--idle-timeout", "60"], [
-            "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4", "EDAL_MAX_IN_WORK": "10", "EDAL_WORKERS": "4",
+            "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4", "EDAL_MAX_IN_WORK": "10", "EDAL_RECEIVE_LOOPS": "4",
             "AWS_ENDPOINT_URL_S3": s3.endpoint,
         ])
         #expect(outcome.status == 0, "\(outcome.errors.suffix(3000))")

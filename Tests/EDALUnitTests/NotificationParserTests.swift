@@ -251,16 +251,17 @@ import EDALState
     @Test func defaultsAndEnvironment() throws {
         let defaults = try WorkerSettings.fromEnvironment([:])
         #expect(defaults.queue == "edal-notifications")
-        #expect(defaults.workers == 4)
+        #expect(defaults.receiveLoops == 4)
         #expect(defaults.lease == .seconds(30))
         #expect(defaults.sweepInterval == 900)
 
         let settings = try WorkerSettings.fromEnvironment([
-            "EDAL_QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/q", "EDAL_WORKERS": "8", "EDAL_VISIBILITY_TIMEOUT": "60",
+            "EDAL_QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/q", "EDAL_RECEIVE_LOOPS": "8", "EDAL_VISIBILITY_TIMEOUT": "60",
             "EDAL_MODE": "continuous", "EDAL_WATCH": "telemetry/logs/, s3://other", "EDAL_STREAM": "",
             "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/", "EDAL_RULES": "logs:error-rate > 0.05",
         ])
-        #expect(settings.workers == 8)
+        #expect(settings.receiveLoops == 8)
+        #expect(try WorkerSettings.fromEnvironment(["EDAL_WORKERS": "6"]).receiveLoops == 6, "the older name is still read")
         #expect(settings.lease == .seconds(60))
         #expect(settings.mode == .continuous)
         #expect(settings.stream == "")
@@ -326,7 +327,7 @@ import EDALState
 
     @Test func badValuesNameTheirSetting() {
         let cases: [([String: String], String)] = [
-            (["EDAL_WORKERS": "0"], "EDAL_WORKERS"),
+            (["EDAL_RECEIVE_LOOPS": "0"], "EDAL_RECEIVE_LOOPS"),
             (["EDAL_WORKERS": "many"], "EDAL_WORKERS"),
             (["EDAL_MODE": "loud"], "EDAL_MODE"),
             (["EDAL_SCORE_THRESHOLD": "2"], "EDAL_SCORE_THRESHOLD"),

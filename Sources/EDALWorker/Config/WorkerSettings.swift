@@ -14,8 +14,8 @@ public struct WorkerSettings: Sendable, Equatable {
     /// The fallback queue for signals Kinesis refuses: a URL or name; empty for none.
     public var fallbackQueue: String = "edal-signals-fallback"
     public var storeURI: String = StateStoreFactory.defaultURI
-    /// Receive loops.
-    public var workers: Int = 4
+    /// Receive loops: tasks that each long-poll the queue for up to 10 messages and work them off.
+    public var receiveLoops: Int = 4
     public var maximumMessagesInWork: Int = 200
     public var visibilityTimeout: Int = 30
     /// Claim lease in seconds; defaults to the visibility timeout, so a dead worker's claims free up
@@ -95,7 +95,12 @@ public struct WorkerSettings: Sendable, Equatable {
         if let stream = environment["EDAL_STREAM"] { settings.stream = stream.trimmingCharacters(in: .whitespaces) }
         if let fallback = environment["EDAL_FALLBACK_QUEUE"] { settings.fallbackQueue = fallback.trimmingCharacters(in: .whitespaces) }
         settings.storeURI = StateStoreFactory.configuredURI(environment: environment)
-        if let workers = try integer("EDAL_WORKERS", 1...256) { settings.workers = workers }
+        // `EDAL_WORKERS` is the older name of the same setting, read when the new one is not set.
+        if let loops = try integer("EDAL_RECEIVE_LOOPS", 1...256) {
+            settings.receiveLoops = loops
+        } else if let loops = try integer("EDAL_WORKERS", 1...256) {
+            settings.receiveLoops = loops
+        }
         if let inWork = try integer("EDAL_MAX_IN_WORK", 10...100_000) { settings.maximumMessagesInWork = inWork }
         if let visibility = try integer("EDAL_VISIBILITY_TIMEOUT", 2...43_200) { settings.visibilityTimeout = visibility }
         settings.leaseSeconds = try integer("EDAL_LEASE", 1...43_200)

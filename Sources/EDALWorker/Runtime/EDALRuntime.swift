@@ -197,7 +197,7 @@ public struct EDALRuntime: Sendable {
 
     public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
         var configuration = QueueWorkerConfiguration(
-            queueURL: queueURL, pollers: settings.workers, maximumMessagesInWork: settings.maximumMessagesInWork,
+            queueURL: queueURL, pollers: settings.receiveLoops, maximumMessagesInWork: settings.maximumMessagesInWork,
             visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
         )
         configuration.allowedBuckets = settings.allowedBuckets

@@ -25,7 +25,9 @@ struct MessageBatchHandler: Sendable {
     var hasDeadLetterQueue: Bool
     /// Told of every failing and every successful attempt, so receiving pauses during an outage.
     var backoff: DependencyBackoff
-    var shutdown: ShutdownSignal
+    /// Set once receiving stops (shutdown, or a drain that is done): held work is given back to
+    /// the queue instead of being tried again here.
+    var giveHeldWorkBack: ShutdownSignal
     var logger: Logger
     /// The wait before trying held work again: doubling from `retryBase` up to `retryMaximum`.
     var retryBase: Duration = .seconds(1)
@@ -185,7 +187,7 @@ struct MessageBatchHandler: Sendable {
 
             let dependencyFailed = pending.contains { results[$0].isDependencyFailure }
             if dependencyFailed { backoff.recordFailure() } else if !answers.isEmpty { backoff.recordSuccess() }
-            guard !pending.isEmpty, !Task.isCancelled, !shutdown.isRequested else { return results }
+            guard !pending.isEmpty, !Task.isCancelled, !giveHeldWorkBack.isRequested else { return results }
             attempt += 1
             if attempt == 1 || attempt % 10 == 0 {
                 let reasons = Set(pending.map { results[$0].label }).sorted().joined(separator: ",")
@@ -194,7 +196,7 @@ struct MessageBatchHandler: Sendable {
             }
             statistics.update { $0.heldRetries += 1 }
             let delay = min(retryMaximum, retryBase * (1 << min(attempt - 1, 10)))
-            guard await shutdown.sleep(for: delay, clock: configuration.clock) else { return results }
+            guard await giveHeldWorkBack.sleep(for: delay, clock: configuration.clock) else { return results }
         }
     }
 

@@ -46,9 +46,9 @@ public struct QueueWorker: Sendable {
         let backoff = DependencyBackoff(clock: clock)
         // Held work (failing on a dependency) is given back once receiving stops: on shutdown, or
         // when a drain is over.
-        let holding = ShutdownSignal()
+        let giveHeldWorkBack = ShutdownSignal()
         let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
-                                          hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, shutdown: holding, logger: logger)
+                                          hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, giveHeldWorkBack: giveHeldWorkBack, logger: logger)
         let progress = NIOLockedValueBox(Progress(lastProgress: started))
         let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
 
@@ -70,14 +70,14 @@ public struct QueueWorker: Sendable {
                     }
                     if configuration.drain != nil {
                         pollers.addTask {
-                            await drainWatchdog(progress: progress, statistics: statistics, shutdown: shutdown, holding: holding)
+                            await drainWatchdog(progress: progress, statistics: statistics, shutdown: shutdown, giveHeldWorkBack: giveHeldWorkBack)
                             return false
                         }
                     }
                     // Shutdown gives held work back at once (work in progress keeps its deadline).
                     pollers.addTask {
                         await shutdown.wait()
-                        holding.request()
+                        giveHeldWorkBack.request()
                         return false
                     }
                     // Once every receive loop is over, nothing else can end the helpers above.
@@ -86,7 +86,7 @@ public struct QueueWorker: Sendable {
                         loops -= 1
                         if loops == 0 { break }
                     }
-                    holding.request()
+                    giveHeldWorkBack.request()
                     pollers.cancelAll()
                 }
                 continuation.finish()
@@ -189,7 +189,7 @@ public struct QueueWorker: Sendable {
     /// Ends a drain whose work is held (a dependency down) once nothing was deleted for the idle
     /// timeout: the receive loops cannot see it while every permit is held.
     private func drainWatchdog(progress: NIOLockedValueBox<Progress>, statistics: WorkerStatistics, shutdown: ShutdownSignal,
-                               holding: ShutdownSignal) async {
+                               giveHeldWorkBack: ShutdownSignal) async {
         guard let drain = configuration.drain else { return }
         while await shutdown.sleep(for: .seconds(1), clock: configuration.clock) {
             let deleted = statistics.snapshot.messagesDeleted
@@ -212,7 +212,7 @@ public struct QueueWorker: Sendable {
                 return
             case .stuck:
                 logger.warning("drain: nothing finished for the idle timeout while work is held; giving it back to the queue")
-                holding.request()
+                giveHeldWorkBack.request()
                 return
             }
         }

@@ -53,7 +53,7 @@ struct DrainCommand: AsyncParsableCommand {
         let services: [Configured] = [
             Configured(service: ShutdownSignalService("progress", logger: logger) { await DrainProgress(runtime: runtime).run(until: $0) }),
             // Share what this drain learns with other replicas as it goes; a last sync at the end.
-            Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.watchSources(shutdown: $0, checkSilence: false) }),
+            Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.sourceWatcher(checksSilence: false).run(shutdown: $0) }),
             // The queue worked off (or SIGTERM): everything else stops too.
             Configured(
                 service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in

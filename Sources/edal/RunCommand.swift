@@ -51,11 +51,13 @@ struct RunCommand: AsyncParsableCommand {
                     logger.error("cannot serve metrics; set EDAL_METRICS_PORT to a free port", metadata: ["error": "\(error)"])
                 }
             }))
-            services.append(Configured(service: ShutdownSignalService("queue depth", logger: logger) { await runtime.watchQueueDepth(shutdown: $0) }))
+            if let watcher = runtime.queueDepthWatcher() {
+                services.append(Configured(service: ShutdownSignalService("queue depth", logger: logger) { await watcher.run(shutdown: $0) }))
+            }
         }
-        services.append(Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.watchSources(shutdown: $0) }))
-        if runtime.prunesClaims {
-            services.append(Configured(service: ShutdownSignalService("claim expiry", logger: logger) { await runtime.pruneClaims(shutdown: $0) }))
+        services.append(Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.sourceWatcher().run(shutdown: $0) }))
+        if let expiry = runtime.claimExpiry() {
+            services.append(Configured(service: ShutdownSignalService("claim expiry", logger: logger) { await expiry.run(shutdown: $0) }))
         }
         if let sweep, settings.sweepInterval > 0 {
             services.append(Configured(service: ShutdownSignalService("sweep", logger: logger) { await sweep.run(shutdown: $0) }))

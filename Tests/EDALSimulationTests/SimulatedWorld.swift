@@ -60,6 +60,8 @@ final class SimulatedWorld: @unchecked Sendable {
     private(set) var queue: [String: Message] = [:]
     private(set) var deadLetters: [Message] = []
     private(set) var signals: [StoredSignal] = []
+    private(set) var sourceEvents: [(check: String, sourceId: String, at: Duration)] = []
+    private var baselines: [String: (model: StoredBaseline, savedAt: Date)] = [:]
     private(set) var claims: [String: Claim] = [:]
     private(set) var watermarks: [String: Date] = [:]
     /// Leases by name: holder's token and when its time runs out, on the store's (virtual) clock.
@@ -291,6 +293,29 @@ final class SimulatedWorld: @unchecked Sendable {
 
     func watermark(_ id: String) -> Date? { lock.withLock { watermarks[id] } }
 
+    // MARK: Baselines (a compare-and-set on the version; saved-at on the store's clock)
+
+    func saveBaselines(_ models: [StoredBaseline]) -> [Bool] {
+        let now = storeNow
+        return lock.withLock {
+            models.map { model in
+                if let held = baselines[model.name], held.model.version >= model.version { return false }
+                baselines[model.name] = (model, now)
+                return true
+            }
+        }
+    }
+
+    func loadBaseline(named name: String) -> StoredBaseline? { lock.withLock { baselines[name]?.model } }
+
+    /// `savedSince` on the store's clock.
+    func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) -> [StoredBaseline] {
+        lock.withLock {
+            baselines.filter { $0.key.hasPrefix(prefix) && $0.key > (after ?? "") && $0.value.savedAt >= (savedSince ?? .distantPast) }
+                .sorted { $0.key < $1.key }.prefix(max(1, limit)).map(\.value.model)
+        }
+    }
+
     // MARK: Leases
 
     func acquireLease(_ name: String, token: String, ttl: Duration) -> Bool {
@@ -325,8 +350,13 @@ final class SimulatedWorld: @unchecked Sendable {
 
     func record(_ data: Data, via: String) -> Bool {
         guard let signal = try? Signal.decode(data) else { return false }
-        // Source events (a new source …) point at an object too, under their own ids: not object signals.
-        if signal.isSourceEvent { return true }
+        // Source events (a new source, a silence …) point at an object too, under their own ids:
+        // kept apart from object signals.
+        if signal.isSourceEvent {
+            lock.withLock { sourceEvents.append((check: signal.check, sourceId: signal.source.id, at: scheduler.now)) }
+            scheduler.log("SOURCE \(via) \(signal.check) \(signal.source.id) by \(signal.producer.split(separator: " ").last ?? "")")
+            return true
+        }
         lock.withLock { signals.append(StoredSignal(signalId: signal.signalId, key: signal.evidence.key, eTag: signal.evidence.eTag, via: via)) }
         scheduler.log("SIGNAL \(via) \(signal.evidence.key)@\(signal.evidence.eTag) id \(signal.signalId.prefix(8))")
         return true
@@ -400,6 +430,7 @@ final class SimulatedWorld: @unchecked Sendable {
     var queueDepth: Int { lock.withLock { queue.count } }
     var deadLetterMessages: [Message] { lock.withLock { deadLetters } }
     var allSignals: [StoredSignal] { lock.withLock { signals } }
+    var allSourceEvents: [(check: String, sourceId: String, at: Duration)] { lock.withLock { sourceEvents } }
     var allWrites: [String: [Write]] { lock.withLock { writes } }
     var allViolations: [String] { lock.withLock { violations } }
 }

@@ -123,11 +123,31 @@ struct SimulationRun {
         for message in world.deadLetterMessages where !message.malformed {
             violations.append("good message \(message.id) (\(message.records.map(\.key))) in the DLQ after \(message.receiveCount) receives")
         }
+        // Silences: the replicas share one baseline per source through the store and check under
+        // one lease, so a source is signalled silent once per silence — never again unless it
+        // delivered in between or a replica found it had (`resumed`; which may be lost: source
+        // events are published once, and a sink can be down) — and objects judged after the writes stopped (all of one source,
+        // learnt after 4 objects) end in a silence in the tail. (A store down at the moment of
+        // the check could let two replicas signal the same silence, by design.)
+        let events = world.allSourceEvents
+        let writeTimes = world.allWrites.values.flatMap { $0.filter { !$0.deleted }.map(\.at) }
+        for (source, own) in Dictionary(grouping: events.filter { $0.check == "silent_source" }, by: \.sourceId).sorted(by: { $0.key < $1.key }) {
+            guard let first = own.first?.at else { continue }
+            let resumed = events.filter { $0.check == "resumed" && $0.sourceId == source }.count
+            let writtenAfter = writeTimes.filter { $0 > first - .seconds(60) }.count
+            if own.count > 1 + resumed + writtenAfter {
+                violations.append("\(source) signalled silent \(own.count) times (at \(own.map(\.at))), resumed \(resumed) times, \(writtenAfter) writes after the first")
+            }
+        }
+        let judged = Set(signals.map(\.signalId)).count
+        if judged >= 3 * Int(Fleet.learningObjects), !events.contains(where: { $0.check == "silent_source" }) {
+            violations.append("\(judged) objects signalled, yet no source was signalled silent in the \(tailSeconds) s after the writes")
+        }
         if world.queueDepth > 0 { violations.append("\(world.queueDepth) message(s) left in the queue after the fleet worked off everything") }
         if scheduler.sleeping > 0 && fleet.liveTasks > 0 { violations.append("\(fleet.liveTasks) worker(s) did not stop") }
 
         let summary = "seed \(seed): \(world.versioned ? "versioned" : "unversioned") bucket, \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
-            + "\(signals.count) signal records, DLQ \(world.deadLetterMessages.count), outages "
+            + "\(signals.count) signal records, \(world.allSourceEvents.count) source events, DLQ \(world.deadLetterMessages.count), outages "
             + SimulatedWorld.Service.allCases.map { "\($0.rawValue) \(world.outages[$0, default: []].count)" }.joined(separator: " ")
         return Outcome(seed: seed, violations: violations, history: scheduler.history, summary: summary)
     }
@@ -141,6 +161,8 @@ final class Fleet: @unchecked Sendable {
         var task: Task<Void, Never>
         var killed = false
     }
+
+    static let learningObjects: Int64 = 4
 
     let world: SimulatedWorld
     private(set) var members: [Member] = []
@@ -159,11 +181,16 @@ final class Fleet: @unchecked Sendable {
         // nothing that decides ownership or order may rest on it.
         var clock = SimulatedClock(scheduler: scheduler)
         clock.skew = Double(scheduler.random(121) - 60)
+        port.clockSkew = clock.skew
         let quiet = Logger(label: "edal.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
         var publisher = SignalPublisher(kinesis: port, sqs: port, streamName: "signals", fallbackQueueURL: "fallback", logger: quiet)
         publisher.clock = clock
-        var pipeline = ObjectPipeline(s3: port, store: port, publisher: publisher,
-                                      sources: SourceTracker(registry: SourceRegistry(), store: nil, logger: quiet),
+        // Sources leave learning after 4 objects, so the writes make one that falls silent in the
+        // healthy tail; baselines and the silence check's lease are shared through the store.
+        var detector = SourceDetector.Configuration()
+        detector.learningObjects = Fleet.learningObjects
+        let sources = SourceTracker(registry: SourceRegistry(detector: SourceDetector(configuration: detector)), store: port, clock: clock, logger: quiet)
+        var pipeline = ObjectPipeline(s3: port, store: port, publisher: publisher, sources: sources,
                                       mode: .continuous, statistics: WorkerStatistics(), owner: port.name, lease: .seconds(10),
                                       headConcurrency: 4, logger: quiet)
         pipeline.clock = clock
@@ -176,11 +203,17 @@ final class Fleet: @unchecked Sendable {
                           interval: .seconds(60), overlap: .seconds(Int64(world.sweepOverlap)), lookback: .seconds(3600), logger: quiet)
         sweep.clock = clock
         let sweeper = sweep
+        // `edal run`'s source watcher: syncs every 5 s, checks silences every 10 s and when one falls due.
+        var watcher = SourceWatcher(sources: sources, pipeline: pipeline, syncInterval: .seconds(5), checkInterval: .seconds(10),
+                                    checksSilence: true, retention: nil, logger: quiet)
+        watcher.clock = clock
+        let watching = watcher
         let shutdown = ShutdownSignal()
         let task = Task(executorPreference: scheduler) {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { _ = await worker.run(shutdown: shutdown) }
                 group.addTask { await sweeper.run(shutdown: shutdown) }
+                group.addTask { await watching.run(shutdown: shutdown) }
             }
         }
         members.append(Member(port: port, shutdown: shutdown, task: task))

@@ -12,6 +12,8 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
 
     let world: SimulatedWorld
     let name: String
+    /// How far this worker's clock is ahead of the store's (seconds).
+    var clockSkew: TimeInterval = 0
     private let killed = NIOLockedValueBox(false)
 
     init(world: SimulatedWorld, name: String) {
@@ -191,9 +193,15 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     func advanceWatermark(bucket: String, prefix: String, to date: Date) async throws -> Date {
         try await storeCall { world.advanceWatermark("\(bucket)/\(prefix)", to: date) }
     }
-    func saveBaseline(_ model: StoredBaseline) async throws -> Bool { true }
-    func loadBaseline(named name: String) async throws -> StoredBaseline? { nil }
-    func saveBaselines(_ models: [StoredBaseline]) async throws -> [Bool] { models.map { _ in true } }
-    func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] { [] }
+    func saveBaseline(_ model: StoredBaseline) async throws -> Bool { try await saveBaselines([model]).first ?? false }
+    func loadBaseline(named name: String) async throws -> StoredBaseline? { try await storeCall { world.loadBaseline(named: name) } }
+    func saveBaselines(_ models: [StoredBaseline]) async throws -> [Bool] { try await storeCall { world.saveBaselines(models) } }
+    /// `savedSince` is on this worker's clock: converted to the store's by the worker's skew, as
+    /// the MongoDB store converts it by the offset it measures (SQLite shares the host's clock).
+    func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
+        try await storeCall {
+            world.loadBaselines(prefix: prefix, savedSince: savedSince?.addingTimeInterval(-clockSkew), after: after, limit: limit)
+        }
+    }
     func close() async {}
 }

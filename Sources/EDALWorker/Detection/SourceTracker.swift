@@ -27,13 +27,18 @@ public final class SourceTracker: Sendable {
     private let published: NIOLockedValueBox<[String: SourceBaseline]>
     private let lastPull: NIOLockedValueBox<Date?>
     public let store: (any BaselineStore & LeaseStore)?
+    /// When an object was seen (how far behind S3 this worker is, which silences allow for) and
+    /// the silence checks' now, on one clock (virtual in the simulation).
+    public let clock: any WorkerClock
     let logger: Logger
 
-    public init(registry: SourceRegistry, store: (any BaselineStore & LeaseStore)?, logger: Logger = Logger(label: "edal.sources")) {
+    public init(registry: SourceRegistry, store: (any BaselineStore & LeaseStore)?, clock: any WorkerClock = SystemClock(),
+                logger: Logger = Logger(label: "edal.sources")) {
         self.registry = NIOLockedValueBox(registry)
         self.published = NIOLockedValueBox([:])
         self.lastPull = NIOLockedValueBox(nil)
         self.store = store
+        self.clock = clock
         self.logger = logger
     }
 
@@ -66,7 +71,7 @@ public final class SourceTracker: Sendable {
     /// Judges and learns from `observations`, in order. A new source's event is kept only when this
     /// worker's first write of its baseline wins in the store.
     public func observe(_ observations: [ObjectObservation]) async -> [SourceVerdict] {
-        let now = Date()
+        let now = clock.now
         var verdicts = registry.withLockedValue { registry in observations.map { registry.observe($0, at: now) } }
         // By the event's source: a verdict can carry another source's announcement (a new source
         // that waited on this one).
@@ -89,8 +94,9 @@ public final class SourceTracker: Sendable {
     /// sync; answers the resumptions found on the way (a source the store says is silent, which
     /// delivered here before this worker knew).
     @discardableResult
-    public func sync(now: Date = Date()) async throws -> [SourceEvent] {
+    public func sync(now: Date? = nil) async throws -> [SourceEvent] {
         guard let store else { return [] }
+        let now = now ?? clock.now
         var events: [SourceEvent] = []
         let dirty = registry.withLockedValue { $0.dirtyBaselines() }.sorted { $0.id < $1.id }
         for chunk in stride(from: 0, to: dirty.count, by: 100).map({ Array(dirty[$0..<min($0 + 100, dirty.count)]) }) {
@@ -112,7 +118,8 @@ public final class SourceTracker: Sendable {
 
     /// The sources that went silent at `now`. With a store, a silence is signalled only by the
     /// replica whose state change is stored first.
-    public func checkSilence(now: Date = Date()) async -> [SourceEvent] {
+    public func checkSilence(now: Date? = nil) async -> [SourceEvent] {
+        let now = now ?? clock.now
         var events = registry.withLockedValue { $0.checkSilence(now: now) }
         guard store != nil, !events.isEmpty else { return events }
         let baselines = registry.withLockedValue { registry in events.compactMap { registry.baseline($0.sourceId) } }
@@ -129,7 +136,8 @@ public final class SourceTracker: Sendable {
     /// their baselines were last saved that long ago). Answers how many this worker forgot and how
     /// many baselines the store deleted.
     @discardableResult
-    public func forgetSources(silentFor retention: Duration, now: Date = Date()) async throws -> (here: Int, stored: Int) {
+    public func forgetSources(silentFor retention: Duration, now: Date? = nil) async throws -> (here: Int, stored: Int) {
+        let now = now ?? clock.now
         let cutoff = now.addingTimeInterval(-retention.seconds)
         let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: cutoff) }
         let deleted = try await (store as? any BaselinePruning)?.pruneBaselines(prefix: Self.storePrefix, savedBefore: cutoff) ?? 0

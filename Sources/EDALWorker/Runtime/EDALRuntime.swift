@@ -78,28 +78,10 @@ public struct EDALRuntime: Sendable {
     /// index needs no help).
     public var prunesClaims: Bool { store is any ClaimPruning && claimRetention.duration != nil }
 
-    /// Deletes expired claims every `interval`, `batch` at a time, when the store needs asking
-    /// (`prunesClaims`), until `shutdown`; otherwise only waits for `shutdown` (a service that
-    /// returns early would stop the whole service group).
-    public func pruneClaims(every interval: Duration = .seconds(600), batch: Int = 10_000, shutdown: ShutdownSignal) async {
-        guard prunesClaims, let pruning = store as? any ClaimPruning else {
-            await shutdown.wait()
-            return
-        }
-        while !shutdown.isRequested {
-            var deleted = 0
-            do {
-                while !shutdown.isRequested {
-                    let removed = try await pruning.pruneExpiredClaims(now: Date(), limit: batch)
-                    deleted += removed
-                    if removed < batch { break }
-                }
-                if deleted > 0 { logger.info("expired claims deleted", metadata: ["claims": "\(deleted)"]) }
-            } catch {
-                logger.warning("cannot delete expired claims; trying again later", metadata: ["error": "\(error)", "deleted": "\(deleted)"])
-            }
-            _ = await shutdown.sleep(for: interval)
-        }
+    /// The claim expiry of this process, when its store needs asking (`prunesClaims`: SQLite).
+    public func claimExpiry() -> ClaimExpiry? {
+        guard prunesClaims, let pruning = store as? any ClaimPruning else { return nil }
+        return ClaimExpiry(store: pruning, logger: logger)
     }
 
     /// A URL is used as given; a name is looked up.
@@ -122,67 +104,12 @@ public struct EDALRuntime: Sendable {
         }
     }
 
-    /// Syncs baselines with the store every `sourceSyncInterval` and, under a lease shared by the
-    /// replicas, checks for silent sources every `silenceCheckInterval` and at the moment a source's
-    /// silence falls due, publishing what it finds, until `shutdown`; a last sync on the way out.
-    public func watchSources(shutdown: ShutdownSignal, checkSilence: Bool = true) async {
-        let pipeline = pipeline()
-        var lastSilenceCheck = ContinuousClock.now - .seconds(settings.silenceCheckInterval)
-        var lastSync = ContinuousClock.now
-        let tick = Duration.seconds(checkSilence ? min(settings.sourceSyncInterval, settings.silenceCheckInterval) : settings.sourceSyncInterval)
-        // The newest deadline already checked: one that passes unsignalled (another replica took
-        // it, or the source spoke in time) is not woken for again.
-        var handledDeadline = Date.distantPast
-        // Sources that delivered nothing for EDAL_SOURCE_RETENTION are forgotten every 10 minutes.
-        let forgetInterval = Duration.seconds(600)
-        var lastForget = ContinuousClock.now - forgetInterval
-        while !shutdown.isRequested {
-            if let observer = statistics.observer {
-                observer.sources(byState: Dictionary(uniqueKeysWithValues: sources.countsByState.map { ($0.key.rawValue, $0.value) }))
-            }
-            var nap = tick
-            let deadline = checkSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
-            if let deadline {
-                nap = min(nap, .milliseconds(max(50, Int64((deadline.timeIntervalSinceNow * 1000).rounded(.up)) + 50)))
-            }
-            _ = await shutdown.sleep(for: nap)
-            var events: [SourceEvent] = []
-            let deadlinePassed = deadline.map { Date() >= $0 } ?? false
-            let periodic = checkSilence && ContinuousClock.now - lastSilenceCheck >= .seconds(settings.silenceCheckInterval)
-            let silenceDue = periodic || deadlinePassed
-            // The silence check needs what other replicas learnt: a sync before it, whatever the interval.
-            if silenceDue || ContinuousClock.now - lastSync >= .seconds(settings.sourceSyncInterval) {
-                lastSync = ContinuousClock.now
-                do {
-                    events = try await sources.sync()
-                } catch {
-                    logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
-                }
-            }
-            if settings.sourceRetention > 0, ContinuousClock.now - lastForget >= forgetInterval, !shutdown.isRequested {
-                lastForget = ContinuousClock.now
-                do {
-                    try await sources.forgetSources(silentFor: .seconds(settings.sourceRetention))
-                } catch {
-                    logger.notice("cannot delete forgotten sources' baselines from the store; trying again later", metadata: ["error": "\(error)"])
-                }
-            }
-            let interval = Duration.seconds(settings.silenceCheckInterval)
-            if silenceDue, !shutdown.isRequested {
-                if periodic { lastSilenceCheck = ContinuousClock.now }
-                if deadlinePassed, let deadline { handledDeadline = deadline }
-                let lease = periodic ? nil : deadline
-                if await sources.takeSilenceLease(owner: owner, now: Date(), interval: interval, deadline: lease) {
-                    let silent = await sources.checkSilence()
-                    for event in silent {
-                        logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
-                    }
-                    events += silent
-                }
-            }
-            await pipeline.publishSourceEvents(events, via: "source_check")
-        }
-        await pipeline.publishSourceEvents((try? await sources.sync()) ?? [], via: "source_check")
+    /// The source watcher of this process (`edal run`; `edal drain` without the silence checks).
+    public func sourceWatcher(checksSilence: Bool = true) -> SourceWatcher {
+        SourceWatcher(sources: sources, pipeline: pipeline(), syncInterval: .seconds(settings.sourceSyncInterval),
+                      checkInterval: .seconds(settings.silenceCheckInterval), checksSilence: checksSilence,
+                      retention: settings.sourceRetention > 0 ? .seconds(settings.sourceRetention) : nil,
+                      logger: Logger(label: "edal.sources"))
     }
 
     public func pipeline() -> ObjectPipeline {
@@ -261,29 +188,10 @@ public struct EDALRuntime: Sendable {
         }
     }
 
-    /// Refreshes the queue-depth gauge (`sqs_messages_waiting_gauge`) every `interval` until `shutdown`.
-    public func watchQueueDepth(every interval: Duration = .seconds(15), shutdown: ShutdownSignal) async {
-        guard let observer = statistics.observer else {
-            await shutdown.wait()
-            return
-        }
-        var deadLetterURL: String?
-        var lookedUp: ContinuousClock.Instant?
-        while !shutdown.isRequested {
-            let waiting = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages])[
-                SQSQueueAttribute.approximateNumberOfMessages].flatMap { Int($0) }
-            observer.queueDepth(waiting: waiting, storeRoundTrips: store.roundTrips)
-            // The dead-letter queue, looked up from the redrive policy (again every 10 minutes until found).
-            if deadLetterURL == nil, lookedUp.map({ ContinuousClock.now - $0 >= .seconds(600) }) ?? true {
-                lookedUp = ContinuousClock.now
-                deadLetterURL = await DeadLetterQueue.url(of: queueURL, sqs: sqs)
-            }
-            if let deadLetterURL, let depth = try? await sqs.getQueueAttributes(deadLetterURL, names: [SQSQueueAttribute.approximateNumberOfMessages])[
-                SQSQueueAttribute.approximateNumberOfMessages].flatMap({ Int($0) }) {
-                observer.deadLetterDepth(depth)
-            }
-            _ = await shutdown.sleep(for: interval)
-        }
+    /// The queue-depth gauges' watcher, when metrics are on.
+    public func queueDepthWatcher() -> QueueDepthWatcher? {
+        guard let observer = statistics.observer else { return nil }
+        return QueueDepthWatcher(sqs: sqs, queueURL: queueURL, observer: observer, storeRoundTrips: { [store] in store.roundTrips })
     }
 
     /// Closes the store and the HTTP client.

@@ -7,10 +7,30 @@ import EDALWorker
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show the region, credential source, endpoints and state store EDAL resolves from the environment and ~/.aws."
+        abstract: "Show every worker setting in force and where it comes from, then the region, credentials, endpoints and state store resolved from the environment and ~/.aws."
     )
 
+    @Flag(help: "Print the worker settings' table of docs/configuration.md (generated from their declarations) and nothing else.")
+    var markdown = false
+
     func run() async throws {
+        if markdown {
+            print(WorkerSettings.markdownTable)
+            return
+        }
+        let settings: WorkerSettings
+        do {
+            settings = try WorkerSettings.fromEnvironment()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let origins = WorkerSettings.origins()
+        print("worker settings:")
+        for declaration in WorkerSettings.declarations {
+            let name = declaration.variable.padding(toLength: 28, withPad: " ", startingAt: 0)
+            print("  \(name) \(declaration.current(settings))  (\(origins[declaration.variable] ?? "default"))")
+        }
+        print("")
         let resolved = try resolvedAWSConfiguration()
         let source = (resolved.credentialProvider as? StaticCredentialProvider)?.source
             ?? (resolved.credentialProvider as? RefreshingCredentialProvider)?.source ?? "provider"

@@ -19,7 +19,7 @@ struct DrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging(format: settings.logFormat)
+        try options.bootstrapLogging(settings)
         let (result, requests, retries, roundTrips) = try await Self.drainWithCosts(settings: settings, aws: try options.awsConfiguration(),
                                                                            idleTimeout: idleTimeout)
         let summary = DrainSummary(result: result, requests: requests, retries: retries, storeRoundTrips: roundTrips)

@@ -21,7 +21,7 @@ struct EDALCommand: AsyncParsableCommand {
     /// so a request and the task awaiting it share a thread instead of handing over between two pools
     /// (unless `EDAL_NIO_EXECUTOR=0`). Blocking store calls stay on their own thread pools.
     static func main() async {
-        if ProcessInfo.processInfo.environment["EDAL_NIO_EXECUTOR"] != "0" {
+        if (try? WorkerSettings.reading(["EDAL_NIO_EXECUTOR"]))?.nioExecutor ?? true {
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import EDALWorker
 import Foundation
 
 /// `edal health`: asks a running worker's `/healthz` (or `/readyz`) — the container HEALTHCHECK.
@@ -13,7 +14,7 @@ struct HealthCommand: AsyncParsableCommand {
     @Flag(help: "Check /readyz (queue, store, sink reachable) instead of /healthz.") var ready = false
 
     func run() async throws {
-        let port = port ?? ProcessInfo.processInfo.environment["EDAL_METRICS_PORT"].flatMap { Int($0) } ?? 9464
+        let port = port ?? (try? WorkerSettings.reading(["EDAL_METRICS_PORT"]))?.metricsPort ?? 9464
         let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/\(ready ? "readyz" : "healthz")")
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3))

@@ -27,7 +27,7 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging(format: settings.logFormat)
+        try options.bootstrapLogging(settings)
         let aws = try options.awsConfiguration()
         let client = AWSClient(configuration: aws)
         let sqs = SQSClient(client: client)

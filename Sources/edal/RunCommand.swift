@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging(format: settings.logFormat)
+        try options.bootstrapLogging(settings)
         let metrics = options.bootstrapMetrics(settings)
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime

@@ -21,9 +21,9 @@ struct SourcesCommand: AsyncParsableCommand {
         if !keys.isEmpty {
             let patterns: [SourcePattern]
             do {
-                patterns = try SourcePattern.parseList(ProcessInfo.processInfo.environment["EDAL_SOURCES"] ?? "")
+                patterns = try WorkerSettings.reading(["EDAL_SOURCES"]).sources
             } catch {
-                throw ValidationError("EDAL_SOURCES: \(error)")
+                throw ValidationError(error.description)
             }
             let templater = KeyTemplater(configured: patterns)
             for key in keys {

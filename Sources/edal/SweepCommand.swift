@@ -13,7 +13,7 @@ struct SweepCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try options.settings()
-        try options.bootstrapLogging(format: settings.logFormat)
+        try options.bootstrapLogging(settings)
         guard !settings.watch.isEmpty else { throw ValidationError("nothing to sweep: set EDAL_WATCH or --watch bucket[/prefix]") }
         let runtime: EDALRuntime
         do {

@@ -32,6 +32,7 @@ struct WorkerOptions: ParsableArguments {
         set("EDAL_WATCH", watch)
         set("EDAL_SWEEP_INTERVAL", sweepInterval.map(String.init))
         set("EDAL_METRICS_PORT", metricsPort.map(String.init))
+        set("EDAL_LOG_LEVEL", logLevel)
         var settings: WorkerSettings
         do {
             settings = try WorkerSettings.fromEnvironment(environment)
@@ -45,13 +46,12 @@ struct WorkerOptions: ParsableArguments {
         return settings
     }
 
-    /// Sets up logging to standard error at the requested level, as text or JSON lines (EDAL_LOG_FORMAT).
-    func bootstrapLogging(format: String = ProcessInfo.processInfo.environment["EDAL_LOG_FORMAT"] ?? "text") throws {
-        let name = logLevel ?? ProcessInfo.processInfo.environment["EDAL_LOG_LEVEL"] ?? "info"
-        guard let level = Logger.Level(rawValue: name.lowercased()) else {
-            throw ValidationError("EDAL_LOG_LEVEL: \(name) is not one of trace, debug, info, notice, warning, error, critical")
+    /// Sets up logging to standard error at the settings' level, as text or JSON lines.
+    func bootstrapLogging(_ settings: WorkerSettings) throws {
+        guard let level = Logger.Level(rawValue: settings.logLevel) else {
+            throw ValidationError("EDAL_LOG_LEVEL: \(settings.logLevel) is not one of trace, debug, info, notice, warning, error, critical")
         }
-        if format == "json" {
+        if settings.logFormat == "json" {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         } else {
             LoggingSystem.bootstrap { label in

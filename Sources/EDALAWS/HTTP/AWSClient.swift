@@ -34,16 +34,11 @@ public final class AWSClient: Sendable {
             case pooledHTTP1
             /// AsyncHTTPClient, as for proxied requests.
             case asyncHTTPClient
-
-            /// `EDAL_HTTP_TRANSPORT=async-http-client` chooses AsyncHTTPClient; anything else, the default.
-            public static var fromEnvironment: Transport {
-                ProcessInfo.processInfo.environment["EDAL_HTTP_TRANSPORT"] == "async-http-client" ? .asyncHTTPClient : .pooledHTTP1
-            }
         }
 
         public init(maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
                     requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
-                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .fromEnvironment) {
+                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .pooledHTTP1) {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout

@@ -66,6 +66,12 @@ public struct WorkerSettings: Sendable, Equatable {
     public var metricsPort: Int?
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
     public var logFormat: String = "text"
+    /// `trace` … `critical`.
+    public var logLevel: String = "info"
+    /// What carries AWS requests: EDAL's own HTTP/1.1 connections, or AsyncHTTPClient.
+    public var httpTransport: AWSClient.Options.Transport = .pooledHTTP1
+    /// Swift tasks on NIO's event loops (set at process start, before anything else runs).
+    public var nioExecutor: Bool = true
     /// The account each bucket must belong to (`EDAL_EXPECTED_BUCKET_OWNER`), checked by S3 on every HEAD and listing.
     public var expectedBucketOwners = S3ExpectedBucketOwners.none
     /// Which user metadata signals carry (`EDAL_SIGNAL_METADATA`: comma-separated name globs).
@@ -77,113 +83,53 @@ public struct WorkerSettings: Sendable, Equatable {
 
     public var lease: Duration { .seconds(leaseSeconds ?? visibilityTimeout) }
 
-    /// Reads the `EDAL_*` variables over the defaults.
+    /// Reads the `EDAL_*` variables over the defaults, each as its declaration says
+    /// (`WorkerSettings.declarations`), then checks them together.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
         var settings = WorkerSettings()
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int? {
-            guard let raw = value(name) else { return nil }
-            guard let number = Int(raw), range.contains(number) else {
-                throw SettingsError(setting: name, problem: "\(raw) is not a whole number in \(range.lowerBound)…\(range.upperBound)")
-            }
-            return number
-        }
-        if let queue = value("EDAL_QUEUE") { settings.queue = queue }
-        if let stream = environment["EDAL_STREAM"] { settings.stream = stream.trimmingCharacters(in: .whitespaces) }
-        if let fallback = environment["EDAL_FALLBACK_QUEUE"] { settings.fallbackQueue = fallback.trimmingCharacters(in: .whitespaces) }
         settings.storeURI = StateStoreFactory.configuredURI(environment: environment)
-        // `EDAL_WORKERS` is the older name of the same setting, read when the new one is not set.
-        if let loops = try integer("EDAL_RECEIVE_LOOPS", 1...256) {
-            settings.receiveLoops = loops
-        } else if let loops = try integer("EDAL_WORKERS", 1...256) {
-            settings.receiveLoops = loops
-        }
-        if let inWork = try integer("EDAL_MAX_IN_WORK", 10...100_000) { settings.maximumMessagesInWork = inWork }
-        if let visibility = try integer("EDAL_VISIBILITY_TIMEOUT", 2...43_200) { settings.visibilityTimeout = visibility }
-        settings.leaseSeconds = try integer("EDAL_LEASE", 1...43_200)
-        if let heads = try integer("EDAL_HEAD_CONCURRENCY", 1...1024) { settings.headConcurrency = heads }
-        if let deadline = try integer("EDAL_SHUTDOWN_DEADLINE", 0...3600) { settings.shutdownDeadline = deadline }
-        if let mode = value("EDAL_MODE") {
-            guard let parsed = Signal.Mode(rawValue: mode) else {
-                throw SettingsError(setting: "EDAL_MODE", problem: "\(mode) is neither anomalies nor continuous")
-            }
-            settings.mode = parsed
-        }
-        if let dedupe = value("EDAL_DEDUPE") {
-            guard let parsed = DedupeScope(rawValue: dedupe) else {
-                throw SettingsError(setting: "EDAL_DEDUPE", problem: "\(dedupe) is neither content nor version")
-            }
-            settings.dedupe = parsed
-        }
-        if let threshold = value("EDAL_SCORE_THRESHOLD") {
-            guard let parsed = Double(threshold), parsed > 0, parsed <= 1 else {
-                throw SettingsError(setting: "EDAL_SCORE_THRESHOLD", problem: "\(threshold) is not a score in (0, 1]")
-            }
-            settings.scoreThreshold = parsed
-        }
-        if let rules = value("EDAL_RULES") {
+        for declaration in declarations {
+            guard let (text, name) = declaration.configured(in: environment) else { continue }
             do {
-                settings.rules = try MetadataRule.parseList(rules)
+                try declaration.apply(text, &settings)
             } catch {
-                throw SettingsError(setting: "EDAL_RULES", problem: "\(error)")
+                // Named as the user spelt it (an older name too).
+                throw SettingsError(setting: name, problem: error.problem)
             }
         }
-        if let sources = value("EDAL_SOURCES") {
-            do {
-                settings.sources = try SourcePattern.parseList(sources)
-            } catch {
-                throw SettingsError(setting: "EDAL_SOURCES", problem: "\(error)")
-            }
-        }
-        if let learning = try integer("EDAL_LEARNING_OBJECTS", 2...100_000) { settings.learningObjects = learning }
-        if let bound = try integer("EDAL_MAX_SOURCES", 1...1_000_000) { settings.maximumSources = bound }
-        if let factor = value("EDAL_SILENCE_FACTOR") {
-            guard let parsed = Double(factor), parsed >= 1, parsed <= 1000 else {
-                throw SettingsError(setting: "EDAL_SILENCE_FACTOR", problem: "\(factor) is not a number in 1…1000")
-            }
-            settings.silenceFactor = parsed
-        }
-        if let interval = try integer("EDAL_SILENCE_CHECK_INTERVAL", 1...86_400) { settings.silenceCheckInterval = interval }
-        if let gap = try integer("EDAL_SILENCE_MINIMUM_GAP", 0...86_400) { settings.silenceMinimumGap = gap }
-        if let interval = try integer("EDAL_SOURCE_SYNC_INTERVAL", 1...3600) { settings.sourceSyncInterval = interval }
-        if let retention = try integer("EDAL_SOURCE_RETENTION", 0...(10 * 365 * 86_400)) { settings.sourceRetention = retention }
-        if let watch = value("EDAL_WATCH") { settings.watch = try WatchedLocation.parseList(watch) }
-        if let allowed = value("EDAL_ALLOWED_BUCKETS") {
-            settings.allowedBuckets = BucketAllowList(try WatchedLocation.parseList(allowed, setting: "EDAL_ALLOWED_BUCKETS"))
-        } else {
+        // By default EDAL acts on the buckets it watches.
+        if SettingDeclaration.text(of: "EDAL_ALLOWED_BUCKETS", in: environment, keepsEmpty: false) == nil {
             var buckets: [String] = []
             for location in settings.watch where !buckets.contains(location.bucket) { buckets.append(location.bucket) }
             settings.allowedBuckets = BucketAllowList(buckets.map { WatchedLocation(bucket: $0) })
         }
-        if let interval = try integer("EDAL_SWEEP_INTERVAL", 0...86_400 * 7) { settings.sweepInterval = interval }
-        if let overlap = try integer("EDAL_SWEEP_OVERLAP", 0...86_400 * 7) { settings.sweepOverlap = overlap }
-        settings.claimRetention = try integer("EDAL_CLAIM_RETENTION", 0...86_400 * 3660)
-        if let lookback = try integer("EDAL_SWEEP_LOOKBACK", 0...86_400 * 366) { settings.sweepLookback = lookback }
-        if let partitions = value("EDAL_SWEEP_PARTITIONS") { settings.sweepPartitions = partitions }
-        settings.metricsPort = try integer("EDAL_METRICS_PORT", 0...65_535)
-        if let timeout = try integer("EDAL_AWS_REQUEST_TIMEOUT", 1...600) { settings.awsRequestTimeout = timeout }
-        if let owners = value("EDAL_EXPECTED_BUCKET_OWNER") {
-            guard let parsed = S3ExpectedBucketOwners(parsing: owners) else {
-                throw SettingsError(setting: "EDAL_EXPECTED_BUCKET_OWNER",
-                                    problem: "\(owners) is neither a 12-digit account id nor bucket=account pairs, comma-separated")
-            }
-            settings.expectedBucketOwners = parsed
-        }
-        if let names = value("EDAL_SIGNAL_METADATA") {
-            settings.signalMetadata = SignalMetadataPolicy(included: names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty })
-        }
-        if let format = value("EDAL_LOG_FORMAT") {
-            guard ["text", "json"].contains(format) else {
-                throw SettingsError(setting: "EDAL_LOG_FORMAT", problem: "\(format) is neither text nor json")
-            }
-            settings.logFormat = format
-        }
         try settings.validate()
         return settings
+    }
+
+    /// The defaults with only `variables` read from `environment` (for what must be known before
+    /// the rest is parsed, such as `EDAL_NIO_EXECUTOR` at process start).
+    public static func reading(_ variables: Set<String>, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
+        var settings = WorkerSettings()
+        for declaration in declarations where variables.contains(declaration.variable) {
+            guard let (text, _) = declaration.configured(in: environment) else { continue }
+            try declaration.apply(text, &settings)
+        }
+        return settings
+    }
+
+    /// Where each setting's value comes from: `environment` (naming an older variable when that
+    /// one was read) or `default`.
+    public static func origins(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var origins: [String: String] = [:]
+        for declaration in declarations {
+            switch declaration.configured(in: environment) {
+            case (_, let name)? where name != declaration.variable: origins[declaration.variable] = "environment (\(name))"
+            case .some: origins[declaration.variable] = "environment"
+            case nil: origins[declaration.variable] = "default"
+            }
+        }
+        return origins
     }
 
     /// Checks the values together (after flags are applied too).

@@ -30,7 +30,7 @@ public struct EDALRuntime: Sendable {
     public static func start(settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
                              logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
         let client = AWSClient(configuration: aws, options: .init(requestTimeout: .seconds(Int64(settings.awsRequestTimeout)),
-                                                                       userAgent: "edal/\(EDALVersion.current)"))
+                                                                       userAgent: "edal/\(EDALVersion.current)", transport: settings.httpTransport))
         let sqs = SQSClient(client: client)
         do {
             let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")

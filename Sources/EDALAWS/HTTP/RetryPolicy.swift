@@ -1,4 +1,6 @@
-/// Capped exponential backoff with full jitter, as the AWS SDKs use.
+/// Capped exponential backoff with full jitter, as the AWS SDKs use — and the one backoff
+/// schedule of every loop that waits after failures (without jitter, `delayCeiling`: the worker's
+/// receive pause, held retries, visibility extensions).
 ///
 /// The delay before retry `n` (1-based) is a uniform random duration in
 /// `0 ... min(maximumDelay, baseDelay × 2^(n-1))`.

@@ -1,3 +1,4 @@
+import EDALAWS
 import NIOConcurrencyHelpers
 
 /// Slows receiving down while the store, S3 or the sinks fail, so messages are not churned through
@@ -9,19 +10,19 @@ final class DependencyBackoff: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let maximum: Duration
+    /// 1 s doubling up to `maximum` (no jitter: the pause is this worker's own, not a request's).
+    private let schedule: RetryPolicy
     private let clock: any WorkerClock
 
     init(maximum: Duration = .seconds(30), clock: any WorkerClock = SystemClock()) {
-        self.maximum = maximum
+        self.schedule = RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: maximum)
         self.clock = clock
     }
 
     func recordFailure() {
         state.withLockedValue { state in
             state.failures += 1
-            let delay = min(maximum, .seconds(1) * (1 << min(state.failures - 1, 10)))
-            state.pausedUntil = clock.elapsed + delay
+            state.pausedUntil = clock.elapsed + schedule.delayCeiling(retry: state.failures)
         }
     }
 

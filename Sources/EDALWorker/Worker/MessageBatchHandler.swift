@@ -195,7 +195,7 @@ struct MessageBatchHandler: Sendable {
                               metadata: ["objects": "\(pending.count)", "reasons": "\(reasons)", "attempt": "\(attempt)"])
             }
             statistics.update { $0.heldRetries += 1 }
-            let delay = min(retryMaximum, retryBase * (1 << min(attempt - 1, 10)))
+            let delay = RetryPolicy(maximumAttempts: .max, baseDelay: retryBase, maximumDelay: retryMaximum).delayCeiling(retry: attempt)
             guard await giveHeldWorkBack.sleep(for: delay, clock: configuration.clock) else { return results }
         }
     }

@@ -50,7 +50,9 @@ struct VisibilityHeartbeat: Sendable {
                 }
             }
             failures = unreachable ? failures + 1 : 0
-            wait = unreachable ? min(interval, .seconds(1 << min(failures - 1, 10))) : interval
+            // Unreachable: again after 1 s, 2 s, 4 s … up to the usual interval.
+            wait = unreachable ? RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: interval).delayCeiling(retry: failures)
+                : interval
             if !lost.isEmpty {
                 held.removeAll { lost.contains($0.messageId) }
             }

@@ -300,6 +300,28 @@ struct SourceSharingTests {
         let again = other.absorb(stored)
         #expect(again == nil)
     }
+
+    @Test("a silence another replica stored survives this replica's own unsaved change of another kind (a rate drop)")
+    func silenceSurvivesOtherStateChanges() throws {
+        var checker = SourceRegistry(), other = SourceRegistry()
+        // Every five minutes, then every ten: both replicas see every object and find the rate drop.
+        let minutes = Array(stride(from: 0, to: 200, by: 5)) + Array(stride(from: 205, to: 300, by: 10))
+        var drops = 0
+        for minute in minutes {
+            _ = checker.observe(SourceRegistryTests.object(minute))
+            drops += other.observe(SourceRegistryTests.object(minute)).events.filter { $0.finding.check == .rateDrop }.count
+        }
+        try #require(drops == 1, "the rate drop this test needs")
+        let last = SourceRegistryTests.object(minutes.last ?? 0).lastModified
+        let silent = checker.checkSilence(now: last.addingTimeInterval(6 * 3600))
+        try #require(silent.count == 1)
+        var stored = try #require(checker.baseline(silent[0].sourceId))
+        stored.version = 9
+        // `other` has unsaved changes of its own (the rate drop) and no object the checker lacked.
+        #expect(other.absorb(stored) == nil, "no resumption: nothing arrived that the checker did not know")
+        #expect(other.baseline(silent[0].sourceId)?.state == .silent)
+        #expect(other.checkSilence(now: last.addingTimeInterval(7 * 3600)).isEmpty, "the silence is not declared a second time")
+    }
 }
 
 @Suite("Hostile metadata")

@@ -63,6 +63,9 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     public var objectCount: Int64
     public var state: State
     public var silentSince: Date?
+    /// The `silentSince` of the last silence this source was found to have ended: a silence
+    /// another replica stored stands against this replica's other changes, unless it is that one.
+    public var resumedFrom: Date?
     /// The start of a burst still going on (signalled once per burst).
     public var burstSince: Date?
     /// The start of a rate drop still going on (signalled once per drop).

@@ -150,6 +150,7 @@ public struct SourceRegistry: Sendable {
             let lasted = observation.lastModified.timeIntervalSince1970 - last.time
             let declaredAfter = detector.silenceWait(entry.baseline, profile: entry.profile, bucket: bucketHistories[bucket])?.wait
             entry.baseline.briefSilence = declaredAfter.flatMap { lasted <= 2 * $0 ? SourceBaseline.BriefSilence(seconds: lasted, ended: observation.lastModified) : nil }
+            entry.baseline.resumedFrom = entry.baseline.silentSince
             entry.baseline.silentSince = nil
             entry.stateChanged = true
             events.append(resumption(entry, lastBefore: last.time, now: observation.lastModified.timeIntervalSince1970))
@@ -543,6 +544,16 @@ public struct SourceRegistry: Sendable {
             merged.rateDropSince = entry.baseline.rateDropSince
             merged.sizeTrendSince = entry.baseline.sizeTrendSince
             merged.briefSilence = entry.baseline.briefSilence
+            merged.resumedFrom = entry.baseline.resumedFrom
+            // Unless this replica ended that very silence, its unsaved change was of another kind
+            // (a rate drop, a burst): the silence another replica stored stands, and the check
+            // below ends it only for an object that replica did not know. (Without this, one
+            // replica's rate drop erased another's silence unseen, and the silence was declared
+            // again: the simulation's source watcher found it.)
+            if stored.state == .silent, entry.baseline.state != .silent, entry.baseline.resumedFrom != stored.silentSince {
+                merged.state = .silent
+                merged.silentSince = stored.silentSince
+            }
         }
         if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
         merged.version = stored.version
@@ -556,6 +567,7 @@ public struct SourceRegistry: Sendable {
             let known = Set(stored.recent.map(\.object))
             if let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }) {
                 entry.baseline.state = .normal
+                entry.baseline.resumedFrom = entry.baseline.silentSince
                 entry.baseline.silentSince = nil
                 entry.stateChanged = true
                 entry.dirty = true

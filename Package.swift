@@ -126,9 +126,27 @@ let package = Package(
             name: "EDALUnitTests",
             dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTestSupport"]
         ),
+        // Tests beside the module they test; EDALUnitTests holds the worker's (and the AWS layer's
+        // tests that need the worker's types), EDALIntegrationTests what needs the test services.
+        .testTarget(
+            name: "EDALAWSTests",
+            dependencies: [
+                "EDALAWS",
+                // The HTTP transport's tests run their own servers.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EDALStateTests",
+            dependencies: ["EDALState", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         .testTarget(
             name: "EDALDetectionTests",
-            dependencies: ["EDALDetection", "EDALTools"]
+            dependencies: ["EDALDetection", "EDALTools", "EDALTestSupport"]
         ),
         .testTarget(
             name: "EDALSimulationTests",

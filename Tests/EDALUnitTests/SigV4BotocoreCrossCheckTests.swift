@@ -33,7 +33,7 @@ import EDALTestSupport
     }
 
     static func vectors(seed: Int, count: Int) throws -> [Vector]? {
-        guard let python = try TestSupport.python() else { return nil }
+        guard let python = try TestTools.python() else { return nil }
         let output = try ProcessRunner.run(python, [Repository.path("infra/testing/sigv4_vectors.py"),
                                                   "--count", String(count), "--seed", String(seed)])
         return try JSONDecoder().decode([Vector].self, from: output)

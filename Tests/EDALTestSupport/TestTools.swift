@@ -1,15 +1,14 @@
-import EDALTestSupport
 import Foundation
-import Testing
 
-/// Finds the tools the unit tests compare with (the Python with botocore and scikit-learn).
-enum TestSupport {
-    struct MissingTool: Error, CustomStringConvertible {
-        var description: String
+/// The tools some tests compare with (the Python with botocore and scikit-learn), found the same
+/// way by every test target.
+public enum TestTools {
+    public struct MissingTool: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    /// The Python with botocore and friends, or `nil` (test skipped) outside `make test`.
-    static func python() throws -> String? {
+    /// The Python with botocore and friends, or `nil` (the test is skipped) outside `make test`.
+    public static func python() throws -> String? {
         if let python = ProcessInfo.processInfo.environment["EDAL_TEST_PYTHON"], FileManager.default.isExecutableFile(atPath: python) {
             return python
         }

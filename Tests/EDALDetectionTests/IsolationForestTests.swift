@@ -104,7 +104,7 @@ struct IsolationForestTests {
 
     @Test("agrees with scikit-learn: scores rank alike and the same outliers come first")
     func agreesWithScikitLearn() throws {
-        guard let python = try TestSupport.python() else { return }
+        guard let python = try TestTools.python() else { return }
         let (rows, _) = Self.clusteredData(seed: 4)
         let request: [String: Any] = ["train": rows, "score": rows, "trees": 1000, "seed": 0]
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("edal-iforest-\(UUID().uuidString).json")

@@ -1,6 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// What tests that run their own HTTP servers (the transport's, the fault proxies') need.
+let localServers: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+]
+
 let package = Package(
     name: "edal",
     platforms: [.macOS(.v14)],
@@ -130,15 +139,7 @@ let package = Package(
         // tests that need the worker's types), EDALIntegrationTests what needs the test services.
         .testTarget(
             name: "EDALAWSTests",
-            dependencies: [
-                "EDALAWS",
-                // The HTTP transport's tests run their own servers.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: ["EDALAWS"] + localServers
         ),
         .testTarget(
             name: "EDALStateTests",
@@ -158,15 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALIntegrationTests",
-            dependencies: [
-                "EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection", "EDALTestSupport",
-                // The HTTP transport's tests run their own servers.
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection", "EDALTestSupport"] + localServers
         ),
         // Micro-benchmarks (`make bench`).
         .executableTarget(

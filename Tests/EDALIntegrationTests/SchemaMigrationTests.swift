@@ -42,8 +42,8 @@ struct SchemaMigrationTests {
 
     @Test("a SQLite file of the unversioned layout opens at version 1 with its claims, watermarks and baselines; opening it again changes nothing")
     func sqliteUnversioned() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edal-migrate-\(UUID().uuidString).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.temporaryFile("migrate")
+        defer { Self.remove(path) }
         do {
             let old = try SQLiteDatabase(path: path)
             try old.execute(Self.unversionedFile)
@@ -74,8 +74,8 @@ struct SchemaMigrationTests {
 
     @Test("a SQLite file of a later layout is refused with a message that says what to do")
     func sqliteLater() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edal-later-\(UUID().uuidString).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let path = Self.temporaryFile("later")
+        defer { Self.remove(path) }
         do {
             let later = try SQLiteDatabase(path: path)
             try later.execute("PRAGMA user_version = \(SQLiteSchema.current + 1)")
@@ -135,6 +135,15 @@ struct SchemaMigrationTests {
         try await store.dropDatabase()
         await store.close()
         await connection.close()
+    }
+
+    static func temporaryFile(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("edal-\(name)-\(UUID().uuidString).db").path
+    }
+
+    /// The file and its WAL and shared-memory files.
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     /// What the unversioned store held, read through today's store.

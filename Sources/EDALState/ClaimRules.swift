@@ -96,10 +96,6 @@ enum ClaimRules {
         if held.satisfies(winsByTakeOver(request, now: now)) { return .takeOver }
         return .duplicate
     }
-
-    static func isStale(_ request: ClaimRequest, heldSequencer: String?, heldLastModified: Date?) -> Bool {
-        Held(eTag: request.eTag, orderedSequencer: heldSequencer, status: .done, lastModified: heldLastModified).satisfies(stale(request))
-    }
 }
 
 extension ClaimRules.Held {

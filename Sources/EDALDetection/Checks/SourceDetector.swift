@@ -233,9 +233,9 @@ public struct SourceDetector: Sendable {
             let deviation = spread.deviation(transformed)
             if abs(deviation) >= configuration.fieldDeviation, spread.outsideBand(transformed, spreads: 2) {
                 findings.append(Self.fieldFinding(.metadataValue, field, value, spread, deviation))
-            } else if let counts = spread.counts, value > expm1(spread.p95), value == value.rounded(),
-                      counts.logUpperTail(value) <= configuration.countTailLogProbability {
-                findings.append(Self.countFinding(field, value, counts, deviation))
+            } else if let counts = spread.counts, value > expm1(spread.p95), value == value.rounded() {
+                let tail = counts.logUpperTail(value)
+                if tail <= configuration.countTailLogProbability { findings.append(Self.countFinding(field, value, counts, tail: tail, deviation)) }
             }
         }
         // In field order, whatever order the metadata came in (sorted only when more than one fired).
@@ -519,8 +519,9 @@ public struct SourceDetector: Sendable {
                                       deviation > 0 ? "above" : "below", format(median)), metadataNames: [field])
     }
 
-    static func countFinding(_ field: String, _ value: Double, _ counts: CountRate, _ deviation: Double) -> Finding {
-        let chance = counts.logUpperTail(value) / Foundation.log(10)
+    /// `tail`: ln of the chance of a count this high (`CountRate.logUpperTail`).
+    static func countFinding(_ field: String, _ value: Double, _ counts: CountRate, tail: Double, _ deviation: Double) -> Finding {
+        let chance = tail / Foundation.log(10)
         return Finding(check: .metadataValue, field: field, value: format(value), observed: value, expected: counts.mean, deviation: deviation,
                        detail: String(format: "%@ = %@ where %@ per object is usual: a count this high comes by chance once in 10^%.0f objects",
                                       field, format(value), format(counts.mean), -chance.rounded(.down)), metadataNames: [field])

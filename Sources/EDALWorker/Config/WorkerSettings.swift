@@ -86,17 +86,8 @@ public struct WorkerSettings: Sendable, Equatable {
     /// Reads the `EDAL_*` variables over the defaults, each as its declaration says
     /// (`WorkerSettings.declarations`), then checks them together.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
-        var settings = WorkerSettings()
+        var settings = try reading(Set(declarations.map(\.variable)), environment: environment)
         settings.storeURI = StateStoreFactory.configuredURI(environment: environment)
-        for declaration in declarations {
-            guard let (text, name) = declaration.configured(in: environment) else { continue }
-            do {
-                try declaration.apply(text, &settings)
-            } catch {
-                // Named as the user spelt it (an older name too).
-                throw SettingsError(setting: name, problem: error.problem)
-            }
-        }
         // By default EDAL acts on the buckets it watches.
         if SettingDeclaration.text(of: "EDAL_ALLOWED_BUCKETS", in: environment, keepsEmpty: false) == nil {
             var buckets: [String] = []
@@ -112,8 +103,13 @@ public struct WorkerSettings: Sendable, Equatable {
     public static func reading(_ variables: Set<String>, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
         var settings = WorkerSettings()
         for declaration in declarations where variables.contains(declaration.variable) {
-            guard let (text, _) = declaration.configured(in: environment) else { continue }
-            try declaration.apply(text, &settings)
+            guard let (text, name) = declaration.configured(in: environment) else { continue }
+            do {
+                try declaration.apply(text, &settings)
+            } catch {
+                // Named as the user spelt it (an older name too).
+                throw SettingsError(setting: name, problem: error.problem)
+            }
         }
         return settings
     }

@@ -4,9 +4,10 @@ import NIOConcurrencyHelpers
 import NIOPosix
 
 /// libmongoc needs `mongoc_init()` once per process before any other call. Its log goes to
-/// swift-log (label `edal.mongoc`) instead of straight to standard error.
+/// swift-log (label `edal.mongoc`) instead of straight to standard error — the handler is set
+/// before `mongoc_init()`, which itself may log (`Falling back to malloc for counters` when shared
+/// memory is short), or that line reaches standard error as plain text among the JSON log lines.
 private let mongocInitialised: Bool = {
-    mongoc_init()
     mongoc_log_set_handler({ level, domain, message, _ in
         let text = "\(domain.map { String(cString: $0) } ?? "mongoc"): \(message.map { String(cString: $0) } ?? "")"
         switch level {
@@ -17,6 +18,7 @@ private let mongocInitialised: Bool = {
         default: mongocLogger.trace("\(text)")
         }
     }, nil)
+    mongoc_init()
     return true
 }()
 

@@ -48,10 +48,13 @@ public struct AWSConfiguration: Sendable {
     ///   - environment: the process environment (tests pass their own).
     ///   - homeDirectory: where `.aws/` is looked for when `AWS_SHARED_CREDENTIALS_FILE` /
     ///     `AWS_CONFIG_FILE` are not set.
+    ///   - s3AddressingStyle: the caller's choice; `nil` picks path style with a configured S3
+    ///     endpoint (emulators) and virtual-hosted style on AWS.
     /// - Throws: `AWSConfigurationError` naming what is missing and how to set it.
     public static func resolve(
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        homeDirectory: String? = nil
+        homeDirectory: String? = nil,
+        s3AddressingStyle: S3AddressingStyle? = nil
     ) throws(AWSConfigurationError) -> AWSConfiguration {
         func env(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
@@ -135,17 +138,8 @@ public struct AWSConfiguration: Sendable {
             throw .missingCredentials(profile: profile)
         }
 
-        var style: S3AddressingStyle?
-        if let value = env("EDAL_S3_ADDRESSING_STYLE") {
-            switch value.lowercased() {
-            case "path": style = .path
-            case "virtual", "virtual-hosted": style = .virtualHosted
-            case "auto": style = nil
-            default: throw .invalidSetting(name: "EDAL_S3_ADDRESSING_STYLE", value: value, expected: "path, virtual or auto")
-            }
-        }
         return AWSConfiguration(region: region, credentialProvider: provider, endpointOverrides: overrides,
-                                s3AddressingStyle: style, proxy: try AWSProxyConfiguration.resolve(env))
+                                s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env))
     }
 
     /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or

@@ -10,14 +10,6 @@ import Foundation
 public enum StateStoreFactory {
     public static let defaultURI = "sqlite:edal-state.db"
 
-    /// The store URI configured in `environment` (`EDAL_STATE_STORE_URI`), else `defaultURI`.
-    public static func configuredURI(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        guard let uri = environment["EDAL_STATE_STORE_URI"]?.trimmingCharacters(in: .whitespaces), !uri.isEmpty else {
-            return defaultURI
-        }
-        return uri
-    }
-
     /// `uri` as it may be shown in logs: any password replaced by `***`.
     public static func redacted(_ uri: String) -> String { MongoConnection.redact(uri) }
 

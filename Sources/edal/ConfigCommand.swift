@@ -7,7 +7,7 @@ import EDALWorker
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show every worker setting in force and where it comes from, then the region, credentials, endpoints and state store resolved from the environment and ~/.aws."
+        abstract: "Show every worker setting in force and where it comes from, then the region, credentials and endpoints resolved from the environment and ~/.aws."
     )
 
     @Flag(help: "Print the worker settings' table of docs/configuration.md (generated from their declarations) and nothing else.")
@@ -41,12 +41,5 @@ struct ConfigCommand: AsyncParsableCommand {
             print("\(service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(resolved.endpoint(for: service))")
         }
         print("s3 addressing: \(resolved.s3AddressingStyle.rawValue)")
-        let store = StateStoreFactory.configuredURI()
-        do {
-            _ = try StateStoreFactory.location(of: store)
-        } catch {
-            throw ValidationError(error.description)
-        }
-        print("state store:  \(StateStoreFactory.redacted(store))")
     }
 }

@@ -33,7 +33,14 @@ struct SourcesCommand: AsyncParsableCommand {
             }
             return
         }
-        let uri = store ?? StateStoreFactory.configuredURI()
+        var uri = store ?? ""
+        if store == nil {
+            do {
+                uri = try WorkerSettings.reading(["EDAL_STATE_STORE_URI"]).storeURI
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         let stateStore: any StateStore
         do {
             stateStore = try await StateStoreFactory.open(uri: uri)

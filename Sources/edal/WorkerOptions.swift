@@ -85,8 +85,11 @@ struct WorkerOptions: ParsableArguments {
 /// naming what to set. Every command that talks to AWS starts here.
 func resolvedAWSConfiguration() throws -> AWSConfiguration {
     do {
-        return try AWSConfiguration.resolve()
-    } catch {
+        let style = try WorkerSettings.reading(["EDAL_S3_ADDRESSING_STYLE"]).s3AddressingStyle
+        return try AWSConfiguration.resolve(s3AddressingStyle: style)
+    } catch let error as SettingsError {
         throw ValidationError(error.description)
+    } catch {
+        throw ValidationError("\(error)")
     }
 }

@@ -325,6 +325,16 @@ import EDALState
         #expect(error?.setting == "EDAL_ALLOWED_BUCKETS")
     }
 
+    @Test func storeAndAddressingAreWorkerSettings() throws {
+        let settings = try WorkerSettings.fromEnvironment(["EDAL_STATE_STORE_URI": "mongodb://user:pw@db/edal", "EDAL_S3_ADDRESSING_STYLE": "Virtual"])
+        #expect(settings.storeURI == "mongodb://user:pw@db/edal")
+        #expect(settings.s3AddressingStyle == .virtualHosted)
+        #expect(WorkerSettings().storeURI == "sqlite:edal-state.db")
+        #expect(WorkerSettings().s3AddressingStyle == nil)
+        let shown = WorkerSettings.declarations.first { $0.variable == "EDAL_STATE_STORE_URI" }?.current(settings)
+        #expect(shown?.contains("pw") == false)
+    }
+
     @Test func badValuesNameTheirSetting() {
         let cases: [([String: String], String)] = [
             (["EDAL_RECEIVE_LOOPS": "0"], "EDAL_RECEIVE_LOOPS"),
@@ -336,6 +346,7 @@ import EDALState
             (["EDAL_SWEEP_PARTITIONS": "*/*"], "EDAL_SWEEP_PARTITIONS"),
             (["EDAL_STATE_STORE_URI": "postgres://x"], "EDAL_STATE_STORE_URI"),
             (["EDAL_RULES": "error-rate >>> 1"], "EDAL_RULES"),
+            (["EDAL_S3_ADDRESSING_STYLE": "sideways"], "EDAL_S3_ADDRESSING_STYLE"),
         ]
         for (environment, setting) in cases {
             #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(environment) }

@@ -32,7 +32,8 @@ struct WorkerSettingsDeclarationTests {
             "EDAL_SIGNAL_METADATA": "service", "EDAL_CLAIM_RETENTION": "86400", "EDAL_ALLOWED_BUCKETS": "b", "EDAL_SWEEP_INTERVAL": "60",
             "EDAL_SWEEP_OVERLAP": "30", "EDAL_SWEEP_LOOKBACK": "120", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/", "EDAL_LOG_LEVEL": "DEBUG",
             "EDAL_AWS_REQUEST_TIMEOUT": "10", "EDAL_HTTP_TRANSPORT": "async-http-client", "EDAL_NIO_EXECUTOR": "0",
-            "EDAL_LOG_FORMAT": "json", "EDAL_METRICS_PORT": "9464",
+            "EDAL_LOG_FORMAT": "json", "EDAL_METRICS_PORT": "9464", "EDAL_STATE_STORE_URI": "sqlite:/tmp/other.db",
+            "EDAL_S3_ADDRESSING_STYLE": "path",
         ]
         #expect(Set(samples.keys) == Set(names), "a sample for every declaration")
         for declaration in WorkerSettings.declarations {
@@ -44,6 +45,25 @@ struct WorkerSettingsDeclarationTests {
         }
         #expect(try WorkerSettings.fromEnvironment(["EDAL_WORKERS": "6"]).receiveLoops == 6, "the older name is still read")
         #expect(WorkerSettings.origins(["EDAL_WORKERS": "6"])["EDAL_RECEIVE_LOOPS"] == "environment (EDAL_WORKERS)")
+    }
+
+    @Test("no EDAL_ variable is read outside the declarations: every one the sources name is declared (or is an older name)")
+    func noVariableOutsideTheDeclarations() throws {
+        let declared = Set(WorkerSettings.declarations.flatMap { [$0.variable] + ($0.formerName.map { [$0] } ?? []) })
+        var named: [String: String] = [:]
+        // The product's modules and command line; the evaluation tool and the benchmarks have
+        // their own switches (`EDAL_EVALUATE_DEBUG`) and set variables for the processes they start.
+        for module in ["EDALAWS", "EDALState", "EDALDetection", "EDALWorker", "edal"] {
+            let root = Repository.path("Sources/\(module)")
+            let files = try #require(FileManager.default.enumerator(atPath: root)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+            for file in files {
+                let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+                for match in text.matches(of: /"(EDAL_[A-Z0-9_]+)"/) { named[String(match.1)] = "\(module)/\(file)" }
+            }
+        }
+        let undeclared = named.filter { !declared.contains($0.key) }
+        #expect(undeclared.isEmpty, "read outside WorkerSettings.declarations: \(undeclared)")
+        #expect(named.count >= 30, "the scan found the variables (\(named.count))")
     }
 
     @Test("a bad value is refused naming its variable and what would do")

@@ -3,9 +3,12 @@ import EDALDetection
 import EDALState
 
 extension WorkerSettings {
-    /// Every `EDAL_*` setting of the worker, in the order docs/configuration.md lists them. The
-    /// state store's URI (`EDAL_STATE_STORE_URI`) is read with the AWS settings, by `StateStoreFactory`.
+    /// Every `EDAL_*` setting of the worker, in the order docs/configuration.md lists them.
     public static let declarations: [SettingDeclaration] = [
+        SettingDeclaration("EDAL_STATE_STORE_URI", default: "`sqlite:edal-state.db`", "the state store: `mongodb://host[,host…]/database[?options]` (or `mongodb+srv://`) for a fleet, `sqlite:PATH` for one host (see [State store](state-store.md)); shown with its password replaced by `***`", current: { StateStoreFactory.redacted($0.storeURI) }) { text, settings throws(SettingsError) in
+            do { _ = try StateStoreFactory.location(of: text) } catch { throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: "\(error)") }
+            settings.storeURI = text
+        },
         SettingDeclaration("EDAL_QUEUE", default: "`edal-notifications`", "the notification queue, a name or a URL", current: { $0.queue }) { text, settings in settings.queue = text },
         SettingDeclaration("EDAL_STREAM", default: "`edal-signals`", "the Kinesis stream for signals; empty: fallback queue only", keepsEmpty: true, current: { $0.stream.isEmpty ? "(none)" : $0.stream }) { text, settings in settings.stream = text },
         SettingDeclaration("EDAL_FALLBACK_QUEUE", default: "`edal-signals-fallback`", "SQS queue (name or URL) for signals Kinesis refuses; empty: none", keepsEmpty: true, current: { $0.fallbackQueue.isEmpty ? "(none)" : $0.fallbackQueue }) { text, settings in settings.fallbackQueue = text },
@@ -69,6 +72,14 @@ extension WorkerSettings {
         },
         .choice("EDAL_LOG_LEVEL", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "`info`", "`trace` … `critical` (logs go to standard error)", \.logLevel),
         .integer("EDAL_AWS_REQUEST_TIMEOUT", 1...600, default: "`30`", "seconds one AWS request may take before it is abandoned and retried (long polls add their 20 s wait)", \.awsRequestTimeout),
+        SettingDeclaration("EDAL_S3_ADDRESSING_STYLE", default: "`auto`", "`path`, `virtual` or `auto`: `auto` uses path style with a configured S3 endpoint (emulators) and virtual-hosted style on AWS", current: { $0.s3AddressingStyle?.rawValue ?? "auto" }) { text, settings throws(SettingsError) in
+            switch text.lowercased() {
+            case "path": settings.s3AddressingStyle = .path
+            case "virtual", "virtual-hosted": settings.s3AddressingStyle = .virtualHosted
+            case "auto": settings.s3AddressingStyle = nil
+            default: throw SettingsError(setting: "EDAL_S3_ADDRESSING_STYLE", problem: "\(text) is not one of path, virtual, auto")
+            }
+        },
         SettingDeclaration("EDAL_HTTP_TRANSPORT", default: "EDAL's own", "`async-http-client`: send every AWS request through AsyncHTTPClient instead of EDAL's own keep-alive HTTP/1.1 connections (about a quarter more CPU per object in `edal-bench ceiling`; see [Performance](performance.md)). Requests through `HTTPS_PROXY`/`HTTP_PROXY` always use AsyncHTTPClient", current: { $0.httpTransport == .asyncHTTPClient ? "async-http-client" : "edal" }) { text, settings throws(SettingsError) in
             switch text {
             case "async-http-client": settings.httpTransport = .asyncHTTPClient

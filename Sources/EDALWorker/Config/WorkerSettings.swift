@@ -78,6 +78,8 @@ public struct WorkerSettings: Sendable, Equatable {
     public var signalMetadata = SignalMetadataPolicy()
     /// Seconds one AWS request may take before it is abandoned and retried (long polls add their wait).
     public var awsRequestTimeout: Int = 30
+    /// How S3 is addressed; `nil`: path style with a configured endpoint, virtual-hosted on AWS.
+    public var s3AddressingStyle: AWSConfiguration.S3AddressingStyle?
 
     public init() {}
 
@@ -87,7 +89,6 @@ public struct WorkerSettings: Sendable, Equatable {
     /// (`WorkerSettings.declarations`), then checks them together.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
         var settings = try reading(Set(declarations.map(\.variable)), environment: environment)
-        settings.storeURI = StateStoreFactory.configuredURI(environment: environment)
         // By default EDAL acts on the buckets it watches.
         if SettingDeclaration.text(of: "EDAL_ALLOWED_BUCKETS", in: environment, keepsEmpty: false) == nil {
             var buckets: [String] = []
@@ -147,11 +148,6 @@ public struct WorkerSettings: Sendable, Equatable {
             } catch {
                 throw error
             }
-        }
-        do {
-            _ = try StateStoreFactory.location(of: storeURI)
-        } catch {
-            throw SettingsError(setting: "EDAL_STATE_STORE_URI", problem: error.description)
         }
     }
 }

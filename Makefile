@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release demo test test-unit bench soak fuzz services-start services-stop clean
+.PHONY: all deps build release demo test bench soak fuzz services-start services-stop clean
 
 all: build
 
@@ -23,10 +23,11 @@ demo:
 
 # Unit and integration tests against LocalStack, moto and the MongoDB test fixture; then the alert
 # rules' unit tests and the dashboard's queries (promtool), and a short run of every fuzz target.
-# Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well.
+# Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well. Hashing is
+# deterministic, so a simulation seed that fails here replays exactly (docs/testing.md).
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	SWIFT_DETERMINISTIC_HASHING=1 infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 	infra/check-observability.sh
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) infra/fuzz.sh --smoke
 

@@ -28,6 +28,9 @@ struct WeeklyRhythmTests {
         var weekday: Double = 300
         var weekend: Double = 900
         var jitter: Double = 20
+        /// Seconds to its next delivery from one at a time, where that is not the weekday's or
+        /// the weekend's (a burst).
+        var interval: (Double) -> Double? = { _ in nil }
     }
 
     /// Every producer delivers every five minutes on weekdays and every fifteen at weekends, for
@@ -50,7 +53,7 @@ struct WeeklyRhythmTests {
             for (index, producer) in producers.enumerated() {
                 guard due[index] <= clock else { continue }
                 let time = due[index]
-                due[index] += (isWeekend(time) ? producer.weekend : producer.weekday) + random.uniform(-producer.jitter, producer.jitter)
+                due[index] += producer.interval(time) ?? (isWeekend(time) ? producer.weekend : producer.weekday) + random.uniform(-producer.jitter, producer.jitter)
                 if producer.skips(time) { continue }
                 let parts = formatter.string(from: Date(timeIntervalSince1970: time)).split(separator: "|")
                 let key = "AWSLogs/123456789012/CloudTrail/\(producer.region)/\(parts[0])/123456789012_CloudTrail_\(producer.region)_\(parts[1])Z_\(String(random.next(), radix: 36)).json.gz"
@@ -116,6 +119,33 @@ struct WeeklyRhythmTests {
         let details = later.map { "\(Date(timeIntervalSince1970: $0.time)) \($0.event.finding.detail)" }
         #expect(silences.count == 1, "\(details)")
         #expect(silences.allSatisfy { $0.time >= silentFrom && $0.time <= silentTo }, "\(details)")
+    }
+
+    @Test("a rate drop expects what the same hours of the week before held wherever that is fewer than recent arrivals make usual")
+    func rateWindowTakesAQuieterWeek() throws {
+        // A delivery every 10 minutes for fifteen days, except the same two hours one and two
+        // weeks before the end, which held one every 12 minutes: 10 objects where recent arrivals
+        // make 12 usual.
+        // (Only a week clearly quieter was taken, under three quarters: after a Sunday burst a
+        // VPC-shaped source delivering what the Monday before did was a false drop at 00:35.)
+        let end = Self.start + 15 * Self.day
+        let quieterFrom = end - 7 * Self.day - 7_200, quieterTo = end - 7 * Self.day
+        var baseline = SourceBaseline(id: "s", bucket: "b", template: "vpc/{date}/{n}.log.gz", producer: nil,
+                                      firstSeen: Date(timeIntervalSince1970: Self.start))
+        var time = Self.start, index = 0
+        while time <= end {
+            baseline.record(SizeCheckTests.observation(index, size: 50_000, at: time), embeddedTime: nil)
+            let quieter = [0.0, 7 * Self.day].contains { time >= quieterFrom - $0 && time < quieterTo - $0 }
+            time += quieter ? 720 : 600
+            index += 1
+        }
+        var profile = SourceProfile(baseline, trainModel: false)
+        profile.refreshSizes(baseline)
+        let rates = try #require(SourceDetector().rateWindow(baseline, profile: profile, at: Date(timeIntervalSince1970: end), bucket: nil))
+        let weekly = try #require(baseline.history?.weeklyObjects(from: end - rates.window, to: end))
+        #expect(rates.window == 7_200)
+        #expect(weekly < 11 && weekly > 9, "\(weekly)")
+        #expect(rates.expected == weekly, "expected \(rates.expected), the week before \(weekly)")
     }
 
     @Test("sizes doubling over a week are one size_trend; sizes a third as large every weekend are none")

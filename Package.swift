@@ -135,11 +135,11 @@ let package = Package(
             name: "EDALUnitTests",
             dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTestSupport"]
         ),
-        // Tests beside the module they test; EDALUnitTests holds the worker's (and the AWS layer's
-        // tests that need the worker's types), EDALIntegrationTests what needs the test services.
+        // Tests beside the module they test; EDALUnitTests holds the worker's, EDALIntegrationTests
+        // what needs the test services.
         .testTarget(
             name: "EDALAWSTests",
-            dependencies: ["EDALAWS"] + localServers
+            dependencies: ["EDALAWS", "EDALTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + localServers
         ),
         .testTarget(
             name: "EDALStateTests",

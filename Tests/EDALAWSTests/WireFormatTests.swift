@@ -2,7 +2,6 @@ import Foundation
 import NIOHTTP1
 import Testing
 @testable import EDALAWS
-@testable import EDALWorker
 
 @Suite struct XMLDocumentParserTests {
     @Test func parsesAListing() throws {

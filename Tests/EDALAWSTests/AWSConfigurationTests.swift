@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import EDALAWS
-@testable import EDALWorker
 
 @Suite struct AWSConfigurationTests {
     /// Writes `credentials` and `config` into a fresh home directory.

@@ -1,5 +1,4 @@
 @testable import EDALAWS
-@testable import EDALWorker
 import Foundation
 import NIOConcurrencyHelpers
 import Testing

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import EDALAWS
-@testable import EDALWorker
 
 /// The worked examples of AWS's own SigV4 documentation (IAM and S3), signature for signature.
 @Suite struct SigV4DocumentedExamplesTests {

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 @testable import EDALAWS
-@testable import EDALWorker
 import EDALTestSupport
 
 /// Signs several hundred generated requests and compares every Authorization header with the one

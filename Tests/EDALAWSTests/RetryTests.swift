@@ -1,5 +1,4 @@
 import EDALAWS
-import EDALWorker
 import Foundation
 import Testing
 

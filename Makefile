@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release demo test bench soak fuzz services-start services-stop clean
+.PHONY: all deps build release demo test lint format bench soak fuzz services-start services-stop clean
 
 all: build
 
@@ -25,11 +25,20 @@ demo:
 # rules' unit tests and the dashboard's queries (promtool), and a short run of every fuzz target.
 # Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well. Hashing is
 # deterministic, so a simulation seed that fails here replays exactly (docs/testing.md).
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	SWIFT_DETERMINISTIC_HASHING=1 infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 	infra/check-observability.sh
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) infra/fuzz.sh --smoke
+
+# The code's format (.swift-format, the toolchain's `swift format`): make lint fails on any
+# finding, make format rewrites the files.
+FORMATTED = Sources Tests Package.swift Fuzz/Sources Fuzz/Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive --configuration .swift-format $(FORMATTED)
 
 # The libFuzzer targets (Fuzz/: notification, form-decoding, xml, aws-error, bson, credentials,
 # profile-file), fuzzer + address sanitizers, FUZZ_SECONDS each; prints executions and coverage.

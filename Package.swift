@@ -139,7 +139,8 @@ let package = Package(
         // what needs the test services.
         .testTarget(
             name: "EDALAWSTests",
-            dependencies: ["EDALAWS", "EDALTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")] + localServers
+            dependencies: ["EDALAWS", "EDALTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+                + localServers
         ),
         .testTarget(
             name: "EDALStateTests",
@@ -159,7 +160,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALIntegrationTests",
-            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection", "EDALTestSupport"] + localServers
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALTools", "EDALDetection", "EDALTestSupport"]
+                + localServers
         ),
         // Micro-benchmarks (`make bench`).
         .executableTarget(

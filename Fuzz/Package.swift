@@ -8,7 +8,7 @@ let package = Package(
     name: "edal-fuzz",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(name: "edal", path: ".."),
+        .package(name: "edal", path: "..")
     ],
     targets: [
         .executableTarget(
@@ -18,6 +18,6 @@ let package = Package(
                 .product(name: "EDALState", package: "edal"),
                 .product(name: "EDALWorker", package: "edal"),
             ]
-        ),
+        )
     ]
 )

@@ -27,9 +27,11 @@ public struct AWSConfiguration: Sendable {
     /// The HTTP proxy for service requests (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); `nil`: direct.
     public var proxy: AWSProxyConfiguration?
 
-    public init(region: String, credentialProvider: any CredentialProvider,
-                endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil,
-                proxy: AWSProxyConfiguration? = nil) {
+    public init(
+        region: String, credentialProvider: any CredentialProvider,
+        endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil,
+        proxy: AWSProxyConfiguration? = nil
+    ) {
         self.proxy = proxy
         self.region = region
         self.credentialProvider = credentialProvider
@@ -57,7 +59,9 @@ public struct AWSConfiguration: Sendable {
         s3AddressingStyle: S3AddressingStyle? = nil
     ) throws(AWSConfigurationError) -> AWSConfiguration {
         func env(_ name: String) -> String? {
-            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+                return nil
+            }
             return value
         }
         let home = homeDirectory ?? env("HOME") ?? NSHomeDirectory()
@@ -75,8 +79,10 @@ public struct AWSConfiguration: Sendable {
             credentialsFile.value(key, profile: profile) ?? configFile.value(key, profile: profile)
         }
 
-        guard let region = env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? configFile.value("region", profile: profile)
-            ?? credentialsFile.value("region", profile: profile) else {
+        guard
+            let region = env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ?? configFile.value("region", profile: profile)
+                ?? credentialsFile.value("region", profile: profile)
+        else {
             throw .missingRegion(profile: profile)
         }
 
@@ -103,30 +109,37 @@ public struct AWSConfiguration: Sendable {
                 AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
                 source: "environment"
             )
-        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile) ?? configFile.value("aws_access_key_id", profile: profile) {
+        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile)
+            ?? configFile.value("aws_access_key_id", profile: profile)
+        {
             guard let secret = profileValue("aws_secret_access_key") else {
                 throw .incompleteCredentials(source: "profile \(profile)")
             }
             provider = StaticCredentialProvider(
-                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
+                AWSCredentials(
+                    accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
                 source: "profile \(profile)"
             )
         } else if let roleARN = env("AWS_ROLE_ARN") ?? profileValue("role_arn"),
-                  let tokenFile = env("AWS_WEB_IDENTITY_TOKEN_FILE") ?? profileValue("web_identity_token_file") {
+            let tokenFile = env("AWS_WEB_IDENTITY_TOKEN_FILE") ?? profileValue("web_identity_token_file")
+        {
             // EKS IAM roles for service accounts: the token file is re-read at every refresh (it rotates).
             let session = env("AWS_ROLE_SESSION_NAME") ?? "edal-\(ProcessInfo.processInfo.processIdentifier)"
             let endpoint = overrides[.sts] ?? AWSService.sts.defaultEndpoint(region: region)
             provider = RefreshingCredentialProvider(source: "web identity \(roleARN)") {
-                try await CredentialEndpoints.assumeRoleWithWebIdentity(roleARN: roleARN, tokenFile: tokenFile, sessionName: session,
-                                                                        endpoint: endpoint)
+                try await CredentialEndpoints.assumeRoleWithWebIdentity(
+                    roleARN: roleARN, tokenFile: tokenFile, sessionName: session,
+                    endpoint: endpoint)
             }
         } else if let url = try containerCredentialsURL(env) {
             // ECS task roles and EKS Pod Identity; the authorization token file is re-read at every refresh.
             let tokenFile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
             let token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
             provider = RefreshingCredentialProvider(source: "container endpoint \(url)") {
-                let authorization = tokenFile.flatMap { FileManager.default.contents(atPath: $0) }
-                    .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? token
+                let authorization =
+                    tokenFile.flatMap { FileManager.default.contents(atPath: $0) }
+                    .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+                    ?? token
                 return try await CredentialEndpoints.containerCredentials(url: url, authorization: authorization)
             }
         } else if env("AWS_EC2_METADATA_DISABLED")?.lowercased() != "true" {
@@ -138,8 +151,9 @@ public struct AWSConfiguration: Sendable {
             throw .missingCredentials(profile: profile)
         }
 
-        return AWSConfiguration(region: region, credentialProvider: provider, endpointOverrides: overrides,
-                                s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env))
+        return AWSConfiguration(
+            region: region, credentialProvider: provider, endpointOverrides: overrides,
+            s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env))
     }
 
     /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or
@@ -152,10 +166,14 @@ public struct AWSConfiguration: Sendable {
         guard let endpoint = AWSEndpoint(url: full) else {
             throw .invalidEndpoint(source: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: full)
         }
-        let allowedHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", "fd00:ec2::23"]
+        let allowedHosts: Set<String> = [
+            "127.0.0.1", "localhost", "::1", "[::1]", "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]",
+            "fd00:ec2::23",
+        ]
         guard endpoint.scheme == "https" || allowedHosts.contains(endpoint.host) else {
-            throw .invalidSetting(name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: full,
-                                  expected: "an https URL, or http to a loopback address, 169.254.170.2 or 169.254.170.23")
+            throw .invalidSetting(
+                name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", value: full,
+                expected: "an https URL, or http to a loopback address, 169.254.170.2 or 169.254.170.23")
         }
         return full
     }
@@ -178,13 +196,17 @@ public enum AWSConfigurationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingRegion(let profile):
-            return "no AWS region is configured: set AWS_REGION (e.g. us-east-1) or `region` in profile \(profile) of ~/.aws/config"
+            return
+                "no AWS region is configured: set AWS_REGION (e.g. us-east-1) or `region` in profile \(profile) of ~/.aws/config"
         case .missingCredentials(let profile):
-            return "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, aws_access_key_id/aws_secret_access_key in profile \(profile) of ~/.aws/credentials, AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI (instance metadata is off: AWS_EC2_METADATA_DISABLED=true)"
+            return
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, aws_access_key_id/aws_secret_access_key in profile \(profile) of ~/.aws/credentials, AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI (instance metadata is off: AWS_EC2_METADATA_DISABLED=true)"
         case .incompleteCredentials(let source):
-            return "AWS credentials from \(source) have an access key id but no secret access key: set AWS_SECRET_ACCESS_KEY or aws_secret_access_key"
+            return
+                "AWS credentials from \(source) have an access key id but no secret access key: set AWS_SECRET_ACCESS_KEY or aws_secret_access_key"
         case .profileNotFound(let profile, let searched):
-            return "AWS_PROFILE names profile \(profile), which is in neither \(searched.joined(separator: " nor ")): fix AWS_PROFILE or add the profile"
+            return
+                "AWS_PROFILE names profile \(profile), which is in neither \(searched.joined(separator: " nor ")): fix AWS_PROFILE or add the profile"
         case .invalidEndpoint(let source, let value):
             return "\(source) is not an http(s) URL: \(value)"
         case .invalidSetting(let name, let value, let expected):

@@ -16,8 +16,11 @@ public struct ClaimRequest: Sendable, Equatable, Hashable {
     /// the LastModified already recorded for the key is older than what was processed (stale).
     public var eventTime: Date?
 
-    public init(bucket: String, key: String, eTag: String, sequencer: String? = nil, versionId: String? = nil, lastModified: Date? = nil,
-                eventTime: Date? = nil) {
+    public init(
+        bucket: String, key: String, eTag: String, sequencer: String? = nil, versionId: String? = nil,
+        lastModified: Date? = nil,
+        eventTime: Date? = nil
+    ) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
@@ -133,7 +136,9 @@ public struct ClaimCompletion: Sendable, Equatable {
     /// claimed: the record then says what was really signalled.
     public var eTag: String?
 
-    public init(ticket: ClaimTicket, outcome: Outcome, lastModified: Date? = nil, versionId: String? = nil, eTag: String? = nil) {
+    public init(
+        ticket: ClaimTicket, outcome: Outcome, lastModified: Date? = nil, versionId: String? = nil, eTag: String? = nil
+    ) {
         self.ticket = ticket
         self.outcome = outcome
         self.lastModified = lastModified

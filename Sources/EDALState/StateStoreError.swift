@@ -12,7 +12,8 @@ public enum StateStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case .unavailable(let store, let reason):
             return "state store \(store) is unavailable: \(reason); retrying later is safe"
         case .invalidURI(let uri, let reason):
-            return "state store URI \(uri) is not usable: \(reason); use mongodb://host[:port]/database or sqlite:/path/to/edal.db"
+            return
+                "state store URI \(uri) is not usable: \(reason); use mongodb://host[:port]/database or sqlite:/path/to/edal.db"
         case .failed(let store, let reason):
             return "state store \(store) failed: \(reason)"
         }

@@ -36,7 +36,9 @@ public enum StateStoreFactory {
 
     /// Opens the store `uri` names (see the type's description for the forms); claims expire
     /// `claimRetention` after they were last claimed (`nil`: never).
-    public static func open(uri: String = defaultURI, claimRetention: Duration? = nil) async throws(StateStoreError) -> any StateStore {
+    public static func open(uri: String = defaultURI, claimRetention: Duration? = nil) async throws(StateStoreError)
+        -> any StateStore
+    {
         switch try location(of: uri) {
         case .mongo(let uri): return try await MongoStateStore.open(uri: uri, claimRetention: claimRetention)
         case .sqlite(let path): return try await SQLiteStateStore.open(path: path, claimRetention: claimRetention)

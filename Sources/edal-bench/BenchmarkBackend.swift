@@ -80,8 +80,9 @@ final class BenchmarkBackend: Sendable {
 
     var totals: Totals {
         state.withLockedValue { state in
-            Totals(deleted: state.deleted, left: objects.count - state.deleted, records: state.records,
-                   recordBytes: state.recordBytes, requests: state.requests, unexpected: state.unexpected)
+            Totals(
+                deleted: state.deleted, left: objects.count - state.deleted, records: state.records,
+                recordBytes: state.recordBytes, requests: state.requests, unexpected: state.unexpected)
         }
     }
 
@@ -105,11 +106,20 @@ final class BenchmarkBackend: Sendable {
             case "DeleteMessageBatch": return deleteBatch(input["Entries"] as? [[String: Any]] ?? [])
             case "ChangeMessageVisibilityBatch": return visibilityBatch(input["Entries"] as? [[String: Any]] ?? [])
             case "GetQueueAttributes": return queueAttributes(names: input["AttributeNames"] as? [String] ?? ["All"])
-            case "GetQueueUrl": return json(["QueueUrl": queueURL(endpoint: endpoint.withLockedValue { $0 }) + "-" + (input["QueueName"] as? String ?? "")])
+            case "GetQueueUrl":
+                return json([
+                    "QueueUrl": queueURL(endpoint: endpoint.withLockedValue { $0 }) + "-"
+                        + (input["QueueName"] as? String ?? "")
+                ])
             case "PutRecords": return putRecords(input["Records"] as? [[String: Any]] ?? [])
-            case "DescribeStreamSummary": return json(["StreamDescriptionSummary": [
-                "StreamName": streamName, "StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/\(streamName)",
-                "StreamStatus": "ACTIVE", "OpenShardCount": 1, "RetentionPeriodHours": 24]])
+            case "DescribeStreamSummary":
+                return json([
+                    "StreamDescriptionSummary": [
+                        "StreamName": streamName,
+                        "StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/\(streamName)",
+                        "StreamStatus": "ACTIVE", "OpenShardCount": 1, "RetentionPeriodHours": 24,
+                    ]
+                ])
             default: return unexpected(operation)
             }
         }
@@ -124,7 +134,8 @@ final class BenchmarkBackend: Sendable {
         let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri
         let prefix = "/\(objects.bucket)/"
         guard path.hasPrefix(prefix), let key = String(path.dropFirst(prefix.count)).removingPercentEncoding,
-              let index = objects.indexByKey[key] else {
+            let index = objects.indexByKey[key]
+        else {
             return Answer(status: .notFound)
         }
         return Answer(headers: [
@@ -175,7 +186,9 @@ final class BenchmarkBackend: Sendable {
     private func deleteBatch(_ entries: [[String: Any]]) -> Answer {
         let ids: [String] = state.withLockedValue { state in
             entries.compactMap { entry in
-                guard let id = entry["Id"] as? String, let index = Self.messageIndex(entry["ReceiptHandle"]) else { return nil }
+                guard let id = entry["Id"] as? String, let index = Self.messageIndex(entry["ReceiptHandle"]) else {
+                    return nil
+                }
                 if state.inFlight.remove(index) != nil { state.deleted += 1 }
                 return id
             }
@@ -186,8 +199,12 @@ final class BenchmarkBackend: Sendable {
     private func visibilityBatch(_ entries: [[String: Any]]) -> Answer {
         let ids: [String] = state.withLockedValue { state in
             entries.compactMap { entry in
-                guard let id = entry["Id"] as? String, let index = Self.messageIndex(entry["ReceiptHandle"]) else { return nil }
-                if entry["VisibilityTimeout"] as? Int == 0, state.inFlight.remove(index) != nil { state.returned.append(index) }
+                guard let id = entry["Id"] as? String, let index = Self.messageIndex(entry["ReceiptHandle"]) else {
+                    return nil
+                }
+                if entry["VisibilityTimeout"] as? Int == 0, state.inFlight.remove(index) != nil {
+                    state.returned.append(index)
+                }
                 return id
             }
         }
@@ -202,7 +219,8 @@ final class BenchmarkBackend: Sendable {
             "ApproximateNumberOfMessages": String(waiting), "ApproximateNumberOfMessagesNotVisible": String(inFlight),
             "ApproximateNumberOfMessagesDelayed": "0", "QueueArn": "arn:aws:sqs:us-east-1:000000000000:\(queueName)",
             "MessageRetentionPeriod": "345600", "VisibilityTimeout": "30",
-            "RedrivePolicy": #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:edal-bench-dlq","maxReceiveCount":5}"#,
+            "RedrivePolicy":
+                #"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:edal-bench-dlq","maxReceiveCount":5}"#,
         ]
         return json(["Attributes": names.contains("All") ? all : all.filter { names.contains($0.key) }])
     }
@@ -216,15 +234,21 @@ final class BenchmarkBackend: Sendable {
             }
             return state.records
         }
-        return json(["FailedRecordCount": 0, "Records": records.indices.map { offset in
-            ["SequenceNumber": String(first + offset), "ShardId": "shardId-000000000000"]
-        }])
+        return json([
+            "FailedRecordCount": 0,
+            "Records": records.indices.map { offset in
+                ["SequenceNumber": String(first + offset), "ShardId": "shardId-000000000000"]
+            },
+        ])
     }
 
     private func unexpected(_ what: String) -> Answer {
         state.withLockedValue { $0.unexpected[what, default: 0] += 1 }
-        return Answer(status: .badRequest, headers: [("Content-Type", "application/x-amz-json-1.0")],
-                      body: #"{"__type":"com.amazonaws#UnknownOperationException","message":"not answered by the benchmark backend"}"#)
+        return Answer(
+            status: .badRequest, headers: [("Content-Type", "application/x-amz-json-1.0")],
+            body:
+                #"{"__type":"com.amazonaws#UnknownOperationException","message":"not answered by the benchmark backend"}"#
+        )
     }
 
     private func count(_ operation: String) {
@@ -233,7 +257,8 @@ final class BenchmarkBackend: Sendable {
 
     private func json(_ object: [String: Any]) -> Answer {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
-        return Answer(headers: [("Content-Type", "application/x-amz-json-1.0")], body: String(decoding: data, as: UTF8.self))
+        return Answer(
+            headers: [("Content-Type", "application/x-amz-json-1.0")], body: String(decoding: data, as: UTF8.self))
     }
 
     /// The object index in a receipt handle `rh-<index>-<receives>`.
@@ -266,7 +291,8 @@ final class BenchmarkBackend: Sendable {
                 body.writeBuffer(&part)
             case .end:
                 guard let head else { return }
-                let answer = backend.answer(method: head.method, uri: head.uri, target: head.headers.first(name: "X-Amz-Target"), body: body)
+                let answer = backend.answer(
+                    method: head.method, uri: head.uri, target: head.headers.first(name: "X-Amz-Target"), body: body)
                 self.head = nil
                 if let delay = answer.delay {
                     context.eventLoop.scheduleTask(in: delay) { self.write(answer, to: head, context: context) }
@@ -282,7 +308,10 @@ final class BenchmarkBackend: Sendable {
                 headers.replaceOrAdd(name: "Content-Length", value: String(answer.body.utf8.count))
             }
             headers.add(name: "Date", value: backend.objects.httpDate(Int(Date().timeIntervalSince1970)))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: head.version, status: answer.status, headers: headers))),
+                promise: nil)
             if head.method != .HEAD, !answer.body.isEmpty {
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: answer.body)))), promise: nil)
             }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The objects the benchmark backend pretends to hold: a bucket laid out as CloudTrail delivers to
@@ -46,7 +47,8 @@ struct BenchmarkObjects: Sendable {
         let window = civil(start + (index / sources) * cadenceSeconds)
         let day = "\(window.year)/\(pad(window.month))/\(pad(window.day))"
         let stamp = "\(window.year)\(pad(window.month))\(pad(window.day))T\(pad(window.hour))\(pad(window.minute))Z"
-        return "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(stamp)_\(token(index)).json.gz"
+        return
+            "AWSLogs/\(account)/CloudTrail/\(region)/\(day)/\(account)_CloudTrail_\(region)_\(stamp)_\(token(index)).json.gz"
     }
 
     /// The object's size: its source's usual size, ×0.6–1.6 per object, ×40 for one object in 1,000.
@@ -65,13 +67,17 @@ struct BenchmarkObjects: Sendable {
         start + (index / Self.sources) * Self.cadenceSeconds + 120 + Int(Self.mix(UInt64(index) &+ 99) % 360)
     }
 
-    func sequencer(_ index: Int) -> String { String(format: "%016llX", UInt64(lastModified(index)) << 20 | UInt64(index & 0xFFFFF)) }
+    func sequencer(_ index: Int) -> String {
+        String(format: "%016llX", UInt64(lastModified(index)) << 20 | UInt64(index & 0xFFFFF))
+    }
 
     /// The S3 event notification S3 would send for the object (JSON, as SQS carries it).
     func notification(_ index: Int) -> String {
         let written = civil(lastModified(index))
-        let time = "\(written.year)-\(Self.pad(written.month))-\(Self.pad(written.day))T\(Self.pad(written.hour)):\(Self.pad(written.minute)):\(Self.pad(written.second)).000Z"
-        return #"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"\#(time)","#
+        let time =
+            "\(written.year)-\(Self.pad(written.month))-\(Self.pad(written.day))T\(Self.pad(written.hour)):\(Self.pad(written.minute)):\(Self.pad(written.second)).000Z"
+        return
+            #"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"\#(time)","#
             + #""eventName":"ObjectCreated:Put","userIdentity":{"principalId":"AWS:AROAEXAMPLEDELIVERY:regional-delivery"},"#
             + #""requestParameters":{"sourceIPAddress":"10.0.0.1"},"responseElements":{"x-amz-request-id":"BENCH","x-amz-id-2":"BENCH"},"#
             + #""s3":{"s3SchemaVersion":"1.0","configurationId":"edal-object-created","bucket":{"name":"\#(bucket)","#
@@ -85,18 +91,24 @@ struct BenchmarkObjects: Sendable {
         let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let weekday = weekdays[(epochSeconds / 86_400) % 7]
-        return "\(weekday), \(Self.pad(time.day)) \(months[time.month - 1]) \(time.year) \(Self.pad(time.hour)):\(Self.pad(time.minute)):\(Self.pad(time.second)) GMT"
+        return
+            "\(weekday), \(Self.pad(time.day)) \(months[time.month - 1]) \(time.year) \(Self.pad(time.hour)):\(Self.pad(time.minute)):\(Self.pad(time.second)) GMT"
     }
 
     private func civil(_ epochSeconds: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
         Self.civil(epochSeconds)
     }
 
-    private static func civil(_ epochSeconds: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    private static func civil(_ epochSeconds: Int) -> (
+        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+    ) {
         var seconds = time_t(epochSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        return (
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
+            Int(parts.tm_sec)
+        )
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

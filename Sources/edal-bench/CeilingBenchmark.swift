@@ -53,14 +53,21 @@ struct CeilingBenchmark {
         environment["EDAL_STATE_STORE_URI"] = "sqlite:" + database.path
         environment["EDAL_ALLOWED_BUCKETS"] = catalogue.bucket
         environment["EDAL_LOG_LEVEL"] = "warning"
-        for (name, value) in inherited where name.hasPrefix("EDAL_") && name != "EDAL_LOG_LEVEL" { environment[name] = value }
+        for (name, value) in inherited where name.hasPrefix("EDAL_") && name != "EDAL_LOG_LEVEL" {
+            environment[name] = value
+        }
 
         var command = [edal, "drain", "--summary-json", summaryPath.path, "--idle-timeout", "30"]
         if let core { command = ["/usr/bin/taskset", "-c", String(core)] + command }
-        if let perfData { command = ["/usr/bin/perf", "record", "-q", "-F", "1999", "-g", "-o", perfData, "--"] + command }
-        log("ceiling: draining \(objects) objects from the benchmark backend at \(endpoint)" + (core.map { " on core \($0)" } ?? "")
-            + (perfData.map { " under perf (\($0))" } ?? ""))
-        let drain = try ChildProcess.run(command[0], Array(command.dropFirst()), environment: environment, mayFail: true)
+        if let perfData {
+            command = ["/usr/bin/perf", "record", "-q", "-F", "1999", "-g", "-o", perfData, "--"] + command
+        }
+        log(
+            "ceiling: draining \(objects) objects from the benchmark backend at \(endpoint)"
+                + (core.map { " on core \($0)" } ?? "")
+                + (perfData.map { " under perf (\($0))" } ?? ""))
+        let drain = try ChildProcess.run(
+            command[0], Array(command.dropFirst()), environment: environment, mayFail: true)
         try await backend.stop()
 
         let summary = (try? JSONSerialization.jsonObject(with: Data(contentsOf: summaryPath))) as? [String: Any] ?? [:]

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a program to completion and measures it: wall time, its own CPU (user + sys, from
@@ -17,7 +18,9 @@ struct ChildProcess {
     }
 
     /// Runs `executable`; throws if it exits non-zero, unless `mayFail` (the caller reads `status`).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String], mayFail: Bool = false) throws -> ChildProcess {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String], mayFail: Bool = false)
+        throws -> ChildProcess
+    {
         var before = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &before)
         let process = Process()
@@ -37,11 +40,14 @@ struct ChildProcess {
         var after = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &after)
         func seconds(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
-        let cpu = seconds(after.ru_utime) - seconds(before.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_stime)
+        let cpu =
+            seconds(after.ru_utime) - seconds(before.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_stime)
         if process.terminationStatus != 0 && !mayFail {
-            throw Failed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+            throw Failed(
+                description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
         }
-        return ChildProcess(status: process.terminationStatus, wallSeconds: wall, cpuSeconds: cpu, peakRSSKilobytes: peak)
+        return ChildProcess(
+            status: process.terminationStatus, wallSeconds: wall, cpuSeconds: cpu, peakRSSKilobytes: peak)
     }
 
     /// `VmHWM` (peak resident set, kB) of a running process.

@@ -52,15 +52,19 @@ struct EndToEndBenchmark {
 
         // Upload, and wait for every notification to be in the queue.
         let manifest = workDirectory.appendingPathComponent("\(name).jsonl")
-        let generator = SyntheticMELT(options: .init(seed: 7, objectSize: objectSize, anomalyRate: 0.05,
-                                                     start: Date().addingTimeInterval(-Double(objects))))
+        let generator = SyntheticMELT(
+            options: .init(
+                seed: 7, objectSize: objectSize, anomalyRate: 0.05,
+                start: Date().addingTimeInterval(-Double(objects))))
         log("\(label): uploading \(objects) objects of \(objectSize) bytes")
-        let upload = try await SyntheticUpload(generator: generator, s3: s3, bucket: name, concurrency: 32).run(count: objects, manifest: manifest)
+        let upload = try await SyntheticUpload(generator: generator, s3: s3, bucket: name, concurrency: 32).run(
+            count: objects, manifest: manifest)
         try? FileManager.default.removeItem(at: manifest)
         var waiting = 0
         let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
-            let attributes = try await sqs.getQueueAttributes(setup.queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages])
+            let attributes = try await sqs.getQueueAttributes(
+                setup.queueURL, names: [SQSQueueAttribute.approximateNumberOfMessages])
             waiting = attributes[SQSQueueAttribute.approximateNumberOfMessages].flatMap { Int($0) } ?? 0
             if waiting >= objects { break }
             try await Task.sleep(for: .milliseconds(500))
@@ -78,8 +82,9 @@ struct EndToEndBenchmark {
 
         let summaryPath = workDirectory.appendingPathComponent("\(name)-summary.json")
         log("\(label): draining")
-        let drain = try ChildProcess.run(edal, ["drain", "--summary-json", summaryPath.path, "--idle-timeout", "60"],
-                                         environment: childEnvironment, mayFail: true)
+        let drain = try ChildProcess.run(
+            edal, ["drain", "--summary-json", summaryPath.path, "--idle-timeout", "60"],
+            environment: childEnvironment, mayFail: true)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: summaryPath)) as? [String: Any] ?? [:]
         let requests = (summary["requests"] as? [String: Int]) ?? [:]
         let drained = summary["objects"] as? Int ?? 0
@@ -87,15 +92,19 @@ struct EndToEndBenchmark {
 
         // The ceiling: the same requests from a minimal client, on the same number of objects.
         log("\(label): measuring the emulator's ceiling")
-        let ceiling = ProcessInfo.processInfo.environment["BENCH_NO_CEILING"] == "1" ? 0
-            : try await EmulatorCeiling(s3: s3, sqs: sqs, queueURL: setup.queueURL, bucket: name).objectsPerSecond(objects: objects)
+        let ceiling =
+            ProcessInfo.processInfo.environment["BENCH_NO_CEILING"] == "1"
+            ? 0
+            : try await EmulatorCeiling(s3: s3, sqs: sqs, queueURL: setup.queueURL, bucket: name).objectsPerSecond(
+                objects: objects)
 
         let rate = Double(drained) / max(drain.wallSeconds, 0.001)
         let workSeconds = summary["work_seconds"] as? Double ?? drain.wallSeconds
         let workRate = Double(drained) / max(workSeconds, 0.001)
         return Result(
             label: label, objects: drained, objectBytes: upload.bytes, uploadSeconds: upload.seconds,
-            drainSeconds: drain.wallSeconds, objectsPerSecond: rate, workSeconds: workSeconds, workObjectsPerSecond: workRate,
+            drainSeconds: drain.wallSeconds, objectsPerSecond: rate, workSeconds: workSeconds,
+            workObjectsPerSecond: workRate,
             ceilingObjectsPerSecond: ceiling, shareOfCeiling: ceiling > 0 ? workRate / ceiling : 0,
             cpuSeconds: drain.cpuSeconds, cpuMillisecondsPerObject: 1000 * drain.cpuSeconds / Double(max(1, drained)),
             peakRSSMegabytes: Double(drain.peakRSSKilobytes) / 1024, requestsPerObject: perObject,
@@ -123,7 +132,9 @@ struct EmulatorCeiling {
         for try await page in s3.listAllObjects(bucket: bucket) { keys += page.objects.map(\.key) }
         keys = Array(keys.prefix(objects))
         try await forEachChunk(keys, size: 10, limit: 16) { chunk in
-            _ = try await sqs.sendMessageBatch(queueURL, entries: chunk.enumerated().map { SQSSendEntry(id: String($0.offset), messageBody: $0.element) })
+            _ = try await sqs.sendMessageBatch(
+                queueURL,
+                entries: chunk.enumerated().map { SQSSendEntry(id: String($0.offset), messageBody: $0.element) })
         }
         let started = ContinuousClock.now
         let done = Counter()
@@ -139,12 +150,16 @@ struct EmulatorCeiling {
                         }
                         empty = 0
                         try await withThrowingTaskGroup(of: Void.self) { heads in
-                            for message in messages { heads.addTask { _ = try await s3.headObject(bucket: bucket, key: message.body) } }
+                            for message in messages {
+                                heads.addTask { _ = try await s3.headObject(bucket: bucket, key: message.body) }
+                            }
                             try await heads.waitForAll()
                         }
-                        _ = try await sqs.deleteMessageBatch(queueURL, entries: messages.enumerated().map {
-                            SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle)
-                        })
+                        _ = try await sqs.deleteMessageBatch(
+                            queueURL,
+                            entries: messages.enumerated().map {
+                                SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle)
+                            })
                         done.add(messages.count, at: ContinuousClock.now)
                     }
                 }
@@ -156,7 +171,9 @@ struct EmulatorCeiling {
         return Double(done.total) / max(seconds, 0.001)
     }
 
-    private func forEachChunk(_ items: [String], size: Int, limit: Int, _ body: @escaping @Sendable ([String]) async throws -> Void) async throws {
+    private func forEachChunk(
+        _ items: [String], size: Int, limit: Int, _ body: @escaping @Sendable ([String]) async throws -> Void
+    ) async throws {
         let chunks = stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0

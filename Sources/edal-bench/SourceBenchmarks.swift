@@ -24,10 +24,13 @@ func sourceContention(sources: Int, observations: Int) async -> SourceContention
     let start = Date(timeIntervalSince1970: 1_795_000_000)
     func object(source: Int, step: Int) -> ObjectObservation {
         let time = start.addingTimeInterval(Double(step * 300 + source % 300))
-        let key = String(format: "AWSLogs/%012d/CloudTrail/us-east-1/2026/11/18/%012d_CloudTrail_us-east-1_20261118T%02d%02dZ_k%06d.json.gz",
-                         source, source, step / 12 % 24, step % 12 * 5, step * 1_000 + source % 1_000)
-        return ObjectObservation(bucket: "trail", key: key, eTag: "e\(step)-\(source)", size: Int64(40_000 + step * 10), lastModified: time,
-                                 contentType: "application/json", serverSideEncryption: "AES256", writer: "AWS:AROA1:delivery")
+        let key = String(
+            format:
+                "AWSLogs/%012d/CloudTrail/us-east-1/2026/11/18/%012d_CloudTrail_us-east-1_20261118T%02d%02dZ_k%06d.json.gz",
+            source, source, step / 12 % 24, step % 12 * 5, step * 1_000 + source % 1_000)
+        return ObjectObservation(
+            bucket: "trail", key: key, eTag: "e\(step)-\(source)", size: Int64(40_000 + step * 10), lastModified: time,
+            contentType: "application/json", serverSideEncryption: "AES256", writer: "AWS:AROA1:delivery")
     }
     for step in 0..<2 {
         for first in stride(from: 0, to: sources, by: 1_000) {
@@ -48,7 +51,9 @@ func sourceContention(sources: Int, observations: Int) async -> SourceContention
         }
         return latencies.sorted()
     }
-    func quantile(_ sorted: [Double], _ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
+    func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
     let quiet = await timed(step: 2)
     let reading = StopFlag()
     let reader = Task.detached {
@@ -64,9 +69,11 @@ func sourceContention(sources: Int, observations: Int) async -> SourceContention
     let busy = await timed(step: 3)
     reading.set()
     let reads = await reader.value
-    return SourceContention(sources: sources, observations: observations, pageReads: reads, quietP50: quantile(quiet, 0.5),
-                            quietP99: quantile(quiet, 0.99), busyP50: quantile(busy, 0.5), busyP99: quantile(busy, 0.99), busyP999: quantile(busy, 0.999),
-                            busyMax: busy.last ?? 0)
+    return SourceContention(
+        sources: sources, observations: observations, pageReads: reads, quietP50: quantile(quiet, 0.5),
+        quietP99: quantile(quiet, 0.99), busyP50: quantile(busy, 0.5), busyP99: quantile(busy, 0.99),
+        busyP999: quantile(busy, 0.999),
+        busyMax: busy.last ?? 0)
 }
 
 /// A flag one task sets and another reads.
@@ -80,17 +87,23 @@ final class StopFlag: @unchecked Sendable {
 /// `edal-bench sources-bound`: `files` distinct user-named keys, one every half second, into one
 /// bucket; at every quarter, the sources held, what was announced, the learner's shapes and the
 /// process's resident memory (the keys themselves are made first, so they are in every figure).
-func sourceBound(files: Int, bound: Int) -> [(objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double)] {
+func sourceBound(files: Int, bound: Int) -> [(
+    objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double
+)] {
     var registry = SourceRegistry()
     registry.maximumSourcesPerBucket = bound
     let keys = UserNamedFiles.keys(count: files)
     let start = Date(timeIntervalSince1970: 1_795_000_000)
-    var announced = 0, storms = 0, other = 0
+    var announced = 0
+    var storms = 0
+    var other = 0
     var otherChecks: [String: Int] = [:]
-    var rows: [(objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double)] = []
+    var rows: [(objects: Int, sources: Int, announced: Int, storms: Int, other: Int, shapes: Int, residentMB: Double)] =
+        []
     for (index, key) in keys.enumerated() {
-        let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1_000,
-                                            lastModified: start.addingTimeInterval(Double(index) * 0.5))
+        let observation = ObjectObservation(
+            bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1_000,
+            lastModified: start.addingTimeInterval(Double(index) * 0.5))
         for event in registry.observe(observation).events {
             switch event.finding.check {
             case .newSource: announced += 1
@@ -101,17 +114,26 @@ func sourceBound(files: Int, bound: Int) -> [(objects: Int, sources: Int, announ
             }
         }
         if (index + 1) % max(1, files / 4) == 0 {
-            rows.append((index + 1, registry.baselines.count, announced, storms, other, registry.learner.shapeCount, residentMegabytes()))
+            rows.append(
+                (
+                    index + 1, registry.baselines.count, announced, storms, other, registry.learner.shapeCount,
+                    residentMegabytes()
+                ))
         }
     }
-    if !otherChecks.isEmpty { print("  other source events: " + otherChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+    if !otherChecks.isEmpty {
+        print(
+            "  other source events: "
+                + otherChecks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
     return rows
 }
 
 /// The process's resident set (`VmRSS` of /proc/self/status), in MB; 0 where there is none.
 func residentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+    else { return 0 }
     return kilobytes / 1024
 }

@@ -37,8 +37,11 @@ struct StoreBenchmark {
         let store = try await SQLiteStateStore.open(path: path, claimRetention: retention)
         let sampleEvery = max(batch, objects / 10)
         var samples: [Sample] = []
-        var windowStart = ContinuousClock.now, windowBatches = 0
-        var pruned = 0, pruneTime = Duration.zero, held = 0
+        var windowStart = ContinuousClock.now
+        var windowBatches = 0
+        var pruned = 0
+        var pruneTime = Duration.zero
+        var held = 0
         let started = ContinuousClock.now
         var done = 0
         while done < objects {
@@ -62,9 +65,11 @@ struct StoreBenchmark {
             }
             if done % sampleEvery < batch || done == objects {
                 let elapsed = ContinuousClock.now - windowStart
-                samples.append(Sample(objects: done, millisecondsPerBatch: elapsed.seconds * 1000 / Double(max(1, windowBatches)),
-                                      fileMegabytes: Double(fileBytes()) / 1_048_576, claimsHeld: held, pruned: pruned,
-                                      pruneMilliseconds: pruneTime.seconds * 1000))
+                samples.append(
+                    Sample(
+                        objects: done, millisecondsPerBatch: elapsed.seconds * 1000 / Double(max(1, windowBatches)),
+                        fileMegabytes: Double(fileBytes()) / 1_048_576, claimsHeld: held, pruned: pruned,
+                        pruneMilliseconds: pruneTime.seconds * 1000))
                 windowStart = ContinuousClock.now
                 windowBatches = 0
             }
@@ -74,16 +79,21 @@ struct StoreBenchmark {
         await store.close()
         let bytes = fileBytes()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        return Result(objects: objects, batch: batch, retentionSeconds: retention.map { Int($0.components.seconds) }, samples: samples,
-                      bytesPerClaim: Double(bytes) / Double(max(1, retention == nil ? objects : held)), roundTripsPerObject: roundTrips,
-                      seconds: seconds)
+        return Result(
+            objects: objects, batch: batch, retentionSeconds: retention.map { Int($0.components.seconds) },
+            samples: samples,
+            bytesPerClaim: Double(bytes) / Double(max(1, retention == nil ? objects : held)),
+            roundTripsPerObject: roundTrips,
+            seconds: seconds)
     }
 
     /// The database file and its write-ahead log.
     /// The claim of the `index`th object: a CloudTrail-length key (about 90 bytes), an MD5 ETag, a sequencer.
     static func request(_ index: Int) -> ClaimRequest {
-        ClaimRequest(bucket: "telemetry-prod", key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", index),
-                     eTag: String(format: "%032x", index), sequencer: String(format: "%018X", index))
+        ClaimRequest(
+            bucket: "telemetry-prod",
+            key: String(format: "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/%08d_CloudTrail.json.gz", index),
+            eTag: String(format: "%032x", index), sequencer: String(format: "%018X", index))
     }
 
     private func fileBytes() -> Int {

@@ -7,10 +7,14 @@ import EDALWorker
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Show every worker setting in force and where it comes from, then the region, credentials and endpoints resolved from the environment and ~/.aws."
+        abstract:
+            "Show every worker setting in force and where it comes from, then the region, credentials and endpoints resolved from the environment and ~/.aws."
     )
 
-    @Flag(help: "Print the worker settings' table of docs/configuration.md (generated from their declarations) and nothing else.")
+    @Flag(
+        help:
+            "Print the worker settings' table of docs/configuration.md (generated from their declarations) and nothing else."
+    )
     var markdown = false
 
     func run() async throws {
@@ -32,13 +36,16 @@ struct ConfigCommand: AsyncParsableCommand {
         }
         print("")
         let resolved = try resolvedAWSConfiguration()
-        let source = (resolved.credentialProvider as? StaticCredentialProvider)?.source
+        let source =
+            (resolved.credentialProvider as? StaticCredentialProvider)?.source
             ?? (resolved.credentialProvider as? RefreshingCredentialProvider)?.source ?? "provider"
         let credentials = try await resolved.credentialProvider.credentials()
         print("region:       \(resolved.region)")
         print("credentials:  \(credentials.accessKeyId) (from \(source))")
         for service in [AWSService.s3, .sqs, .kinesis] {
-            print("\(service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(resolved.endpoint(for: service))")
+            print(
+                "\(service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(resolved.endpoint(for: service))"
+            )
         }
         print("s3 addressing: \(resolved.s3AddressingStyle.rawValue)")
     }

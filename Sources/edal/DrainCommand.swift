@@ -10,7 +10,8 @@ import ServiceLifecycle
 struct DrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drain",
-        abstract: "Process the notification queue until it is empty, then print a summary and exit (non-zero if work was left undone)."
+        abstract:
+            "Process the notification queue until it is empty, then print a summary and exit (non-zero if work was left undone)."
     )
 
     @OptionGroup var options: WorkerOptions
@@ -20,8 +21,9 @@ struct DrainCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.settings()
         try options.bootstrapLogging(settings)
-        let (result, requests, retries, roundTrips) = try await Self.drainWithCosts(settings: settings, aws: try options.awsConfiguration(),
-                                                                           idleTimeout: idleTimeout)
+        let (result, requests, retries, roundTrips) = try await Self.drainWithCosts(
+            settings: settings, aws: try options.awsConfiguration(),
+            idleTimeout: idleTimeout)
         let summary = DrainSummary(result: result, requests: requests, retries: retries, storeRoundTrips: roundTrips)
         summary.print()
         if let summaryJson {
@@ -37,7 +39,10 @@ struct DrainCommand: AsyncParsableCommand {
 
     /// Drains and also answers the requests sent and retried by operation, and the store round trips.
     static func drainWithCosts(settings: WorkerSettings, aws: AWSConfiguration, idleTimeout: Int)
-        async throws -> (result: DrainResult, requests: [String: Int], retries: [AWSRetry: Int], storeRoundTrips: UInt64) {
+        async throws -> (
+            result: DrainResult, requests: [String: Int], retries: [AWSRetry: Int], storeRoundTrips: UInt64
+        )
+    {
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime
         do {
@@ -51,12 +56,20 @@ struct DrainCommand: AsyncParsableCommand {
         let outcome = NIOLockedValueBox<DrainResult?>(nil)
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         let services: [Configured] = [
-            Configured(service: ShutdownSignalService("progress", logger: logger) { await DrainProgress(runtime: runtime).run(until: $0) }),
+            Configured(
+                service: ShutdownSignalService("progress", logger: logger) {
+                    await DrainProgress(runtime: runtime).run(until: $0)
+                }),
             // Share what this drain learns with other replicas as it goes; a last sync at the end.
-            Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.sourceWatcher(checksSilence: false).run(shutdown: $0) }),
+            Configured(
+                service: ShutdownSignalService("sources", logger: logger) {
+                    await runtime.sourceWatcher(checksSilence: false).run(shutdown: $0)
+                }),
             // The queue worked off (or SIGTERM): everything else stops too.
             Configured(
-                service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in
+                service: ShutdownSignalService(
+                    "worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger
+                ) { shutdown in
                     let result = await worker.run(shutdown: shutdown)
                     outcome.withLockedValue { $0 = result }
                 },
@@ -64,7 +77,9 @@ struct DrainCommand: AsyncParsableCommand {
             ),
         ]
         do {
-            try await ServiceGroup(configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger)).run()
+            try await ServiceGroup(
+                configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger)
+            ).run()
         } catch {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
@@ -90,16 +105,22 @@ struct DrainProgress: Sendable {
         var tick = 0
         while await finished.sleep(for: .seconds(1)) {
             tick += 1
-            let counted = [SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible]
-            if tick % 2 == 1, let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: counted) {
+            let counted = [
+                SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+            ]
+            if tick % 2 == 1,
+                let attributes = try? await runtime.sqs.getQueueAttributes(runtime.queueURL, names: counted)
+            {
                 remaining = counted.compactMap { attributes[$0].flatMap { Int($0) } }.reduce(0, +)
             }
             let counts = runtime.statistics.snapshot
             let elapsed = (ContinuousClock.now - started).seconds
             let rate = Double(counts.messagesDeleted) / max(elapsed, 0.001)
             let eta = remaining.map { rate > 0 ? String(format: "%.0f s", Double($0) / rate) : "?" } ?? "?"
-            let line = String(format: "%d messages done, %@ left, %.0f msg/s (%.0f objects/s), ETA %@",
-                              counts.messagesDeleted, remaining.map(String.init) ?? "?", rate, Double(counts.objects) / max(elapsed, 0.001), eta)
+            let line = String(
+                format: "%d messages done, %@ left, %.0f msg/s (%.0f objects/s), ETA %@",
+                counts.messagesDeleted, remaining.map(String.init) ?? "?", rate,
+                Double(counts.objects) / max(elapsed, 0.001), eta)
             if isTerminal {
                 FileHandle.standardError.write(Data("\r\(line)   ".utf8))
             } else if ContinuousClock.now - lastLog >= .seconds(10) {

@@ -29,7 +29,8 @@ struct DrainSummary {
             rows.append(("AWS requests", "\(total) (\(detail))"))
         }
         if !retries.isEmpty {
-            let detail = retriesByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let detail = retriesByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                separator: ", ")
             rows.append(("AWS retries", "\(retries.values.reduce(0, +)) (\(detail))"))
         }
         if let storeRoundTrips { rows.append(("store round trips", "\(storeRoundTrips)")) }
@@ -60,7 +61,10 @@ struct DrainSummary {
             ("source events", "\(counts.sourceEvents) (new, resumed, burst)"),
             ("signals to Kinesis", "\(counts.signalsToKinesis)"),
             ("signals to fallback", "\(counts.signalsToFallback)"),
-            ("errors", "\(counts.errors) (store \(counts.storeErrors), HEAD \(counts.headErrors), sinks \(counts.signalsFailed), receive \(counts.receiveErrors), delete \(counts.deleteErrors))"),
+            (
+                "errors",
+                "\(counts.errors) (store \(counts.storeErrors), HEAD \(counts.headErrors), sinks \(counts.signalsFailed), receive \(counts.receiveErrors), delete \(counts.deleteErrors))"
+            ),
             ("wall time", String(format: "%.1f s (%.1f s to the last delete)", result.seconds, result.workSeconds)),
             ("objects/s", String(format: "%.0f", result.objectsPerSecond)),
         ]
@@ -77,16 +81,25 @@ struct DrainSummary {
     func json() throws -> Data {
         let counts = result.counts
         let object: [String: Any] = [
-            "ending": result.ending.rawValue, "complete": result.isComplete, "messages_left": result.messagesLeft as Any,
-            "seconds": result.seconds, "objects_per_second": result.objectsPerSecond, "work_seconds": result.workSeconds,
+            "ending": result.ending.rawValue, "complete": result.isComplete,
+            "messages_left": result.messagesLeft as Any,
+            "seconds": result.seconds, "objects_per_second": result.objectsPerSecond,
+            "work_seconds": result.workSeconds,
             "work_objects_per_second": result.workObjectsPerSecond,
             "messages_received": counts.messagesReceived, "messages_deleted": counts.messagesDeleted,
-            "malformed": counts.malformedMessages, "rejected": counts.rejectedRecords, "refused_heads": counts.refusedHeads, "owner_mismatches": counts.ownerMismatchRecords, "test_events": counts.testEvents, "objects": counts.objects,
-            "claimed": counts.claimed, "taken_over": counts.takenOver, "duplicates": counts.duplicates, "in_progress": counts.inProgress,
-            "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone, "scored": counts.scored,
-            "anomalies": counts.anomalies, "source_events": counts.sourceEvents, "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
-            "errors": counts.errors, "head_requests": counts.headRequests, "visibility_extensions": counts.visibilityExtensions,
-            "requests": requests, "retries": retriesByOperation, "retry_reasons": retriesByReason, "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
+            "malformed": counts.malformedMessages, "rejected": counts.rejectedRecords,
+            "refused_heads": counts.refusedHeads, "owner_mismatches": counts.ownerMismatchRecords,
+            "test_events": counts.testEvents, "objects": counts.objects,
+            "claimed": counts.claimed, "taken_over": counts.takenOver, "duplicates": counts.duplicates,
+            "in_progress": counts.inProgress,
+            "stale": counts.stale, "superseded": counts.superseded, "objects_gone": counts.objectsGone,
+            "scored": counts.scored,
+            "anomalies": counts.anomalies, "source_events": counts.sourceEvents,
+            "signals_kinesis": counts.signalsToKinesis, "signals_fallback": counts.signalsToFallback,
+            "errors": counts.errors, "head_requests": counts.headRequests,
+            "visibility_extensions": counts.visibilityExtensions,
+            "requests": requests, "retries": retriesByOperation, "retry_reasons": retriesByReason,
+            "store_round_trips": storeRoundTrips.map { Int($0) } as Any,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     }

@@ -12,7 +12,8 @@ struct EDALCommand: AsyncParsableCommand {
         abstract: "Scores telemetry objects landing in S3 from their metadata alone and publishes anomaly signals.",
         version: EDALVersion.current,
         subcommands: [
-            RunCommand.self, DrainCommand.self, SweepCommand.self, ReplayCommand.self, SetupCommand.self, SourcesCommand.self,
+            RunCommand.self, DrainCommand.self, SweepCommand.self, ReplayCommand.self, SetupCommand.self,
+            SourcesCommand.self,
             SignalsCommand.self, GenerateCommand.self, EvaluateCommand.self, ConfigCommand.self, HealthCommand.self,
         ]
     )

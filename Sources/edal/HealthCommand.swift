@@ -7,7 +7,8 @@ import Foundation
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Exit 0 when the worker on this host answers /healthz (or /readyz with --ready); for container health checks."
+        abstract:
+            "Exit 0 when the worker on this host answers /healthz (or /readyz with --ready); for container health checks."
     )
 
     @Option(help: "Port of the worker's listener (EDAL_METRICS_PORT, default 9464).") var port: Int?

@@ -23,9 +23,10 @@ final class ProgressBar: @unchecked Sendable {
         let width = 30
         let filled = width * done / total
         let rate = Double(done) / max(now.timeIntervalSince(started), 0.001)
-        let line = String(format: "\r[%@%@] %d/%d  %.1f MiB  %.0f objects/s ",
-                          String(repeating: "#", count: filled), String(repeating: ".", count: width - filled),
-                          done, total, Double(bytes) / 1_048_576, rate)
+        let line = String(
+            format: "\r[%@%@] %d/%d  %.1f MiB  %.0f objects/s ",
+            String(repeating: "#", count: filled), String(repeating: ".", count: width - filled),
+            done, total, Double(bytes) / 1_048_576, rate)
         FileHandle.standardError.write(Data(line.utf8))
     }
 

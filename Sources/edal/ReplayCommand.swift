@@ -7,22 +7,31 @@ import Foundation
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Move dead-letter messages back to the queue and/or enqueue notifications for existing objects (backfill), then drain."
+        abstract:
+            "Move dead-letter messages back to the queue and/or enqueue notifications for existing objects (backfill), then drain."
     )
 
     @OptionGroup var options: WorkerOptions
-    @Option(help: "Move every message of this dead-letter queue (name or URL) back to the notification queue.") var fromDlq: String?
+    @Option(help: "Move every message of this dead-letter queue (name or URL) back to the notification queue.")
+    var fromDlq: String?
     @Option(help: "Enqueue notifications for the objects of bucket[/prefix].") var backfill: String?
-    @Option(help: "Backfill only objects modified at or after this time (ISO 8601, or an age like 2h, 30m, 7d).") var since: String?
+    @Option(help: "Backfill only objects modified at or after this time (ISO 8601, or an age like 2h, 30m, 7d).")
+    var since: String?
     @Option(help: "Backfill only objects modified before this time (ISO 8601, or an age).") var until: String?
     @Flag(help: "Only enqueue; do not drain afterwards.") var noDrain = false
     @Option(help: "Seconds without progress before the drain gives up.") var idleTimeout: Int = 90
     @Option(help: "Write the drain summary as JSON to this file as well.") var summaryJson: String?
 
     func validate() throws {
-        guard fromDlq != nil || backfill != nil else { throw ValidationError("give --from-dlq QUEUE, --backfill bucket[/prefix], or both") }
-        if let since, Self.parseTime(since) == nil { throw ValidationError("--since \(since): write 2026-11-25T10:00:00Z or an age like 2h") }
-        if let until, Self.parseTime(until) == nil { throw ValidationError("--until \(until): write 2026-11-25T10:00:00Z or an age like 2h") }
+        guard fromDlq != nil || backfill != nil else {
+            throw ValidationError("give --from-dlq QUEUE, --backfill bucket[/prefix], or both")
+        }
+        if let since, Self.parseTime(since) == nil {
+            throw ValidationError("--since \(since): write 2026-11-25T10:00:00Z or an age like 2h")
+        }
+        if let until, Self.parseTime(until) == nil {
+            throw ValidationError("--until \(until): write 2026-11-25T10:00:00Z or an age like 2h")
+        }
     }
 
     func run() async throws {
@@ -46,7 +55,8 @@ struct ReplayCommand: AsyncParsableCommand {
                     throw ValidationError(error.description)
                 }
                 let count = try await Backfill(s3: S3Client(client: client), sqs: sqs).run(
-                    location, since: since.flatMap(Self.parseTime), until: until.flatMap(Self.parseTime), queueURL: queueURL)
+                    location, since: since.flatMap(Self.parseTime), until: until.flatMap(Self.parseTime),
+                    queueURL: queueURL)
                 print("enqueued notifications for \(count) object(s) of \(location)")
             }
         } catch {

@@ -7,7 +7,8 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Consume S3 notifications from SQS, score each new object's metadata, publish signals; sweep the watched buckets every 15 minutes."
+        abstract:
+            "Consume S3 notifications from SQS, score each new object's metadata, publish signals; sweep the watched buckets every 15 minutes."
     )
 
     @OptionGroup var options: WorkerOptions
@@ -19,58 +20,90 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "edal")
         let runtime: EDALRuntime
         do {
-            runtime = try await EDALRuntime.start(settings: settings, aws: try options.awsConfiguration(), metrics: metrics?.1, logger: logger)
+            runtime = try await EDALRuntime.start(
+                settings: settings, aws: try options.awsConfiguration(), metrics: metrics?.1, logger: logger)
         } catch let error as SettingsError {
             throw ValidationError(error.description)
         }
         await runtime.loadSources()
         let sweep = try runtime.sweep()
-        logger.info("edal running", metadata: [
-            "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)", "receive_loops": "\(settings.receiveLoops)",
-            "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
-            "sweep": "\(sweep == nil || settings.sweepInterval == 0 ? "off" : "every \(settings.sweepInterval) s over \(settings.watch)")",
-        ])
+        logger.info(
+            "edal running",
+            metadata: [
+                "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)",
+                "receive_loops": "\(settings.receiveLoops)",
+                "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
+                "sweep":
+                    "\(sweep == nil || settings.sweepInterval == 0 ? "off" : "every \(settings.sweepInterval) s over \(settings.watch)")",
+            ])
         // Started in this order, stopped in the reverse: the worker first, the metrics listener last
         // (so /healthz and /metrics answer while work in hand finishes).
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Configured] = []
         if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
-            services.append(Configured(service: ShutdownSignalService("metrics", logger: logger) { shutdown in
-                let server = MetricsServer(port: port, registry: registry,
-                                           beforeScrape: {
-                                               workerMetrics.sync(from: runtime.statistics.snapshot)
-                                               workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
-                                           },
-                                           readiness: { await runtime.readiness() },
-                                           pages: { path in await OperatorView(runtime: runtime, metrics: workerMetrics).respond(to: path) })
-                do {
-                    try await server.run(shutdown: shutdown) { bound in
-                        logger.info("metrics listening", metadata: ["port": "\(bound)"])
-                    }
-                } catch {
-                    logger.error("cannot serve metrics; set EDAL_METRICS_PORT to a free port", metadata: ["error": "\(error)"])
-                }
-            }))
+            services.append(
+                Configured(
+                    service: ShutdownSignalService("metrics", logger: logger) { shutdown in
+                        let server = MetricsServer(
+                            port: port, registry: registry,
+                            beforeScrape: {
+                                workerMetrics.sync(from: runtime.statistics.snapshot)
+                                workerMetrics.sync(
+                                    requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
+                            },
+                            readiness: { await runtime.readiness() },
+                            pages: { path in
+                                await OperatorView(runtime: runtime, metrics: workerMetrics).respond(to: path)
+                            })
+                        do {
+                            try await server.run(shutdown: shutdown) { bound in
+                                logger.info("metrics listening", metadata: ["port": "\(bound)"])
+                            }
+                        } catch {
+                            logger.error(
+                                "cannot serve metrics; set EDAL_METRICS_PORT to a free port",
+                                metadata: ["error": "\(error)"])
+                        }
+                    }))
             if let watcher = runtime.queueDepthWatcher() {
-                services.append(Configured(service: ShutdownSignalService("queue depth", logger: logger) { await watcher.run(shutdown: $0) }))
+                services.append(
+                    Configured(
+                        service: ShutdownSignalService("queue depth", logger: logger) {
+                            await watcher.run(shutdown: $0)
+                        }))
             }
         }
-        services.append(Configured(service: ShutdownSignalService("sources", logger: logger) { await runtime.sourceWatcher().run(shutdown: $0) }))
+        services.append(
+            Configured(
+                service: ShutdownSignalService("sources", logger: logger) {
+                    await runtime.sourceWatcher().run(shutdown: $0)
+                }))
         if let expiry = runtime.claimExpiry() {
-            services.append(Configured(service: ShutdownSignalService("claim expiry", logger: logger) { await expiry.run(shutdown: $0) }))
+            services.append(
+                Configured(
+                    service: ShutdownSignalService("claim expiry", logger: logger) { await expiry.run(shutdown: $0) }))
         }
         if let sweep, settings.sweepInterval > 0 {
-            services.append(Configured(service: ShutdownSignalService("sweep", logger: logger) { await sweep.run(shutdown: $0) }))
+            services.append(
+                Configured(service: ShutdownSignalService("sweep", logger: logger) { await sweep.run(shutdown: $0) }))
         }
         // When the worker stops by itself, everything else stops too.
-        services.append(Configured(
-            service: ShutdownSignalService("worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger) { shutdown in
-                let result = await runtime.worker().run(shutdown: shutdown)
-                logger.info("worker stopped", metadata: ["objects": "\(result.counts.objects)", "deleted": "\(result.counts.messagesDeleted)"])
-            },
-            successTerminationBehavior: .gracefullyShutdownGroup
-        ))
-        let group = ServiceGroup(configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger))
+        services.append(
+            Configured(
+                service: ShutdownSignalService(
+                    "worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger
+                ) { shutdown in
+                    let result = await runtime.worker().run(shutdown: shutdown)
+                    logger.info(
+                        "worker stopped",
+                        metadata: [
+                            "objects": "\(result.counts.objects)", "deleted": "\(result.counts.messagesDeleted)",
+                        ])
+                },
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ))
+        let group = ServiceGroup(
+            configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger))
         do {
             try await group.run()
         } catch {

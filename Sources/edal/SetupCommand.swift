@@ -7,10 +7,12 @@ import EDALWorker
 struct SetupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "setup",
-        abstract: "Create the notification queue (with DLQ, redrive and S3 policy), bucket notifications, the Kinesis stream and the fallback queue. Safe to run again."
+        abstract:
+            "Create the notification queue (with DLQ, redrive and S3 policy), bucket notifications, the Kinesis stream and the fallback queue. Safe to run again."
     )
 
-    @Option(name: .customLong("bucket"), help: "A bucket to create and notify from (repeatable).") var buckets: [String] = ["edal-telemetry"]
+    @Option(name: .customLong("bucket"), help: "A bucket to create and notify from (repeatable).") var buckets:
+        [String] = ["edal-telemetry"]
     @Option(help: "Notification queue name.") var queue: String = "edal-notifications"
     @Option(help: "Dead-letter queue name.") var deadLetterQueue: String = "edal-notifications-dlq"
     @Option(help: "Fallback signals queue name.") var fallbackQueue: String = "edal-signals-fallback"
@@ -22,7 +24,9 @@ struct SetupCommand: AsyncParsableCommand {
     func validate() throws {
         guard !buckets.isEmpty else { throw ValidationError("give at least one --bucket") }
         guard (1...1000).contains(maxReceiveCount) else { throw ValidationError("--max-receive-count must be 1…1000") }
-        guard (0...43_200).contains(visibilityTimeout) else { throw ValidationError("--visibility-timeout must be 0…43200") }
+        guard (0...43_200).contains(visibilityTimeout) else {
+            throw ValidationError("--visibility-timeout must be 0…43200")
+        }
     }
 
     func run() async throws {
@@ -37,8 +41,10 @@ struct SetupCommand: AsyncParsableCommand {
         plan.visibilityTimeout = visibilityTimeout
         plan.maxReceiveCount = maxReceiveCount
         do {
-            let result = try await InfrastructureSetup(s3: S3Client(client: client), sqs: SQSClient(client: client),
-                                                       kinesis: KinesisClient(client: client)).run(plan)
+            let result = try await InfrastructureSetup(
+                s3: S3Client(client: client), sqs: SQSClient(client: client),
+                kinesis: KinesisClient(client: client)
+            ).run(plan)
             print("notification queue:  \(result.queueURL)")
             print("dead-letter queue:   \(result.deadLetterQueueURL)")
             print("fallback queue:      \(result.fallbackQueueURL)")

@@ -13,7 +13,10 @@ struct ShutdownSignalService: Service, CustomStringConvertible {
     var logger: Logger
     let body: @Sendable (ShutdownSignal) async -> Void
 
-    init(_ name: String, stoppingNotice: String? = nil, logger: Logger, body: @escaping @Sendable (ShutdownSignal) async -> Void) {
+    init(
+        _ name: String, stoppingNotice: String? = nil, logger: Logger,
+        body: @escaping @Sendable (ShutdownSignal) async -> Void
+    ) {
         self.description = name
         self.stoppingNotice = stoppingNotice
         self.logger = logger
@@ -36,7 +39,9 @@ extension ServiceGroupConfiguration {
     /// the metrics listener last); graceful shutdown is cut off `deadline` plus 10 s after it began,
     /// by cancelling what still runs (its messages come back to the queue). A second signal changes
     /// nothing: ServiceLifecycle does not let one signal both stop and cancel.
-    static func edal(_ services: [ServiceGroupConfiguration.ServiceConfiguration], deadline: Duration, logger: Logger) -> Self {
+    static func edal(_ services: [ServiceGroupConfiguration.ServiceConfiguration], deadline: Duration, logger: Logger)
+        -> Self
+    {
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]
         configuration.maximumGracefulShutdownDuration = deadline + .seconds(10)

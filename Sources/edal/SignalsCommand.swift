@@ -8,11 +8,13 @@ import Foundation
 struct SignalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signals",
-        abstract: "Read the signals in the Kinesis stream (and the fallback queue), show examples, and score them against a manifest from `edal generate`."
+        abstract:
+            "Read the signals in the Kinesis stream (and the fallback queue), show examples, and score them against a manifest from `edal generate`."
     )
 
     @Option(help: "Kinesis stream; \"\" to skip.") var stream: String = "edal-signals"
-    @Option(help: "Fallback queue name or URL; \"\" to skip. Its messages are left in place.") var fallbackQueue: String = "edal-signals-fallback"
+    @Option(help: "Fallback queue name or URL; \"\" to skip. Its messages are left in place.") var fallbackQueue:
+        String = "edal-signals-fallback"
     @Option(help: "The ground truth written by `edal generate` (repeat for several).") var manifest: [String] = []
     @Option(help: "Examples to print.") var examples: Int = 3
 
@@ -36,7 +38,9 @@ struct SignalsCommand: AsyncParsableCommand {
 
         let all = fromStream + fromQueue
         let unique = Dictionary(all.map { ($0.signalId, $0) }, uniquingKeysWith: { first, _ in first })
-        print("signals: \(fromStream.count) in Kinesis, \(fromQueue.count) in the fallback queue, \(unique.count) distinct signal ids")
+        print(
+            "signals: \(fromStream.count) in Kinesis, \(fromQueue.count) in the fallback queue, \(unique.count) distinct signal ids"
+        )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -55,16 +59,24 @@ struct SignalsCommand: AsyncParsableCommand {
         // Object signals only: source events (new, silent, resumed, burst) point at a source's last object.
         let flagged = Set(unique.values.filter { $0.anomalous && !$0.isSourceEvent }.map(\.evidence.key))
         let events = unique.values.filter(\.isSourceEvent)
-        print("source events: " + Dictionary(grouping: events, by: \.check).map { "\($0.key) \($0.value.count)" }.sorted().joined(separator: ", "))
+        print(
+            "source events: "
+                + Dictionary(grouping: events, by: \.check).map { "\($0.key) \($0.value.count)" }.sorted().joined(
+                    separator: ", "))
         let truth = Set(entries.filter(\.anomalous).map(\.key))
         let hits = flagged.intersection(truth).count
         let precision = flagged.isEmpty ? 0 : Double(hits) / Double(flagged.count)
         let recall = truth.isEmpty ? 0 : Double(hits) / Double(truth.count)
         print("")
-        print("detection quality against \(manifest.joined(separator: ", ")) (\(entries.count) objects, \(truth.count) with injected anomalies):")
-        print(String(format: "  flagged %d, correct %d: precision %.3f, recall %.3f, false positives %d (%.2f%% of normal objects)",
-                     flagged.count, hits, precision, recall, flagged.count - hits,
-                     100 * Double(flagged.count - hits) / Double(max(1, entries.count - truth.count))))
+        print(
+            "detection quality against \(manifest.joined(separator: ", ")) (\(entries.count) objects, \(truth.count) with injected anomalies):"
+        )
+        print(
+            String(
+                format:
+                    "  flagged %d, correct %d: precision %.3f, recall %.3f, false positives %d (%.2f%% of normal objects)",
+                flagged.count, hits, precision, recall, flagged.count - hits,
+                100 * Double(flagged.count - hits) / Double(max(1, entries.count - truth.count))))
         var byShape: [String: (total: Int, found: Int)] = [:]
         for entry in entries where entry.anomalous {
             let shape = entry.label ?? "?"
@@ -72,7 +84,9 @@ struct SignalsCommand: AsyncParsableCommand {
             if flagged.contains(entry.key) { byShape[shape, default: (0, 0)].found += 1 }
         }
         for (shape, figures) in byShape.sorted(by: { $0.key < $1.key }) {
-            print("  \(shape.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%3d of %3d found", figures.found, figures.total))")
+            print(
+                "  \(shape.padding(toLength: 16, withPad: " ", startingAt: 0)) \(String(format: "%3d of %3d found", figures.found, figures.total))"
+            )
         }
     }
 }

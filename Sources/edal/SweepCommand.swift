@@ -6,7 +6,8 @@ import Logging
 struct SweepCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "List the watched buckets/prefixes once and process every object newer than the watermark that notifications missed."
+        abstract:
+            "List the watched buckets/prefixes once and process every object newer than the watermark that notifications missed."
     )
 
     @OptionGroup var options: WorkerOptions
@@ -14,7 +15,9 @@ struct SweepCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.settings()
         try options.bootstrapLogging(settings)
-        guard !settings.watch.isEmpty else { throw ValidationError("nothing to sweep: set EDAL_WATCH or --watch bucket[/prefix]") }
+        guard !settings.watch.isEmpty else {
+            throw ValidationError("nothing to sweep: set EDAL_WATCH or --watch bucket[/prefix]")
+        }
         let runtime: EDALRuntime
         do {
             runtime = try await EDALRuntime.start(settings: settings, aws: try options.awsConfiguration())
@@ -33,11 +36,15 @@ struct SweepCommand: AsyncParsableCommand {
                 failed = failed || report.error != nil
                 continue
             }
-            print("\(report.location): \(report.prefixesListed) prefixes, \(report.objectsListed) objects listed, \(report.candidates) candidates, \(report.unfinished) unfinished, watermark \(report.watermarkAdvanced ? "advanced" : "kept")\(report.error.map { ", error: \($0)" } ?? "")")
+            print(
+                "\(report.location): \(report.prefixesListed) prefixes, \(report.objectsListed) objects listed, \(report.candidates) candidates, \(report.unfinished) unfinished, watermark \(report.watermarkAdvanced ? "advanced" : "kept")\(report.error.map { ", error: \($0)" } ?? "")"
+            )
             failed = failed || report.unfinished > 0 || report.error != nil
         }
         let counts = runtime.statistics.snapshot
-        print("objects \(counts.objects), claimed \(counts.claimed + counts.takenOver), duplicates \(counts.duplicates), anomalies \(counts.anomalies), signals \(counts.signalsToKinesis + counts.signalsToFallback)")
+        print(
+            "objects \(counts.objects), claimed \(counts.claimed + counts.takenOver), duplicates \(counts.duplicates), anomalies \(counts.anomalies), signals \(counts.signalsToKinesis + counts.signalsToFallback)"
+        )
         if failed { throw ExitCode(2) }
     }
 }

@@ -10,12 +10,17 @@ import Prometheus
 struct WorkerOptions: ParsableArguments {
     @Option(help: "Notification queue name or URL (EDAL_QUEUE).") var queue: String?
     @Option(help: "Kinesis stream for signals; \"\" for none (EDAL_STREAM).") var stream: String?
-    @Option(help: "Fallback SQS queue for signals, name or URL; \"\" for none (EDAL_FALLBACK_QUEUE).") var fallbackQueue: String?
+    @Option(help: "Fallback SQS queue for signals, name or URL; \"\" for none (EDAL_FALLBACK_QUEUE).")
+    var fallbackQueue: String?
     @Option(help: "State store: mongodb://host/db or sqlite:PATH (EDAL_STATE_STORE_URI).") var store: String?
-    @Option(name: [.customLong("receive-loops"), .customLong("workers")], help: "Receive loops, each long-polling the queue (EDAL_RECEIVE_LOOPS).") var receiveLoops: Int?
-    @Option(help: "Visibility timeout in seconds, extended while work goes on (EDAL_VISIBILITY_TIMEOUT).") var visibilityTimeout: Int?
+    @Option(
+        name: [.customLong("receive-loops"), .customLong("workers")],
+        help: "Receive loops, each long-polling the queue (EDAL_RECEIVE_LOOPS).") var receiveLoops: Int?
+    @Option(help: "Visibility timeout in seconds, extended while work goes on (EDAL_VISIBILITY_TIMEOUT).")
+    var visibilityTimeout: Int?
     @Option(help: "anomalies or continuous (EDAL_MODE).") var mode: String?
-    @Option(help: "Buckets/prefixes to sweep and train on, comma-separated: bucket[/prefix] (EDAL_WATCH).") var watch: String?
+    @Option(help: "Buckets/prefixes to sweep and train on, comma-separated: bucket[/prefix] (EDAL_WATCH).") var watch:
+        String?
     @Option(help: "Seconds between sweeps, 0 for none (EDAL_SWEEP_INTERVAL).") var sweepInterval: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (EDAL_LOG_LEVEL).") var logLevel: String?
     @Option(help: "Port for /metrics, /healthz, /readyz; 0 picks a free one (EDAL_METRICS_PORT).") var metricsPort: Int?
@@ -49,7 +54,9 @@ struct WorkerOptions: ParsableArguments {
     /// Sets up logging to standard error at the settings' level, as text or JSON lines.
     func bootstrapLogging(_ settings: WorkerSettings) throws {
         guard let level = Logger.Level(rawValue: settings.logLevel) else {
-            throw ValidationError("EDAL_LOG_LEVEL: \(settings.logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+            throw ValidationError(
+                "EDAL_LOG_LEVEL: \(settings.logLevel) is not one of trace, debug, info, notice, warning, error, critical"
+            )
         }
         if settings.logFormat == "json" {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
@@ -69,8 +76,10 @@ struct WorkerOptions: ParsableArguments {
         var factory = PrometheusMetricsFactory(registry: registry)
         // A notification's age at receipt runs to hours when the fleet falls behind (the alert rules
         // in infra/observability read its 99th percentile); the default buckets stop at 10 s.
-        factory.durationHistogramBuckets["sqs_lag_time"] = [1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 21_600, 86_400]
-            .map { Duration.seconds($0) }
+        factory.durationHistogramBuckets["sqs_lag_time"] = [
+            1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 21_600, 86_400,
+        ]
+        .map { Duration.seconds($0) }
         MetricsSystem.bootstrap(factory)
         return (registry, WorkerMetrics(maximumMessagesInWork: settings.maximumMessagesInWork))
     }

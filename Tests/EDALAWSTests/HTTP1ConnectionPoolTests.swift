@@ -1,4 +1,3 @@
-@testable import EDALAWS
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,6 +5,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Testing
+
+@testable import EDALAWS
 
 /// EDAL's own HTTP/1.1 transport against a server whose behaviour each test chooses by path:
 /// `/ok`, `/slow/<ms>`, `/hang` (never answers), `/close` (answers with `Connection: close`),
@@ -68,14 +69,18 @@ struct HTTP1ConnectionPoolTests {
             case "close": close = true
             case "closelater":
                 let channel = context.channel
-                channel.eventLoop.scheduleTask(in: .milliseconds(Int64(parts.last ?? "0") ?? 0)) { channel.close(promise: nil) }
+                channel.eventLoop.scheduleTask(in: .milliseconds(Int64(parts.last ?? "0") ?? 0)) {
+                    channel.close(promise: nil)
+                }
             case "big": body = ByteBuffer(repeating: UInt8(ascii: "x"), count: Int(parts.last ?? "0") ?? 0)
             case "slow":
                 let delay = TimeAmount.milliseconds(Int64(parts.last ?? "0") ?? 0)
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: delay) {
                     let (responder, context) = bound.value
-                    responder.send(.ok, headers: HTTPHeaders(), body: ByteBuffer(string: "slow"), close: false, head: false, context: context)
+                    responder.send(
+                        .ok, headers: HTTPHeaders(), body: ByteBuffer(string: "slow"), close: false, head: false,
+                        context: context)
                 }
                 return
             default: break
@@ -84,25 +89,35 @@ struct HTTP1ConnectionPoolTests {
             send(.ok, headers: headers, body: body, close: close, head: request.method == .HEAD, context: context)
         }
 
-        private func send(_ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, close: Bool, head: Bool,
-                          context: ChannelHandlerContext) {
+        private func send(
+            _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, close: Bool, head: Bool,
+            context: ChannelHandlerContext
+        ) {
             var headers = headers
             headers.add(name: "Content-Length", value: String(body.readableBytes))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(
+                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+                promise: nil)
             if !head { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             let ended = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             if close { ended.whenComplete { _ in context.close(promise: nil) } }
         }
     }
 
-    static func pool(limit: Int = 4, idle: TimeAmount = .seconds(55), tls: TLSConfiguration = .makeClientConfiguration()) -> HTTP1ConnectionPool {
-        HTTP1ConnectionPool(group: MultiThreadedEventLoopGroup.singleton, maximumConnectionsPerHost: limit, connectTimeout: .seconds(10),
-                            idleTimeout: idle, tlsConfiguration: tls)
+    static func pool(
+        limit: Int = 4, idle: TimeAmount = .seconds(55), tls: TLSConfiguration = .makeClientConfiguration()
+    ) -> HTTP1ConnectionPool {
+        HTTP1ConnectionPool(
+            group: MultiThreadedEventLoopGroup.singleton, maximumConnectionsPerHost: limit,
+            connectTimeout: .seconds(10),
+            idleTimeout: idle, tlsConfiguration: tls)
     }
 
     /// Runs `body` with a new server and a pool, and stops both after it.
-    static func withPool(limit: Int = 4, idle: TimeAmount = .seconds(55),
-                         _ body: (HTTP1ConnectionPool, Server) async throws -> Void) async throws {
+    static func withPool(
+        limit: Int = 4, idle: TimeAmount = .seconds(55),
+        _ body: (HTTP1ConnectionPool, Server) async throws -> Void
+    ) async throws {
         let server = try await Server()
         let pool = Self.pool(limit: limit, idle: idle)
         do {
@@ -116,12 +131,15 @@ struct HTTP1ConnectionPoolTests {
         await server.stop()
     }
 
-    static func get(_ pool: HTTP1ConnectionPool, _ server: Server, _ path: String, method: HTTPMethod = .GET, tls: Bool = false,
-                    host: String = "127.0.0.1", timeout: TimeAmount = .seconds(60), limit: Int = 1 << 20) async throws -> HTTP1Response {
+    static func get(
+        _ pool: HTTP1ConnectionPool, _ server: Server, _ path: String, method: HTTPMethod = .GET, tls: Bool = false,
+        host: String = "127.0.0.1", timeout: TimeAmount = .seconds(60), limit: Int = 1 << 20
+    ) async throws -> HTTP1Response {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(server.port)")
-        return try await pool.execute(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers), body: nil,
-                                      to: .init(tls: tls, host: host, port: server.port), timeout: timeout, maximumResponseBytes: limit)
+        return try await pool.execute(
+            HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers), body: nil,
+            to: .init(tls: tls, host: host, port: server.port), timeout: timeout, maximumResponseBytes: limit)
     }
 
     static func text(_ response: HTTP1Response) -> String {
@@ -130,7 +148,7 @@ struct HTTP1ConnectionPoolTests {
 
     @Test("sequential requests share one kept-alive connection; a HEAD's Content-Length brings no body")
     func keepAlive() async throws {
-        try await Self.withPool() { pool, server throws in
+        try await Self.withPool { pool, server throws in
             for index in 0..<20 {
                 let response = try await Self.get(pool, server, "/ok/\(index)")
                 #expect(response.head.status == .ok)
@@ -139,7 +157,9 @@ struct HTTP1ConnectionPoolTests {
             let head = try await Self.get(pool, server, "/ok/head", method: .HEAD)
             #expect(head.head.headers.first(name: "Content-Length") == "\("answer to /ok/head".utf8.count)")
             #expect(head.body == nil || head.body?.readableBytes == 0)
-            #expect(try await Self.get(pool, server, "/ok/after").head.status == .ok, "the connection is still in step after the HEAD")
+            #expect(
+                try await Self.get(pool, server, "/ok/after").head.status == .ok,
+                "the connection is still in step after the HEAD")
             #expect(server.accepted == 1)
         }
     }
@@ -161,7 +181,9 @@ struct HTTP1ConnectionPoolTests {
     func timeout() async throws {
         try await Self.withPool(limit: 1) { pool, server throws in
             let started = ContinuousClock.now
-            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/hang", timeout: .milliseconds(300)) }
+            await #expect(throws: HTTP1TransportError.self) {
+                try await Self.get(pool, server, "/hang", timeout: .milliseconds(300))
+            }
             let waited = ContinuousClock.now - started
             #expect(waited >= .milliseconds(300) && waited < .seconds(20), "\(waited)")
             // The one connection the pool may have was given back as it closed.
@@ -179,7 +201,9 @@ struct HTTP1ConnectionPoolTests {
             // The server answers keep-alive, then closes the connection while it sits idle in the pool.
             #expect(Self.text(try await Self.get(pool, server, "/closelater/50")) == "answer to /closelater/50")
             try await Task.sleep(for: .milliseconds(300))
-            #expect(Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok", "no failed attempt on the closed one")
+            #expect(
+                Self.text(try await Self.get(pool, server, "/ok")) == "answer to /ok",
+                "no failed attempt on the closed one")
             #expect(server.accepted == 3)
         }
     }
@@ -192,7 +216,9 @@ struct HTTP1ConnectionPoolTests {
             try await Task.sleep(for: .milliseconds(100))
 
             var started = ContinuousClock.now
-            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/ok", timeout: .milliseconds(300)) }
+            await #expect(throws: HTTP1TransportError.self) {
+                try await Self.get(pool, server, "/ok", timeout: .milliseconds(300))
+            }
             #expect(ContinuousClock.now - started < .seconds(20), "timed out while waiting, not after the busy one")
 
             started = ContinuousClock.now
@@ -230,7 +256,9 @@ struct HTTP1ConnectionPoolTests {
     @Test("a body past the limit fails the request; the pool goes on")
     func responseTooLarge() async throws {
         try await Self.withPool(limit: 1) { pool, server throws in
-            await #expect(throws: HTTP1TransportError.self) { try await Self.get(pool, server, "/big/100000", limit: 10_000) }
+            await #expect(throws: HTTP1TransportError.self) {
+                try await Self.get(pool, server, "/big/100000", limit: 10_000)
+            }
             #expect(try await Self.get(pool, server, "/big/5000", limit: 10_000).body?.readableBytes == 5000)
         }
     }
@@ -240,18 +268,24 @@ struct HTTP1ConnectionPoolTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edal-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = directory.appendingPathComponent("key.pem").path, certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let certificate = directory.appendingPathComponent("cert.pem").path
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                             "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate]
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate,
+        ]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()
         openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl could not make a certificate (install-deps installs openssl)")
+        try #require(
+            openssl.terminationStatus == 0, "openssl could not make a certificate (install-deps installs openssl)")
         let chain = try NIOSSLCertificate.fromPEMFile(certificate)
-        let serverContext = try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))))
+        let serverContext = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))))
         let server = try await Server(tls: serverContext)
 
         var trusting = TLSConfiguration.makeClientConfiguration()
@@ -264,7 +298,9 @@ struct HTTP1ConnectionPoolTests {
 
         // The system's trust roots do not know this certificate: the handshake fails, nothing is answered.
         let strict = Self.pool()
-        await #expect(throws: (any Error).self) { try await Self.get(strict, server, "/ok", tls: true, host: "localhost") }
+        await #expect(throws: (any Error).self) {
+            try await Self.get(strict, server, "/ok", tls: true, host: "localhost")
+        }
         await strict.shutdown()
         await server.stop()
     }

@@ -1,16 +1,21 @@
-@testable import EDALAWS
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
+@testable import EDALAWS
+
 @Suite("Refreshing credentials")
 struct RefreshingCredentialProviderTests {
     static func credentials(_ n: Int) -> AWSCredentials {
-        AWSCredentials(accessKeyId: "AKID\(n)", secretAccessKey: "secret", sessionToken: "token", expiration: Date().addingTimeInterval(3600))
+        AWSCredentials(
+            accessKeyId: "AKID\(n)", secretAccessKey: "secret", sessionToken: "token",
+            expiration: Date().addingTimeInterval(3600))
     }
 
     /// Runs `body`, failing the test instead of hanging when it takes longer than `limit`.
-    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> T
+    {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -30,7 +35,10 @@ struct RefreshingCredentialProviderTests {
     func cancelledFetcherHandsOver() async throws {
         let fetches = NIOLockedValueBox(0)
         let provider = RefreshingCredentialProvider(source: "test") {
-            let number = fetches.withLockedValue { $0 += 1; return $0 }
+            let number = fetches.withLockedValue {
+                $0 += 1
+                return $0
+            }
             // The first fetch lasts until its caller is cancelled; later ones answer at once.
             if number == 1 { try await Task.sleep(for: .seconds(60)) }
             return Self.credentials(number)
@@ -63,7 +71,10 @@ struct RefreshingCredentialProviderTests {
         let provider = RefreshingCredentialProvider(source: "test", refreshAhead: 3_600 + 1) {
             // Credentials that are always due for refresh, and every other fetch fails: the
             // state flips between refreshing, empty and cached as fast as callers arrive.
-            let number = fetches.withLockedValue { $0 += 1; return $0 }
+            let number = fetches.withLockedValue {
+                $0 += 1
+                return $0
+            }
             try await Task.sleep(for: .microseconds(Int64(number % 7) * 100))
             if number % 2 == 0 { throw Refused() }
             return Self.credentials(number)
@@ -76,7 +87,8 @@ struct RefreshingCredentialProviderTests {
                         return (try? await provider.credentials()) != nil
                     }
                 }
-                var succeeded = 0, failed = 0
+                var succeeded = 0
+                var failed = 0
                 for try await ok in group { if ok { succeeded += 1 } else { failed += 1 } }
                 return (succeeded, failed)
             }

@@ -1,7 +1,8 @@
+import EDALTestSupport
 import Foundation
 import Testing
+
 @testable import EDALAWS
-import EDALTestSupport
 
 /// Signs several hundred generated requests and compares every Authorization header with the one
 /// botocore (the signer of boto3 and the AWS CLI) produced for the same request.
@@ -9,6 +10,8 @@ import EDALTestSupport
 /// The requests come from `infra/testing/sigv4_vectors.py`, run with the Python of the test
 /// services (`EDAL_TEST_PYTHON`, set by `make test`).
 @Suite struct SigV4BotocoreCrossCheckTests {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The fields are named as sigv4_vectors.py writes them.
     struct Vector: Decodable {
         var index: Int
         var service: String
@@ -33,8 +36,12 @@ import EDALTestSupport
 
     static func vectors(seed: Int, count: Int) throws -> [Vector]? {
         guard let python = try TestTools.python() else { return nil }
-        let output = try ProcessRunner.run(python, [Repository.path("infra/testing/sigv4_vectors.py"),
-                                                  "--count", String(count), "--seed", String(seed)])
+        let output = try ProcessRunner.run(
+            python,
+            [
+                Repository.path("infra/testing/sigv4_vectors.py"),
+                "--count", String(count), "--seed", String(seed),
+            ])
         return try JSONDecoder().decode([Vector].self, from: output)
     }
 
@@ -51,15 +58,17 @@ import EDALTestSupport
                 headers: vector.headers.map { ($0[0], $0[1]) },
                 body: Array(Data(base64Encoded: vector.body_base64) ?? Data())
             )
-            let credentials = AWSCredentials(accessKeyId: vector.access_key_id, secretAccessKey: vector.secret_access_key,
-                                             sessionToken: vector.session_token)
+            let credentials = AWSCredentials(
+                accessKeyId: vector.access_key_id, secretAccessKey: vector.secret_access_key,
+                sessionToken: vector.session_token)
             let date = Date(timeIntervalSince1970: TimeInterval(vector.epoch_seconds))
             let headers = signer.sign(request, credentials: credentials, date: date)
             let authorization = headers.first { $0.name == "Authorization" }?.value
             if authorization != vector.expected_authorization {
                 mismatches += 1
                 if mismatches <= 3 {
-                    Issue.record("""
+                    Issue.record(
+                        """
                         vector \(vector.index) (\(vector.service) \(vector.method) \(vector.path)) differs from botocore
                         expected canonical request:
                         \(vector.expected_canonical_request)
@@ -71,7 +80,9 @@ import EDALTestSupport
             #expect(headers.first { $0.name == "X-Amz-Date" }?.value == vector.expected_amz_date)
             #expect(headers.first { $0.name == "X-Amz-Content-SHA256" }?.value == vector.expected_content_sha256)
             if let raw = vector.raw_s3_path {
-                #expect("/" + SigV4Encoding.encode(raw, keepingSlashes: true) == vector.path, "S3 key encoding of vector \(vector.index)")
+                #expect(
+                    "/" + SigV4Encoding.encode(raw, keepingSlashes: true) == vector.path,
+                    "S3 key encoding of vector \(vector.index)")
             }
         }
         #expect(mismatches == 0, "\(mismatches) of \(vectors.count) signatures differ from botocore")

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Testing
+
 @testable import EDALAWS
 
 @Suite struct XMLDocumentParserTests {
@@ -25,7 +26,9 @@ import Testing
 
     @Test func rejectsBrokenDocuments() {
         for broken in ["", "<a>", "<a></b>", "<a>&bogus;</a>", "<a x=1></a>", "<a></a><b/>", "text"] {
-            #expect(throws: XMLDocumentParser.ParseError.self, "\(broken)") { try XMLDocumentParser.parse(Array(broken.utf8)) }
+            #expect(throws: XMLDocumentParser.ParseError.self, "\(broken)") {
+                try XMLDocumentParser.parse(Array(broken.utf8))
+            }
         }
     }
 
@@ -43,44 +46,59 @@ import Testing
 
     @Test func jsonErrors() {
         let error = AWSErrorDecoder.decode(
-            response(.badRequest, #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#,
-                     headers: [("x-amzn-RequestId", "req-1")]),
+            response(
+                .badRequest,
+                #"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#,
+                headers: [("x-amzn-RequestId", "req-1")]),
             service: .sqs, operation: "GetQueueUrl")
         #expect(error.code == "QueueDoesNotExist")
         #expect(error.message == "The specified queue does not exist.")
         #expect(error.requestId == "req-1")
         #expect(!error.isRetryable)
 
-        let throttled = AWSErrorDecoder.decode(response(.badRequest, #"{"__type":"ProvisionedThroughputExceededException","Message":"slow"}"#),
-                                               service: .kinesis, operation: "PutRecords")
+        let throttled = AWSErrorDecoder.decode(
+            response(.badRequest, #"{"__type":"ProvisionedThroughputExceededException","Message":"slow"}"#),
+            service: .kinesis, operation: "PutRecords")
         #expect(throttled.isRetryable && throttled.isThrottling)
     }
 
     @Test func xmlErrorsOfBothShapes() {
-        let s3 = AWSErrorDecoder.decode(response(.notFound, "<Error><Code>NoSuchBucket</Code><Message>gone</Message></Error>"),
-                                        service: .s3, operation: "ListObjectsV2")
+        let s3 = AWSErrorDecoder.decode(
+            response(.notFound, "<Error><Code>NoSuchBucket</Code><Message>gone</Message></Error>"),
+            service: .s3, operation: "ListObjectsV2")
         #expect(s3.code == "NoSuchBucket" && s3.message == "gone")
         let query = AWSErrorDecoder.decode(
-            response(.forbidden, "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></Errors></ErrorResponse>"),
+            response(
+                .forbidden,
+                "<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>m</Message></Error></Errors></ErrorResponse>"
+            ),
             service: .sqs, operation: "CreateQueue")
         #expect(query.code == "SignatureDoesNotMatch")
     }
 
     @Test func bodilessAnswersAreNamedByStatus() {
-        #expect(AWSErrorDecoder.decode(response(.notFound, ""), service: .s3, operation: "HeadObject").code == "NotFound")
-        let unavailable = AWSErrorDecoder.decode(response(.serviceUnavailable, ""), service: .s3, operation: "HeadObject")
+        #expect(
+            AWSErrorDecoder.decode(response(.notFound, ""), service: .s3, operation: "HeadObject").code == "NotFound")
+        let unavailable = AWSErrorDecoder.decode(
+            response(.serviceUnavailable, ""), service: .s3, operation: "HeadObject")
         #expect(unavailable.isRetryable)
-        let legacy = AWSErrorDecoder.decode(response(.badRequest, "", headers: [("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender")]),
-                                            service: .sqs, operation: "GetQueueUrl")
+        let legacy = AWSErrorDecoder.decode(
+            response(
+                .badRequest, "", headers: [("x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender")]),
+            service: .sqs, operation: "GetQueueUrl")
         #expect(legacy.code == "AWS.SimpleQueueService.NonExistentQueue")
     }
 
-    @Test("an error header or body whose code normalises to nothing (\":\", \"x#\") is named by the status (found by the aws-error fuzz target)")
+    @Test(
+        "an error header or body whose code normalises to nothing (\":\", \"x#\") is named by the status (found by the aws-error fuzz target)"
+    )
     func emptyCodesFallBackToTheStatus() {
-        let colon = AWSErrorDecoder.decode(response(.badRequest, ":", headers: [("x-amzn-query-error", ":"), ("x-amzn-ErrorType", ":")]),
-                                           service: .sqs, operation: "Fuzz")
+        let colon = AWSErrorDecoder.decode(
+            response(.badRequest, ":", headers: [("x-amzn-query-error", ":"), ("x-amzn-ErrorType", ":")]),
+            service: .sqs, operation: "Fuzz")
         #expect(colon.code == "BadRequest")
-        let hash = AWSErrorDecoder.decode(response(.serviceUnavailable, #"{"__type":"com.amazonaws#"}"#), service: .kinesis, operation: "Fuzz")
+        let hash = AWSErrorDecoder.decode(
+            response(.serviceUnavailable, #"{"__type":"com.amazonaws#"}"#), service: .kinesis, operation: "Fuzz")
         #expect(hash.code == "ServiceUnavailable")
     }
 }
@@ -117,8 +135,10 @@ import Testing
         #expect(SigV4Encoding.removeDotSegments("/a/./b/../c//d/") == "/a/c/d/")
         #expect(SigV4Encoding.removeDotSegments("/..") == "/")
         #expect(SigV4Encoding.trimAll("  a \t  b  ") == "a b")
-        for (value, trimmed) in [("a b", "a b"), ("a  b", "a b"), ("a\tb", "a b"), (" a", "a"), ("a ", "a"), ("", ""), (" ", ""),
-                                 ("ab", "ab"), ("a b c", "a b c"), ("a\nb", "a b")] {
+        for (value, trimmed) in [
+            ("a b", "a b"), ("a  b", "a b"), ("a\tb", "a b"), (" a", "a"), ("a ", "a"), ("", ""), (" ", ""),
+            ("ab", "ab"), ("a b c", "a b c"), ("a\nb", "a b"),
+        ] {
             #expect(SigV4Encoding.trimAll(value) == trimmed, "\(value.debugDescription)")
         }
     }

@@ -1,6 +1,7 @@
-@testable import EDALDetection
 import Foundation
 import Testing
+
+@testable import EDALDetection
 
 @Suite("Count fields")
 struct CountFieldTests {
@@ -8,8 +9,9 @@ struct CountFieldTests {
     /// per object), as a shipper's summary metadata says.
     static func source(seed: UInt64) -> SourceBaseline {
         var random = SeededRandom(seed: seed)
-        var baseline = SourceBaseline(id: "s", bucket: "b", template: "logs/{date}/{n}.jsonl", producer: nil,
-                                      firstSeen: Date(timeIntervalSince1970: 1_800_000_000))
+        var baseline = SourceBaseline(
+            id: "s", bucket: "b", template: "logs/{date}/{n}.jsonl", producer: nil,
+            firstSeen: Date(timeIntervalSince1970: 1_800_000_000))
         for index in 0..<256 {
             let records = Int(random.logNormal(median: 70, sigma: 0.15))
             let errors = (0..<records).filter { _ in random.unit() < 0.015 }.count
@@ -19,12 +21,15 @@ struct CountFieldTests {
     }
 
     static func observation(_ index: Int, records: Int, errors: Int) -> ObjectObservation {
-        ObjectObservation(bucket: "b", key: "logs/2027/01/15/\(index).jsonl", eTag: "e\(index)", size: 9_000,
-                          lastModified: Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * 300),
-                          metadata: ["record-count": String(records), "error-count": String(errors)])
+        ObjectObservation(
+            bucket: "b", key: "logs/2027/01/15/\(index).jsonl", eTag: "e\(index)", size: 9_000,
+            lastModified: Date(timeIntervalSince1970: 1_800_000_000 + Double(index) * 300),
+            metadata: ["record-count": String(records), "error-count": String(errors)])
     }
 
-    @Test("a small count far above its usual rate is a metadata_value, said as a chance; a large count twice its usual is left to its spread")
+    @Test(
+        "a small count far above its usual rate is a metadata_value, said as a chance; a large count twice its usual is left to its spread"
+    )
     func smallCountTail() throws {
         let baseline = Self.source(seed: 3)
         let profile = SourceProfile(baseline, trainModel: false)
@@ -35,14 +40,16 @@ struct CountFieldTests {
         let detector = SourceDetector()
         // 14 errors of 70 records (20 %): ln(1 + n) is only 3 spreads from ln 2, a Poisson count of
         // mean 1 reaches 14 about once in 10¹¹ objects.
-        let burst = detector.judge(Self.observation(300, records: 70, errors: 14), embeddedTime: nil, baseline: baseline, profile: profile)
+        let burst = detector.judge(
+            Self.observation(300, records: 70, errors: 14), embeddedTime: nil, baseline: baseline, profile: profile)
         let finding = try #require(burst.first { $0.field == "error-count" })
         #expect(finding.check == .metadataValue)
         #expect(finding.detail.contains("by chance once in 10^"), "\(finding.detail)")
         #expect(finding.metadataNames == ["error-count"])
 
         // Twice the usual records (one clean object in a few thousand at this spread), 3 errors.
-        let busy = detector.judge(Self.observation(301, records: 150, errors: 3), embeddedTime: nil, baseline: baseline, profile: profile)
+        let busy = detector.judge(
+            Self.observation(301, records: 150, errors: 3), embeddedTime: nil, baseline: baseline, profile: profile)
         #expect(busy.isEmpty, "\(busy.map(\.detail))")
     }
 
@@ -57,8 +64,9 @@ struct CountFieldTests {
             for index in 0..<2_000 {
                 let records = Int(random.logNormal(median: 70, sigma: 0.15))
                 let errors = (0..<records).filter { _ in random.unit() < 0.015 }.count
-                let findings = detector.judge(Self.observation(1_000 + index, records: records, errors: errors), embeddedTime: nil,
-                                              baseline: baseline, profile: profile)
+                let findings = detector.judge(
+                    Self.observation(1_000 + index, records: records, errors: errors), embeddedTime: nil,
+                    baseline: baseline, profile: profile)
                 raised += findings.map(\.detail)
             }
         }

@@ -1,8 +1,8 @@
-
-@testable import EDALDetection
+import EDALTestSupport
 import Foundation
 import Testing
-import EDALTestSupport
+
+@testable import EDALDetection
 
 @Suite("IsolationForest")
 struct IsolationForestTests {
@@ -59,7 +59,10 @@ struct IsolationForestTests {
         #expect(small.sampleSize == 100)
         for tree in forest.trees {
             // A leaf's path length is its depth (≤ 8) plus c(size ≤ 256).
-            #expect(tree.nodes.filter { $0.feature < 0 }.allSatisfy { $0.value <= 8 + IsolationForest.averagePathLength(256) })
+            #expect(
+                tree.nodes.filter { $0.feature < 0 }.allSatisfy {
+                    $0.value <= 8 + IsolationForest.averagePathLength(256)
+                })
             #expect(tree.nodes.count <= 511)
         }
     }
@@ -98,7 +101,8 @@ struct IsolationForestTests {
             try IsolationForest.train([[1, 2], [.nan, 3], [4, 5]])
         }
         // Constant data cannot be split: every point is a leaf at the root.
-        let constant = try? IsolationForest.train(Array(repeating: [1.0, 1.0], count: 10), parameters: .init(treeCount: 3))
+        let constant = try? IsolationForest.train(
+            Array(repeating: [1.0, 1.0], count: 10), parameters: .init(treeCount: 3))
         #expect(constant?.trees.allSatisfy { $0.nodes.count == 1 } == true)
     }
 
@@ -107,17 +111,21 @@ struct IsolationForestTests {
         guard let python = try TestTools.python() else { return }
         let (rows, _) = Self.clusteredData(seed: 4)
         let request: [String: Any] = ["train": rows, "score": rows, "trees": 1000, "seed": 0]
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("edal-iforest-\(UUID().uuidString).json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edal-iforest-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: request).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let output = try ProcessRunner.run(python, [Repository.path("infra/testing/isolation_forest_reference.py"), file.path])
+        let output = try ProcessRunner.run(
+            python, [Repository.path("infra/testing/isolation_forest_reference.py"), file.path])
         let reference = try JSONDecoder().decode([Double].self, from: output)
 
         let forest = try IsolationForest.train(rows, parameters: .init(treeCount: 1000, seed: 99))
         let ours = rows.map(forest.score)
         let rho = Statistics.spearman(ours, reference)
         let meanDifference = zip(ours, reference).map { abs($0 - $1) }.reduce(0, +) / Double(rows.count)
-        print("IsolationForest vs scikit-learn 1.7.2 (1000 trees, 1000 rows): Spearman ρ = \(rho), mean |Δs| = \(meanDifference)")
+        print(
+            "IsolationForest vs scikit-learn 1.7.2 (1000 trees, 1000 rows): Spearman ρ = \(rho), mean |Δs| = \(meanDifference)"
+        )
         #expect(rho > 0.97)
         #expect(meanDifference < 0.01)
         let topOurs = Set(ours.indices.sorted { ours[$0] > ours[$1] }.prefix(20))

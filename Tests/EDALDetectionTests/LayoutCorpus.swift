@@ -168,18 +168,18 @@ enum CorpusTime {
 /// When the run that writes `perRun` objects, `cadence` seconds apart, began: objects `index`
 /// with the same `index / perRun` are one run (one UNLOAD, one export, one job), so a run's files
 /// share its folder and ids however the corpus' start time falls.
-fileprivate func runStart(_ time: Date, _ index: Int, _ perRun: Int, _ cadence: TimeInterval) -> Date {
+private func runStart(_ time: Date, _ index: Int, _ perRun: Int, _ cadence: TimeInterval) -> Date {
     time.addingTimeInterval(-TimeInterval(index % perRun) * cadence)
 }
 
 /// `value` in decimal, zero-padded to `width` digits.
-fileprivate func zeroPad(_ value: Int, _ width: Int) -> String {
+private func zeroPad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
 
 /// `value` in upper-case hexadecimal, zero-padded to `width` digits.
-fileprivate func upperHex(_ value: Int, _ width: Int) -> String {
+private func upperHex(_ value: Int, _ width: Int) -> String {
     let digits = String(value, radix: 16, uppercase: true)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
@@ -217,7 +217,8 @@ enum LayoutCorpus {
             cadence: 3600,
             key: { index, time, _ in
                 let run = runStart(time, index, 24, 3600)
-                return "unload/orders/" + CorpusTime.format(run, "%Y/%m/%d") + "/data_0_\(index % 8)_\(index / 8 % 3).csv.gz"
+                return "unload/orders/" + CorpusTime.format(run, "%Y/%m/%d")
+                    + "/data_0_\(index % 8)_\(index / 8 % 3).csv.gz"
             }
         ),
 
@@ -241,7 +242,8 @@ enum LayoutCorpus {
         // 6 partitions, flush.size 1000, JsonFormat.
         CorpusProducer(
             name: "kafka-connect-s3-default",
-            documentation: "https://docs.confluent.io/kafka-connectors/s3-sink/current/overview.html (also https://aiven.io/docs/products/kafka/kafka-connect/reference/s3-sink-additional-parameters-confluent)",
+            documentation:
+                "https://docs.confluent.io/kafka-connectors/s3-sink/current/overview.html (also https://aiven.io/docs/products/kafka/kafka-connect/reference/s3-sink-additional-parameters-confluent)",
             cadence: 60,
             key: { index, _, _ in
                 let partition = index % 6
@@ -254,7 +256,8 @@ enum LayoutCorpus {
         // same file name `<topic>+<p>+<startOffset>.<ext>`. Topic `clicks`, 3 partitions.
         CorpusProducer(
             name: "kafka-connect-s3-hourly",
-            documentation: "https://docs.confluent.io/kafka-connectors/s3-sink/current/overview.html (partitioners; https://repost.aws/questions/QUzJ3MpwL5Sf2xko6buteulw)",
+            documentation:
+                "https://docs.confluent.io/kafka-connectors/s3-sink/current/overview.html (partitioners; https://repost.aws/questions/QUzJ3MpwL5Sf2xko6buteulw)",
             cadence: 120,
             key: { index, time, _ in
                 let partition = index % 3
@@ -274,7 +277,8 @@ enum LayoutCorpus {
             cadence: 10_800,
             key: { index, time, _ in
                 let run = runStart(time, index, 8, 10_800)
-                return "unload/venue/" + CorpusTime.format(run, "%Y-%m-%d") + "/venue_\(zeroPad(index % 4, 4))_part_\(zeroPad(index / 4 % 2, 2))"
+                return "unload/venue/" + CorpusTime.format(run, "%Y-%m-%d")
+                    + "/venue_\(zeroPad(index % 4, 4))_part_\(zeroPad(index / 4 % 2, 2))"
             }
         ),
 
@@ -301,7 +305,8 @@ enum LayoutCorpus {
                 var version = CorpusRandom.derived(0xC0_57, index / 2)
                 let utc = CorpusUTC(runStart(time, index, 2, 14_400))
                 let (nextYear, nextMonth) = utc.month == 12 ? (utc.year + 1, 1) : (utc.year, utc.month + 1)
-                let billingPeriod = "\(zeroPad(utc.year, 4))\(zeroPad(utc.month, 2))01-\(zeroPad(nextYear, 4))\(zeroPad(nextMonth, 2))01"
+                let billingPeriod =
+                    "\(zeroPad(utc.year, 4))\(zeroPad(utc.month, 2))01-\(zeroPad(nextYear, 4))\(zeroPad(nextMonth, 2))01"
                 return "cur/acme-cur/\(billingPeriod)/\(version.uuid())/acme-cur-\(index % 2 + 1).csv.gz"
             }
         ),
@@ -319,7 +324,8 @@ enum LayoutCorpus {
                     return "inventory/prod-assets/daily-csv/data/" + random.uuid() + ".csv.gz"
                 }
                 let scan = runStart(time, index, 4, 21_600)
-                return "inventory/prod-assets/daily-csv/" + CorpusTime.format(scan, "%Y-%m-%dT%H-%MZ") + "/manifest.json"
+                return "inventory/prod-assets/daily-csv/" + CorpusTime.format(scan, "%Y-%m-%dT%H-%MZ")
+                    + "/manifest.json"
             }
         ),
 
@@ -355,7 +361,8 @@ enum LayoutCorpus {
         // HadoopMapReduceCommitProtocol / FileFormatDataWriter). An hourly append job with 4 tasks.
         CorpusProducer(
             name: "spark-hive-partitioned",
-            documentation: "https://spark.apache.org/docs/latest/sql-data-sources-parquet.html#partition-discovery (file names: Spark's FileFormatDataWriter)",
+            documentation:
+                "https://spark.apache.org/docs/latest/sql-data-sources-parquet.html#partition-discovery (file names: Spark's FileFormatDataWriter)",
             cadence: 900,
             key: { index, time, _ in
                 var job = CorpusRandom.derived(0x5_9A4C, index / 4)
@@ -384,7 +391,8 @@ enum LayoutCorpus {
             documentation: "https://docs.datadoghq.com/logs/log_configuration/archives/#format-of-the-archives",
             cadence: 300,
             key: { _, time, random in
-                "datadog/" + CorpusTime.format(time, "dt=%Y%m%d/hour=%H/archive_%H%M%S.") + random.digits(4) + "." + random.uuid() + ".json.gz"
+                "datadog/" + CorpusTime.format(time, "dt=%Y%m%d/hour=%H/archive_%H%M%S.") + random.digits(4) + "."
+                    + random.uuid() + ".json.gz"
             }
         ),
 
@@ -394,7 +402,8 @@ enum LayoutCorpus {
         // the export drops under the prefix is left out.)
         CorpusProducer(
             name: "cloudwatch-logs-export",
-            documentation: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/S3ExportTasks.html (prefix default: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateExportTask.html)",
+            documentation:
+                "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/S3ExportTasks.html (prefix default: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateExportTask.html)",
             cadence: 14_400,
             key: { index, _, _ in
                 let streams = ["i-0a1b2c3d4e5f60718", "i-0f9e8d7c6b5a49382", "i-07c3e5a9b1d2f4680"]
@@ -414,7 +423,8 @@ enum LayoutCorpus {
             cadence: 300,
             key: { index, _, _ in
                 let segment = 0x2A00 + index
-                return "pg-main/wal_005/" + upperHex(1, 8) + upperHex(segment / 256, 8) + upperHex(segment % 256, 8) + ".lz4"
+                return "pg-main/wal_005/" + upperHex(1, 8) + upperHex(segment / 256, 8) + upperHex(segment % 256, 8)
+                    + ".lz4"
             }
         ),
 
@@ -427,7 +437,8 @@ enum LayoutCorpus {
             key: { index, _, random in
                 let segment = 0x0310 + index
                 let directory = upperHex(1, 8) + upperHex(segment / 256, 8)
-                return "pgbackrest/archive/main/16-1/" + directory + "/" + directory + upperHex(segment % 256, 8) + "-" + random.hex(40) + ".gz"
+                return "pgbackrest/archive/main/16-1/" + directory + "/" + directory + upperHex(segment % 256, 8) + "-"
+                    + random.hex(40) + ".gz"
             }
         ),
 
@@ -436,12 +447,14 @@ enum LayoutCorpus {
         // One hourly DAG, one task; the scheduled run_id carries the previous hour; a retry now and then.
         CorpusProducer(
             name: "airflow-task-logs",
-            documentation: "https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html#log-filename-template",
+            documentation:
+                "https://airflow.apache.org/docs/apache-airflow/stable/configurations-ref.html#log-filename-template",
             cadence: 3600,
             key: { _, time, random in
                 let logical = CorpusTime.start(ofPeriod: CorpusTime.period(time, 3600) - 1, 3600)
                 let attempt = random.int(in: 0..<20) == 0 ? 2 : 1
-                return "airflow/logs/dag_id=hourly_sales_etl/run_id=scheduled__" + CorpusTime.format(logical, "%Y-%m-%dT%H:%M:%S")
+                return "airflow/logs/dag_id=hourly_sales_etl/run_id=scheduled__"
+                    + CorpusTime.format(logical, "%Y-%m-%dT%H:%M:%S")
                     + "+00:00/task_id=load_orders/attempt=\(attempt).log"
             }
         ),
@@ -465,11 +478,13 @@ enum LayoutCorpus {
         // file per period, so many files share the period's time and differ in the unique id.
         CorpusProducer(
             name: "fastly-s3-logging",
-            documentation: "https://docs.fastly.com/en/guides/changing-where-log-files-are-written (period: https://www.fastly.com/documentation/reference/api/logging/s3/)",
+            documentation:
+                "https://docs.fastly.com/en/guides/changing-where-log-files-are-written (period: https://www.fastly.com/documentation/reference/api/logging/s3/)",
             cadence: 120,
             key: { _, time, random in
                 let period = CorpusTime.start(ofPeriod: CorpusTime.period(time, 3600), 3600)
-                return "fastly/" + CorpusTime.format(period, "%Y-%m-%dT%H:%M:%S.000") + "-" + random.alphanumeric(20) + ".log.gz"
+                return "fastly/" + CorpusTime.format(period, "%Y-%m-%dT%H:%M:%S.000") + "-" + random.alphanumeric(20)
+                    + ".log.gz"
             }
         ),
 
@@ -479,7 +494,8 @@ enum LayoutCorpus {
             documentation: "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_exportfindings.html",
             cadence: 900,
             key: { _, time, random in
-                "guardduty/AWSLogs/111122223333/GuardDuty/us-east-1/" + CorpusTime.format(time, "%Y/%m/%d/") + random.uuid() + ".jsonl.gz"
+                "guardduty/AWSLogs/111122223333/GuardDuty/us-east-1/" + CorpusTime.format(time, "%Y/%m/%d/")
+                    + random.uuid() + ".jsonl.gz"
             }
         ),
 
@@ -502,7 +518,8 @@ enum LayoutCorpus {
             cadence: 3600,
             key: { _, time, random in
                 let utc = CorpusUTC(time)
-                return "airbyte/public/users/" + utc.format("%Y_%m_%d_") + String(utc.epochSeconds * 1000 + random.int(in: 0..<1000)) + "_0.jsonl.gz"
+                return "airbyte/public/users/" + utc.format("%Y_%m_%d_")
+                    + String(utc.epochSeconds * 1000 + random.int(in: 0..<1000)) + "_0.jsonl.gz"
             }
         ),
 

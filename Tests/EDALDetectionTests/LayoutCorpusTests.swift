@@ -10,41 +10,54 @@ struct LayoutCorpusTests {
     static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
     /// Feeds `count` objects of `producer` into `registry` in time order; answers the new-source and storm events.
-    static func feed(_ producer: CorpusProducer, count: Int, into registry: inout SourceRegistry, bucket: String = "corpus",
-                     seed: UInt64 = 7) -> [SourceEvent] {
+    static func feed(
+        _ producer: CorpusProducer, count: Int, into registry: inout SourceRegistry, bucket: String = "corpus",
+        seed: UInt64 = 7
+    ) -> [SourceEvent] {
         var random = CorpusRandom(seed: seed)
         var events: [SourceEvent] = []
         for index in 0..<count {
             let time = start.addingTimeInterval(Double(index) * producer.cadence)
             let key = producer.key(index, time, &random)
-            let observation = ObjectObservation(bucket: bucket, key: key, eTag: "e\(index)", size: 1000 + Int64(index % 7) * 10,
-                                                lastModified: time.addingTimeInterval(5))
+            let observation = ObjectObservation(
+                bucket: bucket, key: key, eTag: "e\(index)", size: 1000 + Int64(index % 7) * 10,
+                lastModified: time.addingTimeInterval(5))
             events += registry.observe(observation).events
         }
         return events
     }
 
-    @Test("one producer of the corpus becomes at most two sources and at most two announcements", arguments: LayoutCorpus.producers)
+    @Test(
+        "one producer of the corpus becomes at most two sources and at most two announcements",
+        arguments: LayoutCorpus.producers)
     func producer(_ producer: CorpusProducer) {
         var registry = SourceRegistry()
         let events = Self.feed(producer, count: 200, into: &registry)
         let templates = registry.baselines.filter { $0.objectCount > 0 }.map(\.template)
         let announced = events.filter { $0.finding.check == .newSource || $0.finding.check == .sourceStorm }
-        #expect(templates.count <= producer.maximumSources, "\(producer.name): \(templates.count) sources: \(templates.prefix(8))")
-        #expect(announced.count <= producer.maximumSources, "\(producer.name): \(announced.map { "\($0.finding.check.rawValue) \($0.template)" }.prefix(8))")
+        #expect(
+            templates.count <= producer.maximumSources,
+            "\(producer.name): \(templates.count) sources: \(templates.prefix(8))")
+        #expect(
+            announced.count <= producer.maximumSources,
+            "\(producer.name): \(announced.map { "\($0.finding.check.rawValue) \($0.template)" }.prefix(8))")
     }
 }
 
 extension LayoutCorpusTests {
     /// A bucket of files people named (`u/report-final.pdf`, `u/Budget 2025 final.xlsx`, …), one every
     /// `spacing` seconds: what the registry holds and announces after `count` of them.
-    static func userNamed(count: Int, bound: Int, spacing: Double = 0.5) -> (sources: Int, announced: Int, storms: Int, shapes: Int) {
+    static func userNamed(count: Int, bound: Int, spacing: Double = 0.5) -> (
+        sources: Int, announced: Int, storms: Int, shapes: Int
+    ) {
         var registry = SourceRegistry()
         registry.maximumSourcesPerBucket = bound
-        var announced = 0, storms = 0
+        var announced = 0
+        var storms = 0
         for (index, key) in UserNamedFiles.keys(count: count).enumerated() {
-            let observation = ObjectObservation(bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1000,
-                                                lastModified: start.addingTimeInterval(Double(index) * spacing))
+            let observation = ObjectObservation(
+                bucket: "files", key: key, eTag: "e\(index)", size: 20_000 + Int64(index % 13) * 1000,
+                lastModified: start.addingTimeInterval(Double(index) * spacing))
             for event in registry.observe(observation).events {
                 if event.finding.check == .newSource { announced += 1 }
                 if event.finding.check == .sourceStorm { storms += 1 }
@@ -71,11 +84,15 @@ struct LearntLayoutHandOverTests {
     static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
     static func object(_ index: Int, hour: Int, size: Int64 = 10_000) -> ObjectObservation {
-        ObjectObservation(bucket: "b", key: String(format: "logs/app/20261125%02d_%d.gz", hour % 24, index), eTag: "e\(hour)-\(index)",
-                          size: size, lastModified: start.addingTimeInterval(Double(hour) * 3600 + Double(index) * 60))
+        ObjectObservation(
+            bucket: "b", key: String(format: "logs/app/20261125%02d_%d.gz", hour % 24, index),
+            eTag: "e\(hour)-\(index)",
+            size: size, lastModified: start.addingTimeInterval(Double(hour) * 3600 + Double(index) * 60))
     }
 
-    @Test("sources of raw templates read from the store join the learnt source when their objects arrive: no stranded source")
+    @Test(
+        "sources of raw templates read from the store join the learnt source when their objects arrive: no stranded source"
+    )
     func rawSourcesFromTheStoreAreFolded() throws {
         // Another replica (or this one before a restart) made one source per index.
         var before = SourceRegistry()

@@ -1,6 +1,7 @@
-@testable import EDALDetection
 import Foundation
 import Testing
+
+@testable import EDALDetection
 
 @Suite("Silence deadlines without a walk")
 struct SilenceIndexTests {
@@ -59,10 +60,13 @@ struct SilenceIndexTests {
         for step in 0..<120 {
             for source in 0..<41 {
                 let cadence = source == 40 ? 60.0 : 300.0
-                guard Double(step) * 60 < 120 * 60, (Double(step) * 60).truncatingRemainder(dividingBy: cadence) == 0 else { continue }
+                guard Double(step) * 60 < 120 * 60, (Double(step) * 60).truncatingRemainder(dividingBy: cadence) == 0
+                else { continue }
                 let time = start.addingTimeInterval(Double(step) * 60 + Double(source))
-                _ = registry.observe(ObjectObservation(bucket: "b", key: "apps/\(Self.name(source))/data/\(step).json", eTag: "e\(step)", size: 1000,
-                                                       lastModified: time))
+                _ = registry.observe(
+                    ObjectObservation(
+                        bucket: "b", key: "apps/\(Self.name(source))/data/\(step).json", eTag: "e\(step)", size: 1000,
+                        lastModified: time))
             }
         }
         let fastDue = registry.nextSilenceDue()

@@ -1,21 +1,32 @@
-@testable import EDALDetection
 import EDALTools
 import Foundation
 import Testing
+
+@testable import EDALDetection
 
 @Suite("Sources: baselines, checks and events")
 struct SourceRegistryTests {
     static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
     /// A CloudTrail-like object of account 1, region us-east-1, arriving at `minute` minutes.
-    static func object(_ minute: Int, size: Int64 = 50_000, contentType: String = "application/json", writer: String = "AWS:AROA1:delivery",
-                       encryption: String? = "AES256", metadata: [String: String] = [:]) -> ObjectObservation {
+    static func object(
+        _ minute: Int, size: Int64 = 50_000, contentType: String = "application/json",
+        writer: String = "AWS:AROA1:delivery",
+        encryption: String? = "AES256", metadata: [String: String] = [:]
+    ) -> ObjectObservation {
         let time = start.addingTimeInterval(Double(minute) * 60)
-        let stamp = ISO8601DateFormatter.string(from: time, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-            .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-        let key = "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/18/123456789012_CloudTrail_us-east-1_\(stamp.prefix(13))Z_k\(String(format: "%015d", minute)).json.gz"
-        return ObjectObservation(bucket: "trail", key: key, eTag: "e\(minute)", size: size + Int64(minute % 7) * 300, lastModified: time.addingTimeInterval(20),
-                                 contentType: contentType, serverSideEncryption: encryption, metadata: metadata, writer: writer, sourceIP: "cloudtrail.amazonaws.com")
+        let stamp = ISO8601DateFormatter.string(
+            from: time, timeZone: TimeZone(identifier: "UTC")!,
+            formatOptions: [.withYear, .withMonth, .withDay, .withTime]
+        )
+        .replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+        let key =
+            "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/18/123456789012_CloudTrail_us-east-1_\(stamp.prefix(13))Z_k\(String(format: "%015d", minute)).json.gz"
+        return ObjectObservation(
+            bucket: "trail", key: key, eTag: "e\(minute)", size: size + Int64(minute % 7) * 300,
+            lastModified: time.addingTimeInterval(20),
+            contentType: contentType, serverSideEncryption: encryption, metadata: metadata, writer: writer,
+            sourceIP: "cloudtrail.amazonaws.com")
     }
 
     @Test("a new source is announced once, learns quietly, then deviations fire with the baseline in the reason")
@@ -37,7 +48,8 @@ struct SourceRegistryTests {
         #expect(blowUp.check == .sizeBlowUp)
         #expect(blowUp.expected.map { $0 > 40_000 && $0 < 60_000 } == true)
         #expect(registry.observe(Self.object(210, size: 30)).findings.map(\.check) == [.nearEmpty])
-        let drift = registry.observe(Self.object(215, contentType: "text/html", writer: "AWS:AIDAINTRUDER", encryption: nil))
+        let drift = registry.observe(
+            Self.object(215, contentType: "text/html", writer: "AWS:AIDAINTRUDER", encryption: nil))
         #expect(Set(drift.findings.compactMap(\.field)) == ["content_type", "writer", "encryption"])
         #expect(drift.findings.allSatisfy { $0.check == .drift })
         // The same object again (a redelivery, another replica) is not learnt twice.
@@ -86,7 +98,9 @@ struct SourceRegistryTests {
         // ~9 times the day's median, about four of the day's spreads: under the whole-day bar
         // (five spreads), far above the hour's (five noises and fifteen times).
         let trough = 3_000 + 1_080 - 3_000 % 1_440
-        for minute in stride(from: 3_000, to: trough, by: 5) { _ = registry.observe(Self.object(minute, size: size(minute))) }
+        for minute in stride(from: 3_000, to: trough, by: 5) {
+            _ = registry.observe(Self.object(minute, size: size(minute)))
+        }
         let hourly = Double(size(trough))
         let verdict = registry.observe(Self.object(trough, size: Int64(16 * hourly)))
         let blowUp = try #require(verdict.findings.first)
@@ -95,25 +109,38 @@ struct SourceRegistryTests {
         #expect(blowUp.expected.map { $0 < 30_000 } == true, "compared with the hour's size, not the day's 40,000")
     }
 
-    @Test("a source that keeps its shape keeps its forest; one whose metadata moves gets a new one and stops being flagged")
+    @Test(
+        "a source that keeps its shape keeps its forest; one whose metadata moves gets a new one and stops being flagged"
+    )
     func forestFollowsTheSource() throws {
         var registry = SourceRegistry()
         var random = SeededRandom(seed: 9)
         func object(_ index: Int, latency: Double) -> ObjectObservation {
-            Self.object(index * 5, size: 50_000, metadata: ["latency-ms": String(format: "%.2f", latency * exp(random.normal(deviation: 0.1))),
-                                                          "records": String(900 + random.int(in: 0..<200))])
+            Self.object(
+                index * 5, size: 50_000,
+                metadata: [
+                    "latency-ms": String(format: "%.2f", latency * exp(random.normal(deviation: 0.1))),
+                    "records": String(900 + random.int(in: 0..<200)),
+                ])
         }
         var index = 0
-        for _ in 0..<600 { _ = registry.observe(object(index, latency: 100)); index += 1 }
+        for _ in 0..<600 {
+            _ = registry.observe(object(index, latency: 100))
+            index += 1
+        }
         let id = try #require(registry.baselines.first?.id)
         let trained = try #require(registry.modelBuiltAt(id))
         #expect(trained >= 256 && trained < 600)
-        for _ in 0..<900 { _ = registry.observe(object(index, latency: 100)); index += 1 }
+        for _ in 0..<900 {
+            _ = registry.observe(object(index, latency: 100))
+            index += 1
+        }
         #expect(registry.modelBuiltAt(id) == trained, "the same shape: no retraining before 2,048 objects")
 
         // Latency triples for good. The per-field check and the forest flag it at first; once the
         // window holds the new level, the forest is retrained on it and the new normal is quiet.
-        var flaggedEarly = 0, flaggedLate = 0
+        var flaggedEarly = 0
+        var flaggedLate = 0
         for step in 0..<900 {
             let verdict = registry.observe(object(index, latency: 300))
             index += 1
@@ -159,7 +186,9 @@ struct SourceRegistryTests {
         let pairedDue = paired.nextSilenceDue()
         let due = try #require(pairedDue)
         // (The gap between deliveries is 298 s here, from a delivery's second object to the next's first.)
-        #expect(abs(due.timeIntervalSince1970 - (last + 3 * 298)) < 1, "due \(due.timeIntervalSince1970 - last) s after the last object")
+        #expect(
+            abs(due.timeIntervalSince1970 - (last + 3 * 298)) < 1,
+            "due \(due.timeIntervalSince1970 - last) s after the last object")
         #expect(paired.checkSilence(now: due.addingTimeInterval(-1)).isEmpty)
         #expect(paired.checkSilence(now: due).map(\.finding.check) == [.silentSource])
         let afterSilence = paired.nextSilenceDue()
@@ -193,7 +222,9 @@ struct SourceRegistryTests {
         // 3.5 usual gaps: silent for a worker keeping up, not for this one.
         #expect(registry.checkSilence(now: last.addingTimeInterval(3.5 * 300)).isEmpty)
         #expect(registry.checkSilence(now: last.addingTimeInterval(3 * 300 + 1_150)).isEmpty)
-        #expect(registry.checkSilence(now: last.addingTimeInterval(3 * 300 + 1_250)).map(\.finding.check) == [.silentSource])
+        #expect(
+            registry.checkSilence(now: last.addingTimeInterval(3 * 300 + 1_250)).map(\.finding.check) == [.silentSource]
+        )
     }
     @Test("a burst is signalled once while it lasts")
     func burst() {
@@ -202,7 +233,8 @@ struct SourceRegistryTests {
         var bursts = 0
         for extra in 0..<80 {
             var object = Self.object(300)
-            object.key = object.key.replacingOccurrences(of: "_k000000000000300", with: "_b\(String(format: "%015d", extra))")
+            object.key = object.key.replacingOccurrences(
+                of: "_k000000000000300", with: "_b\(String(format: "%015d", extra))")
             object.eTag = "burst\(extra)"
             object.lastModified = object.lastModified.addingTimeInterval(Double(extra) * 5)
             bursts += registry.observe(object).events.filter { $0.finding.check == .burst }.count
@@ -214,18 +246,26 @@ struct SourceRegistryTests {
     func metadata() {
         var registry = SourceRegistry()
         for index in 0..<60 {
-            _ = registry.observe(Self.object(index * 5, metadata: ["error-rate": String(0.01 + Double(index % 5) * 0.001), "records": String(1000 + index % 9)]))
+            _ = registry.observe(
+                Self.object(
+                    index * 5,
+                    metadata: [
+                        "error-rate": String(0.01 + Double(index % 5) * 0.001), "records": String(1000 + index % 9),
+                    ]))
         }
-        let fatal = registry.observe(Self.object(305, metadata: ["error-rate": "0.012", "records": "1003", "severity-fatal": "2"]))
+        let fatal = registry.observe(
+            Self.object(305, metadata: ["error-rate": "0.012", "records": "1003", "severity-fatal": "2"]))
         #expect(fatal.findings.contains { $0.check == .newField && $0.field == "severity-fatal" })
         let errors = registry.observe(Self.object(310, metadata: ["error-rate": "0.4", "records": "1004"]))
         #expect(errors.findings.contains { $0.field == "error-rate" })
-        #expect(registry.observe(Self.object(315, metadata: ["error-rate": "0.011", "records": "1002"])).findings.isEmpty)
+        #expect(
+            registry.observe(Self.object(315, metadata: ["error-rate": "0.011", "records": "1002"])).findings.isEmpty)
     }
 
     @Test("two replicas' baselines merge: arrivals counted once, state of the writer that changed it wins")
     func merging() throws {
-        var one = SourceRegistry(), two = SourceRegistry()
+        var one = SourceRegistry()
+        var two = SourceRegistry()
         for index in 0..<30 { _ = one.observe(Self.object(index * 5)) }
         for index in 20..<50 { _ = two.observe(Self.object(index * 5)) }
         let id = try #require(one.baselines.first?.id)
@@ -246,14 +286,18 @@ struct SourceRegistryTests {
     @Test("detection quality per producer profile", arguments: ProducerProfile.allCases)
     func profiles(_ profile: ProducerProfile) {
         // A held-out seed: no threshold was chosen on it (docs/detection.md names the tuning seeds).
-        let scenario = ProducerScenario(profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 2)
+        let scenario = ProducerScenario(
+            profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 2)
         let report = SourceEvaluation(scenario: scenario).run()
         let incidents = report.kinds.map(\.incidents).reduce(0, +)
         let detected = report.kinds.map(\.detected).reduce(0, +)
         #expect(incidents > 8)
         #expect(Double(detected) >= 0.9 * Double(incidents), "\(report.kinds)")
         #expect(report.falseSignals <= 2, "\(report.falseSignalsByCheck)")
-        let clean = SourceEvaluation(scenario: ProducerScenario(profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)).run()
+        let clean = SourceEvaluation(
+            scenario: ProducerScenario(
+                profile: profile, seed: 901, sources: 12, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)
+        ).run()
         #expect(clean.falseSignals <= 1, "\(clean.falseSignalsByCheck)")
     }
 
@@ -261,12 +305,17 @@ struct SourceRegistryTests {
     /// counts — in the false signals by check, among the unattributed ones, and in the total.
     @Test("every false signal counts, also those of checks no incident type owns")
     func everyFalseSignalCounts() throws {
-        let scenario = ProducerScenario(profile: .firehose, seed: 11, sources: 6, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)
-        let measured = scenario.generate().objects.filter { $0.observation.lastModified >= scenario.measuredFrom }.map(\.observation.size).sorted()
+        let scenario = ProducerScenario(
+            profile: .firehose, seed: 11, sources: 6, warmUp: 21_600, day: 43_200, incidentsPerKind: 0)
+        let measured = scenario.generate().objects.filter { $0.observation.lastModified >= scenario.measuredFrom }.map(
+            \.observation.size
+        ).sorted()
         let limit = measured[measured.count - 5]
         var configuration = SourceDetector.Configuration()
         configuration.rules = [try MetadataRule(parsing: "size > \(limit - 1)")]
-        let report = SourceEvaluation(scenario: scenario, registry: SourceRegistry(detector: SourceDetector(configuration: configuration))).run()
+        let report = SourceEvaluation(
+            scenario: scenario, registry: SourceRegistry(detector: SourceDetector(configuration: configuration))
+        ).run()
         #expect(report.falseSignalsByCheck[.rule] == 5, "\(report.falseSignalsByCheck)")
         #expect(report.unattributedFalseSignals >= 5)
         #expect(report.totalSignals >= 5 && report.falseSignals == report.totalSignals)
@@ -278,7 +327,8 @@ struct SourceRegistryTests {
 struct SourceSharingTests {
     @Test("a replica that recorded an object after the silence another replica stored reports the resumption")
     func resumptionFoundWhileMerging() throws {
-        var checker = SourceRegistry(), other = SourceRegistry()
+        var checker = SourceRegistry()
+        var other = SourceRegistry()
         for index in 0..<40 {
             _ = checker.observe(SourceRegistryTests.object(index * 5))
             _ = other.observe(SourceRegistryTests.object(index * 5))
@@ -303,13 +353,15 @@ struct SourceSharingTests {
 
     @Test("a silence another replica stored survives this replica's own unsaved change of another kind (a rate drop)")
     func silenceSurvivesOtherStateChanges() throws {
-        var checker = SourceRegistry(), other = SourceRegistry()
+        var checker = SourceRegistry()
+        var other = SourceRegistry()
         // Every five minutes, then every ten: both replicas see every object and find the rate drop.
         let minutes = Array(stride(from: 0, to: 200, by: 5)) + Array(stride(from: 205, to: 300, by: 10))
         var drops = 0
         for minute in minutes {
             _ = checker.observe(SourceRegistryTests.object(minute))
-            drops += other.observe(SourceRegistryTests.object(minute)).events.filter { $0.finding.check == .rateDrop }.count
+            drops +=
+                other.observe(SourceRegistryTests.object(minute)).events.filter { $0.finding.check == .rateDrop }.count
         }
         try #require(drops == 1, "the rate drop this test needs")
         let last = SourceRegistryTests.object(minutes.last ?? 0).lastModified
@@ -320,7 +372,9 @@ struct SourceSharingTests {
         // `other` has unsaved changes of its own (the rate drop) and no object the checker lacked.
         #expect(other.absorb(stored) == nil, "no resumption: nothing arrived that the checker did not know")
         #expect(other.baseline(silent[0].sourceId)?.state == .silent)
-        #expect(other.checkSilence(now: last.addingTimeInterval(7 * 3600)).isEmpty, "the silence is not declared a second time")
+        #expect(
+            other.checkSilence(now: last.addingTimeInterval(7 * 3600)).isEmpty,
+            "the silence is not declared a second time")
     }
 }
 
@@ -330,11 +384,17 @@ struct HostileMetadataTests {
     func nonFiniteMetadata() throws {
         var registry = SourceRegistry()
         for index in 0..<60 {
-            _ = registry.observe(SourceRegistryTests.object(index * 5, metadata: ["error-rate": "0.01", "records": "\(1000 + index % 7)"]))
+            _ = registry.observe(
+                SourceRegistryTests.object(
+                    index * 5, metadata: ["error-rate": "0.01", "records": "\(1000 + index % 7)"]))
         }
         for value in ["nan", "NaN", "inf", "-inf", "infinity", "1e309", "-1e309", "0x1p1024"] {
-            let verdict = registry.observe(SourceRegistryTests.object(400 + value.count, metadata: ["error-rate": value, "records": value, "severity-x": value]))
-            #expect(!verdict.findings.contains { $0.field == "error-rate" || $0.field == "severity-x" }, "\(value): \(verdict.findings)")
+            let verdict = registry.observe(
+                SourceRegistryTests.object(
+                    400 + value.count, metadata: ["error-rate": value, "records": value, "severity-x": value]))
+            #expect(
+                !verdict.findings.contains { $0.field == "error-rate" || $0.field == "severity-x" },
+                "\(value): \(verdict.findings)")
             _ = try JSONEncoder().encode(verdict.findings)
         }
         // A rule on a field holding nan does not fire.
@@ -342,20 +402,27 @@ struct HostileMetadataTests {
         configuration.rules = [try MetadataRule(parsing: "error-rate > 0.5")]
         var ruled = SourceRegistry(detector: SourceDetector(configuration: configuration))
         #expect(ruled.observe(SourceRegistryTests.object(0, metadata: ["error-rate": "nan"])).findings.isEmpty)
-        #expect(ruled.observe(SourceRegistryTests.object(5, metadata: ["error-rate": "0.9"])).findings.map(\.check) == [.rule])
+        #expect(
+            ruled.observe(SourceRegistryTests.object(5, metadata: ["error-rate": "0.9"])).findings.map(\.check) == [
+                .rule
+            ])
     }
 }
 
 @Suite("New values and multipart uploads")
 struct NewValueEpisodeTests {
-    @Test("a content type a source starts writing stays drift until eight objects had it, each signal saying which object of the episode it is")
+    @Test(
+        "a content type a source starts writing stays drift until eight objects had it, each signal saying which object of the episode it is"
+    )
     func valueThatKeepsComing() {
         var registry = SourceRegistry()
         for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
         var flagged: [String] = []
         for index in 40..<52 {
             let verdict = registry.observe(SourceRegistryTests.object(index * 5, contentType: "text/html"))
-            if let drift = verdict.findings.first(where: { $0.check == .drift && $0.field == "content_type" }) { flagged.append(drift.detail) }
+            if let drift = verdict.findings.first(where: { $0.check == .drift && $0.field == "content_type" }) {
+                flagged.append(drift.detail)
+            }
         }
         #expect(flagged.count == 8, "\(flagged)")
         #expect(flagged.first?.contains("never seen") == true)
@@ -402,7 +469,8 @@ struct RateDropTests {
         let halved = Self.run(drop: 900, hours: 3).filter { $0.finding.check == .rateDrop }
         #expect(halved.count == 1, "\(halved.map(\.finding.detail))")
         if let first = halved.first {
-            let minutes = first.episode.map { $0.timeIntervalSince(SourceRegistryTests.object(900).lastModified) / 60 } ?? -1
+            let minutes =
+                first.episode.map { $0.timeIntervalSince(SourceRegistryTests.object(900).lastModified) / 60 } ?? -1
             #expect(minutes > 0 && minutes <= 60, "found \(minutes) minutes after the drop")
         }
         #expect(Self.run(drop: 900, hours: 0).allSatisfy { $0.finding.check != .rateDrop })
@@ -417,8 +485,9 @@ struct RateDropTests {
         var drops: [String] = []
         for index in 0..<5_000 {
             time += -log(1 - random.unit()) * 120
-            let object = ObjectObservation(bucket: "b", key: "inbox/upload-\(index).bin", eTag: "e\(index)", size: 10_000,
-                                           lastModified: Date(timeIntervalSince1970: time))
+            let object = ObjectObservation(
+                bucket: "b", key: "inbox/upload-\(index).bin", eTag: "e\(index)", size: 10_000,
+                lastModified: Date(timeIntervalSince1970: time))
             drops += registry.observe(object).events.filter { $0.finding.check == .rateDrop }.map(\.finding.detail)
         }
         #expect(drops.isEmpty, "\(drops)")
@@ -437,7 +506,9 @@ struct ClockAndReplayTests {
         #expect(registry.observe(SourceRegistryTests.object(41 * 5)).findings.isEmpty)
     }
 
-    @Test("the same content under a new key hours later is a replay; a source that often repeats its bytes is not replaying")
+    @Test(
+        "the same content under a new key hours later is a replay; a source that often repeats its bytes is not replaying"
+    )
     func replayedBatch() {
         var registry = SourceRegistry()
         for index in 0..<40 { _ = registry.observe(SourceRegistryTests.object(index * 5)) }
@@ -452,7 +523,10 @@ struct ClockAndReplayTests {
         var markers = SourceRegistry()
         for index in 0..<40 {
             var object = SourceRegistryTests.object(index * 5)
-            if index % 4 == 0 { object.eTag = "same-bytes"; object.size = 4_096 }
+            if index % 4 == 0 {
+                object.eTag = "same-bytes"
+                object.size = 4_096
+            }
             _ = markers.observe(object)
         }
         var marker = SourceRegistryTests.object(41 * 5)
@@ -467,23 +541,35 @@ struct LayoutChangeTests {
     static func object(_ app: String, _ minute: Int, v2: Bool = false) -> ObjectObservation {
         let time = SourceRegistryTests.start.addingTimeInterval(Double(minute) * 60)
         let hour = String(format: "2026/11/18/%02d", minute / 60 % 24)
-        return ObjectObservation(bucket: "b", key: "logs/\(app)/\(hour)/\(v2 ? "v2/" : "")part-\(minute).json", eTag: "e\(app)\(minute)", size: 2_000,
-                                 lastModified: time.addingTimeInterval(10))
+        return ObjectObservation(
+            bucket: "b", key: "logs/\(app)/\(hour)/\(v2 ? "v2/" : "")part-\(minute).json", eTag: "e\(app)\(minute)",
+            size: 2_000,
+            lastModified: time.addingTimeInterval(10))
     }
 
-    @Test("the old template stopping while a new one starts in its directory is one layout_changed; a new source beside live ones is announced")
+    @Test(
+        "the old template stopping while a new one starts in its directory is one layout_changed; a new source beside live ones is announced"
+    )
     func upgrade() {
         var registry = SourceRegistry()
         var events: [SourceEvent] = []
         for minute in stride(from: 0, to: 600, by: 5) {
             events += registry.observe(Self.object("app", minute, v2: minute >= 400)).events
             events += registry.observe(Self.object("other", minute)).events
-            if minute >= 450 { events += registry.observe(Self.object("app", minute, v2: false).with(key: "logs/app/extra-\(minute).json")).events }
+            if minute >= 450 {
+                events +=
+                    registry.observe(Self.object("app", minute, v2: false).with(key: "logs/app/extra-\(minute).json"))
+                    .events
+            }
             events += registry.checkSilence(now: SourceRegistryTests.start.addingTimeInterval(Double(minute) * 60 + 30))
         }
-        let checks = events.filter { $0.finding.check != .newSource || $0.template.contains("v2") || $0.template.contains("extra") }
-            .map { "\($0.finding.check.rawValue) \($0.template)" }
-        #expect(checks.filter { $0.hasPrefix("layout_changed") } == ["layout_changed logs/app/%Y/%m/%d/%H/part-{n}.json"], "\(checks)")
+        let checks = events.filter {
+            $0.finding.check != .newSource || $0.template.contains("v2") || $0.template.contains("extra")
+        }
+        .map { "\($0.finding.check.rawValue) \($0.template)" }
+        #expect(
+            checks.filter { $0.hasPrefix("layout_changed") } == ["layout_changed logs/app/%Y/%m/%d/%H/part-{n}.json"],
+            "\(checks)")
         #expect(!checks.contains { $0.hasPrefix("silent_source") }, "\(checks)")
         #expect(!checks.contains { $0.hasPrefix("new_source") && $0.contains("v2") }, "\(checks)")
         // A new template beside sources that keep delivering is new, announced once they delivered again.
@@ -491,8 +577,8 @@ struct LayoutChangeTests {
     }
 }
 
-private extension ObjectObservation {
-    func with(key: String) -> ObjectObservation {
+extension ObjectObservation {
+    fileprivate func with(key: String) -> ObjectObservation {
         var copy = self
         copy.key = key
         copy.eTag += key

@@ -1,5 +1,6 @@
-@testable import EDALDetection
 import Testing
+
+@testable import EDALDetection
 
 @Suite("Statistics")
 struct StatisticsTests {
@@ -7,7 +8,8 @@ struct StatisticsTests {
     static func sortedQuantile(_ values: [Double], _ q: Double) -> Double {
         let sorted = values.sorted()
         let position = Double(sorted.count - 1) * q
-        let lower = Int(position.rounded(.down)), upper = min(sorted.count - 1, lower + 1)
+        let lower = Int(position.rounded(.down))
+        let upper = min(sorted.count - 1, lower + 1)
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
     }
 
@@ -31,7 +33,8 @@ struct StatisticsTests {
                 #expect(work.sorted() == values.sorted(), "selection only reorders")
                 // Out of order requests too.
                 var again = values
-                #expect(Statistics.quantiles(&again, at: [0.9, 0.1]) == [0.9, 0.1].map { Self.sortedQuantile(values, $0) })
+                #expect(
+                    Statistics.quantiles(&again, at: [0.9, 0.1]) == [0.9, 0.1].map { Self.sortedQuantile(values, $0) })
             }
         }
         var empty: [Double] = []

@@ -1,7 +1,8 @@
-@testable import EDALDetection
 import EDALTools
 import Foundation
 import Testing
+
+@testable import EDALDetection
 
 @Suite("Two weeks of history: weekly rhythm and size trends")
 struct WeeklyRhythmTests {
@@ -53,14 +54,18 @@ struct WeeklyRhythmTests {
             for (index, producer) in producers.enumerated() {
                 guard due[index] <= clock else { continue }
                 let time = due[index]
-                due[index] += producer.interval(time) ?? (isWeekend(time) ? producer.weekend : producer.weekday) + random.uniform(-producer.jitter, producer.jitter)
+                due[index] +=
+                    producer.interval(time) ?? (isWeekend(time) ? producer.weekend : producer.weekday)
+                    + random.uniform(-producer.jitter, producer.jitter)
                 if producer.skips(time) { continue }
                 let parts = formatter.string(from: Date(timeIntervalSince1970: time)).split(separator: "|")
-                let key = "AWSLogs/123456789012/CloudTrail/\(producer.region)/\(parts[0])/123456789012_CloudTrail_\(producer.region)_\(parts[1])Z_\(String(random.next(), radix: 36)).json.gz"
+                let key =
+                    "AWSLogs/123456789012/CloudTrail/\(producer.region)/\(parts[0])/123456789012_CloudTrail_\(producer.region)_\(parts[1])Z_\(String(random.next(), radix: 36)).json.gz"
                 let size = Int64(random.logNormal(median: producer.size(time), sigma: 0.3))
-                let object = ObjectObservation(bucket: "trail", key: key, eTag: String(random.next(), radix: 16), size: size,
-                                               lastModified: Date(timeIntervalSince1970: time), contentType: "application/json",
-                                               writer: "AWS:AROA1:delivery")
+                let object = ObjectObservation(
+                    bucket: "trail", key: key, eTag: String(random.next(), radix: 16), size: size,
+                    lastModified: Date(timeIntervalSince1970: time), contentType: "application/json",
+                    writer: "AWS:AROA1:delivery")
                 for event in registry.observe(object).events { events.append((time, producer.region, event)) }
             }
         }
@@ -69,20 +74,26 @@ struct WeeklyRhythmTests {
 
     static let rhythmChecks: Set<SourceCheck> = [.silentSource, .rateDrop, .burst]
 
-    @Test("a weekend a third as busy is news the first time, then raises nothing; a source younger than a week follows its bucket; a node stopping on a weekend is still a rate drop")
+    @Test(
+        "a weekend a third as busy is news the first time, then raises nothing; a source younger than a week follows its bucket; a node stopping on a weekend is still a rate drop"
+    )
     func weekends() {
         let (start, day) = (Self.start, Self.day)
         // Days 3–4, 10–11 and 17–18 after the start are weekends.
-        let dropFrom = start + 17 * day + 4 * 3600, dropTo = dropFrom + 4 * 3600
+        let dropFrom = start + 17 * day + 4 * 3600
+        let dropTo = dropFrom + 4 * 3600
         var delivery = 0
-        let events = Self.run([
-            Producer(region: "us-east-1"),
-            Producer(region: "eu-west-1", from: 9),
-            Producer(region: "ap-south-1", skips: { time in
-                delivery += 1
-                return time >= dropFrom && time < dropTo && delivery % 2 == 0
-            }),
-        ], days: 20)
+        let events = Self.run(
+            [
+                Producer(region: "us-east-1"),
+                Producer(region: "eu-west-1", from: 9),
+                Producer(
+                    region: "ap-south-1",
+                    skips: { time in
+                        delivery += 1
+                        return time >= dropFrom && time < dropTo && delivery % 2 == 0
+                    }),
+            ], days: 20)
         let rhythm = events.filter { Self.rhythmChecks.contains($0.event.finding.check) }
         // Its first weekend: EDAL has no week to compare with (a limit docs/detection.md states).
         let firstWeekend = rhythm.filter { $0.region == "us-east-1" && $0.time < start + 6 * day }
@@ -96,24 +107,34 @@ struct WeeklyRhythmTests {
         let drops = later.filter { $0.region == "ap-south-1" }
         let details: [String] = drops.map { $0.event.finding.detail }
         #expect(drops.count == 1, "\(details)")
-        #expect(drops.allSatisfy { $0.event.finding.check == .rateDrop && $0.time >= dropFrom && $0.time <= dropTo }, "\(details)")
+        #expect(
+            drops.allSatisfy { $0.event.finding.check == .rateDrop && $0.time >= dropFrom && $0.time <= dropTo },
+            "\(details)")
     }
 
-    @Test("half a weekend's deliveries missing is no silence, though hourly counts of a half-hourly producer alternate; a weekend's silence still is one")
+    @Test(
+        "half a weekend's deliveries missing is no silence, though hourly counts of a half-hourly producer alternate; a weekend's silence still is one"
+    )
     func weekendAtHalfRate() {
         let (start, day) = (Self.start, Self.day)
         // Every 10 minutes on weekdays, every 30 ± 1 at weekends (so one hour holds 3 objects and
         // the next 1): on the third weekend's Sunday every other delivery stops for four hours,
         // and on its Saturday all of them for three.
-        let halfFrom = start + 18 * day + 4 * 3600, halfTo = halfFrom + 4 * 3600
-        let silentFrom = start + 17 * day + 9 * 3600, silentTo = silentFrom + 3 * 3600
+        let halfFrom = start + 18 * day + 4 * 3600
+        let halfTo = halfFrom + 4 * 3600
+        let silentFrom = start + 17 * day + 9 * 3600
+        let silentTo = silentFrom + 3 * 3600
         var delivery = 0
-        let events = Self.run([
-            Producer(region: "us-east-2", skips: { time in
-                delivery += 1
-                return (time >= halfFrom && time < halfTo && delivery % 2 == 0) || (time >= silentFrom && time < silentTo)
-            }, weekday: 600, weekend: 1_800, jitter: 60),
-        ], days: 20)
+        let events = Self.run(
+            [
+                Producer(
+                    region: "us-east-2",
+                    skips: { time in
+                        delivery += 1
+                        return (time >= halfFrom && time < halfTo && delivery % 2 == 0)
+                            || (time >= silentFrom && time < silentTo)
+                    }, weekday: 600, weekend: 1_800, jitter: 60)
+            ], days: 20)
         let later = events.filter { $0.time >= start + 8 * day && Self.rhythmChecks.contains($0.event.finding.check) }
         let silences = later.filter { $0.event.finding.check == .silentSource }
         let details = later.map { "\(Date(timeIntervalSince1970: $0.time)) \($0.event.finding.detail)" }
@@ -121,7 +142,9 @@ struct WeeklyRhythmTests {
         #expect(silences.allSatisfy { $0.time >= silentFrom && $0.time <= silentTo }, "\(details)")
     }
 
-    @Test("a rate drop expects what the same hours of the week before held wherever that is fewer than recent arrivals make usual")
+    @Test(
+        "a rate drop expects what the same hours of the week before held wherever that is fewer than recent arrivals make usual"
+    )
     func rateWindowTakesAQuieterWeek() throws {
         // A delivery every 10 minutes for fifteen days, except the same two hours one and two
         // weeks before the end, which held one every 12 minutes: 10 objects where recent arrivals
@@ -129,10 +152,13 @@ struct WeeklyRhythmTests {
         // (Only a week clearly quieter was taken, under three quarters: after a Sunday burst a
         // VPC-shaped source delivering what the Monday before did was a false drop at 00:35.)
         let end = Self.start + 15 * Self.day
-        let quieterFrom = end - 7 * Self.day - 7_200, quieterTo = end - 7 * Self.day
-        var baseline = SourceBaseline(id: "s", bucket: "b", template: "vpc/{date}/{n}.log.gz", producer: nil,
-                                      firstSeen: Date(timeIntervalSince1970: Self.start))
-        var time = Self.start, index = 0
+        let quieterFrom = end - 7 * Self.day - 7_200
+        let quieterTo = end - 7 * Self.day
+        var baseline = SourceBaseline(
+            id: "s", bucket: "b", template: "vpc/{date}/{n}.log.gz", producer: nil,
+            firstSeen: Date(timeIntervalSince1970: Self.start))
+        var time = Self.start
+        var index = 0
         while time <= end {
             baseline.record(SizeCheckTests.observation(index, size: 50_000, at: time), embeddedTime: nil)
             let quieter = [0.0, 7 * Self.day].contains { time >= quieterFrom - $0 && time < quieterTo - $0 }
@@ -141,7 +167,8 @@ struct WeeklyRhythmTests {
         }
         var profile = SourceProfile(baseline, trainModel: false)
         profile.refreshSizes(baseline)
-        let rates = try #require(SourceDetector().rateWindow(baseline, profile: profile, at: Date(timeIntervalSince1970: end), bucket: nil))
+        let rates = try #require(
+            SourceDetector().rateWindow(baseline, profile: profile, at: Date(timeIntervalSince1970: end), bucket: nil))
         let weekly = try #require(baseline.history?.weeklyObjects(from: end - rates.window, to: end))
         #expect(rates.window == 7_200)
         #expect(weekly < 11 && weekly > 9, "\(weekly)")
@@ -152,11 +179,12 @@ struct WeeklyRhythmTests {
     func sizeTrend() {
         let day = Self.day
         let growFrom = Self.start + 14 * day
-        let events = Self.run([
-            Producer(region: "us-east-1", size: { time in 60_000 * pow(2, max(0, time - growFrom) / (7 * day)) }),
-            Producer(region: "eu-west-1", size: { time in Self.isWeekend(time) ? 20_000 : 60_000 }),
-            Producer(region: "ap-south-1"),
-        ], days: 22)
+        let events = Self.run(
+            [
+                Producer(region: "us-east-1", size: { time in 60_000 * pow(2, max(0, time - growFrom) / (7 * day)) }),
+                Producer(region: "eu-west-1", size: { time in Self.isWeekend(time) ? 20_000 : 60_000 }),
+                Producer(region: "ap-south-1"),
+            ], days: 22)
         let trends = events.filter { $0.event.finding.check == SourceCheck.sizeTrend }
         let details: [String] = trends.map { "\($0.region) \($0.event.finding.detail)" }
         #expect(trends.count == 1, "\(details)")
@@ -195,7 +223,8 @@ struct SourceHistoryTests {
 
     @Test("merging takes the larger count per hour, so merging a copy of itself changes nothing; it survives JSON")
     func merging() throws {
-        var mine = SourceHistory(), theirs = SourceHistory()
+        var mine = SourceHistory()
+        var theirs = SourceHistory()
         for minute in stride(from: 0.0, to: 180, by: 5) { mine.record(time: Self.base + minute * 60, size: 1000) }
         for minute in stride(from: 120.0, to: 300, by: 10) { theirs.record(time: Self.base + minute * 60, size: 1000) }
         var merged = mine
@@ -215,18 +244,24 @@ struct SourceHistoryTests {
     func weekly() {
         var history = SourceHistory()
         // Twelve an hour for a day, then one an hour.
-        for minute in stride(from: 0.0, to: 24 * 60, by: 5) { history.record(time: Self.base + minute * 60, size: 1000) }
+        for minute in stride(from: 0.0, to: 24 * 60, by: 5) {
+            history.record(time: Self.base + minute * 60, size: 1000)
+        }
         for hour in 24..<(9 * 24) { history.record(time: Self.base + Double(hour) * Self.hour + 1800, size: 1000) }
         let week = 7 * 86_400.0
-        #expect(history.weeklyObjects(from: Self.base + week + 2 * Self.hour, to: Self.base + week + 4 * Self.hour) == 24)
-        #expect(history.weeklyObjects(from: Self.base + week + 30 * Self.hour, to: Self.base + week + 32 * Self.hour) == 2)
+        #expect(
+            history.weeklyObjects(from: Self.base + week + 2 * Self.hour, to: Self.base + week + 4 * Self.hour) == 24)
+        #expect(
+            history.weeklyObjects(from: Self.base + week + 30 * Self.hour, to: Self.base + week + 32 * Self.hour) == 2)
         // Before the history began: nothing to compare with.
         #expect(history.weeklyObjects(from: Self.base + 2 * Self.hour, to: Self.base + 3 * Self.hour) == nil)
         let seconds = history.weeklyTimeToDeliver(3, after: Self.base + week + 30 * Self.hour, limit: 86_400)
         #expect(seconds.map { abs($0 - 3 * Self.hour) < 1 } == true, "\(String(describing: seconds))")
     }
 
-    @Test("three deliveries of a half-hourly producer whose objects straddle the hour (3 in one, 1 in the next) take about three of its gaps, from any hour")
+    @Test(
+        "three deliveries of a half-hourly producer whose objects straddle the hour (3 in one, 1 in the next) take about three of its gaps, from any hour"
+    )
     func straddlingHours() {
         var history = SourceHistory()
         for pair in 0..<(9 * 12) {
@@ -235,7 +270,8 @@ struct SourceHistoryTests {
         }
         let week = 7 * 86_400.0
         for hour in 48..<60 {
-            let seconds = history.weeklyTimeToDeliver(3, after: Self.base + week + Double(hour) * Self.hour, limit: 86_400) ?? 0
+            let seconds =
+                history.weeklyTimeToDeliver(3, after: Self.base + week + Double(hour) * Self.hour, limit: 86_400) ?? 0
             // Three gaps of 30 minutes are 5,400 s; the busier hour alone would say 3,600.
             #expect(seconds > 4_800 && seconds < 6_600, "from hour \(hour): \(seconds) s")
         }

@@ -1,10 +1,13 @@
-@testable import EDALWorker
 import Foundation
 import Testing
 
+@testable import EDALWorker
+
 /// The mode users run by default, `EDAL_MODE=anomalies`, end to end: only objects judged anomalous
 /// reach the stream; the rest are completed in the store without a signal, and both are counted.
-@Suite("default mode end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "default mode end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct DefaultModeEndToEndTests {
     @Test("only anomalous objects are signalled; normal ones are completed without a signal and counted")
     func onlyAnomaliesSignalled() async throws {
@@ -27,9 +30,12 @@ struct DefaultModeEndToEndTests {
         let signalled = Set(signals.map(\.evidence.key))
         #expect(signals.count == figures["anomalies"], "\(figures)")
         #expect(signalled.count == signals.count)
-        #expect(!signalled.isEmpty && signalled.count < keys.count / 4,
-                "\(signalled.count) of \(keys.count) signalled: the default mode signals anomalies, not everything")
-        #expect(signals.allSatisfy { $0.detector.mode == .anomalies && $0.anomalous && !$0.reasons.isEmpty }, "every signal says why")
+        #expect(
+            !signalled.isEmpty && signalled.count < keys.count / 4,
+            "\(signalled.count) of \(keys.count) signalled: the default mode signals anomalies, not everything")
+        #expect(
+            signals.allSatisfy { $0.detector.mode == .anomalies && $0.anomalous && !$0.reasons.isEmpty },
+            "every signal says why")
 
         // Every object is done in the store: `signalled` exactly for the signalled ones, `not_anomalous` for the rest.
         let claims = try await fixture.storedClaims(keys)
@@ -42,8 +48,9 @@ struct DefaultModeEndToEndTests {
         // What is signalled is mostly what the generator injected.
         let injected = Set(truth.filter(\.anomalous).map(\.key))
         let truePositives = signalled.intersection(injected).count
-        #expect(Double(truePositives) >= 0.7 * Double(signalled.count),
-                "\(truePositives) of \(signalled.count) signals are injected anomalies (\(injected.count) injected)")
+        #expect(
+            Double(truePositives) >= 0.7 * Double(signalled.count),
+            "\(truePositives) of \(signalled.count) signals are injected anomalies (\(injected.count) injected)")
 
         // Nothing left in the queue, nothing in the DLQ.
         #expect(try await fixture.messages(in: fixture.queue) == 0)

@@ -1,6 +1,6 @@
+import EDALTestSupport
 import Foundation
 import Testing
-import EDALTestSupport
 
 /// infra/Dockerfile, infra/docker-compose.yml and infra/k8s/ checked as far as this machine can
 /// (no Docker or Kubernetes here): `infra/testing/check_deploy_files.py` parses them and checks

@@ -55,23 +55,32 @@ final class FaultProxy: @unchecked Sendable {
     static func start(service: String, upstream: String, rules: [Rule]) async throws -> FaultProxy {
         let env = ProcessInfo.processInfo.environment
         guard let python = env["EDAL_TEST_PYTHON"], let fixture = env["EDAL_TEST_MONGO_FIXTURE_SCRIPT"] else {
-            throw HelperProcess.Failed(description: "EDAL_TEST_PYTHON / EDAL_TEST_MONGO_FIXTURE_SCRIPT are not set: run `make test`")
+            throw HelperProcess.Failed(
+                description: "EDAL_TEST_PYTHON / EDAL_TEST_MONGO_FIXTURE_SCRIPT are not set: run `make test`")
         }
-        let script = URL(fileURLWithPath: fixture).deletingLastPathComponent().appendingPathComponent("fault_proxy.py").path
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-proxy-\(UUID().uuidString).port").path
+        let script = URL(fileURLWithPath: fixture).deletingLastPathComponent().appendingPathComponent("fault_proxy.py")
+            .path
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edal-proxy-\(UUID().uuidString).port"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: portFile) }
         let rulesJSON = String(decoding: try JSONEncoder().encode(rules), as: UTF8.self)
-        let process = try HelperProcess.start(python, [script, "--service", service, "--upstream", upstream, "--port-file", portFile, "--rules", rulesJSON])
+        let process = try HelperProcess.start(
+            python,
+            [script, "--service", service, "--upstream", upstream, "--port-file", portFile, "--rules", rulesJSON])
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
+                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 return FaultProxy(endpoint: "http://127.0.0.1:\(port)", process: process)
             }
             guard process.process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         process.kill(SIGKILL)
-        throw HelperProcess.Failed(description: "the fault proxy for \(service) did not start: \(process.collectedErrors.suffix(2000))")
+        throw HelperProcess.Failed(
+            description: "the fault proxy for \(service) did not start: \(process.collectedErrors.suffix(2000))")
     }
 
     /// Replaces the proxy's rules (their counts start again; what was injected stays counted).
@@ -84,7 +93,8 @@ final class FaultProxy: @unchecked Sendable {
     }
 
     func stats() async throws -> Stats {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint + "/__fault_proxy/stats"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: endpoint + "/__fault_proxy/stats"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return try JSONDecoder().decode(Stats.self, from: Data(body.readableBytesView))
     }

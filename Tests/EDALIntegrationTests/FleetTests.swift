@@ -1,7 +1,8 @@
-@testable import EDALWorker
 import AsyncHTTPClient
 import Foundation
 import Testing
+
+@testable import EDALWorker
 
 /// Several `edal run` processes as a fleet on this machine: one LocalStack, one store, uploads while
 /// they run, one process killed and restarted midway, metrics scraped throughout.
@@ -18,21 +19,26 @@ struct FleetTests {
         while ContinuousClock.now < deadline {
             let log = worker.collectedErrors
             if let range = log.range(of: #"port=(\d+)"#, options: .regularExpression),
-               let port = Int(log[range].dropFirst("port=".count)) {
+                let port = Int(log[range].dropFirst("port=".count))
+            {
                 return port
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw HelperProcess.Failed(description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
+        throw HelperProcess.Failed(
+            description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
     }
 
     /// The value of an unlabelled gauge in a Prometheus text page.
     static func gauge(_ page: String, _ name: String) -> Double? {
-        page.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        page.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        }
     }
 
     static func get(_ port: Int, _ path: String) async throws -> (Int, String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 4 << 20)))
     }
 
@@ -42,7 +48,9 @@ struct FleetTests {
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
     }
 
-    @Test("three workers, uploads while they run, one killed and restarted: every object once, no duplicate signal, queue empty")
+    @Test(
+        "three workers, uploads while they run, one killed and restarted: every object once, no duplicate signal, queue empty"
+    )
     func fleetWithAKilledReplica() async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-fleet3")
@@ -86,7 +94,11 @@ struct FleetTests {
             // A signal Kinesis refused (an overloaded emulator) is in the fallback queue: count it too.
             fallback += try await fixture.fallbackSignals()
             signals = try await fixture.streamSignals() + fallback
-            if Set(signals.map(\.evidence.key)).count >= Set(keys).count, try await fixture.messages(in: fixture.queue) == 0 { break }
+            if Set(signals.map(\.evidence.key)).count >= Set(keys).count,
+                try await fixture.messages(in: fixture.queue) == 0
+            {
+                break
+            }
             try await Task.sleep(for: .seconds(1))
         }
         var pages: [String] = []
@@ -99,7 +111,9 @@ struct FleetTests {
 
         let keySet = Set(keys)
         for (key, claim) in try await fixture.storedClaims(Array(keySet.subtracting(signals.map(\.evidence.key)))) {
-            print("fleet: no signal for \(key): status \(claim.status), outcome \(claim.outcome ?? "-"), signal \(claim.signalId ?? "-"), claims \(claim.claims)")
+            print(
+                "fleet: no signal for \(key): status \(claim.status), outcome \(claim.outcome ?? "-"), signal \(claim.signalId ?? "-"), claims \(claim.claims)"
+            )
         }
         #expect(keySet.count == 3000)
         #expect(Set(signals.map(\.evidence.key)) == keySet, "\(difference(Set(signals.map(\.evidence.key)), keySet))")
@@ -111,15 +125,20 @@ struct FleetTests {
         // Only what the killed replica held when it died was claimed again, and only that could be
         // published twice (under the same signal id).
         let takenOver = claims.values.filter { $0.claims > 1 }.count
-        #expect(signals.count - keySet.count <= takenOver, "\(signals.count - keySet.count) repeated records, \(takenOver) taken over")
+        #expect(
+            signals.count - keySet.count <= takenOver,
+            "\(signals.count - keySet.count) repeated records, \(takenOver) taken over")
         #expect(takenOver <= 200, "at most EDAL_MAX_IN_WORK messages' objects were in the killed replica's hands")
 
         // The metrics of the live replicas account for what they did, under Filebeat's names.
         for page in pages {
-            for name in ["sqs_messages_received_total", "sqs_messages_deleted_total", "sqs_messages_inflight_gauge",
-                         "sqs_messages_waiting_gauge", "sqs_lag_time_count", "sqs_message_processing_time_count",
-                         "sqs_worker_utilization", "s3_objects_requested_total", "edal_claims_total", "edal_signals_total",
-                         "edal_head_latency_count", "edal_scoring_latency_count", "edal_aws_requests_total{operation=\"sqs.ReceiveMessage\"}"] {
+            for name in [
+                "sqs_messages_received_total", "sqs_messages_deleted_total", "sqs_messages_inflight_gauge",
+                "sqs_messages_waiting_gauge", "sqs_lag_time_count", "sqs_message_processing_time_count",
+                "sqs_worker_utilization", "s3_objects_requested_total", "edal_claims_total", "edal_signals_total",
+                "edal_head_latency_count", "edal_scoring_latency_count",
+                "edal_aws_requests_total{operation=\"sqs.ReceiveMessage\"}",
+            ] {
                 #expect(page.contains(name), "\(name) missing from /metrics")
             }
             // The levels the alert rules read (infra/observability): sources by state, the DLQ's depth.
@@ -129,7 +148,9 @@ struct FleetTests {
         let deleted = pages.map { Self.sample("sqs_messages_deleted_total", in: $0) }.reduce(0, +)
         let received = pages.map { Self.sample("sqs_messages_received_total", in: $0) }.reduce(0, +)
         let signalled = pages.map { Self.sample("edal_signals_total", in: $0) }.reduce(0, +)
-        print("fleet: \(keySet.count) objects, \(signals.count) records (\(fallback.count) via the fallback queue), \(Set(signals.map(\.signalId)).count) signal ids, \(takenOver) taken over; live replicas' metrics: \(Int(received)) received, \(Int(deleted)) deleted, \(Int(signalled)) signalled")
+        print(
+            "fleet: \(keySet.count) objects, \(signals.count) records (\(fallback.count) via the fallback queue), \(Set(signals.map(\.signalId)).count) signal ids, \(takenOver) taken over; live replicas' metrics: \(Int(received)) received, \(Int(deleted)) deleted, \(Int(signalled)) signalled"
+        )
         // The killed replica's counts died with it; the rest of the work is in these three pages. A
         // message is deleted by whoever received it last: SQS delivers a message again when its
         // visibility runs out before the delete (the killed replica's, and under load a slow
@@ -139,8 +160,10 @@ struct FleetTests {
         #expect(deleted >= Double(keySet.count) - 200, "all but what the killed replica deleted before it died")
         // (`edal_signals_total` counts source events too: the `new_source` announcements in the stream.)
         let sourceEvents = try await fixture.sourceEvents().count
-        #expect(signalled > Double(keySet.count) / 2 && signalled <= Double(signals.count + sourceEvents),
-                "\(Int(signalled)) signalled by the live replicas, \(signals.count) object records and \(sourceEvents) source events")
+        #expect(
+            signalled > Double(keySet.count) / 2 && signalled <= Double(signals.count + sourceEvents),
+            "\(Int(signalled)) signalled by the live replicas, \(signals.count) object records and \(sourceEvents) source events"
+        )
     }
 
     /// The metrics port a worker logging JSON logged, once it has.
@@ -149,14 +172,16 @@ struct FleetTests {
         while ContinuousClock.now < deadline {
             for line in worker.collectedErrors.split(separator: "\n") {
                 if let entry = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                   (entry["message"] as? String)?.contains("/metrics") == true,
-                   let port = (entry["port"] as? String).flatMap(Int.init) ?? entry["port"] as? Int {
+                    (entry["message"] as? String)?.contains("/metrics") == true,
+                    let port = (entry["port"] as? String).flatMap(Int.init) ?? entry["port"] as? Int
+                {
                     return port
                 }
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw HelperProcess.Failed(description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
+        throw HelperProcess.Failed(
+            description: "the worker never logged its metrics port: \(worker.collectedErrors.suffix(2000))")
     }
 
     /// Polls `/readyz` until it answers `status`; answers its last body.
@@ -178,10 +203,13 @@ struct FleetTests {
         var mongo = try await MongoFixtureProcess.start()
         let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-ready")
         try await fixture.setUp()
-        let uri = "mongodb://127.0.0.1:\(mongo.port)/edal_ready?directConnection=true&serverSelectionTimeoutMS=1000&connectTimeoutMS=1000"
-        let worker = try fixture.startEdal(["run"], Self.environment.merging([
-            "EDAL_STATE_STORE_URI": uri, "EDAL_LOG_FORMAT": "json",
-        ]) { $1 })
+        let uri =
+            "mongodb://127.0.0.1:\(mongo.port)/edal_ready?directConnection=true&serverSelectionTimeoutMS=1000&connectTimeoutMS=1000"
+        let worker = try fixture.startEdal(
+            ["run"],
+            Self.environment.merging([
+                "EDAL_STATE_STORE_URI": uri, "EDAL_LOG_FORMAT": "json",
+            ]) { $1 })
         let port = try await Self.metricsPortFromJSON(worker)
         _ = try await Self.readiness(port, becomes: 200, within: .seconds(30))
 
@@ -210,7 +238,9 @@ struct FleetTests {
         }
     }
 
-    @Test("/readyz checks its dependencies at once: two that hang answer 503 within one check's 3 s; HEAD /metrics has no body")
+    @Test(
+        "/readyz checks its dependencies at once: two that hang answer 503 within one check's 3 s; HEAD /metrics has no body"
+    )
     func readinessChecksAtOnce() async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-ready-fast")
@@ -218,9 +248,11 @@ struct FleetTests {
         try await fixture.setUp()
         let sqs = try await FaultProxy.start(service: "sqs", upstream: services.sqsEndpoint, rules: [])
         let kinesis = try await FaultProxy.start(service: "kinesis", upstream: services.kinesisEndpoint, rules: [])
-        let worker = try fixture.startEdal(["run"], Self.environment.merging([
-            "AWS_ENDPOINT_URL_SQS": sqs.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint,
-        ]) { $1 })
+        let worker = try fixture.startEdal(
+            ["run"],
+            Self.environment.merging([
+                "AWS_ENDPOINT_URL_SQS": sqs.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint,
+            ]) { $1 })
         defer { worker.kill(SIGKILL) }
         let port = try await Self.metricsPort(worker)
         _ = try await Self.readiness(port, becomes: 200, within: .seconds(30))

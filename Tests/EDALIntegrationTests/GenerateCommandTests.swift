@@ -14,10 +14,12 @@ struct GenerateCommandTests {
         let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket).jsonl")
         defer { try? FileManager.default.removeItem(at: manifest) }
         let environment = services.processEnvironment()
-        let output = try await HelperProcess.run(try HelperProcess.executable("edal"), [
-            "generate", "--bucket", bucket, "--objects", "60", "--object-size", "4KiB", "--anomaly-rate", "0.5",
-            "--seed", "5", "--manifest", manifest.path,
-        ], environment: environment)
+        let output = try await HelperProcess.run(
+            try HelperProcess.executable("edal"),
+            [
+                "generate", "--bucket", bucket, "--objects", "60", "--object-size", "4KiB", "--anomaly-rate", "0.5",
+                "--seed", "5", "--manifest", manifest.path,
+            ], environment: environment)
         #expect(output.contains("uploaded 60 objects"))
 
         let entries = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").map {

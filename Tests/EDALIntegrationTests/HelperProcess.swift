@@ -10,7 +10,8 @@ enum HelperProcess {
     /// The built executable called `name`, next to the test bundle in the build directory.
     static func executable(_ name: String = "edal-test-helper") throws -> String {
         // The test binary runs from `.build/<triple>/<configuration>/`; the package's executables sit beside it.
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<3 {
             let candidate = directory.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -34,22 +35,30 @@ enum HelperProcess {
 
     /// Runs `executable` to completion off the cooperative pool; returns its standard output.
     /// - Throws: `Failed` (with its standard error) when it exits non-zero.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws
+        -> String
+    {
         let outcome = try await execute(executable, arguments, environment: environment)
         guard outcome.status == 0 else {
-            throw Failed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.errors)")
+            throw Failed(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(outcome.status): \(outcome.errors)")
         }
         return outcome.output
     }
 
     /// Runs `executable` to completion; answers its exit status and output whatever the status.
-    static func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Outcome {
+    static func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws
+        -> Outcome
+    {
         let process = try start(executable, arguments, environment: environment)
         return await process.wait()
     }
 
     /// Starts `executable` and returns at once; `wait()` for it, or `kill(_:)` it.
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Running {
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> Running
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -162,7 +171,9 @@ enum HelperProcess {
             kill(SIGKILL)
             var outcome = await exited()
             outcome.timedOut = true
-            Issue.record("a child process ran longer than \(limit) and was killed; its standard error ended with: \(outcome.errors.suffix(2000))")
+            Issue.record(
+                "a child process ran longer than \(limit) and was killed; its standard error ended with: \(outcome.errors.suffix(2000))"
+            )
             return outcome
         }
 

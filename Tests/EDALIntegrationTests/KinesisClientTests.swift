@@ -3,7 +3,8 @@ import EDALWorker
 import Foundation
 import Testing
 
-@Suite(.enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10))) struct KinesisClientTests {
+@Suite(.enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+struct KinesisClientTests {
     @Test func putAndReadBack() async throws {
         guard let services = try TestServices.current() else { return }
         _ = try await services.withClient { client in
@@ -17,15 +18,18 @@ import Testing
             #expect(shards.count == 1)
 
             let payloads = (0..<25).map { Data("{\"signal\":\($0),\"bytes\":\"\u{00}\u{FF}é\"}".utf8) }
-            let result = try await kinesis.putRecords(stream: stream, records: payloads.enumerated().map {
-                KinesisRecordInput(data: $0.element, partitionKey: "service-\($0.offset % 3)")
-            })
+            let result = try await kinesis.putRecords(
+                stream: stream,
+                records: payloads.enumerated().map {
+                    KinesisRecordInput(data: $0.element, partitionKey: "service-\($0.offset % 3)")
+                })
             #expect(result.failedRecordCount == 0)
             #expect(result.outcomes.count == 25)
             #expect(result.outcomes.allSatisfy { $0.isStored })
 
             let shard = try #require(shards.first)
-            var iterator: String? = try await kinesis.getShardIterator(stream: stream, shardId: shard.shardId, start: .trimHorizon)
+            var iterator: String? = try await kinesis.getShardIterator(
+                stream: stream, shardId: shard.shardId, start: .trimHorizon)
             var records: [KinesisRecord] = []
             for _ in 0..<10 {
                 guard let current = iterator, records.count < 25 else { break }
@@ -44,7 +48,8 @@ import Testing
         _ = try await services.withClient { client in
             let error = await #expect(throws: AWSServiceError.self) {
                 _ = try await KinesisClient(client: client).putRecords(
-                    stream: TestServices.uniqueName("edal-none"), records: [KinesisRecordInput(data: Data([1]), partitionKey: "k")])
+                    stream: TestServices.uniqueName("edal-none"),
+                    records: [KinesisRecordInput(data: Data([1]), partitionKey: "k")])
             }
             #expect(error?.code == "ResourceNotFoundException")
         }

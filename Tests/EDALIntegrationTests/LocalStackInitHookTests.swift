@@ -1,12 +1,15 @@
-@testable import EDALAWS
-@testable import EDALWorker
+import EDALTestSupport
 import Foundation
 import Testing
-import EDALTestSupport
+
+@testable import EDALAWS
+@testable import EDALWorker
 
 /// `localstack-init/ready.d/10-edal-setup.sh`, the hook LocalStack runs when ready in the compose
 /// demo, run here against the natively started LocalStack (S3, SQS) and moto (Kinesis).
-@Suite("localstack-init ready hook", .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "localstack-init ready hook", .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct LocalStackInitHookTests {
     @Test("creates the queues, redrive and S3 policy, notifications and stream; running it twice is harmless")
     func hookSetsUpTheDemo() async throws {
@@ -42,7 +45,8 @@ struct LocalStackInitHookTests {
             #expect(stream.streamStatus == "ACTIVE")
 
             // The notification works: an upload to either bucket lands in the queue.
-            _ = try await S3Client(client: client).putObject(bucket: "\(name)-b", key: "logs/x y.jsonl", body: Array("{}".utf8))
+            _ = try await S3Client(client: client).putObject(
+                bucket: "\(name)-b", key: "logs/x y.jsonl", body: Array("{}".utf8))
             var bodies: [String] = []
             for _ in 0..<20 where !bodies.contains(where: { $0.contains("ObjectCreated") }) {
                 bodies += try await sqs.receiveMessage(queueURL, waitTimeSeconds: 1).map(\.body)

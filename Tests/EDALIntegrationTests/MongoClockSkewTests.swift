@@ -1,7 +1,8 @@
-@testable import EDALState
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALState
+@testable import EDALWorker
 
 /// Leases on MongoDB are dated by the server's clock, so replicas whose clocks disagree agree on
 /// whether a lease is live.
@@ -9,13 +10,19 @@ import Testing
 struct MongoClockSkewTests {
     static var stores: [StoreUnderTest] { StoreUnderTest.all.filter { $0 != .sqlite } }
 
-    @Test("a replica whose clock runs 5 minutes fast neither takes over a live lease nor holds its own past the lease",
-          arguments: stores)
+    @Test(
+        "a replica whose clock runs 5 minutes fast neither takes over a live lease nor holds its own past the lease",
+        arguments: stores)
     func skewedReplicasAgree(_ kind: StoreUnderTest) async throws {
         try await kind.withStore { _, uri async throws in
             let fast = try await MongoStateStore.open(uri: uri, localClock: { Date().addingTimeInterval(300) })
             let slow = try await MongoStateStore.open(uri: uri, localClock: { Date().addingTimeInterval(-300) })
-            defer { Task { await fast.close(); await slow.close() } }
+            defer {
+                Task {
+                    await fast.close()
+                    await slow.close()
+                }
+            }
             let request = ClaimRequest(bucket: "telemetry", key: "k/skew", eTag: "e1")
 
             // The slow replica holds a 30 s lease; to the fast one's own clock it expired long ago.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A MongoDB test fixture of the test's own, so that a test can stop it and start it again.
@@ -22,12 +23,16 @@ final class MongoFixtureProcess: @unchecked Sendable {
     static func start(port: Int? = nil, dataFile: String? = nil) async throws -> MongoFixtureProcess {
         let env = ProcessInfo.processInfo.environment
         guard let python = env["EDAL_TEST_PYTHON"], let script = env["EDAL_TEST_MONGO_FIXTURE_SCRIPT"] else {
-            throw Unavailable(description: "EDAL_TEST_PYTHON / EDAL_TEST_MONGO_FIXTURE_SCRIPT are not set: run `make test`")
+            throw Unavailable(
+                description: "EDAL_TEST_PYTHON / EDAL_TEST_MONGO_FIXTURE_SCRIPT are not set: run `make test`")
         }
-        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-mongo-\(UUID().uuidString).port").path
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edal-mongo-\(UUID().uuidString).port"
+        ).path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, "--host", "127.0.0.1", "--port", String(port ?? 0), "--port-file", portFile]
+        process.arguments =
+            [script, "--host", "127.0.0.1", "--port", String(port ?? 0), "--port-file", portFile]
             + (dataFile.map { ["--data-file", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -36,7 +41,8 @@ final class MongoFixtureProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(90)  // generous: started under the whole suite's load
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
-               let listening = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                let listening = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 return MongoFixtureProcess(process: process, port: listening)
             }
             guard process.isRunning else { break }

@@ -1,7 +1,8 @@
-@testable import EDALState
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALState
+@testable import EDALWorker
 
 /// The answers a MongoDB replica set gives and a lone test server never does, made by the fixture
 /// on request (`edalFixtureFaults`): a write applied but not acknowledged by the majority
@@ -10,7 +11,9 @@ import Testing
 /// restart that keeps the data. For each, EDAL must neither lose an object nor signal one twice:
 /// an error it cannot be sure about is transient (the message stays in the queue), and what the
 /// server did apply is found again on the next delivery.
-@Suite("MongoDB replica-set answers", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(5)))
+@Suite(
+    "MongoDB replica-set answers", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(5)))
 struct MongoReplicaSetAnswersTests {
     /// A fixture of the test's own, a store on it, and a way to set its faults.
     struct Server {
@@ -20,7 +23,8 @@ struct MongoReplicaSetAnswersTests {
 
         static func start(port: Int? = nil, dataFile: String? = nil) async throws -> Server {
             let fixture = try await MongoFixtureProcess.start(port: port, dataFile: dataFile)
-            let uri = "mongodb://127.0.0.1:\(fixture.port)/edal_rs?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=1000&socketTimeoutMS=3000"
+            let uri =
+                "mongodb://127.0.0.1:\(fixture.port)/edal_rs?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=1000&socketTimeoutMS=3000"
             return Server(fixture: fixture, uri: uri, control: try MongoConnection(uri: uri, threads: 1))
         }
 
@@ -56,12 +60,16 @@ struct MongoReplicaSetAnswersTests {
         throw HelperProcess.Failed(description: "\(request.key) was still held after 30 s")
     }
 
-    @Test("writeConcernError on a claim: transient for EDAL, the claim was applied; the next delivery waits for its lease, takes it over, and a later one is a duplicate")
+    @Test(
+        "writeConcernError on a claim: transient for EDAL, the claim was applied; the next delivery waits for its lease, takes it over, and a later one is a duplicate"
+    )
     func writeConcernErrorOnClaim() async throws {
         guard try TestServices.current() != nil else { return }
         let server = try await Server.start()
         let store = try await MongoStateStore.open(uri: server.uri)
-        try await server.faults([["kind": "writeConcernError", "command": "update", "collection": "claims", "times": 1]])
+        try await server.faults([
+            ["kind": "writeConcernError", "command": "update", "collection": "claims", "times": 1]
+        ])
 
         // An 8 s lease: long enough that the redelivery below meets it live on a loaded machine (a
         // 2 s one ran out in between in CI), short enough to wait out.
@@ -81,19 +89,25 @@ struct MongoReplicaSetAnswersTests {
             Issue.record("expected a take-over, got \(outcome)")
             return
         }
-        #expect(try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "s-a"))]) == [true])
+        #expect(
+            try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "s-a"))]) == [true])
         #expect(try await store.claim([Self.request("a")], owner: "w3", lease: .seconds(30)) == [.duplicate])
         await store.close()
         await server.stop()
     }
 
-    @Test("writeConcernError on a completion: transient for EDAL, the completion was applied; the next delivery is a duplicate, never a second signal")
+    @Test(
+        "writeConcernError on a completion: transient for EDAL, the completion was applied; the next delivery is a duplicate, never a second signal"
+    )
     func writeConcernErrorOnCompletion() async throws {
         guard try TestServices.current() != nil else { return }
         let server = try await Server.start()
         let store = try await MongoStateStore.open(uri: server.uri)
-        let ticket = try #require(try await store.claim([Self.request("b")], owner: "w1", lease: .seconds(30)).first?.ticket)
-        try await server.faults([["kind": "writeConcernError", "command": "update", "collection": "claims", "times": 1]])
+        let ticket = try #require(
+            try await store.claim([Self.request("b")], owner: "w1", lease: .seconds(30)).first?.ticket)
+        try await server.faults([
+            ["kind": "writeConcernError", "command": "update", "collection": "claims", "times": 1]
+        ])
 
         let error = await #expect(throws: StateStoreError.self) {
             try await store.complete([ClaimCompletion(ticket: ticket, outcome: .signalled(signalId: "s-b"))])
@@ -123,19 +137,25 @@ struct MongoReplicaSetAnswersTests {
         await server.stop()
     }
 
-    @Test("a step-down in the middle of a claim batch, then no primary for 6 s: transient throughout; afterwards the unapplied half is claimed and the applied half waits for its lease")
+    @Test(
+        "a step-down in the middle of a claim batch, then no primary for 6 s: transient throughout; afterwards the unapplied half is claimed and the applied half waits for its lease"
+    )
     func stepDownMidBatch() async throws {
         guard try TestServices.current() != nil else { return }
         let server = try await Server.start()
         let store = try await MongoStateStore.open(uri: server.uri)
-        try await server.faults([["kind": "stepDown", "command": "update", "collection": "claims", "times": 1, "seconds": 6]])
+        try await server.faults([
+            ["kind": "stepDown", "command": "update", "collection": "claims", "times": 1, "seconds": 6]
+        ])
         let keys = ["d0", "d1", "d2", "d3"]
 
         // Four objects are eight statements: the first four (objects d0, d1) are applied.
         let error = await #expect(throws: StateStoreError.self) {
             try await store.claim(keys.map { Self.request($0) }, owner: "w1", lease: .seconds(2))
         }
-        #expect(error?.isTransient == true, "an interrupted batch must be retried, not reported as a refusal: \(String(describing: error))")
+        #expect(
+            error?.isTransient == true,
+            "an interrupted batch must be retried, not reported as a refusal: \(String(describing: error))")
         #expect(try await server.injected("stepDown") == 1)
         // No primary: every write is refused, and EDAL says so as transient.
         let refused = await #expect(throws: StateStoreError.self) {
@@ -170,14 +190,20 @@ struct MongoReplicaSetAnswersTests {
     @Test("a server restarted (SIGKILL) with its data: a finished object is still a duplicate, a held one still held")
     func restartKeepsData() async throws {
         guard try TestServices.current() != nil else { return }
-        let dataFile = FileManager.default.temporaryDirectory.appendingPathComponent("edal-mongo-\(UUID().uuidString).json").path
+        let dataFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "edal-mongo-\(UUID().uuidString).json"
+        ).path
         defer { for suffix in ["", ".tmp"] { try? FileManager.default.removeItem(atPath: dataFile + suffix) } }
         var server = try await Server.start(dataFile: dataFile)
         let port = server.fixture.port
         let store = try await MongoStateStore.open(uri: server.uri)
-        let tickets = try await store.claim([Self.request("done"), Self.request("held")], owner: "w1", lease: .seconds(60)).compactMap(\.ticket)
+        let tickets = try await store.claim(
+            [Self.request("done"), Self.request("held")], owner: "w1", lease: .seconds(60)
+        ).compactMap(\.ticket)
         #expect(tickets.count == 2)
-        #expect(try await store.complete([ClaimCompletion(ticket: tickets[0], outcome: .signalled(signalId: "s-done"))]) == [true])
+        #expect(
+            try await store.complete([ClaimCompletion(ticket: tickets[0], outcome: .signalled(signalId: "s-done"))])
+                == [true])
         _ = try await store.advanceWatermark(bucket: "rs", prefix: "", to: Date(timeIntervalSince1970: 1_800_000_000))
 
         await server.stop()
@@ -187,7 +213,8 @@ struct MongoReplicaSetAnswersTests {
         let deadline = ContinuousClock.now + .seconds(20)
         while outcomes.isEmpty, ContinuousClock.now < deadline {
             do {
-                outcomes = try await store.claim([Self.request("done"), Self.request("held")], owner: "w2", lease: .seconds(60))
+                outcomes = try await store.claim(
+                    [Self.request("done"), Self.request("held")], owner: "w2", lease: .seconds(60))
             } catch let error as StateStoreError where error.isTransient {
                 try await Task.sleep(for: .milliseconds(200))
             }

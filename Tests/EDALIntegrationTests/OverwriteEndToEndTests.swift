@@ -1,23 +1,28 @@
-@testable import EDALAWS
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALAWS
+@testable import EDALWorker
 
 /// Keys written more than once: the newest content of a key written twice in quick succession is
 /// signalled, and the same bytes uploaded again give no second signal (the proof of concept's
 /// "bucket + key + content" rule), through notifications and the sweep.
-@Suite("overwrites and re-uploads end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "overwrites and re-uploads end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct OverwriteEndToEndTests {
     static let environment = ["EDAL_MODE": "continuous", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/"]
 
     /// A key in the layout the sweep lists (`logs/<service>/YYYY/MM/DD/HH/…`), this hour.
     static func key(_ name: String) -> String {
         let now = CivilTime(epochSeconds: Int64(Date().timeIntervalSince1970))
-        return String(format: "logs/overwrite/%04d/%02d/%02d/%02d/%@.json", now.year, now.month, now.day, now.hour, name)
+        return String(
+            format: "logs/overwrite/%04d/%02d/%02d/%02d/%@.json", now.year, now.month, now.day, now.hour, name)
     }
 
-    @Test("a key written twice at once: its newest content is signalled; the same bytes again: no second signal",
-          arguments: StoreUnderTest.all)
+    @Test(
+        "a key written twice at once: its newest content is signalled; the same bytes again: no second signal",
+        arguments: StoreUnderTest.all)
     func overwritesAndReuploads(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-overwrite")
@@ -32,7 +37,9 @@ struct OverwriteEndToEndTests {
             let s3 = S3Client(client: client)
             for (index, key) in twice.enumerated() {
                 _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{\"first\":\(index)}".utf8))
-                newest[key] = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{\"second\":\(index)}".utf8)).eTag
+                newest[key] = try await s3.putObject(
+                    bucket: fixture.bucket, key: key, body: Array("{\"second\":\(index)}".utf8)
+                ).eTag
             }
             for (index, key) in once.enumerated() {
                 _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{\"once\":\(index)}".utf8))
@@ -43,8 +50,13 @@ struct OverwriteEndToEndTests {
         #expect(first.status == 0, "\(first.errors) \(figures)")
         var signals = try await fixture.streamSignals()
         for key in twice {
-            let eTags = Set(signals.filter { $0.evidence.key == key }.map { $0.evidence.eTag.replacingOccurrences(of: "\"", with: "") })
-            #expect(eTags.contains(newest[key]?.replacingOccurrences(of: "\"", with: "") ?? "?"), "\(key): signalled \(eTags)")
+            let eTags = Set(
+                signals.filter { $0.evidence.key == key }.map {
+                    $0.evidence.eTag.replacingOccurrences(of: "\"", with: "")
+                })
+            #expect(
+                eTags.contains(newest[key]?.replacingOccurrences(of: "\"", with: "") ?? "?"),
+                "\(key): signalled \(eTags)")
         }
         // At most one signal id per content.
         let contents = Set(signals.map { "\($0.evidence.key) \($0.evidence.eTag)" })
@@ -70,8 +82,9 @@ struct OverwriteEndToEndTests {
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
 
-    @Test("an object deleted before EDAL reached it, then uploaded again with the same bytes, is signalled once",
-          arguments: StoreUnderTest.all)
+    @Test(
+        "an object deleted before EDAL reached it, then uploaded again with the same bytes, is signalled once",
+        arguments: StoreUnderTest.all)
     func deletedThenUploadedAgain(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-gone")

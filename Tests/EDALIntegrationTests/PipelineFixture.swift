@@ -1,9 +1,10 @@
+import Foundation
+import Testing
+
 @testable import EDALAWS
 @testable import EDALState
 @testable import EDALTools
 @testable import EDALWorker
-import Foundation
-import Testing
 
 /// One isolated EDAL deployment on the test services for an end-to-end test: its own bucket, queues,
 /// stream and store, set up with the real `edal setup`, driven with the real `edal` binary.
@@ -44,26 +45,34 @@ struct PipelineFixture: Sendable {
 
     /// `edal ARGS`, to completion.
     func edal(_ arguments: [String], _ extra: [String: String] = [:]) async throws -> HelperProcess.Outcome {
-        try await HelperProcess.execute(try HelperProcess.executable("edal"), arguments, environment: environment(extra))
+        try await HelperProcess.execute(
+            try HelperProcess.executable("edal"), arguments, environment: environment(extra))
     }
 
     /// `edal drain` (or `edal replay … ` when `command` says so) with its summary read back from `--summary-json`.
-    func drain(_ arguments: [String] = [], _ extra: [String: String] = [:], command: [String] = ["drain"]) async throws -> (HelperProcess.Outcome, DrainFigures) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(TestServices.uniqueName("summary")).json")
+    func drain(_ arguments: [String] = [], _ extra: [String: String] = [:], command: [String] = ["drain"]) async throws
+        -> (HelperProcess.Outcome, DrainFigures)
+    {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(TestServices.uniqueName("summary")).json")
         defer { try? FileManager.default.removeItem(at: path) }
         let outcome = try await edal(command + ["--summary-json", path.path] + arguments, extra)
         let data = (try? Data(contentsOf: path)) ?? Data("{}".utf8)
         let figures = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        return (outcome, DrainFigures(values: figures.compactMapValues { $0 as? Int }, requests: figures["requests"] as? [String: Int] ?? [:],
-                                      retries: figures["retries"] as? [String: Int] ?? [:],
-                                      raw: String(decoding: data, as: UTF8.self)))
+        return (
+            outcome,
+            DrainFigures(
+                values: figures.compactMapValues { $0 as? Int }, requests: figures["requests"] as? [String: Int] ?? [:],
+                retries: figures["retries"] as? [String: Int] ?? [:],
+                raw: String(decoding: data, as: UTF8.self))
+        )
     }
 
     /// `edal ARGS`, started and left running.
     /// The `index`th key of a VPC-flow-log-like source (one account, region and flow log; the
     /// minute and a hex suffix vary), for tests that learn a source from objects.
     static func flowLogKey(_ index: Int) -> String {
-        "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab000000 + index)).log.gz"
+        "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/25/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261125T14\(String(format: "%02d", index % 60))Z_\(String(format: "%08x", 0xab00_0000 + index)).log.gz"
     }
 
     func startEdal(_ arguments: [String], _ extra: [String: String] = [:]) throws -> HelperProcess.Running {
@@ -81,17 +90,22 @@ struct PipelineFixture: Sendable {
     }
 
     /// Uploads `count` synthetic objects with `edal generate`; answers their keys.
-    func generate(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws -> [String] {
+    func generate(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws -> [String]
+    {
         try await generateWithTruth(count, seed: seed, firstIndex: firstIndex, anomalyRate: anomalyRate).map(\.key)
     }
 
     /// `edal generate` into the bucket; answers the manifest: each key with its ground truth.
     func generateWithTruth(_ count: Int, seed: Int = 1, firstIndex: Int = 0, anomalyRate: Double = 0.1) async throws
-        -> [SyntheticUpload.ManifestEntry] {
+        -> [SyntheticUpload.ManifestEntry]
+    {
         let manifest = FileManager.default.temporaryDirectory.appendingPathComponent("\(bucket)-\(seed).jsonl")
         defer { try? FileManager.default.removeItem(at: manifest) }
-        let outcome = try await edal(["generate", "--bucket", bucket, "--objects", String(count), "--object-size", "2KiB",
-                                      "--seed", String(seed), "--first-index", String(firstIndex), "--anomaly-rate", String(anomalyRate), "--manifest", manifest.path])
+        let outcome = try await edal([
+            "generate", "--bucket", bucket, "--objects", String(count), "--object-size", "2KiB",
+            "--seed", String(seed), "--first-index", String(firstIndex), "--anomaly-rate", String(anomalyRate),
+            "--manifest", manifest.path,
+        ])
         try #require(outcome.status == 0, "edal generate failed: \(outcome.errors)")
         return try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").map {
             try JSONDecoder().decode(SyntheticUpload.ManifestEntry.self, from: Data($0.utf8))
@@ -120,8 +134,11 @@ struct PipelineFixture: Sendable {
         try await withClient { client in
             let sqs = SQSClient(client: client)
             let attributes = try await sqs.getQueueAttributes(try await sqs.getQueueUrl(queueName), names: ["All"])
-            return ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
-                .reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
+            return [
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ]
+            .reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
         }
     }
 
@@ -153,7 +170,8 @@ struct PipelineFixture: Sendable {
         while ContinuousClock.now < deadline {
             _ = try await withClient { client in
                 let sqs = SQSClient(client: client)
-                return try await sqs.receiveMessage(try await sqs.getQueueUrl(queue), maximumMessages: 10, waitTimeSeconds: 1)
+                return try await sqs.receiveMessage(
+                    try await sqs.getQueueUrl(queue), maximumMessages: 10, waitTimeSeconds: 1)
             }
             inDLQ = try await messages(in: deadLetterQueue)
             if inDLQ >= count { break }
@@ -173,7 +191,8 @@ struct PipelineFixture: Sendable {
 
     func allStreamSignals() async throws -> [Signal] {
         try await withClient { client in
-            try await SignalReader(kinesis: KinesisClient(client: client), sqs: SQSClient(client: client)).streamSignals(stream)
+            try await SignalReader(kinesis: KinesisClient(client: client), sqs: SQSClient(client: client))
+                .streamSignals(stream)
         }
     }
 

@@ -10,15 +10,18 @@ import Testing
             let s3 = S3Client(client: client)
             let bucket = TestServices.uniqueName("edal-s3")
             try await s3.createBucket(bucket)
-            try await s3.createBucket(bucket) // idempotent
+            try await s3.createBucket(bucket)  // idempotent
 
-            let keys = ["logs/checkout/2026/11/24/a b+c.jsonl", "logs/checkout/2026/11/24/ünïcødé €.jsonl",
-                        "logs/checkout/2026/11/25/x%2By.jsonl", "metrics/api/1.json", "traces/t.json"]
+            let keys = [
+                "logs/checkout/2026/11/24/a b+c.jsonl", "logs/checkout/2026/11/24/ünïcødé €.jsonl",
+                "logs/checkout/2026/11/25/x%2By.jsonl", "metrics/api/1.json", "traces/t.json",
+            ]
             var eTags: [String: String] = [:]
             for (index, key) in keys.enumerated() {
                 let body = Array("{\"n\":\(index)}\n".utf8)
-                let put = try await s3.putObject(bucket: bucket, key: key, body: body, contentType: "application/x-ndjson",
-                                                 metadata: ["record-count": "\(index + 1)", "Service": "checkout"])
+                let put = try await s3.putObject(
+                    bucket: bucket, key: key, body: body, contentType: "application/x-ndjson",
+                    metadata: ["record-count": "\(index + 1)", "Service": "checkout"])
                 eTags[key] = put.eTag
                 #expect(put.eTag.count == 32, "simple upload ETag is an MD5: \(put.eTag)")
             }
@@ -44,7 +47,11 @@ import Testing
                 listed += page.objects.map(\.key)
                 for object in page.objects { #expect(object.eTag == eTags[object.key]) }
             }
-            #expect(listed == keys.filter { $0.hasPrefix("logs/") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+            #expect(
+                listed
+                    == keys.filter { $0.hasPrefix("logs/") }.sorted {
+                        Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+                    })
             #expect(pages == 2)
 
             let after = try await s3.listObjectsV2(bucket: bucket, startAfter: "logs/checkout/2026/11/25/x%2By.jsonl")
@@ -68,7 +75,8 @@ import Testing
         guard let services = try TestServices.current() else { return }
         _ = try await services.withClient { client in
             await #expect(throws: S3MetadataError.self) {
-                _ = try await S3Client(client: client).putObject(bucket: "any", key: "k", body: [], metadata: ["note": "café"])
+                _ = try await S3Client(client: client).putObject(
+                    bucket: "any", key: "k", body: [], metadata: ["note": "café"])
             }
         }
     }

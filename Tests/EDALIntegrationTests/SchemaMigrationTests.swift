@@ -1,6 +1,7 @@
-@testable import EDALState
 import Foundation
 import Testing
+
+@testable import EDALState
 
 /// A store written by the release before the layout carried a version opens, migrates and keeps
 /// every claim, watermark and baseline; the made-up buckets that stood in for leases are gone.
@@ -40,15 +41,18 @@ struct SchemaMigrationTests {
         INSERT INTO watermarks VALUES ('edal~ready/', 'edal~ready', '', 1795000000000, 1795000000000);
         """
 
-    @Test("a SQLite file of the unversioned layout opens at version 1 with its claims, watermarks and baselines; opening it again changes nothing")
+    @Test(
+        "a SQLite file of the unversioned layout opens at version 1 with its claims, watermarks and baselines; opening it again changes nothing"
+    )
     func sqliteUnversioned() async throws {
         let path = Self.temporaryFile("migrate")
         defer { Self.remove(path) }
         do {
             let old = try SQLiteDatabase(path: path)
             try old.execute(Self.unversionedFile)
-            _ = try old.run("INSERT INTO models VALUES ('source/telemetry/logs', 3, ?1, ?2, ?1)",
-                            [.integer(Self.written.milliseconds), .blob(Self.payload)])
+            _ = try old.run(
+                "INSERT INTO models VALUES ('source/telemetry/logs', 3, ?1, ?2, ?1)",
+                [.integer(Self.written.milliseconds), .blob(Self.payload)])
             old.close()
         }
         for _ in 0..<2 {
@@ -63,10 +67,14 @@ struct SchemaMigrationTests {
         _ = try migrated.run("SELECT name FROM pragma_table_info('claims')") { columns.append($0.text(0) ?? "") }
         #expect(!columns.contains("bucket") && !columns.contains("key"), "\(columns)")
         var tables: [String] = []
-        _ = try migrated.run("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name") { tables.append($0.text(0) ?? "") }
+        _ = try migrated.run("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name") {
+            tables.append($0.text(0) ?? "")
+        }
         #expect(tables == ["baselines", "claims", "claims_expiry", "leases", "watermarks"], "\(tables)")
         var leftovers = 0
-        _ = try migrated.run("SELECT (SELECT count(*) FROM claims WHERE id LIKE 'edal~%') + (SELECT count(*) FROM watermarks WHERE bucket LIKE 'edal~%')") {
+        _ = try migrated.run(
+            "SELECT (SELECT count(*) FROM claims WHERE id LIKE 'edal~%') + (SELECT count(*) FROM watermarks WHERE bucket LIKE 'edal~%')"
+        ) {
             leftovers = Int($0.integer(0) ?? -1)
         }
         #expect(leftovers == 0)
@@ -90,8 +98,9 @@ struct SchemaMigrationTests {
         }
     }
 
-    @Test("a MongoDB database of the unversioned layout opens at version 1 with its claims, watermarks and baselines",
-          arguments: StoreUnderTest.all.filter { $0 != .sqlite })
+    @Test(
+        "a MongoDB database of the unversioned layout opens at version 1 with its claims, watermarks and baselines",
+        arguments: StoreUnderTest.all.filter { $0 != .sqlite })
     func mongoUnversioned(_ kind: StoreUnderTest) async throws {
         let uri = try kind.freshURI()
         let connection = try MongoConnection(uri: uri, threads: 1)
@@ -100,26 +109,53 @@ struct SchemaMigrationTests {
             #expect(reply["ok"]?.doubleValue == 1 && reply["writeErrors"] == nil, "\(reply)")
         }
         // As that release wrote them.
-        try await write(["insert": "claims", "documents": [
-            ["_id": "telemetry/logs/a.json", "bucket": "telemetry", "key": "logs/a.json", "etag": "e1", "seq": "0001",
-             "owner": "worker-a", "token": "t1", "status": "done", "outcome": "signalled", "signalId": "sig-1",
-             "claims": .int64(1), "createdAt": .date(Self.written), "claimedAt": .date(Self.written), "completedAt": .date(Self.written),
-             "lastModified": .date(Self.written), "versionId": .null],
-            ["_id": "telemetry/logs/b.json", "bucket": "telemetry", "key": "logs/b.json", "etag": "e2", "versionId": "v7",
-             "owner": "worker-b", "token": "t2", "status": "processing", "leaseUntil": .date(Date(milliseconds: 4_102_444_800_000)),
-             "claims": .int64(2), "createdAt": .date(Self.written), "claimedAt": .date(Self.written), "lastModified": .null],
-            ["_id": "edal~sweep/telemetry/window-5", "bucket": "edal~sweep", "key": "telemetry/window-5", "etag": "window-5",
-             "owner": "worker-a", "token": "t3", "status": "done", "claims": .int64(1), "createdAt": .date(Self.written)],
-        ]])
-        try await write(["insert": "watermarks", "documents": [
-            ["_id": "telemetry/logs/", "bucket": "telemetry", "prefix": "logs/", "watermark": .date(Self.written)],
-            ["_id": "edal~ready/", "bucket": "edal~ready", "prefix": "", "watermark": .date(Self.written)],
-        ]])
-        try await write(["insert": "models", "documents": [
-            ["_id": "source/telemetry/logs", "version": .int64(3), "trainedAt": .date(Self.written),
-             "payload": .binary(Self.payload), "savedAt": .date(Self.written)],
-        ]])
-        try await write(["createIndexes": "claims", "indexes": [["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"]]])
+        try await write([
+            "insert": "claims",
+            "documents": [
+                [
+                    "_id": "telemetry/logs/a.json", "bucket": "telemetry", "key": "logs/a.json", "etag": "e1",
+                    "seq": "0001",
+                    "owner": "worker-a", "token": "t1", "status": "done", "outcome": "signalled", "signalId": "sig-1",
+                    "claims": .int64(1), "createdAt": .date(Self.written), "claimedAt": .date(Self.written),
+                    "completedAt": .date(Self.written),
+                    "lastModified": .date(Self.written), "versionId": .null,
+                ],
+                [
+                    "_id": "telemetry/logs/b.json", "bucket": "telemetry", "key": "logs/b.json", "etag": "e2",
+                    "versionId": "v7",
+                    "owner": "worker-b", "token": "t2", "status": "processing",
+                    "leaseUntil": .date(Date(milliseconds: 4_102_444_800_000)),
+                    "claims": .int64(2), "createdAt": .date(Self.written), "claimedAt": .date(Self.written),
+                    "lastModified": .null,
+                ],
+                [
+                    "_id": "edal~sweep/telemetry/window-5", "bucket": "edal~sweep", "key": "telemetry/window-5",
+                    "etag": "window-5",
+                    "owner": "worker-a", "token": "t3", "status": "done", "claims": .int64(1),
+                    "createdAt": .date(Self.written),
+                ],
+            ],
+        ])
+        try await write([
+            "insert": "watermarks",
+            "documents": [
+                ["_id": "telemetry/logs/", "bucket": "telemetry", "prefix": "logs/", "watermark": .date(Self.written)],
+                ["_id": "edal~ready/", "bucket": "edal~ready", "prefix": "", "watermark": .date(Self.written)],
+            ],
+        ])
+        try await write([
+            "insert": "models",
+            "documents": [
+                [
+                    "_id": "source/telemetry/logs", "version": .int64(3), "trainedAt": .date(Self.written),
+                    "payload": .binary(Self.payload), "savedAt": .date(Self.written),
+                ]
+            ],
+        ])
+        try await write([
+            "createIndexes": "claims",
+            "indexes": [["key": ["status": 1, "leaseUntil": 1], "name": "status_1_leaseUntil_1"]],
+        ])
 
         for _ in 0..<2 {
             let store = try await MongoStateStore.open(uri: uri, threads: 2)
@@ -154,14 +190,20 @@ struct SchemaMigrationTests {
         let held = try #require(try await store.storedClaim(bucket: "telemetry", key: "logs/b.json"))
         #expect(held.status == .processing && held.versionId == "v7" && held.claims == 2)
         // The rules still apply to them: done content is a duplicate, a live lease is in progress.
-        let again = try await store.claim([ClaimRequest(bucket: "telemetry", key: "logs/a.json", eTag: "e1"),
-                                           ClaimRequest(bucket: "telemetry", key: "logs/b.json", eTag: "e2", versionId: "v7")],
-                                          owner: "worker-c", lease: .seconds(60))
+        let again = try await store.claim(
+            [
+                ClaimRequest(bucket: "telemetry", key: "logs/a.json", eTag: "e1"),
+                ClaimRequest(bucket: "telemetry", key: "logs/b.json", eTag: "e2", versionId: "v7"),
+            ],
+            owner: "worker-c", lease: .seconds(60))
         #expect(again == [.duplicate, .inProgress])
         #expect(try await store.watermark(bucket: "telemetry", prefix: "logs/") == Self.written)
         #expect(try await store.watermark(bucket: "edal~ready", prefix: "") == nil)
         let baseline = try #require(try await store.loadBaseline(named: "source/telemetry/logs"))
         #expect(baseline.version == 3 && baseline.writtenAt == Self.written && baseline.payload == Self.payload)
-        #expect(try await store.loadBaselines(prefix: "source/", savedSince: nil, after: nil, limit: 10).map(\.name) == ["source/telemetry/logs"])
+        #expect(
+            try await store.loadBaselines(prefix: "source/", savedSince: nil, after: nil, limit: 10).map(\.name) == [
+                "source/telemetry/logs"
+            ])
     }
 }

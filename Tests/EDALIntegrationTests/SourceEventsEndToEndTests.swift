@@ -1,12 +1,15 @@
-@testable import EDALAWS
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALAWS
+@testable import EDALWorker
 
 /// Source events through the real binary: two `edal run` replicas sharing one store learn a source
 /// from objects delivered on a schedule, one of them signals its silence, and its resumption is
 /// signalled once.
-@Suite("source events end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "source events end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct SourceEventsEndToEndTests {
     static let environment = [
         "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",
@@ -18,7 +21,9 @@ struct SourceEventsEndToEndTests {
         "EDAL_SILENCE_MINIMUM_GAP": "5",
     ]
 
-    @Test("a source that stops is signalled silent once, by one replica, and resumed once", arguments: [StoreUnderTest.mongoFixture])
+    @Test(
+        "a source that stops is signalled silent once, by one replica, and resumed once",
+        arguments: [StoreUnderTest.mongoFixture])
     func silenceAndResumption(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-silence")
@@ -33,8 +38,9 @@ struct SourceEventsEndToEndTests {
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)
             for index in 0..<16 {
-                _ = try await s3.putObject(bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
-                                           contentType: "application/octet-stream")
+                _ = try await s3.putObject(
+                    bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                    contentType: "application/octet-stream")
                 keys.append(key(index))
                 try await Task.sleep(for: .milliseconds(1_000))
             }
@@ -48,7 +54,8 @@ struct SourceEventsEndToEndTests {
             if !silent.isEmpty { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        let event = try #require(silent.first, "no silent_source signal; worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
+        let event = try #require(
+            silent.first, "no silent_source signal; worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
         #expect(event.evidence.key == keys.last)
         #expect(event.source.template.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz"), "\(event.source.template)")
         #expect(event.source.producer == "vpcflowlogs")
@@ -57,8 +64,9 @@ struct SourceEventsEndToEndTests {
 
         // Deliveries resume: one resumed signal, and the silence stays one signal.
         try await fixture.withClient { client in
-            _ = try await S3Client(client: client).putObject(bucket: fixture.bucket, key: key(40), body: Array(repeating: 0x61, count: 2000),
-                                                             contentType: "application/octet-stream")
+            _ = try await S3Client(client: client).putObject(
+                bucket: fixture.bucket, key: key(40), body: Array(repeating: 0x61, count: 2000),
+                contentType: "application/octet-stream")
         }
         var resumed: [Signal] = []
         let resumeDeadline = ContinuousClock.now + .seconds(60)
@@ -72,10 +80,12 @@ struct SourceEventsEndToEndTests {
         try await Task.sleep(for: .seconds(3))
         let events = try await fixture.sourceEvents()
         #expect(events.filter { $0.signalId == event.signalId }.count == 1, "\(events.map(\.check))")
-        let episodeResumed = SignalID.source(bucket: fixture.bucket, template: event.source.template, check: "resumed",
-                                             episode: event.evidence.lastModified)
-        #expect(resumed.contains { $0.signalId == episodeResumed },
-                "\(events.map(\.check)); worker logs: \(workers.map { $0.collectedErrors.suffix(3000) })")
+        let episodeResumed = SignalID.source(
+            bucket: fixture.bucket, template: event.source.template, check: "resumed",
+            episode: event.evidence.lastModified)
+        #expect(
+            resumed.contains { $0.signalId == episodeResumed },
+            "\(events.map(\.check)); worker logs: \(workers.map { $0.collectedErrors.suffix(3000) })")
         #expect(events.filter { $0.check == "new_source" }.count == 1, "\(events.map(\.check))")
         // Learning objects are never judged; the rest were normal: no object signal at all.
         #expect(try await fixture.streamSignals().isEmpty)

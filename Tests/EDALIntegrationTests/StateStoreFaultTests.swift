@@ -1,7 +1,8 @@
-@testable import EDALState
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALState
+@testable import EDALWorker
 
 /// The stores when their server or file is unavailable: typed errors within the timeout, never a
 /// crash or a hang, and normal service once the fault is gone.
@@ -31,7 +32,8 @@ struct StateStoreFaultTests {
         guard try TestServices.current() != nil else { return }
         var fixture = try await MongoFixtureProcess.start()
         let port = fixture.port
-        let uri = "mongodb://127.0.0.1:\(port)/edal_fault?directConnection=true"
+        let uri =
+            "mongodb://127.0.0.1:\(port)/edal_fault?directConnection=true"
             + "&serverSelectionTimeoutMS=1500&connectTimeoutMS=1000&socketTimeoutMS=3000"
         let store = try await MongoStateStore.open(uri: uri)
         let record = LoadRecord()
@@ -42,12 +44,16 @@ struct StateStoreFaultTests {
                     var batch = 0
                     while await !record.stopped {
                         batch += 1
-                        let requests = (0..<10).map { ClaimRequest(bucket: "fault", key: "w\(worker)/b\(batch)/\($0)", eTag: "e") }
+                        let requests = (0..<10).map {
+                            ClaimRequest(bucket: "fault", key: "w\(worker)/b\(batch)/\($0)", eTag: "e")
+                        }
                         let clock = ContinuousClock()
                         let started = clock.now
                         do {
-                            let tickets = try await store.claim(requests, owner: "w\(worker)", lease: .seconds(60)).compactMap(\.ticket)
-                            _ = try await store.complete(tickets.map { ClaimCompletion(ticket: $0, outcome: .notAnomalous) })
+                            let tickets = try await store.claim(requests, owner: "w\(worker)", lease: .seconds(60))
+                                .compactMap(\.ticket)
+                            _ = try await store.complete(
+                                tickets.map { ClaimCompletion(ticket: $0, outcome: .notAnomalous) })
                             await record.success()
                         } catch {
                             await record.failure(error, after: clock.now - started)
@@ -60,7 +66,9 @@ struct StateStoreFaultTests {
             // lasts until what it is for has been seen (at most 30 s).
             func waitFor(_ condition: () async -> Bool) async throws {
                 let deadline = ContinuousClock.now + .seconds(30)
-                while await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                while await !condition(), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
             try await waitFor { await record.successes(in: 0) >= 5 }
             await record.next()
@@ -90,7 +98,8 @@ struct StateStoreFaultTests {
 
     @Test("SQLite locked by another writer past the busy timeout: typed unavailable, then works again")
     func sqliteLockedByAnotherWriter() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edal-lock-\(UUID().uuidString).db").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edal-lock-\(UUID().uuidString).db")
+            .path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try await SQLiteStateStore.open(path: path, busyTimeout: .milliseconds(300))
         let other = try SQLiteDatabase(path: path)
@@ -106,7 +115,8 @@ struct StateStoreFaultTests {
 
         try other.execute("COMMIT")
         other.close()
-        let outcomes = try await store.claim([ClaimRequest(bucket: "b", key: "k", eTag: "e")], owner: "a", lease: .seconds(60))
+        let outcomes = try await store.claim(
+            [ClaimRequest(bucket: "b", key: "k", eTag: "e")], owner: "a", lease: .seconds(60))
         #expect(outcomes.first?.ticket != nil)
         await store.close()
     }
@@ -120,8 +130,12 @@ struct StateStoreFaultTests {
                 continue
             }
         }
-        #expect(MongoConnection.redact("mongodb://edal:s3cret@db1:27017,db2/edal?tls=true") == "mongodb://edal:***@db1:27017,db2/edal?tls=true")
-        #expect(try StateStoreFactory.location(of: "sqlite:///var/lib/edal/state.db") == .sqlite(path: "/var/lib/edal/state.db"))
+        #expect(
+            MongoConnection.redact("mongodb://edal:s3cret@db1:27017,db2/edal?tls=true")
+                == "mongodb://edal:***@db1:27017,db2/edal?tls=true")
+        #expect(
+            try StateStoreFactory.location(of: "sqlite:///var/lib/edal/state.db")
+                == .sqlite(path: "/var/lib/edal/state.db"))
         #expect(try StateStoreFactory.location(of: "sqlite:state.db") == .sqlite(path: "state.db"))
     }
 }

@@ -1,7 +1,8 @@
-@testable import EDALState
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALState
+@testable import EDALWorker
 
 /// One state store implementation the behavioural suite runs against.
 ///
@@ -17,7 +18,9 @@ enum StoreUnderTest: String, Sendable, CustomTestStringConvertible {
     static var all: [StoreUnderTest] {
         let env = ProcessInfo.processInfo.environment
         var stores: [StoreUnderTest] = [.sqlite]
-        if env["EDAL_TEST_MONGO_FIXTURE_URI"] != nil || env["EDAL_TEST_SERVICES"] == "1" { stores.append(.mongoFixture) }
+        if env["EDAL_TEST_MONGO_FIXTURE_URI"] != nil || env["EDAL_TEST_SERVICES"] == "1" {
+            stores.append(.mongoFixture)
+        }
         if let real = env["EDAL_TEST_MONGO_URI"], !real.isEmpty { stores.append(.mongoReal) }
         return stores
     }
@@ -46,7 +49,9 @@ enum StoreUnderTest: String, Sendable, CustomTestStringConvertible {
     }
 
     /// Opens a fresh store, runs `body`, then removes the store's data and closes it.
-    func withStore<T>(claimRetention: Duration? = nil, _ body: (any StateStore, String) async throws -> T) async throws -> T {
+    func withStore<T>(claimRetention: Duration? = nil, _ body: (any StateStore, String) async throws -> T) async throws
+        -> T
+    {
         let uri = try freshURI()
         let store = try await StateStoreFactory.open(uri: uri, claimRetention: claimRetention)
         do {

@@ -1,16 +1,20 @@
-@testable import EDALAWS
-@testable import EDALState
-@testable import EDALWorker
 import Foundation
 import Testing
 
+@testable import EDALAWS
+@testable import EDALState
+@testable import EDALWorker
+
 /// `edal sweep`: the backstop for objects whose notification never came.
-@Suite("sweep end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "sweep end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct SweepEndToEndTests {
     static let environment = ["EDAL_MODE": "continuous", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/"]
 
-    @Test("objects no notification announced are found by listing time partitions, signalled once; replicas share the window",
-          arguments: StoreUnderTest.all)
+    @Test(
+        "objects no notification announced are found by listing time partitions, signalled once; replicas share the window",
+        arguments: StoreUnderTest.all)
     func sweepFindsWhatNotificationsMissed(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-sweep")
@@ -18,12 +22,14 @@ struct SweepEndToEndTests {
         // Queues and stream, but the bucket has no notification: only the sweep can find its objects.
         try await fixture.setUp()
         try await fixture.withClient { client in
-            try await S3Client(client: client).putBucketNotificationConfiguration(fixture.bucket, S3NotificationConfiguration(queueConfigurations: []))
+            try await S3Client(client: client).putBucketNotificationConfiguration(
+                fixture.bucket, S3NotificationConfiguration(queueConfigurations: []))
         }
         let keys = try await fixture.generate(50, seed: 8)
         // An object outside the time-partitioned layout is not listed by a partitioned sweep.
         try await fixture.withClient { client in
-            _ = try await S3Client(client: client).putObject(bucket: fixture.bucket, key: "stray.jsonl", body: Array("{}".utf8))
+            _ = try await S3Client(client: client).putObject(
+                bucket: fixture.bucket, key: "stray.jsonl", body: Array("{}".utf8))
         }
 
         // Two replicas sweep at once: one takes the window's lease, the other skips it.
@@ -38,7 +44,8 @@ struct SweepEndToEndTests {
 
         let signals = try await fixture.streamSignals()
         #expect(signals.count == keys.count)
-        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(
+            Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
         #expect(signals.allSatisfy { $0.origin.via == "sweep" })
         let claims = try await fixture.storedClaims(keys)
         #expect(claims.values.allSatisfy { $0.status == .done && $0.claims == 1 })
@@ -58,11 +65,14 @@ struct SweepEndToEndTests {
         let sameWindow = try await fixture.edal(["sweep"], Self.environment)
         #expect(sameWindow.status == 0, "\(sameWindow.errors)")
         // (Unless the 900 s window turned in between: then it is a sweep of a new window, as below.)
-        #expect(sameWindow.output.contains("swept by another replica") || sameWindow.output.contains("claimed 0, duplicates \(keys.count)"),
-                "\(sameWindow.output)")
+        #expect(
+            sameWindow.output.contains("swept by another replica")
+                || sameWindow.output.contains("claimed 0, duplicates \(keys.count)"),
+            "\(sameWindow.output)")
         // … and in a new window (another interval, so another window number) the objects are listed
         // again, inside the overlap, and recognised: every one a duplicate, nothing signalled anew.
-        let newWindow = try await fixture.edal(["sweep"], Self.environment.merging(["EDAL_SWEEP_INTERVAL": "61"]) { $1 })
+        let newWindow = try await fixture.edal(
+            ["sweep"], Self.environment.merging(["EDAL_SWEEP_INTERVAL": "61"]) { $1 })
         #expect(newWindow.status == 0, "\(newWindow.errors)")
         #expect(newWindow.output.contains("claimed 0, duplicates \(keys.count)"), "\(newWindow.output)")
         #expect(try await fixture.streamSignals().count == keys.count)

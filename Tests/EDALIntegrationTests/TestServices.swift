@@ -1,9 +1,9 @@
 import EDALAWS
+import EDALTestSupport
 import EDALWorker
 import Foundation
 import Logging
 import Testing
-import EDALTestSupport
 
 /// The emulators started by `infra/test-services.sh` (sourced from `.test-services/env`).
 ///
@@ -37,12 +37,15 @@ struct TestServices: Sendable {
         let env = ProcessInfo.processInfo.environment
         guard env["EDAL_TEST_SERVICES"] == "1" else {
             if env["EDAL_REQUIRE_TEST_SERVICES"] == "1" {
-                throw Missing(description: "EDAL_TEST_SERVICES is not set: run `make test` (or source .test-services/env)")
+                throw Missing(
+                    description: "EDAL_TEST_SERVICES is not set: run `make test` (or source .test-services/env)")
             }
             return nil
         }
         func value(_ name: String) throws -> String {
-            guard let value = env[name], !value.isEmpty else { throw Missing(description: "\(name) is not set by the test services") }
+            guard let value = env[name], !value.isEmpty else {
+                throw Missing(description: "\(name) is not set by the test services")
+            }
             return value
         }
         return TestServices(
@@ -58,15 +61,18 @@ struct TestServices: Sendable {
     }
 
     /// A configuration resolved exactly as a user's would be, from environment variables.
-    func configuration(accessKeyId: String = "test", secret: String = "test", allServices endpoint: String? = nil) throws -> AWSConfiguration {
-        try AWSConfiguration.resolve(environment: [
-            "AWS_ACCESS_KEY_ID": accessKeyId,
-            "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_REGION": region,
-            "AWS_ENDPOINT_URL_S3": endpoint ?? s3Endpoint,
-            "AWS_ENDPOINT_URL_SQS": endpoint ?? sqsEndpoint,
-            "AWS_ENDPOINT_URL_KINESIS": endpoint ?? kinesisEndpoint,
-        ], homeDirectory: "/nonexistent")
+    func configuration(accessKeyId: String = "test", secret: String = "test", allServices endpoint: String? = nil)
+        throws -> AWSConfiguration
+    {
+        try AWSConfiguration.resolve(
+            environment: [
+                "AWS_ACCESS_KEY_ID": accessKeyId,
+                "AWS_SECRET_ACCESS_KEY": secret,
+                "AWS_REGION": region,
+                "AWS_ENDPOINT_URL_S3": endpoint ?? s3Endpoint,
+                "AWS_ENDPOINT_URL_SQS": endpoint ?? sqsEndpoint,
+                "AWS_ENDPOINT_URL_KINESIS": endpoint ?? kinesisEndpoint,
+            ], homeDirectory: "/nonexistent")
     }
 
     /// This process's environment plus what a user sets to reach the emulators: credentials, region, endpoints.
@@ -82,8 +88,10 @@ struct TestServices: Sendable {
     }
 
     /// Runs `body` with a client for the emulators and shuts the client down afterwards.
-    func withClient<T>(_ configuration: AWSConfiguration? = nil, options: AWSClient.Options = .init(),
-                       _ body: (AWSClient) async throws -> T) async throws -> T {
+    func withClient<T>(
+        _ configuration: AWSConfiguration? = nil, options: AWSClient.Options = .init(),
+        _ body: (AWSClient) async throws -> T
+    ) async throws -> T {
         let client = AWSClient(configuration: try configuration ?? self.configuration(), options: options)
         do {
             let result = try await body(client)

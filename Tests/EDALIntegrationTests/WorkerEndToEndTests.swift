@@ -1,19 +1,23 @@
-@testable import EDALAWS
-@testable import EDALWorker
 import Foundation
 import Testing
+
+@testable import EDALAWS
+@testable import EDALWorker
 
 /// `edal setup`, `generate`, `drain`, `run` and `replay` driven as a user drives them, against the
 /// emulators and each state store; the assertions are on what a user sees: signals in Kinesis and
 /// in the fallback queue, documents in the store, messages left in each queue.
-@Suite("worker end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason), .timeLimit(.minutes(10)))
+@Suite(
+    "worker end to end", .serialized, .enabled(if: TestServices.configured, TestServices.skipReason),
+    .timeLimit(.minutes(10)))
 struct WorkerEndToEndTests {
     /// Every object signalled (so the assertions need no model), with short timeouts so a killed
     /// worker's messages and claims come back within seconds.
     static let continuous = ["EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "4"]
 
-    @Test("every object once, one signal each with a correct evidence pointer; duplicates, test events and malformed bodies handled",
-          arguments: StoreUnderTest.all)
+    @Test(
+        "every object once, one signal each with a correct evidence pointer; duplicates, test events and malformed bodies handled",
+        arguments: StoreUnderTest.all)
     func everyObjectOnce(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-e2e")
@@ -26,13 +30,15 @@ struct WorkerEndToEndTests {
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)
             for key in awkward {
-                _ = try await s3.putObject(bucket: fixture.bucket, key: key, body: Array("{}\n".utf8),
-                                           metadata: ["kind": "logs", "service": "edge", "record-count": "1"])
+                _ = try await s3.putObject(
+                    bucket: fixture.bucket, key: key, body: Array("{}\n".utf8),
+                    metadata: ["kind": "logs", "service": "edge", "record-count": "1"])
             }
             // What else arrives on a real queue: S3's test event, and a body that is not a notification at all.
             let sqs = SQSClient(client: client)
             let queueURL = try await sqs.getQueueUrl(fixture.queue)
-            _ = try await sqs.sendMessage(queueURL, body: #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"x"}"#)
+            _ = try await sqs.sendMessage(
+                queueURL, body: #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"x"}"#)
             _ = try await sqs.sendMessage(queueURL, body: "this is not a notification")
         }
         keys += awkward
@@ -57,12 +63,14 @@ struct WorkerEndToEndTests {
         let signals = try await fixture.streamSignals()
         #expect(signals.count == keys.count)
         #expect(Set(signals.map(\.signalId)).count == keys.count)
-        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(
+            Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
 
         // The evidence pointer is what S3 says about the object.
         try await fixture.withClient { client in
             let s3 = S3Client(client: client)
-            for signal in signals where awkward.contains(signal.evidence.key) || signal.evidence.key.hasSuffix("00000001.jsonl") {
+            for signal in signals
+            where awkward.contains(signal.evidence.key) || signal.evidence.key.hasSuffix("00000001.jsonl") {
                 let head = try #require(try await s3.headObject(bucket: fixture.bucket, key: signal.evidence.key))
                 #expect(signal.evidence.uri == "s3://\(fixture.bucket)/\(signal.evidence.key)")
                 #expect(signal.evidence.eTag == head.eTag)
@@ -82,13 +90,15 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         let dead = try await fixture.withClient { client in
             let sqs = SQSClient(client: client)
-            return try await sqs.receiveMessage(try await sqs.getQueueUrl(fixture.deadLetterQueue), waitTimeSeconds: 1, visibilityTimeout: 0)
+            return try await sqs.receiveMessage(
+                try await sqs.getQueueUrl(fixture.deadLetterQueue), waitTimeSeconds: 1, visibilityTimeout: 0)
         }
         #expect(dead.map(\.body) == ["this is not a notification"])
 
         // Replayed notifications for every object: all duplicates, no second signal.
-        let (replay, replayed) = try await fixture.drain(["--backfill", fixture.bucket, "--idle-timeout", "30"], Self.continuous,
-                                                         command: ["replay"])
+        let (replay, replayed) = try await fixture.drain(
+            ["--backfill", fixture.bucket, "--idle-timeout", "30"], Self.continuous,
+            command: ["replay"])
         #expect(replay.status == 0, "\(replay.errors) \(replayed)")
         #expect(replayed["duplicates"] == keys.count, "\(replayed)")
         #expect(try await fixture.streamSignals().count == keys.count)
@@ -140,7 +150,8 @@ struct WorkerEndToEndTests {
         let fallbackURL = try await fixture.url(fixture.fallbackQueue)
         try await fixture.withClient { try await SQSClient(client: $0).deleteQueue(fallbackURL) }
 
-        let (down, figures) = try await fixture.drain(["--idle-timeout", "6", "--fallback-queue", fallbackURL], Self.continuous)
+        let (down, figures) = try await fixture.drain(
+            ["--idle-timeout", "6", "--fallback-queue", fallbackURL], Self.continuous)
         #expect(down.status == 2, "\(down.output)")
         // Only S3's test event (sent when the notification was configured) is acknowledged.
         #expect(figures["messages_deleted"] == figures["test_events"], "\(figures)")
@@ -173,12 +184,17 @@ struct WorkerEndToEndTests {
         let fallbackURL = try await fixture.url(fixture.fallbackQueue)
         try await fixture.withClient { try await SQSClient(client: $0).deleteQueue(fallbackURL) }
 
-        let worker = try fixture.startEdal(["run", "--sweep-interval", "0", "--fallback-queue", fallbackURL],
-                                           Self.continuous.merging(["EDAL_VISIBILITY_TIMEOUT": "3", "EDAL_LOG_LEVEL": "notice"]) { $1 })
+        let worker = try fixture.startEdal(
+            ["run", "--sweep-interval", "0", "--fallback-queue", fallbackURL],
+            Self.continuous.merging(["EDAL_VISIBILITY_TIMEOUT": "3", "EDAL_LOG_LEVEL": "notice"]) { $1 })
         defer { worker.kill(SIGKILL) }
         try await Task.sleep(for: .seconds(35))
-        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0, "good messages reached the DLQ during the outage")
-        #expect(try await fixture.messages(in: fixture.queue) == keys.count, "a message was deleted before its signal was out")
+        #expect(
+            try await fixture.messages(in: fixture.deadLetterQueue) == 0,
+            "good messages reached the DLQ during the outage")
+        #expect(
+            try await fixture.messages(in: fixture.queue) == keys.count,
+            "a message was deleted before its signal was out")
 
         // The stream comes back while the same worker runs: the held work finishes.
         try await fixture.createStream()
@@ -197,7 +213,9 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
     }
 
-    @Test("a worker killed with SIGKILL mid-run and restarted loses nothing and signals nothing twice", arguments: StoreUnderTest.all)
+    @Test(
+        "a worker killed with SIGKILL mid-run and restarted loses nothing and signals nothing twice",
+        arguments: StoreUnderTest.all)
     func killedWorkerLosesNothing(_ store: StoreUnderTest) async throws {
         guard let services = try TestServices.current() else { return }
         let fixture = try PipelineFixture(services: services, store: store, name: "edal-kill")
@@ -216,12 +234,14 @@ struct WorkerEndToEndTests {
         let killed = await worker.wait()
         #expect(killed.status != 0)
         let signalledBeforeRestart = try await fixture.streamSignals().count
-        #expect(signalledBeforeRestart < keys.count, "the worker finished before it was killed: the test proves nothing")
+        #expect(
+            signalledBeforeRestart < keys.count, "the worker finished before it was killed: the test proves nothing")
 
         let (restarted, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
         #expect(restarted.status == 0, "\(restarted.errors) \(figures)")
         let signals = try await fixture.streamSignals()
-        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
+        #expect(
+            Set(signals.map(\.evidence.key)) == Set(keys), "\(difference(Set(signals.map(\.evidence.key)), Set(keys)))")
         #expect(Set(signals.map(\.signalId)).count == keys.count, "one signal id per object")
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         let claims = try await fixture.storedClaims(keys)
@@ -245,7 +265,8 @@ struct WorkerEndToEndTests {
 
         // A 5 s shutdown deadline, so "within the deadline" is told apart from a slow machine's
         // process start and exit (10 s more allowed for those).
-        let worker = try fixture.startEdal(["run", "--sweep-interval", "0"], Self.continuous.merging(["EDAL_SHUTDOWN_DEADLINE": "5"]) { $1 })
+        let worker = try fixture.startEdal(
+            ["run", "--sweep-interval", "0"], Self.continuous.merging(["EDAL_SHUTDOWN_DEADLINE": "5"]) { $1 })
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline, try await fixture.streamSignals().count < 60 {
             try await Task.sleep(for: .milliseconds(100))
@@ -258,7 +279,9 @@ struct WorkerEndToEndTests {
         // Everything it started was finished: no claim is left in processing.
         let signalled = try await fixture.streamSignals()
         let claims = try await fixture.storedClaims(keys)
-        #expect(claims.values.allSatisfy { $0.status == .done }, "\(claims.values.filter { $0.status != .done }.count) claims left in processing")
+        #expect(
+            claims.values.allSatisfy { $0.status == .done },
+            "\(claims.values.filter { $0.status != .done }.count) claims left in processing")
         #expect(signalled.count < keys.count, "it stopped before the queue was empty")
 
         let (rest, figures) = try await fixture.drain(["--idle-timeout", "30"], Self.continuous)
@@ -294,6 +317,8 @@ struct WorkerEndToEndTests {
         let newSources = try await fixture.sourceEvents().filter { $0.check == "new_source" }
         #expect(newSources.count == Set(signals.map(\.source.id)).count, "\(newSources.map(\.source.id).sorted())")
         #expect(Set(newSources.map(\.source.id)) == Set(signals.map(\.source.id)))
-        #expect(signals.allSatisfy { $0.source.template.contains("/%Y/%m/%d/%H/") }, "\(Set(signals.map(\.source.template)))")
+        #expect(
+            signals.allSatisfy { $0.source.template.contains("/%Y/%m/%d/%H/") },
+            "\(Set(signals.map(\.source.template)))")
     }
 }

@@ -1,8 +1,9 @@
+import Foundation
+import NIOConcurrencyHelpers
+
 @testable import EDALAWS
 @testable import EDALState
 @testable import EDALWorker
-import Foundation
-import NIOConcurrencyHelpers
 
 /// The services behind the seams, in memory, with their rules: an SQS queue (visibility timeouts,
 /// receive counts, redrive to a dead-letter queue, duplicate and out-of-order delivery), an S3
@@ -101,12 +102,14 @@ final class SimulatedWorld: @unchecked Sendable {
     func write(key: String, content: String) -> Write {
         let write = lock.withLock { () -> Write in
             sequencerCounter += 1
-            let write = Write(eTag: Self.eTag(content), at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter),
-                              versionId: versioned ? "v\(sequencerCounter)" : nil)
+            let write = Write(
+                eTag: Self.eTag(content), at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter),
+                versionId: versioned ? "v\(sequencerCounter)" : nil)
             writes[key, default: []].append(write)
             return write
         }
-        scheduler.log("PUT \(key) \(write.eTag) seq \(write.sequencer)\(write.versionId.map { " version \($0)" } ?? "")")
+        scheduler.log(
+            "PUT \(key) \(write.eTag) seq \(write.sequencer)\(write.versionId.map { " version \($0)" } ?? "")")
         return write
     }
 
@@ -114,8 +117,9 @@ final class SimulatedWorld: @unchecked Sendable {
     func delete(key: String) -> Write {
         let write = lock.withLock { () -> Write in
             sequencerCounter += 1
-            let write = Write(eTag: "", at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter), deleted: true,
-                              versionId: versioned ? "d\(sequencerCounter)" : nil)
+            let write = Write(
+                eTag: "", at: scheduler.now, sequencer: String(format: "%016X", sequencerCounter), deleted: true,
+                versionId: versioned ? "d\(sequencerCounter)" : nil)
             writes[key, default: []].append(write)
             return write
         }
@@ -150,32 +154,39 @@ final class SimulatedWorld: @unchecked Sendable {
             body = "{\"Records\": [{\"this is\": not json"
         } else {
             let items = records.map { record -> String in
-                let time = ISO8601DateFormatter().string(from: scheduler.epoch.addingTimeInterval(record.write.at.secondsDouble))
+                let time = ISO8601DateFormatter().string(
+                    from: scheduler.epoch.addingTimeInterval(record.write.at.secondsDouble))
                 let version = record.write.versionId.map { ",\"versionId\":\"\($0)\"" } ?? ""
                 if record.write.deleted {
                     let name = versioned ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete"
                     return """
-                    {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"\(name)","eventTime":"\(time)",\
-                    "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)"\(version),"sequencer":"\(record.write.sequencer)"}}}
-                    """
+                        {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"\(name)","eventTime":"\(time)",\
+                        "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)"\(version),"sequencer":"\(record.write.sequencer)"}}}
+                        """
                 }
                 return """
-                {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"\(time)",\
-                "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)","size":100,"eTag":"\(record.write.eTag)"\(version),\
-                "sequencer":"\(record.write.sequencer)"}}}
-                """
+                    {"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put","eventTime":"\(time)",\
+                    "s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(record.key)","size":100,"eTag":"\(record.write.eTag)"\(version),\
+                    "sequencer":"\(record.write.sequencer)"}}}
+                    """
             }
             body = "{\"Records\":[\(items.joined(separator: ","))]}"
         }
         lock.withLock {
             messageCounter += 1
             let id = "m\(messageCounter)"
-            for record in records where !record.write.deleted { pending["\(record.key)@\(record.write.eTag)", default: 1] -= 1 }
+            for record in records where !record.write.deleted {
+                pending["\(record.key)@\(record.write.eTag)", default: 1] -= 1
+            }
             // Removals are nothing for EDAL to do: only the created objects are work a message carries.
-            queue[id] = Message(id: id, body: body, records: records.filter { !$0.write.deleted }.map { ($0.key, $0.write.eTag, $0.write.sequencer) },
-                                visibleAt: scheduler.now, malformed: malformed)
+            queue[id] = Message(
+                id: id, body: body,
+                records: records.filter { !$0.write.deleted }.map { ($0.key, $0.write.eTag, $0.write.sequencer) },
+                visibleAt: scheduler.now, malformed: malformed)
         }
-        scheduler.log("NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.deleted ? "removed" : $0.write.eTag)" }.joined(separator: " "))")
+        scheduler.log(
+            "NOTIFY \(malformed ? "malformed" : records.map { "\($0.key)@\($0.write.deleted ? "removed" : $0.write.eTag)" }.joined(separator: " "))"
+        )
     }
 
     // MARK: SQS
@@ -198,22 +209,30 @@ final class SimulatedWorld: @unchecked Sendable {
                 message.visibleAt = now + .seconds(visibility)
                 message.receiptHandle = "\(id)#\(message.receiveCount)"
                 queue[id] = message
-                answer.append(SQSMessage(messageId: id, receiptHandle: message.receiptHandle ?? "", body: message.body,
-                                         attributes: ["ApproximateReceiveCount": String(message.receiveCount)]))
+                answer.append(
+                    SQSMessage(
+                        messageId: id, receiptHandle: message.receiptHandle ?? "", body: message.body,
+                        attributes: ["ApproximateReceiveCount": String(message.receiveCount)]))
             }
         }
         let moved = lock.withLock { deadLetters.count }
-        if !answer.isEmpty { scheduler.log("RECEIVE \(answer.map { "\($0.messageId)#\($0.receiveCount ?? 0)" }.joined(separator: " ")) (DLQ \(moved))") }
+        if !answer.isEmpty {
+            scheduler.log(
+                "RECEIVE \(answer.map { "\($0.messageId)#\($0.receiveCount ?? 0)" }.joined(separator: " ")) (DLQ \(moved))"
+            )
+        }
         return answer
     }
 
     func delete(_ entries: [SQSDeleteEntry]) -> SQSBatchResult {
-        var ok: [String] = [], failed: [SQSBatchFailure] = []
+        var ok: [String] = []
+        var failed: [SQSBatchFailure] = []
         for entry in entries {
             let id = String(entry.receiptHandle.prefix { $0 != "#" })
             let message = lock.withLock { queue[id] }
             guard let message, message.receiptHandle == entry.receiptHandle else {
-                failed.append(SQSBatchFailure(id: entry.id, code: "ReceiptHandleIsInvalid", message: nil, senderFault: true))
+                failed.append(
+                    SQSBatchFailure(id: entry.id, code: "ReceiptHandleIsInvalid", message: nil, senderFault: true))
                 continue
             }
             // Nothing is deleted before its work is durable: each record's content is signalled, or
@@ -221,10 +240,13 @@ final class SimulatedWorld: @unchecked Sendable {
             // (and that write's own message, this claim or the sweep carries it), or another
             // message — still queued, or on its way from S3 — names the same content (a repeat
             // handled as one).
-            for record in message.records where !isSignalled(record.key, record.eTag) && current(record.key)?.sequencer == record.sequencer {
+            for record in message.records
+            where !isSignalled(record.key, record.eTag) && current(record.key)?.sequencer == record.sequencer {
                 let covered = lock.withLock {
                     (pending["\(record.key)@\(record.eTag)"] ?? 0) > 0
-                        || queue.values.contains { $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag } }
+                        || queue.values.contains {
+                            $0.id != id && $0.records.contains { $0.key == record.key && $0.eTag == record.eTag }
+                        }
                 }
                 if !covered { violation("\(id) deleted while \(record.key)@\(record.eTag) has no signal") }
             }
@@ -236,18 +258,23 @@ final class SimulatedWorld: @unchecked Sendable {
     }
 
     func changeVisibility(_ entries: [SQSVisibilityEntry]) -> SQSBatchResult {
-        var ok: [String] = [], failed: [SQSBatchFailure] = []
+        var ok: [String] = []
+        var failed: [SQSBatchFailure] = []
         let now = scheduler.now
         for entry in entries {
             let id = String(entry.receiptHandle.prefix { $0 != "#" })
             let updated = lock.withLock { () -> Bool in
-                guard var message = queue[id], message.receiptHandle == entry.receiptHandle, message.visibleAt > now else { return false }
+                guard var message = queue[id], message.receiptHandle == entry.receiptHandle, message.visibleAt > now
+                else { return false }
                 message.visibleAt = now + .seconds(entry.visibilityTimeout)
                 queue[id] = message
                 return true
             }
-            if updated { ok.append(entry.id) } else {
-                failed.append(SQSBatchFailure(id: entry.id, code: "MessageNotInflight", message: nil, senderFault: true))
+            if updated {
+                ok.append(entry.id)
+            } else {
+                failed.append(
+                    SQSBatchFailure(id: entry.id, code: "MessageNotInflight", message: nil, senderFault: true))
             }
         }
         return SQSBatchResult(successfulIds: ok, failed: failed, messageIds: [:])
@@ -260,9 +287,11 @@ final class SimulatedWorld: @unchecked Sendable {
         return lock.withLock {
             writes.keys.sorted().compactMap { key -> S3ListedObject? in
                 guard prefix.map({ key.hasPrefix($0) }) ?? true,
-                      let write = writes[key]?.last(where: { $0.at + listingLag($0) <= now }), !write.deleted else { return nil }
-                return S3ListedObject(key: key, lastModified: scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down)),
-                                      eTag: write.eTag, size: 100, storageClass: "STANDARD")
+                    let write = writes[key]?.last(where: { $0.at + listingLag($0) <= now }), !write.deleted
+                else { return nil }
+                return S3ListedObject(
+                    key: key, lastModified: scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down)),
+                    eTag: write.eTag, size: 100, storageClass: "STANDARD")
             }
         }
     }
@@ -281,8 +310,14 @@ final class SimulatedWorld: @unchecked Sendable {
             guard let write = history.last, !write.deleted else { continue }
             let written = scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down))
             guard written < limit, !isSignalled(key, write.eTag) else { continue }
-            let carried = lock.withLock { queue.values.contains { $0.records.contains { $0.key == key && $0.eTag == write.eTag } } }
-            if !carried { violation("watermark \(id) moved to \(date.timeIntervalSince(scheduler.epoch)) past \(key)@\(write.eTag), undone") }
+            let carried = lock.withLock {
+                queue.values.contains { $0.records.contains { $0.key == key && $0.eTag == write.eTag } }
+            }
+            if !carried {
+                violation(
+                    "watermark \(id) moved to \(date.timeIntervalSince(scheduler.epoch)) past \(key)@\(write.eTag), undone"
+                )
+            }
         }
         return lock.withLock {
             let moved = max(watermarks[id] ?? date, date)
@@ -311,8 +346,10 @@ final class SimulatedWorld: @unchecked Sendable {
     /// `savedSince` on the store's clock.
     func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) -> [StoredBaseline] {
         lock.withLock {
-            baselines.filter { $0.key.hasPrefix(prefix) && $0.key > (after ?? "") && $0.value.savedAt >= (savedSince ?? .distantPast) }
-                .sorted { $0.key < $1.key }.prefix(max(1, limit)).map(\.value.model)
+            baselines.filter {
+                $0.key.hasPrefix(prefix) && $0.key > (after ?? "") && $0.value.savedAt >= (savedSince ?? .distantPast)
+            }
+            .sorted { $0.key < $1.key }.prefix(max(1, limit)).map(\.value.model)
         }
     }
 
@@ -354,10 +391,15 @@ final class SimulatedWorld: @unchecked Sendable {
         // kept apart from object signals.
         if signal.isSourceEvent {
             lock.withLock { sourceEvents.append((check: signal.check, sourceId: signal.source.id, at: scheduler.now)) }
-            scheduler.log("SOURCE \(via) \(signal.check) \(signal.source.id) by \(signal.producer.split(separator: " ").last ?? "")")
+            scheduler.log(
+                "SOURCE \(via) \(signal.check) \(signal.source.id) by \(signal.producer.split(separator: " ").last ?? "")"
+            )
             return true
         }
-        lock.withLock { signals.append(StoredSignal(signalId: signal.signalId, key: signal.evidence.key, eTag: signal.evidence.eTag, via: via)) }
+        lock.withLock {
+            signals.append(
+                StoredSignal(signalId: signal.signalId, key: signal.evidence.key, eTag: signal.evidence.eTag, via: via))
+        }
         scheduler.log("SIGNAL \(via) \(signal.evidence.key)@\(signal.evidence.eTag) id \(signal.signalId.prefix(8))")
         return true
     }
@@ -377,15 +419,18 @@ final class SimulatedWorld: @unchecked Sendable {
             guard seen.insert(request.objectId).inserted else { return .duplicate }
             return lock.withLock { () -> ClaimOutcome in
                 let held = claims[request.objectId].map {
-                    ClaimRules.Held(eTag: $0.eTag, orderedSequencer: $0.sequencer, status: $0.status, leaseExpiresAt: $0.leaseUntil,
-                                    versionId: nil, lastModified: $0.lastModified, gone: $0.outcome == "\(ClaimCompletion.Outcome.objectGone)")
+                    ClaimRules.Held(
+                        eTag: $0.eTag, orderedSequencer: $0.sequencer, status: $0.status, leaseExpiresAt: $0.leaseUntil,
+                        versionId: nil, lastModified: $0.lastModified,
+                        gone: $0.outcome == "\(ClaimCompletion.Outcome.objectGone)")
                 }
                 let ticket = ClaimTicket(objectId: request.objectId, token: token)
                 switch ClaimRules.decide(request, held: held, now: now) {
                 case .insert, .newContent:
-                    claims[request.objectId] = Claim(eTag: request.eTag, sequencer: request.orderedSequencer ?? held?.orderedSequencer,
-                                                     status: .processing, leaseUntil: now.addingTimeInterval(lease.secondsDouble),
-                                                     lastModified: request.lastModified, token: token)
+                    claims[request.objectId] = Claim(
+                        eTag: request.eTag, sequencer: request.orderedSequencer ?? held?.orderedSequencer,
+                        status: .processing, leaseUntil: now.addingTimeInterval(lease.secondsDouble),
+                        lastModified: request.lastModified, token: token)
                     return .claimed(ticket)
                 case .takeOver:
                     claims[request.objectId]?.token = token
@@ -404,7 +449,9 @@ final class SimulatedWorld: @unchecked Sendable {
     func complete(_ completions: [ClaimCompletion]) -> [Bool] {
         lock.withLock {
             completions.map { completion in
-                guard var claim = claims[completion.ticket.objectId], claim.token == completion.ticket.token else { return false }
+                guard var claim = claims[completion.ticket.objectId], claim.token == completion.ticket.token else {
+                    return false
+                }
                 claim.status = .done
                 claim.leaseUntil = nil
                 claim.outcome = "\(completion.outcome)"
@@ -419,7 +466,8 @@ final class SimulatedWorld: @unchecked Sendable {
     func updateLease(_ tickets: [ClaimTicket], until: Date) -> [Bool] {
         lock.withLock {
             tickets.map { ticket in
-                guard var claim = claims[ticket.objectId], claim.token == ticket.token, claim.status == .processing else { return false }
+                guard var claim = claims[ticket.objectId], claim.token == ticket.token, claim.status == .processing
+                else { return false }
                 claim.leaseUntil = until
                 claims[ticket.objectId] = claim
                 return true

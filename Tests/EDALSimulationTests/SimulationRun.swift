@@ -1,7 +1,8 @@
-@testable import EDALWorker
 import EDALDetection
 import Foundation
 import Logging
+
+@testable import EDALWorker
 
 /// One seeded run of the whole worker against the simulated world: keys written (some twice, some
 /// re-uploaded with the same bytes), notifications delivered late, twice and out of order, a
@@ -115,13 +116,17 @@ struct SimulationRun {
             }
         }
         // One id per content, one content per id.
-        let idsByContent = Dictionary(grouping: signals, by: { "\($0.key)@\($0.eTag)" }).mapValues { Set($0.map(\.signalId)) }
+        let idsByContent = Dictionary(grouping: signals, by: { "\($0.key)@\($0.eTag)" }).mapValues {
+            Set($0.map(\.signalId))
+        }
         for (content, ids) in idsByContent.sorted(by: { $0.key < $1.key }) where ids.count > 1 {
             violations.append("\(content) signalled under \(ids.count) ids")
         }
         // No good message in the dead-letter queue (at most three kills: four receives at most).
         for message in world.deadLetterMessages where !message.malformed {
-            violations.append("good message \(message.id) (\(message.records.map(\.key))) in the DLQ after \(message.receiveCount) receives")
+            violations.append(
+                "good message \(message.id) (\(message.records.map(\.key))) in the DLQ after \(message.receiveCount) receives"
+            )
         }
         // Silences: the replicas share one baseline per source through the store and check under
         // one lease, so a source is signalled silent once per silence, and again only after it
@@ -139,25 +144,38 @@ struct SimulationRun {
                 world.outages[service, default: []].contains { $0.upperBound >= start }
             }
         }
-        for (source, own) in Dictionary(grouping: events.filter { $0.check == "silent_source" }, by: \.sourceId).sorted(by: { $0.key < $1.key }) {
+        for (source, own) in Dictionary(grouping: events.filter { $0.check == "silent_source" }, by: \.sourceId).sorted(
+            by: { $0.key < $1.key })
+        {
             guard let first = own.first?.at, !outage(after: first - .seconds(30)) else { continue }
             let resumed = events.filter { $0.check == "resumed" && $0.sourceId == source }.count
             let writtenAfter = writeTimes.filter { $0 > first - .seconds(60) }.count
             if own.count > 1 + resumed + writtenAfter {
-                violations.append("\(source) signalled silent \(own.count) times (at \(own.map(\.at))), resumed \(resumed) times, \(writtenAfter) writes after the first")
+                violations.append(
+                    "\(source) signalled silent \(own.count) times (at \(own.map(\.at))), resumed \(resumed) times, \(writtenAfter) writes after the first"
+                )
             }
         }
         let judged = Set(signals.map(\.signalId)).count
         let sources = max(1, events.filter { $0.check == "new_source" }.count)
-        if judged >= 3 * Int(Fleet.learningObjects) * sources, !events.contains(where: { $0.check == "silent_source" }) {
-            violations.append("\(judged) objects of \(sources) source(s) signalled, yet none was signalled silent in the \(tailSeconds) s after the writes")
+        if judged >= 3 * Int(Fleet.learningObjects) * sources, !events.contains(where: { $0.check == "silent_source" })
+        {
+            violations.append(
+                "\(judged) objects of \(sources) source(s) signalled, yet none was signalled silent in the \(tailSeconds) s after the writes"
+            )
         }
-        if world.queueDepth > 0 { violations.append("\(world.queueDepth) message(s) left in the queue after the fleet worked off everything") }
-        if scheduler.sleeping > 0 && fleet.liveTasks > 0 { violations.append("\(fleet.liveTasks) worker(s) did not stop") }
+        if world.queueDepth > 0 {
+            violations.append("\(world.queueDepth) message(s) left in the queue after the fleet worked off everything")
+        }
+        if scheduler.sleeping > 0 && fleet.liveTasks > 0 {
+            violations.append("\(fleet.liveTasks) worker(s) did not stop")
+        }
 
-        let summary = "seed \(seed): \(world.versioned ? "versioned" : "unversioned") bucket, \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
+        let summary =
+            "seed \(seed): \(world.versioned ? "versioned" : "unversioned") bucket, \(keyCount) keys, \(writeCount) writes, \(workers) workers, \(fleet.kills) kills, "
             + "\(signals.count) signal records, \(world.allSourceEvents.count) source events, DLQ \(world.deadLetterMessages.count), outages "
-            + SimulatedWorld.Service.allCases.map { "\($0.rawValue) \(world.outages[$0, default: []].count)" }.joined(separator: " ")
+            + SimulatedWorld.Service.allCases.map { "\($0.rawValue) \(world.outages[$0, default: []].count)" }.joined(
+                separator: " ")
         return Outcome(seed: seed, violations: violations, history: scheduler.history, summary: summary)
     }
 }
@@ -192,29 +210,37 @@ final class Fleet: @unchecked Sendable {
         clock.skew = Double(scheduler.random(121) - 60)
         port.clockSkew = clock.skew
         let quiet = Logger(label: "edal.simulation", factory: { _ in SwiftLogNoOpLogHandler() })
-        var publisher = SignalPublisher(kinesis: port, sqs: port, streamName: "signals", fallbackQueueURL: "fallback", logger: quiet)
+        var publisher = SignalPublisher(
+            kinesis: port, sqs: port, streamName: "signals", fallbackQueueURL: "fallback", logger: quiet)
         publisher.clock = clock
         // Sources leave learning after 4 objects, so the writes make one that falls silent in the
         // healthy tail; baselines and the silence check's lease are shared through the store.
         var detector = SourceDetector.Configuration()
         detector.learningObjects = Fleet.learningObjects
-        let sources = SourceTracker(registry: SourceRegistry(detector: SourceDetector(configuration: detector)), store: port, clock: clock, logger: quiet)
-        var pipeline = ObjectPipeline(s3: port, store: port, publisher: publisher, sources: sources,
-                                      mode: .continuous, statistics: WorkerStatistics(), owner: port.name, lease: .seconds(10),
-                                      headConcurrency: 4, logger: quiet)
+        let sources = SourceTracker(
+            registry: SourceRegistry(detector: SourceDetector(configuration: detector)), store: port, clock: clock,
+            logger: quiet)
+        var pipeline = ObjectPipeline(
+            s3: port, store: port, publisher: publisher, sources: sources,
+            mode: .continuous, statistics: WorkerStatistics(), owner: port.name, lease: .seconds(10),
+            headConcurrency: 4, logger: quiet)
         pipeline.clock = clock
-        var configuration = QueueWorkerConfiguration(queueURL: "queue", pollers: 2, maximumMessagesInWork: 20, visibilityTimeout: 10,
-                                                     waitTimeSeconds: 2, shutdownDeadline: .seconds(5))
+        var configuration = QueueWorkerConfiguration(
+            queueURL: "queue", pollers: 2, maximumMessagesInWork: 20, visibilityTimeout: 10,
+            waitTimeSeconds: 2, shutdownDeadline: .seconds(5))
         configuration.clock = clock
         let worker = QueueWorker(sqs: port, pipeline: pipeline, configuration: configuration, logger: quiet)
         // `edal run`'s sweep: every minute, a minute of overlap; replicas share it through leases.
-        var sweep = Sweep(s3: port, store: port, pipeline: pipeline, locations: [WatchedLocation(bucket: world.bucket)],
-                          interval: .seconds(60), overlap: .seconds(Int64(world.sweepOverlap)), lookback: .seconds(3600), logger: quiet)
+        var sweep = Sweep(
+            s3: port, store: port, pipeline: pipeline, locations: [WatchedLocation(bucket: world.bucket)],
+            interval: .seconds(60), overlap: .seconds(Int64(world.sweepOverlap)), lookback: .seconds(3600),
+            logger: quiet)
         sweep.clock = clock
         let sweeper = sweep
         // `edal run`'s source watcher: syncs every 5 s, checks silences every 10 s and when one falls due.
-        var watcher = SourceWatcher(sources: sources, pipeline: pipeline, syncInterval: .seconds(5), checkInterval: .seconds(10),
-                                    checksSilence: true, retention: nil, logger: quiet)
+        var watcher = SourceWatcher(
+            sources: sources, pipeline: pipeline, syncInterval: .seconds(5), checkInterval: .seconds(10),
+            checksSilence: true, retention: nil, logger: quiet)
         watcher.clock = clock
         let watching = watcher
         let shutdown = ShutdownSignal()

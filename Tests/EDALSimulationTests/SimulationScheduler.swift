@@ -98,19 +98,29 @@ final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
                 continue
             }
             // Nothing ready: the next event in virtual time.
-            enum Next { case sleeper(Int), action(Int), none }
+            enum Next {
+                case sleeper(Int)
+                case action(Int)
+                case none
+            }
             let next: Next = lock.withLock {
                 // Plain loops, not `min(by:)` over tuples: this runs between every two events, and in a
                 // debug build the tuple comparisons cost a third of the simulation's time.
                 var sleeper: (id: Int, wake: Duration)?
                 for (id, candidate) in sleepers {
-                    if let best = sleeper, candidate.wake > best.wake || (candidate.wake == best.wake && id > best.id) { continue }
+                    if let best = sleeper, candidate.wake > best.wake || (candidate.wake == best.wake && id > best.id) {
+                        continue
+                    }
                     sleeper = (id, candidate.wake)
                 }
                 var action: Int?
                 for index in actions.indices {
-                    if let best = action, actions[index].at > actions[best].at
-                        || (actions[index].at == actions[best].at && actions[index].order > actions[best].order) { continue }
+                    if let best = action,
+                        actions[index].at > actions[best].at
+                            || (actions[index].at == actions[best].at && actions[index].order > actions[best].order)
+                    {
+                        continue
+                    }
                     action = index
                 }
                 switch (sleeper, action) {

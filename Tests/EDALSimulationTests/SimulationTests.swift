@@ -27,7 +27,9 @@ struct SimulationTests {
         var failed: [(seed: UInt64, report: String, history: [String])] = []
     }
 
-    @Test("invariants hold on every seed: final content signalled, one id per content, nothing deleted undone, no good message in the DLQ")
+    @Test(
+        "invariants hold on every seed: final content signalled, one id per content, nothing deleted undone, no good message in the DLQ"
+    )
     func invariantsHold() async {
         let seeds = Self.seeds
         let lanes = Self.lanes
@@ -41,7 +43,9 @@ struct SimulationTests {
                         let outcome = await SimulationRun(seed: seed).run()
                         result.signals += outcome.history.filter { $0.contains(" SIGNAL ") }.count
                         guard !outcome.violations.isEmpty else { continue }
-                        result.failed.append((seed, "\(outcome.summary)\n\(outcome.violations.joined(separator: "\n"))", outcome.history))
+                        result.failed.append(
+                            (seed, "\(outcome.summary)\n\(outcome.violations.joined(separator: "\n"))", outcome.history)
+                        )
                         if result.failed.count >= 3 { break }
                     }
                     return result
@@ -52,25 +56,33 @@ struct SimulationTests {
         let failed = results.flatMap(\.failed).sorted { $0.seed < $1.seed }
         for failure in failed {
             if let directory = ProcessInfo.processInfo.environment["EDAL_SIM_HISTORY_DIR"] {
-                try? failure.history.joined(separator: "\n").write(toFile: "\(directory)/seed-\(failure.seed).log", atomically: true, encoding: .utf8)
+                try? failure.history.joined(separator: "\n").write(
+                    toFile: "\(directory)/seed-\(failure.seed).log", atomically: true, encoding: .utf8)
             }
-            Issue.record("""
+            Issue.record(
+                """
                 \(failure.report)
                 replay: EDAL_SIM_FIRST_SEED=\(failure.seed) EDAL_SIM_SEEDS=1
                 history (last 200 events):
                 \(failure.history.suffix(200).joined(separator: "\n"))
                 """)
         }
-        print("simulation: \(seeds.count) seeds in \(lanes) lane(s), \(failed.count) failing, \(results.map(\.signals).reduce(0, +)) signal records")
+        print(
+            "simulation: \(seeds.count) seeds in \(lanes) lane(s), \(failed.count) failing, \(results.map(\.signals).reduce(0, +)) signal records"
+        )
     }
 
     @Test("a seed replays exactly: the same history twice")
     func replaysExactly() async {
         let first = await SimulationRun(seed: 7).run()
         let second = await SimulationRun(seed: 7).run()
-        let diverged = first.history.indices.first { $0 < second.history.count && first.history[$0] != second.history[$0] }
-        #expect(first.history == second.history,
-                "diverged at event \(diverged ?? -1): \(diverged.map { "\(first.history[$0]) | \(second.history[$0])" } ?? "lengths differ")")
+        let diverged = first.history.indices.first {
+            $0 < second.history.count && first.history[$0] != second.history[$0]
+        }
+        #expect(
+            first.history == second.history,
+            "diverged at event \(diverged ?? -1): \(diverged.map { "\(first.history[$0]) | \(second.history[$0])" } ?? "lengths differ")"
+        )
         #expect(first.history.count > 50, "the run did something")
     }
 }

@@ -1,13 +1,16 @@
+import Foundation
+import NIOConcurrencyHelpers
+
 @testable import EDALAWS
 @testable import EDALState
 @testable import EDALWorker
-import Foundation
-import NIOConcurrencyHelpers
 
 /// One worker process's connections to the simulated services. Every call takes a seeded latency
 /// before and after its effect; once the process is killed, calls fail without effect, and a call
 /// in flight may have had its effect with the answer lost — as when a process dies mid-request.
-final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, RecordStreamService, StateStore, @unchecked Sendable {
+final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, RecordStreamService, StateStore,
+    @unchecked Sendable
+{
     struct Killed: Error {}
 
     let world: SimulatedWorld
@@ -40,13 +43,16 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     }
 
     private func down(_ service: SimulatedWorld.Service) -> AWSServiceError {
-        AWSServiceError(service: service == .s3 ? .s3 : service == .kinesis ? .kinesis : .sqs, operation: service.rawValue,
-                        code: "ServiceUnavailable", message: "simulated outage", statusCode: 503)
+        AWSServiceError(
+            service: service == .s3 ? .s3 : service == .kinesis ? .kinesis : .sqs, operation: service.rawValue,
+            code: "ServiceUnavailable", message: "simulated outage", statusCode: 503)
     }
 
     // MARK: QueueService
 
-    func receiveMessages(_ queueUrl: String, maximumMessages: Int, waitTimeSeconds: Int, visibilityTimeout: Int?) async throws -> [SQSMessage] {
+    func receiveMessages(_ queueUrl: String, maximumMessages: Int, waitTimeSeconds: Int, visibilityTimeout: Int?)
+        async throws -> [SQSMessage]
+    {
         // A long poll: what is visible now, or after waiting for it, up to `waitTimeSeconds`.
         var waited = Duration.zero
         while true {
@@ -67,7 +73,8 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
         }
     }
 
-    func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult {
+    func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult
+    {
         try await call {
             if world.isDown(.sqs) { throw down(.sqs) }
             return world.changeVisibility(entries)
@@ -77,10 +84,14 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
         try await call {
             if world.isDown(.fallback) { throw down(.fallback) }
-            var ok: [String] = [], failed: [SQSBatchFailure] = []
+            var ok: [String] = []
+            var failed: [SQSBatchFailure] = []
             for entry in entries {
-                if world.record(Data(entry.messageBody.utf8), via: "fallback") { ok.append(entry.id) } else {
-                    failed.append(SQSBatchFailure(id: entry.id, code: "InvalidMessageContents", message: nil, senderFault: true))
+                if world.record(Data(entry.messageBody.utf8), via: "fallback") {
+                    ok.append(entry.id)
+                } else {
+                    failed.append(
+                        SQSBatchFailure(id: entry.id, code: "InvalidMessageContents", message: nil, senderFault: true))
                 }
             }
             return SQSBatchResult(successfulIds: ok, failed: failed, messageIds: [:])
@@ -90,8 +101,11 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     func getQueueAttributes(_ queueUrl: String, names: [String]) async throws -> [String: String] {
         try await call {
             if world.isDown(.sqs) { throw down(.sqs) }
-            return ["RedrivePolicy": "{\"maxReceiveCount\":\"\(world.maxReceiveCount)\"}", "ApproximateNumberOfMessages": String(world.queueDepth),
-             "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0"]
+            return [
+                "RedrivePolicy": "{\"maxReceiveCount\":\"\(world.maxReceiveCount)\"}",
+                "ApproximateNumberOfMessages": String(world.queueDepth),
+                "ApproximateNumberOfMessagesNotVisible": "0", "ApproximateNumberOfMessagesDelayed": "0",
+            ]
         }
     }
 
@@ -103,15 +117,18 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
             // With a version id, that version (in a versioned bucket it outlives overwrites and deletes).
             guard let write = versionId.map({ world.version(key, $0) }) ?? world.current(key) else { return nil }
             let written = world.scheduler.epoch.addingTimeInterval(write.at.secondsDouble.rounded(.down))
-            return S3ObjectHead(bucket: bucket, key: key, contentLength: 100, eTag: write.eTag, lastModified: written,
-                                contentType: "application/json", versionId: write.versionId)
+            return S3ObjectHead(
+                bucket: bucket, key: key, contentLength: 100, eTag: write.eTag, lastModified: written,
+                contentType: "application/json", versionId: write.versionId)
         }
     }
 
     // MARK: ObjectListingService
 
-    func listObjectsV2(bucket: String, prefix: String?, startAfter: String?, continuationToken: String?,
-                       delimiter: String?, maxKeys: Int?) async throws -> S3ListObjectsPage {
+    func listObjectsV2(
+        bucket: String, prefix: String?, startAfter: String?, continuationToken: String?,
+        delimiter: String?, maxKeys: Int?
+    ) async throws -> S3ListObjectsPage {
         try await call {
             if world.isDown(.s3) { throw down(.s3) }
             // Pages of 7, so the sweep reads several.
@@ -120,8 +137,9 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
             let end = min(all.count, start + 7)
             // S3's own clock, whole seconds, in the Date header.
             let answered = world.scheduler.epoch.addingTimeInterval(world.scheduler.now.secondsDouble.rounded(.down))
-            return S3ListObjectsPage(objects: Array(all[start..<end]), commonPrefixes: [], isTruncated: end < all.count,
-                                     nextContinuationToken: end < all.count ? String(end) : nil, serverDate: answered)
+            return S3ListObjectsPage(
+                objects: Array(all[start..<end]), commonPrefixes: [], isTruncated: end < all.count,
+                nextContinuationToken: end < all.count ? String(end) : nil, serverDate: answered)
         }
     }
 
@@ -140,7 +158,8 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
                     outcomes.append(.stored(shardId: "shard-0", sequenceNumber: "0"))
                 }
             }
-            return KinesisPutRecordsResult(failedRecordCount: outcomes.filter { !$0.isStored }.count, outcomes: outcomes)
+            return KinesisPutRecordsResult(
+                failedRecordCount: outcomes.filter { !$0.isStored }.count, outcomes: outcomes)
         }
     }
 
@@ -151,7 +170,9 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
 
     private func storeCall<T>(_ effect: () -> T) async throws -> T {
         try await call {
-            if world.isDown(.store) { throw StateStoreError.unavailable(store: displayName, reason: "simulated outage") }
+            if world.isDown(.store) {
+                throw StateStoreError.unavailable(store: displayName, reason: "simulated outage")
+            }
             return effect()
         }
     }
@@ -169,7 +190,9 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
     }
 
     func renew(_ tickets: [ClaimTicket], lease: Duration) async throws -> [Bool] {
-        try await storeCall { world.updateLease(tickets, until: world.storeNow.addingTimeInterval(lease.secondsDouble)) }
+        try await storeCall {
+            world.updateLease(tickets, until: world.storeNow.addingTimeInterval(lease.secondsDouble))
+        }
     }
 
     func acquireLease(_ name: String, owner: String, ttl: Duration) async throws -> Lease? {
@@ -194,13 +217,18 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
         try await storeCall { world.advanceWatermark("\(bucket)/\(prefix)", to: date) }
     }
     func saveBaseline(_ model: StoredBaseline) async throws -> Bool { try await saveBaselines([model]).first ?? false }
-    func loadBaseline(named name: String) async throws -> StoredBaseline? { try await storeCall { world.loadBaseline(named: name) } }
-    func saveBaselines(_ models: [StoredBaseline]) async throws -> [Bool] { try await storeCall { world.saveBaselines(models) } }
+    func loadBaseline(named name: String) async throws -> StoredBaseline? {
+        try await storeCall { world.loadBaseline(named: name) }
+    }
+    func saveBaselines(_ models: [StoredBaseline]) async throws -> [Bool] {
+        try await storeCall { world.saveBaselines(models) }
+    }
     /// `savedSince` is on this worker's clock: converted to the store's by the worker's skew, as
     /// the MongoDB store converts it by the offset it measures (SQLite shares the host's clock).
     func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
         try await storeCall {
-            world.loadBaselines(prefix: prefix, savedSince: savedSince?.addingTimeInterval(-clockSkew), after: after, limit: limit)
+            world.loadBaselines(
+                prefix: prefix, savedSince: savedSince?.addingTimeInterval(-clockSkew), after: after, limit: limit)
         }
     }
     func close() async {}

@@ -1,6 +1,7 @@
-@testable import EDALState
 import Foundation
 import Testing
+
+@testable import EDALState
 
 /// MongoDB's replies are bytes from the network: a malformed one is a decoding error, never a crash.
 @Suite struct BSONDecodingTests {
@@ -23,8 +24,15 @@ import Testing
     @Test("every truncation and every single-byte change of a real reply decodes or throws")
     func mutatedReplies() throws {
         let reply: BSONDocument = [
-            "ok": 1.0, "n": .int32(2), "cursor": ["firstBatch": [["_id": "b/k", "etag": "e", "payload": .binary([1, 2, 3]),
-                                                                 "leaseUntil": .date(Date(timeIntervalSince1970: 1_800_000_000))]]],
+            "ok": 1.0, "n": .int32(2),
+            "cursor": [
+                "firstBatch": [
+                    [
+                        "_id": "b/k", "etag": "e", "payload": .binary([1, 2, 3]),
+                        "leaseUntil": .date(Date(timeIntervalSince1970: 1_800_000_000)),
+                    ]
+                ]
+            ],
             "writeErrors": [["index": .int32(1), "code": .int32(11000), "errmsg": "dup"]],
         ]
         let bytes = reply.encoded()

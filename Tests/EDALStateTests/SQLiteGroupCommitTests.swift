@@ -1,7 +1,8 @@
-@testable import EDALState
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import EDALState
 
 /// Group commit: operations that share a transaction each keep their own outcome.
 @Suite struct SQLiteGroupCommitTests {
@@ -11,7 +12,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edal-group-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = try SQLiteDatabase(path: directory.appendingPathComponent("group.sqlite").path)
-        try database.execute("""
+        try database.execute(
+            """
             PRAGMA foreign_keys=ON;
             CREATE TABLE t (id TEXT PRIMARY KEY);
             CREATE TABLE child (id TEXT PRIMARY KEY, parent TEXT REFERENCES t(id) DEFERRABLE INITIALLY DEFERRED);
@@ -26,14 +28,17 @@ import Testing
     }
 
     /// An operation inserting `ids` into `table`, failing after its inserts when `fails`; records its outcome.
-    static func insert(_ ids: [String], into table: String = "t", fails: Bool = false, parent: String? = nil,
-                       outcomes: NIOLockedValueBox<[String: String]>, name: String) -> SQLiteGroupCommit.Operation {
+    static func insert(
+        _ ids: [String], into table: String = "t", fails: Bool = false, parent: String? = nil,
+        outcomes: NIOLockedValueBox<[String: String]>, name: String
+    ) -> SQLiteGroupCommit.Operation {
         SQLiteGroupCommit.Operation(
             run: { database, shared in
                 let work = { () throws(StateStoreError) -> Int in
                     for id in ids {
                         if let parent {
-                            try database.run("INSERT INTO \(table) (id, parent) VALUES (?1, ?2)", [.text(id), .text(parent)])
+                            try database.run(
+                                "INSERT INTO \(table) (id, parent) VALUES (?1, ?2)", [.text(id), .text(parent)])
                         } else {
                             try database.run("INSERT INTO \(table) (id) VALUES (?1)", [.text(id)])
                         }
@@ -65,8 +70,11 @@ import Testing
         let database = try Self.database()
         let group = SQLiteGroupCommit()
         let outcomes = NIOLockedValueBox<[String: String]>([:])
-        #expect(group.enqueue(Self.insert(["a1", "a2"], outcomes: outcomes, name: "a")), "the first one asks for a drain")
-        #expect(!group.enqueue(Self.insert(["b1", "b2"], fails: true, outcomes: outcomes, name: "b")), "a drain is already due")
+        #expect(
+            group.enqueue(Self.insert(["a1", "a2"], outcomes: outcomes, name: "a")), "the first one asks for a drain")
+        #expect(
+            !group.enqueue(Self.insert(["b1", "b2"], fails: true, outcomes: outcomes, name: "b")),
+            "a drain is already due")
         #expect(!group.enqueue(Self.insert(["c1"], outcomes: outcomes, name: "c")))
         // A key already written by `a` in the same transaction: `d` fails on the primary key, alone.
         #expect(!group.enqueue(Self.insert(["d1", "a1"], outcomes: outcomes, name: "d")))
@@ -76,7 +84,9 @@ import Testing
         let seen = outcomes.withLockedValue { $0 }
         #expect(seen == ["a": "inserted 2", "b": "own error", "c": "inserted 1", "d": "own error"])
         #expect(!database.inTransaction)
-        #expect(group.enqueue(Self.insert(["e1"], outcomes: outcomes, name: "e")), "after the drain a new operation asks again")
+        #expect(
+            group.enqueue(Self.insert(["e1"], outcomes: outcomes, name: "e")),
+            "after the drain a new operation asks again")
     }
 
     @Test("an operation alone has no savepoint: when it fails its transaction is rolled back, and the next one commits")

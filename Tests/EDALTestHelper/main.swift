@@ -15,12 +15,15 @@ struct EDALTestHelper {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         guard arguments.count == 5, arguments[0] == "claim-race",
-              let objects = Int(arguments[3]), let startAt = Double(arguments[4]) else {
-            FileHandle.standardError.write(Data("usage: edal-test-helper claim-race STORE_URI BUCKET OBJECTS START_AT_MS\n".utf8))
+            let objects = Int(arguments[3]), let startAt = Double(arguments[4])
+        else {
+            FileHandle.standardError.write(
+                Data("usage: edal-test-helper claim-race STORE_URI BUCKET OBJECTS START_AT_MS\n".utf8))
             exit(2)
         }
         do {
-            let (won, first, last) = try await claimRace(uri: arguments[1], bucket: arguments[2], objects: objects, startAt: startAt / 1000)
+            let (won, first, last) = try await claimRace(
+                uri: arguments[1], bucket: arguments[2], objects: objects, startAt: startAt / 1000)
             print("# \(Int64(first * 1000)) \(Int64(last * 1000))")
             print(won.joined(separator: "\n"))
         } catch {
@@ -30,10 +33,13 @@ struct EDALTestHelper {
     }
 
     static func claimRace(uri: String, bucket: String, objects: Int, startAt: TimeInterval) async throws
-        -> (won: [String], first: TimeInterval, last: TimeInterval) {
+        -> (won: [String], first: TimeInterval, last: TimeInterval)
+    {
         let store = try await StateStoreFactory.open(uri: uri)
         let owner = "process-\(ProcessInfo.processInfo.processIdentifier)"
-        let requests = (0..<objects).shuffled().map { ClaimRequest(bucket: bucket, key: "object-\($0)", eTag: "etag-\($0)") }
+        let requests = (0..<objects).shuffled().map {
+            ClaimRequest(bucket: bucket, key: "object-\($0)", eTag: "etag-\($0)")
+        }
         let wait = startAt - Date().timeIntervalSince1970
         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         var won: [String] = []

@@ -24,7 +24,10 @@ public enum ProcessRunner {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw Failed(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.wait(), as: UTF8.self))")
+            throw Failed(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.wait(), as: UTF8.self))"
+            )
         }
         return data
     }

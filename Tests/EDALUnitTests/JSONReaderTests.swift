@@ -30,10 +30,12 @@ import Testing
         ]
         for document in documents {
             let ours = Self.foundation(try JSONReader.read(document))
-            let theirs = try JSONSerialization.jsonObject(with: Data(document.utf8), options: [.fragmentsAllowed]) as? NSObject
+            let theirs =
+                try JSONSerialization.jsonObject(with: Data(document.utf8), options: [.fragmentsAllowed]) as? NSObject
             #expect(ours == theirs, "\(document)")
         }
-        #expect(try JSONReader.read(#"{"a":1,"a":2}"#)["a"] == .number("2"), "the last of a repeated name, as JSONDecoder")
+        #expect(
+            try JSONReader.read(#"{"a":1,"a":2}"#)["a"] == .number("2"), "the last of a repeated name, as JSONDecoder")
         #expect(try JSONReader.read("[9223372036854775807]").arrayValue?.first?.int64Value == Int64.max)
         #expect(try JSONReader.read("[1.0]").arrayValue?.first?.int64Value == nil, "a fraction is not a whole number")
     }
@@ -43,13 +45,19 @@ import Testing
         var random = SeededRandom(seed: seed)
         func value(_ depth: Int) -> Any {
             switch random.next() % (depth > 3 ? 4 : 6) {
-            case 0: return String((0..<Int(random.next() % 12)).map { _ in Character(Unicode.Scalar(UInt8(random.next() % 0x7F))) })
-                + (random.next() % 3 == 0 ? "\u{e9}\u{1F600}\u{0001}" : "")
+            case 0:
+                return String(
+                    (0..<Int(random.next() % 12)).map { _ in Character(Unicode.Scalar(UInt8(random.next() % 0x7F))) })
+                    + (random.next() % 3 == 0 ? "\u{e9}\u{1F600}\u{0001}" : "")
             case 1: return Double(Int64(random.next() % 2_000_000) - 1_000_000) / 8
             case 2: return random.next() % 2 == 0
             case 3: return NSNull()
             case 4: return (0..<Int(random.next() % 5)).map { _ in value(depth + 1) }
-            default: return Dictionary(uniqueKeysWithValues: (0..<Int(random.next() % 5)).map { ("k\($0)\(random.next() % 100)", value(depth + 1)) })
+            default:
+                return Dictionary(
+                    uniqueKeysWithValues: (0..<Int(random.next() % 5)).map {
+                        ("k\($0)\(random.next() % 100)", value(depth + 1))
+                    })
             }
         }
         for _ in 0..<300 {
@@ -61,12 +69,15 @@ import Testing
         }
     }
 
-    @Test("what JSONWriter writes reads back the same, by JSONSerialization and by JSONReader", arguments: [4, 5, 6] as [UInt64])
+    @Test(
+        "what JSONWriter writes reads back the same, by JSONSerialization and by JSONReader",
+        arguments: [4, 5, 6] as [UInt64])
     func writerRoundTrips(seed: UInt64) throws {
         var random = SeededRandom(seed: seed)
         func text() -> String {
             // Every control character, quotes, backslashes and characters outside ASCII, among letters.
-            let pool: [Character] = ["a", "Z", "0", " ", "\"", "\\", "/", "\u{e9}", "\u{1F600}", "\u{2028}", "\u{7F}"]
+            let pool: [Character] =
+                ["a", "Z", "0", " ", "\"", "\\", "/", "\u{e9}", "\u{1F600}", "\u{2028}", "\u{7F}"]
                 + (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }
             return String((0..<Int(random.next() % 10)).map { _ in pool[Int(random.next() % UInt64(pool.count))] })
         }
@@ -77,7 +88,8 @@ import Testing
             case 2: return .bool(random.next() % 2 == 0)
             case 3: return .null
             case 4: return .array((0..<Int(random.next() % 5)).map { _ in value(depth + 1) })
-            default: return .object((0..<Int(random.next() % 5)).map { (name: "k\($0)" + text(), value: value(depth + 1)) })
+            default:
+                return .object((0..<Int(random.next() % 5)).map { (name: "k\($0)" + text(), value: value(depth + 1)) })
             }
         }
         for _ in 0..<300 {
@@ -87,14 +99,17 @@ import Testing
             let theirs = try JSONSerialization.jsonObject(with: Data(written)) as? NSObject
             #expect(Self.foundation(document) == theirs, "\(String(decoding: written, as: UTF8.self))")
         }
-        #expect(JSONWriter.write(.members([("A", .integer(1)), ("B", nil), ("C", .string("x\"\n"))])) == Array(#"{"A":1,"C":"x\"\n"}"#.utf8))
+        #expect(
+            JSONWriter.write(.members([("A", .integer(1)), ("B", nil), ("C", .string("x\"\n"))]))
+                == Array(#"{"A":1,"C":"x\"\n"}"#.utf8))
     }
 
     @Test("what is not strict JSON is refused with where it stopped")
     func refusals() {
         let refused = [
             "", "   ", "{", "[1,]", "{\"a\":1,}", "{a:1}", "[01]", "[1.]", "[.5]", "[1e]", "[-]", "[+1]", "tru", "nul",
-            "\"unterminated", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ude00\"", "[1] 2", "{\"a\" 1}",
+            "\"unterminated", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"", "\"\\ude00\"", "[1] 2",
+            "{\"a\" 1}",
             "[\"\\ud83d\\u0041\"]", "// comment\n1", "'single'", "[NaN]", "[Infinity]",
         ]
         for text in refused {
@@ -102,7 +117,9 @@ import Testing
         }
         // Invalid UTF-8 inside a string, and nesting past the limit.
         #expect(throws: JSONReadError.self) { try JSONReader.read([0x22, 0xC3, 0x28, 0x22]) }
-        #expect(throws: JSONReadError.self) { try JSONReader.read(String(repeating: "[", count: 65) + String(repeating: "]", count: 65)) }
+        #expect(throws: JSONReadError.self) {
+            try JSONReader.read(String(repeating: "[", count: 65) + String(repeating: "]", count: 65))
+        }
         #expect((try? JSONReader.read(String(repeating: "[", count: 64) + String(repeating: "]", count: 64))) != nil)
     }
 }

@@ -1,12 +1,15 @@
+import EDALState
 import Foundation
 import Testing
-import EDALState
+
 @testable import EDALAWS
 @testable import EDALWorker
 
 @Suite struct NotificationParserTests {
-    static func record(_ key: String, eTag: String = "\"0cc175b9c0f1b6a831c399e269772661\"", event: String = "ObjectCreated:Put",
-                       bucket: String = "telemetry", sequencer: String = "0055AED6DCD90281E5", versionId: String? = nil) -> String {
+    static func record(
+        _ key: String, eTag: String = "\"0cc175b9c0f1b6a831c399e269772661\"", event: String = "ObjectCreated:Put",
+        bucket: String = "telemetry", sequencer: String = "0055AED6DCD90281E5", versionId: String? = nil
+    ) -> String {
         let version = versionId.map { ",\"versionId\":\"\($0)\"" } ?? ""
         return """
             {"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-25T10:00:01.234Z",
@@ -18,7 +21,8 @@ import EDALState
     static func direct(_ records: String...) -> String { "{\"Records\":[\(records.joined(separator: ","))]}" }
 
     static func sns(_ inner: String) -> String {
-        let escaped = String(decoding: try! JSONSerialization.data(withJSONObject: [inner], options: [.fragmentsAllowed]), as: UTF8.self)
+        let escaped = String(
+            decoding: try! JSONSerialization.data(withJSONObject: [inner], options: [.fragmentsAllowed]), as: UTF8.self)
         let message = escaped.dropFirst().dropLast()
         return """
             {"Type":"Notification","MessageId":"m-1","TopicArn":"arn:aws:sns:us-east-1:1:edal","Subject":"Amazon S3 Notification",
@@ -27,7 +31,8 @@ import EDALState
     }
 
     @Test func directEventWithSeveralRecords() throws {
-        let notification = try NotificationParser.parse(Self.direct(Self.record("logs/a.jsonl"), Self.record("logs/b.jsonl", eTag: "abc-3")))
+        let notification = try NotificationParser.parse(
+            Self.direct(Self.record("logs/a.jsonl"), Self.record("logs/b.jsonl", eTag: "abc-3")))
         #expect(notification.envelope == .direct)
         #expect(!notification.isTestEvent)
         #expect(notification.objects.map(\.key) == ["logs/a.jsonl", "logs/b.jsonl"])
@@ -51,7 +56,8 @@ import EDALState
             ("logs/100%25.jsonl", "logs/100%.jsonl"),
         ]
         for (encoded, key) in cases {
-            #expect(try NotificationParser.parse(Self.direct(Self.record(encoded))).objects.first?.key == key, "\(encoded)")
+            #expect(
+                try NotificationParser.parse(Self.direct(Self.record(encoded))).objects.first?.key == key, "\(encoded)")
             // What the backfill writes decodes back to the same key.
             #expect(key.formEncoded().formDecoded() == key)
         }
@@ -62,7 +68,8 @@ import EDALState
         #expect(wrapped.envelope == .sns)
         #expect(wrapped.objects.map(\.key) == ["traces/x y.jsonl"])
 
-        let test = #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-25T10:00:00.000Z","Bucket":"telemetry","RequestId":"R","HostId":"H"}"#
+        let test =
+            #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-25T10:00:00.000Z","Bucket":"telemetry","RequestId":"R","HostId":"H"}"#
         #expect(try NotificationParser.parse(test).isTestEvent)
         let snsTest = try NotificationParser.parse(Self.sns(test))
         #expect(snsTest.isTestEvent)
@@ -90,8 +97,10 @@ import EDALState
     }
 
     @Test func otherEventTypesAreCountedNotProcessed() throws {
-        let notification = try NotificationParser.parse(Self.direct(
-            Self.record("a", event: "ObjectRemoved:Delete"), Self.record("b"), Self.record("c", event: "ObjectRestore:Completed")))
+        let notification = try NotificationParser.parse(
+            Self.direct(
+                Self.record("a", event: "ObjectRemoved:Delete"), Self.record("b"),
+                Self.record("c", event: "ObjectRestore:Completed")))
         #expect(notification.objects.map(\.key) == ["b"])
         #expect(notification.ignoredRecords == 2)
     }
@@ -129,25 +138,38 @@ import EDALState
             #expect(error?.reason.contains(reason) == true, "\(String(describing: error)) for \(body.prefix(120))")
         }
         // The limits themselves are allowed: a 1,024-byte key, a legacy us-east-1 bucket name, 100 records.
-        #expect(try NotificationParser.parse(Self.direct(Self.record(String(repeating: "k", count: 1024)))).objects.count == 1)
-        #expect(try NotificationParser.parse(Self.direct(Self.record("a", bucket: "Legacy_Bucket.Name"))).objects.count == 1)
-        #expect(try NotificationParser.parse(Self.direct(Array(repeating: Self.record("a"), count: 100).joined(separator: ","))).objects.count == 100)
+        #expect(
+            try NotificationParser.parse(Self.direct(Self.record(String(repeating: "k", count: 1024)))).objects.count
+                == 1)
+        #expect(
+            try NotificationParser.parse(Self.direct(Self.record("a", bucket: "Legacy_Bucket.Name"))).objects.count == 1
+        )
+        #expect(
+            try NotificationParser.parse(
+                Self.direct(Array(repeating: Self.record("a"), count: 100).joined(separator: ","))
+            ).objects.count == 100)
     }
 }
 
 @Suite struct SignalTests {
     func sample() -> Signal {
         Signal(
-            signalId: SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"), emittedAt: Date(timeIntervalSince1970: 1_795_600_000),
+            signalId: SignalID.make(bucket: "b", key: "logs/a b.jsonl", eTag: "e1"),
+            emittedAt: Date(timeIntervalSince1970: 1_795_600_000),
             anomalous: true, check: "metadata_value",
             source: .init(id: "b/logs/%Y/a b.jsonl", template: "logs/%Y/a b.jsonl", producer: nil, state: "normal"),
             service: "checkout", score: 0.81,
-            reasons: [.init(check: "metadata_value", field: "error-rate", value: "0.4", observed: 0.4, expected: 0.01, deviation: 12, detail: "high")],
+            reasons: [
+                .init(
+                    check: "metadata_value", field: "error-rate", value: "0.4", observed: 0.4, expected: 0.01,
+                    deviation: 12, detail: "high")
+            ],
             baseline: .init(objects: 300, recent: 256, cadenceSeconds: 300, medianSize: 8000, medianLagSeconds: 12),
             detector: .init(mode: .anomalies),
-            evidence: .init(uri: "s3://b/logs/a b.jsonl", bucket: "b", key: "logs/a b.jsonl", versionId: nil, eTag: "e1", size: 10,
-                            lastModified: Date(timeIntervalSince1970: 1_795_599_000), contentType: "application/x-ndjson",
-                            contentEncoding: nil, storageClass: "STANDARD", metadata: ["service": "checkout"]),
+            evidence: .init(
+                uri: "s3://b/logs/a b.jsonl", bucket: "b", key: "logs/a b.jsonl", versionId: nil, eTag: "e1", size: 10,
+                lastModified: Date(timeIntervalSince1970: 1_795_599_000), contentType: "application/x-ndjson",
+                contentEncoding: nil, storageClass: "STANDARD", metadata: ["service": "checkout"]),
             origin: .init(via: "notification", eventName: "ObjectCreated:Put", eventTime: nil, sequencer: "0A"),
             producer: "edal/test"
         )
@@ -183,8 +205,11 @@ import EDALState
     @Test func jsonUsesTheDocumentedSchema() throws {
         let signal = sample()
         let json = try #require(try JSONSerialization.jsonObject(with: signal.encoded()) as? [String: Any])
-        #expect(Set(json.keys) == ["schema", "signal_id", "emitted_at", "anomalous", "check", "source", "service", "score",
-                                   "reasons", "baseline", "detector", "evidence", "origin", "producer"])
+        #expect(
+            Set(json.keys) == [
+                "schema", "signal_id", "emitted_at", "anomalous", "check", "source", "service", "score",
+                "reasons", "baseline", "detector", "evidence", "origin", "producer",
+            ])
         #expect(json["schema"] as? String == "edal.signal/1")
         let evidence = try #require(json["evidence"] as? [String: Any])
         #expect(evidence["uri"] as? String == "s3://b/logs/a b.jsonl")
@@ -207,7 +232,10 @@ import EDALState
         let episode = Date(timeIntervalSince1970: 1_795_600_000)
         let id = SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode)
         #expect(id == SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode))
-        #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "silent_source", episode: episode.addingTimeInterval(300)))
+        #expect(
+            id
+                != SignalID.source(
+                    bucket: "b", template: "t/%Y", check: "silent_source", episode: episode.addingTimeInterval(300)))
         #expect(id != SignalID.source(bucket: "b", template: "t/%Y", check: "resumed", episode: episode))
         #expect(id != SignalID.make(bucket: "b", key: "t/%Y", eTag: "silent_source"))
     }
@@ -216,14 +244,19 @@ import EDALState
         let signal = sample()
         let small = Data(repeating: 0x41, count: 1000)
         let payloads = Array(repeating: small, count: 1203)
-        let batches = SignalPublisher.kinesisBatches(Array(0..<1203), payloads: payloads, signals: Array(repeating: signal, count: 1203))
+        let batches = SignalPublisher.kinesisBatches(
+            Array(0..<1203), payloads: payloads, signals: Array(repeating: signal, count: 1203))
         #expect(batches.map(\.count) == [500, 500, 203])
         let big = Array(repeating: Data(repeating: 0x41, count: 1 << 20), count: 12)
-        let byBytes = SignalPublisher.kinesisBatches(Array(0..<12), payloads: big, signals: Array(repeating: signal, count: 12))
+        let byBytes = SignalPublisher.kinesisBatches(
+            Array(0..<12), payloads: big, signals: Array(repeating: signal, count: 12))
         // 5 MiB per request: four records of 1 MiB (plus their partition keys) fit, a fifth does not.
         #expect(byBytes.map(\.count) == [4, 4, 4])
         #expect(byBytes.flatMap { $0 } == Array(0..<12))
-        #expect(SignalPublisher.queueBatches(Array(0..<25), payloads: Array(repeating: small, count: 25)).map(\.count) == [10, 10, 5])
+        #expect(
+            SignalPublisher.queueBatches(Array(0..<25), payloads: Array(repeating: small, count: 25)).map(\.count) == [
+                10, 10, 5,
+            ])
     }
 }
 
@@ -232,9 +265,10 @@ import EDALState
         let layout = try PartitionLayout(parsing: "*/*/%Y/%m/%d/%H/")
         let since = try #require(HTTPDate.parseISO8601("2026-12-31T22:30:00Z"))
         let until = try #require(HTTPDate.parseISO8601("2027-01-01T01:05:00Z"))
-        #expect(layout.timePrefixes(since: since, until: until) == [
-            "2026/12/31/22/", "2026/12/31/23/", "2027/01/01/00/", "2027/01/01/01/",
-        ])
+        #expect(
+            layout.timePrefixes(since: since, until: until) == [
+                "2026/12/31/22/", "2026/12/31/23/", "2027/01/01/00/", "2027/01/01/01/",
+            ])
         let daily = try PartitionLayout(parsing: "logs/dt=%Y-%m-%d")
         #expect(daily.timePrefixes(since: since, until: until) == ["dt=2026-12-31/", "dt=2027-01-01/"])
         #expect(daily.leadingSegments == [.literal("logs")])
@@ -256,41 +290,55 @@ import EDALState
         #expect(defaults.sweepInterval == 900)
 
         let settings = try WorkerSettings.fromEnvironment([
-            "EDAL_QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/q", "EDAL_RECEIVE_LOOPS": "8", "EDAL_VISIBILITY_TIMEOUT": "60",
+            "EDAL_QUEUE": "https://sqs.eu-west-1.amazonaws.com/1/q", "EDAL_RECEIVE_LOOPS": "8",
+            "EDAL_VISIBILITY_TIMEOUT": "60",
             "EDAL_MODE": "continuous", "EDAL_WATCH": "telemetry/logs/, s3://other", "EDAL_STREAM": "",
             "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/", "EDAL_RULES": "logs:error-rate > 0.05",
         ])
         #expect(settings.receiveLoops == 8)
-        #expect(try WorkerSettings.fromEnvironment(["EDAL_WORKERS": "6"]).receiveLoops == 6, "the older name is still read")
+        #expect(
+            try WorkerSettings.fromEnvironment(["EDAL_WORKERS": "6"]).receiveLoops == 6, "the older name is still read")
         #expect(settings.lease == .seconds(60))
         #expect(settings.mode == .continuous)
         #expect(settings.stream == "")
-        #expect(settings.watch == [WatchedLocation(bucket: "telemetry", prefix: "logs/"), WatchedLocation(bucket: "other")])
+        #expect(
+            settings.watch == [WatchedLocation(bucket: "telemetry", prefix: "logs/"), WatchedLocation(bucket: "other")])
         #expect(settings.rules.count == 1)
         // Allowed by default: the watched buckets, whole (a notification anywhere in them is theirs).
-        #expect(settings.allowedBuckets == BucketAllowList([WatchedLocation(bucket: "telemetry"), WatchedLocation(bucket: "other")]))
+        #expect(
+            settings.allowedBuckets
+                == BucketAllowList([WatchedLocation(bucket: "telemetry"), WatchedLocation(bucket: "other")]))
         #expect(settings.allowedBuckets.permits(bucket: "telemetry", key: "traces/x"))
         #expect(!settings.allowedBuckets.permits(bucket: "payroll", key: "x"))
         #expect(defaults.allowedBuckets.isOpen)
     }
 
     @Test func expectedBucketOwners() throws {
-        let settings = try WorkerSettings.fromEnvironment(["EDAL_EXPECTED_BUCKET_OWNER": "111122223333, logs=444455556666"])
+        let settings = try WorkerSettings.fromEnvironment([
+            "EDAL_EXPECTED_BUCKET_OWNER": "111122223333, logs=444455556666"
+        ])
         #expect(settings.expectedBucketOwners.owner(of: "logs") == "444455556666")
         #expect(settings.expectedBucketOwners.owner(of: "other") == "111122223333")
         #expect(try WorkerSettings.fromEnvironment([:]).expectedBucketOwners.owner(of: "x") == nil)
         for bad in ["1234", "logs=abc", "logs=1111222233334"] {
-            let error = #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_EXPECTED_BUCKET_OWNER": bad]) }
+            let error = #expect(throws: SettingsError.self) {
+                try WorkerSettings.fromEnvironment(["EDAL_EXPECTED_BUCKET_OWNER": bad])
+            }
             #expect(error?.setting == "EDAL_EXPECTED_BUCKET_OWNER", "\(bad)")
         }
     }
 
-    @Test("the bucket owner an event names: ownerIdentity (direct, SNS) or EventBridge's account; compared only when it is an account id")
+    @Test(
+        "the bucket owner an event names: ownerIdentity (direct, SNS) or EventBridge's account; compared only when it is an account id"
+    )
     func bucketOwnerInEvents() throws {
         let direct = NotificationParserTests.direct(NotificationParserTests.record("a")).replacingOccurrences(
-            of: #""bucket":{"name":"telemetry","#, with: #""bucket":{"name":"telemetry","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"#)
+            of: #""bucket":{"name":"telemetry","#,
+            with: #""bucket":{"name":"telemetry","ownerIdentity":{"principalId":"A3NL1KOZZKExample"},"#)
         #expect(try NotificationParser.parse(direct).objects.first?.bucketOwner == "A3NL1KOZZKExample")
-        #expect(try NotificationParser.parse(NotificationParserTests.sns(direct)).objects.first?.bucketOwner == "A3NL1KOZZKExample")
+        #expect(
+            try NotificationParser.parse(NotificationParserTests.sns(direct)).objects.first?.bucketOwner
+                == "A3NL1KOZZKExample")
         let bridge = """
             {"detail-type":"Object Created","source":"aws.s3","account":"111122223333",
              "detail":{"bucket":{"name":"telemetry"},"object":{"key":"k","size":5,"etag":"e"},"reason":"PutObject"}}
@@ -303,7 +351,9 @@ import EDALState
         configuration.expectedBucketOwners = S3ExpectedBucketOwners(allBuckets: "444455556666")
         #expect(RecordRejection.of(bridged, under: configuration) == .ownerMismatch)
         // S3's canonical id cannot be compared with an account id: the HEAD's expected-owner header checks it.
-        #expect(RecordRejection.of(try #require(try NotificationParser.parse(direct).objects.first), under: configuration) == nil)
+        #expect(
+            RecordRejection.of(try #require(try NotificationParser.parse(direct).objects.first), under: configuration)
+                == nil)
         configuration.expectedBucketOwners = S3ExpectedBucketOwners(byBucket: ["telemetry": "111122223333"])
         #expect(RecordRejection.of(bridged, under: configuration) == nil)
         configuration.expectedBucketOwners = .none
@@ -321,12 +371,16 @@ import EDALState
         #expect(throws: SettingsError.self) {
             try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "telemetry/logs/", "EDAL_WATCH": "telemetry"])
         }
-        let error = #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "No_Such/"]) }
+        let error = #expect(throws: SettingsError.self) {
+            try WorkerSettings.fromEnvironment(["EDAL_ALLOWED_BUCKETS": "No_Such/"])
+        }
         #expect(error?.setting == "EDAL_ALLOWED_BUCKETS")
     }
 
     @Test func storeAndAddressingAreWorkerSettings() throws {
-        let settings = try WorkerSettings.fromEnvironment(["EDAL_STATE_STORE_URI": "mongodb://user:pw@db/edal", "EDAL_S3_ADDRESSING_STYLE": "Virtual"])
+        let settings = try WorkerSettings.fromEnvironment([
+            "EDAL_STATE_STORE_URI": "mongodb://user:pw@db/edal", "EDAL_S3_ADDRESSING_STYLE": "Virtual",
+        ])
         #expect(settings.storeURI == "mongodb://user:pw@db/edal")
         #expect(settings.s3AddressingStyle == .virtualHosted)
         #expect(WorkerSettings().storeURI == "sqlite:edal-state.db")

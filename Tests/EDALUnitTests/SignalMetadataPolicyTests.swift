@@ -1,10 +1,12 @@
 import Foundation
-@testable import EDALWorker
 import Testing
+
+@testable import EDALWorker
 
 @Suite struct SignalMetadataPolicyTests {
     static let metadata = [
-        "service": "checkout", "api-token": "tok-123", "X-Secret-Value": "s3cr3t", "db-password": "pw", "encryption-key": "k",
+        "service": "checkout", "api-token": "tok-123", "X-Secret-Value": "s3cr3t", "db-password": "pw",
+        "encryption-key": "k",
         "Authorization": "Bearer x", "cookie": "c=1", "record-count": "12", "note": String(repeating: "n", count: 1000),
     ]
 
@@ -50,10 +52,15 @@ import Testing
         signal.evidence.uri = "s3://b/" + key
         signal.source.id = "b/" + key
         signal.source.template = key
-        signal.evidence.metadata = Dictionary(uniqueKeysWithValues: (0..<32).map { ("name-\($0)-" + String(repeating: "\u{2}", count: 40), String(repeating: "\u{3}", count: 300)) })
+        signal.evidence.metadata = Dictionary(
+            uniqueKeysWithValues: (0..<32).map {
+                ("name-\($0)-" + String(repeating: "\u{2}", count: 40), String(repeating: "\u{3}", count: 300))
+            })
         signal.reasons = (0..<40).map { index in
-            .init(check: "metadata_value", field: String(repeating: "\u{4}", count: 500), value: String(repeating: "\u{5}", count: 2000),
-                  observed: Double(index), expected: 1, deviation: 3, detail: String(repeating: "\u{6}", count: 4000))
+            .init(
+                check: "metadata_value", field: String(repeating: "\u{4}", count: 500),
+                value: String(repeating: "\u{5}", count: 2000),
+                observed: Double(index), expected: 1, deviation: 3, detail: String(repeating: "\u{6}", count: 4000))
         }
         let untrimmed = try JSONEncoder().encode(signal)
         #expect(untrimmed.count > Signal.maximumEncodedBytes)

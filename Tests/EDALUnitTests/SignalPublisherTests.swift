@@ -1,8 +1,9 @@
-@testable import EDALAWS
-@testable import EDALWorker
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import EDALAWS
+@testable import EDALWorker
 
 /// The publisher's retry rounds are bounded in number and in time, and stop when the task is cancelled.
 @Suite struct SignalPublisherTests {
@@ -12,27 +13,40 @@ import Testing
 
         func putRecords(stream: String, records: [KinesisRecordInput]) async throws -> KinesisPutRecordsResult {
             calls.withLockedValue { $0 += 1 }
-            return KinesisPutRecordsResult(failedRecordCount: records.count, outcomes: records.map { _ in
-                .failed(code: "ProvisionedThroughputExceededException", message: "Rate exceeded")
-            })
+            return KinesisPutRecordsResult(
+                failedRecordCount: records.count,
+                outcomes: records.map { _ in
+                    .failed(code: "ProvisionedThroughputExceededException", message: "Rate exceeded")
+                })
         }
 
         func sendMessageBatch(_ queueUrl: String, entries: [SQSSendEntry]) async throws -> SQSBatchResult {
             calls.withLockedValue { $0 += 1 }
-            throw AWSServiceError(service: .sqs, operation: "SendMessageBatch", code: "ServiceUnavailable", message: "down", statusCode: 503)
+            throw AWSServiceError(
+                service: .sqs, operation: "SendMessageBatch", code: "ServiceUnavailable", message: "down",
+                statusCode: 503)
         }
 
-        func receiveMessages(_ queueUrl: String, maximumMessages: Int, waitTimeSeconds: Int, visibilityTimeout: Int?) async throws -> [SQSMessage] { [] }
-        func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult { SQSBatchResult(successfulIds: [], failed: [], messageIds: [:]) }
-        func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult { SQSBatchResult(successfulIds: [], failed: [], messageIds: [:]) }
+        func receiveMessages(_ queueUrl: String, maximumMessages: Int, waitTimeSeconds: Int, visibilityTimeout: Int?)
+            async throws -> [SQSMessage]
+        { [] }
+        func deleteMessageBatch(_ queueUrl: String, entries: [SQSDeleteEntry]) async throws -> SQSBatchResult {
+            SQSBatchResult(successfulIds: [], failed: [], messageIds: [:])
+        }
+        func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws
+            -> SQSBatchResult
+        { SQSBatchResult(successfulIds: [], failed: [], messageIds: [:]) }
         func getQueueAttributes(_ queueUrl: String, names: [String]) async throws -> [String: String] { [:] }
     }
 
     static func signal() -> Signal { SignalTests().sample() }
 
-    static func publisher(_ sinks: RefusingSinks, rounds: Int, apart delay: Duration, budget: Duration = .seconds(30)) -> SignalPublisher {
-        var publisher = SignalPublisher(kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
-                                        retryPolicy: RetryPolicy(maximumAttempts: rounds, baseDelay: delay, maximumDelay: delay))
+    static func publisher(_ sinks: RefusingSinks, rounds: Int, apart delay: Duration, budget: Duration = .seconds(30))
+        -> SignalPublisher
+    {
+        var publisher = SignalPublisher(
+            kinesis: sinks, sqs: sinks, streamName: "s", fallbackQueueURL: "q",
+            retryPolicy: RetryPolicy(maximumAttempts: rounds, baseDelay: delay, maximumDelay: delay))
         publisher.budget = budget
         return publisher
     }

@@ -23,13 +23,16 @@ public struct AWSProfileFile: Sendable, Equatable {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
-                guard let close = line.firstIndex(of: "]") else { current = nil; continue }
+                guard let close = line.firstIndex(of: "]") else {
+                    current = nil
+                    continue
+                }
                 var name = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces)
                 if isConfigFile {
                     if name.hasPrefix("profile ") || name.hasPrefix("profile\t") {
                         name = String(name.dropFirst("profile".count)).trimmingCharacters(in: .whitespaces)
                     } else if name != "default" {
-                        current = nil // e.g. [sso-session x] or [services x]
+                        current = nil  // e.g. [sso-session x] or [services x]
                         continue
                     }
                 }

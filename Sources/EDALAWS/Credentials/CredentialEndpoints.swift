@@ -16,7 +16,11 @@ enum CredentialEndpoints {
         var code: String?
 
         enum CodingKeys: String, CodingKey {
-            case accessKeyId = "AccessKeyId", secretAccessKey = "SecretAccessKey", token = "Token", expiration = "Expiration", code = "Code"
+            case accessKeyId = "AccessKeyId"
+            case secretAccessKey = "SecretAccessKey"
+            case token = "Token"
+            case expiration = "Expiration"
+            case code = "Code"
         }
 
         /// Decodes an endpoint's answer into credentials, or says what was wrong with it.
@@ -35,15 +39,19 @@ enum CredentialEndpoints {
                 throw CredentialProviderError(source: source, reason: "the endpoint answered Code \(code)")
             }
             guard !accessKeyId.isEmpty, !secretAccessKey.isEmpty else {
-                throw CredentialProviderError(source: source, reason: "the answer has an empty AccessKeyId or SecretAccessKey")
+                throw CredentialProviderError(
+                    source: source, reason: "the answer has an empty AccessKeyId or SecretAccessKey")
             }
-            return AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token,
-                                  expiration: expiration.flatMap(HTTPDate.parseISO8601))
+            return AWSCredentials(
+                accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token,
+                expiration: expiration.flatMap(HTTPDate.parseISO8601))
         }
     }
 
-    static func get(_ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil,
-                    source: String, timeout: TimeAmount = .seconds(2)) async throws -> String {
+    static func get(
+        _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: String? = nil,
+        source: String, timeout: TimeAmount = .seconds(2)
+    ) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -56,14 +64,17 @@ enum CredentialEndpoints {
         }
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
         guard (200..<300).contains(response.status.code) else {
-            throw CredentialProviderError(source: source, reason: "\(url) answered \(response.status.code): \(text.prefix(300))")
+            throw CredentialProviderError(
+                source: source, reason: "\(url) answered \(response.status.code): \(text.prefix(300))")
         }
         return text
     }
 
     // MARK: STS AssumeRoleWithWebIdentity
 
-    static func assumeRoleWithWebIdentity(roleARN: String, tokenFile: String, sessionName: String, endpoint: AWSEndpoint) async throws -> AWSCredentials {
+    static func assumeRoleWithWebIdentity(
+        roleARN: String, tokenFile: String, sessionName: String, endpoint: AWSEndpoint
+    ) async throws -> AWSCredentials {
         let source = "web identity (\(roleARN))"
         guard let tokenData = FileManager.default.contents(atPath: tokenFile) else {
             throw CredentialProviderError(source: source, reason: "cannot read the token file \(tokenFile)")
@@ -73,9 +84,10 @@ enum CredentialEndpoints {
             ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
             ("RoleSessionName", sessionName), ("WebIdentityToken", token),
         ].map { "\($0.0)=\(SigV4Encoding.encode($0.1, keepingSlashes: false))" }.joined(separator: "&")
-        let text = try await get("\(endpoint.description)\(endpoint.basePath.isEmpty ? "/" : "")", method: .POST,
-                                 headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                                 body: form, source: source, timeout: .seconds(10))
+        let text = try await get(
+            "\(endpoint.description)\(endpoint.basePath.isEmpty ? "/" : "")", method: .POST,
+            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+            body: form, source: source, timeout: .seconds(10))
         return try assumeRoleAnswer(text, source: source)
     }
 
@@ -88,12 +100,14 @@ enum CredentialEndpoints {
             throw CredentialProviderError(source: source, reason: "STS answered something that is not XML: \(error)")
         }
         guard let credentials = root.child("AssumeRoleWithWebIdentityResult")?.child("Credentials"),
-              let keyId = credentials.text(of: "AccessKeyId"), !keyId.isEmpty,
-              let secret = credentials.text(of: "SecretAccessKey"), !secret.isEmpty else {
+            let keyId = credentials.text(of: "AccessKeyId"), !keyId.isEmpty,
+            let secret = credentials.text(of: "SecretAccessKey"), !secret.isEmpty
+        else {
             throw CredentialProviderError(source: source, reason: "STS's answer has no credentials")
         }
-        return AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: credentials.text(of: "SessionToken"),
-                              expiration: credentials.text(of: "Expiration").flatMap(HTTPDate.parseISO8601))
+        return AWSCredentials(
+            accessKeyId: keyId, secretAccessKey: secret, sessionToken: credentials.text(of: "SessionToken"),
+            expiration: credentials.text(of: "Expiration").flatMap(HTTPDate.parseISO8601))
     }
 
     // MARK: Container credentials (ECS, EKS Pod Identity)
@@ -109,14 +123,17 @@ enum CredentialEndpoints {
     static func instanceMetadataCredentials(endpoint: String) async throws -> AWSCredentials {
         let source = "EC2 instance metadata"
         let base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        let token = try await get("\(base)/latest/api/token", method: .PUT,
-                                  headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], source: source, timeout: .seconds(1))
+        let token = try await get(
+            "\(base)/latest/api/token", method: .PUT,
+            headers: [("X-aws-ec2-metadata-token-ttl-seconds", "21600")], source: source, timeout: .seconds(1))
         let tokenHeader = [("X-aws-ec2-metadata-token", token)]
-        let roles = try await get("\(base)/latest/meta-data/iam/security-credentials/", headers: tokenHeader, source: source)
+        let roles = try await get(
+            "\(base)/latest/meta-data/iam/security-credentials/", headers: tokenHeader, source: source)
         guard let role = roles.split(whereSeparator: \.isNewline).first.map(String.init), !role.isEmpty else {
             throw CredentialProviderError(source: source, reason: "the instance has no IAM role")
         }
-        let text = try await get("\(base)/latest/meta-data/iam/security-credentials/\(role)", headers: tokenHeader, source: source)
+        let text = try await get(
+            "\(base)/latest/meta-data/iam/security-credentials/\(role)", headers: tokenHeader, source: source)
         return try CredentialDocument.parse(text, source: source)
     }
 }

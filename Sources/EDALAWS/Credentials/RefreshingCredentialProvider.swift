@@ -24,7 +24,9 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
     /// Where the credentials come from, for `edal config` and logs.
     public let source: String
 
-    public init(source: String, refreshAhead: TimeInterval = 300, fetch: @escaping @Sendable () async throws -> AWSCredentials) {
+    public init(
+        source: String, refreshAhead: TimeInterval = 300, fetch: @escaping @Sendable () async throws -> AWSCredentials
+    ) {
         self.source = source
         self.refreshAhead = refreshAhead
         self.fetch = fetch
@@ -40,7 +42,8 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
             let now = Date()
             let next = state.withLockedValue { state -> Next in
                 switch state {
-                case .cached(let credentials) where credentials.expiration.map({ $0.timeIntervalSince(now) > refreshAhead }) ?? true:
+                case .cached(let credentials)
+                where credentials.expiration.map({ $0.timeIntervalSince(now) > refreshAhead }) ?? true:
                     return .use(credentials)
                 case .refreshing:
                     return .wait

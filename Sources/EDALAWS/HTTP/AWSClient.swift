@@ -36,9 +36,11 @@ public final class AWSClient: Sendable {
             case asyncHTTPClient
         }
 
-        public init(maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
-                    requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
-                    maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .pooledHTTP1) {
+        public init(
+            maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
+            requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
+            maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .pooledHTTP1
+        ) {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.connectTimeout = connectTimeout
             self.requestTimeout = requestTimeout
@@ -76,14 +78,17 @@ public final class AWSClient: Sendable {
         retriedRequests.withLockedValue { $0 }
     }
 
-    public init(configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")) {
+    public init(
+        configuration: AWSConfiguration, options: Options = Options(), logger: Logger = Logger(label: "edal.aws")
+    ) {
         self.configuration = configuration
         self.options = options
         self.logger = logger
         var httpConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: options.connectTimeout, read: nil),
-            connectionPool: .init(idleTimeout: .seconds(55),
-                                  concurrentHTTP1ConnectionsPerHostSoftLimit: options.maximumConnectionsPerHost),
+            connectionPool: .init(
+                idleTimeout: .seconds(55),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: options.maximumConnectionsPerHost),
             decompression: .disabled
         )
         httpConfiguration.redirectConfiguration = .disallow
@@ -93,18 +98,22 @@ public final class AWSClient: Sendable {
         httpConfiguration.tracing.tracer = nil
         self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
         var proxied: [AWSProxyConfiguration.Server: HTTPClient] = [:]
-        for server in [configuration.proxy?.https, configuration.proxy?.http].compactMap({ $0 }) where proxied[server] == nil {
+        for server in [configuration.proxy?.https, configuration.proxy?.http].compactMap({ $0 })
+        where proxied[server] == nil {
             var through = httpConfiguration
-            through.proxy = .server(host: server.host, port: server.port,
-                                    authorization: server.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) })
+            through.proxy = .server(
+                host: server.host, port: server.port,
+                authorization: server.credentials.map { .basic(credentials: Data($0.utf8).base64EncodedString()) })
             proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
         }
         self.proxiedClients = proxied
-        self.pool = HTTP1ConnectionPool(group: HTTPClient.defaultEventLoopGroup, maximumConnectionsPerHost: options.maximumConnectionsPerHost,
-                                        connectTimeout: options.connectTimeout, idleTimeout: .seconds(55))
-        self.signers = Dictionary(uniqueKeysWithValues: AWSService.allCases.map {
-            ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
-        })
+        self.pool = HTTP1ConnectionPool(
+            group: HTTPClient.defaultEventLoopGroup, maximumConnectionsPerHost: options.maximumConnectionsPerHost,
+            connectTimeout: options.connectTimeout, idleTimeout: .seconds(55))
+        self.signers = Dictionary(
+            uniqueKeysWithValues: AWSService.allCases.map {
+                ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
+            })
     }
 
     /// Closes every connection. Call once, when no request is in flight any more.
@@ -140,7 +149,8 @@ public final class AWSClient: Sendable {
             let reason: AWSRetry.Reason
             sentRequests.withLockedValue { $0["\(service.rawValue).\(operation)", default: 0] += 1 }
             do {
-                let response = try await sendOnce(request, signer: signer, timeout: options.requestTimeout + extraTimeout)
+                let response = try await sendOnce(
+                    request, signer: signer, timeout: options.requestTimeout + extraTimeout)
                 if (200..<300).contains(response.status.code) {
                     return response
                 }
@@ -155,24 +165,32 @@ public final class AWSClient: Sendable {
             } catch {
                 // Cancelled mid-request: the closed connection is the cancellation's doing, not a fault.
                 if Task.isCancelled { throw CancellationError() }
-                let transport = AWSTransportError(service: service, operation: operation, endpoint: request.endpoint,
-                                                  underlying: String(describing: error), attempts: attempt)
+                let transport = AWSTransportError(
+                    service: service, operation: operation, endpoint: request.endpoint,
+                    underlying: String(describing: error), attempts: attempt)
                 guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
                 failure = transport
                 reason = .transport
             }
-            retriedRequests.withLockedValue { $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1 }
+            retriedRequests.withLockedValue {
+                $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1
+            }
             let delay = policy.delay(retry: attempt)
-            logger.debug("retrying AWS request", metadata: [
-                "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",
-                "delay_ms": "\(delay.components.attoseconds / 1_000_000_000_000_000 + delay.components.seconds * 1000)",
-                "error": "\(failure)",
-            ])
+            logger.debug(
+                "retrying AWS request",
+                metadata: [
+                    "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",
+                    "delay_ms":
+                        "\(delay.components.attoseconds / 1_000_000_000_000_000 + delay.components.seconds * 1000)",
+                    "error": "\(failure)",
+                ])
             try await Task.sleep(for: delay)
         }
     }
 
-    private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws -> AWSHTTPResponse {
+    private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws
+        -> AWSHTTPResponse
+    {
         let credentials = try await configuration.credentialProvider.credentials()
         var headers = request.headers
         let signingRequest = SigV4Request(
@@ -191,11 +209,14 @@ public final class AWSClient: Sendable {
 
         guard options.transport == .asyncHTTPClient || proxied != nil else {
             if hasBody { httpHeaders.add(name: "Content-Length", value: String(request.body.count)) }
-            let head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.target, headers: httpHeaders)
+            let head = HTTPRequestHead(
+                version: .http1_1, method: request.method, uri: request.target, headers: httpHeaders)
             let endpoint = request.endpoint
-            let key = HTTP1ConnectionPool.Key(tls: endpoint.scheme == "https", host: endpoint.connectHost,
-                                              port: endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80))
-            let response = try await pool.execute(head, body: body, to: key, timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
+            let key = HTTP1ConnectionPool.Key(
+                tls: endpoint.scheme == "https", host: endpoint.connectHost,
+                port: endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80))
+            let response = try await pool.execute(
+                head, body: body, to: key, timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
             var responseBody: [UInt8] = []
             if request.method != .HEAD, var buffer = response.body {
                 responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []

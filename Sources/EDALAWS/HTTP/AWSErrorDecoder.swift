@@ -4,7 +4,8 @@ import Foundation
 enum AWSErrorDecoder {
     static func decode(_ response: AWSHTTPResponse, service: AWSService, operation: String) -> AWSServiceError {
         let status = Int(response.status.code)
-        let requestId = response.headers.first(name: "x-amz-request-id")
+        let requestId =
+            response.headers.first(name: "x-amz-request-id")
             ?? response.headers.first(name: "x-amzn-RequestId")
             ?? response.headers.first(name: "x-amzn-requestid")
         var code: String?
@@ -33,7 +34,9 @@ enum AWSErrorDecoder {
             service: service,
             operation: operation,
             code: normalize(code) ?? fallbackCode(status: status),
-            message: message ?? (response.body.isEmpty ? "HTTP \(status) with no body" : String(decoding: response.body.prefix(512), as: UTF8.self)),
+            message: message
+                ?? (response.body.isEmpty
+                    ? "HTTP \(status) with no body" : String(decoding: response.body.prefix(512), as: UTF8.self)),
             statusCode: status,
             requestId: requestId
         )

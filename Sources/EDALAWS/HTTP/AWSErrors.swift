@@ -12,7 +12,9 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     public var statusCode: Int
     public var requestId: String?
 
-    public init(service: AWSService, operation: String, code: String, message: String, statusCode: Int, requestId: String? = nil) {
+    public init(
+        service: AWSService, operation: String, code: String, message: String, statusCode: Int, requestId: String? = nil
+    ) {
         self.service = service
         self.operation = operation
         self.code = code
@@ -34,7 +36,8 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `true` for throttling and server-side faults, which a retry may cure.
     public var isRetryable: Bool {
-        statusCode >= 500 || statusCode == 429 || Self.throttlingCodes.contains(code) || Self.transientCodes.contains(code)
+        statusCode >= 500 || statusCode == 429 || Self.throttlingCodes.contains(code)
+            || Self.transientCodes.contains(code)
     }
 
     /// `true` when the service asked us to slow down.

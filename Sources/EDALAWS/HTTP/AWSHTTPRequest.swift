@@ -11,9 +11,11 @@ public struct AWSHTTPRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
-    public init(method: HTTPMethod, endpoint: AWSEndpoint, path: String = "/",
-                query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
-                body: [UInt8] = []) {
+    public init(
+        method: HTTPMethod, endpoint: AWSEndpoint, path: String = "/",
+        query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
+        body: [UInt8] = []
+    ) {
         self.method = method
         self.endpoint = endpoint
         self.path = path
@@ -31,9 +33,11 @@ public struct AWSHTTPRequest: Sendable {
     /// The request target as sent on the request line: the full path and the encoded query.
     var target: String {
         guard !query.isEmpty else { return fullPath }
-        return fullPath + "?" + query.map {
-            SigV4Encoding.encode($0.name, keepingSlashes: false) + "=" + SigV4Encoding.encode($0.value, keepingSlashes: false)
-        }.joined(separator: "&")
+        return fullPath + "?"
+            + query.map {
+                SigV4Encoding.encode($0.name, keepingSlashes: false) + "="
+                    + SigV4Encoding.encode($0.value, keepingSlashes: false)
+            }.joined(separator: "&")
     }
 }
 

@@ -31,7 +31,8 @@ struct AWSJSONProtocol: Sendable {
         _ operation: String, _ input: Input, output: Output.Type, client: AWSClient,
         extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil
     ) async throws -> Output {
-        let body = try await send(operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        let body = try await send(
+            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
         let data = body.isEmpty ? Data("{}".utf8) : Data(body)
         do {
             return try Self.makeDecoder().decode(Output.self, from: data)
@@ -44,26 +45,33 @@ struct AWSJSONProtocol: Sendable {
     /// as sent): the hot path's way, without `JSONDecoder`. A `read` that throws makes the answer
     /// an `AWSResponseDecodingError`.
     func call<Input: Encodable & Sendable, Output>(
-        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil,
+        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration = .zero,
+        retryPolicy: RetryPolicy? = nil,
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
-        let body = try await send(operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        let body = try await send(
+            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
         return try answer(body, of: operation, reading: read)
     }
 
     /// `call` for an input written as a `JSONValue` (PascalCase member names, as sent) and an output
     /// read by `read`: the hot path's way, neither `JSONEncoder` nor `JSONDecoder`.
     func call<Output>(
-        _ operation: String, body input: JSONValue, client: AWSClient, extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil,
+        _ operation: String, body input: JSONValue, client: AWSClient, extraTimeout: Duration = .zero,
+        retryPolicy: RetryPolicy? = nil,
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
-        let body = try await send(operation, body: JSONWriter.write(input), client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        let body = try await send(
+            operation, body: JSONWriter.write(input), client: client, extraTimeout: extraTimeout,
+            retryPolicy: retryPolicy)
         return try answer(body, of: operation, reading: read)
     }
 
     /// The answer's body read as a `JSONValue` (an empty body as `{}`) and then by `read`; either
     /// failing makes an `AWSResponseDecodingError`.
-    private func answer<Output>(_ body: [UInt8], of operation: String, reading read: (JSONValue) throws -> Output) throws -> Output {
+    private func answer<Output>(_ body: [UInt8], of operation: String, reading read: (JSONValue) throws -> Output)
+        throws -> Output
+    {
         do {
             return try read(body.isEmpty ? .object([]) : try JSONReader.read(body))
         } catch {
@@ -79,9 +87,11 @@ struct AWSJSONProtocol: Sendable {
         do {
             body = Array(try Self.makeEncoder().encode(input))
         } catch {
-            throw AWSResponseDecodingError(service: service, operation: operation, reason: "cannot encode the input: \(error)")
+            throw AWSResponseDecodingError(
+                service: service, operation: operation, reason: "cannot encode the input: \(error)")
         }
-        return try await send(operation, body: body, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+        return try await send(
+            operation, body: body, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
     }
 
     /// Sends the operation with its body and answers the response body.

@@ -59,23 +59,31 @@ public struct AWSProxyConfiguration: Sendable, Equatable {
         if let (variable, url) = value("HTTPS_PROXY") { https = try parse(url, variable: variable) }
         if let (variable, url) = value("HTTP_PROXY") { http = try parse(url, variable: variable) }
         guard https != nil || http != nil else { return nil }
-        let noProxy = value("NO_PROXY")?.1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        let noProxy =
+            value("NO_PROXY")?.1.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            } ?? []
         return AWSProxyConfiguration(https: https, http: http, noProxy: noProxy)
     }
 
     static func parse(_ url: String, variable: String) throws(AWSConfigurationError) -> Server {
         let withScheme = url.contains("://") ? url : "http://" + url
         guard withScheme.lowercased().hasPrefix("http://"), let endpoint = AWSEndpoint(url: withScheme) else {
-            throw .invalidSetting(name: variable, value: url, expected: "an http:// proxy URL, e.g. http://proxy.internal:3128")
+            throw .invalidSetting(
+                name: variable, value: url, expected: "an http:// proxy URL, e.g. http://proxy.internal:3128")
         }
         let authority = withScheme.dropFirst("http://".count).prefix { $0 != "/" }
-        let credentials = authority.lastIndex(of: "@").map { String(authority[..<$0]).removingPercentEncoding ?? String(authority[..<$0]) }
+        let credentials = authority.lastIndex(of: "@").map {
+            String(authority[..<$0]).removingPercentEncoding ?? String(authority[..<$0])
+        }
         return Server(host: endpoint.host, port: endpoint.port ?? 80, credentials: credentials)
     }
 
     private static func split(_ entry: String) -> (host: String, port: Int?) {
         let trimmed = entry.hasPrefix("*.") ? String(entry.dropFirst()) : entry
-        guard !trimmed.hasPrefix("["), let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]) else {
+        guard !trimmed.hasPrefix("["), let colon = trimmed.lastIndex(of: ":"),
+            let port = Int(trimmed[trimmed.index(after: colon)...])
+        else {
             return (trimmed, nil)
         }
         return (String(trimmed[..<colon]), port)

@@ -51,7 +51,9 @@ final class HTTP1ConnectionPool: Sendable {
         mutating func take(limit: Int, idleTimeout: TimeAmount) -> Next? {
             let now = NIODeadline.now()
             let current = MultiThreadedEventLoopGroup.currentEventLoop
-            while let index = idle.lastIndex(where: { current == nil || $0.channel.eventLoop === current }) ?? idle.indices.last {
+            while let index = idle.lastIndex(where: { current == nil || $0.channel.eventLoop === current })
+                ?? idle.indices.last
+            {
                 let candidate = idle.remove(at: index)
                 if candidate.channel.isActive, now - candidate.since < idleTimeout { return .use(candidate.channel) }
                 candidate.channel.close(promise: nil)
@@ -78,8 +80,10 @@ final class HTTP1ConnectionPool: Sendable {
     private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
     /// - Parameter tlsConfiguration: for `https` connections; by default the system's trust roots.
-    init(group: any EventLoopGroup, maximumConnectionsPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-         tlsConfiguration: TLSConfiguration = .makeClientConfiguration()) {
+    init(
+        group: any EventLoopGroup, maximumConnectionsPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
+        tlsConfiguration: TLSConfiguration = .makeClientConfiguration()
+    ) {
         self.group = group
         self.tlsConfiguration = tlsConfiguration
         self.maximumConnectionsPerHost = max(1, maximumConnectionsPerHost)
@@ -88,14 +92,17 @@ final class HTTP1ConnectionPool: Sendable {
     }
 
     /// Sends `head` (and `body`) to `key` and answers the whole response.
-    func execute(_ head: HTTPRequestHead, body: ByteBuffer?, to key: Key, timeout: TimeAmount,
-                 maximumResponseBytes: Int) async throws -> HTTP1Response {
+    func execute(
+        _ head: HTTPRequestHead, body: ByteBuffer?, to key: Key, timeout: TimeAmount,
+        maximumResponseBytes: Int
+    ) async throws -> HTTP1Response {
         // The timeout covers waiting for a connection too.
         let deadline = NIODeadline.now() + timeout
         let channel = try await lease(key, deadline: deadline, timeout: timeout)
         let promise = channel.eventLoop.makePromise(of: HTTP1Response.self)
-        let exchange = HTTP1Exchange(head: head, body: body, timeout: max(deadline - .now(), .milliseconds(1)),
-                                     maximumResponseBytes: maximumResponseBytes, promise: promise)
+        let exchange = HTTP1Exchange(
+            head: head, body: body, timeout: max(deadline - .now(), .milliseconds(1)),
+            maximumResponseBytes: maximumResponseBytes, promise: promise)
         // A connection that closed just now never gets to answer: its failed write fails the exchange.
         channel.writeAndFlush(exchange).whenFailure { promise.fail($0) }
         // On failure the handler has closed the connection, which leaves the pool as it closes.
@@ -134,7 +141,8 @@ final class HTTP1ConnectionPool: Sendable {
         while true {
             let free = try state.withLockedValue { state throws -> Next? in
                 guard !state.shutDown else { throw ChannelError.ioOnClosedChannel }
-                return state.hosts[key, default: Host()].take(limit: maximumConnectionsPerHost, idleTimeout: idleTimeout)
+                return state.hosts[key, default: Host()].take(
+                    limit: maximumConnectionsPerHost, idleTimeout: idleTimeout)
             }
             let next = if let free { free } else { await wait(for: key, until: deadline, timeout: timeout) }
             switch next {
@@ -165,7 +173,9 @@ final class HTTP1ConnectionPool: Sendable {
                 // Checked again under the lock: a connection may have come free meanwhile.
                 let immediate: Next? = state.withLockedValue { state in
                     guard !state.shutDown else { return .failed(ChannelError.ioOnClosedChannel) }
-                    if let free = state.hosts[key, default: Host()].take(limit: maximumConnectionsPerHost, idleTimeout: idleTimeout) {
+                    if let free = state.hosts[key, default: Host()].take(
+                        limit: maximumConnectionsPerHost, idleTimeout: idleTimeout)
+                    {
                         return free
                     }
                     state.hosts[key, default: Host()].waiting.append(Waiter(id: id, continuation: continuation))

@@ -9,9 +9,12 @@ public enum HTTPDate {
     public static func parseRFC1123(_ string: String) -> Date? {
         let parts = string.split(separator: " ")
         guard parts.count >= 5, let day = Int(parts[1]), let year = Int(parts[3]),
-              let month = months.firstIndex(of: parts[2].lowercased()) else { return nil }
+            let month = months.firstIndex(of: parts[2].lowercased())
+        else { return nil }
         let clock = parts[4].split(separator: ":")
-        guard clock.count == 3, let hour = Int(clock[0]), let minute = Int(clock[1]), let second = Int(clock[2]) else { return nil }
+        guard clock.count == 3, let hour = Int(clock[0]), let minute = Int(clock[1]), let second = Int(clock[2]) else {
+            return nil
+        }
         let civil = CivilTime(year: year, month: month + 1, day: day, hour: hour, minute: minute, second: second)
         return Date(timeIntervalSince1970: TimeInterval(civil.epochSeconds))
     }
@@ -21,8 +24,9 @@ public enum HTTPDate {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let civil = CivilTime(epochSeconds: seconds)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day, civil.hour, civil.minute,
-                      civil.second, Int(milliseconds - seconds * 1000))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month, civil.day, civil.hour, civil.minute,
+            civil.second, Int(milliseconds - seconds * 1000))
     }
 
     /// Parses ISO 8601 in UTC, `2026-11-25T00:22:56.123Z` (S3 listings), fraction optional.
@@ -39,7 +43,8 @@ public enum HTTPDate {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
         var fraction = 0.0
         var index = 19
         if index < utf8.count, utf8[index] == UInt8(ascii: ".") {
@@ -51,7 +56,9 @@ public enum HTTPDate {
                 index += 1
             }
         }
-        guard index < utf8.count, utf8[index] == UInt8(ascii: "Z") || utf8[index] == UInt8(ascii: "+") else { return nil }
+        guard index < utf8.count, utf8[index] == UInt8(ascii: "Z") || utf8[index] == UInt8(ascii: "+") else {
+            return nil
+        }
         let civil = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         return Date(timeIntervalSince1970: TimeInterval(civil.epochSeconds) + fraction)
     }

@@ -10,7 +10,8 @@ public struct RetryPolicy: Sendable, Equatable {
     public var baseDelay: Duration
     public var maximumDelay: Duration
 
-    public init(maximumAttempts: Int = 5, baseDelay: Duration = .milliseconds(50), maximumDelay: Duration = .seconds(5)) {
+    public init(maximumAttempts: Int = 5, baseDelay: Duration = .milliseconds(50), maximumDelay: Duration = .seconds(5))
+    {
         self.maximumAttempts = max(1, maximumAttempts)
         self.baseDelay = baseDelay
         self.maximumDelay = maximumDelay
@@ -34,7 +35,9 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// A random duration in `0...ceiling`, to the nanosecond.
-    public static func fullJitter<Generator: RandomNumberGenerator>(upTo ceiling: Duration, using generator: inout Generator) -> Duration {
+    public static func fullJitter<Generator: RandomNumberGenerator>(
+        upTo ceiling: Duration, using generator: inout Generator
+    ) -> Duration {
         let nanoseconds = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         guard nanoseconds > 0 else { return .zero }
         return .nanoseconds(Int64.random(in: 0...nanoseconds, using: &generator))

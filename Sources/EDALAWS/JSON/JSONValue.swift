@@ -54,7 +54,8 @@ public enum JSONValue: Sendable, Equatable {
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.object(let left), .object(let right)):
-            return left.count == right.count && zip(left, right).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+            return left.count == right.count
+                && zip(left, right).allSatisfy { $0.name == $1.name && $0.value == $1.value }
         case (.array(let left), .array(let right)): return left == right
         case (.string(let left), .string(let right)): return left == right
         case (.number(let left), .number(let right)): return left == right

@@ -16,24 +16,34 @@ public struct KinesisClient: Sendable {
 
     /// Creates a provisioned stream with `shardCount` shards.
     public func createStream(_ name: String, shardCount: Int = 1) async throws {
-        struct Input: Encodable, Sendable { var streamName: String; var shardCount: Int }
-        _ = try await wire.call("CreateStream", Input(streamName: name, shardCount: shardCount),
-                                output: EmptyJSONOutput.self, client: client)
+        struct Input: Encodable, Sendable {
+            var streamName: String
+            var shardCount: Int
+        }
+        _ = try await wire.call(
+            "CreateStream", Input(streamName: name, shardCount: shardCount),
+            output: EmptyJSONOutput.self, client: client)
     }
 
     /// Deletes the stream.
     public func deleteStream(_ name: String) async throws {
-        struct Input: Encodable, Sendable { var streamName: String; var enforceConsumerDeletion: Bool }
-        _ = try await wire.call("DeleteStream", Input(streamName: name, enforceConsumerDeletion: true),
-                                output: EmptyJSONOutput.self, client: client)
+        struct Input: Encodable, Sendable {
+            var streamName: String
+            var enforceConsumerDeletion: Bool
+        }
+        _ = try await wire.call(
+            "DeleteStream", Input(streamName: name, enforceConsumerDeletion: true),
+            output: EmptyJSONOutput.self, client: client)
     }
 
     /// The stream's status and shard count.
     public func describeStreamSummary(_ name: String) async throws -> KinesisStreamSummary {
         struct Input: Encodable, Sendable { var streamName: String }
         struct Output: Decodable { var streamDescriptionSummary: KinesisStreamSummary }
-        return try await wire.call("DescribeStreamSummary", Input(streamName: name), output: Output.self, client: client)
-            .streamDescriptionSummary
+        return try await wire.call(
+            "DescribeStreamSummary", Input(streamName: name), output: Output.self, client: client
+        )
+        .streamDescriptionSummary
     }
 
     /// Polls until the stream is `ACTIVE` or `timeout` passes.
@@ -49,12 +59,19 @@ public struct KinesisClient: Sendable {
 
     /// Every shard of the stream, following `NextToken`.
     public func listShards(_ name: String) async throws -> [KinesisShard] {
-        struct Input: Encodable, Sendable { var streamName: String?; var nextToken: String? }
-        struct Output: Decodable { var shards: [KinesisShard]?; var nextToken: String? }
+        struct Input: Encodable, Sendable {
+            var streamName: String?
+            var nextToken: String?
+        }
+        struct Output: Decodable {
+            var shards: [KinesisShard]?
+            var nextToken: String?
+        }
         var shards: [KinesisShard] = []
         var token: String?
         repeat {
-            let input = token == nil ? Input(streamName: name, nextToken: nil) : Input(streamName: nil, nextToken: token)
+            let input =
+                token == nil ? Input(streamName: name, nextToken: nil) : Input(streamName: nil, nextToken: token)
             let output = try await wire.call("ListShards", input, output: Output.self, client: client)
             shards += output.shards ?? []
             token = output.nextToken
@@ -66,23 +83,29 @@ public struct KinesisClient: Sendable {
     ///
     /// A call that succeeds may still have failed records (`failedRecordCount > 0`): retry those.
     public func putRecords(stream: String, records: [KinesisRecordInput]) async throws -> KinesisPutRecordsResult {
-        let input = JSONValue.object([(name: "StreamName", value: .string(stream)), (name: "Records", value: .array(records.map(\.json)))])
+        let input = JSONValue.object([
+            (name: "StreamName", value: .string(stream)), (name: "Records", value: .array(records.map(\.json))),
+        ])
         let (failedRecordCount, entries) = try await wire.call("PutRecords", body: input, client: client) { answer in
             (answer["FailedRecordCount"]?.int64Value, answer["Records"]?.arrayValue ?? [])
         }
         guard entries.count == records.count else {
-            throw AWSResponseDecodingError(service: .kinesis, operation: "PutRecords",
-                                           reason: "\(records.count) records sent, \(entries.count) results returned")
+            throw AWSResponseDecodingError(
+                service: .kinesis, operation: "PutRecords",
+                reason: "\(records.count) records sent, \(entries.count) results returned")
         }
         let outcomes: [KinesisPutOutcome] = entries.map { entry in
             if let sequence = entry["SequenceNumber"]?.stringValue, let shard = entry["ShardId"]?.stringValue,
-               entry["ErrorCode"]?.stringValue == nil {
+                entry["ErrorCode"]?.stringValue == nil
+            {
                 return .stored(shardId: shard, sequenceNumber: sequence)
             }
-            return .failed(code: entry["ErrorCode"]?.stringValue ?? "Unknown", message: entry["ErrorMessage"]?.stringValue ?? "")
+            return .failed(
+                code: entry["ErrorCode"]?.stringValue ?? "Unknown", message: entry["ErrorMessage"]?.stringValue ?? "")
         }
-        return KinesisPutRecordsResult(failedRecordCount: failedRecordCount.map { Int($0) } ?? outcomes.filter { !$0.isStored }.count,
-                                       outcomes: outcomes)
+        return KinesisPutRecordsResult(
+            failedRecordCount: failedRecordCount.map { Int($0) } ?? outcomes.filter { !$0.isStored }.count,
+            outcomes: outcomes)
     }
 
     /// An iterator for reading `shardId` from `start`.
@@ -114,8 +137,12 @@ public struct KinesisClient: Sendable {
 
     /// Reads up to `limit` records from `shardIterator`.
     public func getRecords(shardIterator: String, limit: Int = 10_000) async throws -> KinesisGetRecordsResult {
-        struct Input: Encodable, Sendable { var shardIterator: String; var limit: Int }
-        return try await wire.call("GetRecords", Input(shardIterator: shardIterator, limit: limit),
-                                   output: KinesisGetRecordsResult.self, client: client)
+        struct Input: Encodable, Sendable {
+            var shardIterator: String
+            var limit: Int
+        }
+        return try await wire.call(
+            "GetRecords", Input(shardIterator: shardIterator, limit: limit),
+            output: KinesisGetRecordsResult.self, client: client)
     }
 }

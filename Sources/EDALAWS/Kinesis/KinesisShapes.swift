@@ -15,8 +15,10 @@ public struct KinesisRecordInput: Sendable, Equatable, Encodable {
 
     /// The record as sent: `Data` in base64, as the JSON protocol carries blobs.
     var json: JSONValue {
-        .members([("Data", .string(data.base64EncodedString())), ("PartitionKey", .string(partitionKey)),
-                  ("ExplicitHashKey", explicitHashKey.map { .string($0) })])
+        .members([
+            ("Data", .string(data.base64EncodedString())), ("PartitionKey", .string(partitionKey)),
+            ("ExplicitHashKey", explicitHashKey.map { .string($0) }),
+        ])
     }
 }
 

@@ -28,7 +28,9 @@ public struct S3Client: Sendable {
         let region = client.configuration.region
         if region != "us-east-1" {
             var writer = XMLWriter()
-            writer.element("CreateBucketConfiguration", namespace: Self.namespace) { $0.element("LocationConstraint", text: region) }
+            writer.element("CreateBucketConfiguration", namespace: Self.namespace) {
+                $0.element("LocationConstraint", text: region)
+            }
             body = Array(writer.output.utf8)
         }
         do {
@@ -39,7 +41,9 @@ public struct S3Client: Sendable {
     }
 
     /// Replaces the bucket's notification configuration (every destination it had is replaced).
-    public func putBucketNotificationConfiguration(_ bucket: String, _ configuration: S3NotificationConfiguration) async throws {
+    public func putBucketNotificationConfiguration(_ bucket: String, _ configuration: S3NotificationConfiguration)
+        async throws
+    {
         try await putBucketNotificationConfiguration(bucket, document: configuration.document)
     }
 
@@ -48,21 +52,25 @@ public struct S3Client: Sendable {
     public func putBucketNotificationConfiguration(_ bucket: String, document: XMLNode) async throws {
         var writer = XMLWriter()
         writer.write(document, namespace: Self.namespace)
-        _ = try await send(.PUT, bucket: bucket, query: [("notification", "")], body: Array(writer.output.utf8),
-                           operation: "PutBucketNotificationConfiguration")
+        _ = try await send(
+            .PUT, bucket: bucket, query: [("notification", "")], body: Array(writer.output.utf8),
+            operation: "PutBucketNotificationConfiguration")
     }
 
     /// The bucket's notification configuration as S3 holds it: every destination, EDAL's and others'.
     public func bucketNotificationConfiguration(_ bucket: String) async throws -> XMLNode {
-        let response = try await send(.GET, bucket: bucket, query: [("notification", "")], operation: "GetBucketNotificationConfiguration")
+        let response = try await send(
+            .GET, bucket: bucket, query: [("notification", "")], operation: "GetBucketNotificationConfiguration")
         do {
             let root = try XMLDocumentParser.parse(response.body)
             guard root.name == "NotificationConfiguration" else {
-                throw XMLDocumentParser.ParseError(reason: "expected NotificationConfiguration, found \(root.name)", offset: 0)
+                throw XMLDocumentParser.ParseError(
+                    reason: "expected NotificationConfiguration, found \(root.name)", offset: 0)
             }
             return root
         } catch {
-            throw AWSResponseDecodingError(service: .s3, operation: "GetBucketNotificationConfiguration", reason: "\(error)")
+            throw AWSResponseDecodingError(
+                service: .s3, operation: "GetBucketNotificationConfiguration", reason: "\(error)")
         }
     }
 
@@ -80,12 +88,14 @@ public struct S3Client: Sendable {
         if let contentEncoding { headers.append(("Content-Encoding", contentEncoding)) }
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
             guard name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
-                  value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+            else {
                 throw S3MetadataError(name: name, value: value)
             }
             headers.append(("x-amz-meta-\(name.lowercased())", value))
         }
-        let response = try await send(ObjectMethod.put, bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
+        let response = try await send(
+            ObjectMethod.put, bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
         return S3PutObjectResult(
             eTag: Self.unquote(response.headers.first(name: "etag") ?? ""),
             versionId: response.headers.first(name: "x-amz-version-id")
@@ -103,7 +113,8 @@ public struct S3Client: Sendable {
         let query: [(name: String, value: String)] = versionId.map { [("versionId", $0)] } ?? []
         let response: AWSHTTPResponse
         do {
-            response = try await send(ObjectMethod.head, bucket: bucket, key: key, query: query, operation: "HeadObject")
+            response = try await send(
+                ObjectMethod.head, bucket: bucket, key: key, query: query, operation: "HeadObject")
         } catch let error as AWSServiceError where error.statusCode == 404 {
             return nil
         }
@@ -165,20 +176,25 @@ public struct S3Client: Sendable {
         var prefixes: [String] = []
         for node in root.children {
             if node.name == "Contents" {
-                guard let key = node.text(of: "Key"), let modified = node.text(of: "LastModified").flatMap(HTTPDate.parseISO8601) else {
+                guard let key = node.text(of: "Key"),
+                    let modified = node.text(of: "LastModified").flatMap(HTTPDate.parseISO8601)
+                else {
                     throw XMLDocumentParser.ParseError(reason: "a Contents entry lacks Key or LastModified", offset: 0)
                 }
-                objects.append(S3ListedObject(
-                    key: key, lastModified: modified, eTag: unquote(node.text(of: "ETag") ?? ""),
-                    size: node.text(of: "Size").flatMap { Int64($0) } ?? 0, storageClass: node.text(of: "StorageClass")
-                ))
+                objects.append(
+                    S3ListedObject(
+                        key: key, lastModified: modified, eTag: unquote(node.text(of: "ETag") ?? ""),
+                        size: node.text(of: "Size").flatMap { Int64($0) } ?? 0,
+                        storageClass: node.text(of: "StorageClass")
+                    ))
             } else if node.name == "CommonPrefixes", let prefix = node.text(of: "Prefix") {
                 prefixes.append(prefix)
             }
         }
         let truncated = root.text(of: "IsTruncated") == "true"
-        return S3ListObjectsPage(objects: objects, commonPrefixes: prefixes, isTruncated: truncated,
-                                 nextContinuationToken: truncated ? root.text(of: "NextContinuationToken") : nil)
+        return S3ListObjectsPage(
+            objects: objects, commonPrefixes: prefixes, isTruncated: truncated,
+            nextContinuationToken: truncated ? root.text(of: "NextContinuationToken") : nil)
     }
 
     // MARK: Plumbing
@@ -217,7 +233,9 @@ public struct S3Client: Sendable {
         _ method: ObjectMethod, bucket: String, key: String, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: [UInt8] = [], operation: String
     ) async throws -> AWSHTTPResponse {
-        try await send(method.http, bucket: bucket, objectKey: key, query: query, headers: headers, body: body, operation: operation)
+        try await send(
+            method.http, bucket: bucket, objectKey: key, query: query, headers: headers, body: body,
+            operation: operation)
     }
 
     /// Sends a request about a bucket (create, notification configuration, listing).
@@ -225,7 +243,8 @@ public struct S3Client: Sendable {
         _ method: HTTPMethod, bucket: String, query: [(name: String, value: String)] = [],
         body: [UInt8] = [], operation: String
     ) async throws -> AWSHTTPResponse {
-        try await send(method, bucket: bucket, objectKey: nil, query: query, headers: [], body: body, operation: operation)
+        try await send(
+            method, bucket: bucket, objectKey: nil, query: query, headers: [], body: body, operation: operation)
     }
 
     private func send(
@@ -245,10 +264,12 @@ public struct S3Client: Sendable {
         if Self.ownerCheckedOperations.contains(operation), let owner = expectedBucketOwners.owner(of: bucket) {
             allHeaders.append(("x-amz-expected-bucket-owner", owner))
         }
-        if !body.isEmpty, !headers.contains(where: { $0.name.lowercased() == "content-type" }), operation != "PutObject" {
+        if !body.isEmpty, !headers.contains(where: { $0.name.lowercased() == "content-type" }), operation != "PutObject"
+        {
             allHeaders.append(("Content-Type", "application/xml"))
         }
-        let request = AWSHTTPRequest(method: method, endpoint: endpoint, path: path, query: query, headers: allHeaders, body: body)
+        let request = AWSHTTPRequest(
+            method: method, endpoint: endpoint, path: path, query: query, headers: allHeaders, body: body)
         return try await client.send(request, service: .s3, operation: operation, signer: signer)
     }
 }

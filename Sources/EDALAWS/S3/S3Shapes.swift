@@ -18,9 +18,11 @@ public struct S3ObjectHead: Sendable, Equatable {
     /// Every response header, names lower-cased, for anything not modelled above.
     public var headers: [String: String]
 
-    public init(bucket: String, key: String, contentLength: Int64, eTag: String, lastModified: Date? = nil,
-                contentType: String? = nil, contentEncoding: String? = nil, versionId: String? = nil,
-                storageClass: String = "STANDARD", metadata: [String: String] = [:], headers: [String: String] = [:]) {
+    public init(
+        bucket: String, key: String, contentLength: Int64, eTag: String, lastModified: Date? = nil,
+        contentType: String? = nil, contentEncoding: String? = nil, versionId: String? = nil,
+        storageClass: String = "STANDARD", metadata: [String: String] = [:], headers: [String: String] = [:]
+    ) {
         self.bucket = bucket
         self.key = key
         self.contentLength = contentLength
@@ -71,8 +73,10 @@ public struct S3NotificationConfiguration: Sendable, Equatable {
         public var prefix: String?
         public var suffix: String?
 
-        public init(id: String? = nil, queueArn: String, events: [String] = ["s3:ObjectCreated:*"],
-                    prefix: String? = nil, suffix: String? = nil) {
+        public init(
+            id: String? = nil, queueArn: String, events: [String] = ["s3:ObjectCreated:*"],
+            prefix: String? = nil, suffix: String? = nil
+        ) {
             self.id = id
             self.queueArn = queueArn
             self.events = events
@@ -101,7 +105,10 @@ extension S3NotificationConfiguration.QueueConfiguration {
         children.append(XMLNode(name: "Queue", text: queueArn))
         children += events.map { XMLNode(name: "Event", text: $0) }
         let rules = [("prefix", prefix), ("suffix", suffix)].compactMap { name, value in
-            value.map { XMLNode(name: "FilterRule", children: [XMLNode(name: "Name", text: name), XMLNode(name: "Value", text: $0)]) }
+            value.map {
+                XMLNode(
+                    name: "FilterRule", children: [XMLNode(name: "Name", text: name), XMLNode(name: "Value", text: $0)])
+            }
         }
         if !rules.isEmpty {
             children.append(XMLNode(name: "Filter", children: [XMLNode(name: "S3Key", children: rules)]))
@@ -113,9 +120,12 @@ extension S3NotificationConfiguration.QueueConfiguration {
     /// keys to the same queue.
     public func isSame(as node: XMLNode) -> Bool {
         guard node.name == "QueueConfiguration", node.text(of: "Queue") == queueArn,
-              Set(node.children("Event").map(\.text)) == Set(events) else { return false }
+            Set(node.children("Event").map(\.text)) == Set(events)
+        else { return false }
         let rules = node.child("Filter")?.child("S3Key")?.children("FilterRule") ?? []
-        let filter = Dictionary(rules.map { ($0.text(of: "Name")?.lowercased() ?? "", $0.text(of: "Value") ?? "") }, uniquingKeysWith: { first, _ in first })
+        let filter = Dictionary(
+            rules.map { ($0.text(of: "Name")?.lowercased() ?? "", $0.text(of: "Value") ?? "") },
+            uniquingKeysWith: { first, _ in first })
         return filter["prefix"] == prefix && filter["suffix"] == suffix
     }
 }

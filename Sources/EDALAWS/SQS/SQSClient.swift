@@ -15,33 +15,52 @@ public struct SQSClient: Sendable {
     /// Creates `name` with `attributes` and returns its URL; an existing queue with the same
     /// attributes is returned as it is.
     public func createQueue(_ name: String, attributes: [String: String] = [:]) async throws -> String {
-        struct Input: Encodable, Sendable { var queueName: String; var attributes: [String: String]? }
+        struct Input: Encodable, Sendable {
+            var queueName: String
+            var attributes: [String: String]?
+        }
         struct Output: Decodable { var queueUrl: String }
-        return try await wire.call("CreateQueue", Input(queueName: name, attributes: attributes.isEmpty ? nil : attributes),
-                                   output: Output.self, client: client).queueUrl
+        return try await wire.call(
+            "CreateQueue", Input(queueName: name, attributes: attributes.isEmpty ? nil : attributes),
+            output: Output.self, client: client
+        ).queueUrl
     }
 
     /// The URL of the queue called `name`.
     public func getQueueUrl(_ name: String, ownerAccountId: String? = nil) async throws -> String {
-        struct Input: Encodable, Sendable { var queueName: String; var queueOwnerAWSAccountId: String? }
+        struct Input: Encodable, Sendable {
+            var queueName: String
+            var queueOwnerAWSAccountId: String?
+        }
         struct Output: Decodable { var queueUrl: String }
-        return try await wire.call("GetQueueUrl", Input(queueName: name, queueOwnerAWSAccountId: ownerAccountId),
-                                   output: Output.self, client: client).queueUrl
+        return try await wire.call(
+            "GetQueueUrl", Input(queueName: name, queueOwnerAWSAccountId: ownerAccountId),
+            output: Output.self, client: client
+        ).queueUrl
     }
 
     /// The queue's attributes; `names` defaults to all of them.
     public func getQueueAttributes(_ queueUrl: String, names: [String] = ["All"]) async throws -> [String: String] {
-        struct Input: Encodable, Sendable { var queueUrl: String; var attributeNames: [String] }
+        struct Input: Encodable, Sendable {
+            var queueUrl: String
+            var attributeNames: [String]
+        }
         struct Output: Decodable { var attributes: [String: String]? }
-        return try await wire.call("GetQueueAttributes", Input(queueUrl: queueUrl, attributeNames: names),
-                                   output: Output.self, client: client).attributes ?? [:]
+        return try await wire.call(
+            "GetQueueAttributes", Input(queueUrl: queueUrl, attributeNames: names),
+            output: Output.self, client: client
+        ).attributes ?? [:]
     }
 
     /// Sets queue attributes such as `RedrivePolicy` or `Policy`.
     public func setQueueAttributes(_ queueUrl: String, _ attributes: [String: String]) async throws {
-        struct Input: Encodable, Sendable { var queueUrl: String; var attributes: [String: String] }
-        _ = try await wire.call("SetQueueAttributes", Input(queueUrl: queueUrl, attributes: attributes),
-                                output: EmptyJSONOutput.self, client: client)
+        struct Input: Encodable, Sendable {
+            var queueUrl: String
+            var attributes: [String: String]
+        }
+        _ = try await wire.call(
+            "SetQueueAttributes", Input(queueUrl: queueUrl, attributes: attributes),
+            output: EmptyJSONOutput.self, client: client)
     }
 
     /// Deletes every message in the queue.
@@ -76,15 +95,19 @@ public struct SQSClient: Sendable {
             ("MessageSystemAttributeNames", .array([.string("All")])),
             ("MessageAttributeNames", .array([.string("All")])),
         ])
-        return try await wire.call("ReceiveMessage", body: input, client: client, extraTimeout: .seconds(wait),
-                                   retryPolicy: retryPolicy) { answer in
+        return try await wire.call(
+            "ReceiveMessage", body: input, client: client, extraTimeout: .seconds(wait),
+            retryPolicy: retryPolicy
+        ) { answer in
             try (answer["Messages"]?.arrayValue ?? []).map(SQSMessage.init(json:))
         }
     }
 
     /// Sends one message and returns its message id.
-    public func sendMessage(_ queueUrl: String, body: String, delaySeconds: Int? = nil,
-                            messageAttributes: [String: SQSMessageAttribute]? = nil) async throws -> String {
+    public func sendMessage(
+        _ queueUrl: String, body: String, delaySeconds: Int? = nil,
+        messageAttributes: [String: SQSMessageAttribute]? = nil
+    ) async throws -> String {
         struct Input: Encodable, Sendable {
             var queueUrl: String
             var messageBody: String
@@ -92,9 +115,13 @@ public struct SQSClient: Sendable {
             var messageAttributes: [String: SQSMessageAttribute]?
         }
         struct Output: Decodable { var messageId: String }
-        return try await wire.call("SendMessage", Input(queueUrl: queueUrl, messageBody: body, delaySeconds: delaySeconds,
-                                                        messageAttributes: messageAttributes),
-                                   output: Output.self, client: client).messageId
+        return try await wire.call(
+            "SendMessage",
+            Input(
+                queueUrl: queueUrl, messageBody: body, delaySeconds: delaySeconds,
+                messageAttributes: messageAttributes),
+            output: Output.self, client: client
+        ).messageId
     }
 
     /// Sends up to 10 messages (256 KiB in all) in one call.
@@ -108,17 +135,23 @@ public struct SQSClient: Sendable {
     }
 
     /// Changes the visibility timeout of up to 10 messages in one call.
-    public func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws -> SQSBatchResult {
+    public func changeMessageVisibilityBatch(_ queueUrl: String, entries: [SQSVisibilityEntry]) async throws
+        -> SQSBatchResult
+    {
         try await batch("ChangeMessageVisibilityBatch", queueUrl, entries.map(\.json))
     }
 
     private func batch(_ operation: String, _ queueUrl: String, _ entries: [JSONValue]) async throws -> SQSBatchResult {
-        let input = JSONValue.object([(name: "QueueUrl", value: .string(queueUrl)), (name: "Entries", value: .array(entries))])
+        let input = JSONValue.object([
+            (name: "QueueUrl", value: .string(queueUrl)), (name: "Entries", value: .array(entries)),
+        ])
         return try await wire.call(operation, body: input, client: client) { answer throws(JSONReadError) in
             var successfulIds: [String] = []
             var messageIds: [String: String] = [:]
             for entry in answer["Successful"]?.arrayValue ?? [] {
-                guard let id = entry["Id"]?.stringValue else { throw JSONReadError(reason: "a successful entry without Id", offset: 0) }
+                guard let id = entry["Id"]?.stringValue else {
+                    throw JSONReadError(reason: "a successful entry without Id", offset: 0)
+                }
                 successfulIds.append(id)
                 if let messageId = entry["MessageId"]?.stringValue { messageIds[id] = messageId }
             }

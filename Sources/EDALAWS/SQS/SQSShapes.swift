@@ -8,8 +8,10 @@ public struct SQSMessage: Sendable, Equatable, Decodable {
     public var attributes: [String: String]?
     public var messageAttributes: [String: SQSMessageAttribute]?
 
-    public init(messageId: String, receiptHandle: String, body: String, attributes: [String: String]? = nil,
-                messageAttributes: [String: SQSMessageAttribute]? = nil) {
+    public init(
+        messageId: String, receiptHandle: String, body: String, attributes: [String: String]? = nil,
+        messageAttributes: [String: SQSMessageAttribute]? = nil
+    ) {
         self.messageId = messageId
         self.receiptHandle = receiptHandle
         self.body = body
@@ -20,7 +22,9 @@ public struct SQSMessage: Sendable, Equatable, Decodable {
     /// One member of `ReceiveMessage`'s `Messages` (PascalCase, as SQS sends it).
     init(json: JSONValue) throws(JSONReadError) {
         func required(_ name: String) throws(JSONReadError) -> String {
-            guard let value = json[name]?.stringValue else { throw JSONReadError(reason: "a message without \(name)", offset: 0) }
+            guard let value = json[name]?.stringValue else {
+                throw JSONReadError(reason: "a message without \(name)", offset: 0)
+            }
             return value
         }
         messageId = try required("MessageId")
@@ -62,7 +66,9 @@ public struct SQSMessageAttribute: Sendable, Equatable, Codable {
         self.stringValue = stringValue
     }
 
-    var json: JSONValue { .members([("DataType", .string(dataType)), ("StringValue", stringValue.map { .string($0) })]) }
+    var json: JSONValue {
+        .members([("DataType", .string(dataType)), ("StringValue", stringValue.map { .string($0) })])
+    }
 }
 
 /// One entry of `SendMessageBatch`.
@@ -73,7 +79,10 @@ public struct SQSSendEntry: Sendable, Equatable {
     public var delaySeconds: Int?
     public var messageAttributes: [String: SQSMessageAttribute]?
 
-    public init(id: String, messageBody: String, delaySeconds: Int? = nil, messageAttributes: [String: SQSMessageAttribute]? = nil) {
+    public init(
+        id: String, messageBody: String, delaySeconds: Int? = nil,
+        messageAttributes: [String: SQSMessageAttribute]? = nil
+    ) {
         self.id = id
         self.messageBody = messageBody
         self.delaySeconds = delaySeconds
@@ -83,10 +92,14 @@ public struct SQSSendEntry: Sendable, Equatable {
     /// The entry as sent (PascalCase members; attributes in name order).
     var json: JSONValue {
         .members([
-            ("Id", .string(id)), ("MessageBody", .string(messageBody)), ("DelaySeconds", delaySeconds.map { .integer($0) }),
-            ("MessageAttributes", messageAttributes.map { attributes in
-                .object(attributes.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value.json) })
-            }),
+            ("Id", .string(id)), ("MessageBody", .string(messageBody)),
+            ("DelaySeconds", delaySeconds.map { .integer($0) }),
+            (
+                "MessageAttributes",
+                messageAttributes.map { attributes in
+                    .object(attributes.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value.json) })
+                }
+            ),
         ])
     }
 }
@@ -101,7 +114,9 @@ public struct SQSDeleteEntry: Sendable, Equatable {
         self.receiptHandle = receiptHandle
     }
 
-    var json: JSONValue { .object([(name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle))]) }
+    var json: JSONValue {
+        .object([(name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle))])
+    }
 }
 
 /// One entry of `ChangeMessageVisibilityBatch`.
@@ -117,8 +132,10 @@ public struct SQSVisibilityEntry: Sendable, Equatable {
     }
 
     var json: JSONValue {
-        .object([(name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle)),
-                 (name: "VisibilityTimeout", value: .integer(visibilityTimeout))])
+        .object([
+            (name: "Id", value: .string(id)), (name: "ReceiptHandle", value: .string(receiptHandle)),
+            (name: "VisibilityTimeout", value: .integer(visibilityTimeout)),
+        ])
     }
 }
 

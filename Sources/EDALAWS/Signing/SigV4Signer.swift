@@ -36,20 +36,24 @@ public struct SigV4Signer: Sendable {
     ]
 
     /// Signs `request` with `credentials` at `date`, returning the headers to add to it.
-    public func sign(_ request: SigV4Request, credentials: AWSCredentials, date: Date = Date()) -> [(name: String, value: String)] {
+    public func sign(_ request: SigV4Request, credentials: AWSCredentials, date: Date = Date()) -> [(
+        name: String, value: String
+    )] {
         let prepared = prepare(request, credentials: credentials, date: date)
         let scope = "\(prepared.timestamp.day)/\(region)/\(service)/aws4_request"
         var stringToSign = "AWS4-HMAC-SHA256\n\(prepared.timestamp.amzDate)\n\(scope)\n"
         stringToSign += HexEncoding.encode(Self.sha256(prepared.canonicalRequest))
-        let key = keyCache.key(secret: credentials.secretAccessKey, day: prepared.timestamp.day, region: region, service: service)
+        let key = keyCache.key(
+            secret: credentials.secretAccessKey, day: prepared.timestamp.day, region: region, service: service)
         var mac = HMAC<SHA256>(key: key)
         Self.update(&mac, with: stringToSign)
         let signature = HexEncoding.encode(mac.finalize())
         var added = prepared.addedHeaders
-        added.append((
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(prepared.signedHeaders), Signature=\(signature)"
-        ))
+        added.append(
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(prepared.signedHeaders), Signature=\(signature)"
+            ))
         return added
     }
 
@@ -94,8 +98,9 @@ public struct SigV4Signer: Sendable {
             parts.signedHeaders,
             parts.payloadHash ?? request.payloadHash,
         ].joined(separator: "\n")
-        return Prepared(timestamp: timestamp, addedHeaders: added, canonicalRequest: canonicalRequest,
-                        signedHeaders: parts.signedHeaders)
+        return Prepared(
+            timestamp: timestamp, addedHeaders: added, canonicalRequest: canonicalRequest,
+            signedHeaders: parts.signedHeaders)
     }
 
     private struct CanonicalParts {
@@ -107,19 +112,29 @@ public struct SigV4Signer: Sendable {
         var payloadHash: String?
     }
 
-    private func canonicalParts(_ request: SigV4Request, extraHeaders: [(name: String, value: String)]) -> CanonicalParts {
+    private func canonicalParts(_ request: SigV4Request, extraHeaders: [(name: String, value: String)])
+        -> CanonicalParts
+    {
         let path: String
         if usesS3Rules {
             path = request.path
         } else {
-            path = SigV4Encoding.encode(SigV4Encoding.removeDotSegments(request.path.isEmpty ? "/" : request.path),
-                                        keepingSlashes: true)
+            path = SigV4Encoding.encode(
+                SigV4Encoding.removeDotSegments(request.path.isEmpty ? "/" : request.path),
+                keepingSlashes: true)
         }
 
         let query = request.query
-            .map { (SigV4Encoding.encode($0.name, keepingSlashes: false), SigV4Encoding.encode($0.value, keepingSlashes: false)) }
+            .map {
+                (
+                    SigV4Encoding.encode($0.name, keepingSlashes: false),
+                    SigV4Encoding.encode($0.value, keepingSlashes: false)
+                )
+            }
             .sorted { lhs, rhs in
-                lhs.0 == rhs.0 ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8) : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
+                lhs.0 == rhs.0
+                    ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
+                    : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
             }
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
@@ -145,7 +160,8 @@ public struct SigV4Signer: Sendable {
             entries.append(("host", request.host))
         }
         let sorted = entries.enumerated().sorted { lhs, rhs in
-            lhs.element.name == rhs.element.name ? lhs.offset < rhs.offset
+            lhs.element.name == rhs.element.name
+                ? lhs.offset < rhs.offset
                 : lhs.element.name.utf8.lexicographicallyPrecedes(rhs.element.name.utf8)
         }.map(\.element)
         var headers = ""
@@ -187,8 +203,10 @@ public struct SigV4Request: Sendable {
     /// Lower-case hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
     public var payloadHash: String
 
-    public init(method: String, host: String, path: String, query: [(name: String, value: String)] = [],
-                headers: [(name: String, value: String)] = [], payloadHash: String) {
+    public init(
+        method: String, host: String, path: String, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], payloadHash: String
+    ) {
         self.method = method
         self.host = host
         self.path = path
@@ -198,10 +216,13 @@ public struct SigV4Request: Sendable {
     }
 
     /// A request whose body is `body`; its hash is computed here.
-    public init(method: String, host: String, path: String, query: [(name: String, value: String)] = [],
-                headers: [(name: String, value: String)] = [], body: [UInt8]) {
-        self.init(method: method, host: host, path: path, query: query, headers: headers,
-                  payloadHash: HexEncoding.sha256(body))
+    public init(
+        method: String, host: String, path: String, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: [UInt8]
+    ) {
+        self.init(
+            method: method, host: host, path: path, query: query, headers: headers,
+            payloadHash: HexEncoding.sha256(body))
     }
 }
 
@@ -222,7 +243,8 @@ final class SigningKeyCache: Sendable {
 
     func key(secret: String, day: String, region: String, service: String) -> SymmetricKey {
         if let cached = entry.withLockedValue({ $0 }), cached.secret == secret, cached.day == day,
-           cached.region == region, cached.service == service {
+            cached.region == region, cached.service == service
+        {
             return SymmetricKey(data: cached.key)
         }
         let key = Self.derive(secret: secret, day: day, region: region, service: service)

@@ -10,7 +10,8 @@ struct SigV4Timestamp: Sendable {
         let civil = CivilTime(epochSeconds: seconds)
         let day = civil.yyyymmdd
         self.day = day
-        self.amzDate = day + "T" + CivilTime.twoDigits(civil.hour) + CivilTime.twoDigits(civil.minute)
+        self.amzDate =
+            day + "T" + CivilTime.twoDigits(civil.hour) + CivilTime.twoDigits(civil.minute)
             + CivilTime.twoDigits(civil.second) + "Z"
     }
 }

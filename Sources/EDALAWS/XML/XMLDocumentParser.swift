@@ -27,7 +27,9 @@ public enum XMLDocumentParser {
         mutating func document() throws(ParseError) -> XMLNode {
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
             try skipMisc()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "<") else { throw fail("expected the root element") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "<") else {
+                throw fail("expected the root element")
+            }
             let root = try element()
             try skipMisc()
             guard index == bytes.count else { throw fail("content after the root element") }
@@ -52,7 +54,7 @@ public enum XMLDocumentParser {
         }
 
         mutating func element() throws(ParseError) -> XMLNode {
-            index += 1 // <
+            index += 1  // <
             let qualified = try name()
             try skipAttributes()
             var node = XMLNode(name: localName(qualified))
@@ -60,7 +62,9 @@ public enum XMLDocumentParser {
                 index += 2
                 return node
             }
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else { throw fail("malformed start tag <\(qualified)>") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else {
+                throw fail("malformed start tag <\(qualified)>")
+            }
             index += 1
             var text: [UInt8] = []
             while true {
@@ -72,7 +76,9 @@ public enum XMLDocumentParser {
                         let closing = try name()
                         guard closing == qualified else { throw fail("</\(closing)> closes <\(qualified)>") }
                         while index < bytes.count, isSpace(bytes[index]) { index += 1 }
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else { throw fail("malformed end tag") }
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else {
+                            throw fail("malformed end tag")
+                        }
                         index += 1
                         node.text = String(decoding: text, as: UTF8.self)
                         return node
@@ -101,7 +107,10 @@ public enum XMLDocumentParser {
             let start = index
             while index < bytes.count {
                 let byte = bytes[index]
-                if isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") { break }
+                if isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+                {
+                    break
+                }
                 index += 1
             }
             guard index > start else { throw fail("expected a name") }
@@ -118,10 +127,13 @@ public enum XMLDocumentParser {
                 } else {
                     _ = try name()
                     while index < bytes.count, isSpace(bytes[index]) { index += 1 }
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { throw fail("attribute without value") }
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
+                        throw fail("attribute without value")
+                    }
                     index += 1
                     while index < bytes.count, isSpace(bytes[index]) { index += 1 }
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'")
+                    else {
                         throw fail("unquoted attribute value")
                     }
                     let quote = bytes[index]
@@ -148,7 +160,9 @@ public enum XMLDocumentParser {
             case "quot": text.append(UInt8(ascii: "\""))
             case "apos": text.append(UInt8(ascii: "'"))
             default:
-                guard entity.hasPrefix("#") else { throw ParseError(reason: "unknown entity &\(entity);", offset: start) }
+                guard entity.hasPrefix("#") else {
+                    throw ParseError(reason: "unknown entity &\(entity);", offset: start)
+                }
                 let digits = entity.dropFirst()
                 let value = digits.hasPrefix("x") ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
                 guard let value, let scalar = Unicode.Scalar(value) else {

@@ -24,7 +24,8 @@ public struct CountRate: Sendable, Equatable {
     /// `smallCountLimit`).
     init?(_ values: [Double], cappedAt cap: Double) {
         guard !values.isEmpty, cap <= Self.smallCountLimit else { return nil }
-        var sum = 0.0, squares = 0.0
+        var sum = 0.0
+        var squares = 0.0
         for value in values {
             let capped = min(value, cap)
             sum += capped
@@ -43,7 +44,9 @@ public struct CountRate: Sendable, Equatable {
         guard scaled > rate else { return 0 }
         // Σ_{j ≥ k} e^{-μ} μ^j / j!: the terms fall by μ / (j + 1), so a few dozen reach 1e-12 of the first.
         let first = -rate + scaled * Foundation.log(rate) - lgamma(scaled + 1)
-        var term = 1.0, sum = 1.0, index = scaled
+        var term = 1.0
+        var sum = 1.0
+        var index = scaled
         for _ in 0..<200 {
             index += 1
             term *= rate / index

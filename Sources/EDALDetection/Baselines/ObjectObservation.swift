@@ -22,10 +22,12 @@ public struct ObjectObservation: Sendable, Equatable {
     /// From where (`requestParameters.sourceIPAddress`), when known.
     public var sourceIP: String?
 
-    public init(bucket: String, key: String, eTag: String, versionId: String? = nil, size: Int64, lastModified: Date,
-                contentType: String? = nil, contentEncoding: String? = nil, storageClass: String = "STANDARD",
-                serverSideEncryption: String? = nil, kmsKeyId: String? = nil, metadata: [String: String] = [:],
-                writer: String? = nil, sourceIP: String? = nil) {
+    public init(
+        bucket: String, key: String, eTag: String, versionId: String? = nil, size: Int64, lastModified: Date,
+        contentType: String? = nil, contentEncoding: String? = nil, storageClass: String = "STANDARD",
+        serverSideEncryption: String? = nil, kmsKeyId: String? = nil, metadata: [String: String] = [:],
+        writer: String? = nil, sourceIP: String? = nil
+    ) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
@@ -87,7 +89,8 @@ public struct ObjectObservation: Sendable, Equatable {
         let bytes = writer.utf8
         guard let first = bytes.firstIndex(of: UInt8(ascii: ":")) else { return writer }
         let role = bytes.index(after: first)
-        guard let second = bytes[role...].firstIndex(of: UInt8(ascii: ":")), bytes[role...].starts(with: "AROA".utf8) else { return writer }
+        guard let second = bytes[role...].firstIndex(of: UInt8(ascii: ":")), bytes[role...].starts(with: "AROA".utf8)
+        else { return writer }
         return String(writer[..<second])
     }
 
@@ -113,13 +116,17 @@ public struct ObjectObservation: Sendable, Equatable {
         values.reserveCapacity(metadata.count)
         for (field, text) in metadata {
             // `Double(_:)` first: trimming through Foundation costs more than the parse.
-            if let value = Self.plainDecimal(text) ?? Double(text) ?? Self.trimmedNumber(text), value.isFinite { values[field] = value }
+            if let value = Self.plainDecimal(text) ?? Double(text) ?? Self.trimmedNumber(text), value.isFinite {
+                values[field] = value
+            }
         }
         return values
     }
 
     /// Powers of ten that a `Double` holds exactly.
-    private static let exactPowersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
+    }
 
     /// `-?digits(.digits)?` with at most 15 digits in all, parsed without the C library: the
     /// digits are an exact integer and the divisor an exact power of ten, so the one division
@@ -131,7 +138,8 @@ public struct ObjectObservation: Sendable, Equatable {
             let negative = bytes.first == UInt8(ascii: "-")
             if negative { index = 1 }
             var mantissa: UInt64 = 0
-            var digits = 0, fractionDigits = 0
+            var digits = 0
+            var fractionDigits = 0
             var seenPoint = false
             while index < bytes.count {
                 let byte = bytes[index]
@@ -155,7 +163,9 @@ public struct ObjectObservation: Sendable, Equatable {
     }
 
     static func trimmedNumber(_ text: String) -> Double? {
-        guard let first = text.utf8.first, let last = text.utf8.last, first == 0x20 || last == 0x20 || first == 0x09 || last == 0x09 else { return nil }
+        guard let first = text.utf8.first, let last = text.utf8.last,
+            first == 0x20 || last == 0x20 || first == 0x09 || last == 0x09
+        else { return nil }
         return Double(text.trimmingCharacters(in: .whitespaces))
     }
 }

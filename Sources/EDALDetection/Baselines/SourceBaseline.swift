@@ -19,7 +19,12 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
         public var content: UInt64?
 
         enum CodingKeys: String, CodingKey {
-            case object = "o", time = "t", size = "s", lag = "l", values = "v", content = "c"
+            case object = "o"
+            case time = "t"
+            case size = "s"
+            case lag = "l"
+            case values = "v"
+            case content = "c"
         }
     }
 
@@ -110,28 +115,33 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     /// once the source has `newValuesAfter` objects is new to it until `establishedAfter` objects
     /// had it (`CategoryTally.newValues`).
     @discardableResult
-    public mutating func record(_ observation: ObjectObservation, embeddedTime: Date?, numericMetadata: [String: Double]? = nil,
-                                categories: [(attribute: CategoricalAttribute, value: String)]? = nil,
-                                newValuesAfter: Int64 = .max, establishedAfter: Int64 = 8) -> Bool {
+    public mutating func record(
+        _ observation: ObjectObservation, embeddedTime: Date?, numericMetadata: [String: Double]? = nil,
+        categories: [(attribute: CategoricalAttribute, value: String)]? = nil,
+        newValuesAfter: Int64 = .max, establishedAfter: Int64 = 8
+    ) -> Bool {
         let object = Self.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
         if recent.contains(where: { $0.object == object }) { return false }
         let values = numericMetadata ?? observation.numericMetadata
-        let arrival = Arrival(object: object, time: observation.lastModified.timeIntervalSince1970, size: observation.size,
-                              lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
-                              values: values.isEmpty ? nil : values,
-                              content: Self.contentHash(eTag: observation.eTag, size: observation.size))
+        let arrival = Arrival(
+            object: object, time: observation.lastModified.timeIntervalSince1970, size: observation.size,
+            lag: embeddedTime.map { observation.lastModified.timeIntervalSince($0) },
+            values: values.isEmpty ? nil : values,
+            content: Self.contentHash(eTag: observation.eTag, size: observation.size))
         insert(arrival)
         history = history ?? SourceHistory()
         history?.record(time: arrival.time, size: arrival.size)
         let established = objectCount >= newValuesAfter
         objectCount += 1
         for (attribute, value) in categories ?? observation.categories {
-            self.categories[attribute, default: CategoryTally()].add(value, tracked: established, establishedAfter: establishedAfter)
+            self.categories[attribute, default: CategoryTally()].add(
+                value, tracked: established, establishedAfter: establishedAfter)
         }
         numericFields.formUnion(values.keys)
         if lastObject.map({ observation.lastModified >= $0.lastModified }) ?? true {
-            lastObject = LastObject(bucket: observation.bucket, key: observation.key, eTag: observation.eTag,
-                                    versionId: observation.versionId, size: observation.size, lastModified: observation.lastModified)
+            lastObject = LastObject(
+                bucket: observation.bucket, key: observation.key, eTag: observation.eTag,
+                versionId: observation.versionId, size: observation.size, lastModified: observation.lastModified)
         }
         return true
     }
@@ -158,7 +168,9 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
         for (attribute, tally) in other.categories { categories[attribute, default: CategoryTally()].merge(tally) }
         numericFields.formUnion(other.numericFields)
         firstSeen = min(firstSeen, other.firstSeen)
-        if let theirs = other.lastObject, lastObject.map({ theirs.lastModified > $0.lastModified }) ?? true { lastObject = theirs }
+        if let theirs = other.lastObject, lastObject.map({ theirs.lastModified > $0.lastModified }) ?? true {
+            lastObject = theirs
+        }
     }
 
     /// Keeps `recent` sorted by time and bounded.

@@ -22,7 +22,11 @@ public struct SourceHistory: Sendable, Codable, Equatable {
     /// of the first hour to the day of `through`.
     public private(set) var dailyLogSize: [Double] = []
 
-    enum CodingKeys: String, CodingKey { case through = "h", hourly = "c", dailyLogSize = "s" }
+    enum CodingKeys: String, CodingKey {
+        case through = "h"
+        case hourly = "c"
+        case dailyLogSize = "s"
+    }
 
     public init() {}
 
@@ -81,7 +85,8 @@ public struct SourceHistory: Sendable, Codable, Equatable {
     public func weeklyObjects(from: Double, to: Double) -> Double? {
         var most: Double?
         for weeks in 1...2 {
-            guard let objects = objects(from: from - Double(weeks) * Self.week, to: to - Double(weeks) * Self.week) else { continue }
+            guard let objects = objects(from: from - Double(weeks) * Self.week, to: to - Double(weeks) * Self.week)
+            else { continue }
             most = max(most ?? 0, objects)
         }
         return most
@@ -93,7 +98,9 @@ public struct SourceHistory: Sendable, Codable, Equatable {
     public func weeklyTimeToDeliver(_ objects: Double, after time: Double, limit: Double) -> Double? {
         var soonest: Double?
         for weeks in 1...2 {
-            guard let seconds = timeToDeliver(objects, after: time - Double(weeks) * Self.week, limit: limit) else { continue }
+            guard let seconds = timeToDeliver(objects, after: time - Double(weeks) * Self.week, limit: limit) else {
+                continue
+            }
             soonest = min(soonest ?? limit, seconds)
         }
         return soonest
@@ -112,7 +119,9 @@ public struct SourceHistory: Sendable, Codable, Equatable {
         var changes: [Double] = []
         for back in 1...max(1, days) {
             let day = today - Int64(back)
-            guard let now = meanLogSize(day, minimumObjects), let then = meanLogSize(day - 7, minimumObjects) else { return nil }
+            guard let now = meanLogSize(day, minimumObjects), let then = meanLogSize(day - 7, minimumObjects) else {
+                return nil
+            }
             changes.append(now - then)
         }
         return changes

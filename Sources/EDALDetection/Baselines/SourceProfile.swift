@@ -30,7 +30,8 @@ public struct SourceProfile: Sendable {
             p5 = bands[0]
             count = values.count
             let mean = values.reduce(0, +) / Double(values.count)
-            let deviation = values.count > 1
+            let deviation =
+                values.count > 1
                 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : 0
             for index in work.indices { work[index] = abs(work[index] - centre) }
             let mad = Statistics.quantiles(&work, at: [0.5])[0]
@@ -67,7 +68,8 @@ public struct SourceProfile: Sendable {
         }
 
         private static func close(_ now: Spread, _ then: Spread) -> Bool {
-            abs(now.median - then.median) <= then.spread && now.spread <= 2 * then.spread && 2 * now.spread >= then.spread
+            abs(now.median - then.median) <= then.spread && now.spread <= 2 * then.spread
+                && 2 * now.spread >= then.spread
         }
     }
 
@@ -141,7 +143,8 @@ public struct SourceProfile: Sendable {
         repeatedContentShare = 1
         if recent.count >= 32 {
             var contents = Set<UInt64>(minimumCapacity: recent.count)
-            var repeated = 0, hashed = 0
+            var repeated = 0
+            var hashed = 0
             for arrival in recent {
                 guard let content = arrival.content else { continue }
                 hashed += 1
@@ -167,14 +170,18 @@ public struct SourceProfile: Sendable {
             fields[field] = spread
         }
         self.fields = fields
-        model = trainModel ? Self.train(recent: recent, logSize: logSize, fields: fields, columns: columns, minimumRows: minimumRowsForModel,
-                                        seed: seed) : nil
+        model =
+            trainModel
+            ? Self.train(
+                recent: recent, logSize: logSize, fields: fields, columns: columns, minimumRows: minimumRowsForModel,
+                seed: seed) : nil
     }
 
     /// Trains the forest over `baseline` (the baseline this profile was computed from).
     public mutating func trainModel(_ baseline: SourceBaseline, minimumRowsForModel: Int = 32, seed: UInt64 = 0) {
-        model = Self.train(recent: baseline.recent, logSize: logSize, fields: fields, columns: Self.columns(baseline.recent),
-                           minimumRows: minimumRowsForModel, seed: seed)
+        model = Self.train(
+            recent: baseline.recent, logSize: logSize, fields: fields, columns: Self.columns(baseline.recent),
+            minimumRows: minimumRowsForModel, seed: seed)
     }
 
     /// Recomputes the size statistics from `baseline`'s recent arrivals: one selection over at
@@ -193,7 +200,9 @@ public struct SourceProfile: Sendable {
         sizeNoise = nil
         guard logs.count >= 8 else { return }
         var steps = (1..<logs.count).map { abs(logs[$0] - logs[$0 - 1]) }
-        if let mad = Statistics.quantiles(&steps, at: [0.5]).first { sizeNoise = max(1.4826 * mad / 2.squareRoot(), 0.05) }
+        if let mad = Statistics.quantiles(&steps, at: [0.5]).first {
+            sizeNoise = max(1.4826 * mad / 2.squareRoot(), 0.05)
+        }
     }
 
     /// The numeric metadata of `recent` by field, each column aligned with `recent` (NaN where an
@@ -220,8 +229,11 @@ public struct SourceProfile: Sendable {
         value < 0 ? -log1p(-value) : log1p(value)
     }
 
-    private static func train(recent: [SourceBaseline.Arrival], logSize: Spread?, fields: [String: Spread], columns: [(field: String, values: [Double])],
-                              minimumRows: Int, seed: UInt64) -> Model? {
+    private static func train(
+        recent: [SourceBaseline.Arrival], logSize: Spread?, fields: [String: Spread],
+        columns: [(field: String, values: [Double])],
+        minimumRows: Int, seed: UInt64
+    ) -> Model? {
         // Fields nearly every recent object has; the size always.
         let withValues = recent.indices.filter { recent[$0].values != nil }
         guard withValues.count >= minimumRows else { return nil }
@@ -229,7 +241,8 @@ public struct SourceProfile: Sendable {
         // at it: leaving it out changes no score, and saves each node's tries on it.
         let chosenColumns = columns.filter { column in
             var present = 0
-            var lowest = Double.infinity, highest = -Double.infinity
+            var lowest = Double.infinity
+            var highest = -Double.infinity
             for value in column.values where !value.isNaN {
                 present += 1
                 lowest = min(lowest, value)
@@ -251,14 +264,20 @@ public struct SourceProfile: Sendable {
             }
             rows.append(row)
         }
-        guard let forest = try? IsolationForest.train(rows, parameters: .init(treeCount: 100, maxSampleSize: 256, seed: seed)) else { return nil }
+        guard
+            let forest = try? IsolationForest.train(
+                rows, parameters: .init(treeCount: 100, maxSampleSize: 256, seed: seed))
+        else { return nil }
         guard let sizeSpread = logSize else { return nil }
-        return Model(fields: chosen, forest: forest, medians: medians, trainedOn: [sizeSpread] + chosen.compactMap { fields[$0] })
+        return Model(
+            fields: chosen, forest: forest, medians: medians, trainedOn: [sizeSpread] + chosen.compactMap { fields[$0] }
+        )
     }
 
     /// The summary a signal carries.
     public func summary(of baseline: SourceBaseline) -> BaselineSummary {
-        BaselineSummary(objects: baseline.objectCount, recent: recentCount, cadenceSeconds: cadence, medianSize: medianSize,
-                        medianLagSeconds: lag?.median, state: baseline.state)
+        BaselineSummary(
+            objects: baseline.objectCount, recent: recentCount, cadenceSeconds: cadence, medianSize: medianSize,
+            medianLagSeconds: lag?.median, state: baseline.state)
     }
 }

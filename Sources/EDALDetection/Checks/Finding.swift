@@ -56,7 +56,8 @@ public enum SourceCheck: String, Sendable, Codable, CaseIterable, Comparable {
     /// Whether the check is about the source as a whole rather than one object.
     public var isSourceEvent: Bool {
         switch self {
-        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop, .layoutChanged, .sizeTrend: return true
+        case .newSource, .silentSource, .resumed, .burst, .sourceStorm, .rateDrop, .layoutChanged, .sizeTrend:
+            return true
         default: return false
         }
     }
@@ -80,8 +81,10 @@ public struct Finding: Sendable, Codable, Equatable {
     /// that keeps some names or values out of signals (`EDAL_SIGNAL_METADATA`) must look at.
     public var metadataNames: [String]?
 
-    public init(check: SourceCheck, field: String? = nil, value: String? = nil, observed: Double? = nil,
-                expected: Double? = nil, deviation: Double? = nil, detail: String, metadataNames: [String]? = nil) {
+    public init(
+        check: SourceCheck, field: String? = nil, value: String? = nil, observed: Double? = nil,
+        expected: Double? = nil, deviation: Double? = nil, detail: String, metadataNames: [String]? = nil
+    ) {
         self.check = check
         self.field = field
         self.value = value
@@ -105,8 +108,10 @@ public struct BaselineSummary: Sendable, Codable, Equatable {
     public var medianLagSeconds: Double?
     public var state: SourceBaseline.State
 
-    public init(objects: Int64, recent: Int, cadenceSeconds: Double?, medianSize: Double?, medianLagSeconds: Double?,
-                state: SourceBaseline.State) {
+    public init(
+        objects: Int64, recent: Int, cadenceSeconds: Double?, medianSize: Double?, medianLagSeconds: Double?,
+        state: SourceBaseline.State
+    ) {
         self.objects = objects
         self.recent = recent
         self.cadenceSeconds = cadenceSeconds

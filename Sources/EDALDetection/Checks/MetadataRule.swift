@@ -50,9 +50,11 @@ public struct MetadataRule: Sendable, Equatable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         // Two-character operators first, so ">=" is not read as ">".
         guard let comparison = Comparison.allCases.first(where: { trimmed.contains($0.rawValue) }),
-              let range = trimmed.range(of: comparison.rawValue) else { throw ParseError(rule: text) }
+            let range = trimmed.range(of: comparison.rawValue)
+        else { throw ParseError(rule: text) }
         var subject = trimmed[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
-        guard let limit = Double(trimmed[range.upperBound...].trimmingCharacters(in: .whitespaces)), limit.isFinite else {
+        guard let limit = Double(trimmed[range.upperBound...].trimmingCharacters(in: .whitespaces)), limit.isFinite
+        else {
             throw ParseError(rule: text)
         }
         var kind: String?
@@ -69,7 +71,8 @@ public struct MetadataRule: Sendable, Equatable, CustomStringConvertible {
     /// Reads rules separated by `;` or new lines (empty entries ignored).
     public static func parseList(_ text: String) throws(ParseError) -> [MetadataRule] {
         var rules: [MetadataRule] = []
-        for entry in text.split(whereSeparator: { $0 == ";" || $0 == "\n" }) where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+        for entry in text.split(whereSeparator: { $0 == ";" || $0 == "\n" })
+        where !entry.trimmingCharacters(in: .whitespaces).isEmpty {
             rules.append(try MetadataRule(parsing: String(entry)))
         }
         return rules
@@ -82,12 +85,14 @@ public struct MetadataRule: Sendable, Equatable, CustomStringConvertible {
             let first = observation.key.split(separator: "/", maxSplits: 1).first.map { $0.lowercased() }
             guard declared == kind || first == kind else { return nil }
         }
-        let value = field == "size" || field == "content-length"
+        let value =
+            field == "size" || field == "content-length"
             ? Double(observation.size)
             : observation.metadata[field].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard let value, value.isFinite, comparison.holds(value, limit) else { return nil }
-        return Finding(check: .rule, field: field, observed: value, expected: limit, detail: "rule \(self) fired",
-                       metadataNames: field == "size" || field == "content-length" ? nil : [field])
+        return Finding(
+            check: .rule, field: field, observed: value, expected: limit, detail: "rule \(self) fired",
+            metadataNames: field == "size" || field == "content-length" ? nil : [field])
     }
 
     public var description: String {

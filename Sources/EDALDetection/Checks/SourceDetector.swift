@@ -115,24 +115,31 @@ public struct SourceDetector: Sendable {
     }
 
     /// The findings on `observation` against `baseline` (as it was before this object) and its profile.
-    public func judge(_ observation: ObjectObservation, embeddedTime: Date?, baseline: SourceBaseline,
-                      profile: SourceProfile, numericMetadata: [String: Double]? = nil,
-                      categories: [(attribute: CategoricalAttribute, value: String)]? = nil) -> [Finding] {
+    public func judge(
+        _ observation: ObjectObservation, embeddedTime: Date?, baseline: SourceBaseline,
+        profile: SourceProfile, numericMetadata: [String: Double]? = nil,
+        categories: [(attribute: CategoricalAttribute, value: String)]? = nil
+    ) -> [Finding] {
         var findings: [Finding] = []
         for rule in configuration.rules {
             if let finding = rule.finding(observation) { findings.append(finding) }
         }
         guard baseline.objectCount >= configuration.learningObjects else { return findings }
         size(observation, baseline, profile, into: &findings)
-        if let embeddedTime { lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings) }
+        if let embeddedTime {
+            lateness(observation.lastModified.timeIntervalSince(embeddedTime), profile, into: &findings)
+        }
         replay(observation, baseline, profile, into: &findings)
-        let newFields = metadata(observation, numericMetadata ?? observation.numericMetadata, baseline, profile, into: &findings)
+        let newFields = metadata(
+            observation, numericMetadata ?? observation.numericMetadata, baseline, profile, into: &findings)
         drift(categories ?? observation.categories, baseline, skipFields: newFields, into: &findings)
         return findings
     }
 
-    private func size(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
-                      into findings: inout [Finding]) {
+    private func size(
+        _ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
+        into findings: inout [Finding]
+    ) {
         guard let logSize = profile.logSize, let median = profile.medianSize else { return }
         let size = Double(max(0, observation.size))
         let logValue = log1p(size)
@@ -144,30 +151,47 @@ public struct SourceDetector: Sendable {
         let localUsual = local.map { expm1($0.level) }
         let recent = localSize(baseline, profile, objects: configuration.blowUpLocalObjects)
         if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median,
-           recent.map({ size >= configuration.localSizeRatio * expm1($0.level) }) ?? true {
-            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
-                                    detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)))
+            recent.map({ size >= configuration.localSizeRatio * expm1($0.level) }) ?? true
+        {
+            findings.append(
+                Finding(
+                    check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
+                    detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)
+                ))
         } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median,
-                  localUsual.map({ size * configuration.sizeRatio <= $0 }) ?? true,
-                  local.map({ logValue <= $0.level - configuration.emptyDeviation * $0.noise * localWidening }) ?? true {
-            findings.append(Finding(check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
-                                    detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
+            localUsual.map({ size * configuration.sizeRatio <= $0 }) ?? true,
+            local.map({ logValue <= $0.level - configuration.emptyDeviation * $0.noise * localWidening }) ?? true
+        {
+            findings.append(
+                Finding(
+                    check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
+                    detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
         } else if deviation >= configuration.localSizeMinimumDeviation, let local = recent {
             // Far above the source's last few objects, by its object-to-object noise: a blow-up in
             // the quiet hours of a source whose sizes swing with the day.
             let localDeviation = (logValue - local.level) / local.noise
             let usual = expm1(local.level)
-            guard localDeviation >= configuration.sizeDeviation, size >= configuration.localSizeRatio * usual else { return }
-            findings.append(Finding(check: .sizeBlowUp, field: "size", observed: size, expected: usual, deviation: localDeviation,
-                                    detail: String(format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual)))
+            guard localDeviation >= configuration.sizeDeviation, size >= configuration.localSizeRatio * usual else {
+                return
+            }
+            findings.append(
+                Finding(
+                    check: .sizeBlowUp, field: "size", observed: size, expected: usual, deviation: localDeviation,
+                    detail: String(
+                        format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual
+                    )))
         }
     }
 
-    private var localWidening: Double { (1 + Double.pi / (2 * Double(max(1, configuration.localSizeObjects)))).squareRoot() }
+    private var localWidening: Double {
+        (1 + Double.pi / (2 * Double(max(1, configuration.localSizeObjects)))).squareRoot()
+    }
 
     /// The median ln size of the source's last `objects` (by default `localSizeObjects`) objects,
     /// and its object-to-object noise.
-    private func localSize(_ baseline: SourceBaseline, _ profile: SourceProfile, objects: Int? = nil) -> (level: Double, noise: Double)? {
+    private func localSize(_ baseline: SourceBaseline, _ profile: SourceProfile, objects: Int? = nil) -> (
+        level: Double, noise: Double
+    )? {
         let objects = objects ?? configuration.localSizeObjects
         guard let noise = profile.sizeNoise, baseline.recent.count >= objects else { return nil }
         var logs = baseline.recent.suffix(objects).map { log1p(Double(max(0, $0.size))) }
@@ -181,21 +205,37 @@ public struct SourceDetector: Sendable {
         let deviation = usual.deviation(lag)
         // Measured from the 5th percentile by twice the 5–95 band: the spread itself grows with an
         // earlier late delivery in the window, quantiles do not.
-        if lag <= -configuration.clockAheadSeconds, lag <= usual.p5 - max(configuration.clockAheadSeconds, 2 * (usual.p95 - usual.p5)) {
-            findings.append(Finding(check: .clockAhead, field: "delivery_lag_seconds", observed: lag, expected: usual.median, deviation: deviation,
-                                    detail: String(format: "its key's time is %.0f s after LastModified; usually %.0f s before it: the producer's clock runs ahead",
-                                                   -lag, usual.median)))
+        if lag <= -configuration.clockAheadSeconds,
+            lag <= usual.p5 - max(configuration.clockAheadSeconds, 2 * (usual.p95 - usual.p5))
+        {
+            findings.append(
+                Finding(
+                    check: .clockAhead, field: "delivery_lag_seconds", observed: lag, expected: usual.median,
+                    deviation: deviation,
+                    detail: String(
+                        format:
+                            "its key's time is %.0f s after LastModified; usually %.0f s before it: the producer's clock runs ahead",
+                        -lag, usual.median)))
             return
         }
         guard deviation >= configuration.lagDeviation, excess >= configuration.lateMinimumSeconds,
-              lag >= 2 * usual.p95 else { return }
-        findings.append(Finding(check: .lateDelivery, field: "delivery_lag_seconds", observed: lag, expected: usual.median,
-                                deviation: deviation, detail: String(format: "stored %.0f s after its key's time; usually %.0f s", lag, usual.median)))
+            lag >= 2 * usual.p95
+        else { return }
+        findings.append(
+            Finding(
+                check: .lateDelivery, field: "delivery_lag_seconds", observed: lag, expected: usual.median,
+                deviation: deviation,
+                detail: String(format: "stored %.0f s after its key's time; usually %.0f s", lag, usual.median)))
     }
 
     /// The same content as an object the source delivered before under another key.
-    private func replay(_ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile, into findings: inout [Finding]) {
-        guard observation.size >= configuration.replayMinimumSize, profile.repeatedContentShare <= configuration.replayUsualShare else { return }
+    private func replay(
+        _ observation: ObjectObservation, _ baseline: SourceBaseline, _ profile: SourceProfile,
+        into findings: inout [Finding]
+    ) {
+        guard observation.size >= configuration.replayMinimumSize,
+            profile.repeatedContentShare <= configuration.replayUsualShare
+        else { return }
         let content = SourceBaseline.contentHash(eTag: observation.eTag, size: observation.size)
         let object = SourceBaseline.objectHash(bucket: observation.bucket, key: observation.key, eTag: observation.eTag)
         // Another object with this content; none if this very object was recorded already (a redelivery).
@@ -206,14 +246,21 @@ public struct SourceDetector: Sendable {
         }
         guard let earlier else { return }
         let hours = (observation.lastModified.timeIntervalSince1970 - earlier.time) / 3600
-        findings.append(Finding(check: .replayed, field: "etag", value: observation.eTag, observed: hours * 3600,
-                                detail: String(format: "the same content (ETag and %lld bytes) as an object of this source %.1f h earlier, under another key",
-                                               observation.size, hours)))
+        findings.append(
+            Finding(
+                check: .replayed, field: "etag", value: observation.eTag, observed: hours * 3600,
+                detail: String(
+                    format:
+                        "the same content (ETag and %lld bytes) as an object of this source %.1f h earlier, under another key",
+                    observation.size, hours)))
     }
 
     /// Numeric metadata: fields never seen, extreme values, and the forest. Answers the new fields.
-    private func metadata(_ observation: ObjectObservation, _ values: [String: Double], _ baseline: SourceBaseline, _ profile: SourceProfile,
-                          into findings: inout [Finding]) -> Bool {
+    private func metadata(
+        _ observation: ObjectObservation, _ values: [String: Double], _ baseline: SourceBaseline,
+        _ profile: SourceProfile,
+        into findings: inout [Finding]
+    ) -> Bool {
         guard !values.isEmpty || profile.model != nil else { return false }
         var newFields = false
         let before = findings.count
@@ -221,21 +268,30 @@ public struct SourceDetector: Sendable {
             guard let spread = profile.fields[field] else {
                 guard baseline.numericFields.contains(field) else {
                     newFields = true
-                    findings.append(Finding(check: .newField, field: field, observed: value,
-                                            detail: "\(field) = \(Self.format(value)); the source never had \(field)", metadataNames: [field]))
+                    findings.append(
+                        Finding(
+                            check: .newField, field: field, observed: value,
+                            detail: "\(field) = \(Self.format(value)); the source never had \(field)",
+                            metadataNames: [field]))
                     continue
                 }
                 // Known to the source, but none of its recent objects had it (it was long ago).
-                findings.append(Finding(check: .newField, field: field, observed: value,
-                                        detail: "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)",
-                                        metadataNames: [field]))
+                findings.append(
+                    Finding(
+                        check: .newField, field: field, observed: value,
+                        detail:
+                            "\(field) = \(Self.format(value)); none of the last \(profile.recentCount) objects had \(field)",
+                        metadataNames: [field]))
                 continue
             }
             // A field the source almost never has is news too (`severity-fatal` once a month).
             if spread.count * 50 < profile.recentCount {
-                findings.append(Finding(check: .newField, field: field, observed: value,
-                                        detail: "\(field) = \(Self.format(value)); only \(spread.count) of the last \(profile.recentCount) objects had \(field)",
-                                        metadataNames: [field]))
+                findings.append(
+                    Finding(
+                        check: .newField, field: field, observed: value,
+                        detail:
+                            "\(field) = \(Self.format(value)); only \(spread.count) of the last \(profile.recentCount) objects had \(field)",
+                        metadataNames: [field]))
                 continue
             }
             let transformed = SourceProfile.signedLog(value)
@@ -244,55 +300,75 @@ public struct SourceDetector: Sendable {
                 findings.append(Self.fieldFinding(.metadataValue, field, value, spread, deviation))
             } else if let counts = spread.counts, value > expm1(spread.p95), value == value.rounded() {
                 let tail = counts.logUpperTail(value)
-                if tail <= configuration.countTailLogProbability { findings.append(Self.countFinding(field, value, counts, tail: tail, deviation)) }
+                if tail <= configuration.countTailLogProbability {
+                    findings.append(Self.countFinding(field, value, counts, tail: tail, deviation))
+                }
             }
         }
         // In field order, whatever order the metadata came in (sorted only when more than one fired).
         if findings.count - before > 1 { findings[before...].sort { ($0.field ?? "") < ($1.field ?? "") } }
         guard let model = profile.model else { return newFields }
         var row = [log1p(Double(max(0, observation.size)))]
-        for (index, field) in model.fields.enumerated() { row.append(values[field].map(SourceProfile.signedLog) ?? model.medians[index]) }
+        for (index, field) in model.fields.enumerated() {
+            row.append(values[field].map(SourceProfile.signedLog) ?? model.medians[index])
+        }
         guard let score = model.forest.score(row, ifAtLeast: configuration.scoreThreshold) else { return newFields }
         // The fields furthest from their baseline explain the score.
         let explained = Set(findings.compactMap(\.field))
         let drivers = model.fields.compactMap { field -> (String, Double, SourceProfile.Spread, Double)? in
-            guard let value = values[field], let spread = profile.fields[field], !explained.contains(field) else { return nil }
+            guard let value = values[field], let spread = profile.fields[field], !explained.contains(field) else {
+                return nil
+            }
             return (field, value, spread, spread.deviation(SourceProfile.signedLog(value)))
         }.sorted { abs($0.3) > abs($1.3) }.prefix(2)
-        var finding = Finding(check: .isolationScore, observed: score, expected: configuration.scoreThreshold,
-                              detail: String(format: "IsolationForest score %.3f ≥ %.2f", score, configuration.scoreThreshold))
+        var finding = Finding(
+            check: .isolationScore, observed: score, expected: configuration.scoreThreshold,
+            detail: String(format: "IsolationForest score %.3f ≥ %.2f", score, configuration.scoreThreshold))
         finding.metadataNames = drivers.map(\.0)
         if let top = drivers.first {
             finding.field = top.0
             finding.value = Self.format(top.1)
             finding.deviation = top.3
-            finding.detail += drivers.map { String(format: "; %@ = %@, %.1f spreads from %@", $0.0, Self.format($0.1), $0.3,
-                                                   Self.format(SourceProfile.inverseSignedLog($0.2.median))) }.joined()
+            finding.detail += drivers.map {
+                String(
+                    format: "; %@ = %@, %.1f spreads from %@", $0.0, Self.format($0.1), $0.3,
+                    Self.format(SourceProfile.inverseSignedLog($0.2.median)))
+            }.joined()
         }
         findings.append(finding)
         return newFields
     }
 
-    private func drift(_ categories: [(attribute: CategoricalAttribute, value: String)], _ baseline: SourceBaseline, skipFields: Bool,
-                       into findings: inout [Finding]) {
+    private func drift(
+        _ categories: [(attribute: CategoricalAttribute, value: String)], _ baseline: SourceBaseline, skipFields: Bool,
+        into findings: inout [Finding]
+    ) {
         for (attribute, value) in categories {
             // Single or multipart follows the size (the producer's multipart threshold): a source
             // whose objects straddle it is not drifting.
             if attribute == .upload || (attribute == .metadataFields && skipFields) { continue }
-            guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects else { continue }
+            guard let tally = baseline.categories[attribute], !tally.open, tally.total >= configuration.learningObjects
+            else { continue }
             // Closed: few values, not counting those still new to it.
-            let stillNew = tally.newValues?.keys.filter { (tally.counts[$0] ?? 0) < configuration.establishedObjects }.count ?? 0
+            let stillNew =
+                tally.newValues?.keys.filter { (tally.counts[$0] ?? 0) < configuration.establishedObjects }.count ?? 0
             guard tally.counts.count - stillNew <= configuration.closedCategoryValues else { continue }
             // An episode lasts while fewer than `establishedObjects` objects had the value (a
             // replica that saw it early cannot bring an ended episode back).
             let seen = tally.counts[value]
-            let episode = tally.newValues?[value] != nil ? seen.flatMap { $0 < configuration.establishedObjects ? $0 : nil } : nil
+            let episode =
+                tally.newValues?[value] != nil ? seen.flatMap { $0 < configuration.establishedObjects ? $0 : nil } : nil
             guard episode != nil || seen == nil else { continue }
-            let usual = tally.counts.filter { tally.newValues?[$0.key] == nil }.sorted { $0.value > $1.value }.prefix(3).map(\.key).joined(separator: ", ")
-            let news = episode.map { "new to this source: \(Self.ordinal($0 + 1)) object with it (normal once \(configuration.establishedObjects) have it)" }
+            let usual = tally.counts.filter { tally.newValues?[$0.key] == nil }.sorted { $0.value > $1.value }.prefix(3)
+                .map(\.key).joined(separator: ", ")
+            let news =
+                episode.map {
+                    "new to this source: \(Self.ordinal($0 + 1)) object with it (normal once \(configuration.establishedObjects) have it)"
+                }
                 ?? "never seen for this source"
-            var finding = Finding(check: .drift, field: attribute.rawValue, value: value,
-                                  detail: "\(attribute.rawValue) \"\(value.prefix(120))\" \(news); usually \(usual.prefix(200))")
+            var finding = Finding(
+                check: .drift, field: attribute.rawValue, value: value,
+                detail: "\(attribute.rawValue) \"\(value.prefix(120))\" \(news); usually \(usual.prefix(200))")
             if attribute == .metadataFields {
                 let names = tally.counts.keys.flatMap { $0.split(separator: ",") } + value.split(separator: ",")
                 finding.metadataNames = Array(Set(names.map(String.init))).sorted()
@@ -304,13 +380,18 @@ public struct SourceDetector: Sendable {
     /// The silence finding for `baseline` at `now`, when it has delivered nothing for `silenceFactor`
     /// usual gaps (and at least `silenceLongGapFactor` of its long gaps) plus `allowance` seconds (how
     /// far behind S3 the worker is).
-    public func silence(_ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0, bucket: SourceHistory? = nil) -> Finding? {
+    public func silence(
+        _ baseline: SourceBaseline, profile: SourceProfile, now: Date, allowance: Double = 0,
+        bucket: SourceHistory? = nil
+    ) -> Finding? {
         guard let (wait, usual) = silenceWait(baseline, profile: profile, allowance: allowance, bucket: bucket),
-              let last = baseline.recent.last else { return nil }
+            let last = baseline.recent.last
+        else { return nil }
         let quiet = now.timeIntervalSince1970 - last.time
         guard quiet >= wait else { return nil }
-        return Finding(check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,
-                       detail: String(format: "nothing for %.0f s; one object every %.0f s is usual", quiet, usual))
+        return Finding(
+            check: .silentSource, field: "seconds_since_last_object", observed: quiet, expected: usual,
+            detail: String(format: "nothing for %.0f s; one object every %.0f s is usual", quiet, usual))
     }
 
     /// Seconds after its last arrival at which `baseline` counts as silent, and the usual gap that
@@ -318,17 +399,22 @@ public struct SourceDetector: Sendable {
     ///
     /// `bucket` is the history of all objects of the source's bucket: the weekly rhythm of a
     /// source younger than a week (`rhythm`).
-    public func silenceWait(_ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0,
-                            bucket: SourceHistory? = nil) -> (wait: Double, usual: Double)? {
-        guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence, cadence > 0 else { return nil }
+    public func silenceWait(
+        _ baseline: SourceBaseline, profile: SourceProfile, allowance: Double = 0,
+        bucket: SourceHistory? = nil
+    ) -> (wait: Double, usual: Double)? {
+        guard baseline.state == .normal, let last = baseline.recent.last, let cadence = profile.cadence, cadence > 0
+        else { return nil }
         let usual = max(profile.usualGap ?? cadence, configuration.silenceMinimumGap)
         var wait = max(configuration.silenceFactor * usual, configuration.silenceLongGapFactor * (profile.longGap ?? 0))
         // Where the same hours a week before were clearly quieter (a weekend), wait as long as the
         // source took then to make as many deliveries.
         let objectsPerDelivery = max(1, (profile.usualGap ?? cadence) / cadence)
         if let (history, scale) = rhythm(baseline, bucket: bucket),
-           let weekly = history.weeklyTimeToDeliver(configuration.silenceFactor * objectsPerDelivery / scale, after: last.time, limit: 7 * 86_400),
-           weekly * configuration.weeklyQuieterShare > configuration.silenceFactor * usual {
+            let weekly = history.weeklyTimeToDeliver(
+                configuration.silenceFactor * objectsPerDelivery / scale, after: last.time, limit: 7 * 86_400),
+            weekly * configuration.weeklyQuieterShare > configuration.silenceFactor * usual
+        {
             wait = max(wait, weekly)
         }
         // A silence that ended soon after it was declared, within the last day: the pace changed.
@@ -340,24 +426,32 @@ public struct SourceDetector: Sendable {
 
     /// The burst finding when the window ending at `time` holds far more than usual (`baseline`
     /// already includes the object that arrived at `time`).
-    public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
+    public func burst(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil)
+        -> Finding?
+    {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
-              let median = profile.medianSize else { return nil }
+            let median = profile.medianSize
+        else { return nil }
         let window = burstWindow(cadence, usualGap: profile.usualGap)
         let start = time.timeIntervalSince1970 - window
-        var count = 0.0, bytes = 0.0
+        var count = 0.0
+        var bytes = 0.0
         for arrival in baseline.recent.reversed() {
             guard arrival.time > start else { break }
             count += 1
             bytes += Double(arrival.size)
         }
-        let expected = burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
+        let expected = burstExpected(
+            baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
         let countLimit = configuration.burstFactor * expected + configuration.burstMinimumExtra
         // Bytes count only with more objects than usual too: one huge object is a size blow-up, not a burst.
         guard count > countLimit || (bytes > countLimit * median && count > 2 * expected) else { return nil }
-        return Finding(check: .burst, field: count > countLimit ? "objects_per_window" : "bytes_per_window",
-                       observed: count > countLimit ? count : bytes, expected: count > countLimit ? expected : expected * median,
-                       detail: String(format: "%.0f objects (%.0f bytes) in %.0f s; about %.0f objects are usual", count, bytes, window, expected))
+        return Finding(
+            check: .burst, field: count > countLimit ? "objects_per_window" : "bytes_per_window",
+            observed: count > countLimit ? count : bytes, expected: count > countLimit ? expected : expected * median,
+            detail: String(
+                format: "%.0f objects (%.0f bytes) in %.0f s; about %.0f objects are usual", count, bytes, window,
+                expected))
     }
 
     /// The window a burst is counted in: `burstWindowCadences` usual intervals, at least a minute
@@ -380,9 +474,12 @@ public struct SourceDetector: Sendable {
 
     /// The objects in the rate window ending at `time`, the objects usually in it, and the longest
     /// gap in it; `nil` while the source's arrivals do not reach back two windows.
-    func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory?) -> RateWindow? {
+    func rateWindow(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory?)
+        -> RateWindow?
+    {
         guard baseline.objectCount >= configuration.learningObjects, let cadence = profile.cadence, cadence > 0,
-              let first = baseline.recent.first else { return nil }
+            let first = baseline.recent.first
+        else { return nil }
         // In usual gaps between deliveries, not in objects: a producer that writes its objects in
         // batches (twenty at once every hour) would otherwise see a drop before every batch. Not
         // the mean gap either: a weekend among the recent arrivals stretches it for days after.
@@ -396,7 +493,9 @@ public struct SourceDetector: Sendable {
         // busier (the Monday after a weekend, while the recent arrivals are the weekend's): that is
         // what is usual now. (Taken only where clearly quieter, the week before's 6.7 objects left
         // 8.8 usual on a VPC-shaped source at Monday 00:35 after a Sunday burst: a false drop.)
-        if let (history, scale) = rhythm(baseline, bucket: bucket), let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }) {
+        if let (history, scale) = rhythm(baseline, bucket: bucket),
+            let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale })
+        {
             if weekly < expected {
                 quieter = expected / max(weekly, 1e-9)
                 expected = weekly
@@ -404,7 +503,9 @@ public struct SourceDetector: Sendable {
                 expected = weekly
             }
         }
-        var count = 0.0, longestGap = 0.0, later = end
+        var count = 0.0
+        var longestGap = 0.0
+        var later = end
         for arrival in baseline.recent.reversed() {
             // The gap reaching into the window from before it counts too: a silence that began
             // before the window leaves it holding few objects.
@@ -418,19 +519,28 @@ public struct SourceDetector: Sendable {
 
     /// The rate-drop finding when the window ending at `time` holds far fewer objects than usual
     /// while the source kept delivering (`baseline` already includes the object that arrived at `time`).
-    public func rateDrop(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Finding? {
+    public func rateDrop(
+        _ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil
+    ) -> Finding? {
         guard let rates = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return nil }
-        let (count, expected, longestGap, quieter, window) = (rates.count, rates.expected, rates.longestGap, rates.quieter, rates.window)
+        let (count, expected, longestGap, quieter, window) = (
+            rates.count, rates.expected, rates.longestGap, rates.quieter, rates.window
+        )
         // A window's count varies by about √expected × the gaps' variation (a renewal process):
         // objects that arrive at random are far from a drop at 60 %; a timer's are not.
         // A gap that is a silence is signalled as one, not as a drop (gaps as long as the quieter
         // hours of the week make them).
         let usual = max(profile.usualGap ?? profile.cadence ?? 0, configuration.silenceMinimumGap) * quieter
         let noise = 4 * expected.squareRoot() * (profile.gapVariation ?? 1)
-        if longestGap < configuration.silenceFactor * usual, count <= min(configuration.rateDropShare * expected, expected - noise) {
-            return Finding(check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
-                           detail: String(format: "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
-                                          count, window, expected, 100 * count / expected))
+        if longestGap < configuration.silenceFactor * usual,
+            count <= min(configuration.rateDropShare * expected, expected - noise)
+        {
+            return Finding(
+                check: .rateDrop, field: "objects_per_window", observed: count, expected: expected,
+                detail: String(
+                    format:
+                        "%.0f objects in %.0f s where about %.0f are usual: the source delivers at %.0f %% of its rate",
+                    count, window, expected, 100 * count / expected))
         }
         return missedDeliveries(baseline, profile: profile, bucket: bucket)
     }
@@ -438,9 +548,13 @@ public struct SourceDetector: Sendable {
     /// A producer on a timer whose last `rateGapCount` gaps were each `rateGapFactor` or more of
     /// its usual gap (the usual at this hour of the week): deliveries missing one after another.
     /// A window of a quiet hour holds too few objects to tell half of them from all; gaps do.
-    private func missedDeliveries(_ baseline: SourceBaseline, profile: SourceProfile, bucket: SourceHistory?) -> Finding? {
-        guard let variation = profile.gapVariation, variation <= configuration.rateGapVariation, let usualGap = profile.usualGap, usualGap > 0,
-              baseline.recent.count > configuration.rateGapCount else { return nil }
+    private func missedDeliveries(_ baseline: SourceBaseline, profile: SourceProfile, bucket: SourceHistory?)
+        -> Finding?
+    {
+        guard let variation = profile.gapVariation, variation <= configuration.rateGapVariation,
+            let usualGap = profile.usualGap, usualGap > 0,
+            baseline.recent.count > configuration.rateGapCount
+        else { return nil }
         // Checked on every object of a timer: the week before is looked up only for gaps already
         // long against the usual one (it can only make the usual longer).
         let recent = baseline.recent
@@ -450,7 +564,8 @@ public struct SourceDetector: Sendable {
         }
         let last = recent.suffix(configuration.rateGapCount + 1).map(\.time)
         let rhythm = rhythm(baseline, bucket: bucket)
-        var gaps: [Double] = [], usuals: [Double] = []
+        var gaps: [Double] = []
+        var usuals: [Double] = []
         for index in 1..<last.count {
             let (from, to) = (last[index - 1], last[index])
             // Each gap against what the hour around it held a week before, where that was quieter (a
@@ -459,23 +574,31 @@ public struct SourceDetector: Sendable {
             var usual = usualGap
             let (middle, span) = ((from + to) / 2, max(to - from, 3600))
             if let (history, scale) = rhythm,
-               let weekly = history.weeklyObjects(from: middle - span / 2, to: middle + span / 2).map({ $0 * scale }) {
+                let weekly = history.weeklyObjects(from: middle - span / 2, to: middle + span / 2).map({ $0 * scale })
+            {
                 usual = max(usual, span / max(weekly, 1))
             }
             // Longer than a silence: signalled as one.
             guard to - from >= configuration.rateGapFactor * usual,
-                  to - from < configuration.silenceFactor * max(usual, configuration.silenceMinimumGap) else { return nil }
+                to - from < configuration.silenceFactor * max(usual, configuration.silenceMinimumGap)
+            else { return nil }
             gaps.append(to - from)
             usuals.append(usual)
         }
-        let mean = gaps.reduce(0, +) / Double(gaps.count), usual = usuals.reduce(0, +) / Double(usuals.count)
-        return Finding(check: .rateDrop, field: "seconds_between_deliveries", observed: mean, expected: usual,
-                       detail: String(format: "the last %d gaps between deliveries were %.0f s on average where %.0f s is usual: deliveries are missing",
-                                      gaps.count, mean, usual))
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        let usual = usuals.reduce(0, +) / Double(usuals.count)
+        return Finding(
+            check: .rateDrop, field: "seconds_between_deliveries", observed: mean, expected: usual,
+            detail: String(
+                format:
+                    "the last %d gaps between deliveries were %.0f s on average where %.0f s is usual: deliveries are missing",
+                gaps.count, mean, usual))
     }
 
     /// Whether a signalled rate drop is over.
-    public func rateRecovered(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
+    public func rateRecovered(
+        _ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil
+    ) -> Bool {
         guard let rates = rateWindow(baseline, profile: profile, at: time, bucket: bucket) else { return true }
         return rates.count >= configuration.rateRecoveredShare * rates.expected
     }
@@ -485,10 +608,13 @@ public struct SourceDetector: Sendable {
     /// bucket's (every source of the bucket together, a week being quiet for most of them), scaled by
     /// the source's share of the bucket's objects over the span of its recent arrivals.
     func rhythm(_ baseline: SourceBaseline, bucket: SourceHistory?) -> (history: SourceHistory, scale: Double)? {
-        guard let first = baseline.recent.first, let last = baseline.recent.last, last.time > first.time else { return nil }
+        guard let first = baseline.recent.first, let last = baseline.recent.last, last.time > first.time else {
+            return nil
+        }
         if let own = baseline.history, own.reachesBackAWeek(from: last.time) { return (own, 1) }
         guard let bucket, bucket.reachesBackAWeek(from: last.time),
-              let bucketObjects = bucket.objects(from: first.time, to: last.time), bucketObjects > 0 else { return nil }
+            let bucketObjects = bucket.objects(from: first.time, to: last.time), bucketObjects > 0
+        else { return nil }
         return (bucket, Double(baseline.recent.count - 1) / bucketObjects)
     }
 
@@ -499,11 +625,15 @@ public struct SourceDetector: Sendable {
         guard baseline.state != .learning, let changes = weekOverWeekSizes(baseline) else { return nil }
         let mean = changes.reduce(0, +) / Double(changes.count)
         guard abs(mean) >= log(configuration.trendFactor),
-              changes.allSatisfy({ $0 * mean > 0 && abs($0) >= log(configuration.trendDayFactor) }) else { return nil }
+            changes.allSatisfy({ $0 * mean > 0 && abs($0) >= log(configuration.trendDayFactor) })
+        else { return nil }
         let factor = exp(mean)
-        return Finding(check: .sizeTrend, field: "size", observed: factor, expected: 1,
-                       detail: String(format: "objects %@ %.2f times their size of a week before, on average over the last %d days (each day against the same weekday): a trend",
-                                      mean > 0 ? "grew to" : "shrank to", factor, changes.count))
+        return Finding(
+            check: .sizeTrend, field: "size", observed: factor, expected: 1,
+            detail: String(
+                format:
+                    "objects %@ %.2f times their size of a week before, on average over the last %d days (each day against the same weekday): a trend",
+                mean > 0 ? "grew to" : "shrank to", factor, changes.count))
     }
 
     /// Whether a signalled size trend is over (sizes are back near those of a week before).
@@ -513,42 +643,59 @@ public struct SourceDetector: Sendable {
     }
 
     private func weekOverWeekSizes(_ baseline: SourceBaseline) -> [Double]? {
-        baseline.history?.weekOverWeekSizes(days: configuration.trendDays, minimumObjects: configuration.trendMinimumObjects)
+        baseline.history?.weekOverWeekSizes(
+            days: configuration.trendDays, minimumObjects: configuration.trendMinimumObjects)
     }
 
     /// Whether a burst that was signalled is over.
-    public func burstEnded(_ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil) -> Bool {
+    public func burstEnded(
+        _ baseline: SourceBaseline, profile: SourceProfile, at time: Date, bucket: SourceHistory? = nil
+    ) -> Bool {
         guard let cadence = profile.cadence, cadence > 0 else { return true }
         let window = burstWindow(cadence, usualGap: profile.usualGap)
         let start = time.timeIntervalSince1970 - window
         let count = baseline.recent.reversed().prefix { $0.time > start }.count
-        return Double(count) <= 2 * burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
+        return Double(count) <= 2
+            * burstExpected(baseline, window: window, cadence: cadence, end: time.timeIntervalSince1970, bucket: bucket)
     }
 
     /// The objects usually in a burst window ending at `end`: what the recent arrivals make usual,
     /// or where the same hours a week before were clearly busier (a Monday after the weekend), what
     /// they held.
-    private func burstExpected(_ baseline: SourceBaseline, window: Double, cadence: Double, end: Double, bucket: SourceHistory?) -> Double {
+    private func burstExpected(
+        _ baseline: SourceBaseline, window: Double, cadence: Double, end: Double, bucket: SourceHistory?
+    ) -> Double {
         let expected = window / cadence
         guard let (history, scale) = rhythm(baseline, bucket: bucket),
-              let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }),
-              weekly * configuration.weeklyQuieterShare >= expected else { return expected }
+            let weekly = history.weeklyObjects(from: end - window, to: end).map({ $0 * scale }),
+            weekly * configuration.weeklyQuieterShare >= expected
+        else { return expected }
         return weekly
     }
 
-    static func fieldFinding(_ check: SourceCheck, _ field: String, _ value: Double, _ spread: SourceProfile.Spread, _ deviation: Double) -> Finding {
+    static func fieldFinding(
+        _ check: SourceCheck, _ field: String, _ value: Double, _ spread: SourceProfile.Spread, _ deviation: Double
+    ) -> Finding {
         let median = SourceProfile.inverseSignedLog(spread.median)
-        return Finding(check: check, field: field, value: format(value), observed: value, expected: median, deviation: deviation,
-                       detail: String(format: "%@ = %@, %.1f spreads %@ the usual %@", field, format(value), abs(deviation),
-                                      deviation > 0 ? "above" : "below", format(median)), metadataNames: [field])
+        return Finding(
+            check: check, field: field, value: format(value), observed: value, expected: median, deviation: deviation,
+            detail: String(
+                format: "%@ = %@, %.1f spreads %@ the usual %@", field, format(value), abs(deviation),
+                deviation > 0 ? "above" : "below", format(median)), metadataNames: [field])
     }
 
     /// `tail`: ln of the chance of a count this high (`CountRate.logUpperTail`).
-    static func countFinding(_ field: String, _ value: Double, _ counts: CountRate, tail: Double, _ deviation: Double) -> Finding {
+    static func countFinding(_ field: String, _ value: Double, _ counts: CountRate, tail: Double, _ deviation: Double)
+        -> Finding
+    {
         let chance = tail / Foundation.log(10)
-        return Finding(check: .metadataValue, field: field, value: format(value), observed: value, expected: counts.mean, deviation: deviation,
-                       detail: String(format: "%@ = %@ where %@ per object is usual: a count this high comes by chance once in 10^%.0f objects",
-                                      field, format(value), format(counts.mean), -chance.rounded(.down)), metadataNames: [field])
+        return Finding(
+            check: .metadataValue, field: field, value: format(value), observed: value, expected: counts.mean,
+            deviation: deviation,
+            detail: String(
+                format:
+                    "%@ = %@ where %@ per object is usual: a count this high comes by chance once in 10^%.0f objects",
+                field, format(value), format(counts.mean), -chance.rounded(.down)), metadataNames: [field])
     }
 
     static func ordinal(_ number: Int64) -> String {

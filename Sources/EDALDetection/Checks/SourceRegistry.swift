@@ -117,12 +117,16 @@ public struct SourceRegistry: Sendable {
         var source = templater.sourceKey(for: observation.key)
         var learnt = LayoutLearner.Outcome(template: source.template)
         if source.producer == nil {
-            learnt = learner.learn(bucket: bucket, template: source.template, at: observation.lastModified.timeIntervalSince1970)
-            for merge in learnt.merged { fold(SourceBaseline.id(bucket: bucket, template: merge.from), into: merge.to, bucket: bucket) }
+            learnt = learner.learn(
+                bucket: bucket, template: source.template, at: observation.lastModified.timeIntervalSince1970)
+            for merge in learnt.merged {
+                fold(SourceBaseline.id(bucket: bucket, template: merge.from), into: merge.to, bucket: bucket)
+            }
             // A source of this very template (made before its shape was learnt here, by another
             // replica or before a restart) joins the learnt one when its next object arrives.
             if learnt.template != source.template {
-                fold(SourceBaseline.id(bucket: bucket, template: source.template), into: learnt.template, bucket: bucket)
+                fold(
+                    SourceBaseline.id(bucket: bucket, template: source.template), into: learnt.template, bucket: bucket)
             }
             source.template = learnt.template
         }
@@ -136,20 +140,26 @@ public struct SourceRegistry: Sendable {
         }
         var events: [SourceEvent] = []
         // Taken out of the dictionary while it changes, so its arrays are not copied on write.
-        var entry = entries.removeValue(forKey: id) ?? newEntry(id: id, bucket: bucket, source: source, firstSeen: observation.lastModified)
+        var entry =
+            entries.removeValue(forKey: id)
+            ?? newEntry(id: id, bucket: bucket, source: source, firstSeen: observation.lastModified)
         let isNew = entry.baseline.objectCount == 0
         let values = observation.numericMetadata
         let categories = observation.categories(metadataFields: entry.spell(observation.metadata))
-        let findings = detector.judge(observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile,
-                                      numericMetadata: values, categories: categories)
+        let findings = detector.judge(
+            observation, embeddedTime: source.embeddedTime, baseline: entry.baseline, profile: entry.profile,
+            numericMetadata: values, categories: categories)
 
         if entry.baseline.state == .silent, let last = entry.baseline.recent.last {
             entry.baseline.state = .normal
             // Ended before twice the wait that declared it: remembered, so a slower pace is not
             // a silence at every gap.
             let lasted = observation.lastModified.timeIntervalSince1970 - last.time
-            let declaredAfter = detector.silenceWait(entry.baseline, profile: entry.profile, bucket: bucketHistories[bucket])?.wait
-            entry.baseline.briefSilence = declaredAfter.flatMap { lasted <= 2 * $0 ? SourceBaseline.BriefSilence(seconds: lasted, ended: observation.lastModified) : nil }
+            let declaredAfter = detector.silenceWait(
+                entry.baseline, profile: entry.profile, bucket: bucketHistories[bucket])?.wait
+            entry.baseline.briefSilence = declaredAfter.flatMap {
+                lasted <= 2 * $0 ? SourceBaseline.BriefSilence(seconds: lasted, ended: observation.lastModified) : nil
+            }
             entry.baseline.resumedFrom = entry.baseline.silentSince
             entry.baseline.silentSince = nil
             entry.stateChanged = true
@@ -157,15 +167,21 @@ public struct SourceRegistry: Sendable {
         }
         let fieldsBefore = entry.baseline.numericFields.count
         let dayBefore = entry.baseline.recent.last.map { SourceHistory.day(of: $0.time) }
-        guard entry.baseline.record(observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories,
-                                    newValuesAfter: detector.configuration.learningObjects,
-                                    establishedAfter: detector.configuration.establishedObjects) else {
+        guard
+            entry.baseline.record(
+                observation, embeddedTime: source.embeddedTime, numericMetadata: values, categories: categories,
+                newValuesAfter: detector.configuration.learningObjects,
+                establishedAfter: detector.configuration.establishedObjects)
+        else {
             // Already learnt from (another replica, or a redelivery): judged, not counted twice.
             put(entry)
-            return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
+            return SourceVerdict(
+                sourceId: id, source: source, findings: findings, events: events,
+                baseline: entry.profile.summary(of: entry.baseline))
         }
         entry.dirty = true
-        bucketHistories[bucket, default: SourceHistory()].record(time: observation.lastModified.timeIntervalSince1970, size: observation.size)
+        bucketHistories[bucket, default: SourceHistory()].record(
+            time: observation.lastModified.timeIntervalSince1970, size: observation.size)
         if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
             entry.baseline.state = .normal
         }
@@ -173,16 +189,28 @@ public struct SourceRegistry: Sendable {
         // with it must be judged as one of the few that have it.
         refreshProfile(&entry, force: entry.baseline.numericFields.count != fieldsBefore)
         if overflowing {
-            events.append(event(entry, Finding(check: .sourceStorm, field: "sources", value: bucket, observed: Double(maximumSourcesPerBucket),
-                                               detail: "bucket \(bucket) holds \(maximumSourcesPerBucket) sources (EDAL_MAX_SOURCES): objects of templates never seen are judged together under \(Self.overflowTemplate)"),
-                                episode: nil))
+            events.append(
+                event(
+                    entry,
+                    Finding(
+                        check: .sourceStorm, field: "sources", value: bucket, observed: Double(maximumSourcesPerBucket),
+                        detail:
+                            "bucket \(bucket) holds \(maximumSourcesPerBucket) sources (EDAL_MAX_SOURCES): objects of templates never seen are judged together under \(Self.overflowTemplate)"
+                    ),
+                    episode: nil))
         } else if let storm = learnt.storm {
-            events.append(event(entry, Finding(check: .sourceStorm, field: "prefix", value: storm.prefix, observed: Double(storm.templates),
-                                               detail: "\(storm.templates) new key templates under \(storm.prefix.isEmpty ? "the bucket's root" : storm.prefix) within \(Int(learner.configuration.stormSeconds / 60)) minutes: announced once; the positions that keep changing become placeholders"),
-                                episode: observation.lastModified))
+            events.append(
+                event(
+                    entry,
+                    Finding(
+                        check: .sourceStorm, field: "prefix", value: storm.prefix, observed: Double(storm.templates),
+                        detail:
+                            "\(storm.templates) new key templates under \(storm.prefix.isEmpty ? "the bucket's root" : storm.prefix) within \(Int(learner.configuration.stormSeconds / 60)) minutes: announced once; the positions that keep changing become placeholders"
+                    ),
+                    episode: observation.lastModified))
         } else if isNew, !learnt.inStorm, !learnt.firstOfShape {
             entry.announcePending = true
-        } else if (isNew || entry.announcePending), !learnt.inStorm {
+        } else if isNew || entry.announcePending, !learnt.inStorm {
             entry.announcePending = false
             let replaced = predecessors(of: entry.baseline)
             if replaced.isEmpty {
@@ -210,13 +238,18 @@ public struct SourceRegistry: Sendable {
             sizeTrend(&entry, at: observation.lastModified, into: &events)
         }
         put(entry)
-        return SourceVerdict(sourceId: id, source: source, findings: findings, events: events, baseline: entry.profile.summary(of: entry.baseline))
+        return SourceVerdict(
+            sourceId: id, source: source, findings: findings, events: events,
+            baseline: entry.profile.summary(of: entry.baseline))
     }
 
     private func newSourceEvent(_ entry: Entry) -> SourceEvent {
-        event(entry, Finding(check: .newSource, field: "template", value: entry.baseline.template,
-                             detail: "first object of a source never seen before\(entry.baseline.producer.map { " (\($0))" } ?? "")"),
-              episode: nil)
+        event(
+            entry,
+            Finding(
+                check: .newSource, field: "template", value: entry.baseline.template,
+                detail: "first object of a source never seen before\(entry.baseline.producer.map { " (\($0))" } ?? "")"),
+            episode: nil)
     }
 
     /// The text of `template` before the directory its first placeholder is in.
@@ -226,7 +259,9 @@ public struct SourceRegistry: Sendable {
         return template[...slash]
     }
 
-    private static func directoryKey(_ bucket: String, _ directory: Substring) -> String { bucket + "\u{0}" + directory }
+    private static func directoryKey(_ bucket: String, _ directory: Substring) -> String {
+        bucket + "\u{0}" + directory
+    }
 
     /// The literal beginning of a template's file name, before its first placeholder
     /// (`part-` of `…/part-{n}.json`).
@@ -243,8 +278,10 @@ public struct SourceRegistry: Sendable {
         var found = Set<String>()
         while true {
             for id in byDirectory[Self.directoryKey(baseline.bucket, directory)] ?? [] where id != baseline.id {
-                guard let other = entries[id], other.baseline.state == .normal, other.baseline.producer == baseline.producer,
-                      Self.fileStem(of: other.baseline.template) == stem else { continue }
+                guard let other = entries[id], other.baseline.state == .normal,
+                    other.baseline.producer == baseline.producer,
+                    Self.fileStem(of: other.baseline.template) == stem
+                else { continue }
                 found.insert(id)
             }
             guard let slash = directory.dropLast().lastIndex(of: "/") else { break }
@@ -257,8 +294,10 @@ public struct SourceRegistry: Sendable {
     private mutating func newEntry(id: String, bucket: String, source: SourceKey, firstSeen: Date) -> Entry {
         sourcesPerBucket[bucket, default: 0] += 1
         byDirectory[Self.directoryKey(bucket, Self.directory(of: source.template)), default: []].insert(id)
-        let baseline = SourceBaseline(id: id, bucket: bucket, template: source.template, producer: source.producer, firstSeen: firstSeen)
-        return Entry(baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
+        let baseline = SourceBaseline(
+            id: id, bucket: bucket, template: source.template, producer: source.producer, firstSeen: firstSeen)
+        return Entry(
+            baseline: baseline, profile: SourceProfile(baseline), dirty: true, stateChanged: false, modelBuiltAt: 0)
     }
 
     /// Folds the source `id` into the source of `template` (the learner found they are one
@@ -270,8 +309,10 @@ public struct SourceRegistry: Sendable {
 
     private mutating func fold(_ baseline: SourceBaseline, into template: String, bucket: String) {
         let target = SourceBaseline.id(bucket: bucket, template: template)
-        var entry = entries.removeValue(forKey: target)
-            ?? newEntry(id: target, bucket: bucket, source: SourceKey(template: template), firstSeen: baseline.firstSeen)
+        var entry =
+            entries.removeValue(forKey: target)
+            ?? newEntry(
+                id: target, bucket: bucket, source: SourceKey(template: template), firstSeen: baseline.firstSeen)
         entry.baseline.merge(baseline)
         if entry.baseline.state == .learning, entry.baseline.objectCount >= detector.configuration.learningObjects {
             entry.baseline.state = .normal
@@ -286,7 +327,8 @@ public struct SourceRegistry: Sendable {
         let id = entry.baseline.id
         entries[id] = entry
         noteChange(id)
-        let wait = detector.silenceWait(entry.baseline, profile: entry.profile, bucket: bucketHistories[entry.baseline.bucket])?.wait
+        let wait = detector.silenceWait(
+            entry.baseline, profile: entry.profile, bucket: bucketHistories[entry.baseline.bucket])?.wait
         silence.set(id, due: wait.flatMap { wait in entry.baseline.recent.last.map { $0.time + wait } })
     }
 
@@ -313,12 +355,17 @@ public struct SourceRegistry: Sendable {
 
     private mutating func rateDrop(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
         if entry.baseline.rateDropSince != nil {
-            if detector.rateRecovered(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) {
+            if detector.rateRecovered(
+                entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket])
+            {
                 entry.baseline.rateDropSince = nil
                 entry.stateChanged = true
             }
-        } else if entry.baseline.burstSince == nil, let finding = detector.rateDrop(entry.baseline, profile: entry.profile, at: time,
-                                                                                      bucket: bucketHistories[entry.baseline.bucket]) {
+        } else if entry.baseline.burstSince == nil,
+            let finding = detector.rateDrop(
+                entry.baseline, profile: entry.profile, at: time,
+                bucket: bucketHistories[entry.baseline.bucket])
+        {
             entry.baseline.rateDropSince = time
             entry.stateChanged = true
             events.append(event(entry, finding, episode: time))
@@ -340,11 +387,16 @@ public struct SourceRegistry: Sendable {
 
     private mutating func burst(_ entry: inout Entry, at time: Date, into events: inout [SourceEvent]) {
         if let since = entry.baseline.burstSince {
-            if detector.burstEnded(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) || time.timeIntervalSince(since) > 86_400 {
+            if detector.burstEnded(
+                entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket])
+                || time.timeIntervalSince(since) > 86_400
+            {
                 entry.baseline.burstSince = nil
                 entry.stateChanged = true
             }
-        } else if let finding = detector.burst(entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket]) {
+        } else if let finding = detector.burst(
+            entry.baseline, profile: entry.profile, at: time, bucket: bucketHistories[entry.baseline.bucket])
+        {
             entry.baseline.burstSince = time
             entry.stateChanged = true
             events.append(event(entry, finding, episode: time))
@@ -355,11 +407,14 @@ public struct SourceRegistry: Sendable {
         let count = entry.baseline.objectCount
         let added = count - entry.profile.builtAt
         let newest = entry.baseline.recent.last?.time ?? 0
-        let slowSource = added >= profileRefreshObjects / 16 && newest - (entry.profile.builtThrough ?? 0) >= 6 * profileRefreshSeconds
+        let slowSource =
+            added >= profileRefreshObjects / 16
+            && newest - (entry.profile.builtThrough ?? 0) >= 6 * profileRefreshSeconds
         guard force || slowSource || added >= min(profileRefreshObjects, max(1, count / 4)) else {
             // Between full refreshes, the cheap size statistics follow the source's hour.
             if count - entry.profile.sizesBuiltAt >= profileRefreshObjects / 16,
-               newest - (entry.profile.sizesBuiltThrough ?? 0) >= profileRefreshSeconds {
+                newest - (entry.profile.sizesBuiltThrough ?? 0) >= profileRefreshSeconds
+            {
                 entry.profile.refreshSizes(entry.baseline)
             }
             return
@@ -377,8 +432,11 @@ public struct SourceRegistry: Sendable {
             // (checked at every refresh once `modelRefreshObjects` passed), and at the latest after
             // four times `modelRefreshObjects` — a source that keeps its shape keeps its forest.
             let young = count < 2 * Int64(SourceBaseline.capacity)
-            retrain = young ? age >= max(1, count / 2)
-                : age >= 4 * modelRefreshObjects - stagger || (age >= modelRefreshObjects - stagger && previous.isStale(for: entry.profile))
+            retrain =
+                young
+                ? age >= max(1, count / 2)
+                : age >= 4 * modelRefreshObjects - stagger
+                    || (age >= modelRefreshObjects - stagger && previous.isStale(for: entry.profile))
         } else {
             retrain = true
         }
@@ -400,7 +458,9 @@ public struct SourceRegistry: Sendable {
     /// deadline at or before `after` (handled: another replica checked it) is not answered again.
     public mutating func nextSilenceDue(after: Date = .distantPast) -> Date? {
         let allowance = max(lag.allowance, 0)
-        return silence.next(after: after.timeIntervalSince1970 - allowance).map { Date(timeIntervalSince1970: $0 + allowance) }
+        return silence.next(after: after.timeIntervalSince1970 - allowance).map {
+            Date(timeIntervalSince1970: $0 + allowance)
+        }
     }
 
     /// The silence events at `now`: sources in the normal state that delivered nothing for `k` usual
@@ -410,9 +470,12 @@ public struct SourceRegistry: Sendable {
         let allowance = lag.allowance
         for id in silence.takeDue(through: now.timeIntervalSince1970 - max(allowance, 0)) {
             guard var entry = entries[id] else { continue }
-            guard let finding = detector.silence(entry.baseline, profile: entry.profile, now: now, allowance: allowance,
-                                                 bucket: bucketHistories[entry.baseline.bucket]),
-                  let last = entry.baseline.recent.last else {
+            guard
+                let finding = detector.silence(
+                    entry.baseline, profile: entry.profile, now: now, allowance: allowance,
+                    bucket: bucketHistories[entry.baseline.bucket]),
+                let last = entry.baseline.recent.last
+            else {
                 put(entry)
                 continue
             }
@@ -427,9 +490,13 @@ public struct SourceRegistry: Sendable {
                 other.successorOf = nil
                 put(other)
                 if silence.check == .silentSource {
-                    silence = Finding(check: .layoutChanged, field: "template", value: other.baseline.template, observed: finding.observed,
-                                      expected: finding.expected,
-                                      detail: "the source stopped (\(finding.detail)) while \(other.baseline.template) started in the same directory: its key layout changed")
+                    silence = Finding(
+                        check: .layoutChanged, field: "template", value: other.baseline.template,
+                        observed: finding.observed,
+                        expected: finding.expected,
+                        detail:
+                            "the source stopped (\(finding.detail)) while \(other.baseline.template) started in the same directory: its key layout changed"
+                    )
                 }
             }
             events.append(event(entry, silence, episode: Date(timeIntervalSince1970: last.time)))
@@ -440,15 +507,21 @@ public struct SourceRegistry: Sendable {
 
     /// The resumption of a silent source: its episode is the last arrival before the silence.
     private func resumption(_ entry: Entry, lastBefore: Double, now: Double) -> SourceEvent {
-        event(entry, Finding(check: .resumed, field: "seconds_since_last_object", observed: now - lastBefore, expected: entry.profile.cadence,
-                             detail: String(format: "delivering again after %.0f s of silence", now - lastBefore)),
-              episode: Date(timeIntervalSince1970: lastBefore))
+        event(
+            entry,
+            Finding(
+                check: .resumed, field: "seconds_since_last_object", observed: now - lastBefore,
+                expected: entry.profile.cadence,
+                detail: String(format: "delivering again after %.0f s of silence", now - lastBefore)),
+            episode: Date(timeIntervalSince1970: lastBefore))
     }
 
     private func event(_ entry: Entry, _ finding: Finding, episode: Date?) -> SourceEvent {
-        SourceEvent(sourceId: entry.baseline.id, bucket: entry.baseline.bucket, template: entry.baseline.template,
-                    producer: entry.baseline.producer, finding: finding, episode: episode, lastObject: entry.baseline.lastObject,
-                    baseline: entry.profile.summary(of: entry.baseline))
+        SourceEvent(
+            sourceId: entry.baseline.id, bucket: entry.baseline.bucket, template: entry.baseline.template,
+            producer: entry.baseline.producer, finding: finding, episode: episode,
+            lastObject: entry.baseline.lastObject,
+            baseline: entry.profile.summary(of: entry.baseline))
     }
 
     // MARK: Sharing baselines
@@ -505,8 +578,10 @@ public struct SourceRegistry: Sendable {
         guard var entry = entries[baseline.id] else { return }
         entry.baseline.version = version
         // Objects recorded while the save was in flight keep the entry dirty.
-        entry.dirty = entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
-            || entry.baseline.burstSince != baseline.burstSince || entry.baseline.rateDropSince != baseline.rateDropSince
+        entry.dirty =
+            entry.baseline.objectCount != baseline.objectCount || entry.baseline.state != baseline.state
+            || entry.baseline.burstSince != baseline.burstSince
+            || entry.baseline.rateDropSince != baseline.rateDropSince
             || entry.baseline.sizeTrendSince != baseline.sizeTrendSince
         if !entry.dirty { entry.stateChanged = false }
         put(entry)
@@ -529,9 +604,12 @@ public struct SourceRegistry: Sendable {
         }
         guard var entry = entries[stored.id] else {
             sourcesPerBucket[stored.bucket, default: 0] += 1
-            byDirectory[Self.directoryKey(stored.bucket, Self.directory(of: stored.template)), default: []].insert(stored.id)
-            put(Entry(baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
-                      stateChanged: false, modelBuiltAt: stored.objectCount))
+            byDirectory[Self.directoryKey(stored.bucket, Self.directory(of: stored.template)), default: []].insert(
+                stored.id)
+            put(
+                Entry(
+                    baseline: stored, profile: SourceProfile(stored, seed: Self.seed(stored.id)), dirty: false,
+                    stateChanged: false, modelBuiltAt: stored.objectCount))
             return nil
         }
         let before = entry.baseline.objectCount
@@ -550,12 +628,16 @@ public struct SourceRegistry: Sendable {
             // below ends it only for an object that replica did not know. (Without this, one
             // replica's rate drop erased another's silence unseen, and the silence was declared
             // again: the simulation's source watcher found it.)
-            if stored.state == .silent, entry.baseline.state != .silent, entry.baseline.resumedFrom != stored.silentSince {
+            if stored.state == .silent, entry.baseline.state != .silent,
+                entry.baseline.resumedFrom != stored.silentSince
+            {
                 merged.state = .silent
                 merged.silentSince = stored.silentSince
             }
         }
-        if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects { merged.state = .normal }
+        if merged.state == .learning, merged.objectCount >= detector.configuration.learningObjects {
+            merged.state = .normal
+        }
         merged.version = stored.version
         entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
         entry.baseline = merged
@@ -565,7 +647,8 @@ public struct SourceRegistry: Sendable {
         // seconds, so times alone cannot tell).
         if entry.baseline.state == .silent, let lastBefore = stored.recent.last {
             let known = Set(stored.recent.map(\.object))
-            if let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }) {
+            if let ours = entry.baseline.recent.last(where: { !known.contains($0.object) && $0.time >= lastBefore.time }
+            ) {
                 entry.baseline.state = .normal
                 entry.baseline.resumedFrom = entry.baseline.silentSince
                 entry.baseline.silentSince = nil

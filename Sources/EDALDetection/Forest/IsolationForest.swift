@@ -32,7 +32,8 @@ public struct IsolationForest: Sendable, Equatable, Codable {
         public var description: String {
             switch self {
             case .notEnoughRows(let count): return "an IsolationForest needs at least 2 rows to train on, got \(count)"
-            case .raggedRows(let expected, let row, let found): return "row \(row) has \(found) features, expected \(expected)"
+            case .raggedRows(let expected, let row, let found):
+                return "row \(row) has \(found) features, expected \(expected)"
             case .notFinite(let row, let feature): return "row \(row) feature \(feature) is not a finite number"
             }
         }
@@ -46,12 +47,16 @@ public struct IsolationForest: Sendable, Equatable, Codable {
     public let normaliser: Double
 
     /// Trains on `rows` (every row the same length, finite values).
-    public static func train(_ rows: [[Double]], parameters: Parameters = .init()) throws(TrainingError) -> IsolationForest {
+    public static func train(_ rows: [[Double]], parameters: Parameters = .init()) throws(TrainingError)
+        -> IsolationForest
+    {
         guard rows.count >= 2 else { throw .notEnoughRows(rows.count) }
         let featureCount = rows[0].count
         var columns = [Double](repeating: 0, count: featureCount * rows.count)
         for (rowIndex, row) in rows.enumerated() {
-            guard row.count == featureCount else { throw .raggedRows(expected: featureCount, row: rowIndex, found: row.count) }
+            guard row.count == featureCount else {
+                throw .raggedRows(expected: featureCount, row: rowIndex, found: row.count)
+            }
             for (feature, value) in row.enumerated() {
                 guard value.isFinite else { throw .notFinite(row: rowIndex, feature: feature) }
                 columns[feature * rows.count + rowIndex] = value
@@ -68,18 +73,21 @@ public struct IsolationForest: Sendable, Equatable, Codable {
             for position in 0..<sampleSize {
                 population.swapAt(position, random.int(in: position..<rows.count))
             }
-            trees.append(IsolationTree.grow(
-                columns: columns, rowCount: rows.count, featureCount: featureCount,
-                sample: Array(population[0..<sampleSize]), heightLimit: heightLimit, random: &random
-            ))
+            trees.append(
+                IsolationTree.grow(
+                    columns: columns, rowCount: rows.count, featureCount: featureCount,
+                    sample: Array(population[0..<sampleSize]), heightLimit: heightLimit, random: &random
+                ))
         }
-        return IsolationForest(featureCount: featureCount, sampleSize: sampleSize, trees: trees,
-                               normaliser: averagePathLength(sampleSize))
+        return IsolationForest(
+            featureCount: featureCount, sampleSize: sampleSize, trees: trees,
+            normaliser: averagePathLength(sampleSize))
     }
 
     /// The mean path length E[h(x)] of `row` over the trees.
     public func meanPathLength(_ row: [Double]) -> Double {
-        precondition(row.count == featureCount, "the row has \(row.count) features; the forest was trained on \(featureCount)")
+        precondition(
+            row.count == featureCount, "the row has \(row.count) features; the forest was trained on \(featureCount)")
         return row.withUnsafeBufferPointer { row in
             var total = 0.0
             for tree in trees { total += tree.pathLength(row) }
@@ -96,7 +104,8 @@ public struct IsolationForest: Sendable, Equatable, Codable {
     /// `score(row)` with `threshold`, usually after a third of the trees: walking stops as soon as the
     /// path lengths so far, plus the shortest each remaining tree allows, rule the threshold out.
     public func score(_ row: [Double], ifAtLeast threshold: Double) -> Double? {
-        precondition(row.count == featureCount, "the row has \(row.count) features; the forest was trained on \(featureCount)")
+        precondition(
+            row.count == featureCount, "the row has \(row.count) features; the forest was trained on \(featureCount)")
         guard threshold > 0 else { return score(row) }
         // score ≥ t ⇔ E[h] ≤ −c(ψ)·log₂ t ⇔ Σ h ≤ limit; a hair of slack keeps rounding on the safe side.
         let limit = -normaliser * log2(threshold) * Double(trees.count) * (1 + 1e-12) + 1e-12

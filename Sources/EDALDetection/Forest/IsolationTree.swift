@@ -42,8 +42,10 @@ public struct IsolationTree: Sendable, Equatable {
     ///
     /// Nodes are numbered in pre-order (a node, then its whole left subtree, then its right one),
     /// and random numbers are drawn in that order, so a seed always grows the same tree.
-    static func grow(columns: [Double], rowCount: Int, featureCount: Int, sample: [Int], heightLimit: Int,
-                     random: inout SeededRandom) -> IsolationTree {
+    static func grow(
+        columns: [Double], rowCount: Int, featureCount: Int, sample: [Int], heightLimit: Int,
+        random: inout SeededRandom
+    ) -> IsolationTree {
         var nodes: [Node] = []
         nodes.reserveCapacity(2 * sample.count)
         var indices = sample
@@ -64,7 +66,11 @@ public struct IsolationTree: Sendable, Equatable {
                         let index = nodes.count
                         let range = next.range
                         if next.parent >= 0 {
-                            if next.isLeft { nodes[next.parent].left = Int32(index) } else { nodes[next.parent].right = Int32(index) }
+                            if next.isLeft {
+                                nodes[next.parent].left = Int32(index)
+                            } else {
+                                nodes[next.parent].right = Int32(index)
+                            }
                         }
                         nodes.append(Node(feature: -1, left: -1, right: -1, value: 0))
                         var split: (feature: Int, threshold: Double, boundary: Int)?
@@ -105,8 +111,14 @@ public struct IsolationTree: Sendable, Equatable {
                         nodes[index].feature = Int32(split.feature)
                         nodes[index].value = split.threshold
                         // Right first onto the stack, so the left subtree is built (and drawn for) first.
-                        pending.append(Pending(range: split.boundary..<range.upperBound, depth: next.depth + 1, parent: index, isLeft: false))
-                        pending.append(Pending(range: range.lowerBound..<split.boundary, depth: next.depth + 1, parent: index, isLeft: true))
+                        pending.append(
+                            Pending(
+                                range: split.boundary..<range.upperBound, depth: next.depth + 1, parent: index,
+                                isLeft: false))
+                        pending.append(
+                            Pending(
+                                range: range.lowerBound..<split.boundary, depth: next.depth + 1, parent: index,
+                                isLeft: true))
                     }
                 }
             }
@@ -129,7 +141,9 @@ extension IsolationTree: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let bytes = [UInt8](try container.decode(Data.self, forKey: .nodes))
-        guard bytes.count % 20 == 0 else { throw CorruptModel(description: "tree data is \(bytes.count) bytes, not a multiple of 20") }
+        guard bytes.count % 20 == 0 else {
+            throw CorruptModel(description: "tree data is \(bytes.count) bytes, not a multiple of 20")
+        }
         var nodes: [Node] = []
         nodes.reserveCapacity(bytes.count / 20)
         func load<T: FixedWidthInteger>(_ offset: Int, as type: T.Type) -> T {
@@ -138,12 +152,13 @@ extension IsolationTree: Codable {
             return value
         }
         for start in stride(from: 0, to: bytes.count, by: 20) {
-            nodes.append(Node(
-                feature: Int32(bitPattern: load(start, as: UInt32.self)),
-                left: Int32(bitPattern: load(start + 4, as: UInt32.self)),
-                right: Int32(bitPattern: load(start + 8, as: UInt32.self)),
-                value: Double(bitPattern: load(start + 12, as: UInt64.self))
-            ))
+            nodes.append(
+                Node(
+                    feature: Int32(bitPattern: load(start, as: UInt32.self)),
+                    left: Int32(bitPattern: load(start + 4, as: UInt32.self)),
+                    right: Int32(bitPattern: load(start + 8, as: UInt32.self)),
+                    value: Double(bitPattern: load(start + 12, as: UInt64.self))
+                ))
         }
         let count = Int32(nodes.count)
         for node in nodes where node.feature >= 0 {

@@ -50,12 +50,17 @@ public enum Statistics {
     /// larger ones after (quickselect with a median-of-three pivot and three-way partitioning,
     /// so runs of equal values — counts that are mostly 0 — stay linear).
     private static func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int, from start: Int) {
-        var low = start, high = values.count - 1
+        var low = start
+        var high = values.count - 1
         while low < high {
             let middle = low + (high - low) / 2
-            let a = values[low], b = values[middle], c = values[high]
+            let a = values[low]
+            let b = values[middle]
+            let c = values[high]
             let pivot = max(min(a, b), min(max(a, b), c))
-            var less = low, index = low, greater = high
+            var less = low
+            var index = low
+            var greater = high
             while index <= greater {
                 if values[index] < pivot {
                     values.swapAt(less, index)
@@ -98,7 +103,9 @@ public enum Statistics {
         guard a.count > 1 else { return 0 }
         let meanA = a.reduce(0, +) / Double(a.count)
         let meanB = b.reduce(0, +) / Double(b.count)
-        var covariance = 0.0, varianceA = 0.0, varianceB = 0.0
+        var covariance = 0.0
+        var varianceA = 0.0
+        var varianceB = 0.0
         for (x, y) in zip(a, b) {
             covariance += (x - meanA) * (y - meanB)
             varianceA += (x - meanA) * (x - meanA)

@@ -79,7 +79,8 @@ struct TemplateBuilder {
         while index < tokens.tokens.count {
             let token = tokens.tokens[index]
             guard token.kind == .digits, !random.contains(where: { $0.overlaps(token.start..<token.end) }),
-                  var match = separated(at: index) ?? compact(at: index) ?? epoch(at: index) else {
+                var match = separated(at: index) ?? compact(at: index) ?? epoch(at: index)
+            else {
                 index += 1
                 continue
             }
@@ -98,7 +99,8 @@ struct TemplateBuilder {
                     index += 1
                     continue
                 }
-                match = TimestampMatch(end: kept[kept.count - 1].index + 1, precision: kept.count, seconds: seconds, placeholders: kept)
+                match = TimestampMatch(
+                    end: kept[kept.count - 1].index + 1, precision: kept.count, seconds: seconds, placeholders: kept)
             }
             for placeholder in match.placeholders { replacement[placeholder.index] = placeholder.text }
             if best.map({ match.precision >= $0.precision }) ?? true { best = match }
@@ -113,7 +115,9 @@ struct TemplateBuilder {
         var next = index
         if tokens.isOther(next, in: separators) {
             next += 1
-            if tokens.tokens.indices.contains(next), tokens.tokens[next].kind == .letters, tokens.isOther(next + 1, in: [Self.equals]) {
+            if tokens.tokens.indices.contains(next), tokens.tokens[next].kind == .letters,
+                tokens.isOther(next + 1, in: [Self.equals])
+            {
                 next += 2
             }
         } else if separators == Self.dayHourSeparators, tokens.isLetters(next, "T") {
@@ -122,39 +126,46 @@ struct TemplateBuilder {
             return nil
         }
         guard tokens.tokens.indices.contains(next), tokens.tokens[next].kind == .digits,
-              length.contains(tokens.tokens[next].length) else { return nil }
+            length.contains(tokens.tokens[next].length)
+        else { return nil }
         return next
     }
 
     /// `2026-11-251795615533`: Vector's default `date=%F` prefix has no `/`, so the day runs into the
     /// epoch seconds of the file name.
     private func dayThenEpoch(at index: Int, monthIndex: Int) -> TimestampMatch? {
-        guard tokens.isOther(monthIndex + 1, in: [UInt8(ascii: "-")]), tokens.isDigits(monthIndex + 2, length: 12) else { return nil }
+        guard tokens.isOther(monthIndex + 1, in: [UInt8(ascii: "-")]), tokens.isDigits(monthIndex + 2, length: 12)
+        else { return nil }
         let token = tokens.tokens[monthIndex + 2]
         let seconds = tokens.value(bytes: token.start + 2..<token.end)
         guard (1_000_000_000...2_200_000_000).contains(seconds) else { return nil }
-        return TimestampMatch(end: monthIndex + 3, precision: 6, seconds: Int64(seconds),
-                              placeholders: [(index, "%Y"), (monthIndex, "%m"), (monthIndex + 2, "%d{epoch}")])
+        return TimestampMatch(
+            end: monthIndex + 3, precision: 6, seconds: Int64(seconds),
+            placeholders: [(index, "%Y"), (monthIndex, "%m"), (monthIndex + 2, "%d{epoch}")])
     }
 
     /// `2026/11/25/14/05/33`, `2026-11-25T14:05:33Z`, `year=2026/month=11/day=25/hour=14`, down to the day.
     private func separated(at index: Int) -> TimestampMatch? {
         guard tokens.isDigits(index, length: 4), let year = tokens.value(index), (1970...2200).contains(year),
-              !precededByLetterOrDigit(index),
-              let monthIndex = component(after: index + 1, separators: Self.dateSeparators, length: 1...2),
-              let month = tokens.value(monthIndex), (1...12).contains(month) else { return nil }
+            !precededByLetterOrDigit(index),
+            let monthIndex = component(after: index + 1, separators: Self.dateSeparators, length: 1...2),
+            let month = tokens.value(monthIndex), (1...12).contains(month)
+        else { return nil }
         if let glued = dayThenEpoch(at: index, monthIndex: monthIndex) { return glued }
         guard let dayIndex = component(after: monthIndex + 1, separators: Self.dateSeparators, length: 1...2),
-              let day = tokens.value(dayIndex), (1...31).contains(day) else { return nil }
+            let day = tokens.value(dayIndex), (1...31).contains(day)
+        else { return nil }
         var values = [year, month, day]
         var indices = [index, monthIndex, dayIndex]
         if let hourIndex = component(after: dayIndex + 1, separators: Self.dayHourSeparators),
-           let hour = tokens.value(hourIndex), hour < 24 {
+            let hour = tokens.value(hourIndex), hour < 24
+        {
             values.append(hour)
             indices.append(hourIndex)
             var last = hourIndex
             while values.count < 6, let next = component(after: last + 1, separators: Self.timeSeparators),
-                  let value = tokens.value(next), value < 60 {
+                let value = tokens.value(next), value < 60
+            {
                 values.append(value)
                 indices.append(next)
                 last = next
@@ -164,8 +175,9 @@ struct TemplateBuilder {
         guard let seconds = seconds(values) else { return nil }
         var end = indices[indices.count - 1] + 1
         if tokens.isLetters(end, "Z") { end += 1 }
-        return TimestampMatch(end: end, precision: values.count, seconds: seconds,
-                              placeholders: indices.enumerated().map { ($0.element, names[$0.offset]) })
+        return TimestampMatch(
+            end: end, precision: values.count, seconds: seconds,
+            placeholders: indices.enumerated().map { ($0.element, names[$0.offset]) })
     }
 
     /// `20261125`, `2026112514`, `202611251405`, `20261125T1405Z`, `20261125T140533Z` and `20261125140533`.
@@ -173,7 +185,8 @@ struct TemplateBuilder {
         let token = tokens.tokens[index]
         guard [8, 10, 12, 14].contains(token.length), !precededByLetterOrDigit(index) else { return nil }
         let start = token.start
-        let year = tokens.value(bytes: start..<start + 4), month = tokens.value(bytes: start + 4..<start + 6)
+        let year = tokens.value(bytes: start..<start + 4)
+        let month = tokens.value(bytes: start + 4..<start + 6)
         let day = tokens.value(bytes: start + 6..<start + 8)
         if token.length == 10 || token.length == 12 {
             // `2026112508` (yyyyMMddHH) and `202611251405` (yyyyMMddHHmm): read as dates only in
@@ -183,19 +196,25 @@ struct TemplateBuilder {
             var values = [year, month, day, tokens.value(bytes: start + 8..<start + 10)]
             if token.length == 12 { values.append(tokens.value(bytes: start + 10..<start + 12)) }
             guard values[3] < 24, values.count == 4 || values[4] < 60, let seconds = seconds(values) else { return nil }
-            return TimestampMatch(end: index + 1, precision: values.count, seconds: seconds,
-                                  placeholders: [(index, token.length == 10 ? "%Y%m%d%H" : "%Y%m%d%H%M")])
+            return TimestampMatch(
+                end: index + 1, precision: values.count, seconds: seconds,
+                placeholders: [(index, token.length == 10 ? "%Y%m%d%H" : "%Y%m%d%H%M")])
         }
         if token.length == 14 {
-            let values = [year, month, day, tokens.value(bytes: start + 8..<start + 10),
-                          tokens.value(bytes: start + 10..<start + 12), tokens.value(bytes: start + 12..<start + 14)]
+            let values = [
+                year, month, day, tokens.value(bytes: start + 8..<start + 10),
+                tokens.value(bytes: start + 10..<start + 12), tokens.value(bytes: start + 12..<start + 14),
+            ]
             guard let seconds = seconds(values) else { return nil }
-            return TimestampMatch(end: index + 1, precision: 6, seconds: seconds, placeholders: [(index, "%Y%m%d%H%M%S")])
+            return TimestampMatch(
+                end: index + 1, precision: 6, seconds: seconds, placeholders: [(index, "%Y%m%d%H%M%S")])
         }
         var values = [year, month, day]
         var placeholders = [(index: index, text: "%Y%m%d")]
         var end = index + 1
-        if tokens.isLetters(index + 1, "T"), tokens.isDigits(index + 2, length: 4) || tokens.isDigits(index + 2, length: 6) {
+        if tokens.isLetters(index + 1, "T"),
+            tokens.isDigits(index + 2, length: 4) || tokens.isDigits(index + 2, length: 6)
+        {
             let time = tokens.tokens[index + 2]
             values.append(tokens.value(bytes: time.start..<time.start + 2))
             values.append(tokens.value(bytes: time.start + 2..<time.start + 4))
@@ -213,17 +232,21 @@ struct TemplateBuilder {
     /// Epoch seconds (10 digits) or milliseconds (13 digits) between 2001 and 2039.
     private func epoch(at index: Int) -> TimestampMatch? {
         let token = tokens.tokens[index]
-        guard token.length == 10 || token.length == 13, !precededByLetterOrDigit(index), !followedByLetterOrDigit(index),
-              let value = tokens.value(index) else { return nil }
+        guard token.length == 10 || token.length == 13, !precededByLetterOrDigit(index),
+            !followedByLetterOrDigit(index),
+            let value = tokens.value(index)
+        else { return nil }
         let seconds = token.length == 13 ? value / 1000 : value
         guard (1_000_000_000...2_200_000_000).contains(seconds) else { return nil }
-        return TimestampMatch(end: index + 1, precision: 6, seconds: Int64(seconds),
-                              placeholders: [(index, token.length == 13 ? "{epoch_ms}" : "{epoch}")])
+        return TimestampMatch(
+            end: index + 1, precision: 6, seconds: Int64(seconds),
+            placeholders: [(index, token.length == 13 ? "{epoch_ms}" : "{epoch}")])
     }
 
     private func seconds(_ values: [Int]) -> Int64? {
-        UTCTime.epochSeconds(year: values[0], month: values[1], day: values[2], hour: values.count > 3 ? values[3] : 0,
-                             minute: values.count > 4 ? values[4] : 0, second: values.count > 5 ? values[5] : 0)
+        UTCTime.epochSeconds(
+            year: values[0], month: values[1], day: values[2], hour: values.count > 3 ? values[3] : 0,
+            minute: values.count > 4 ? values[4] : 0, second: values.count > 5 ? values[5] : 0)
     }
 
     private func precededByLetterOrDigit(_ index: Int) -> Bool {
@@ -303,7 +326,8 @@ struct TemplateBuilder {
     private func uuid(at index: Int) -> Int? {
         let bytes = tokens.bytes
         let start = tokens.tokens[index].start
-        guard start + 36 <= bytes.count, start + 36 == bytes.count || !KeyTokens.isAlphanumeric(bytes[start + 36]) else { return nil }
+        guard start + 36 <= bytes.count, start + 36 == bytes.count || !KeyTokens.isAlphanumeric(bytes[start + 36])
+        else { return nil }
         for offset in 0..<36 {
             let byte = bytes[start + offset]
             if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
@@ -321,29 +345,40 @@ struct TemplateBuilder {
     private func ipv4(at index: Int) -> Int? {
         for part in 0..<4 {
             let token = index + part * 2
-            guard tokens.tokens.indices.contains(token), tokens.tokens[token].kind == .digits, tokens.tokens[token].length <= 3,
-                  let value = tokens.value(token), value <= 255 else { return nil }
+            guard tokens.tokens.indices.contains(token), tokens.tokens[token].kind == .digits,
+                tokens.tokens[token].length <= 3,
+                let value = tokens.value(token), value <= 255
+            else { return nil }
             if part < 3, !tokens.isOther(token + 1, in: [UInt8(ascii: ".")]) { return nil }
         }
         let end = index + 7
-        if end < tokens.tokens.count, tokens.isOther(end, in: [UInt8(ascii: ".")]), tokens.tokens.indices.contains(end + 1),
-           tokens.tokens[end + 1].kind == .digits { return nil }
+        if end < tokens.tokens.count, tokens.isOther(end, in: [UInt8(ascii: ".")]),
+            tokens.tokens.indices.contains(end + 1),
+            tokens.tokens[end + 1].kind == .digits
+        {
+            return nil
+        }
         return end
     }
 
     /// AWS resource id prefixes: `vpc-0a1b…`, `fl-…`, `i-…` name a source, they are not random per object.
-    static let resourcePrefixes: Set<String> = ["vpc", "fl", "i", "eni", "subnet", "vpce", "tgw", "igw", "sg", "nat", "eks", "rtb"]
+    static let resourcePrefixes: Set<String> = [
+        "vpc", "fl", "i", "eni", "subnet", "vpce", "tgw", "igw", "sg", "nat", "eks", "rtb",
+    ]
 
     /// The placeholder for a word, or `nil` to keep it.
     private func classifyWord(_ range: Range<Int>) -> String? {
         let all = tokens.tokens
         if range.lowerBound >= 2, tokens.isOther(range.lowerBound - 1, in: [UInt8(ascii: "-")]),
-           all[range.lowerBound - 2].kind == .letters, Self.resourcePrefixes.contains(String(tokens.text(range.lowerBound - 2))),
-           range.lowerBound == 2 || isOtherToken(range.lowerBound - 3),
-           tokens.bytes[all[range.lowerBound].start..<all[range.upperBound - 1].end].allSatisfy(KeyTokens.isHex) {
+            all[range.lowerBound - 2].kind == .letters,
+            Self.resourcePrefixes.contains(String(tokens.text(range.lowerBound - 2))),
+            range.lowerBound == 2 || isOtherToken(range.lowerBound - 3),
+            tokens.bytes[all[range.lowerBound].start..<all[range.upperBound - 1].end].allSatisfy(KeyTokens.isHex)
+        {
             return nil
         }
-        let start = all[range.lowerBound].start, end = all[range.upperBound - 1].end
+        let start = all[range.lowerBound].start
+        let end = all[range.upperBound - 1].end
         let length = end - start
         if range.count == 1 {
             let token = all[range.lowerBound]
@@ -364,9 +399,11 @@ struct TemplateBuilder {
         // Mixed letters and digits.
         if length >= 8, tokens.bytes[start..<end].allSatisfy(KeyTokens.isHex) { return "{hex}" }
         if range.count == 2, all[range.lowerBound].kind == .letters, all[range.lowerBound].length >= 3,
-           !looksRandom(all[range.lowerBound].start..<all[range.lowerBound].end) {
+            !looksRandom(all[range.lowerBound].start..<all[range.lowerBound].end)
+        {
             // `part0007`, `shard12`: a name and a sequence number.
-            return Substring(decoding: tokens.bytes[all[range.lowerBound].start..<all[range.lowerBound].end], as: UTF8.self) + "{n}"
+            return Substring(
+                decoding: tokens.bytes[all[range.lowerBound].start..<all[range.lowerBound].end], as: UTF8.self) + "{n}"
         }
         return length >= 6 ? "{id}" : nil
     }
@@ -379,7 +416,8 @@ struct TemplateBuilder {
         guard range.count >= 10 else { return false }
         var rises = 0
         var previousLower = false
-        var lowerRuns = 0, lowerLetters = 0
+        var lowerRuns = 0
+        var lowerLetters = 0
         for position in range {
             let byte = tokens.bytes[position]
             let upper = byte >= 0x41 && byte <= 0x5A

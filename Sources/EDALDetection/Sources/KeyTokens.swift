@@ -45,7 +45,9 @@ struct KeyTokens {
 
     /// The value of a digits token (at most 18 digits), else `nil`.
     func value(_ index: Int) -> Int? {
-        guard tokens.indices.contains(index), tokens[index].kind == .digits, tokens[index].length <= 18 else { return nil }
+        guard tokens.indices.contains(index), tokens[index].kind == .digits, tokens[index].length <= 18 else {
+            return nil
+        }
         var value = 0
         for position in tokens[index].start..<tokens[index].end { value = value * 10 + Int(bytes[position] - 0x30) }
         return value

@@ -31,14 +31,16 @@ enum KnownLayouts {
         if let hints = fluentBit(file, offset: fileRange.lowerBound) { return hints }
         if let hints = otelCollector(key, segments: segments, file: file, offset: fileRange.lowerBound) { return hints }
         if isFirehoseName(file) { return LayoutHints(producer: "firehose") }
-        if segments.count >= 2, key[segments[segments.count - 2]].starts(with: Array("date=".utf8)), isVectorName(file) {
+        if segments.count >= 2, key[segments[segments.count - 2]].starts(with: Array("date=".utf8)), isVectorName(file)
+        {
             return LayoutHints(producer: "vector")
         }
         return LayoutHints()
     }
 
     static let awsServices: [String: String] = [
-        "CloudTrail": "cloudtrail", "CloudTrail-Digest": "cloudtrail-digest", "CloudTrail-Insight": "cloudtrail-insight",
+        "CloudTrail": "cloudtrail", "CloudTrail-Digest": "cloudtrail-digest",
+        "CloudTrail-Insight": "cloudtrail-insight",
         "elasticloadbalancing": "elb", "vpcflowlogs": "vpcflowlogs", "Config": "config", "WAFLogs": "waf",
         "vpcdnsquerylogs": "route53-resolver", "network-firewall": "network-firewall",
     ]
@@ -61,7 +63,9 @@ enum KnownLayouts {
             hints.producer = awsServices[service] ?? "aws-\(service.lowercased())"
         }
         // The file name's `_` fields: the last is random; the ones naming the source stay.
-        let fields = split(Array(key[file]), UInt8(ascii: "_")).map { ($0.lowerBound + file.lowerBound)..<($0.upperBound + file.lowerBound) }
+        let fields = split(Array(key[file]), UInt8(ascii: "_")).map {
+            ($0.lowerBound + file.lowerBound)..<($0.upperBound + file.lowerBound)
+        }
         guard fields.count >= 3 else { return hints }
         if let first = fields.first, first.count == 12 { hints.keep.append(first) }
         // Digest files end in their end time and have no random part.
@@ -71,8 +75,14 @@ enum KnownLayouts {
         }
         if hints.producer == "elb" {
             for field in fields {
-                if key[field].starts(with: Array("app.".utf8)) { hints.producer = "alb"; hints.keep.append(field) }
-                if key[field].starts(with: Array("net.".utf8)) { hints.producer = "nlb"; hints.keep.append(field) }
+                if key[field].starts(with: Array("app.".utf8)) {
+                    hints.producer = "alb"
+                    hints.keep.append(field)
+                }
+                if key[field].starts(with: Array("net.".utf8)) {
+                    hints.producer = "nlb"
+                    hints.keep.append(field)
+                }
             }
         }
         if hints.producer == "vpcflowlogs", fields.count > 3 { hints.keep.append(fields[3]) }
@@ -85,9 +95,12 @@ enum KnownLayouts {
     private static func cloudFront(_ file: [UInt8], offset: Int) -> LayoutHints? {
         let parts = split(file, UInt8(ascii: "."))
         guard parts.count == 4, file[parts[3]].elementsEqual("gz".utf8), parts[1].count == 13,
-              (8...16).contains(parts[0].count), file[parts[0]].allSatisfy({ KeyTokens.isDigit($0) || ($0 >= 0x41 && $0 <= 0x5A) }) else { return nil }
-        return LayoutHints(producer: "cloudfront", keep: [(parts[0].lowerBound + offset)..<(parts[0].upperBound + offset)],
-                           random: [(parts[2].lowerBound + offset)..<(parts[2].upperBound + offset)])
+            (8...16).contains(parts[0].count),
+            file[parts[0]].allSatisfy({ KeyTokens.isDigit($0) || ($0 >= 0x41 && $0 <= 0x5A) })
+        else { return nil }
+        return LayoutHints(
+            producer: "cloudfront", keep: [(parts[0].lowerBound + offset)..<(parts[0].upperBound + offset)],
+            random: [(parts[2].lowerBound + offset)..<(parts[2].upperBound + offset)])
     }
 
     /// `YYYY-MM-DD-hh-mm-ss-` followed by a unique string of upper-case letters and digits.
@@ -112,7 +125,9 @@ enum KnownLayouts {
             if file[index..<index + marker.count].elementsEqual(marker) {
                 let start = index + marker.count
                 let end = start + 8
-                guard file[start..<end].allSatisfy(KeyTokens.isAlphanumeric), end == file.count || file[end] == UInt8(ascii: ".") else { return nil }
+                guard file[start..<end].allSatisfy(KeyTokens.isAlphanumeric),
+                    end == file.count || file[end] == UInt8(ascii: ".")
+                else { return nil }
                 return LayoutHints(producer: "fluent-bit", random: [(start + offset)..<(end + offset)])
             }
             index -= 1
@@ -121,12 +136,15 @@ enum KnownLayouts {
     }
 
     /// `…/year=YYYY/…/<metrics|logs|traces>_<random>.<ext>`.
-    private static func otelCollector(_ key: [UInt8], segments: [Range<Int>], file: [UInt8], offset: Int) -> LayoutHints? {
+    private static func otelCollector(_ key: [UInt8], segments: [Range<Int>], file: [UInt8], offset: Int)
+        -> LayoutHints?
+    {
         guard segments.contains(where: { key[$0].starts(with: Array("year=".utf8)) }) else { return nil }
         for signal in ["metrics_", "logs_", "traces_"] where file.starts(with: Array(signal.utf8)) {
             let start = signal.utf8.count
             let end = file[start...].firstIndex(of: UInt8(ascii: ".")) ?? file.count
-            return LayoutHints(producer: "otel-collector", random: end > start ? [(start + offset)..<(end + offset)] : [])
+            return LayoutHints(
+                producer: "otel-collector", random: end > start ? [(start + offset)..<(end + offset)] : [])
         }
         return nil
     }

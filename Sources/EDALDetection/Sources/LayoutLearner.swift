@@ -118,9 +118,12 @@ public struct LayoutLearner: Sendable {
     /// answers the template its source has.
     public mutating func learn(bucket: String, template: String, at time: Double) -> Outcome {
         let parsed = ParsedTemplate(template)
-        guard !parsed.words.isEmpty, parsed.words.count <= configuration.maximumPositions else { return Outcome(template: template) }
+        guard !parsed.words.isEmpty, parsed.words.count <= configuration.maximumPositions else {
+            return Outcome(template: template)
+        }
         let shape = Shape(bucket: bucket, signature: parsed.signature)
-        var group = groups.removeValue(forKey: shape)
+        var group =
+            groups.removeValue(forKey: shape)
             ?? Group(positions: Array(repeating: Position(firstSeen: time), count: parsed.words.count), lastSeen: time)
         group.lastSeen = max(group.lastSeen, time)
         var brought = false
@@ -132,7 +135,11 @@ public struct LayoutLearner: Sendable {
             if !position.values.contains(hash) {
                 position.novel += 1
                 brought = true
-                if position.values.count < configuration.maximumValues { position.values.insert(hash) } else { position.overflow = true }
+                if position.values.count < configuration.maximumValues {
+                    position.values.insert(hash)
+                } else {
+                    position.overflow = true
+                }
                 if !word.utf8.allSatisfy(KeyTokens.isDigit) { position.numeric = false }
             }
             position.firstSeen = min(position.firstSeen, time)
@@ -150,11 +157,16 @@ public struct LayoutLearner: Sendable {
             combinations.observations += 1
             if !combinations.values.contains(rendered) {
                 combinations.novel += 1
-                if combinations.values.count < configuration.maximumValues { combinations.values.insert(rendered) } else { combinations.overflow = true }
+                if combinations.values.count < configuration.maximumValues {
+                    combinations.values.insert(rendered)
+                } else {
+                    combinations.overflow = true
+                }
             }
             combinations.numeric = false
             if varies(combinations, at: time) {
-                for index in group.positions.indices where group.positions[index].values.count > 1 || group.positions[index].overflow {
+                for index in group.positions.indices
+                where group.positions[index].values.count > 1 || group.positions[index].overflow {
                     group.positions[index].variable = true
                     group.positions[index].values = []
                 }
@@ -179,7 +191,9 @@ public struct LayoutLearner: Sendable {
             }
             outcome.merged.sort { $0.from < $1.from }
         }
-        if group.members.count < configuration.maximumMembers, group.members[template] == nil { group.members[template] = outcome.template }
+        if group.members.count < configuration.maximumMembers, group.members[template] == nil {
+            group.members[template] = outcome.template
+        }
         groups[shape] = group
         if groups.count > configuration.maximumShapes { forgetOldestShapes() }
         return outcome
@@ -200,13 +214,20 @@ public struct LayoutLearner: Sendable {
             || (distinct >= configuration.wordVariants && time - position.firstSeen >= configuration.settleSeconds)
     }
 
-    private func noteNovel(_ group: inout Group, at time: Double, prefix parsed: ParsedTemplate, into outcome: inout Outcome) {
+    private func noteNovel(
+        _ group: inout Group, at time: Double, prefix parsed: ParsedTemplate, into outcome: inout Outcome
+    ) {
         // A storm is over once a window passed without a new template.
-        if group.stormSince != nil, let previous = group.novel.last, time - previous > configuration.stormSeconds { group.stormSince = nil }
+        if group.stormSince != nil, let previous = group.novel.last, time - previous > configuration.stormSeconds {
+            group.stormSince = nil
+        }
         group.novel.append(time)
-        if group.novel.count > configuration.stormTemplates { group.novel.removeFirst(group.novel.count - configuration.stormTemplates) }
+        if group.novel.count > configuration.stormTemplates {
+            group.novel.removeFirst(group.novel.count - configuration.stormTemplates)
+        }
         guard group.stormSince == nil, group.novel.count >= configuration.stormTemplates,
-              let oldest = group.novel.first, time - oldest <= configuration.stormSeconds else { return }
+            let oldest = group.novel.first, time - oldest <= configuration.stormSeconds
+        else { return }
         group.stormSince = time
         outcome.storm = Storm(prefix: parsed.prefix(before: group.positions), templates: group.novel.count)
     }
@@ -214,7 +235,9 @@ public struct LayoutLearner: Sendable {
     /// Forgets the least recently seen quarter of the shapes (by count: many seen at one moment, a
     /// backfill, are not all forgotten at once).
     private mutating func forgetOldestShapes() {
-        for shape in groups.map({ ($0.key, $0.value.lastSeen) }).sorted(by: { $0.1 < $1.1 }).prefix(groups.count / 4).map(\.0) {
+        for shape in groups.map({ ($0.key, $0.value.lastSeen) }).sorted(by: { $0.1 < $1.1 }).prefix(groups.count / 4)
+            .map(\.0)
+        {
             groups[shape] = nil
         }
     }
@@ -233,8 +256,10 @@ struct ParsedTemplate {
 
     static func isSeparator(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "="), UInt8(ascii: "+"),
-             UInt8(ascii: " "), UInt8(ascii: ","): return true
+        case UInt8(ascii: "/"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "="),
+            UInt8(ascii: "+"),
+            UInt8(ascii: " "), UInt8(ascii: ","):
+            return true
         default: return false
         }
     }

@@ -32,7 +32,10 @@ public struct SourcePattern: Sendable, Equatable, CustomStringConvertible {
         var index = 0
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "*") {
-                if !literal.isEmpty { parts.append(.literal(literal)); literal = [] }
+                if !literal.isEmpty {
+                    parts.append(.literal(literal))
+                    literal = []
+                }
                 if index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "*") {
                     parts.append(.anyWildcard)
                     index += 2
@@ -74,7 +77,8 @@ public struct SourcePattern: Sendable, Equatable, CustomStringConvertible {
         guard part < parts.count else { return position == key.count }
         switch parts[part] {
         case .literal(let literal):
-            guard position + literal.count <= key.count, key[position..<position + literal.count].elementsEqual(literal) else { return false }
+            guard position + literal.count <= key.count, key[position..<position + literal.count].elementsEqual(literal)
+            else { return false }
             return match(key, position + literal.count, part + 1)
         case .segmentWildcard:
             var end = position

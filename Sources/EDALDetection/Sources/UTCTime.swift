@@ -2,9 +2,12 @@
 /// key timestamps are parsed on the hot path, once per object.
 enum UTCTime {
     /// The epoch seconds of `year-month-day hour:minute:second` UTC, or `nil` when a field is out of range.
-    static func epochSeconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Int64? {
-        guard (1970...2200).contains(year), (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+    static func epochSeconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Int64?
+    {
+        guard (1970...2200).contains(year), (1...12).contains(month),
+            (1...daysIn(month: month, year: year)).contains(day),
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second)
+        else { return nil }
         // Howard Hinnant's days_from_civil.
         let shiftedYear = month <= 2 ? year - 1 : year
         let era = shiftedYear / 400

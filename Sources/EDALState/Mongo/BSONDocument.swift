@@ -23,7 +23,12 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
         get { keys.firstIndex(of: key).map { values[$0] } }
         set {
             if let index = keys.firstIndex(of: key) {
-                if let newValue { values[index] = newValue } else { keys.remove(at: index); values.remove(at: index) }
+                if let newValue {
+                    values[index] = newValue
+                } else {
+                    keys.remove(at: index)
+                    values.remove(at: index)
+                }
             } else if let newValue {
                 keys.append(key)
                 values.append(newValue)
@@ -60,38 +65,58 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
         }
         switch value {
         case .double(let number):
-            out.append(0x01); name(); appendLittleEndian(number.bitPattern, to: &out)
+            out.append(0x01)
+            name()
+            appendLittleEndian(number.bitPattern, to: &out)
         case .string(let string):
-            out.append(0x02); name()
+            out.append(0x02)
+            name()
             let bytes = Array(string.utf8)
             appendLittleEndian(UInt32(bytes.count + 1), to: &out)
             out.append(contentsOf: bytes)
             out.append(0)
         case .document(let document):
-            out.append(0x03); name(); append(document, to: &out)
+            out.append(0x03)
+            name()
+            append(document, to: &out)
         case .array(let items):
-            out.append(0x04); name()
+            out.append(0x04)
+            name()
             append(BSONDocument(items.enumerated().map { (String($0.offset), $0.element) }), to: &out)
         case .binary(let bytes):
-            out.append(0x05); name()
+            out.append(0x05)
+            name()
             appendLittleEndian(UInt32(bytes.count), to: &out)
             out.append(0x00)
             out.append(contentsOf: bytes)
         case .objectId(let bytes):
-            out.append(0x07); name(); out.append(contentsOf: bytes.prefix(12))
+            out.append(0x07)
+            name()
+            out.append(contentsOf: bytes.prefix(12))
             if bytes.count < 12 { out.append(contentsOf: [UInt8](repeating: 0, count: 12 - bytes.count)) }
         case .bool(let flag):
-            out.append(0x08); name(); out.append(flag ? 1 : 0)
+            out.append(0x08)
+            name()
+            out.append(flag ? 1 : 0)
         case .date(let milliseconds):
-            out.append(0x09); name(); appendLittleEndian(UInt64(bitPattern: milliseconds), to: &out)
+            out.append(0x09)
+            name()
+            appendLittleEndian(UInt64(bitPattern: milliseconds), to: &out)
         case .null, .unsupported:
-            out.append(0x0A); name()
+            out.append(0x0A)
+            name()
         case .int32(let number):
-            out.append(0x10); name(); appendLittleEndian(UInt32(bitPattern: number), to: &out)
+            out.append(0x10)
+            name()
+            appendLittleEndian(UInt32(bitPattern: number), to: &out)
         case .timestamp(let number):
-            out.append(0x11); name(); appendLittleEndian(number, to: &out)
+            out.append(0x11)
+            name()
+            appendLittleEndian(number, to: &out)
         case .int64(let number):
-            out.append(0x12); name(); appendLittleEndian(UInt64(bitPattern: number), to: &out)
+            out.append(0x12)
+            name()
+            appendLittleEndian(UInt64(bitPattern: number), to: &out)
         }
     }
 
@@ -127,7 +152,9 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
         var index: Int
 
         mutating func need(_ count: Int) throws(DecodingError) {
-            guard count >= 0, index + count <= bytes.count else { throw DecodingError(reason: "truncated at byte \(index)") }
+            guard count >= 0, index + count <= bytes.count else {
+                throw DecodingError(reason: "truncated at byte \(index)")
+            }
         }
 
         mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(DecodingError) -> T {
@@ -149,7 +176,9 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
         mutating func document() throws(DecodingError) -> BSONDocument {
             let start = index
             let length = Int(try integer(Int32.self))
-            guard length >= 5, start + length <= bytes.count else { throw DecodingError(reason: "bad document length \(length)") }
+            guard length >= 5, start + length <= bytes.count else {
+                throw DecodingError(reason: "bad document length \(length)")
+            }
             let end = start + length - 1
             var document = BSONDocument()
             while index < end {
@@ -184,7 +213,7 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
                 let subtype = bytes[index]
                 index += 1
                 var payload = Array(bytes[index..<(index + length)])
-                if subtype == 0x02, payload.count >= 4 { payload.removeFirst(4) } // old binary subtype
+                if subtype == 0x02, payload.count >= 4 { payload.removeFirst(4) }  // old binary subtype
                 index += length
                 return .binary(payload)
             case 0x06, 0x0A, 0x7F, 0xFF: return type == 0x0A ? .null : .unsupported(type)
@@ -198,7 +227,8 @@ public struct BSONDocument: Sendable, Equatable, ExpressibleByDictionaryLiteral 
                 return .bool(bytes[index] != 0)
             case 0x09: return .date(Int64(bitPattern: try integer(UInt64.self)))
             case 0x0B:
-                _ = try cString(); _ = try cString()
+                _ = try cString()
+                _ = try cString()
                 return .unsupported(type)
             case 0x0C:
                 let length = Int(try integer(Int32.self))

@@ -23,7 +23,10 @@ enum MongoClaimFilter {
         case .eTagDiffers(let tag): return ["etag": ["$ne": .string(tag)]]
         case .versionIdDiffers(let id): return ["versionId": ["$nin": [.string(id), .null]]]
         case .gone:
-            return ["status": .string(StoredClaim.Status.done.rawValue), "outcome": .string(ClaimCompletion.Outcome.objectGone.label)]
+            return [
+                "status": .string(StoredClaim.Status.done.rawValue),
+                "outcome": .string(ClaimCompletion.Outcome.objectGone.label),
+            ]
         case .processingLeaseExpired(let now):
             return ["status": .string(StoredClaim.Status.processing.rawValue), "leaseUntil": ["$lt": .date(now)]]
         }

@@ -8,16 +8,17 @@ import NIOPosix
 /// before `mongoc_init()`, which itself may log (`Falling back to malloc for counters` when shared
 /// memory is short), or that line reaches standard error as plain text among the JSON log lines.
 private let mongocInitialised: Bool = {
-    mongoc_log_set_handler({ level, domain, message, _ in
-        let text = "\(domain.map { String(cString: $0) } ?? "mongoc"): \(message.map { String(cString: $0) } ?? "")"
-        switch level {
-        case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: mongocLogger.error("\(text)")
-        case MONGOC_LOG_LEVEL_WARNING: mongocLogger.warning("\(text)")
-        case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: mongocLogger.info("\(text)")
-        case MONGOC_LOG_LEVEL_DEBUG: mongocLogger.debug("\(text)")
-        default: mongocLogger.trace("\(text)")
-        }
-    }, nil)
+    mongoc_log_set_handler(
+        { level, domain, message, _ in
+            let text = "\(domain.map { String(cString: $0) } ?? "mongoc"): \(message.map { String(cString: $0) } ?? "")"
+            switch level {
+            case MONGOC_LOG_LEVEL_ERROR, MONGOC_LOG_LEVEL_CRITICAL: mongocLogger.error("\(text)")
+            case MONGOC_LOG_LEVEL_WARNING: mongocLogger.warning("\(text)")
+            case MONGOC_LOG_LEVEL_MESSAGE, MONGOC_LOG_LEVEL_INFO: mongocLogger.info("\(text)")
+            case MONGOC_LOG_LEVEL_DEBUG: mongocLogger.debug("\(text)")
+            default: mongocLogger.trace("\(text)")
+            }
+        }, nil)
     mongoc_init()
     return true
 }()
@@ -102,19 +103,25 @@ final class MongoConnection: @unchecked Sendable {
     ///
     /// Throws `.unavailable` when the server cannot be reached or answers with a transient error,
     /// `.failed` when it refuses the command. Write errors inside an `ok: 1` reply are the caller's to read.
-    func run(_ command: BSONDocument, _ kind: CommandKind, database: String? = nil) async throws(StateStoreError) -> BSONDocument {
+    func run(_ command: BSONDocument, _ kind: CommandKind, database: String? = nil) async throws(StateStoreError)
+        -> BSONDocument
+    {
         let bytes = command.encoded()
         commandsSent.withLockedValue { $0 += 1 }
         let result: Result<BSONDocument, StateStoreError>
         do {
-            result = try await threads.runIfActive { [self] in runBlocking(bytes, kind, database: database ?? self.database) }
+            result = try await threads.runIfActive { [self] in
+                runBlocking(bytes, kind, database: database ?? self.database)
+            }
         } catch {
             throw .unavailable(store: displayName, reason: "the store's connection is closed")
         }
         return try result.get()
     }
 
-    private func runBlocking(_ command: [UInt8], _ kind: CommandKind, database: String) -> Result<BSONDocument, StateStoreError> {
+    private func runBlocking(_ command: [UInt8], _ kind: CommandKind, database: String) -> Result<
+        BSONDocument, StateStoreError
+    > {
         guard let client = mongoc_client_pool_pop(pool) else {
             return .failure(.unavailable(store: displayName, reason: "no client available from the pool"))
         }
@@ -130,12 +137,16 @@ final class MongoConnection: @unchecked Sendable {
         }
         var error = bson_error_t()
         let succeeded: Bool? = command.withUnsafeBufferPointer { buffer -> Bool? in
-            guard let base = buffer.baseAddress, bson_init_static(commandStorage.pointer, base, buffer.count) else { return nil }
+            guard let base = buffer.baseAddress, bson_init_static(commandStorage.pointer, base, buffer.count) else {
+                return nil
+            }
             switch kind {
             case .write:
-                return mongoc_client_write_command_with_opts(client, database, commandStorage.pointer, nil, replyStorage.pointer, &error)
+                return mongoc_client_write_command_with_opts(
+                    client, database, commandStorage.pointer, nil, replyStorage.pointer, &error)
             case .read:
-                return mongoc_client_read_command_with_opts(client, database, commandStorage.pointer, nil, nil, replyStorage.pointer, &error)
+                return mongoc_client_read_command_with_opts(
+                    client, database, commandStorage.pointer, nil, nil, replyStorage.pointer, &error)
             }
         }
         guard let succeeded else {
@@ -149,7 +160,12 @@ final class MongoConnection: @unchecked Sendable {
             // The server's labels say a retry may succeed even for codes not listed as transient.
             let labels = (try? reply.get())?["errorLabels"]?.arrayValue?.compactMap(\.stringValue) ?? []
             if !Self.retryableLabels.isDisjoint(with: labels) {
-                return .failure(.unavailable(store: displayName, reason: "server error \(error.code) (\(labels.joined(separator: ", "))): \(Self.message(of: error))"))
+                return .failure(
+                    .unavailable(
+                        store: displayName,
+                        reason:
+                            "server error \(error.code) (\(labels.joined(separator: ", "))): \(Self.message(of: error))"
+                    ))
             }
             return .failure(classify(error))
         }

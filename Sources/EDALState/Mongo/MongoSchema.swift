@@ -20,22 +20,36 @@ enum MongoSchema {
         let version = try await storedVersion(store)
         guard version < current else {
             if version == current { return }
-            throw .failed(store: store.displayName, reason: "the database was written by a later EDAL (schema version \(version); "
-                            + "this one knows up to \(current)): run that EDAL or give this one another database")
+            throw .failed(
+                store: store.displayName,
+                reason: "the database was written by a later EDAL (schema version \(version); "
+                    + "this one knows up to \(current)): run that EDAL or give this one another database")
         }
         if version < 1 { try await unversionedToOne(store) }
         // `$max`: a replica that migrated further meanwhile keeps its number.
-        _ = try await store.checked(store.connection.run([
-            "update": .string(collection),
-            "updates": [["q": ["_id": .string(documentId)], "u": ["$max": ["version": .int64(current)]], "upsert": true]],
-        ], .write))
+        _ = try await store.checked(
+            store.connection.run(
+                [
+                    "update": .string(collection),
+                    "updates": [
+                        [
+                            "q": ["_id": .string(documentId)], "u": ["$max": ["version": .int64(current)]],
+                            "upsert": true,
+                        ]
+                    ],
+                ], .write))
     }
 
     static func storedVersion(_ store: MongoStateStore) async throws(StateStoreError) -> Int64 {
-        let reply = try await store.checked(store.connection.run([
-            "find": .string(collection), "filter": ["_id": .string(documentId)], "limit": 1, "singleBatch": true,
-        ], .read))
-        guard case .document(let document)? = reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue?.first else { return 0 }
+        let reply = try await store.checked(
+            store.connection.run(
+                [
+                    "find": .string(collection), "filter": ["_id": .string(documentId)], "limit": 1,
+                    "singleBatch": true,
+                ], .read))
+        guard case .document(let document)? = reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue?.first else {
+            return 0
+        }
         return document["version"]?.int64Value ?? 0
     }
 
@@ -46,34 +60,52 @@ enum MongoSchema {
         // Baselines were kept in `models`, with the time they were "trained".
         if try await collections(store).contains("models") {
             do {
-                _ = try await store.checked(connection.run([
-                    "renameCollection": .string("\(connection.database).models"), "to": .string("\(connection.database).\(MongoStateStore.baselines)"),
-                ], .write, database: "admin"))
+                _ = try await store.checked(
+                    connection.run(
+                        [
+                            "renameCollection": .string("\(connection.database).models"),
+                            "to": .string("\(connection.database).\(MongoStateStore.baselines)"),
+                        ], .write, database: "admin"))
             } catch {
                 // Another replica renamed it first (or both collections exist, as after an older
                 // replica wrote again): go on while `baselines` is there.
                 guard try await collections(store).contains(MongoStateStore.baselines) else { throw error }
             }
         }
-        _ = try await store.checked(connection.run([
-            "update": .string(MongoStateStore.baselines),
-            "updates": [["q": ["trainedAt": ["$exists": true]], "u": ["$rename": ["trainedAt": "writtenAt"]], "multi": true]],
-        ], .write))
+        _ = try await store.checked(
+            connection.run(
+                [
+                    "update": .string(MongoStateStore.baselines),
+                    "updates": [
+                        [
+                            "q": ["trainedAt": ["$exists": true]], "u": ["$rename": ["trainedAt": "writtenAt"]],
+                            "multi": true,
+                        ]
+                    ],
+                ], .write))
         // The sweep's and the silence check's locks and the readiness probe, once written as claims
         // and watermarks of made-up buckets, are leases now (and readiness a ping).
         for name in [MongoStateStore.claims, MongoStateStore.watermarks] {
-            _ = try await store.checked(connection.run([
-                "delete": .string(name),
-                "deletes": [["q": ["_id": .document(MongoStateStore.names(startingWith: "edal~"))], "limit": .int32(0)]],
-            ], .write))
+            _ = try await store.checked(
+                connection.run(
+                    [
+                        "delete": .string(name),
+                        "deletes": [
+                            ["q": ["_id": .document(MongoStateStore.names(startingWith: "edal~"))], "limit": .int32(0)]
+                        ],
+                    ], .write))
         }
         if try await indexes(store, of: MongoStateStore.claims).contains("status_1_leaseUntil_1") {
             do {
-                _ = try await store.checked(connection.run([
-                    "dropIndexes": .string(MongoStateStore.claims), "index": "status_1_leaseUntil_1",
-                ], .write))
+                _ = try await store.checked(
+                    connection.run(
+                        [
+                            "dropIndexes": .string(MongoStateStore.claims), "index": "status_1_leaseUntil_1",
+                        ], .write))
             } catch {
-                guard try await !indexes(store, of: MongoStateStore.claims).contains("status_1_leaseUntil_1") else { throw error }
+                guard try await !indexes(store, of: MongoStateStore.claims).contains("status_1_leaseUntil_1") else {
+                    throw error
+                }
             }
         }
     }

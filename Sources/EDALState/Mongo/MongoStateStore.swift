@@ -81,15 +81,20 @@ public final class MongoStateStore: StateStore, BaselinePruning {
     ///   - threads: blocking threads and pooled connections; bounds concurrent store calls.
     ///   - claimRetention: every claim written carries `expiresAt` this far ahead, and the server's
     ///     TTL monitor (index `expiresAt_ttl`) deletes it then; `nil` keeps claims for ever.
-    public static func open(uri: String, threads: Int = 8, claimRetention: Duration? = nil) async throws(StateStoreError) -> MongoStateStore {
+    public static func open(uri: String, threads: Int = 8, claimRetention: Duration? = nil)
+        async throws(StateStoreError) -> MongoStateStore
+    {
         try await open(uri: uri, threads: threads, claimRetention: claimRetention, localClock: { Date() })
     }
 
     /// `open`, with this host's clock replaced (tests of clock skew).
-    static func open(uri: String, threads: Int = 8, claimRetention: Duration? = nil,
-                     localClock: @escaping @Sendable () -> Date) async throws(StateStoreError) -> MongoStateStore {
-        let store = MongoStateStore(connection: try MongoConnection(uri: uri, threads: threads), claimRetention: claimRetention,
-                                    localClock: localClock)
+    static func open(
+        uri: String, threads: Int = 8, claimRetention: Duration? = nil,
+        localClock: @escaping @Sendable () -> Date
+    ) async throws(StateStoreError) -> MongoStateStore {
+        let store = MongoStateStore(
+            connection: try MongoConnection(uri: uri, threads: threads), claimRetention: claimRetention,
+            localClock: localClock)
         do {
             try await MongoSchema.migrate(store)
             try await store.createIndexes()
@@ -107,14 +112,21 @@ public final class MongoStateStore: StateStore, BaselinePruning {
             "createIndexes": .string(Self.claims),
             "indexes": [
                 // Documents without expiresAt (written with no retention) never expire.
-                ["key": ["expiresAt": 1], "name": .string(Self.expiryIndex), "expireAfterSeconds": .int64(0)],
+                ["key": ["expiresAt": 1], "name": .string(Self.expiryIndex), "expireAfterSeconds": .int64(0)]
             ],
         ]
         _ = try await checked(connection.run(command, .write))
-        _ = try await checked(connection.run([
-            "createIndexes": .string(Self.leases),
-            "indexes": [["key": ["expiresAt": 1], "name": .string(Self.leaseExpiryIndex), "expireAfterSeconds": .int64(3600)]],
-        ], .write))
+        _ = try await checked(
+            connection.run(
+                [
+                    "createIndexes": .string(Self.leases),
+                    "indexes": [
+                        [
+                            "key": ["expiresAt": 1], "name": .string(Self.leaseExpiryIndex),
+                            "expireAfterSeconds": .int64(3600),
+                        ]
+                    ],
+                ], .write))
     }
 
     public func close() async {
@@ -144,10 +156,16 @@ public final class MongoStateStore: StateStore, BaselinePruning {
         // again, which the server refuses with 11000.
         let statement: BSONDocument = [
             "q": ["_id": .string(name), "expiresAt": ["$lte": .date(now)]],
-            "u": ["$set": ["owner": .string(owner), "token": .string(lease.token), "expiresAt": .date(now.addingTimeInterval(ttl.seconds))]],
+            "u": [
+                "$set": [
+                    "owner": .string(owner), "token": .string(lease.token),
+                    "expiresAt": .date(now.addingTimeInterval(ttl.seconds)),
+                ]
+            ],
             "upsert": true,
         ]
-        let reply = try await checked(connection.run(["update": .string(Self.leases), "updates": [.document(statement)]], .write))
+        let reply = try await checked(
+            connection.run(["update": .string(Self.leases), "updates": [.document(statement)]], .write))
         if let writeError = Self.writeErrors(in: reply).first {
             guard writeError.code == Self.duplicateKey else { throw refusal(writeError, "lease") }
             return nil
@@ -157,19 +175,30 @@ public final class MongoStateStore: StateStore, BaselinePruning {
 
     public func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool {
         let until = await serverNow().addingTimeInterval(ttl.seconds)
-        let reply = try await checked(connection.run([
-            "update": .string(Self.leases),
-            "updates": [["q": ["_id": .string(lease.name), "token": .string(lease.token)], "u": ["$set": ["expiresAt": .date(until)]]]],
-        ], .write))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "update": .string(Self.leases),
+                    "updates": [
+                        [
+                            "q": ["_id": .string(lease.name), "token": .string(lease.token)],
+                            "u": ["$set": ["expiresAt": .date(until)]],
+                        ]
+                    ],
+                ], .write))
         if let writeError = Self.writeErrors(in: reply).first { throw refusal(writeError, "lease") }
         return (reply["n"]?.int64Value ?? 0) > 0
     }
 
     public func releaseLease(_ lease: Lease) async throws {
-        _ = try await checked(connection.run([
-            "delete": .string(Self.leases),
-            "deletes": [["q": ["_id": .string(lease.name), "token": .string(lease.token)], "limit": .int32(1)]],
-        ], .write))
+        _ = try await checked(
+            connection.run(
+                [
+                    "delete": .string(Self.leases),
+                    "deletes": [
+                        ["q": ["_id": .string(lease.name), "token": .string(lease.token)], "limit": .int32(1)]
+                    ],
+                ], .write))
     }
 
     // MARK: Claims
@@ -192,13 +221,20 @@ public final class MongoStateStore: StateStore, BaselinePruning {
         statements.reserveCapacity(sent.count * 2)
         for index in sent {
             let request = requests[index]
-            statements.append(.document(Self.claimStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil,
-                                                            expiresAt: expiry(from: now))))
-            statements.append(.document(Self.takeOverStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil)))
+            statements.append(
+                .document(
+                    Self.claimStatement(
+                        request, owner: owner, token: token, now: now, leaseUntil: leaseUntil,
+                        expiresAt: expiry(from: now))))
+            statements.append(
+                .document(Self.takeOverStatement(request, owner: owner, token: token, now: now, leaseUntil: leaseUntil))
+            )
         }
-        let reply = try await checked(connection.run([
-            "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
-        ], .write))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
+                ], .write))
 
         var refused: Set<Int> = []
         for writeError in Self.writeErrors(in: reply) {
@@ -250,8 +286,10 @@ public final class MongoStateStore: StateStore, BaselinePruning {
 
     /// Wins the object when it is absent (upsert) or holds other content, unless the event is
     /// stale: `ClaimRules.winsAsNewContent`, as a filter.
-    static func claimStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date,
-                               expiresAt: Date? = nil) -> BSONDocument {
+    static func claimStatement(
+        _ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date,
+        expiresAt: Date? = nil
+    ) -> BSONDocument {
         var filter = MongoClaimFilter.filter(ClaimRules.winsAsNewContent(request))
         filter["_id"] = .string(request.objectId)
         var set: BSONDocument = [
@@ -274,11 +312,16 @@ public final class MongoStateStore: StateStore, BaselinePruning {
 
     /// Takes over the same content still `processing` under an expired lease (never inserts):
     /// `ClaimRules.winsByTakeOver`, as a filter.
-    static func takeOverStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date) -> BSONDocument {
+    static func takeOverStatement(_ request: ClaimRequest, owner: String, token: String, now: Date, leaseUntil: Date)
+        -> BSONDocument
+    {
         var filter = MongoClaimFilter.filter(ClaimRules.winsByTakeOver(request, now: now))
         filter["_id"] = .string(request.objectId)
         let update: BSONDocument = [
-            "$set": ["owner": .string(owner), "token": .string(token), "leaseUntil": .date(leaseUntil), "claimedAt": .date(now)],
+            "$set": [
+                "owner": .string(owner), "token": .string(token), "leaseUntil": .date(leaseUntil),
+                "claimedAt": .date(now),
+            ],
             "$inc": ["claims": .int64(1)],
         ]
         return ["q": .document(filter), "u": .document(update)]
@@ -312,13 +355,18 @@ public final class MongoStateStore: StateStore, BaselinePruning {
     /// `outcome`: the claim's upsert and the completion's update applied to nothing, as the server
     /// applies them. Its `encoded()` size is the BSON a claim costs in MongoDB before indexes
     /// (`edal-bench store` prints it).
-    public static func storedDocument(for request: ClaimRequest, outcome: ClaimCompletion.Outcome, owner: String,
-                                      now: Date, lease: Duration, retention: Duration?) -> BSONDocument {
+    public static func storedDocument(
+        for request: ClaimRequest, outcome: ClaimCompletion.Outcome, owner: String,
+        now: Date, lease: Duration, retention: Duration?
+    ) -> BSONDocument {
         let token = UUID().uuidString
-        let claim = claimStatement(request, owner: owner, token: token, now: now, leaseUntil: now.addingTimeInterval(lease.seconds),
-                                   expiresAt: retention.map { now.addingTimeInterval($0.seconds) })
-        let completion = completeStatement(ClaimCompletion(ticket: ClaimTicket(objectId: request.objectId, token: token), outcome: outcome,
-                                                           lastModified: request.lastModified), now: now)
+        let claim = claimStatement(
+            request, owner: owner, token: token, now: now, leaseUntil: now.addingTimeInterval(lease.seconds),
+            expiresAt: retention.map { now.addingTimeInterval($0.seconds) })
+        let completion = completeStatement(
+            ClaimCompletion(
+                ticket: ClaimTicket(objectId: request.objectId, token: token), outcome: outcome,
+                lastModified: request.lastModified), now: now)
         var document: BSONDocument = ["_id": .string(request.objectId)]
         for update in [claim["u"], completion["u"]] {
             guard case .document(let update)? = update else { continue }
@@ -354,25 +402,34 @@ public final class MongoStateStore: StateStore, BaselinePruning {
     }
 
     private static func processingFilter(_ ticket: ClaimTicket) -> BSONValue {
-        ["_id": .string(ticket.objectId), "token": .string(ticket.token), "status": .string(StoredClaim.Status.processing.rawValue)]
+        [
+            "_id": .string(ticket.objectId), "token": .string(ticket.token),
+            "status": .string(StoredClaim.Status.processing.rawValue),
+        ]
     }
 
     /// Runs one statement per ticket; when fewer matched than were sent, reads which are still ours.
-    private func updateHeld(_ tickets: [ClaimTicket], statements: [BSONValue], requireProcessing: Bool) async throws -> [Bool] {
+    private func updateHeld(_ tickets: [ClaimTicket], statements: [BSONValue], requireProcessing: Bool) async throws
+        -> [Bool]
+    {
         let matched = try await checkedWrite(statements)
         guard matched < Int64(tickets.count) else { return Array(repeating: true, count: tickets.count) }
         let held = try await find(Self.claims, ids: tickets.map(\.objectId))
         return tickets.map { ticket in
-            guard let document = held[ticket.objectId], document["token"]?.stringValue == ticket.token else { return false }
+            guard let document = held[ticket.objectId], document["token"]?.stringValue == ticket.token else {
+                return false
+            }
             return !requireProcessing || document["status"]?.stringValue == StoredClaim.Status.processing.rawValue
         }
     }
 
     /// Sends `statements` as one unordered update of `claims`; returns how many documents matched.
     private func checkedWrite(_ statements: [BSONValue]) async throws(StateStoreError) -> Int64 {
-        let reply = try await checked(connection.run([
-            "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
-        ], .write))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "update": .string(Self.claims), "updates": .array(statements), "ordered": false,
+                ], .write))
         if let writeError = Self.writeErrors(in: reply).first {
             throw refusal(writeError, "update")
         }
@@ -443,16 +500,20 @@ public final class MongoStateStore: StateStore, BaselinePruning {
         let statements: [BSONValue] = baselines.map { baseline in
             .document([
                 "q": ["_id": .string(baseline.name), "version": ["$lt": .int64(baseline.version)]],
-                "u": ["$set": [
-                    "version": .int64(baseline.version), "writtenAt": .date(baseline.writtenAt),
-                    "payload": .binary(baseline.payload), "savedAt": .date(now),
-                ]],
+                "u": [
+                    "$set": [
+                        "version": .int64(baseline.version), "writtenAt": .date(baseline.writtenAt),
+                        "payload": .binary(baseline.payload), "savedAt": .date(now),
+                    ]
+                ],
                 "upsert": true,
             ])
         }
-        let reply = try await checked(connection.run([
-            "update": .string(Self.baselines), "updates": .array(statements), "ordered": false,
-        ], .write))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "update": .string(Self.baselines), "updates": .array(statements), "ordered": false,
+                ], .write))
         var stored = [Bool](repeating: true, count: baselines.count)
         for writeError in Self.writeErrors(in: reply) where stored.indices.contains(writeError.index) {
             // 11000: a baseline with this name and a newer or equal version is stored.
@@ -466,17 +527,26 @@ public final class MongoStateStore: StateStore, BaselinePruning {
 
     public func pruneBaselines(prefix: String, savedBefore cutoff: Date) async throws -> Int {
         let serverCutoff = await onServerClock(cutoff)
-        let reply = try await checked(connection.run([
-            "delete": .string(Self.baselines),
-            "deletes": [[
-                "q": ["_id": .document(Self.names(startingWith: prefix)), "savedAt": ["$lt": .date(serverCutoff)]],
-                "limit": .int32(0),
-            ]],
-        ], .write))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "delete": .string(Self.baselines),
+                    "deletes": [
+                        [
+                            "q": [
+                                "_id": .document(Self.names(startingWith: prefix)),
+                                "savedAt": ["$lt": .date(serverCutoff)],
+                            ],
+                            "limit": .int32(0),
+                        ]
+                    ],
+                ], .write))
         return Int(reply["n"]?.int64Value ?? 0)
     }
 
-    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
+    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws
+        -> [StoredBaseline]
+    {
         var range = Self.names(startingWith: prefix)
         if let after, after >= prefix { range = ["$gt": .string(after), "$lt": .string(prefix + "\u{10FFFF}")] }
         var filter: BSONDocument = ["_id": .document(range)]
@@ -484,37 +554,49 @@ public final class MongoStateStore: StateStore, BaselinePruning {
             let serverSince = await onServerClock(savedSince)
             filter["savedAt"] = ["$gte": .date(serverSince)]
         }
-        let reply = try await checked(connection.run([
-            "find": .string(Self.baselines), "filter": .document(filter), "sort": ["_id": .int32(1)],
-            "limit": .int64(Int64(max(1, limit))), "batchSize": .int32(Int32(clamping: max(1, limit))), "singleBatch": true,
-        ], .read))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "find": .string(Self.baselines), "filter": .document(filter), "sort": ["_id": .int32(1)],
+                    "limit": .int64(Int64(max(1, limit))), "batchSize": .int32(Int32(clamping: max(1, limit))),
+                    "singleBatch": true,
+                ], .read))
         var baselines: [StoredBaseline] = []
         for case .document(let document) in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
             guard let name = document["_id"]?.stringValue, let version = document["version"]?.int64Value,
-                  let payload = document["payload"]?.binaryValue else { continue }
-            baselines.append(StoredBaseline(name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast, payload: payload))
+                let payload = document["payload"]?.binaryValue
+            else { continue }
+            baselines.append(
+                StoredBaseline(
+                    name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast,
+                    payload: payload))
         }
         return baselines
     }
 
     public func loadBaseline(named name: String) async throws -> StoredBaseline? {
         guard let document = try await find(Self.baselines, ids: [name])[name],
-              let version = document["version"]?.int64Value,
-              let payload = document["payload"]?.binaryValue else { return nil }
-        return StoredBaseline(name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast, payload: payload)
+            let version = document["version"]?.int64Value,
+            let payload = document["payload"]?.binaryValue
+        else { return nil }
+        return StoredBaseline(
+            name: name, version: version, writtenAt: document["writtenAt"]?.dateValue ?? .distantPast, payload: payload)
     }
 
     // MARK: Commands
 
     /// The documents of `collection` with these `_id`s, by `_id`, in one round trip.
     private func find(_ collection: String, ids: [String]) async throws(StateStoreError) -> [String: BSONDocument] {
-        let filter: BSONDocument = ids.count == 1
+        let filter: BSONDocument =
+            ids.count == 1
             ? ["_id": .string(ids[0])]
             : ["_id": ["$in": .array(ids.map(BSONValue.string))]]
-        let reply = try await checked(connection.run([
-            "find": .string(collection), "filter": .document(filter),
-            "batchSize": .int32(Int32(clamping: ids.count + 1)), "singleBatch": true,
-        ], .read))
+        let reply = try await checked(
+            connection.run(
+                [
+                    "find": .string(collection), "filter": .document(filter),
+                    "batchSize": .int32(Int32(clamping: ids.count + 1)), "singleBatch": true,
+                ], .read))
         var found: [String: BSONDocument] = [:]
         for case .document(let document) in reply["cursor"]?.documentValue?["firstBatch"]?.arrayValue ?? [] {
             if let id = document["_id"]?.stringValue { found[id] = document }
@@ -529,7 +611,8 @@ public final class MongoStateStore: StateStore, BaselinePruning {
             throw .failed(store: displayName, reason: message)
         }
         if let concernError = reply["writeConcernError"]?.documentValue {
-            throw .unavailable(store: displayName, reason: "write concern not satisfied: \(concernError["errmsg"]?.stringValue ?? "")")
+            throw .unavailable(
+                store: displayName, reason: "write concern not satisfied: \(concernError["errmsg"]?.stringValue ?? "")")
         }
         return reply
     }
@@ -555,7 +638,8 @@ public final class MongoStateStore: StateStore, BaselinePruning {
         guard let errors = reply["writeErrors"]?.arrayValue else { return [] }
         return errors.compactMap { value in
             guard let error = value.documentValue, let index = error["index"]?.int64Value else { return nil }
-            return WriteError(index: Int(index), code: error["code"]?.int64Value ?? 0, message: error["errmsg"]?.stringValue ?? "")
+            return WriteError(
+                index: Int(index), code: error["code"]?.int64Value ?? 0, message: error["errmsg"]?.stringValue ?? "")
         }
     }
 }

@@ -13,7 +13,9 @@ final class SQLiteDatabase: @unchecked Sendable {
     static let defaultBusyTimeoutMilliseconds: Int32 = 5_000
 
     /// Opens (creating if needed) the database at `path`, in WAL mode with a busy timeout.
-    init(path: String, busyTimeoutMilliseconds: Int32 = SQLiteDatabase.defaultBusyTimeoutMilliseconds) throws(StateStoreError) {
+    init(path: String, busyTimeoutMilliseconds: Int32 = SQLiteDatabase.defaultBusyTimeoutMilliseconds)
+        throws(StateStoreError)
+    {
         self.path = path
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -59,7 +61,9 @@ final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs `sql` with `values`; calls `row` for each result row. Returns the rows changed.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteStatement) -> Void = { _ in }) throws(StateStoreError) -> Int {
+    func run(_ sql: String, _ values: [SQLiteValue] = [], row: (SQLiteStatement) -> Void = { _ in })
+        throws(StateStoreError) -> Int
+    {
         let statement = try prepared(sql)
         defer { sqlite3_reset(statement.handle) }
         let bound = statement.bind(values)

@@ -100,7 +100,8 @@ final class SQLiteGroupCommit: Sendable {
             // SQLite rolled the transaction back on its own (an I/O or full-disk error): what ran
             // before is undone, so nothing of this group may report success.
             guard database.inTransaction else {
-                let lost = StateStoreError.failed(store: database.store, reason: "the transaction was rolled back by SQLite")
+                let lost = StateStoreError.failed(
+                    store: database.store, reason: "the transaction was rolled back by SQLite")
                 for settle in settles { settle(lost) }
                 for rest in group[index...] { rest.abandon(lost) }
                 settles = []

@@ -39,8 +39,10 @@ enum SQLiteSchema {
             let version = try userVersion(database)
             guard version < current else {
                 if version == current { return }
-                throw .failed(store: database.store, reason: "the file was written by a later EDAL (schema version \(version); "
-                                + "this one knows up to \(current)): run that EDAL or give this one another file")
+                throw .failed(
+                    store: database.store,
+                    reason: "the file was written by a later EDAL (schema version \(version); "
+                        + "this one knows up to \(current)): run that EDAL or give this one another file")
             }
             if version == 0, try has(database, table: "claims") { try unversionedToOne(database) }
             try database.execute(tables)
@@ -63,7 +65,9 @@ enum SQLiteSchema {
         // The sweep's and the silence check's locks and the readiness probe, once written as claims
         // and watermarks of made-up buckets, are leases now (and readiness a ping).
         try database.execute("DELETE FROM claims WHERE id LIKE 'edal~%'")
-        if try has(database, table: "watermarks") { try database.execute("DELETE FROM watermarks WHERE bucket LIKE 'edal~%'") }
+        if try has(database, table: "watermarks") {
+            try database.execute("DELETE FROM watermarks WHERE bucket LIKE 'edal~%'")
+        }
         // Baselines were kept as "models" with the time they were "trained".
         if try has(database, table: "models") {
             try database.execute("ALTER TABLE models RENAME TO baselines")
@@ -79,13 +83,17 @@ enum SQLiteSchema {
 
     private static func has(_ database: SQLiteDatabase, table: String) throws(StateStoreError) -> Bool {
         var found = false
-        try database.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [.text(table)]) { _ in found = true }
+        try database.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", [.text(table)]) { _ in
+            found = true
+        }
         return found
     }
 
     private static func has(_ database: SQLiteDatabase, table: String, column: String) throws(StateStoreError) -> Bool {
         var found = false
-        try database.run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", [.text(table), .text(column)]) { _ in found = true }
+        try database.run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", [.text(table), .text(column)]) { _ in
+            found = true
+        }
         return found
     }
 }

@@ -35,8 +35,10 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
     ///
     /// - Parameter claimRetention: every claim written expires this far ahead and `pruneExpiredClaims`
     ///   deletes it then; `nil` keeps claims for ever.
-    public static func open(path: String, busyTimeout: Duration = .seconds(5),
-                            claimRetention: Duration? = nil) async throws(StateStoreError) -> SQLiteStateStore {
+    public static func open(
+        path: String, busyTimeout: Duration = .seconds(5),
+        claimRetention: Duration? = nil
+    ) async throws(StateStoreError) -> SQLiteStateStore {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
         let milliseconds = Int32(clamping: Int64(busyTimeout.seconds * 1000))
@@ -62,13 +64,17 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
     }
 
     /// Runs `body` with the connection on the store's thread.
-    private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
+    private func withDatabase<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T)
+        async throws(StateStoreError) -> T
+    {
         calls.withLockedValue { $0 += 1 }
         let result: Result<T, StateStoreError>
         do {
             result = try await thread.runIfActive { [database, displayName] in
                 database.withLockedValue { database -> Result<T, StateStoreError> in
-                    guard let database else { return .failure(.unavailable(store: displayName, reason: "the store is closed")) }
+                    guard let database else {
+                        return .failure(.unavailable(store: displayName, reason: "the store is closed"))
+                    }
                     return Result { () throws(StateStoreError) -> T in try body(database) }
                 }
             }
@@ -80,12 +86,17 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
 
     /// Runs `body` on the store's thread inside the transaction it shares with whatever else waits
     /// (see `SQLiteGroupCommit`); answers once that transaction has committed.
-    private func grouped<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T) async throws(StateStoreError) -> T {
+    private func grouped<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws(StateStoreError) -> T)
+        async throws(StateStoreError) -> T
+    {
         calls.withLockedValue { $0 += 1 }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, StateStoreError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<T, StateStoreError>, Never>) in
             let operation = SQLiteGroupCommit.Operation(
                 run: { database, shared in
-                    let outcome = shared ? database.savepoint { () throws(StateStoreError) -> T in try body(database) }
+                    let outcome =
+                        shared
+                        ? database.savepoint { () throws(StateStoreError) -> T in try body(database) }
                         : Result { () throws(StateStoreError) -> T in try body(database) }
                     let succeeded = if case .success = outcome { true } else { false }
                     return SQLiteGroupCommit.Ran(succeeded: succeeded) { commitError in
@@ -160,8 +171,10 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
                 guard seen.insert(request.objectId).inserted else { return .duplicate }
                 // What is held now (the write lock is ours, so it cannot change before the upsert).
                 var held: ClaimRules.Held?
-                try database.run("SELECT etag, seq, status, lease_until, version_id, last_modified, outcome FROM claims WHERE id = ?1",
-                                 [.text(request.objectId)]) { row in
+                try database.run(
+                    "SELECT etag, seq, status, lease_until, version_id, last_modified, outcome FROM claims WHERE id = ?1",
+                    [.text(request.objectId)]
+                ) { row in
                     held = ClaimRules.Held(
                         eTag: row.text(0) ?? "",
                         orderedSequencer: row.text(1),
@@ -177,12 +190,14 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
                 case .stale: return .stale
                 case .duplicate: return held?.status == .processing ? .inProgress : .duplicate
                 case .insert, .newContent, .takeOver:
-                    try database.run(Self.claimSQL, [
-                        .text(request.objectId), .text(request.eTag),
-                        .optional(request.orderedSequencer), .optional(request.versionId),
-                        .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
-                        .integer(leaseUntil), .integer(nowMilliseconds), .optional(expiresAt),
-                    ])
+                    try database.run(
+                        Self.claimSQL,
+                        [
+                            .text(request.objectId), .text(request.eTag),
+                            .optional(request.orderedSequencer), .optional(request.versionId),
+                            .optional(request.lastModified?.milliseconds), .text(owner), .text(token),
+                            .integer(leaseUntil), .integer(nowMilliseconds), .optional(expiresAt),
+                        ])
                     let ticket = ClaimTicket(objectId: request.objectId, token: token)
                     return decision == .takeOver ? .takenOver(ticket) : .claimed(ticket)
                 }
@@ -195,17 +210,19 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
         return try await grouped { database throws(StateStoreError) in
             let now = Date().milliseconds
             return try completions.map { completion throws(StateStoreError) -> Bool in
-                try database.run("""
+                try database.run(
+                    """
                     UPDATE claims SET status = 'done', outcome = ?3, signal_id = ?4, completed_at = ?5,
                         lease_until = NULL, last_modified = COALESCE(?6, last_modified),
                         version_id = COALESCE(?7, version_id), etag = COALESCE(?8, etag)
                     WHERE id = ?1 AND token = ?2
-                    """, [
-                    .text(completion.ticket.objectId), .text(completion.ticket.token),
-                    .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
-                    .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
-                    .optional(completion.eTag),
-                ]) > 0
+                    """,
+                    [
+                        .text(completion.ticket.objectId), .text(completion.ticket.token),
+                        .text(completion.outcome.label), .optional(completion.outcome.signalId), .integer(now),
+                        .optional(completion.lastModified?.milliseconds), .optional(completion.versionId),
+                        .optional(completion.eTag),
+                    ]) > 0
             }
         }
     }
@@ -234,14 +251,17 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
         let id = ClaimRequest.objectId(bucket: bucket, key: key)
         return try await withDatabase { database throws(StateStoreError) in
             var claim: StoredClaim?
-            try database.run("""
+            try database.run(
+                """
                 SELECT etag, seq, version_id, last_modified, owner, token, status, lease_until,
                        outcome, signal_id, claims
                 FROM claims WHERE id = ?1
-                """, [.text(id)]) { row in
+                """, [.text(id)]
+            ) { row in
                 claim = StoredClaim(
                     objectId: id, bucket: bucket, key: key, eTag: row.text(0) ?? "",
-                    sequencer: row.text(1), versionId: row.text(2), lastModified: row.integer(3).map(Date.init(milliseconds:)),
+                    sequencer: row.text(1), versionId: row.text(2),
+                    lastModified: row.integer(3).map(Date.init(milliseconds:)),
                     owner: row.text(4) ?? "", token: row.text(5) ?? "",
                     status: row.text(6).flatMap(StoredClaim.Status.init(rawValue:)) ?? .processing,
                     leaseExpiresAt: row.integer(7).map(Date.init(milliseconds:)),
@@ -278,12 +298,18 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
             // Leases named per window or deadline pile up: those run out an hour ago go first.
             _ = try database.run("DELETE FROM leases WHERE expires_at < ?1", [.integer(now - 3_600_000)])
             var taken = false
-            _ = try database.run("""
+            _ = try database.run(
+                """
                 INSERT INTO leases (name, owner, token, expires_at) VALUES (?1, ?2, ?3, ?4)
                 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at
                 WHERE leases.expires_at <= ?5
                 RETURNING token
-                """, [.text(name), .text(owner), .text(lease.token), .integer(now + Int64(ttl.seconds * 1000)), .integer(now)]) { row in
+                """,
+                [
+                    .text(name), .text(owner), .text(lease.token), .integer(now + Int64(ttl.seconds * 1000)),
+                    .integer(now),
+                ]
+            ) { row in
                 taken = row.text(0) == lease.token
             }
             return taken ? lease : nil
@@ -293,14 +319,16 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
     public func renewLease(_ lease: Lease, ttl: Duration) async throws -> Bool {
         try await grouped { database throws(StateStoreError) in
             // The token changes when another owner takes a lease over: a matching one is still ours.
-            try database.run("UPDATE leases SET expires_at = ?3 WHERE name = ?1 AND token = ?2",
-                             [.text(lease.name), .text(lease.token), .integer(Date().milliseconds + Int64(ttl.seconds * 1000))]) > 0
+            try database.run(
+                "UPDATE leases SET expires_at = ?3 WHERE name = ?1 AND token = ?2",
+                [.text(lease.name), .text(lease.token), .integer(Date().milliseconds + Int64(ttl.seconds * 1000))]) > 0
         }
     }
 
     public func releaseLease(_ lease: Lease) async throws {
         _ = try await grouped { database throws(StateStoreError) in
-            try database.run("DELETE FROM leases WHERE name = ?1 AND token = ?2", [.text(lease.name), .text(lease.token)])
+            try database.run(
+                "DELETE FROM leases WHERE name = ?1 AND token = ?2", [.text(lease.name), .text(lease.token)])
         }
     }
 
@@ -321,11 +349,14 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
         let id = BucketWatermark.id(bucket: bucket, prefix: prefix)
         return try await withDatabase { database throws(StateStoreError) in
             var stored = date
-            try database.run("""
+            try database.run(
+                """
                 INSERT INTO watermarks (id, bucket, prefix, watermark, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT (id) DO UPDATE SET watermark = MAX(watermark, excluded.watermark), updated_at = excluded.updated_at
                 RETURNING watermark
-                """, [.text(id), .text(bucket), .text(prefix), .integer(date.milliseconds), .integer(Date().milliseconds)]) { row in
+                """,
+                [.text(id), .text(bucket), .text(prefix), .integer(date.milliseconds), .integer(Date().milliseconds)]
+            ) { row in
                 stored = row.integer(0).map(Date.init(milliseconds:)) ?? date
             }
             return stored
@@ -345,15 +376,19 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
                 let now = Date().milliseconds
                 var stored: [Bool] = []
                 for baseline in baselines {
-                    stored.append(try database.run("""
-                        INSERT INTO baselines (name, version, written_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                        ON CONFLICT (name) DO UPDATE SET version = excluded.version, written_at = excluded.written_at,
-                            payload = excluded.payload, saved_at = excluded.saved_at
-                        WHERE baselines.version < excluded.version
-                        """, [
-                        .text(baseline.name), .integer(baseline.version), .integer(baseline.writtenAt.milliseconds),
-                        .blob(baseline.payload), .integer(now),
-                    ]) > 0)
+                    stored.append(
+                        try database.run(
+                            """
+                            INSERT INTO baselines (name, version, written_at, payload, saved_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                            ON CONFLICT (name) DO UPDATE SET version = excluded.version, written_at = excluded.written_at,
+                                payload = excluded.payload, saved_at = excluded.saved_at
+                            WHERE baselines.version < excluded.version
+                            """,
+                            [
+                                .text(baseline.name), .integer(baseline.version),
+                                .integer(baseline.writtenAt.milliseconds),
+                                .blob(baseline.payload), .integer(now),
+                            ]) > 0)
                 }
                 return stored
             }
@@ -362,22 +397,32 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
 
     public func pruneBaselines(prefix: String, savedBefore cutoff: Date) async throws -> Int {
         try await withDatabase { database throws(StateStoreError) in
-            try database.run("DELETE FROM baselines WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
-                             [.text(prefix), .integer(cutoff.milliseconds)])
+            try database.run(
+                "DELETE FROM baselines WHERE substr(name, 1, length(?1)) = ?1 AND saved_at < ?2",
+                [.text(prefix), .integer(cutoff.milliseconds)])
         }
     }
 
-    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws -> [StoredBaseline] {
+    public func loadBaselines(prefix: String, savedSince: Date?, after: String?, limit: Int) async throws
+        -> [StoredBaseline]
+    {
         try await withDatabase { database throws(StateStoreError) in
             var baselines: [StoredBaseline] = []
-            try database.run("""
+            try database.run(
+                """
                 SELECT name, version, written_at, payload FROM baselines
                 WHERE substr(name, 1, length(?1)) = ?1 AND saved_at >= ?2 AND name > ?3 ORDER BY name LIMIT ?4
-                """, [.text(prefix), .integer(savedSince?.milliseconds ?? 0), .text(after ?? ""), .integer(Int64(max(1, limit)))]) { row in
-                baselines.append(StoredBaseline(
-                    name: row.text(0) ?? "", version: row.integer(1) ?? 0,
-                    writtenAt: row.integer(2).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(3)
-                ))
+                """,
+                [
+                    .text(prefix), .integer(savedSince?.milliseconds ?? 0), .text(after ?? ""),
+                    .integer(Int64(max(1, limit))),
+                ]
+            ) { row in
+                baselines.append(
+                    StoredBaseline(
+                        name: row.text(0) ?? "", version: row.integer(1) ?? 0,
+                        writtenAt: row.integer(2).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(3)
+                    ))
             }
             return baselines
         }
@@ -386,7 +431,8 @@ public final class SQLiteStateStore: StateStore, ClaimPruning, BaselinePruning {
     public func loadBaseline(named name: String) async throws -> StoredBaseline? {
         try await withDatabase { database throws(StateStoreError) in
             var baseline: StoredBaseline?
-            try database.run("SELECT version, written_at, payload FROM baselines WHERE name = ?1", [.text(name)]) { row in
+            try database.run("SELECT version, written_at, payload FROM baselines WHERE name = ?1", [.text(name)]) {
+                row in
                 baseline = StoredBaseline(
                     name: name, version: row.integer(0) ?? 0,
                     writtenAt: row.integer(1).map(Date.init(milliseconds:)) ?? .distantPast, payload: row.blob(2)

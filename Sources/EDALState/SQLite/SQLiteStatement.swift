@@ -29,7 +29,9 @@ struct SQLiteStatement {
             case .integer(let integer): result = sqlite3_bind_int64(handle, index, integer)
             case .text(let text): result = sqlite3_bind_text(handle, index, text, -1, transient)
             case .blob(let bytes):
-                result = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
+                result = bytes.withUnsafeBytes {
+                    sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient)
+                }
             case .null: result = sqlite3_bind_null(handle, index)
             }
             if result != SQLITE_OK { return result }
@@ -38,7 +40,9 @@ struct SQLiteStatement {
     }
 
     func text(_ column: Int32) -> String? {
-        guard sqlite3_column_type(handle, column) != SQLITE_NULL, let text = sqlite3_column_text(handle, column) else { return nil }
+        guard sqlite3_column_type(handle, column) != SQLITE_NULL, let text = sqlite3_column_text(handle, column) else {
+            return nil
+        }
         return String(cString: text)
     }
 

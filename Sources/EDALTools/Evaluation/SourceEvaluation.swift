@@ -1,5 +1,5 @@
-import EDALState
 import EDALDetection
+import EDALState
 import Foundation
 
 /// Measures detection on a `ProducerScenario`: feeds every object through a `SourceRegistry` in
@@ -20,8 +20,10 @@ public struct SourceEvaluation: Sendable {
         /// The slowest of those, in the source's cadences.
         public var maxCadencesToDetect: Double?
 
-        public init(kind: IncidentKind, incidents: Int, detected: Int, falseSignals: Int, meanTimeToDetect: Double? = nil,
-                    meanCadencesToDetect: Double? = nil, maxCadencesToDetect: Double? = nil) {
+        public init(
+            kind: IncidentKind, incidents: Int, detected: Int, falseSignals: Int, meanTimeToDetect: Double? = nil,
+            meanCadencesToDetect: Double? = nil, maxCadencesToDetect: Double? = nil
+        ) {
             self.kind = kind
             self.incidents = incidents
             self.detected = detected
@@ -32,7 +34,9 @@ public struct SourceEvaluation: Sendable {
         }
 
         public var recall: Double { incidents == 0 ? 1 : Double(detected) / Double(incidents) }
-        public var precision: Double { detected + falseSignals == 0 ? 1 : Double(detected) / Double(detected + falseSignals) }
+        public var precision: Double {
+            detected + falseSignals == 0 ? 1 : Double(detected) / Double(detected + falseSignals)
+        }
     }
 
     public struct Report: Sendable {
@@ -64,7 +68,9 @@ public struct SourceEvaluation: Sendable {
     public var registry: SourceRegistry
     public var checkInterval: TimeInterval
 
-    public init(scenario: ProducerScenario, registry: SourceRegistry = SourceRegistry(), checkInterval: TimeInterval = 60) {
+    public init(
+        scenario: ProducerScenario, registry: SourceRegistry = SourceRegistry(), checkInterval: TimeInterval = 60
+    ) {
         self.scenario = scenario
         self.registry = registry
         self.checkInterval = checkInterval
@@ -97,10 +103,16 @@ public struct SourceEvaluation: Sendable {
                 let at = deadline ?? nextCheck
                 guard at <= time else { return }
                 for event in registry.checkSilence(now: at) {
-                    raised.append(Raised(time: at, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key,
-                                         detail: event.finding.detail))
+                    raised.append(
+                        Raised(
+                            time: at, check: event.finding.check, sourceId: event.sourceId, key: event.lastObject?.key,
+                            detail: event.finding.detail))
                 }
-                if let deadline { handledDeadline = deadline } else { nextCheck = nextCheck.addingTimeInterval(checkInterval) }
+                if let deadline {
+                    handledDeadline = deadline
+                } else {
+                    nextCheck = nextCheck.addingTimeInterval(checkInterval)
+                }
             }
         }
         for object in objects {
@@ -110,61 +122,92 @@ public struct SourceEvaluation: Sendable {
             detection += clock.now - started
             sourceIds[object.sourceName, default: []].insert(verdict.sourceId)
             for event in verdict.events {
-                raised.append(Raised(time: object.observation.lastModified, check: event.finding.check, sourceId: event.sourceId,
-                                     key: object.observation.key, detail: event.finding.detail))
+                raised.append(
+                    Raised(
+                        time: object.observation.lastModified, check: event.finding.check, sourceId: event.sourceId,
+                        key: object.observation.key, detail: event.finding.detail))
             }
             for finding in verdict.findings {
-                raised.append(Raised(time: object.observation.lastModified, check: finding.check, field: finding.field,
-                                     sourceId: verdict.sourceId, key: object.observation.key, detail: finding.detail))
+                raised.append(
+                    Raised(
+                        time: object.observation.lastModified, check: finding.check, field: finding.field,
+                        sourceId: verdict.sourceId, key: object.observation.key, detail: finding.detail))
             }
         }
         check(until: scenario.end)
         let measured = raised.filter { $0.time >= scenario.measuredFrom }
-        return score(measured, objects: objects, incidents: incidents, sourceIds: sourceIds,
-                     secondsPerObject: detection.seconds / Double(max(1, objects.count)), sources: registry.baselines.count)
+        return score(
+            measured, objects: objects, incidents: incidents, sourceIds: sourceIds,
+            secondsPerObject: detection.seconds / Double(max(1, objects.count)), sources: registry.baselines.count)
     }
 
-    private func score(_ raised: [Raised], objects: [SimulatedObject], incidents: [Incident], sourceIds: [String: Set<String>],
-                       secondsPerObject: Double, sources: Int) -> Report {
+    private func score(
+        _ raised: [Raised], objects: [SimulatedObject], incidents: [Incident], sourceIds: [String: Set<String>],
+        secondsPerObject: Double, sources: Int
+    ) -> Report {
         // Object-level signals group by key: one signal per object, however many checks fired.
         var matched = Set<Int>()
         var byKind: [IncidentKind: (detected: Int, times: [Double], cadences: [Double])] = [:]
-        let incidentKeys = Dictionary(incidents.enumerated().compactMap { index, incident in
-            incident.kind.isSourceLevel ? nil : incident.key.map { ($0, index) } }, uniquingKeysWith: { first, _ in first })
+        let incidentKeys = Dictionary(
+            incidents.enumerated().compactMap { index, incident in
+                incident.kind.isSourceLevel ? nil : incident.key.map { ($0, index) }
+            }, uniquingKeysWith: { first, _ in first })
         var resumed = 0
         for (index, incident) in incidents.enumerated() {
             let ids = sourceIds[incident.sourceId] ?? []
             var hit: Raised?
             switch incident.kind {
             case .silence:
-                hit = raised.first { $0.check == .silentSource && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
+                hit = raised.first {
+                    $0.check == .silentSource && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end
+                }
                 // From the start: another incident of the source (a burst's extra objects) can end
                 // the silence early.
-                let resumptions = raised.filter { $0.check == .resumed && ids.contains($0.sourceId) && $0.time >= incident.start
-                    && $0.time <= incident.end.addingTimeInterval(3600) }.count
+                let resumptions = raised.filter {
+                    $0.check == .resumed && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end.addingTimeInterval(3600)
+                }.count
                 resumed += resumptions
                 if resumptions != 1, ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                    let around = raised.filter { ids.contains($0.sourceId) && $0.time >= incident.start.addingTimeInterval(-3600) && $0.time <= incident.end.addingTimeInterval(7200) }
-                    print("silence \(incident.sourceId) \(incident.start)–\(incident.end): \(resumptions) resumptions; around it: \(around.map { "\($0.check.rawValue) \($0.time)" })")
+                    let around = raised.filter {
+                        ids.contains($0.sourceId) && $0.time >= incident.start.addingTimeInterval(-3600)
+                            && $0.time <= incident.end.addingTimeInterval(7200)
+                    }
+                    print(
+                        "silence \(incident.sourceId) \(incident.start)–\(incident.end): \(resumptions) resumptions; around it: \(around.map { "\($0.check.rawValue) \($0.time)" })"
+                    )
                 }
             case .burst:
-                hit = raised.first { $0.check == .burst && ids.contains($0.sourceId) && $0.time >= incident.start
-                    && $0.time <= incident.end.addingTimeInterval(3600) }
+                hit = raised.first {
+                    $0.check == .burst && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end.addingTimeInterval(3600)
+                }
             case .newSource:
                 hit = raised.first { $0.check == .newSource && ids.contains($0.sourceId) }
             case .layoutChange:
-                hit = raised.first { $0.check == .layoutChanged && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
+                hit = raised.first {
+                    $0.check == .layoutChanged && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end
+                }
             case .sizeGrowth:
-                hit = raised.first { $0.check == .sizeTrend && ids.contains($0.sourceId) && $0.time >= incident.start && $0.time <= incident.end }
+                hit = raised.first {
+                    $0.check == .sizeTrend && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end
+                }
             case .rateDrop:
-                hit = raised.first { $0.check == .rateDrop && ids.contains($0.sourceId) && $0.time >= incident.start
-                    && $0.time <= incident.end.addingTimeInterval(3600) }
+                hit = raised.first {
+                    $0.check == .rateDrop && ids.contains($0.sourceId) && $0.time >= incident.start
+                        && $0.time <= incident.end.addingTimeInterval(3600)
+                }
             default:
                 hit = raised.first { $0.key == incident.key && incident.kind.findingChecks.contains($0.check) }
             }
             guard let hit else {
                 if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                    print("missed \(incident.kind.rawValue) \(incident.sourceId) \(incident.key ?? "-") at \(incident.start); raised on it: \(raised.filter { $0.key == incident.key }.map { "\($0.check.rawValue) \($0.field ?? "")" }) \(objects.first { $0.observation.key == incident.key }.map { "\($0.observation.size) \($0.observation.metadata.sorted { $0.key < $1.key })" } ?? "")")
+                    print(
+                        "missed \(incident.kind.rawValue) \(incident.sourceId) \(incident.key ?? "-") at \(incident.start); raised on it: \(raised.filter { $0.key == incident.key }.map { "\($0.check.rawValue) \($0.field ?? "")" }) \(objects.first { $0.observation.key == incident.key }.map { "\($0.observation.size) \($0.observation.metadata.sorted { $0.key < $1.key })" } ?? "")"
+                    )
                 }
                 continue
             }
@@ -174,9 +217,13 @@ public struct SourceEvaluation: Sendable {
             entry.times.append(hit.time.timeIntervalSince(incident.start))
             if incident.kind == .silence {
                 // From the last delivery before the silence, in the source's cadences.
-                let last = objects.last { $0.sourceName == incident.sourceId && $0.observation.lastModified < incident.start }
+                let last = objects.last {
+                    $0.sourceName == incident.sourceId && $0.observation.lastModified < incident.start
+                }
                 let cadence = scenario.profile.source(0, seed: scenario.seed).cadence
-                if let last { entry.cadences.append(hit.time.timeIntervalSince(last.observation.lastModified) / cadence) }
+                if let last {
+                    entry.cadences.append(hit.time.timeIntervalSince(last.observation.lastModified) / cadence)
+                }
             }
             byKind[incident.kind] = entry
         }
@@ -192,13 +239,16 @@ public struct SourceEvaluation: Sendable {
             falseByCheck[signal.check, default: 0] += 1
             byDay[min(byDay.count - 1, max(0, Int(signal.time.timeIntervalSince(scenario.measuredFrom) / 86_400)))] += 1
             let weekday = ProducerScenario.weekday(signal.time)
-            if weekday >= 6 || weekday == 1, [.silentSource, .rateDrop, .burst].contains(signal.check) { aroundWeekends += 1 }
+            if weekday >= 6 || weekday == 1, [.silentSource, .rateDrop, .burst].contains(signal.check) {
+                aroundWeekends += 1
+            }
             if let kind = Self.kind(of: signal) {
                 falseByKind[kind, default: 0] += 1
                 return
             }
             unattributed += 1
-            for kind in IncidentKind.allCases where injected.contains(kind) && kind.findingChecks.contains(signal.check) {
+            for kind in IncidentKind.allCases where injected.contains(kind) && kind.findingChecks.contains(signal.check)
+            {
                 falseByKind[kind, default: 0] += 1
             }
         }
@@ -210,19 +260,40 @@ public struct SourceEvaluation: Sendable {
                 total += 1
                 let isTrue: Bool
                 switch signal.check {
-                case .silentSource: isTrue = incidents.contains { $0.kind == .silence && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true && signal.time >= $0.start && signal.time <= $0.end }
+                case .silentSource:
+                    isTrue = incidents.contains {
+                        $0.kind == .silence && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                            && signal.time >= $0.start && signal.time <= $0.end
+                    }
                 case .resumed: isTrue = silenceSources.contains(signal.sourceId)
-                case .burst: isTrue = incidents.contains { $0.kind == .burst && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
-                case .layoutChanged: isTrue = incidents.contains { $0.kind == .layoutChange && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
-                case .sizeTrend: isTrue = incidents.contains { $0.kind == .sizeGrowth && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
-                case .rateDrop: isTrue = incidents.contains { $0.kind == .rateDrop && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
-                    && signal.time >= $0.start && signal.time <= $0.end.addingTimeInterval(3600) }
-                case .newSource: isTrue = incidents.contains { $0.kind == .newSource && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true }
+                case .burst:
+                    isTrue = incidents.contains {
+                        $0.kind == .burst && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                    }
+                case .layoutChanged:
+                    isTrue = incidents.contains {
+                        $0.kind == .layoutChange && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                    }
+                case .sizeTrend:
+                    isTrue = incidents.contains {
+                        $0.kind == .sizeGrowth && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                    }
+                case .rateDrop:
+                    isTrue = incidents.contains {
+                        $0.kind == .rateDrop && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                            && signal.time >= $0.start && signal.time <= $0.end.addingTimeInterval(3600)
+                    }
+                case .newSource:
+                    isTrue = incidents.contains {
+                        $0.kind == .newSource && sourceIds[$0.sourceId]?.contains(signal.sourceId) == true
+                    }
                 default: isTrue = false
                 }
                 if !isTrue {
                     if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                        print("false \(signal.check.rawValue) \(signal.sourceId) at \(signal.time) seed \(scenario.seed): \(signal.detail)")
+                        print(
+                            "false \(signal.check.rawValue) \(signal.sourceId) at \(signal.time) seed \(scenario.seed): \(signal.detail)"
+                        )
                     }
                     countFalse(signal)
                 }
@@ -232,25 +303,31 @@ public struct SourceEvaluation: Sendable {
             total += 1
             if incidentKeys[key] == nil {
                 if ProcessInfo.processInfo.environment["EDAL_EVALUATE_DEBUG"] != nil {
-                    print("false \(signal.check.rawValue) \(signal.field ?? "") \(key) seed \(scenario.seed): \(signal.detail)")
+                    print(
+                        "false \(signal.check.rawValue) \(signal.field ?? "") \(key) seed \(scenario.seed): \(signal.detail)"
+                    )
                 }
                 countFalse(signal)
             }
         }
         let kinds = scenario.incidentKinds.map { kind -> KindResult in
             let entry = byKind[kind] ?? (0, [], [])
-            return KindResult(kind: kind, incidents: incidents.filter { $0.kind == kind }.count, detected: entry.detected,
-                              falseSignals: falseByKind[kind] ?? 0,
-                              meanTimeToDetect: entry.times.isEmpty ? nil : entry.times.reduce(0, +) / Double(entry.times.count),
-                              meanCadencesToDetect: entry.cadences.isEmpty ? nil : entry.cadences.reduce(0, +) / Double(entry.cadences.count),
-                              maxCadencesToDetect: entry.cadences.max())
+            return KindResult(
+                kind: kind, incidents: incidents.filter { $0.kind == kind }.count, detected: entry.detected,
+                falseSignals: falseByKind[kind] ?? 0,
+                meanTimeToDetect: entry.times.isEmpty ? nil : entry.times.reduce(0, +) / Double(entry.times.count),
+                meanCadencesToDetect: entry.cadences.isEmpty
+                    ? nil : entry.cadences.reduce(0, +) / Double(entry.cadences.count),
+                maxCadencesToDetect: entry.cadences.max())
         }
         let silences = incidents.filter { $0.kind == .silence }.count
-        return Report(profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds, falseSignalsByCheck: falseByCheck,
-                      resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
-                      falseSignals: falseByCheck.values.reduce(0, +), unattributedFalseSignals: unattributed,
-                      falseSignalsByDay: byDay, falseAroundWeekends: aroundWeekends,
-                      sourceDays: Double(scenario.sources) * scenario.day / 86_400, secondsPerObject: secondsPerObject)
+        return Report(
+            profile: scenario.profile, objects: objects.count, sources: sources, kinds: kinds,
+            falseSignalsByCheck: falseByCheck,
+            resumedPerSilence: silences == 0 ? nil : Double(resumed) / Double(silences), totalSignals: total,
+            falseSignals: falseByCheck.values.reduce(0, +), unattributedFalseSignals: unattributed,
+            falseSignalsByDay: byDay, falseAroundWeekends: aroundWeekends,
+            sourceDays: Double(scenario.sources) * scenario.day / 86_400, secondsPerObject: secondsPerObject)
     }
 
     /// The incident kind a false signal counts against.

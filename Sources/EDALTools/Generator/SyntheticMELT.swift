@@ -1,6 +1,6 @@
+import EDALAWS
 import EDALDetection
 import Foundation
-import EDALAWS
 
 /// One generated telemetry object: its key, JSON-lines body, the summary metadata a shipper would
 /// attach, and the ground truth (which never goes into the metadata).
@@ -32,10 +32,12 @@ public struct SyntheticMELT: Sendable {
         /// Gzip the bodies (keys end in `.jsonl.gz`); `objectSize` is then the size before compression.
         public var gzip: Bool
 
-        public init(seed: UInt64 = 1, objectSize: Int = 100 * 1024, anomalyRate: Double = 0.05,
-                    services: [String] = ["checkout", "payments", "search", "inventory", "auth", "shipping"],
-                    environment: String = "production", start: Date = Date(timeIntervalSince1970: 1_795_000_000),
-                    interval: TimeInterval = 1, gzip: Bool = false) {
+        public init(
+            seed: UInt64 = 1, objectSize: Int = 100 * 1024, anomalyRate: Double = 0.05,
+            services: [String] = ["checkout", "payments", "search", "inventory", "auth", "shipping"],
+            environment: String = "production", start: Date = Date(timeIntervalSince1970: 1_795_000_000),
+            interval: TimeInterval = 1, gzip: Bool = false
+        ) {
             self.seed = seed
             self.objectSize = objectSize
             self.anomalyRate = anomalyRate
@@ -80,8 +82,10 @@ public struct SyntheticMELT: Sendable {
         var random = SeededRandom(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index))
         let kind = TelemetryKind.allCases[random.int(in: 0..<TelemetryKind.allCases.count)]
         let service = random.int(in: 0..<profiles.count)
-        return object(at: index, kind: kind, service: service, time: options.start.addingTimeInterval(Double(index) * options.interval),
-                      random: &random)
+        return object(
+            at: index, kind: kind, service: service,
+            time: options.start.addingTimeInterval(Double(index) * options.interval),
+            random: &random)
     }
 
     /// The object at `index` of `kind` from the service at `service` (an index into `options.services`),
@@ -91,14 +95,17 @@ public struct SyntheticMELT: Sendable {
         return object(at: index, kind: kind, service: service, time: time, random: &random)
     }
 
-    private func object(at index: Int, kind: TelemetryKind, service: Int, time: Date, random: inout SeededRandom) -> SyntheticObject {
+    private func object(at index: Int, kind: TelemetryKind, service: Int, time: Date, random: inout SeededRandom)
+        -> SyntheticObject
+    {
         let profile = profiles[service % profiles.count]
         var anomaly: AnomalyShape?
         if random.unit() < options.anomalyRate {
             let shapes = AnomalyShape.applicable(to: kind)
             anomaly = shapes[random.int(in: 0..<shapes.count)]
         }
-        var builder = RecordBuilder(kind: kind, profile: profile, anomaly: anomaly, random: random, options: options, time: time)
+        var builder = RecordBuilder(
+            kind: kind, profile: profile, anomaly: anomaly, random: random, options: options, time: time)
         var (body, metadata) = builder.build()
         var suffix = ".jsonl"
         if options.gzip, let compressed = try? Gzip.compress(body) {
@@ -107,8 +114,10 @@ public struct SyntheticMELT: Sendable {
         }
         let civil = CivilTime(epochSeconds: Int64(time.timeIntervalSince1970))
         let hourPath = String(format: "%04d/%02d/%02d/%02d", civil.year, civil.month, civil.day, civil.hour)
-        let key = "\(kind.rawValue)/\(profile.name)/\(hourPath)/\(profile.name)-\(String(format: "%08d", index))\(suffix)"
-        return SyntheticObject(key: key, kind: kind, service: profile.name, body: body, metadata: metadata, anomaly: anomaly)
+        let key =
+            "\(kind.rawValue)/\(profile.name)/\(hourPath)/\(profile.name)-\(String(format: "%08d", index))\(suffix)"
+        return SyntheticObject(
+            key: key, kind: kind, service: profile.name, body: body, metadata: metadata, anomaly: anomaly)
     }
 }
 
@@ -163,25 +172,34 @@ private struct RecordBuilder {
             let stamp = Self.timestamp(at)
             switch kind {
             case .logs:
-                var level = isError ? "error" : (random.unit() < 0.05 ? "warn" : (random.unit() < 0.3 ? "debug" : "info"))
+                var level =
+                    isError ? "error" : (random.unit() < 0.05 ? "warn" : (random.unit() < 0.3 ? "debug" : "info"))
                 if anomaly == .unseenSeverity, random.unit() < 0.1 { level = "fatal" }
                 severities[level, default: 0] += 1
                 let message = Self.messages[random.int(in: 0..<Self.messages.count)]
-                Self.append(#"{"ts":"\#(stamp)","level":"\#(level)","service":"\#(profile.name)","msg":"\#(message)","trace_id":"\#(Self.hex(random.next()))"}"#, to: &body)
+                Self.append(
+                    #"{"ts":"\#(stamp)","level":"\#(level)","service":"\#(profile.name)","msg":"\#(message)","trace_id":"\#(Self.hex(random.next()))"}"#,
+                    to: &body)
             case .traces:
                 let latency = random.logNormal(median: profile.latencyMedianMs * latencyFactor, sigma: 0.5)
                 latencies.append(latency)
-                Self.append(#"{"ts":"\#(stamp)","trace_id":"\#(Self.hex(random.next()))","span_id":"\#(Self.hex(random.next() >> 32))","name":"\#(profile.name).handle","duration_ms":\#(Self.decimal(latency)),"status":"\#(isError ? "error" : "ok")"}"#, to: &body)
+                Self.append(
+                    #"{"ts":"\#(stamp)","trace_id":"\#(Self.hex(random.next()))","span_id":"\#(Self.hex(random.next() >> 32))","name":"\#(profile.name).handle","duration_ms":\#(Self.decimal(latency)),"status":"\#(isError ? "error" : "ok")"}"#,
+                    to: &body)
             case .metrics:
                 let latency = random.logNormal(median: profile.latencyMedianMs * latencyFactor, sigma: 0.4)
                 latencies.append(latency)
                 let seriesId = random.int(in: 0..<profile.seriesCount)
                 series.insert(seriesId)
-                Self.append(#"{"ts":"\#(stamp)","metric":"http_server_duration_ms","series":"\#(profile.name)-\#(seriesId)","value":\#(Self.decimal(latency)),"status":\#(isError ? 503 : 200)}"#, to: &body)
+                Self.append(
+                    #"{"ts":"\#(stamp)","metric":"http_server_duration_ms","series":"\#(profile.name)-\#(seriesId)","value":\#(Self.decimal(latency)),"status":\#(isError ? 503 : 200)}"#,
+                    to: &body)
             case .events:
                 let type = random.int(in: 0..<profile.eventTypes)
                 types.insert(type)
-                Self.append(#"{"ts":"\#(stamp)","type":"\#(profile.name).event-\#(type)","outcome":"\#(isError ? "failed" : "succeeded")","id":"\#(Self.hex(random.next()))"}"#, to: &body)
+                Self.append(
+                    #"{"ts":"\#(stamp)","type":"\#(profile.name).event-\#(type)","outcome":"\#(isError ? "failed" : "succeeded")","id":"\#(Self.hex(random.next()))"}"#,
+                    to: &body)
             }
         }
 
@@ -242,7 +260,9 @@ private struct RecordBuilder {
         // Digit by digit: `String(format:)` here was most of the cost of a simulated week.
         var text = String(civil.year)
         text.reserveCapacity(24)
-        for (separator, value) in [("-", civil.month), ("-", civil.day), ("T", civil.hour), (":", civil.minute), (":", civil.second)] {
+        for (separator, value) in [
+            ("-", civil.month), ("-", civil.day), ("T", civil.hour), (":", civil.minute), (":", civil.second),
+        ] {
             text += separator
             text += CivilTime.twoDigits(value)
         }

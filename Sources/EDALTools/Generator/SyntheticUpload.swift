@@ -1,6 +1,6 @@
+import EDALAWS
 import EDALWorker
 import Foundation
-import EDALAWS
 
 /// Uploads synthetic MELT objects to S3, a bounded number at a time, and writes the ground truth
 /// to a local manifest (JSON lines) — never into the objects.
@@ -17,8 +17,10 @@ public struct SyntheticUpload: Sendable {
         /// A producer profile's incident (`size-blow-up`, …), where the object carries one.
         public var incident: String?
 
-        public init(key: String, kind: TelemetryKind? = nil, service: String? = nil, size: Int, anomalous: Bool,
-                    shape: AnomalyShape? = nil, incident: String? = nil) {
+        public init(
+            key: String, kind: TelemetryKind? = nil, service: String? = nil, size: Int, anomalous: Bool,
+            shape: AnomalyShape? = nil, incident: String? = nil
+        ) {
             self.key = key
             self.kind = kind
             self.service = service
@@ -60,27 +62,35 @@ public struct SyntheticUpload: Sendable {
 
     /// Uploads objects `firstIndex..<firstIndex + count` (each index is a distinct key); calls
     /// `progress(done, bytes)` after each; writes `manifest` when all are up.
-    public func run(count: Int, firstIndex: Int = 0, manifest: URL, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> Summary {
+    public func run(
+        count: Int, firstIndex: Int = 0, manifest: URL, progress: @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Summary {
         let started = Date()
         var entries = [ManifestEntry?](repeating: nil, count: count)
         var done = 0
         var bytes = 0
-        try await forEachConcurrently(count: count, limit: concurrency, { [generator, s3, bucket] index in
-            let object = generator.object(at: firstIndex + index)
-            _ = try await s3.putObject(bucket: bucket, key: object.key, body: object.body,
-                                       contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
-                                       metadata: object.metadata)
-            return ManifestEntry(key: object.key, kind: object.kind, service: object.service, size: object.body.count,
-                                 anomalous: object.anomaly != nil, shape: object.anomaly)
-        }, onResult: { index, entry in
-            entries[index] = entry
-            done += 1
-            bytes += entry.size
-            progress(done, bytes)
-        })
+        try await forEachConcurrently(
+            count: count, limit: concurrency,
+            { [generator, s3, bucket] index in
+                let object = generator.object(at: firstIndex + index)
+                _ = try await s3.putObject(
+                    bucket: bucket, key: object.key, body: object.body,
+                    contentType: object.key.hasSuffix(".gz") ? "application/gzip" : "application/x-ndjson",
+                    metadata: object.metadata)
+                return ManifestEntry(
+                    key: object.key, kind: object.kind, service: object.service, size: object.body.count,
+                    anomalous: object.anomaly != nil, shape: object.anomaly)
+            },
+            onResult: { index, entry in
+                entries[index] = entry
+                done += 1
+                bytes += entry.size
+                progress(done, bytes)
+            })
         try Self.writeManifest(entries.compactMap { $0 }, to: manifest)
-        return Summary(objects: done, bytes: bytes, anomalies: entries.compactMap { $0 }.filter(\.anomalous).count,
-                       seconds: Date().timeIntervalSince(started))
+        return Summary(
+            objects: done, bytes: bytes, anomalies: entries.compactMap { $0 }.filter(\.anomalous).count,
+            seconds: Date().timeIntervalSince(started))
     }
 
     /// Writes `entries` as JSON lines.
@@ -103,7 +113,8 @@ public struct SyntheticUpload: Sendable {
             ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1024 * 1024), ("G", 1024 * 1024 * 1024), ("B", 1),
         ]
         for (suffix, factor) in units where trimmed.uppercased().hasSuffix(suffix.uppercased()) {
-            guard let number = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 else { return nil }
+            guard let number = Double(trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0
+            else { return nil }
             return Int(number * factor)
         }
         return Int(trimmed)

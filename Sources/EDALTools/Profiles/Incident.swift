@@ -47,7 +47,9 @@ public enum IncidentKind: String, Sendable, Codable, CaseIterable, Comparable {
     }
 
     /// Whether the incident is about a source as a whole (found by a source event) rather than one object.
-    public var isSourceLevel: Bool { [.silence, .burst, .newSource, .rateDrop, .layoutChange, .sizeGrowth].contains(self) }
+    public var isSourceLevel: Bool {
+        [.silence, .burst, .newSource, .rateDrop, .layoutChange, .sizeGrowth].contains(self)
+    }
 
     /// The checks that find this incident.
     public var findingChecks: Set<SourceCheck> {

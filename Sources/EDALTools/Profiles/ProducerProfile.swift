@@ -16,7 +16,9 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
 
     static let regions = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
     /// The first five write from the start; the others are the new sources of the measured day.
-    static let meltServices = ["checkout", "payments", "search", "inventory", "auth", "shipping", "billing", "catalog", "pricing", "reviews"]
+    static let meltServices = [
+        "checkout", "payments", "search", "inventory", "auth", "shipping", "billing", "catalog", "pricing", "reviews",
+    ]
 
     /// How the `index`th source of this profile delivers.
     func source(_ index: Int, seed: UInt64) -> SourceSpec {
@@ -38,9 +40,11 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
             let name = "app.lb-\(index).\(Self.token(&random, 16, Self.hex))"
             return SourceSpec(
                 name: "alb/\(name)", cadence: 300, jitter: 0, nodes: 2,
-                medianSize: random.logNormal(median: 200_000, sigma: 0.7), sizeSigma: 0.5, lag: 10...240, alignKeyTime: 300,
+                medianSize: random.logNormal(median: 200_000, sigma: 0.7), sizeSigma: 0.5, lag: 10...240,
+                alignKeyTime: 300,
                 contentType: "application/octet-stream", contentEncoding: nil, encryption: "AES256", kmsKey: nil,
-                writer: "AWS:AROA4ELBLOGDELIVERY:elb-delivery", sourceIP: "52.94.\(random.int(in: 0..<256)).\(random.int(in: 0..<256))",
+                writer: "AWS:AROA4ELBLOGDELIVERY:elb-delivery",
+                sourceIP: "52.94.\(random.int(in: 0..<256)).\(random.int(in: 0..<256))",
                 key: { time, random in
                     "AWSLogs/\(account)/elasticloadbalancing/\(region)/\(Self.format(time, "%Y/%m/%d"))/\(account)_elasticloadbalancing_\(region)_\(name)_\(Self.format(time, "%Y%m%dT%H%MZ"))_10.0.\(random.int(in: 0..<4)).\(random.int(in: 1..<250))_\(Self.token(&random, 8, Self.lowerAlphanumeric)).log.gz"
                 })
@@ -48,7 +52,8 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
             let flowLog = "fl-\(Self.token(&random, 17, Self.hex))"
             return SourceSpec(
                 name: "vpcflow/\(flowLog)", cadence: 600, jitter: 60, nodes: 1,
-                medianSize: random.logNormal(median: 400_000, sigma: 0.7), sizeSigma: 0.5, lag: 60...540, alignKeyTime: 60,
+                medianSize: random.logNormal(median: 400_000, sigma: 0.7), sizeSigma: 0.5, lag: 60...540,
+                alignKeyTime: 60,
                 contentType: "application/octet-stream", contentEncoding: nil, encryption: "aws:kms", kmsKey: kms,
                 writer: "AWS:AROA4VPCFLOWLOGS:delivery", sourceIP: "delivery.logs.amazonaws.com",
                 key: { time, random in
@@ -58,7 +63,8 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
             let stream = "telemetry-stream-\(index)"
             return SourceSpec(
                 name: "firehose/\(stream)", cadence: 300, jitter: 20, nodes: 1,
-                medianSize: random.logNormal(median: 2_000_000, sigma: 0.6), sizeSigma: 0.3, lag: 0...2, alignKeyTime: 1,
+                medianSize: random.logNormal(median: 2_000_000, sigma: 0.6), sizeSigma: 0.3, lag: 0...2,
+                alignKeyTime: 1,
                 contentType: "application/octet-stream", contentEncoding: nil, encryption: "AES256", kmsKey: nil,
                 writer: "AWS:AROA4FIREHOSEROLE:firehose-delivery", sourceIP: "firehose.amazonaws.com",
                 key: { time, random in
@@ -71,7 +77,8 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
                 name: "otel/\(service)/\(signal)", cadence: 300, jitter: 15, nodes: 1,
                 medianSize: random.logNormal(median: 50_000, sigma: 0.7), sizeSigma: 0.4, lag: 0...30, alignKeyTime: 60,
                 contentType: "application/json", contentEncoding: "gzip", encryption: "aws:kms", kmsKey: kms,
-                writer: "AWS:AROA4OTELCOLLECTOR:i-0\(Self.token(&random, 16, Self.hex))", sourceIP: "10.20.\(random.int(in: 0..<256)).\(random.int(in: 1..<255))",
+                writer: "AWS:AROA4OTELCOLLECTOR:i-0\(Self.token(&random, 16, Self.hex))",
+                sourceIP: "10.20.\(random.int(in: 0..<256)).\(random.int(in: 1..<255))",
                 key: { time, random in
                     "otel/\(service)/year=\(Self.format(time, "%Y"))/month=\(Self.format(time, "%m"))/day=\(Self.format(time, "%d"))/hour=\(Self.format(time, "%H"))/minute=\(Self.format(time, "%M"))/\(signal)_\(random.int(in: 100_000_000..<999_999_999)).json.gz"
                 })
@@ -79,10 +86,12 @@ public enum ProducerProfile: String, Sendable, Codable, CaseIterable {
             let kind = TelemetryKind.allCases[index % TelemetryKind.allCases.count]
             let service = index / TelemetryKind.allCases.count
             return SourceSpec(
-                name: "melt/\(kind.rawValue)/\(Self.meltServices[service % Self.meltServices.count])", cadence: 300, jitter: 20, nodes: 1,
+                name: "melt/\(kind.rawValue)/\(Self.meltServices[service % Self.meltServices.count])", cadence: 300,
+                jitter: 20, nodes: 1,
                 medianSize: 0, sizeSigma: 0, lag: 0...5, alignKeyTime: 1,
                 contentType: "application/x-ndjson", contentEncoding: nil, encryption: "AES256", kmsKey: nil,
-                writer: "AWS:AROA4SHIPPER:fluent-bit", sourceIP: "10.30.\(random.int(in: 0..<256)).\(random.int(in: 1..<255))",
+                writer: "AWS:AROA4SHIPPER:fluent-bit",
+                sourceIP: "10.30.\(random.int(in: 0..<256)).\(random.int(in: 1..<255))",
                 key: { _, _ in "" }, melt: (kind, service))
         }
     }

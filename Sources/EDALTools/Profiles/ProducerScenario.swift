@@ -38,9 +38,11 @@ public struct ProducerScenario: Sendable {
     /// (25–60 times, 20–120 bytes, 60 extra objects in ten minutes).
     public var magnitude: Double?
 
-    public init(profile: ProducerProfile, seed: UInt64 = 1, bucket: String = "telemetry", sources: Int? = nil,
-                warmUp: TimeInterval = 8 * 86_400, day: TimeInterval = 7 * 86_400, incidentsPerKind: Int = 4,
-                start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+    public init(
+        profile: ProducerProfile, seed: UInt64 = 1, bucket: String = "telemetry", sources: Int? = nil,
+        warmUp: TimeInterval = 8 * 86_400, day: TimeInterval = 7 * 86_400, incidentsPerKind: Int = 4,
+        start: Date = Date(timeIntervalSince1970: 1_795_000_000)
+    ) {
         self.profile = profile
         self.seed = seed
         self.bucket = bucket
@@ -58,11 +60,18 @@ public struct ProducerScenario: Sendable {
     /// The incident kinds this profile injects.
     public var incidentKinds: [IncidentKind] {
         switch profile {
-        case .melt: return [.errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop]
-        default: return [.silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter, .contentTypeChange, .newSource,
-                         .valueEpisode, .rateDrop, .clockAhead, .replayedBatch, .layoutChange]
-            // A trend compares days a week apart: only on a measured week with a week before it.
-            + (day >= 7 * 86_400 && warmUp >= 7 * 86_400 ? [.sizeGrowth] : [])
+        case .melt:
+            return [
+                .errorBurst, .latencySpike, .sizeBlowUp, .nearEmpty, .unseenSeverity, .silence, .newSource, .rateDrop,
+            ]
+        default:
+            return [
+                .silence, .burst, .lateDelivery, .sizeBlowUp, .nearEmpty, .encryptionDrift, .newWriter,
+                .contentTypeChange, .newSource,
+                .valueEpisode, .rateDrop, .clockAhead, .replayedBatch, .layoutChange,
+            ]
+                // A trend compares days a week apart: only on a measured week with a week before it.
+                + (day >= 7 * 86_400 && warmUp >= 7 * 86_400 ? [.sizeGrowth] : [])
         }
     }
 
@@ -95,7 +104,8 @@ public struct ProducerScenario: Sendable {
 
         var objects: [SimulatedObject] = []
         var incidents: [Incident] = []
-        let melt = SyntheticMELT(options: .init(seed: seed, objectSize: 8 * 1024, anomalyRate: 0, services: ProducerProfile.meltServices))
+        let melt = SyntheticMELT(
+            options: .init(seed: seed, objectSize: 8 * 1024, anomalyRate: 0, services: ProducerProfile.meltServices))
         var meltIndex = 0
         let allSources = (0..<sources).map { ($0, start) } + plan.newSources
         for (index, from) in allSources {
@@ -113,7 +123,8 @@ public struct ProducerScenario: Sendable {
                     time = time.addingTimeInterval(spec.cadence)
                     continue
                 }
-                let dropping = plan.rateDrops[index].map { time >= $0 && time < $0.addingTimeInterval(3 * 3600) } ?? false
+                let dropping =
+                    plan.rateDrops[index].map { time >= $0 && time < $0.addingTimeInterval(3 * 3600) } ?? false
                 deliveries += 1
                 for node in 0..<spec.nodes {
                     // One of two nodes stops; a single producer loses every other delivery.
@@ -128,8 +139,9 @@ public struct ProducerScenario: Sendable {
                     if incident == .none, profile == .melt, time >= measuredFrom, incidentsPerKind > 0, delivered > 48 {
                         incident = meltAnomaly(&sourceRandom)
                     }
-                    var object = makeObject(spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident,
-                                            layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index])
+                    var object = makeObject(
+                        spec, at: arrival, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: incident,
+                        layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index])
                     if incident == .replayedBatch {
                         // The content of an object from about three hours before, under a new key.
                         let then = arrival.addingTimeInterval(-3 * 3600 + Double(replayed) * spec.cadence)
@@ -143,7 +155,10 @@ public struct ProducerScenario: Sendable {
                     if history.count > 512 { history.removeFirst(256) }
                     firstKey = firstKey ?? object.observation.key
                     if let kind = object.incident {
-                        incidents.append(Incident(kind: kind, sourceId: spec.name, key: object.observation.key, start: arrival, end: arrival))
+                        incidents.append(
+                            Incident(
+                                kind: kind, sourceId: spec.name, key: object.observation.key, start: arrival,
+                                end: arrival))
                     }
                     objects.append(object)
                 }
@@ -151,7 +166,9 @@ public struct ProducerScenario: Sendable {
                 time = time.addingTimeInterval(Self.isWeekend(time) ? step / weekendShare : step)
             }
             if let silence = plan.silences[index] {
-                incidents.append(Incident(kind: .silence, sourceId: spec.name, key: firstKey, start: silence.start, end: silence.end))
+                incidents.append(
+                    Incident(kind: .silence, sourceId: spec.name, key: firstKey, start: silence.start, end: silence.end)
+                )
             }
             if let burst = plan.bursts[index] {
                 // Sixty extra objects over ten minutes, of the usual size; or `magnitude` times the
@@ -161,23 +178,37 @@ public struct ProducerScenario: Sendable {
                 let spacing = magnitude == nil ? 10 : 3600 / Double(max(1, extras))
                 for extra in 0..<extras {
                     let at = burst.addingTimeInterval(Double(extra) * spacing)
-                    objects.append(makeObject(spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil,
-                                               layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index]))
+                    objects.append(
+                        makeObject(
+                            spec, at: at, random: &sourceRandom, melt: melt, meltIndex: &meltIndex, incident: nil,
+                            layoutChangedAt: plan.layoutChanges[index], growingFrom: plan.growths[index]))
                 }
-                incidents.append(Incident(kind: .burst, sourceId: spec.name, key: firstKey, start: burst,
-                                          end: burst.addingTimeInterval(Double(extras) * spacing)))
+                incidents.append(
+                    Incident(
+                        kind: .burst, sourceId: spec.name, key: firstKey, start: burst,
+                        end: burst.addingTimeInterval(Double(extras) * spacing)))
             }
             if let changed = plan.layoutChanges[index] {
-                incidents.append(Incident(kind: .layoutChange, sourceId: spec.name, key: firstKey, start: changed, end: changed.addingTimeInterval(3 * 3600)))
+                incidents.append(
+                    Incident(
+                        kind: .layoutChange, sourceId: spec.name, key: firstKey, start: changed,
+                        end: changed.addingTimeInterval(3 * 3600)))
             }
             if let growing = plan.growths[index] {
-                incidents.append(Incident(kind: .sizeGrowth, sourceId: spec.name, key: firstKey, start: growing, end: end))
+                incidents.append(
+                    Incident(kind: .sizeGrowth, sourceId: spec.name, key: firstKey, start: growing, end: end))
             }
             if let drop = plan.rateDrops[index] {
-                incidents.append(Incident(kind: .rateDrop, sourceId: spec.name, key: firstKey, start: drop, end: drop.addingTimeInterval(3 * 3600)))
+                incidents.append(
+                    Incident(
+                        kind: .rateDrop, sourceId: spec.name, key: firstKey, start: drop,
+                        end: drop.addingTimeInterval(3 * 3600)))
             }
             if let started = plan.newSources.first(where: { $0.index == index }) {
-                incidents.append(Incident(kind: .newSource, sourceId: spec.name, key: firstKey, start: started.at, end: started.at.addingTimeInterval(spec.cadence * 2)))
+                incidents.append(
+                    Incident(
+                        kind: .newSource, sourceId: spec.name, key: firstKey, start: started.at,
+                        end: started.at.addingTimeInterval(spec.cadence * 2)))
             }
         }
         objects.sort { $0.observation.lastModified < $1.observation.lastModified }
@@ -190,12 +221,16 @@ public struct ProducerScenario: Sendable {
         return shapes[random.int(in: 0..<shapes.count)]
     }
 
-    private func makeObject(_ spec: SourceSpec, at arrival: Date, random: inout SeededRandom, melt: SyntheticMELT,
-                            meltIndex: inout Int, incident: IncidentKind?, layoutChangedAt: Date? = nil, growingFrom: Date? = nil) -> SimulatedObject {
+    private func makeObject(
+        _ spec: SourceSpec, at arrival: Date, random: inout SeededRandom, melt: SyntheticMELT,
+        meltIndex: inout Int, incident: IncidentKind?, layoutChangedAt: Date? = nil, growingFrom: Date? = nil
+    ) -> SimulatedObject {
         var lag = random.uniform(spec.lag.lowerBound, spec.lag.upperBound)
         if incident == .lateDelivery { lag += random.uniform(7200, 21_600) }
         if incident == .clockAhead { lag = -random.uniform(1800, 7200) }
-        let keyTime = Date(timeIntervalSince1970: ((arrival.timeIntervalSince1970 - lag) / spec.alignKeyTime).rounded(.down) * spec.alignKeyTime)
+        let keyTime = Date(
+            timeIntervalSince1970: ((arrival.timeIntervalSince1970 - lag) / spec.alignKeyTime).rounded(.down)
+                * spec.alignKeyTime)
         var key: String
         var size: Double
         var metadata: [String: String] = [:]
@@ -208,12 +243,17 @@ public struct ProducerScenario: Sendable {
             if let shape = incident.flatMap(Self.meltShape) {
                 // Regenerate with the shape injected.
                 // The same seed: the same service profiles, with an anomaly in every object.
-                let shaped = SyntheticMELT(options: .init(seed: seed, objectSize: 8 * 1024, anomalyRate: 1, services: ProducerProfile.meltServices))
+                let shaped = SyntheticMELT(
+                    options: .init(
+                        seed: seed, objectSize: 8 * 1024, anomalyRate: 1, services: ProducerProfile.meltServices))
                 var found: SyntheticObject?
                 for attempt in 0..<64 where AnomalyShape.applicable(to: kind).contains(shape) {
-                    let candidate = shaped.object(at: meltIndex &+ attempt &* 7919, kind: kind, service: service, time: keyTime)
+                    let candidate = shaped.object(
+                        at: meltIndex &+ attempt &* 7919, kind: kind, service: service, time: keyTime)
                     // Only objects whose metadata shows the shape: a shape that drew no fatal record is not an incident.
-                    if candidate.anomaly == shape, shape != .unseenSeverity || candidate.metadata["severity-fatal"] != nil {
+                    if candidate.anomaly == shape,
+                        shape != .unseenSeverity || candidate.metadata["severity-fatal"] != nil
+                    {
                         found = candidate
                         break
                     }
@@ -226,7 +266,9 @@ public struct ProducerScenario: Sendable {
         } else {
             key = spec.key(keyTime, &random)
             // After a layout change, a `v2/` directory before the file name.
-            if let changed = layoutChangedAt, arrival >= changed, let slash = key.lastIndex(of: "/") { key.insert(contentsOf: "/v2", at: slash) }
+            if let changed = layoutChangedAt, arrival >= changed, let slash = key.lastIndex(of: "/") {
+                key.insert(contentsOf: "/v2", at: slash)
+            }
             let day = 86_400.0
             // Sizes swing with the hour, and grow to twice their size over a week on a growing source.
             let growth = growingFrom.map { arrival > $0 ? pow(2, arrival.timeIntervalSince($0) / (7 * day)) : 1 } ?? 1
@@ -236,16 +278,21 @@ public struct ProducerScenario: Sendable {
             // object's own draw: a low draw times 25 can land inside the source's ordinary range,
             // where no detector that sees only sizes could tell it (nor should it signal).
             if incident == .sizeBlowUp { size = spec.medianSize * diurnal * (magnitude ?? random.uniform(25, 60)) }
-            if incident == .nearEmpty { size = magnitude.map { spec.medianSize * diurnal / $0 } ?? random.uniform(20, 120) }
+            if incident == .nearEmpty {
+                size = magnitude.map { spec.medianSize * diurnal / $0 } ?? random.uniform(20, 120)
+            }
             // The producer uploads objects over 2.5 times its usual size in parts: its sources
             // straddle the multipart threshold (a few per cent of objects), which is no incident.
             let partSize = 2.5 * spec.medianSize * diurnal
             if size > partSize { parts = Int(size / partSize) + 1 }
         }
         var observation = ObjectObservation(
-            bucket: bucket, key: key, eTag: ProducerProfile.token(&random, 32, ProducerProfile.hex) + (parts > 1 ? "-\(parts)" : ""), size: Int64(size),
+            bucket: bucket, key: key,
+            eTag: ProducerProfile.token(&random, 32, ProducerProfile.hex) + (parts > 1 ? "-\(parts)" : ""),
+            size: Int64(size),
             lastModified: arrival, contentType: spec.contentType, contentEncoding: spec.contentEncoding,
-            serverSideEncryption: spec.encryption, kmsKeyId: spec.kmsKey, metadata: metadata, writer: spec.writer, sourceIP: spec.sourceIP
+            serverSideEncryption: spec.encryption, kmsKeyId: spec.kmsKey, metadata: metadata, writer: spec.writer,
+            sourceIP: spec.sourceIP
         )
         switch incident {
         case .encryptionDrift:
@@ -255,10 +302,16 @@ public struct ProducerScenario: Sendable {
                 observation.serverSideEncryption = "aws:kms"
                 observation.kmsKeyId = "arn:aws:kms:us-east-1:999999999999:key/\(ProducerProfile.uuid(&random))"
             }
-        case .newWriter: observation.writer = "AWS:AIDA4\(ProducerProfile.token(&random, 16, ProducerProfile.alphanumeric).uppercased())"
+        case .newWriter:
+            observation.writer =
+                "AWS:AIDA4\(ProducerProfile.token(&random, 16, ProducerProfile.alphanumeric).uppercased())"
         case .contentTypeChange:
-            let types = ["text/html; charset=utf-8", "text/plain", "application/zip", "application/x-tar", "binary/octet-stream", "application/xml"]
-            observation.contentType = types[random.int(in: 0..<types.count)] + (random.unit() < 0.5 ? "" : "; v=\(random.int(in: 1..<1000))")
+            let types = [
+                "text/html; charset=utf-8", "text/plain", "application/zip", "application/x-tar", "binary/octet-stream",
+                "application/xml",
+            ]
+            observation.contentType =
+                types[random.int(in: 0..<types.count)] + (random.unit() < 0.5 ? "" : "; v=\(random.int(in: 1..<1000))")
         case .valueEpisode: observation.contentType = "application/vnd.episode+json"
         default: break
         }
@@ -307,7 +360,8 @@ struct IncidentPlan {
         case .layoutChange where layoutChanges[source] == nil:
             // At the end of the day: the new template's learning period would hide the source's
             // later incidents (a limit of its own, said in docs/detection.md, not what this measures).
-            layoutChanges[source] = measuredEnd.addingTimeInterval(-9_000 + at.timeIntervalSince1970.truncatingRemainder(dividingBy: 1_800))
+            layoutChanges[source] = measuredEnd.addingTimeInterval(
+                -9_000 + at.timeIntervalSince1970.truncatingRemainder(dividingBy: 1_800))
         case .sizeGrowth where growths[source] == nil: growths[source] = measuredFrom
         case .silence, .burst, .newSource, .rateDrop, .layoutChange, .sizeGrowth: break
         case .valueEpisode: objectIncidents[source, default: []] += Array(repeating: (kind, at), count: 4)

@@ -59,7 +59,7 @@ public enum UserNamedFiles {
     ]
 }
 
-private extension String {
+extension String {
     /// The first character upper-cased, the rest as is.
-    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+    fileprivate var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

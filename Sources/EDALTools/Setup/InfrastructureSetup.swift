@@ -1,6 +1,6 @@
+import EDALAWS
 import Foundation
 import Logging
-import EDALAWS
 
 /// Creates, idempotently, what EDAL consumes and publishes to: the buckets' notification queue with
 /// its dead-letter queue and redrive policy, a queue policy letting S3 send to it, the buckets and
@@ -51,12 +51,16 @@ public struct InfrastructureSetup: Sendable {
 
         let queueURL = try await sqs.createQueue(plan.queueName)
         let queueArn = try await queueARN(queueURL)
-        try await sqs.setQueueAttributes(queueURL, [
-            SQSQueueAttribute.visibilityTimeout: String(plan.visibilityTimeout),
-            SQSQueueAttribute.messageRetentionPeriod: "1209600",
-            SQSQueueAttribute.redrivePolicy: Self.json(["deadLetterTargetArn": deadLetterARN, "maxReceiveCount": String(plan.maxReceiveCount)]),
-            SQSQueueAttribute.policy: Self.queuePolicy(queueARN: queueArn, buckets: plan.buckets),
-        ])
+        try await sqs.setQueueAttributes(
+            queueURL,
+            [
+                SQSQueueAttribute.visibilityTimeout: String(plan.visibilityTimeout),
+                SQSQueueAttribute.messageRetentionPeriod: "1209600",
+                SQSQueueAttribute.redrivePolicy: Self.json([
+                    "deadLetterTargetArn": deadLetterARN, "maxReceiveCount": String(plan.maxReceiveCount),
+                ]),
+                SQSQueueAttribute.policy: Self.queuePolicy(queueARN: queueArn, buckets: plan.buckets),
+            ])
 
         let fallbackURL = try await sqs.createQueue(plan.fallbackQueueName)
         try await sqs.setQueueAttributes(fallbackURL, [SQSQueueAttribute.messageRetentionPeriod: "1209600"])
@@ -76,16 +80,22 @@ public struct InfrastructureSetup: Sendable {
             _ = try await kinesis.waitUntilActive(plan.streamName)
             stream = plan.streamName
         }
-        logger.info("setup done", metadata: ["queue": "\(queueURL)", "dlq": "\(deadLetterURL)", "fallback": "\(fallbackURL)",
-                                             "stream": "\(stream ?? "-")", "buckets": "\(plan.buckets)"])
-        return Result(queueURL: queueURL, deadLetterQueueURL: deadLetterURL, fallbackQueueURL: fallbackURL, streamName: stream)
+        logger.info(
+            "setup done",
+            metadata: [
+                "queue": "\(queueURL)", "dlq": "\(deadLetterURL)", "fallback": "\(fallbackURL)",
+                "stream": "\(stream ?? "-")", "buckets": "\(plan.buckets)",
+            ])
+        return Result(
+            queueURL: queueURL, deadLetterQueueURL: deadLetterURL, fallbackQueueURL: fallbackURL, streamName: stream)
     }
 
     /// Adds EDAL's `s3:ObjectCreated:*` target to the bucket's notification configuration, keeping
     /// every other destination (other teams' queues, topics, functions, EventBridge); nothing is
     /// written when it is there already.
     private func notify(_ bucket: String, queueArn: String) async throws {
-        let ours = S3NotificationConfiguration.QueueConfiguration(id: Self.notificationId, queueArn: queueArn, events: ["s3:ObjectCreated:*"])
+        let ours = S3NotificationConfiguration.QueueConfiguration(
+            id: Self.notificationId, queueArn: queueArn, events: ["s3:ObjectCreated:*"])
         let existing = try await s3.bucketNotificationConfiguration(bucket)
         if existing.children.contains(where: { ours.isSame(as: $0) }) { return }
         var document = existing
@@ -94,9 +104,12 @@ public struct InfrastructureSetup: Sendable {
         do {
             try await s3.putBucketNotificationConfiguration(bucket, document: document)
         } catch let error as AWSServiceError where error.code == "InvalidArgument" {
-            throw SetupError(problem: "bucket \(bucket) refused EDAL's s3:ObjectCreated:* notification: \(error.message)",
-                             advice: "S3 allows one destination per event type and key prefix; when the bucket already sends ObjectCreated events "
-                                 + "elsewhere, fan them out through SNS or EventBridge to EDAL's queue as well, and run `edal setup` without this bucket")
+            throw SetupError(
+                problem: "bucket \(bucket) refused EDAL's s3:ObjectCreated:* notification: \(error.message)",
+                advice:
+                    "S3 allows one destination per event type and key prefix; when the bucket already sends ObjectCreated events "
+                    + "elsewhere, fan them out through SNS or EventBridge to EDAL's queue as well, and run `edal setup` without this bucket"
+            )
         }
     }
 
@@ -106,7 +119,8 @@ public struct InfrastructureSetup: Sendable {
     private func queueARN(_ url: String) async throws -> String {
         let attributes = try await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.queueArn])
         guard let arn = attributes[SQSQueueAttribute.queueArn] else {
-            throw AWSResponseDecodingError(service: .sqs, operation: "GetQueueAttributes", reason: "no QueueArn for \(url)")
+            throw AWSResponseDecodingError(
+                service: .sqs, operation: "GetQueueAttributes", reason: "no QueueArn for \(url)")
         }
         return arn
     }
@@ -115,20 +129,24 @@ public struct InfrastructureSetup: Sendable {
     static func queuePolicy(queueARN: String, buckets: [String]) -> String {
         let policy: [String: Any] = [
             "Version": "2012-10-17",
-            "Statement": [[
-                "Sid": "edal-s3-notifications",
-                "Effect": "Allow",
-                "Principal": ["Service": "s3.amazonaws.com"],
-                "Action": "sqs:SendMessage",
-                "Resource": queueARN,
-                "Condition": ["ArnLike": ["aws:SourceArn": buckets.map { "arn:aws:s3:::\($0)" }]],
-            ] as [String: Any]],
+            "Statement": [
+                [
+                    "Sid": "edal-s3-notifications",
+                    "Effect": "Allow",
+                    "Principal": ["Service": "s3.amazonaws.com"],
+                    "Action": "sqs:SendMessage",
+                    "Resource": queueARN,
+                    "Condition": ["ArnLike": ["aws:SourceArn": buckets.map { "arn:aws:s3:::\($0)" }]],
+                ] as [String: Any]
+            ],
         ]
         return json(policy)
     }
 
     static func json(_ object: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return "{}"
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

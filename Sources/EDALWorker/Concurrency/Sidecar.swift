@@ -9,8 +9,10 @@ func withSidecar<T>(_ sidecar: @escaping @Sendable () async -> Void, while work:
 /// Calls `body` every `interval` on `clock` until the task is cancelled. A failure is given to
 /// `failed` and `body` runs again at the next interval (a lease renewal missed once is caught up
 /// before the lease runs out: renewals run at half its length).
-func repeatEvery(_ interval: Duration, clock: any WorkerClock, _ body: @Sendable () async throws -> Void,
-                 failed: @Sendable (any Error) -> Void) async {
+func repeatEvery(
+    _ interval: Duration, clock: any WorkerClock, _ body: @Sendable () async throws -> Void,
+    failed: @Sendable (any Error) -> Void
+) async {
     while !Task.isCancelled {
         do {
             try await clock.sleep(for: interval)

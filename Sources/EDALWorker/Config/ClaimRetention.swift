@@ -23,32 +23,43 @@ public struct ClaimRetention: Sendable, Equatable, CustomStringConvertible {
     static let margin = 86_400
 
     /// The window from what delivers objects (seconds each; `nil`: could not be read).
-    public static func computed(queueRetention: Int?, deadLetterRetention: Int?, hasDeadLetterQueue: Bool,
-                                sweepLookback: Int, sweepOverlap: Int) -> ClaimRetention {
+    public static func computed(
+        queueRetention: Int?, deadLetterRetention: Int?, hasDeadLetterQueue: Bool,
+        sweepLookback: Int, sweepOverlap: Int
+    ) -> ClaimRetention {
         let queue = queueRetention ?? longestQueueRetention
         let deadLetter = hasDeadLetterQueue ? (deadLetterRetention ?? longestQueueRetention) : 0
         let sweep = max(sweepLookback, sweepOverlap)
         let seconds = queue + deadLetter + sweep + margin
         func days(_ seconds: Int) -> String { String(format: "%.1f d", Double(seconds) / 86_400) }
-        let reason = "queue retention \(days(queue))\(queueRetention == nil ? " (assumed)" : "")"
-            + (hasDeadLetterQueue ? " + dead-letter retention \(days(deadLetter))\(deadLetterRetention == nil ? " (assumed)" : "")" : "")
+        let reason =
+            "queue retention \(days(queue))\(queueRetention == nil ? " (assumed)" : "")"
+            + (hasDeadLetterQueue
+                ? " + dead-letter retention \(days(deadLetter))\(deadLetterRetention == nil ? " (assumed)" : "")" : "")
             + " + sweep horizon \(days(sweep)) + 1 day"
         return ClaimRetention(duration: .seconds(seconds), reason: reason)
     }
 
     /// Reads the queue's and its dead-letter queue's retention; a value that cannot be read is
     /// assumed to be SQS's longest (14 days).
-    public static func computed(queueURL: String, sqs: SQSClient, sweepLookback: Int, sweepOverlap: Int) async -> ClaimRetention {
-        let attributes = try? await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.messageRetentionPeriod, SQSQueueAttribute.redrivePolicy])
+    public static func computed(queueURL: String, sqs: SQSClient, sweepLookback: Int, sweepOverlap: Int) async
+        -> ClaimRetention
+    {
+        let attributes = try? await sqs.getQueueAttributes(
+            queueURL, names: [SQSQueueAttribute.messageRetentionPeriod, SQSQueueAttribute.redrivePolicy])
         let queueRetention = attributes?[SQSQueueAttribute.messageRetentionPeriod].flatMap { Int($0) }
         let redrive = attributes?[SQSQueueAttribute.redrivePolicy]
         var deadLetterRetention: Int?
         if let redrive, let url = await DeadLetterQueue.url(redrivePolicy: redrive, sqs: sqs) {
-            deadLetterRetention = (try? await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.messageRetentionPeriod]))?[
-                SQSQueueAttribute.messageRetentionPeriod].flatMap { Int($0) }
+            deadLetterRetention =
+                (try? await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.messageRetentionPeriod]))?[
+                    SQSQueueAttribute.messageRetentionPeriod
+                ].flatMap { Int($0) }
         }
-        return computed(queueRetention: queueRetention, deadLetterRetention: deadLetterRetention,
-                        hasDeadLetterQueue: attributes == nil || redrive != nil, sweepLookback: sweepLookback, sweepOverlap: sweepOverlap)
+        return computed(
+            queueRetention: queueRetention, deadLetterRetention: deadLetterRetention,
+            hasDeadLetterQueue: attributes == nil || redrive != nil, sweepLookback: sweepLookback,
+            sweepOverlap: sweepOverlap)
     }
 
     public var description: String {

@@ -20,9 +20,12 @@ public struct SettingDeclaration: Sendable {
     /// An empty value means something (`EDAL_STREAM=` turns Kinesis off) rather than "unset".
     let keepsEmpty: Bool
 
-    init(_ variable: String, formerName: String? = nil, default defaultText: String, _ meaning: String, keepsEmpty: Bool = false,
-         current: @escaping @Sendable (WorkerSettings) -> String,
-         apply: @escaping @Sendable (String, inout WorkerSettings) throws(SettingsError) -> Void) {
+    init(
+        _ variable: String, formerName: String? = nil, default defaultText: String, _ meaning: String,
+        keepsEmpty: Bool = false,
+        current: @escaping @Sendable (WorkerSettings) -> String,
+        apply: @escaping @Sendable (String, inout WorkerSettings) throws(SettingsError) -> Void
+    ) {
         self.variable = variable
         self.formerName = formerName
         self.defaultText = defaultText
@@ -48,41 +51,58 @@ public struct SettingDeclaration: Sendable {
     }
 
     /// A whole number in `range` stored at `keyPath`.
-    static func integer(_ variable: String, formerName: String? = nil, _ range: ClosedRange<Int>, default defaultText: String, _ meaning: String,
-                        _ keyPath: WritableKeyPath<WorkerSettings, Int> & Sendable) -> SettingDeclaration {
-        SettingDeclaration(variable, formerName: formerName, default: defaultText, meaning, current: { String($0[keyPath: keyPath]) }) { text, settings throws(SettingsError) in
+    static func integer(
+        _ variable: String, formerName: String? = nil, _ range: ClosedRange<Int>, default defaultText: String,
+        _ meaning: String,
+        _ keyPath: WritableKeyPath<WorkerSettings, Int> & Sendable
+    ) -> SettingDeclaration {
+        SettingDeclaration(
+            variable, formerName: formerName, default: defaultText, meaning, current: { String($0[keyPath: keyPath]) }
+        ) { text, settings throws(SettingsError) in
             settings[keyPath: keyPath] = try parseInteger(text, range, variable)
         }
     }
 
     /// A whole number in `range`, or none, stored at `keyPath`.
-    static func optionalInteger(_ variable: String, _ range: ClosedRange<Int>, default defaultText: String, _ meaning: String,
-                                _ keyPath: WritableKeyPath<WorkerSettings, Int?> & Sendable) -> SettingDeclaration {
-        SettingDeclaration(variable, default: defaultText, meaning, current: { $0[keyPath: keyPath].map(String.init) ?? "none" }) { text, settings throws(SettingsError) in
+    static func optionalInteger(
+        _ variable: String, _ range: ClosedRange<Int>, default defaultText: String, _ meaning: String,
+        _ keyPath: WritableKeyPath<WorkerSettings, Int?> & Sendable
+    ) -> SettingDeclaration {
+        SettingDeclaration(
+            variable, default: defaultText, meaning, current: { $0[keyPath: keyPath].map(String.init) ?? "none" }
+        ) { text, settings throws(SettingsError) in
             settings[keyPath: keyPath] = try parseInteger(text, range, variable)
         }
     }
 
     /// One of `choices`, stored at `keyPath`.
-    static func choice(_ variable: String, _ choices: [String], default defaultText: String, _ meaning: String,
-                       _ keyPath: WritableKeyPath<WorkerSettings, String> & Sendable) -> SettingDeclaration {
-        SettingDeclaration(variable, default: defaultText, meaning, current: { $0[keyPath: keyPath] }) { text, settings throws(SettingsError) in
+    static func choice(
+        _ variable: String, _ choices: [String], default defaultText: String, _ meaning: String,
+        _ keyPath: WritableKeyPath<WorkerSettings, String> & Sendable
+    ) -> SettingDeclaration {
+        SettingDeclaration(variable, default: defaultText, meaning, current: { $0[keyPath: keyPath] }) {
+            text, settings throws(SettingsError) in
             let choice = text.lowercased()
             guard choices.contains(choice) else {
-                throw SettingsError(setting: variable, problem: "\(text) is not one of \(choices.joined(separator: ", "))")
+                throw SettingsError(
+                    setting: variable, problem: "\(text) is not one of \(choices.joined(separator: ", "))")
             }
             settings[keyPath: keyPath] = choice
         }
     }
 
-    static func parseInteger(_ text: String, _ range: ClosedRange<Int>, _ variable: String) throws(SettingsError) -> Int {
+    static func parseInteger(_ text: String, _ range: ClosedRange<Int>, _ variable: String) throws(SettingsError) -> Int
+    {
         guard let number = Int(text), range.contains(number) else {
-            throw SettingsError(setting: variable, problem: "\(text) is not a whole number in \(range.lowerBound)…\(range.upperBound)")
+            throw SettingsError(
+                setting: variable, problem: "\(text) is not a whole number in \(range.lowerBound)…\(range.upperBound)")
         }
         return number
     }
 
-    static func parseNumber(_ text: String, _ range: ClosedRange<Double>, _ variable: String, _ what: String) throws(SettingsError) -> Double {
+    static func parseNumber(_ text: String, _ range: ClosedRange<Double>, _ variable: String, _ what: String)
+        throws(SettingsError) -> Double
+    {
         guard let number = Double(text), range.contains(number) else {
             throw SettingsError(setting: variable, problem: "\(text) is not \(what)")
         }

@@ -16,15 +16,20 @@ public struct WatchedLocation: Sendable, Equatable, Hashable, CustomStringConver
         if rest.hasPrefix("s3://") { rest = rest.dropFirst(5) }
         let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let bucket = parts.first, !bucket.isEmpty,
-              bucket.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }) else {
-            throw SettingsError(setting: setting, problem: "\(text) is not bucket[/prefix] (bucket names are lower-case letters, digits, - and .)")
+            bucket.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." })
+        else {
+            throw SettingsError(
+                setting: setting,
+                problem: "\(text) is not bucket[/prefix] (bucket names are lower-case letters, digits, - and .)")
         }
         self.bucket = String(bucket)
         self.prefix = parts.count > 1 ? String(parts[1]) : ""
     }
 
     /// Parses a comma-separated list.
-    public static func parseList(_ text: String, setting: String = "EDAL_WATCH") throws(SettingsError) -> [WatchedLocation] {
+    public static func parseList(_ text: String, setting: String = "EDAL_WATCH") throws(SettingsError)
+        -> [WatchedLocation]
+    {
         var locations: [WatchedLocation] = []
         for item in text.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
             locations.append(try WatchedLocation(parsing: String(item), setting: setting))

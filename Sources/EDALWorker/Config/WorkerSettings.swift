@@ -1,7 +1,7 @@
 import EDALAWS
 import EDALDetection
-import Foundation
 import EDALState
+import Foundation
 
 /// Everything `edal run` / `edal drain` need beyond AWS credentials, from environment variables
 /// (documented in docs/configuration.md) with command-line flags taking precedence. Validated as a whole
@@ -87,7 +87,9 @@ public struct WorkerSettings: Sendable, Equatable {
 
     /// Reads the `EDAL_*` variables over the defaults, each as its declaration says
     /// (`WorkerSettings.declarations`), then checks them together.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(SettingsError) -> WorkerSettings
+    {
         var settings = try reading(Set(declarations.map(\.variable)), environment: environment)
         // By default EDAL acts on the buckets it watches.
         if SettingDeclaration.text(of: "EDAL_ALLOWED_BUCKETS", in: environment, keepsEmpty: false) == nil {
@@ -101,7 +103,9 @@ public struct WorkerSettings: Sendable, Equatable {
 
     /// The defaults with only `variables` read from `environment` (for what must be known before
     /// the rest is parsed, such as `EDAL_NIO_EXECUTOR` at process start).
-    public static func reading(_ variables: Set<String>, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingsError) -> WorkerSettings {
+    public static func reading(
+        _ variables: Set<String>, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SettingsError) -> WorkerSettings {
         var settings = WorkerSettings()
         for declaration in declarations where variables.contains(declaration.variable) {
             guard let (text, name) = declaration.configured(in: environment) else { continue }
@@ -117,11 +121,14 @@ public struct WorkerSettings: Sendable, Equatable {
 
     /// Where each setting's value comes from: `environment` (naming an older variable when that
     /// one was read) or `default`.
-    public static func origins(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+    public static func origins(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String:
+        String]
+    {
         var origins: [String: String] = [:]
         for declaration in declarations {
             switch declaration.configured(in: environment) {
-            case (_, let name)? where name != declaration.variable: origins[declaration.variable] = "environment (\(name))"
+            case (_, let name)? where name != declaration.variable:
+                origins[declaration.variable] = "environment (\(name))"
             case .some: origins[declaration.variable] = "environment"
             case nil: origins[declaration.variable] = "default"
             }
@@ -131,13 +138,18 @@ public struct WorkerSettings: Sendable, Equatable {
 
     /// Checks the values together (after flags are applied too).
     public func validate() throws(SettingsError) {
-        guard !queue.isEmpty else { throw SettingsError(setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)") }
+        guard !queue.isEmpty else {
+            throw SettingsError(setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)")
+        }
         guard !(stream.isEmpty && fallbackQueue.isEmpty) else {
-            throw SettingsError(setting: "EDAL_STREAM", problem: "signals need somewhere to go: set EDAL_STREAM, EDAL_FALLBACK_QUEUE, or both")
+            throw SettingsError(
+                setting: "EDAL_STREAM",
+                problem: "signals need somewhere to go: set EDAL_STREAM, EDAL_FALLBACK_QUEUE, or both")
         }
         for location in watch where !allowedBuckets.permits(bucket: location.bucket, key: location.prefix) {
-            throw SettingsError(setting: "EDAL_ALLOWED_BUCKETS",
-                                problem: "\(location) is watched (EDAL_WATCH) but not allowed; add it, or stop watching it")
+            throw SettingsError(
+                setting: "EDAL_ALLOWED_BUCKETS",
+                problem: "\(location) is watched (EDAL_WATCH) but not allowed; add it, or stop watching it")
         }
         if let leaseSeconds, leaseSeconds < 2 {
             throw SettingsError(setting: "EDAL_LEASE", problem: "a lease under 2 s cannot be renewed in time")
@@ -161,7 +173,8 @@ extension WorkerSettings {
         configuration.learningObjects = Int64(learningObjects)
         configuration.silenceFactor = silenceFactor
         configuration.silenceMinimumGap = Double(silenceMinimumGap)
-        var registry = SourceRegistry(templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
+        var registry = SourceRegistry(
+            templater: KeyTemplater(configured: sources), detector: SourceDetector(configuration: configuration))
         registry.maximumSourcesPerBucket = maximumSources
         return registry
     }

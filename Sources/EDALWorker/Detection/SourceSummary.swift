@@ -43,6 +43,8 @@ extension SourceSummary {
         medianLagSeconds = profile.lag?.median
         lastObjectKey = baseline.lastObject?.key
         lastObjectAt = baseline.lastObject?.lastModified
-        recent = baseline.recent.suffix(max(0, recentPoints)).map { Point(at: Date(timeIntervalSince1970: $0.time), size: $0.size) }
+        recent = baseline.recent.suffix(max(0, recentPoints)).map {
+            Point(at: Date(timeIntervalSince1970: $0.time), size: $0.size)
+        }
     }
 }

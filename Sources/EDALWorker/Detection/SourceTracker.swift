@@ -1,8 +1,8 @@
 import EDALDetection
+import EDALState
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import EDALState
 
 /// The worker's view of every source: judges objects against the shared baselines and keeps those
 /// baselines in step with the state store, where what every replica learnt meets.
@@ -32,8 +32,10 @@ public final class SourceTracker: Sendable {
     public let clock: any WorkerClock
     let logger: Logger
 
-    public init(registry: SourceRegistry, store: (any BaselineStore & LeaseStore)?, clock: any WorkerClock = SystemClock(),
-                logger: Logger = Logger(label: "edal.sources")) {
+    public init(
+        registry: SourceRegistry, store: (any BaselineStore & LeaseStore)?, clock: any WorkerClock = SystemClock(),
+        logger: Logger = Logger(label: "edal.sources")
+    ) {
         self.registry = NIOLockedValueBox(registry)
         self.published = NIOLockedValueBox([:])
         self.lastPull = NIOLockedValueBox(nil)
@@ -85,7 +87,8 @@ public final class SourceTracker: Sendable {
             }
         } catch {
             // Announcing twice (two replicas) is the lesser harm than never announcing.
-            logger.notice("cannot record new sources in the store; announcing them anyway", metadata: ["error": "\(error)"])
+            logger.notice(
+                "cannot record new sources in the store; announcing them anyway", metadata: ["error": "\(error)"])
         }
         return verdicts
     }
@@ -107,7 +110,8 @@ public final class SourceTracker: Sendable {
         let since = lastPull.withLockedValue { $0 }.map { $0.addingTimeInterval(-30) }
         var after: String?
         while true {
-            let page = try await store.loadBaselines(prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
+            let page = try await store.loadBaselines(
+                prefix: Self.storePrefix, savedSince: since, after: after, limit: 100)
             events += absorb(page)
             guard page.count == 100, let last = page.last?.name else { break }
             after = last
@@ -127,7 +131,8 @@ public final class SourceTracker: Sendable {
             let lost = try await write(baselines, discardingLostState: true).lost
             events.removeAll { lost.contains($0.sourceId) }
         } catch {
-            logger.notice("cannot record silent sources in the store; signalling them anyway", metadata: ["error": "\(error)"])
+            logger.notice(
+                "cannot record silent sources in the store; signalling them anyway", metadata: ["error": "\(error)"])
         }
         return events
     }
@@ -136,21 +141,29 @@ public final class SourceTracker: Sendable {
     /// their baselines were last saved that long ago). Answers how many this worker forgot and how
     /// many baselines the store deleted.
     @discardableResult
-    public func forgetSources(silentFor retention: Duration, now: Date? = nil) async throws -> (here: Int, stored: Int) {
+    public func forgetSources(silentFor retention: Duration, now: Date? = nil) async throws -> (here: Int, stored: Int)
+    {
         let now = now ?? clock.now
         let cutoff = now.addingTimeInterval(-retention.seconds)
         let forgotten = registry.withLockedValue { $0.forget(lastSeenBefore: cutoff) }
-        let deleted = try await (store as? any BaselinePruning)?.pruneBaselines(prefix: Self.storePrefix, savedBefore: cutoff) ?? 0
+        let deleted =
+            try await (store as? any BaselinePruning)?.pruneBaselines(prefix: Self.storePrefix, savedBefore: cutoff)
+            ?? 0
         if !forgotten.isEmpty || deleted > 0 {
-            logger.info("forgot sources that delivered nothing for the source retention",
-                        metadata: ["here": "\(forgotten.count)", "stored_baselines_deleted": "\(deleted)",
-                                   "retention_days": "\(String(format: "%.1f", retention.seconds / 86_400))"])
+            logger.info(
+                "forgot sources that delivered nothing for the source retention",
+                metadata: [
+                    "here": "\(forgotten.count)", "stored_baselines_deleted": "\(deleted)",
+                    "retention_days": "\(String(format: "%.1f", retention.seconds / 86_400))",
+                ])
         }
         return (forgotten.count, deleted)
     }
 
     /// The earliest moment after `after` at which a known source will count as silent if nothing arrives.
-    public func nextSilenceDue(after: Date = .distantPast) -> Date? { registry.withLockedValue { $0.nextSilenceDue(after: after) } }
+    public func nextSilenceDue(after: Date = .distantPast) -> Date? {
+        registry.withLockedValue { $0.nextSilenceDue(after: after) }
+    }
 
     /// Takes the silence check's lease for the window containing `now` — or, for a check woken by
     /// a source's deadline, for that deadline — so one replica checks at a time. (Two that did
@@ -173,7 +186,8 @@ public final class SourceTracker: Sendable {
     /// state change first when `discardingLostState` (another replica decided it). Answers the ids
     /// that lost and the resumptions found while merging.
     private func write(_ baselines: [SourceBaseline], discardingLostState: Bool = false) async throws
-        -> (lost: Set<String>, events: [SourceEvent]) {
+        -> (lost: Set<String>, events: [SourceEvent])
+    {
         guard let store, !baselines.isEmpty else { return ([], []) }
         let saved = try await store.saveBaselines(try baselines.map { try Self.stored($0, version: $0.version + 1) })
         var lost: [String] = []
@@ -207,7 +221,9 @@ public final class SourceTracker: Sendable {
                 baseline.version = model.version
                 decoded.append(baseline)
             } catch {
-                logger.warning("a stored source baseline cannot be read; it is relearnt", metadata: ["name": "\(model.name)", "error": "\(error)"])
+                logger.warning(
+                    "a stored source baseline cannot be read; it is relearnt",
+                    metadata: ["name": "\(model.name)", "error": "\(error)"])
             }
         }
         return registry.withLockedValue { registry in
@@ -222,7 +238,9 @@ public final class SourceTracker: Sendable {
     static func stored(_ baseline: SourceBaseline, version: Int64) throws -> StoredBaseline {
         var copy = baseline
         copy.version = version
-        return StoredBaseline(name: storePrefix + baseline.id, version: version, writtenAt: Date(), payload: Array(try encoder.encode(copy)))
+        return StoredBaseline(
+            name: storePrefix + baseline.id, version: version, writtenAt: Date(),
+            payload: Array(try encoder.encode(copy)))
     }
 
     private static let encoder = JSONEncoder()

@@ -1,5 +1,5 @@
-import Foundation
 import EDALAWS
+import Foundation
 
 /// Reads SQS message bodies carrying S3 notifications: a direct S3 event (one or more records), the
 /// same wrapped by SNS (its `Message` is the S3 event as a string), or an EventBridge
@@ -16,7 +16,8 @@ public enum NotificationParser {
             return inner
         }
         if let detailType = envelope.detailType {
-            return try parseEventBridge(detailType: detailType, source: envelope.source, account: envelope.account, detail: envelope.detail)
+            return try parseEventBridge(
+                detailType: detailType, source: envelope.source, account: envelope.account, detail: envelope.detail)
         }
         return try parseS3Event(envelope)
     }
@@ -30,12 +31,15 @@ public enum NotificationParser {
         }
         guard !records.isEmpty else { throw NotificationParseError("Records is empty") }
         guard records.count <= ObjectEventLimits.maximumRecords else {
-            throw NotificationParseError("\(records.count) records; S3 sends one, EDAL accepts up to \(ObjectEventLimits.maximumRecords)")
+            throw NotificationParseError(
+                "\(records.count) records; S3 sends one, EDAL accepts up to \(ObjectEventLimits.maximumRecords)")
         }
         var notification = S3Notification(envelope: .direct)
         for (index, value) in records.enumerated() {
             let record = try Record(value, path: "Records[\(index)]")
-            guard let eventName = record.eventName else { throw NotificationParseError("record \(index) has no eventName") }
+            guard let eventName = record.eventName else {
+                throw NotificationParseError("record \(index) has no eventName")
+            }
             let name = eventName.hasPrefix("s3:") ? String(eventName.dropFirst(3)) : eventName
             guard name.hasPrefix("ObjectCreated:") else {
                 notification.ignoredRecords += 1
@@ -66,15 +70,21 @@ public enum NotificationParser {
         return notification
     }
 
-    private static func parseEventBridge(detailType: String, source: String?, account: String?, detail: EventBridgeDetail?) throws(NotificationParseError) -> S3Notification {
+    private static func parseEventBridge(
+        detailType: String, source: String?, account: String?, detail: EventBridgeDetail?
+    ) throws(NotificationParseError) -> S3Notification {
         guard source == nil || source == "aws.s3" else {
             throw NotificationParseError("an EventBridge event from \(source ?? "?"), not aws.s3")
         }
         guard detailType == "Object Created" else {
             return S3Notification(envelope: .eventBridge, ignoredRecords: 1)
         }
-        guard let bucket = detail?.bucketName, !bucket.isEmpty else { throw NotificationParseError("EventBridge event has no detail.bucket.name") }
-        guard let key = detail?.object?.key, !key.isEmpty else { throw NotificationParseError("EventBridge event has no detail.object.key") }
+        guard let bucket = detail?.bucketName, !bucket.isEmpty else {
+            throw NotificationParseError("EventBridge event has no detail.bucket.name")
+        }
+        guard let key = detail?.object?.key, !key.isEmpty else {
+            throw NotificationParseError("EventBridge event has no detail.object.key")
+        }
         guard let eTag = detail?.object?.etag.map(unquote), !eTag.isEmpty else {
             throw NotificationParseError("EventBridge event has no detail.object.etag")
         }
@@ -113,7 +123,10 @@ public enum NotificationParser {
                 self.path = path
                 return
             }
-            guard case .object = value else { throw NotificationParseError("\(path.isEmpty ? "the body" : path) has the wrong type (\(value.typeName))") }
+            guard case .object = value else {
+                throw NotificationParseError(
+                    "\(path.isEmpty ? "the body" : path) has the wrong type (\(value.typeName))")
+            }
             self.value = value
             self.path = path
         }
@@ -127,19 +140,26 @@ public enum NotificationParser {
 
         func string(_ name: String) throws(NotificationParseError) -> String? {
             guard let found = member(name) else { return nil }
-            guard let text = found.stringValue else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))") }
+            guard let text = found.stringValue else {
+                throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))")
+            }
             return text
         }
 
         func integer(_ name: String) throws(NotificationParseError) -> Int64? {
             guard let found = member(name) else { return nil }
-            guard let number = found.int64Value else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName), not a whole number)") }
+            guard let number = found.int64Value else {
+                throw NotificationParseError(
+                    "\(named(name)) has the wrong type (\(found.typeName), not a whole number)")
+            }
             return number
         }
 
         func array(_ name: String) throws(NotificationParseError) -> [JSONValue]? {
             guard let found = member(name) else { return nil }
-            guard let values = found.arrayValue else { throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))") }
+            guard let values = found.arrayValue else {
+                throw NotificationParseError("\(named(name)) has the wrong type (\(found.typeName))")
+            }
             return values
         }
 
@@ -223,8 +243,9 @@ public enum NotificationParser {
         init(_ members: Members) throws(NotificationParseError) {
             bucketName = try members.object("bucket").string("name")
             let object = try members.object("object")
-            self.object = Object(key: try object.string("key"), size: try object.integer("size"), etag: try object.string("etag"),
-                                 versionId: try object.string("version-id"), sequencer: try object.string("sequencer"))
+            self.object = Object(
+                key: try object.string("key"), size: try object.integer("size"), etag: try object.string("etag"),
+                versionId: try object.string("version-id"), sequencer: try object.string("sequencer"))
             reason = try members.string("reason")
             requester = try members.string("requester")
             sourceIPAddress = try members.string("source-ip-address")

@@ -1,5 +1,5 @@
-import Foundation
 import EDALState
+import Foundation
 
 /// One "object created" record from a notification, with the key already decoded.
 public struct ObjectCreatedEvent: Sendable, Equatable {
@@ -24,9 +24,11 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
     /// `account` (an account id).
     public var bucketOwner: String?
 
-    public init(bucket: String, key: String, eTag: String, size: Int64? = nil, sequencer: String? = nil,
-                versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil,
-                writer: String? = nil, sourceIP: String? = nil, bucketOwner: String? = nil) {
+    public init(
+        bucket: String, key: String, eTag: String, size: Int64? = nil, sequencer: String? = nil,
+        versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil,
+        writer: String? = nil, sourceIP: String? = nil, bucketOwner: String? = nil
+    ) {
         self.bucket = bucket
         self.key = key
         self.eTag = eTag
@@ -42,6 +44,7 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
 
     /// What the worker asks the state store for.
     public var claimRequest: ClaimRequest {
-        ClaimRequest(bucket: bucket, key: key, eTag: eTag, sequencer: sequencer, versionId: versionId, eventTime: eventTime)
+        ClaimRequest(
+            bucket: bucket, key: key, eTag: eTag, sequencer: sequencer, versionId: versionId, eventTime: eventTime)
     }
 }

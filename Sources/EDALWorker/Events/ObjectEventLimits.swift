@@ -12,21 +12,29 @@ enum ObjectEventLimits {
     /// Throws the reason `event` (record `index` of its body) is not something S3 would have sent.
     static func check(_ event: ObjectCreatedEvent, record index: Int) throws(NotificationParseError) {
         guard isBucketName(event.bucket) else {
-            throw NotificationParseError("record \(index): \(event.bucket.prefix(80).debugDescription) is not an S3 bucket name")
+            throw NotificationParseError(
+                "record \(index): \(event.bucket.prefix(80).debugDescription) is not an S3 bucket name")
         }
         guard event.key.utf8.count <= maximumKeyBytes else {
-            throw NotificationParseError("record \(index): the key is \(event.key.utf8.count) bytes; S3 allows \(maximumKeyBytes)")
+            throw NotificationParseError(
+                "record \(index): the key is \(event.key.utf8.count) bytes; S3 allows \(maximumKeyBytes)")
         }
         guard event.eTag.utf8.count <= 128, event.eTag.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 }) else {
-            throw NotificationParseError("record \(index): the ETag \(event.eTag.prefix(80).debugDescription) is not one S3 writes")
+            throw NotificationParseError(
+                "record \(index): the ETag \(event.eTag.prefix(80).debugDescription) is not one S3 writes")
         }
         if let size = event.size, !(0...maximumSize).contains(size) {
             throw NotificationParseError("record \(index): size \(size) is outside 0 … 5 TiB")
         }
-        if let sequencer = event.sequencer, sequencer.isEmpty || sequencer.utf8.count > 64 || !sequencer.utf8.allSatisfy(isHexDigit) {
-            throw NotificationParseError("record \(index): the sequencer \(sequencer.prefix(80).debugDescription) is not hexadecimal")
+        if let sequencer = event.sequencer,
+            sequencer.isEmpty || sequencer.utf8.count > 64 || !sequencer.utf8.allSatisfy(isHexDigit)
+        {
+            throw NotificationParseError(
+                "record \(index): the sequencer \(sequencer.prefix(80).debugDescription) is not hexadecimal")
         }
-        if let version = event.versionId, version.utf8.count > 1024 || !version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+        if let version = event.versionId,
+            version.utf8.count > 1024 || !version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
             throw NotificationParseError("record \(index): the version id is not one S3 writes")
         }
     }
@@ -37,7 +45,8 @@ enum ObjectEventLimits {
     static func isBucketName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (3...255).contains(bytes.count),
-              bytes.allSatisfy({ isAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F }) else { return false }
+            bytes.allSatisfy({ isAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F })
+        else { return false }
         return bytes.first.map(isAlphanumeric) == true && bytes.last.map(isAlphanumeric) == true
     }
 

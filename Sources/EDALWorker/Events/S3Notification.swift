@@ -18,7 +18,9 @@ public struct S3Notification: Sendable, Equatable {
     /// Records of other event types (removals, restores, …): counted and acknowledged.
     public var ignoredRecords: Int
 
-    public init(envelope: Envelope, isTestEvent: Bool = false, objects: [ObjectCreatedEvent] = [], ignoredRecords: Int = 0) {
+    public init(
+        envelope: Envelope, isTestEvent: Bool = false, objects: [ObjectCreatedEvent] = [], ignoredRecords: Int = 0
+    ) {
         self.envelope = envelope
         self.isTestEvent = isTestEvent
         self.objects = objects

@@ -1,6 +1,6 @@
+import EDALAWS
 import Foundation
 import Logging
-import EDALAWS
 
 /// Writes one JSON object per line to standard error, with a stable set of fields (ECS names, as
 /// Filebeat and Elastic Agent expect): `@timestamp`, `log.level`, `log.logger`, `message`,
@@ -37,7 +37,10 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in merged where fields[key] == nil {
             fields[key] = Self.plain(value)
         }
-        guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            var line = try? JSONSerialization.data(
+                withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
         line.append(0x0A)
         FileHandle.standardError.write(line)
     }

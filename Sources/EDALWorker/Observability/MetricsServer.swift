@@ -20,11 +20,13 @@ public struct MetricsServer: Sendable {
     public var pages: @Sendable (String) async -> (contentType: String, body: [UInt8])?
     public var logger: Logger
 
-    public init(host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry,
-                beforeScrape: @escaping @Sendable () async -> Void = {},
-                readiness: @escaping @Sendable () async -> [(name: String, problem: String?)] = { [] },
-                pages: @escaping @Sendable (String) async -> (contentType: String, body: [UInt8])? = { _ in nil },
-                logger: Logger = Logger(label: "edal.metrics")) {
+    public init(
+        host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry,
+        beforeScrape: @escaping @Sendable () async -> Void = {},
+        readiness: @escaping @Sendable () async -> [(name: String, problem: String?)] = { [] },
+        pages: @escaping @Sendable (String) async -> (contentType: String, body: [UInt8])? = { _ in nil },
+        logger: Logger = Logger(label: "edal.metrics")
+    ) {
         self.host = host
         self.port = port
         self.registry = registry
@@ -41,12 +43,14 @@ public struct MetricsServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
         bound(boundPort)
-        logger.info("serving /metrics, /healthz, /readyz and the operator page at /", metadata: ["port": "\(boundPort)"])
+        logger.info(
+            "serving /metrics, /healthz, /readyz and the operator page at /", metadata: ["port": "\(boundPort)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await shutdown.wait()
@@ -84,9 +88,12 @@ public struct MetricsServer: Sendable {
                         headers.add(name: "Content-Type", value: contentType)
                         headers.add(name: "Content-Length", value: String(body.count))
                         headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
-                        try await outbound.write(.head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
+                        try await outbound.write(
+                            .head(HTTPResponseHead(version: head.version, status: status, headers: headers)))
                         // HEAD: the same head (its Content-Length included), no body.
-                        if head.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                        if head.method != .HEAD {
+                            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                        }
                         try await outbound.write(.end(nil))
                         if !head.isKeepAlive { return }
                         request = nil

@@ -1,6 +1,6 @@
+import EDALAWS
 import Metrics
 import NIOConcurrencyHelpers
-import EDALAWS
 
 /// The worker's metrics through swift-metrics (exported in Prometheus format by `MetricsServer`).
 ///
@@ -35,8 +35,10 @@ public final class WorkerMetrics: Sendable {
     let heldRetries = Counter(label: "edal_held_retries_total")
     let testEvents = Counter(label: "edal_test_events_total")
     let ignoredRecords = Counter(label: "edal_ignored_records_total")
-    let rejectedRecords = Counter(label: "edal_rejected_records_total", dimensions: [("reason", RecordRejection.bucketNotAllowed.rawValue)])
-    let ownerMismatches = Counter(label: "edal_rejected_records_total", dimensions: [("reason", RecordRejection.ownerMismatch.rawValue)])
+    let rejectedRecords = Counter(
+        label: "edal_rejected_records_total", dimensions: [("reason", RecordRejection.bucketNotAllowed.rawValue)])
+    let ownerMismatches = Counter(
+        label: "edal_rejected_records_total", dimensions: [("reason", RecordRejection.ownerMismatch.rawValue)])
     let refusedHeads = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "head_refused")])
     let headLatency = Metrics.Timer(label: "edal_head_latency")
     let scoringLatency = Metrics.Timer(label: "edal_scoring_latency")
@@ -64,24 +66,28 @@ public final class WorkerMetrics: Sendable {
     }
 
     public var lastLevels: Levels { levels.withLockedValue { $0 } }
-    let sourceStates = Dictionary(uniqueKeysWithValues: ["learning", "normal", "silent"].map {
-        ($0, Gauge(label: "edal_sources", dimensions: [("state", $0)]))
-    })
+    let sourceStates = Dictionary(
+        uniqueKeysWithValues: ["learning", "normal", "silent"].map {
+            ($0, Gauge(label: "edal_sources", dimensions: [("state", $0)]))
+        })
 
     private let synced = NIOLockedValueBox(WorkerCounts())
     private let maximumInWork: Int
 
     public init(maximumMessagesInWork: Int = 200) {
         maximumInWork = max(1, maximumMessagesInWork)
-        claims = Dictionary(uniqueKeysWithValues: ["claimed", "taken_over", "duplicate", "in_progress", "stale"].map {
-            ($0, Counter(label: "edal_claims_total", dimensions: [("outcome", $0)]))
-        })
-        signals = Dictionary(uniqueKeysWithValues: ["kinesis", "fallback", "failed"].map {
-            ($0, Counter(label: "edal_signals_total", dimensions: [("sink", $0)]))
-        })
-        errors = Dictionary(uniqueKeysWithValues: ["store", "head", "sink", "receive", "delete"].map {
-            ($0, Counter(label: "edal_errors_total", dimensions: [("kind", $0)]))
-        })
+        claims = Dictionary(
+            uniqueKeysWithValues: ["claimed", "taken_over", "duplicate", "in_progress", "stale"].map {
+                ($0, Counter(label: "edal_claims_total", dimensions: [("outcome", $0)]))
+            })
+        signals = Dictionary(
+            uniqueKeysWithValues: ["kinesis", "fallback", "failed"].map {
+                ($0, Counter(label: "edal_signals_total", dimensions: [("sink", $0)]))
+            })
+        errors = Dictionary(
+            uniqueKeysWithValues: ["store", "head", "sink", "receive", "delete"].map {
+                ($0, Counter(label: "edal_errors_total", dimensions: [("kind", $0)]))
+            })
     }
 
     /// Adds to each counter what `counts` gained since the last call.
@@ -95,13 +101,17 @@ public final class WorkerMetrics: Sendable {
         }
         add(messagesReceived, counts.messagesReceived, previous.messagesReceived)
         add(messagesDeleted, counts.messagesDeleted, previous.messagesDeleted)
-        add(messagesReturned, counts.messagesReturned + counts.malformedReceives,
+        add(
+            messagesReturned, counts.messagesReturned + counts.malformedReceives,
             previous.messagesReturned + previous.malformedReceives)
-        add(messagesProcessed, counts.messagesDeleted + counts.messagesReturned + counts.malformedReceives,
+        add(
+            messagesProcessed, counts.messagesDeleted + counts.messagesReturned + counts.malformedReceives,
             previous.messagesDeleted + previous.messagesReturned + previous.malformedReceives)
         add(visibilityExtensions, counts.visibilityExtensions, previous.visibilityExtensions)
         add(objectsRequested, counts.headRequests, previous.headRequests)
-        add(objectsProcessed, counts.scored + counts.objectsGone + counts.superseded, previous.scored + previous.objectsGone + previous.superseded)
+        add(
+            objectsProcessed, counts.scored + counts.objectsGone + counts.superseded,
+            previous.scored + previous.objectsGone + previous.superseded)
         add(eventsCreated, counts.objects, previous.objects)
         add(anomalies, counts.anomalies, previous.anomalies)
         add(malformed, counts.malformedMessages, previous.malformedMessages)
@@ -113,20 +123,23 @@ public final class WorkerMetrics: Sendable {
         add(ownerMismatches, counts.ownerMismatchRecords, previous.ownerMismatchRecords)
         for (outcome, now, before) in [
             ("claimed", counts.claimed, previous.claimed), ("taken_over", counts.takenOver, previous.takenOver),
-            ("duplicate", counts.duplicates, previous.duplicates), ("in_progress", counts.inProgress, previous.inProgress),
+            ("duplicate", counts.duplicates, previous.duplicates),
+            ("in_progress", counts.inProgress, previous.inProgress),
             ("stale", counts.stale, previous.stale),
         ] {
             if let counter = claims[outcome] { add(counter, now, before) }
         }
         for (sink, now, before) in [
-            ("kinesis", counts.signalsToKinesis, previous.signalsToKinesis), ("fallback", counts.signalsToFallback, previous.signalsToFallback),
+            ("kinesis", counts.signalsToKinesis, previous.signalsToKinesis),
+            ("fallback", counts.signalsToFallback, previous.signalsToFallback),
             ("failed", counts.signalsFailed, previous.signalsFailed),
         ] {
             if let counter = signals[sink] { add(counter, now, before) }
         }
         for (kind, now, before) in [
             ("store", counts.storeErrors, previous.storeErrors), ("head", counts.headErrors, previous.headErrors),
-            ("sink", counts.signalsFailed, previous.signalsFailed), ("receive", counts.receiveErrors, previous.receiveErrors),
+            ("sink", counts.signalsFailed, previous.signalsFailed),
+            ("receive", counts.receiveErrors, previous.receiveErrors),
             ("delete", counts.deleteErrors, previous.deleteErrors),
         ] {
             if let counter = errors[kind] { add(counter, now, before) }
@@ -147,8 +160,11 @@ public final class WorkerMetrics: Sendable {
                 .increment(by: count - previous.requests[operation, default: 0])
         }
         for (retry, count) in retries where count > previous.retries[retry, default: 0] {
-            Counter(label: "edal_aws_retries_total", dimensions: [("operation", retry.operation), ("reason", retry.reason.rawValue)])
-                .increment(by: count - previous.retries[retry, default: 0])
+            Counter(
+                label: "edal_aws_retries_total",
+                dimensions: [("operation", retry.operation), ("reason", retry.reason.rawValue)]
+            )
+            .increment(by: count - previous.retries[retry, default: 0])
         }
     }
 

@@ -46,9 +46,12 @@ public enum OperatorPage {
         }
         var html = "<h2>Worker</h2><div class=\"tiles\" id=\"health\">"
         html += tile("queue waiting", health.queueWaiting.map(String.init) ?? "?")
-        html += tile("age at receipt (last message)", health.lastMessageAgeSeconds.map(duration) ?? "–",
-                     bad: (health.lastMessageAgeSeconds ?? 0) > 900)
-        html += tile("dead-letter queue", health.deadLetterWaiting.map(String.init) ?? "?", bad: (health.deadLetterWaiting ?? 0) > 0)
+        html += tile(
+            "age at receipt (last message)", health.lastMessageAgeSeconds.map(duration) ?? "–",
+            bad: (health.lastMessageAgeSeconds ?? 0) > 900)
+        html += tile(
+            "dead-letter queue", health.deadLetterWaiting.map(String.init) ?? "?",
+            bad: (health.deadLetterWaiting ?? 0) > 0)
         html += tile("messages in work", String(health.messagesInWork))
         html += tile("received / deleted", "\(health.messagesReceived) / \(health.messagesDeleted)")
         html += tile("signals: Kinesis", String(health.signalsToKinesis))
@@ -68,18 +71,22 @@ public enum OperatorPage {
     private static func sources(_ sources: [SourceSummary]) -> String {
         var html = "<h2>Sources (\(sources.count))</h2>\n"
         guard !sources.isEmpty else { return html + "<p class=\"muted\">No source seen yet.</p>\n" }
-        html += "<table id=\"sources\"><thead><tr><th>source</th><th>state</th><th>cadence</th><th>median size</th><th>objects</th>"
+        html +=
+            "<table id=\"sources\"><thead><tr><th>source</th><th>state</th><th>cadence</th><th>median size</th><th>objects</th>"
             + "<th>last object</th><th>recent sizes (red: signalled)</th></tr></thead><tbody>\n"
         for source in sources {
             html += "<tr data-source=\"\(escape(source.id))\" data-state=\"\(escape(source.state))\">"
-            html += "<td><code>\(escape(source.bucket))/\(escape(source.template))</code>"
+            html +=
+                "<td><code>\(escape(source.bucket))/\(escape(source.template))</code>"
                 + (source.producer.map { "<br><span class=\"muted\">\(escape($0))</span>" } ?? "") + "</td>"
             html += "<td class=\"state state-\(escape(source.state))\">\(escape(source.state))</td>"
             html += "<td>\(source.cadenceSeconds.map(duration) ?? "–")</td>"
             html += "<td>\(source.medianSize.map { bytes(Int64($0)) } ?? "–")</td>"
             html += "<td>\(source.objects)</td>"
-            html += "<td>" + (source.lastObjectKey.map { "<code>\(escape($0))</code>" } ?? "–")
-                + (source.lastObjectAt.map { "<br><span class=\"muted\">\(escape(timestamp($0)))</span>" } ?? "") + "</td>"
+            html +=
+                "<td>" + (source.lastObjectKey.map { "<code>\(escape($0))</code>" } ?? "–")
+                + (source.lastObjectAt.map { "<br><span class=\"muted\">\(escape(timestamp($0)))</span>" } ?? "")
+                + "</td>"
             html += "<td>\(chart(source))</td></tr>\n"
         }
         return html + "</tbody></table>\n"
@@ -87,24 +94,31 @@ public enum OperatorPage {
 
     /// Sizes on a log scale against arrival time, with the signalled objects marked.
     static func chart(_ source: SourceSummary) -> String {
-        let width = 180.0, height = 36.0
+        let width = 180.0
+        let height = 36.0
         guard let first = source.recent.first?.at, let last = source.recent.last?.at, source.recent.count > 1 else {
             return "<span class=\"muted\">–</span>"
         }
         let span = max(last.timeIntervalSince(first), 1)
         let logs = source.recent.map { log10(Double(max($0.size, 1))) }
-        let low = logs.min() ?? 0, high = max((logs.max() ?? 1), low + 0.01)
+        let low = logs.min() ?? 0
+        let high = max((logs.max() ?? 1), low + 0.01)
         func point(_ at: Date, _ logSize: Double) -> (Double, Double) {
-            (2 + (width - 4) * at.timeIntervalSince(first) / span, height - 2 - (height - 4) * (logSize - low) / (high - low))
+            (
+                2 + (width - 4) * at.timeIntervalSince(first) / span,
+                height - 2 - (height - 4) * (logSize - low) / (high - low)
+            )
         }
         let line = zip(source.recent, logs).map { element -> String in
             let (x, y) = point(element.0.at, element.1)
             return String(format: "%.1f,%.1f", x, y)
         }.joined(separator: " ")
-        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"recent object sizes\">"
+        var svg =
+            "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"recent object sizes\">"
         svg += "<polyline fill=\"none\" stroke=\"#4063b0\" stroke-width=\"1.2\" points=\"\(line)\"/>"
         let signalled = Set(source.anomalies.map { Int64($0.timeIntervalSince1970) })
-        for (element, logSize) in zip(source.recent, logs) where signalled.contains(Int64(element.at.timeIntervalSince1970)) {
+        for (element, logSize) in zip(source.recent, logs)
+        where signalled.contains(Int64(element.at.timeIntervalSince1970)) {
             let (x, y) = point(element.at, logSize)
             svg += String(format: "<circle class=\"anomaly\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d92d20\"/>", x, y)
         }
@@ -116,21 +130,28 @@ public enum OperatorPage {
 
     private static func signals(_ all: [OperatorSnapshot.SignalRow]) -> String {
         let signals = all.prefix(maximumSignalsShown)
-        var html = "<h2>Recent signals (\(all.count > signals.count ? "the newest \(signals.count) of \(all.count); all in /api/signals" : "\(all.count)"))</h2>\n"
-        guard !signals.isEmpty else { return html + "<p class=\"muted\">No signal published by this replica yet.</p>\n" }
+        var html =
+            "<h2>Recent signals (\(all.count > signals.count ? "the newest \(signals.count) of \(all.count); all in /api/signals" : "\(all.count)"))</h2>\n"
+        guard !signals.isEmpty else {
+            return html + "<p class=\"muted\">No signal published by this replica yet.</p>\n"
+        }
         func options(_ values: [String]) -> String {
             values.map { "<option value=\"\(escape($0))\">\(escape($0))</option>" }.joined()
         }
-        html += "<p>source <select id=\"filter-source\" onchange=\"filterSignals()\"><option value=\"\">all</option>"
-            + options(Array(Set(signals.map(\.sourceId))).sorted()) + "</select> type <select id=\"filter-check\" onchange=\"filterSignals()\">"
+        html +=
+            "<p>source <select id=\"filter-source\" onchange=\"filterSignals()\"><option value=\"\">all</option>"
+            + options(Array(Set(signals.map(\.sourceId))).sorted())
+            + "</select> type <select id=\"filter-check\" onchange=\"filterSignals()\">"
             + "<option value=\"\">all</option>" + options(Array(Set(signals.map(\.check))).sorted()) + "</select></p>\n"
-        html += "<table id=\"signals\"><thead><tr><th>when</th><th>type</th><th>source</th><th>reasons</th><th>evidence</th></tr></thead><tbody>\n"
+        html +=
+            "<table id=\"signals\"><thead><tr><th>when</th><th>type</th><th>source</th><th>reasons</th><th>evidence</th></tr></thead><tbody>\n"
         for signal in signals {
             html += "<tr data-source=\"\(escape(signal.sourceId))\" data-check=\"\(escape(signal.check))\">"
             html += "<td>\(escape(timestamp(signal.emittedAt)))</td><td class=\"check\">\(escape(signal.check))</td>"
             html += "<td><code>\(escape(signal.template))</code></td>"
             html += "<td class=\"reasons\">" + signal.reasons.map(escape).joined(separator: "<br>") + "</td>"
-            html += "<td><code>s3://\(escape(signal.bucket))/\(escape(signal.key))</code><br><span class=\"muted\">ETag \(escape(signal.eTag))"
+            html +=
+                "<td><code>s3://\(escape(signal.bucket))/\(escape(signal.key))</code><br><span class=\"muted\">ETag \(escape(signal.eTag))"
                 + (signal.versionId.map { ", version \(escape($0))" } ?? "") + "</span></td></tr>\n"
         }
         return html + "</tbody></table>\n"
@@ -156,12 +177,16 @@ public enum OperatorPage {
     private static func timestamp(_ date: Date) -> String { date.ISO8601Format() }
 
     private static func duration(_ seconds: Double) -> String {
-        seconds >= 3_600 ? String(format: "%.1f h", seconds / 3_600) : seconds >= 60 ? String(format: "%.1f min", seconds / 60)
-            : String(format: "%.0f s", seconds)
+        seconds >= 3_600
+            ? String(format: "%.1f h", seconds / 3_600)
+            : seconds >= 60
+                ? String(format: "%.1f min", seconds / 60)
+                : String(format: "%.0f s", seconds)
     }
 
     private static func bytes(_ count: Int64) -> String {
-        count >= 1_048_576 ? String(format: "%.1f MiB", Double(count) / 1_048_576)
+        count >= 1_048_576
+            ? String(format: "%.1f MiB", Double(count) / 1_048_576)
             : count >= 1_024 ? String(format: "%.1f KiB", Double(count) / 1_024) : "\(count) B"
     }
 }

@@ -52,8 +52,10 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
     /// Points per source chart.
     public static let chartPoints = 64
 
-    public init(generatedAt: Date, replica: String, baselines: [SourceBaseline], signals: [Signal], counts: WorkerCounts,
-                levels: WorkerMetrics.Levels, dependencies: [Dependency]) {
+    public init(
+        generatedAt: Date, replica: String, baselines: [SourceBaseline], signals: [Signal], counts: WorkerCounts,
+        levels: WorkerMetrics.Levels, dependencies: [Dependency]
+    ) {
         self.generatedAt = generatedAt
         self.replica = replica
         self.signals = Self.signalRows(signals)
@@ -64,10 +66,12 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
     /// The signals as the page lists them, in the order given.
     public static func signalRows(_ signals: [Signal]) -> [SignalRow] {
         signals.map { signal in
-            SignalRow(signalId: signal.signalId, emittedAt: signal.emittedAt, check: signal.check, anomalous: signal.anomalous,
-                      sourceId: signal.source.id, template: signal.source.template, reasons: signal.reasons.map(\.detail),
-                      bucket: signal.evidence.bucket, key: signal.evidence.key, eTag: signal.evidence.eTag,
-                      versionId: signal.evidence.versionId, lastModified: signal.evidence.lastModified)
+            SignalRow(
+                signalId: signal.signalId, emittedAt: signal.emittedAt, check: signal.check,
+                anomalous: signal.anomalous,
+                sourceId: signal.source.id, template: signal.source.template, reasons: signal.reasons.map(\.detail),
+                bucket: signal.evidence.bucket, key: signal.evidence.key, eTag: signal.evidence.eTag,
+                versionId: signal.evidence.versionId, lastModified: signal.evidence.lastModified)
         }
     }
 
@@ -96,10 +100,16 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
 extension OperatorSnapshot.Health {
     public init(counts: WorkerCounts, levels: WorkerMetrics.Levels, dependencies: [OperatorSnapshot.Dependency]) {
         self.init(
-            queueWaiting: levels.queueWaiting, lastMessageAgeSeconds: levels.lastMessageAgeSeconds, deadLetterWaiting: levels.deadLetterWaiting,
-            messagesInWork: levels.messagesInWork, messagesReceived: counts.messagesReceived, messagesDeleted: counts.messagesDeleted,
-            signalsToKinesis: counts.signalsToKinesis, signalsToFallback: counts.signalsToFallback, signalsFailed: counts.signalsFailed,
-            errors: ["store": counts.storeErrors, "head": counts.headErrors, "receive": counts.receiveErrors, "delete": counts.deleteErrors],
+            queueWaiting: levels.queueWaiting, lastMessageAgeSeconds: levels.lastMessageAgeSeconds,
+            deadLetterWaiting: levels.deadLetterWaiting,
+            messagesInWork: levels.messagesInWork, messagesReceived: counts.messagesReceived,
+            messagesDeleted: counts.messagesDeleted,
+            signalsToKinesis: counts.signalsToKinesis, signalsToFallback: counts.signalsToFallback,
+            signalsFailed: counts.signalsFailed,
+            errors: [
+                "store": counts.storeErrors, "head": counts.headErrors, "receive": counts.receiveErrors,
+                "delete": counts.deleteErrors,
+            ],
             dependencies: dependencies
         )
     }

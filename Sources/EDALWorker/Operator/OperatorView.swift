@@ -26,17 +26,23 @@ public struct OperatorView: Sendable {
         case "/api/signals":
             return (json, Self.encode(OperatorSnapshot.signalRows(metrics.recentSignals.newestFirst)))
         case "/api/health":
-            return (json, Self.encode(OperatorSnapshot.Health(counts: runtime.statistics.snapshot, levels: metrics.lastLevels,
-                                                             dependencies: await dependencies())))
+            return (
+                json,
+                Self.encode(
+                    OperatorSnapshot.Health(
+                        counts: runtime.statistics.snapshot, levels: metrics.lastLevels,
+                        dependencies: await dependencies()))
+            )
         default:
             return nil
         }
     }
 
     public func snapshot() async -> OperatorSnapshot {
-        OperatorSnapshot(generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
-                         signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
-                         levels: metrics.lastLevels, dependencies: await dependencies())
+        OperatorSnapshot(
+            generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
+            signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
+            levels: metrics.lastLevels, dependencies: await dependencies())
     }
 
     /// The `/readyz` checks, as the page shows them.

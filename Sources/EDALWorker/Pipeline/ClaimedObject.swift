@@ -53,8 +53,10 @@ struct ClaimedObject: Sendable {
 
     /// Its outcome, to be recorded.
     mutating func complete(_ outcome: ClaimCompletion.Outcome, head: S3ObjectHead? = nil) {
-        stage = .completing(ClaimCompletion(ticket: ticket, outcome: outcome, lastModified: head?.lastModified,
-                                            versionId: head?.versionId, eTag: head?.eTag))
+        stage = .completing(
+            ClaimCompletion(
+                ticket: ticket, outcome: outcome, lastModified: head?.lastModified,
+                versionId: head?.versionId, eTag: head?.eTag))
     }
 
     var result: ObjectResult? {

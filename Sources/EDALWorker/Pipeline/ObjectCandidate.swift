@@ -1,5 +1,5 @@
-import Foundation
 import EDALState
+import Foundation
 
 /// An object to run through claim → HEAD → score → signal, and how EDAL learnt of it.
 public struct ObjectCandidate: Sendable, Equatable {

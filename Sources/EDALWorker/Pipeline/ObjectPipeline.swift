@@ -1,8 +1,8 @@
+import EDALAWS
 import EDALDetection
+import EDALState
 import Foundation
 import Logging
-import EDALAWS
-import EDALState
 
 /// The one path every object takes, whether a notification, the sweep or a replay found it:
 /// claim (one store round trip for the batch) → HEAD (bounded concurrency, metadata only) → score →
@@ -34,9 +34,13 @@ public struct ObjectPipeline: Sendable {
     /// Time for lease renewals and completion retries (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 
-    public init(s3: any ObjectHeadService, store: any ClaimStore, publisher: SignalPublisher, sources: SourceTracker, mode: Signal.Mode = .anomalies,
-                dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30), headConcurrency: Int = 16,
-                logger: Logger = Logger(label: "edal.pipeline")) {
+    public init(
+        s3: any ObjectHeadService, store: any ClaimStore, publisher: SignalPublisher, sources: SourceTracker,
+        mode: Signal.Mode = .anomalies,
+        dedupe: DedupeScope = .content, statistics: WorkerStatistics, owner: String, lease: Duration = .seconds(30),
+        headConcurrency: Int = 16,
+        logger: Logger = Logger(label: "edal.pipeline")
+    ) {
         self.s3 = s3
         self.store = store
         self.publisher = publisher
@@ -62,8 +66,10 @@ public struct ObjectPipeline: Sendable {
         let latest = Self.latestWrites(requests)
         var results = [ObjectResult?](repeating: nil, count: candidates.count)
         if latest.count < candidates.count {
-            let chosen = Dictionary(latest.map { (requests[$0].objectId, requests[$0].eTag) }, uniquingKeysWith: { a, _ in a })
-            var repeats = 0, older = 0
+            let chosen = Dictionary(
+                latest.map { (requests[$0].objectId, requests[$0].eTag) }, uniquingKeysWith: { a, _ in a })
+            var repeats = 0
+            var older = 0
             for index in candidates.indices where !latest.contains(index) {
                 // The same content again (a re-sent notification) is a duplicate; other content, superseded.
                 if chosen[requests[index].objectId] == requests[index].eTag {
@@ -83,7 +89,8 @@ public struct ObjectPipeline: Sendable {
         let claimedIndices = latest.sorted()
         let claimOutcomes: [ClaimOutcome]
         do {
-            claimOutcomes = try await store.claim(claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
+            claimOutcomes = try await store.claim(
+                claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
             logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["error": "\(error)"])
@@ -117,11 +124,14 @@ public struct ObjectPipeline: Sendable {
         guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater(.store) } }
 
         let tickets = claimed.map(\.ticket)
-        let finished = await withSidecar({ [self] in
-            await repeatEvery(lease / 2, clock: clock, { _ = try await store.renew(tickets, lease: lease) }, failed: { error in
-                logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
-            })
-        }, while: { await work(on: claimed) })
+        let finished = await withSidecar(
+            { [self] in
+                await repeatEvery(
+                    lease / 2, clock: clock, { _ = try await store.renew(tickets, lease: lease) },
+                    failed: { error in
+                        logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
+                    })
+            }, while: { await work(on: claimed) })
         for object in finished { results[object.position] = object.result ?? .retryLater(.store) }
         return results.map { $0 ?? .retryLater(.store) }
     }
@@ -144,30 +154,35 @@ public struct ObjectPipeline: Sendable {
         var heads = [Result<S3ObjectHead?, any Error>?](repeating: nil, count: objects.count)
         let targets = objects.map(\.candidate.event)
         let observer = statistics.observer
-        try? await forEachConcurrently(count: targets.count, limit: headConcurrency, { [s3] position in
-            let started = ContinuousClock.now
-            defer { observer?.headFinished(after: ContinuousClock.now - started) }
-            do {
-                let event = targets[position]
-                return .success(try await s3.headObject(bucket: event.bucket, key: event.key, versionId: nil))
-            } catch {
-                return .failure(error)
-            }
-        }, onResult: { position, result in
-            heads[position] = result
-        })
+        try? await forEachConcurrently(
+            count: targets.count, limit: headConcurrency,
+            { [s3] position in
+                let started = ContinuousClock.now
+                defer { observer?.headFinished(after: ContinuousClock.now - started) }
+                do {
+                    let event = targets[position]
+                    return .success(try await s3.headObject(bucket: event.bucket, key: event.key, versionId: nil))
+                } catch {
+                    return .failure(error)
+                }
+            },
+            onResult: { position, result in
+                heads[position] = result
+            })
         for position in objects.indices {
             objects[position].headed = true
             let event = objects[position].candidate.event
             switch heads[position] {
             case .failure(let error as AWSServiceError) where error.statusCode == 403:
-                logger.error("S3 refused the HEAD: no permission, or the bucket belongs to another account than EDAL_EXPECTED_BUCKET_OWNER says; the message goes to the dead-letter queue",
-                             metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
+                logger.error(
+                    "S3 refused the HEAD: no permission, or the bucket belongs to another account than EDAL_EXPECTED_BUCKET_OWNER says; the message goes to the dead-letter queue",
+                    metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
                 objects[position].giveBack(.refused)
             case .none, .failure:
                 if case .failure(let error) = heads[position] {
-                    logger.warning("HEAD failed; the object will be tried again",
-                                   metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
+                    logger.warning(
+                        "HEAD failed; the object will be tried again",
+                        metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
                 }
                 objects[position].giveBack(.head)
             case .success(.none):
@@ -193,7 +208,8 @@ public struct ObjectPipeline: Sendable {
         }
         guard !headed.isEmpty else { return [] }
         let started = ContinuousClock.now
-        let verdicts = await sources.observe(headed.map { Self.observation($0.1, event: objects[$0.0].candidate.event) })
+        let verdicts = await sources.observe(
+            headed.map { Self.observation($0.1, event: objects[$0.0].candidate.event) })
         statistics.observer?.objectsJudged(headed.count, in: ContinuousClock.now - started)
         var sourceSignals: [Signal] = []
         for ((position, head), verdict) in zip(headed, verdicts) {
@@ -201,11 +217,13 @@ public struct ObjectPipeline: Sendable {
             objects[position].anomalous = verdict.anomalous
             objects[position].scored = true
             for event in verdict.events {
-                sourceSignals.append(SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
+                sourceSignals.append(
+                    SignalBuilder.sourceSignal(event, via: candidate.via.rawValue, mode: mode, producer: producerName))
             }
             if verdict.anomalous || mode == .continuous {
-                let signal = SignalBuilder.objectSignal(verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe,
-                                                        metadata: signalMetadata, producer: producerName)
+                let signal = SignalBuilder.objectSignal(
+                    verdict, head: head, candidate: candidate, mode: mode, dedupe: dedupe,
+                    metadata: signalMetadata, producer: producerName)
                 objects[position].stage = .judged(head, signal: signal)
             } else {
                 objects[position].complete(.notAnomalous, head: head)
@@ -350,14 +368,18 @@ public struct ObjectPipeline: Sendable {
     /// the event is not derived again when its object is.
     private func tallySourceEvents(_ signals: [Signal], _ deliveries: [SignalDelivery]) {
         guard !signals.isEmpty else { return }
-        var toKinesis = 0, toFallback = 0, failed = 0
+        var toKinesis = 0
+        var toFallback = 0
+        var failed = 0
         for (signal, delivery) in zip(signals, deliveries) {
             switch delivery {
             case .kinesis: toKinesis += 1
             case .fallback: toFallback += 1
             case .failed:
                 failed += 1
-                logger.error("a source event reached no sink", metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
+                logger.error(
+                    "a source event reached no sink",
+                    metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
             }
         }
         statistics.update {

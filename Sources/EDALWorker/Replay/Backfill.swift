@@ -1,6 +1,6 @@
+import EDALAWS
 import Foundation
 import Logging
-import EDALAWS
 
 /// Enqueues notifications for objects that already exist (a bucket/prefix, optionally a time range),
 /// shaped exactly like S3's own (keys form-encoded), so the workers handle them as any other.
@@ -21,11 +21,15 @@ public struct Backfill: Sendable {
 
     /// Enqueues one notification record per object of `location` last modified in `since..<until`;
     /// answers how many objects were enqueued.
-    public func run(_ location: WatchedLocation, since: Date? = nil, until: Date? = nil, queueURL: String) async throws -> Int {
+    public func run(_ location: WatchedLocation, since: Date? = nil, until: Date? = nil, queueURL: String) async throws
+        -> Int
+    {
         var records: [[String: Any]] = []
         var messages: [String] = []
         var objects = 0
-        for try await page in s3.listAllObjects(bucket: location.bucket, prefix: location.prefix.isEmpty ? nil : location.prefix) {
+        for try await page in s3.listAllObjects(
+            bucket: location.bucket, prefix: location.prefix.isEmpty ? nil : location.prefix)
+        {
             for object in page.objects {
                 if let since, object.lastModified < since { continue }
                 if let until, object.lastModified >= until { continue }
@@ -49,12 +53,15 @@ public struct Backfill: Sendable {
 
     private func send(_ bodies: [String], to queueURL: String) async throws {
         let entries = bodies.enumerated().map { index, body in
-            SQSSendEntry(id: String(index), messageBody: body, messageAttributes: ["edal-replay": SQSMessageAttribute(stringValue: "backfill")])
+            SQSSendEntry(
+                id: String(index), messageBody: body,
+                messageAttributes: ["edal-replay": SQSMessageAttribute(stringValue: "backfill")])
         }
         let result = try await sqs.sendMessageBatch(queueURL, entries: entries)
         if let failure = result.failed.first {
-            throw AWSServiceError(service: .sqs, operation: "SendMessageBatch", code: failure.code,
-                                  message: failure.message ?? "a backfill message was refused", statusCode: 400)
+            throw AWSServiceError(
+                service: .sqs, operation: "SendMessageBatch", code: failure.code,
+                message: failure.message ?? "a backfill message was refused", statusCode: 400)
         }
     }
 

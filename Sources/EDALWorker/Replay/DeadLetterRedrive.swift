@@ -1,5 +1,5 @@
-import Logging
 import EDALAWS
+import Logging
 
 /// Moves messages from the dead-letter queue back to the notification queue (after a fix), keeping
 /// their bodies and attributes: each is sent first and deleted from the dead-letter queue only once sent.
@@ -17,7 +17,8 @@ public struct DeadLetterRedrive: Sendable {
         var moved = 0
         var empty = 0
         while empty < 2 {
-            let messages = try await sqs.receiveMessage(deadLetterURL, maximumMessages: 10, waitTimeSeconds: 1, visibilityTimeout: 60)
+            let messages = try await sqs.receiveMessage(
+                deadLetterURL, maximumMessages: 10, waitTimeSeconds: 1, visibilityTimeout: 60)
             guard !messages.isEmpty else {
                 empty += 1
                 continue

@@ -27,7 +27,9 @@ public struct ClaimExpiry: Sendable {
                 }
                 if deleted > 0 { logger.info("expired claims deleted", metadata: ["claims": "\(deleted)"]) }
             } catch {
-                logger.warning("cannot delete expired claims; trying again later", metadata: ["error": "\(error)", "deleted": "\(deleted)"])
+                logger.warning(
+                    "cannot delete expired claims; trying again later",
+                    metadata: ["error": "\(error)", "deleted": "\(deleted)"])
             }
         } while await shutdown.sleep(for: interval, clock: clock)
     }

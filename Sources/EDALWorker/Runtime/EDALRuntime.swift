@@ -1,8 +1,8 @@
+import EDALAWS
 import EDALDetection
+import EDALState
 import Foundation
 import Logging
-import EDALAWS
-import EDALState
 
 /// The pieces of a running EDAL process, wired from `WorkerSettings` and the AWS configuration:
 /// one HTTP client, the state store, the resolved queue URLs, the detector and the counters.
@@ -27,14 +27,21 @@ public struct EDALRuntime: Sendable {
 
     /// Opens the store and resolves queue names to URLs.
     /// - Throws: `SettingsError` naming the setting when a queue or the store cannot be reached.
-    public static func start(settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
-                             logger: Logger = Logger(label: "edal")) async throws -> EDALRuntime {
-        let client = AWSClient(configuration: aws, options: .init(requestTimeout: .seconds(Int64(settings.awsRequestTimeout)),
-                                                                       userAgent: "edal/\(EDALVersion.current)", transport: settings.httpTransport))
+    public static func start(
+        settings: WorkerSettings, aws: AWSConfiguration, metrics: WorkerMetrics? = nil,
+        logger: Logger = Logger(label: "edal")
+    ) async throws -> EDALRuntime {
+        let client = AWSClient(
+            configuration: aws,
+            options: .init(
+                requestTimeout: .seconds(Int64(settings.awsRequestTimeout)),
+                userAgent: "edal/\(EDALVersion.current)", transport: settings.httpTransport))
         let sqs = SQSClient(client: client)
         do {
             let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")
-            let fallback = settings.fallbackQueue.isEmpty ? nil
+            let fallback =
+                settings.fallbackQueue.isEmpty
+                ? nil
                 : try await resolveQueue(settings.fallbackQueue, sqs: sqs, setting: "EDAL_FALLBACK_QUEUE")
             let retention = await decideRetention(settings: settings, sqs: sqs, queueURL: queueURL, logger: logger)
             let store: any StateStore
@@ -45,14 +52,19 @@ public struct EDALRuntime: Sendable {
             }
             logger.info("claims are kept \(retention)")
             if settings.allowedBuckets.isOpen {
-                logger.warning("EDAL_ALLOWED_BUCKETS and EDAL_WATCH are unset: acting on every bucket the queue's notifications name; set EDAL_ALLOWED_BUCKETS to the buckets this deployment watches")
+                logger.warning(
+                    "EDAL_ALLOWED_BUCKETS and EDAL_WATCH are unset: acting on every bucket the queue's notifications name; set EDAL_ALLOWED_BUCKETS to the buckets this deployment watches"
+                )
             }
             return EDALRuntime(
-                client: client, s3: S3Client(client: client, expectedBucketOwners: settings.expectedBucketOwners), sqs: sqs, kinesis: KinesisClient(client: client), store: store,
+                client: client, s3: S3Client(client: client, expectedBucketOwners: settings.expectedBucketOwners),
+                sqs: sqs, kinesis: KinesisClient(client: client), store: store,
                 claimRetention: retention,
-                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback, statistics: WorkerStatistics(observer: metrics),
+                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback,
+                statistics: WorkerStatistics(observer: metrics),
                 sources: SourceTracker(registry: settings.sourceRegistry, store: store),
-                owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger
+                owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+                logger: logger
             )
         } catch {
             try? await client.shutdown()
@@ -62,14 +74,18 @@ public struct EDALRuntime: Sendable {
 
     /// `EDAL_CLAIM_RETENTION` when set (with a warning when it is shorter than what can still deliver
     /// an object), else the window computed from the queues and the sweep.
-    static func decideRetention(settings: WorkerSettings, sqs: SQSClient, queueURL: String, logger: Logger) async -> ClaimRetention {
-        let computed = await ClaimRetention.computed(queueURL: queueURL, sqs: sqs, sweepLookback: settings.sweepLookback,
-                                                     sweepOverlap: settings.sweepOverlap)
+    static func decideRetention(settings: WorkerSettings, sqs: SQSClient, queueURL: String, logger: Logger) async
+        -> ClaimRetention
+    {
+        let computed = await ClaimRetention.computed(
+            queueURL: queueURL, sqs: sqs, sweepLookback: settings.sweepLookback,
+            sweepOverlap: settings.sweepOverlap)
         guard let configured = settings.claimRetention else { return computed }
         if configured == 0 { return ClaimRetention(duration: nil, reason: "EDAL_CLAIM_RETENTION=0") }
         if let horizon = computed.duration, Duration.seconds(configured) < horizon {
-            logger.warning("EDAL_CLAIM_RETENTION is shorter than the time the same content can still be delivered; a delivery after it is claimed and signalled again",
-                           metadata: ["configured_seconds": "\(configured)", "delivery_horizon": "\(computed)"])
+            logger.warning(
+                "EDAL_CLAIM_RETENTION is shorter than the time the same content can still be delivered; a delivery after it is claimed and signalled again",
+                metadata: ["configured_seconds": "\(configured)", "delivery_horizon": "\(computed)"])
         }
         return ClaimRetention(duration: .seconds(configured), reason: "EDAL_CLAIM_RETENTION")
     }
@@ -90,7 +106,9 @@ public struct EDALRuntime: Sendable {
         do {
             return try await sqs.getQueueUrl(queue)
         } catch let error as AWSServiceError {
-            throw SettingsError(setting: setting, problem: "queue \(queue) not found (\(error.code)); create it with `edal setup` or give its URL")
+            throw SettingsError(
+                setting: setting,
+                problem: "queue \(queue) not found (\(error.code)); create it with `edal setup` or give its URL")
         }
     }
 
@@ -100,24 +118,29 @@ public struct EDALRuntime: Sendable {
             try await sources.sync()
             logger.info("source baselines loaded", metadata: ["sources": "\(sources.baselines.count)"])
         } catch {
-            logger.warning("cannot read the source baselines; learning from scratch until the store answers", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot read the source baselines; learning from scratch until the store answers",
+                metadata: ["error": "\(error)"])
         }
     }
 
     /// The source watcher of this process (`edal run`; `edal drain` without the silence checks).
     public func sourceWatcher(checksSilence: Bool = true) -> SourceWatcher {
-        SourceWatcher(sources: sources, pipeline: pipeline(), syncInterval: .seconds(settings.sourceSyncInterval),
-                      checkInterval: .seconds(settings.silenceCheckInterval), checksSilence: checksSilence,
-                      retention: settings.sourceRetention > 0 ? .seconds(settings.sourceRetention) : nil,
-                      logger: Logger(label: "edal.sources"))
+        SourceWatcher(
+            sources: sources, pipeline: pipeline(), syncInterval: .seconds(settings.sourceSyncInterval),
+            checkInterval: .seconds(settings.silenceCheckInterval), checksSilence: checksSilence,
+            retention: settings.sourceRetention > 0 ? .seconds(settings.sourceRetention) : nil,
+            logger: Logger(label: "edal.sources"))
     }
 
     public func pipeline() -> ObjectPipeline {
-        let publisher = SignalPublisher(kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
-                                        fallbackQueueURL: fallbackQueueURL)
-        var pipeline = ObjectPipeline(s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
-                                      statistics: statistics, owner: owner,
-                                      lease: settings.lease, headConcurrency: settings.headConcurrency)
+        let publisher = SignalPublisher(
+            kinesis: kinesis, sqs: sqs, streamName: settings.stream.isEmpty ? nil : settings.stream,
+            fallbackQueueURL: fallbackQueueURL)
+        var pipeline = ObjectPipeline(
+            s3: s3, store: store, publisher: publisher, sources: sources, mode: settings.mode, dedupe: settings.dedupe,
+            statistics: statistics, owner: owner,
+            lease: settings.lease, headConcurrency: settings.headConcurrency)
         pipeline.signalMetadata = settings.signalMetadata
         return pipeline
     }
@@ -125,7 +148,8 @@ public struct EDALRuntime: Sendable {
     public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
         var configuration = QueueWorkerConfiguration(
             queueURL: queueURL, pollers: settings.receiveLoops, maximumMessagesInWork: settings.maximumMessagesInWork,
-            visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline), drain: drain
+            visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline),
+            drain: drain
         )
         configuration.allowedBuckets = settings.allowedBuckets
         configuration.expectedBucketOwners = settings.expectedBucketOwners
@@ -136,9 +160,10 @@ public struct EDALRuntime: Sendable {
     public func sweep() throws -> Sweep? {
         guard !settings.watch.isEmpty else { return nil }
         let layout = settings.sweepPartitions.isEmpty ? nil : try PartitionLayout(parsing: settings.sweepPartitions)
-        return Sweep(s3: s3, store: store, pipeline: pipeline(), locations: settings.watch,
-                     interval: .seconds(max(60, settings.sweepInterval)), overlap: .seconds(settings.sweepOverlap),
-                     lookback: .seconds(settings.sweepLookback), layout: layout)
+        return Sweep(
+            s3: s3, store: store, pipeline: pipeline(), locations: settings.watch,
+            interval: .seconds(max(60, settings.sweepInterval)), overlap: .seconds(settings.sweepOverlap),
+            lookback: .seconds(settings.sweepLookback), layout: layout)
     }
 
     /// What `/readyz` reports: each dependency and its problem (`nil` when it answered within 3 s).
@@ -146,15 +171,22 @@ public struct EDALRuntime: Sendable {
         let stream = settings.stream
         let fallback = fallbackQueueURL
         let checks: [(String, @Sendable () async throws -> Void)] = [
-            ("queue", { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn]) }),
-            ("store", { [store] in try await store.ping() }),
-            ("sink", { [kinesis, sqs] in
-                if !stream.isEmpty {
-                    _ = try await kinesis.describeStreamSummary(stream)
-                } else if let fallback {
-                    _ = try await sqs.getQueueAttributes(fallback, names: [SQSQueueAttribute.queueArn])
+            (
+                "queue",
+                { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn])
                 }
-            }),
+            ),
+            ("store", { [store] in try await store.ping() }),
+            (
+                "sink",
+                { [kinesis, sqs] in
+                    if !stream.isEmpty {
+                        _ = try await kinesis.describeStreamSummary(stream)
+                    } else if let fallback {
+                        _ = try await sqs.getQueueAttributes(fallback, names: [SQSQueueAttribute.queueArn])
+                    }
+                }
+            ),
         ]
         // At once, so the answer comes within one check's 3 s however many fail (a probe waits 5 s).
         return await withTaskGroup(of: (Int, String?).self) { group in
@@ -191,7 +223,8 @@ public struct EDALRuntime: Sendable {
     /// The queue-depth gauges' watcher, when metrics are on.
     public func queueDepthWatcher() -> QueueDepthWatcher? {
         guard let observer = statistics.observer else { return nil }
-        return QueueDepthWatcher(sqs: sqs, queueURL: queueURL, observer: observer, storeRoundTrips: { [store] in store.roundTrips })
+        return QueueDepthWatcher(
+            sqs: sqs, queueURL: queueURL, observer: observer, storeRoundTrips: { [store] in store.roundTrips })
     }
 
     /// Closes the store and the HTTP client.

@@ -14,7 +14,10 @@ public struct QueueDepthWatcher: Sendable {
     public var lookUpInterval: Duration = .seconds(600)
     public var clock: any WorkerClock = SystemClock()
 
-    public init(sqs: SQSClient, queueURL: String, observer: any WorkerObserver, storeRoundTrips: @escaping @Sendable () -> UInt64) {
+    public init(
+        sqs: SQSClient, queueURL: String, observer: any WorkerObserver,
+        storeRoundTrips: @escaping @Sendable () -> UInt64
+    ) {
         self.sqs = sqs
         self.queueURL = queueURL
         self.observer = observer
@@ -37,6 +40,7 @@ public struct QueueDepthWatcher: Sendable {
 
     private func depth(of url: String) async -> Int? {
         try? await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.approximateNumberOfMessages])[
-            SQSQueueAttribute.approximateNumberOfMessages].flatMap { Int($0) }
+            SQSQueueAttribute.approximateNumberOfMessages
+        ].flatMap { Int($0) }
     }
 }

@@ -21,8 +21,11 @@ public struct SourceWatcher: Sendable {
     public var clock: any WorkerClock = SystemClock()
     public var logger: Logger
 
-    public init(sources: SourceTracker, pipeline: ObjectPipeline, syncInterval: Duration, checkInterval: Duration, checksSilence: Bool,
-                retention: Duration?, logger: Logger = Logger(label: "edal.sources")) {
+    public init(
+        sources: SourceTracker, pipeline: ObjectPipeline, syncInterval: Duration, checkInterval: Duration,
+        checksSilence: Bool,
+        retention: Duration?, logger: Logger = Logger(label: "edal.sources")
+    ) {
         self.sources = sources
         self.pipeline = pipeline
         self.syncInterval = syncInterval
@@ -42,12 +45,16 @@ public struct SourceWatcher: Sendable {
         var handledDeadline = Date.distantPast
         while !shutdown.isRequested {
             if let observer = pipeline.statistics.observer {
-                observer.sources(byState: Dictionary(uniqueKeysWithValues: sources.countsByState.map { ($0.key.rawValue, $0.value) }))
+                observer.sources(
+                    byState: Dictionary(uniqueKeysWithValues: sources.countsByState.map { ($0.key.rawValue, $0.value) })
+                )
             }
             var nap = tick
             let deadline = checksSilence ? sources.nextSilenceDue(after: handledDeadline) : nil
             if let deadline {
-                nap = min(nap, .milliseconds(max(50, Int64((deadline.timeIntervalSince(clock.now) * 1000).rounded(.up)) + 50)))
+                nap = min(
+                    nap, .milliseconds(max(50, Int64((deadline.timeIntervalSince(clock.now) * 1000).rounded(.up)) + 50))
+                )
             }
             guard await shutdown.sleep(for: nap, clock: clock) else { break }
             var events: [SourceEvent] = []
@@ -69,16 +76,22 @@ public struct SourceWatcher: Sendable {
                 do {
                     try await sources.forgetSources(silentFor: retention, now: now)
                 } catch {
-                    logger.notice("cannot delete forgotten sources' baselines from the store; trying again later", metadata: ["error": "\(error)"])
+                    logger.notice(
+                        "cannot delete forgotten sources' baselines from the store; trying again later",
+                        metadata: ["error": "\(error)"])
                 }
             }
             if silenceDue {
                 if periodic { lastCheck = clock.elapsed }
                 if deadlinePassed, let deadline { handledDeadline = deadline }
-                if await sources.takeSilenceLease(owner: pipeline.owner, now: now, interval: checkInterval, deadline: periodic ? nil : deadline) {
+                if await sources.takeSilenceLease(
+                    owner: pipeline.owner, now: now, interval: checkInterval, deadline: periodic ? nil : deadline)
+                {
                     let silent = await sources.checkSilence(now: now)
                     for event in silent {
-                        logger.notice("source silent", metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
+                        logger.notice(
+                            "source silent",
+                            metadata: ["source": "\(event.sourceId)", "detail": "\(event.finding.detail)"])
                     }
                     events += silent
                 }

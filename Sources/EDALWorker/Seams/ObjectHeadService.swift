@@ -1,4 +1,5 @@
 import EDALAWS
+
 /// The one S3 call the pipeline makes per object: `HEAD` (metadata only, never the body). `S3Client`
 /// makes it against S3; a simulated bucket answers it in the deterministic simulation.
 public protocol ObjectHeadService: Sendable {

@@ -1,4 +1,5 @@
 import EDALAWS
+
 /// Where signals go first: `KinesisClient` puts records into a Kinesis stream; a simulated stream
 /// records them in the deterministic simulation.
 public protocol RecordStreamService: Sendable {

@@ -1,3 +1,6 @@
+import EDALAWS
+import Foundation
+
 /// The worker's time: wall time for leases, a monotonic reading for how long things took, and
 /// sleeping. `SystemClock` is the real one; the deterministic simulation supplies virtual time, so
 /// hours of back-off and lease expiry pass in microseconds and replay exactly.
@@ -18,9 +21,6 @@ extension RetryPolicy {
         clock.jitter(upTo: delayCeiling(retry: retry))
     }
 }
-
-import Foundation
-import EDALAWS
 
 /// The host's clocks.
 public struct SystemClock: WorkerClock {

@@ -51,7 +51,10 @@ public struct Signal: Sendable, Codable, Equatable {
         public var medianLagSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
-            case objects, recent, cadenceSeconds = "cadence_seconds", medianSize = "median_size", medianLagSeconds = "median_lag_seconds"
+            case objects, recent
+            case cadenceSeconds = "cadence_seconds"
+            case medianSize = "median_size"
+            case medianLagSeconds = "median_lag_seconds"
         }
     }
 
@@ -78,8 +81,15 @@ public struct Signal: Sendable, Codable, Equatable {
         public var metadata: [String: String]
 
         enum CodingKeys: String, CodingKey {
-            case uri, bucket, key, versionId = "version_id", eTag = "etag", size, lastModified = "last_modified"
-            case contentType = "content_type", contentEncoding = "content_encoding", storageClass = "storage_class", metadata
+            case uri, bucket, key
+            case versionId = "version_id"
+            case eTag = "etag"
+            case size
+            case lastModified = "last_modified"
+            case contentType = "content_type"
+            case contentEncoding = "content_encoding"
+            case storageClass = "storage_class"
+            case metadata
         }
     }
 
@@ -92,7 +102,10 @@ public struct Signal: Sendable, Codable, Equatable {
         public var sequencer: String?
 
         enum CodingKeys: String, CodingKey {
-            case via, eventName = "event_name", eventTime = "event_time", sequencer
+            case via
+            case eventName = "event_name"
+            case eventTime = "event_time"
+            case sequencer
         }
     }
 
@@ -117,7 +130,10 @@ public struct Signal: Sendable, Codable, Equatable {
     public var producer: String
 
     enum CodingKeys: String, CodingKey {
-        case schema, signalId = "signal_id", emittedAt = "emitted_at", anomalous, check, source, service, score
+        case schema
+        case signalId = "signal_id"
+        case emittedAt = "emitted_at"
+        case anomalous, check, source, service, score
         case reasons, baseline, detector, evidence, origin, producer
     }
 

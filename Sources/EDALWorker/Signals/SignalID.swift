@@ -1,6 +1,6 @@
-import Foundation
 import Crypto
 import EDALAWS
+import Foundation
 
 /// The deterministic id of the signal about one piece of content.
 public enum SignalID {

@@ -13,8 +13,10 @@ import EDALDetection
 public struct SignalMetadataPolicy: Sendable, Equatable {
     /// The names whose values go into signals; `["*"]` (the default) for all.
     public var included: [String]
-    public static let secretNames = ["*token*", "*secret*", "*password*", "*passwd*", "*pwd*", "*key*", "*credential*", "authorization", "cookie",
-                                     "*session*", "pin", "*-pin", "*_pin", "pin-*", "pin_*", "ssn", "*-ssn", "*_ssn"]
+    public static let secretNames = [
+        "*token*", "*secret*", "*password*", "*passwd*", "*pwd*", "*key*", "*credential*", "authorization", "cookie",
+        "*session*", "pin", "*-pin", "*_pin", "pin-*", "pin_*", "ssn", "*-ssn", "*_ssn",
+    ]
     public static let redacted = "[redacted]"
     public static let maximumValueBytes = 256
     public static let maximumEntries = 32
@@ -55,22 +57,27 @@ public struct SignalMetadataPolicy: Sendable, Equatable {
     /// value of one it hides or masks is not given — not in `value`, `observed`, `expected` or
     /// `deviation`, and not in the sentence (rebuilt without it).
     public func apply(_ finding: Finding) -> Finding {
-        guard let names = finding.metadataNames, names.contains(where: { hides($0) || Self.masks($0) }) else { return finding }
+        guard let names = finding.metadataNames, names.contains(where: { hides($0) || Self.masks($0) }) else {
+            return finding
+        }
         var safe = finding
         safe.metadataNames = nil
         func label(_ name: String) -> String { hides(name) ? Self.redacted : name }
         switch finding.check {
         case .drift:
-            let visible = (finding.value ?? "").split(separator: ",").map(String.init).filter { !hides($0) }.joined(separator: ",")
+            let visible = (finding.value ?? "").split(separator: ",").map(String.init).filter { !hides($0) }.joined(
+                separator: ",")
             safe.value = visible
-            safe.detail = "\(finding.field ?? "metadata_fields") \"\(visible.prefix(120))\" never seen for this source (fields EDAL_SIGNAL_METADATA leaves out are not named)"
+            safe.detail =
+                "\(finding.field ?? "metadata_fields") \"\(visible.prefix(120))\" never seen for this source (fields EDAL_SIGNAL_METADATA leaves out are not named)"
         case .isolationScore:
             if let field = finding.field, hides(field) || Self.masks(field) {
                 safe.field = label(field)
                 safe.value = nil
                 safe.deviation = nil
             }
-            safe.detail = String(format: "IsolationForest score %.3f ≥ %.2f", finding.observed ?? 0, finding.expected ?? 0)
+            safe.detail =
+                String(format: "IsolationForest score %.3f ≥ %.2f", finding.observed ?? 0, finding.expected ?? 0)
                 + "; furthest from usual: " + names.map(label).joined(separator: ", ")
         default:
             let field = finding.field.map(label) ?? Self.redacted
@@ -87,7 +94,9 @@ public struct SignalMetadataPolicy: Sendable, Equatable {
     /// `value` of the field `name` as a signal may show it: redacted or cut.
     private func shown(_ name: String, _ value: String) -> String {
         if Self.masks(name) { return Self.redacted }
-        if value.utf8.count > Self.maximumValueBytes { return String(decoding: value.utf8.prefix(Self.maximumValueBytes), as: UTF8.self) + "…" }
+        if value.utf8.count > Self.maximumValueBytes {
+            return String(decoding: value.utf8.prefix(Self.maximumValueBytes), as: UTF8.self) + "…"
+        }
         return value
     }
 

@@ -1,6 +1,6 @@
+import EDALAWS
 import Foundation
 import Logging
-import EDALAWS
 
 /// Publishes signals to Kinesis with `PutRecords` (batches of at most 500 records and 5 MiB), retries
 /// the records Kinesis refuses with backoff, and sends what still fails to the fallback SQS queue
@@ -22,9 +22,12 @@ public struct SignalPublisher: Sendable {
     /// Time for the retry rounds' back-off (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 
-    public init(kinesis: any RecordStreamService, sqs: any QueueService, streamName: String?, fallbackQueueURL: String?,
-                retryPolicy: RetryPolicy = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
-                logger: Logger = Logger(label: "edal.signals")) {
+    public init(
+        kinesis: any RecordStreamService, sqs: any QueueService, streamName: String?, fallbackQueueURL: String?,
+        retryPolicy: RetryPolicy = RetryPolicy(
+            maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
+        logger: Logger = Logger(label: "edal.signals")
+    ) {
         self.kinesis = kinesis
         self.sqs = sqs
         self.streamName = streamName
@@ -36,7 +39,8 @@ public struct SignalPublisher: Sendable {
     /// Errors that no retry can cure: the sink is missing or refuses us.
     static let permanentCodes: Set<String> = [
         "ResourceNotFoundException", "AccessDeniedException", "AccessDenied", "KMSAccessDeniedException",
-        "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "InvalidClientTokenId", "UnrecognizedClientException",
+        "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "InvalidClientTokenId",
+        "UnrecognizedClientException",
     ]
 
     /// Publishes `signals`; answers, per signal and in order, where it went.
@@ -57,8 +61,12 @@ public struct SignalPublisher: Sendable {
         var lastError = "no sink configured"
 
         if let streamName {
-            let round = await inRounds(pending, batches: { Self.kinesisBatches($0, payloads: payloads, signals: signals) }) { batch in
-                let records = batch.map { KinesisRecordInput(data: payloads[$0], partitionKey: signals[$0].partitionKey) }
+            let round = await inRounds(
+                pending, batches: { Self.kinesisBatches($0, payloads: payloads, signals: signals) }
+            ) { batch in
+                let records = batch.map {
+                    KinesisRecordInput(data: payloads[$0], partitionKey: signals[$0].partitionKey)
+                }
                 let result = try await kinesis.putRecords(stream: streamName, records: records)
                 var refused: [Int] = []
                 var error: String?
@@ -72,22 +80,28 @@ public struct SignalPublisher: Sendable {
             pending = round.pending
             if let error = round.lastError { lastError = error }
             if !pending.isEmpty {
-                logger.warning("Kinesis did not take \(pending.count) signal(s); trying the fallback queue",
-                               metadata: ["stream": "\(streamName)", "error": "\(lastError)"])
+                logger.warning(
+                    "Kinesis did not take \(pending.count) signal(s); trying the fallback queue",
+                    metadata: ["stream": "\(streamName)", "error": "\(lastError)"])
             }
         }
 
         if let fallbackQueueURL, !pending.isEmpty {
             let round = await inRounds(pending, batches: { Self.queueBatches($0, payloads: payloads) }) { batch in
                 let entries = batch.map { index in
-                    SQSSendEntry(id: String(index), messageBody: String(decoding: payloads[index], as: UTF8.self),
-                                 messageAttributes: ["signal_id": SQSMessageAttribute(stringValue: signals[index].signalId),
-                                                     "schema": SQSMessageAttribute(stringValue: Signal.schemaVersion)])
+                    SQSSendEntry(
+                        id: String(index), messageBody: String(decoding: payloads[index], as: UTF8.self),
+                        messageAttributes: [
+                            "signal_id": SQSMessageAttribute(stringValue: signals[index].signalId),
+                            "schema": SQSMessageAttribute(stringValue: Signal.schemaVersion),
+                        ])
                 }
                 let result = try await sqs.sendMessageBatch(fallbackQueueURL, entries: entries)
                 let failed = Set(result.failed.map(\.id))
-                return (batch.filter { failed.contains(String($0)) },
-                        result.failed.first.map { "SQS fallback: \($0.code) \($0.message ?? "")" })
+                return (
+                    batch.filter { failed.contains(String($0)) },
+                    result.failed.first.map { "SQS fallback: \($0.code) \($0.message ?? "")" }
+                )
             }
             for index in round.taken { deliveries[index] = .fallback }
             pending = round.pending
@@ -95,7 +109,9 @@ public struct SignalPublisher: Sendable {
         }
 
         if !pending.isEmpty {
-            logger.error("no sink took \(pending.count) signal(s); their messages stay in the queue", metadata: ["error": "\(lastError)"])
+            logger.error(
+                "no sink took \(pending.count) signal(s); their messages stay in the queue",
+                metadata: ["error": "\(lastError)"])
         }
         for index in pending { deliveries[index] = .failed(reason: lastError) }
         return deliveries.map { $0 ?? .failed(reason: lastError) }
@@ -117,7 +133,8 @@ public struct SignalPublisher: Sendable {
             if attempt > 0 {
                 // Cancelled (shutdown past its deadline), or out of time: no more rounds, not rounds back to back.
                 guard (try? await clock.sleep(for: retryPolicy.delay(retry: attempt, clock: clock))) != nil,
-                      clock.elapsed - started < budget else { break }
+                    clock.elapsed - started < budget
+                else { break }
             }
             attempt += 1
             var stillPending: [Int] = []
@@ -132,7 +149,9 @@ public struct SignalPublisher: Sendable {
                 } catch {
                     stillPending += batch
                     lastError = "\(error)"
-                    if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) { permanent = true }
+                    if let error = error as? AWSServiceError, Self.permanentCodes.contains(error.code) {
+                        permanent = true
+                    }
                 }
             }
             pending = stillPending
@@ -148,7 +167,9 @@ public struct SignalPublisher: Sendable {
         var bytes = 0
         for index in indices {
             let size = payloads[index].count + signals[index].partitionKey.utf8.count
-            if !current.isEmpty, current.count == KinesisClient.maximumRecordsPerPut || bytes + size > KinesisClient.maximumBytesPerPut {
+            if !current.isEmpty,
+                current.count == KinesisClient.maximumRecordsPerPut || bytes + size > KinesisClient.maximumBytesPerPut
+            {
                 batches.append(current)
                 current = []
                 bytes = 0

@@ -1,5 +1,5 @@
-import Foundation
 import EDALAWS
+import Foundation
 
 /// Reads back what EDAL published — every signal in a Kinesis stream (all shards, from the oldest
 /// record) and in the fallback queue (without consuming it) — for the demo's report, operators and tests.
@@ -16,7 +16,8 @@ public struct SignalReader: Sendable {
     public func streamSignals(_ stream: String) async throws -> [Signal] {
         var signals: [Signal] = []
         for shard in try await kinesis.listShards(stream) {
-            var iterator: String? = try await kinesis.getShardIterator(stream: stream, shardId: shard.shardId, start: .trimHorizon)
+            var iterator: String? = try await kinesis.getShardIterator(
+                stream: stream, shardId: shard.shardId, start: .trimHorizon)
             while let current = iterator {
                 let page = try await kinesis.getRecords(shardIterator: current)
                 for record in page.records {
@@ -37,8 +38,9 @@ public struct SignalReader: Sendable {
         var byMessage: [String: Signal] = [:]
         var emptyReceives = 0
         while emptyReceives < 3 {
-            let messages = try await sqs.receiveMessage(queueURL, maximumMessages: 10, waitTimeSeconds: consume ? 1 : 0,
-                                                        visibilityTimeout: consume ? 30 : 0)
+            let messages = try await sqs.receiveMessage(
+                queueURL, maximumMessages: 10, waitTimeSeconds: consume ? 1 : 0,
+                visibilityTimeout: consume ? 30 : 0)
             let fresh = messages.filter { byMessage[$0.messageId] == nil }
             if fresh.isEmpty {
                 emptyReceives += 1
@@ -49,9 +51,11 @@ public struct SignalReader: Sendable {
                 byMessage[message.messageId] = try Signal.decode(Data(message.body.utf8))
             }
             if consume {
-                _ = try await sqs.deleteMessageBatch(queueURL, entries: fresh.enumerated().map {
-                    SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle)
-                })
+                _ = try await sqs.deleteMessageBatch(
+                    queueURL,
+                    entries: fresh.enumerated().map {
+                        SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle)
+                    })
             }
         }
         return Array(byMessage.values)

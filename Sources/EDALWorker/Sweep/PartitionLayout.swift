@@ -1,5 +1,5 @@
-import Foundation
 import EDALAWS
+import Foundation
 
 /// How keys below a watched prefix are partitioned, so a sweep lists only the partitions that can
 /// hold recent objects instead of the whole bucket.
@@ -30,28 +30,36 @@ public struct PartitionLayout: Sendable, Equatable {
         for part in text.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
             if part == "*" {
                 guard finest == nil else {
-                    throw SettingsError(setting: "EDAL_SWEEP_PARTITIONS", problem: "\(text): time segments (%Y %m %d %H) must come last")
+                    throw SettingsError(
+                        setting: "EDAL_SWEEP_PARTITIONS", problem: "\(text): time segments (%Y %m %d %H) must come last"
+                    )
                 }
                 segments.append(.any)
             } else if part.contains("%") {
-                for (token, unit) in [("%Y", Unit.year), ("%m", .month), ("%d", .day), ("%H", .hour)] where part.contains(token) {
+                for (token, unit) in [("%Y", Unit.year), ("%m", .month), ("%d", .day), ("%H", .hour)]
+                where part.contains(token) {
                     finest = max(finest ?? unit, unit)
                 }
                 let stripped = part.replacingOccurrences(of: "%Y", with: "").replacingOccurrences(of: "%m", with: "")
                     .replacingOccurrences(of: "%d", with: "").replacingOccurrences(of: "%H", with: "")
                 guard !stripped.contains("%") else {
-                    throw SettingsError(setting: "EDAL_SWEEP_PARTITIONS", problem: "\(part): only %Y, %m, %d and %H are understood")
+                    throw SettingsError(
+                        setting: "EDAL_SWEEP_PARTITIONS", problem: "\(part): only %Y, %m, %d and %H are understood")
                 }
                 segments.append(.time(part))
             } else {
                 guard finest == nil else {
-                    throw SettingsError(setting: "EDAL_SWEEP_PARTITIONS", problem: "\(text): time segments (%Y %m %d %H) must come last")
+                    throw SettingsError(
+                        setting: "EDAL_SWEEP_PARTITIONS", problem: "\(text): time segments (%Y %m %d %H) must come last"
+                    )
                 }
                 segments.append(.literal(part))
             }
         }
         guard let finest else {
-            throw SettingsError(setting: "EDAL_SWEEP_PARTITIONS", problem: "\(text) has no time segment (%Y, %m, %d, %H): nothing to narrow the listing by")
+            throw SettingsError(
+                setting: "EDAL_SWEEP_PARTITIONS",
+                problem: "\(text) has no time segment (%Y, %m, %d, %H): nothing to narrow the listing by")
         }
         self.segments = segments
         self.finestUnit = finest
@@ -71,12 +79,13 @@ public struct PartitionLayout: Sendable, Equatable {
         var seen: Set<String> = []
         while seconds <= end {
             let civil = CivilTime(epochSeconds: seconds)
-            let rendered = timeSegments.map { pattern in
-                pattern.replacingOccurrences(of: "%Y", with: String(format: "%04d", civil.year))
-                    .replacingOccurrences(of: "%m", with: String(format: "%02d", civil.month))
-                    .replacingOccurrences(of: "%d", with: String(format: "%02d", civil.day))
-                    .replacingOccurrences(of: "%H", with: String(format: "%02d", civil.hour))
-            }.joined(separator: "/") + "/"
+            let rendered =
+                timeSegments.map { pattern in
+                    pattern.replacingOccurrences(of: "%Y", with: String(format: "%04d", civil.year))
+                        .replacingOccurrences(of: "%m", with: String(format: "%02d", civil.month))
+                        .replacingOccurrences(of: "%d", with: String(format: "%02d", civil.day))
+                        .replacingOccurrences(of: "%H", with: String(format: "%02d", civil.hour))
+                }.joined(separator: "/") + "/"
             if seen.insert(rendered).inserted { prefixes.append(rendered) }
             seconds += step
         }

@@ -1,6 +1,6 @@
+import EDALState
 import Foundation
 import Logging
-import EDALState
 
 /// The backstop for notifications that never arrived: lists each watched location, keeps objects
 /// written since its watermark (minus an overlap for late writes), and sends them through the same
@@ -44,9 +44,12 @@ public struct Sweep: Sendable {
         "sweep/\(location.bucket)/\(location.prefix)/\(part)"
     }
 
-    public init(s3: any ObjectListingService, store: any LeaseStore & WatermarkStore, pipeline: ObjectPipeline, locations: [WatchedLocation],
-                interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
-                layout: PartitionLayout? = nil, logger: Logger = Logger(label: "edal.sweep")) {
+    public init(
+        s3: any ObjectListingService, store: any LeaseStore & WatermarkStore, pipeline: ObjectPipeline,
+        locations: [WatchedLocation],
+        interval: Duration = .seconds(900), overlap: Duration = .seconds(900), lookback: Duration = .seconds(3600),
+        layout: PartitionLayout? = nil, logger: Logger = Logger(label: "edal.sweep")
+    ) {
         self.s3 = s3
         self.store = store
         self.pipeline = pipeline
@@ -76,11 +79,14 @@ public struct Sweep: Sendable {
     public func run(shutdown: ShutdownSignal) async {
         while !shutdown.isRequested, !Task.isCancelled {
             for report in await runOnce(shutdown: shutdown) where report.swept {
-                logger.info("sweep done", metadata: [
-                    "location": "\(report.location)", "listed": "\(report.objectsListed)", "candidates": "\(report.candidates)",
-                    "unfinished": "\(report.unfinished)", "abandoned": "\(report.abandoned)",
-                    "watermark_advanced": "\(report.watermarkAdvanced)", "interrupted": "\(report.interrupted)",
-                ])
+                logger.info(
+                    "sweep done",
+                    metadata: [
+                        "location": "\(report.location)", "listed": "\(report.objectsListed)",
+                        "candidates": "\(report.candidates)",
+                        "unfinished": "\(report.unfinished)", "abandoned": "\(report.abandoned)",
+                        "watermark_advanced": "\(report.watermarkAdvanced)", "interrupted": "\(report.interrupted)",
+                    ])
             }
             guard await shutdown.sleep(for: interval, clock: clock) else { return }
         }
@@ -92,11 +98,17 @@ public struct Sweep: Sendable {
         let window = Int64(now.timeIntervalSince1970) / windowSeconds
         let leases: (window: Lease, running: Lease)
         do {
-            guard let windowLease = try await store.acquireLease(Self.leaseName(location, "window-\(window)"), owner: pipeline.owner,
-                                                                 ttl: leaseLength) else {
+            guard
+                let windowLease = try await store.acquireLease(
+                    Self.leaseName(location, "window-\(window)"), owner: pipeline.owner,
+                    ttl: leaseLength)
+            else {
                 return SweepReport(location: location, swept: false)
             }
-            guard let running = try await store.acquireLease(Self.leaseName(location, "running"), owner: pipeline.owner, ttl: leaseLength) else {
+            guard
+                let running = try await store.acquireLease(
+                    Self.leaseName(location, "running"), owner: pipeline.owner, ttl: leaseLength)
+            else {
                 // The previous window's sweep is still at work: this window is left to the next one.
                 try? await store.releaseLease(windowLease)
                 var report = SweepReport(location: location, swept: false)
@@ -112,10 +124,14 @@ public struct Sweep: Sendable {
         }
 
         let held = [leases.window, leases.running]
-        let report = await withSidecar({ [self] in
-            await repeatEvery(leaseLength / 2, clock: clock, { for lease in held { _ = try await store.renewLease(lease, ttl: leaseLength) } },
-                              failed: { error in logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"]) })
-        }, while: { await sweepHoldingLeases(location, now: now, shutdown: shutdown) })
+        let report = await withSidecar(
+            { [self] in
+                await repeatEvery(
+                    leaseLength / 2, clock: clock,
+                    { for lease in held { _ = try await store.renewLease(lease, ttl: leaseLength) } },
+                    failed: { error in logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"])
+                    })
+            }, while: { await sweepHoldingLeases(location, now: now, shutdown: shutdown) })
         if report.error == nil, !report.interrupted {
             // Kept for a day: no replica sweeps this window again (the store forgets it after).
             _ = try? await store.renewLease(leases.window, ttl: .seconds(86_400))
@@ -129,7 +145,9 @@ public struct Sweep: Sendable {
     /// The sweep's leases last an interval, at least a minute; renewed at half-time.
     private var leaseLength: Duration { max(interval, .seconds(60)) }
 
-    private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async -> SweepReport {
+    private func sweepHoldingLeases(_ location: WatchedLocation, now: Date, shutdown: ShutdownSignal?) async
+        -> SweepReport
+    {
         var report = SweepReport(location: location, swept: true)
         var oldestUnfinished: Date?
         // What the listing covers, on S3's clock: everything written before its first page was answered.
@@ -138,7 +156,8 @@ public struct Sweep: Sendable {
         var everyPageDated = true
         do {
             let watermark = try await store.watermark(bucket: location.bucket, prefix: location.prefix)
-            let since = watermark.map { $0.addingTimeInterval(-overlap.seconds) } ?? now.addingTimeInterval(-lookback.seconds)
+            let since =
+                watermark.map { $0.addingTimeInterval(-overlap.seconds) } ?? now.addingTimeInterval(-lookback.seconds)
             let giveUpBefore = now.addingTimeInterval(-giveUpAfter.seconds)
             let prefixes = try await prefixesToList(location, since: since, until: now)
             report.prefixesListed = prefixes.count
@@ -156,9 +175,12 @@ public struct Sweep: Sendable {
                     let written = candidate.lastModified ?? now
                     if written < giveUpBefore {
                         report.abandoned += 1
-                        logger.error("sweep: an object written long ago still cannot be finished; it no longer holds the watermark", metadata: [
-                            "bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)", "reason": "\(result.label)",
-                        ])
+                        logger.error(
+                            "sweep: an object written long ago still cannot be finished; it no longer holds the watermark",
+                            metadata: [
+                                "bucket": "\(candidate.event.bucket)", "key": "\(candidate.event.key)",
+                                "reason": "\(result.label)",
+                            ])
                     } else {
                         oldestUnfinished = min(oldestUnfinished ?? written, written)
                     }
@@ -167,7 +189,8 @@ public struct Sweep: Sendable {
             }
             listing: for prefix in prefixes {
                 var firstPage = true
-                for try await page in s3.listAllObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix) {
+                for try await page in s3.listAllObjects(bucket: location.bucket, prefix: prefix.isEmpty ? nil : prefix)
+                {
                     if firstPage {
                         firstPage = false
                         if let answered = page.serverDate {
@@ -176,14 +199,20 @@ public struct Sweep: Sendable {
                             everyPageDated = false
                         }
                     }
-                    for object in page.objects where newestListed.map({ object.lastModified > $0 }) ?? true { newestListed = object.lastModified }
+                    for object in page.objects where newestListed.map({ object.lastModified > $0 }) ?? true {
+                        newestListed = object.lastModified
+                    }
                     report.objectsListed += page.objects.count
                     for object in page.objects where object.lastModified >= since {
                         // Listing keys are used as they are: never form-decoded.
-                        let event = ObjectCreatedEvent(bucket: location.bucket, key: object.key, eTag: object.eTag, size: object.size,
-                                                       eventName: "ObjectCreated:Sweep", eventTime: object.lastModified)
-                        pending.append(ObjectCandidate(event: event, via: .sweep,
-                                                       lastModified: Date(timeIntervalSince1970: object.lastModified.timeIntervalSince1970.rounded(.down))))
+                        let event = ObjectCreatedEvent(
+                            bucket: location.bucket, key: object.key, eTag: object.eTag, size: object.size,
+                            eventName: "ObjectCreated:Sweep", eventTime: object.lastModified)
+                        pending.append(
+                            ObjectCandidate(
+                                event: event, via: .sweep,
+                                lastModified: Date(
+                                    timeIntervalSince1970: object.lastModified.timeIntervalSince1970.rounded(.down))))
                         if pending.count == Self.chunkSize {
                             await process()
                             if shutdown?.isRequested == true {
@@ -216,7 +245,8 @@ public struct Sweep: Sendable {
             }
         } catch {
             report.error = "\(error)"
-            logger.warning("sweep failed; the next one retries", metadata: ["location": "\(location)", "error": "\(error)"])
+            logger.warning(
+                "sweep failed; the next one retries", metadata: ["location": "\(location)", "error": "\(error)"])
         }
         return report
     }
@@ -224,7 +254,9 @@ public struct Sweep: Sendable {
     /// The prefixes to list: the watched prefix itself, or its partitions for `since...until`.
     func prefixesToList(_ location: WatchedLocation, since: Date, until: Date) async throws -> [String] {
         guard let layout else { return [location.prefix] }
-        var bases = [location.prefix.isEmpty || location.prefix.hasSuffix("/") ? location.prefix : location.prefix + "/"]
+        var bases = [
+            location.prefix.isEmpty || location.prefix.hasSuffix("/") ? location.prefix : location.prefix + "/"
+        ]
         for segment in layout.leadingSegments {
             switch segment {
             case .literal(let text):
@@ -234,8 +266,9 @@ public struct Sweep: Sendable {
                 for base in bases {
                     var token: String?
                     repeat {
-                        let page = try await s3.listObjectsV2(bucket: location.bucket, prefix: base.isEmpty ? nil : base, startAfter: nil,
-                                                             continuationToken: token, delimiter: "/", maxKeys: nil)
+                        let page = try await s3.listObjectsV2(
+                            bucket: location.bucket, prefix: base.isEmpty ? nil : base, startAfter: nil,
+                            continuationToken: token, delimiter: "/", maxKeys: nil)
                         next += page.commonPrefixes
                         token = page.isTruncated ? page.nextContinuationToken : nil
                     } while token != nil

@@ -1,6 +1,6 @@
+import EDALAWS
 import Foundation
 import Logging
-import EDALAWS
 
 /// Handles one received batch: parse → process the objects → delete exactly the finished messages.
 ///
@@ -48,13 +48,20 @@ struct MessageBatchHandler: Sendable {
         if let observer = statistics.observer {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             for message in messages where (message.receiveCount ?? 1) <= 1 {
-                if let sent = message.sentTimestampMilliseconds { observer.messageArrived(sentMilliseconds: sent, receivedMilliseconds: now) }
+                if let sent = message.sentTimestampMilliseconds {
+                    observer.messageArrived(sentMilliseconds: sent, receivedMilliseconds: now)
+                }
             }
         }
         defer { statistics.observer?.messagesHandled(messages.count, after: ContinuousClock.now - started) }
         var plans: [Plan] = []
         var candidates: [ObjectCandidate] = []
-        var malformed = 0, malformedFirst = 0, tests = 0, ignored = 0, rejected = 0, ownerMismatches = 0
+        var malformed = 0
+        var malformedFirst = 0
+        var tests = 0
+        var ignored = 0
+        var rejected = 0
+        var ownerMismatches = 0
         for message in messages {
             let first = (message.receiveCount ?? 1) <= 1
             // Not deleted: made visible again at once, so the redrive policy moves it to the DLQ.
@@ -79,32 +86,44 @@ struct MessageBatchHandler: Sendable {
                     switch rejection {
                     case .bucketNotAllowed:
                         if first { rejected += notification.objects.count }
-                        why = ("a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue",
-                               ["allowed": "\(configuration.allowedBuckets)"])
+                        why = (
+                            "a notification for a bucket outside EDAL_ALLOWED_BUCKETS; left for the dead-letter queue",
+                            ["allowed": "\(configuration.allowedBuckets)"]
+                        )
                     case .ownerMismatch:
                         if first { ownerMismatches += notification.objects.count }
-                        why = ("a notification naming a bucket owner other than EDAL_EXPECTED_BUCKET_OWNER's; left for the dead-letter queue",
-                               ["named_owner": "\(outside.bucketOwner ?? "-")",
-                                "expected_owner": "\(configuration.expectedBucketOwners.owner(of: outside.bucket) ?? "-")"])
+                        why = (
+                            "a notification naming a bucket owner other than EDAL_EXPECTED_BUCKET_OWNER's; left for the dead-letter queue",
+                            [
+                                "named_owner": "\(outside.bucketOwner ?? "-")",
+                                "expected_owner":
+                                    "\(configuration.expectedBucketOwners.owner(of: outside.bucket) ?? "-")",
+                            ]
+                        )
                     }
                     leaveForDeadLetterQueue()
                     if rejectedBuckets.insert(outside.bucket) {
-                        logger.warning(why.message, metadata: why.detail.merging(
-                            ["bucket": "\(outside.bucket)", "message_id": "\(message.messageId)"]) { $1 })
+                        logger.warning(
+                            why.message,
+                            metadata: why.detail.merging(
+                                ["bucket": "\(outside.bucket)", "message_id": "\(message.messageId)"]) { $1 })
                     }
                     continue
                 }
                 let start = candidates.count
-                let via: ObjectCandidate.Via = message.messageAttributes?["edal-replay"] != nil ? .replay : .notification
+                let via: ObjectCandidate.Via =
+                    message.messageAttributes?["edal-replay"] != nil ? .replay : .notification
                 candidates += notification.objects.map { ObjectCandidate(event: $0, via: via) }
                 plans.append(start == candidates.count ? .acknowledge : .objects(start..<candidates.count))
             } catch {
                 leaveForDeadLetterQueue()
                 // Logged once, on the first receive; repeats are debug noise on the way to the DLQ.
-                logger.log(level: first ? .warning : .debug, "malformed message left for the dead-letter queue", metadata: [
-                    "message_id": "\(message.messageId)", "receive_count": "\(message.receiveCount ?? 1)",
-                    "reason": "\(String(error.reason.prefix(200)))",
-                ])
+                logger.log(
+                    level: first ? .warning : .debug, "malformed message left for the dead-letter queue",
+                    metadata: [
+                        "message_id": "\(message.messageId)", "receive_count": "\(message.receiveCount ?? 1)",
+                        "reason": "\(String(error.reason.prefix(200)))",
+                    ])
             }
         }
         statistics.update {
@@ -140,20 +159,25 @@ struct MessageBatchHandler: Sendable {
         // Process the objects while a heartbeat keeps their messages hidden.
         let inWork = messages.indices.filter { if case .objects = plans[$0] { return true } else { return false } }
         guard !inWork.isEmpty else { return [] }
-        let heartbeat = VisibilityHeartbeat(sqs: sqs, queueURL: configuration.queueURL,
-                                            visibilityTimeout: configuration.visibilityTimeout,
-                                            statistics: statistics, logger: logger, clock: configuration.clock)
+        let heartbeat = VisibilityHeartbeat(
+            sqs: sqs, queueURL: configuration.queueURL,
+            visibilityTimeout: configuration.visibilityTimeout,
+            statistics: statistics, logger: logger, clock: configuration.clock)
         let work = candidates
         let held = inWork.map { messages[$0] }
-        let settledPlans = plans, alreadyDeleted = deleted
-        let results = await withSidecar({ await heartbeat.run(held) },
-                                        while: { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) })
+        let settledPlans = plans
+        let alreadyDeleted = deleted
+        let results = await withSidecar(
+            { await heartbeat.run(held) },
+            while: { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) })
 
         // What is still unfinished (shutdown, cancellation) goes back to the queue at once.
         var returned: [SQSMessage] = []
         for index in inWork {
             guard case .objects(let range) = plans[index] else { continue }
-            if results.count != candidates.count || !range.allSatisfy({ results[$0].isDone }) { returned.append(messages[index]) }
+            if results.count != candidates.count || !range.allSatisfy({ results[$0].isDone }) {
+                returned.append(messages[index])
+            }
         }
         if !returned.isEmpty {
             statistics.update { $0.messagesReturned += returned.count }
@@ -165,7 +189,9 @@ struct MessageBatchHandler: Sendable {
     /// Processes `candidates` until every one is done, trying work that failed again after a
     /// back-off; deletes each message as soon as its objects are done. Stops early only on
     /// shutdown or cancellation. Answers the last result of every candidate.
-    private func settle(_ candidates: [ObjectCandidate], messages: [SQSMessage], plans: [Plan], deleted: [Bool]) async -> [ObjectResult] {
+    private func settle(_ candidates: [ObjectCandidate], messages: [SQSMessage], plans: [Plan], deleted: [Bool]) async
+        -> [ObjectResult]
+    {
         var results = [ObjectResult](repeating: .retryLater(.store), count: candidates.count)
         var deleted = deleted
         var pending = Array(candidates.indices)
@@ -191,18 +217,24 @@ struct MessageBatchHandler: Sendable {
             attempt += 1
             if attempt == 1 || attempt % 10 == 0 {
                 let reasons = Set(pending.map { results[$0].label }).sorted().joined(separator: ",")
-                logger.notice("holding unfinished work and trying again; its messages stay hidden",
-                              metadata: ["objects": "\(pending.count)", "reasons": "\(reasons)", "attempt": "\(attempt)"])
+                logger.notice(
+                    "holding unfinished work and trying again; its messages stay hidden",
+                    metadata: ["objects": "\(pending.count)", "reasons": "\(reasons)", "attempt": "\(attempt)"])
             }
             statistics.update { $0.heldRetries += 1 }
-            let delay = RetryPolicy(maximumAttempts: .max, baseDelay: retryBase, maximumDelay: retryMaximum).delayCeiling(retry: attempt)
+            let delay = RetryPolicy(maximumAttempts: .max, baseDelay: retryBase, maximumDelay: retryMaximum)
+                .delayCeiling(retry: attempt)
             guard await giveHeldWorkBack.sleep(for: delay, clock: configuration.clock) else { return results }
         }
     }
 
     private func delete(_ messages: [SQSMessage]) async {
-        for chunk in stride(from: 0, to: messages.count, by: 10).map({ Array(messages[$0..<min($0 + 10, messages.count)]) }) {
-            let entries = chunk.enumerated().map { SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle) }
+        for chunk in stride(from: 0, to: messages.count, by: 10).map({
+            Array(messages[$0..<min($0 + 10, messages.count)])
+        }) {
+            let entries = chunk.enumerated().map {
+                SQSDeleteEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle)
+            }
             do {
                 let result = try await sqs.deleteMessageBatch(configuration.queueURL, entries: entries)
                 statistics.update {
@@ -215,15 +247,20 @@ struct MessageBatchHandler: Sendable {
                 }
             } catch {
                 statistics.update { $0.deleteErrors += chunk.count }
-                logger.warning("cannot delete finished messages; they will come back as duplicates", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "cannot delete finished messages; they will come back as duplicates",
+                    metadata: ["error": "\(error)"])
             }
         }
     }
 
     private func changeVisibility(_ messages: [SQSMessage], to seconds: Int) async {
-        for chunk in stride(from: 0, to: messages.count, by: 10).map({ Array(messages[$0..<min($0 + 10, messages.count)]) }) {
+        for chunk in stride(from: 0, to: messages.count, by: 10).map({
+            Array(messages[$0..<min($0 + 10, messages.count)])
+        }) {
             let entries = chunk.enumerated().map {
-                SQSVisibilityEntry(id: String($0.offset), receiptHandle: $0.element.receiptHandle, visibilityTimeout: seconds)
+                SQSVisibilityEntry(
+                    id: String($0.offset), receiptHandle: $0.element.receiptHandle, visibilityTimeout: seconds)
             }
             _ = try? await sqs.changeMessageVisibilityBatch(configuration.queueURL, entries: entries)
         }

@@ -1,7 +1,7 @@
+import EDALAWS
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import EDALAWS
 
 /// The event-driven worker: receive loops long-poll the notification queue and hand each batch to
 /// its own task, so deletes, heartbeats and sink retries never hold up receiving. Receiving pauses
@@ -13,8 +13,10 @@ public struct QueueWorker: Sendable {
     public var configuration: QueueWorkerConfiguration
     public var logger: Logger
 
-    public init(sqs: any QueueService, pipeline: ObjectPipeline, configuration: QueueWorkerConfiguration,
-                logger: Logger = Logger(label: "edal.worker")) {
+    public init(
+        sqs: any QueueService, pipeline: ObjectPipeline, configuration: QueueWorkerConfiguration,
+        logger: Logger = Logger(label: "edal.worker")
+    ) {
         self.sqs = sqs
         self.pipeline = pipeline
         self.configuration = configuration
@@ -47,8 +49,10 @@ public struct QueueWorker: Sendable {
         // Held work (failing on a dependency) is given back once receiving stops: on shutdown, or
         // when a drain is over.
         let giveHeldWorkBack = ShutdownSignal()
-        let handler = MessageBatchHandler(sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
-                                          hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, giveHeldWorkBack: giveHeldWorkBack, logger: logger)
+        let handler = MessageBatchHandler(
+            sqs: sqs, pipeline: pipeline, statistics: statistics, configuration: configuration,
+            hasDeadLetterQueue: hasDeadLetterQueue, backoff: backoff, giveHeldWorkBack: giveHeldWorkBack, logger: logger
+        )
         let progress = NIOLockedValueBox(Progress(lastProgress: started))
         let (batches, continuation) = AsyncStream<[SQSMessage]>.makeStream()
 
@@ -63,14 +67,17 @@ public struct QueueWorker: Sendable {
                 await withTaskGroup(of: Bool.self) { pollers in
                     for _ in 0..<configuration.pollers {
                         pollers.addTask {
-                            await receiveLoop(permits: permits, backoff: backoff, progress: progress, shutdown: shutdown,
-                                              statistics: statistics, deliver: { continuation.yield($0) })
+                            await receiveLoop(
+                                permits: permits, backoff: backoff, progress: progress, shutdown: shutdown,
+                                statistics: statistics, deliver: { continuation.yield($0) })
                             return true
                         }
                     }
                     if configuration.drain != nil {
                         pollers.addTask {
-                            await drainWatchdog(progress: progress, statistics: statistics, shutdown: shutdown, giveHeldWorkBack: giveHeldWorkBack)
+                            await drainWatchdog(
+                                progress: progress, statistics: statistics, shutdown: shutdown,
+                                giveHeldWorkBack: giveHeldWorkBack)
                             return false
                         }
                     }
@@ -124,14 +131,17 @@ public struct QueueWorker: Sendable {
         }
 
         let state = progress.withLockedValue { $0 }
-        let ending: DrainResult.Ending = shutdown.isRequested && state.finished == nil ? .shutdown : (state.finished ?? .shutdown)
+        let ending: DrainResult.Ending =
+            shutdown.isRequested && state.finished == nil ? .shutdown : (state.finished ?? .shutdown)
         let lastDelete = state.deletedSeen > 0 ? state.lastProgress : started
-        return DrainResult(ending: ending, counts: statistics.snapshot, seconds: (clock.elapsed - started).seconds,
-                           workSeconds: (lastDelete - started).seconds, messagesLeft: state.messagesLeft)
+        return DrainResult(
+            ending: ending, counts: statistics.snapshot, seconds: (clock.elapsed - started).seconds,
+            workSeconds: (lastDelete - started).seconds, messagesLeft: state.messagesLeft)
     }
 
     private func receiveLoop(
-        permits: AsyncPermits, backoff: DependencyBackoff, progress: NIOLockedValueBox<Progress>, shutdown: ShutdownSignal,
+        permits: AsyncPermits, backoff: DependencyBackoff, progress: NIOLockedValueBox<Progress>,
+        shutdown: ShutdownSignal,
         statistics: WorkerStatistics, deliver: @Sendable ([SQSMessage]) -> Void
     ) async {
         let wait = configuration.drain?.waitTimeSeconds ?? configuration.waitTimeSeconds
@@ -165,8 +175,11 @@ public struct QueueWorker: Sendable {
                 if error is CancellationError || Task.isCancelled { return }
                 receiveFailures += 1
                 statistics.update { $0.receiveErrors += 1 }
-                let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20)).delay(retry: receiveFailures, clock: configuration.clock)
-                logger.warning("cannot receive from the queue; retrying", metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
+                let delay = RetryPolicy(maximumAttempts: 100, baseDelay: .milliseconds(500), maximumDelay: .seconds(20))
+                    .delay(retry: receiveFailures, clock: configuration.clock)
+                logger.warning(
+                    "cannot receive from the queue; retrying",
+                    metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
                 try? await configuration.clock.sleep(for: delay)
                 continue
             }
@@ -188,8 +201,10 @@ public struct QueueWorker: Sendable {
 
     /// Ends a drain whose work is held (a dependency down) once nothing was deleted for the idle
     /// timeout: the receive loops cannot see it while every permit is held.
-    private func drainWatchdog(progress: NIOLockedValueBox<Progress>, statistics: WorkerStatistics, shutdown: ShutdownSignal,
-                               giveHeldWorkBack: ShutdownSignal) async {
+    private func drainWatchdog(
+        progress: NIOLockedValueBox<Progress>, statistics: WorkerStatistics, shutdown: ShutdownSignal,
+        giveHeldWorkBack: ShutdownSignal
+    ) async {
         guard let drain = configuration.drain else { return }
         while await shutdown.sleep(for: .seconds(1), clock: configuration.clock) {
             let deleted = statistics.snapshot.messagesDeleted
@@ -201,7 +216,9 @@ public struct QueueWorker: Sendable {
                     state.deletedSeen = deleted
                     state.lastProgress = configuration.clock.elapsed
                 }
-                guard state.inWork > 0, configuration.clock.elapsed - state.lastProgress > drain.idleTimeout else { return .going }
+                guard state.inWork > 0, configuration.clock.elapsed - state.lastProgress > drain.idleTimeout else {
+                    return .going
+                }
                 state.finished = .idle
                 return .stuck
             }
@@ -211,7 +228,8 @@ public struct QueueWorker: Sendable {
             case .over:
                 return
             case .stuck:
-                logger.warning("drain: nothing finished for the idle timeout while work is held; giving it back to the queue")
+                logger.warning(
+                    "drain: nothing finished for the idle timeout while work is held; giving it back to the queue")
                 giveHeldWorkBack.request()
                 return
             }
@@ -222,8 +240,9 @@ public struct QueueWorker: Sendable {
     private func receive(waitTimeSeconds: Int, unless shutdown: ShutdownSignal) async throws -> [SQSMessage]? {
         try await withThrowingTaskGroup(of: [SQSMessage]?.self) { group in
             group.addTask {
-                try await sqs.receiveMessages(configuration.queueURL, maximumMessages: 10, waitTimeSeconds: waitTimeSeconds,
-                                             visibilityTimeout: configuration.visibilityTimeout)
+                try await sqs.receiveMessages(
+                    configuration.queueURL, maximumMessages: 10, waitTimeSeconds: waitTimeSeconds,
+                    visibilityTimeout: configuration.visibilityTimeout)
             }
             group.addTask {
                 await shutdown.wait()
@@ -240,7 +259,8 @@ public struct QueueWorker: Sendable {
         let shouldCheck = progress.withLockedValue { state -> Bool in
             state.consecutiveEmpty += 1
             guard state.finished == nil, !state.checking, state.consecutiveEmpty >= drain.emptyReceives,
-                  state.inWork == 0 else { return false }
+                state.inWork == 0
+            else { return false }
             state.checking = true
             return true
         }
@@ -265,12 +285,17 @@ public struct QueueWorker: Sendable {
     /// Visible + in flight + delayed messages, from the queue's attributes (`nil` if they cannot be read).
     private func messagesLeft() async -> Int? {
         do {
-            let attributes = try await sqs.getQueueAttributes(configuration.queueURL, names: [
+            let attributes = try await sqs.getQueueAttributes(
+                configuration.queueURL,
+                names: [
+                    SQSQueueAttribute.approximateNumberOfMessages,
+                    SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
+                    SQSQueueAttribute.approximateNumberOfMessagesDelayed,
+                ])
+            return [
                 SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
                 SQSQueueAttribute.approximateNumberOfMessagesDelayed,
-            ])
-            return [SQSQueueAttribute.approximateNumberOfMessages, SQSQueueAttribute.approximateNumberOfMessagesNotVisible,
-                    SQSQueueAttribute.approximateNumberOfMessagesDelayed].reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
+            ].reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
         } catch {
             logger.notice("cannot read the queue's attributes", metadata: ["error": "\(error)"])
             return nil
@@ -280,15 +305,19 @@ public struct QueueWorker: Sendable {
     /// Reads the queue's redrive policy; warns when there is none (malformed messages would then come back forever).
     private func checkQueue() async -> Bool {
         do {
-            let attributes = try await sqs.getQueueAttributes(configuration.queueURL, names: [SQSQueueAttribute.redrivePolicy])
+            let attributes = try await sqs.getQueueAttributes(
+                configuration.queueURL, names: [SQSQueueAttribute.redrivePolicy])
             if attributes[SQSQueueAttribute.redrivePolicy] == nil {
-                logger.warning("the queue has no redrive policy: malformed messages cannot reach a dead-letter queue; run `edal setup` or add one",
-                               metadata: ["queue": "\(configuration.queueURL)"])
+                logger.warning(
+                    "the queue has no redrive policy: malformed messages cannot reach a dead-letter queue; run `edal setup` or add one",
+                    metadata: ["queue": "\(configuration.queueURL)"])
                 return false
             }
             return true
         } catch {
-            logger.warning("cannot read the queue's attributes; is the queue URL right?", metadata: ["queue": "\(configuration.queueURL)", "error": "\(error)"])
+            logger.warning(
+                "cannot read the queue's attributes; is the queue URL right?",
+                metadata: ["queue": "\(configuration.queueURL)", "error": "\(error)"])
             return false
         }
     }

@@ -38,8 +38,10 @@ public struct QueueWorkerConfiguration: Sendable {
     /// Time for back-offs, heartbeats, deadlines and idle timeouts (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
 
-    public init(queueURL: String, pollers: Int = 4, maximumMessagesInWork: Int = 200, visibilityTimeout: Int = 30,
-                waitTimeSeconds: Int = 20, shutdownDeadline: Duration = .seconds(20), drain: Drain? = nil) {
+    public init(
+        queueURL: String, pollers: Int = 4, maximumMessagesInWork: Int = 200, visibilityTimeout: Int = 30,
+        waitTimeSeconds: Int = 20, shutdownDeadline: Duration = .seconds(20), drain: Drain? = nil
+    ) {
         self.queueURL = queueURL
         self.pollers = max(1, pollers)
         self.maximumMessagesInWork = max(10, maximumMessagesInWork)

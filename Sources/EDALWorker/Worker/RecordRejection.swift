@@ -14,9 +14,12 @@ enum RecordRejection: String, Sendable, Equatable {
     /// 12-digit `ownerIdentity`): S3's own notifications carry the owner's canonical id, which is not
     /// an account id. For those, the `x-amz-expected-bucket-owner` header on the `HEAD` is the check.
     static func of(_ event: ObjectCreatedEvent, under configuration: QueueWorkerConfiguration) -> RecordRejection? {
-        guard configuration.allowedBuckets.permits(bucket: event.bucket, key: event.key) else { return .bucketNotAllowed }
+        guard configuration.allowedBuckets.permits(bucket: event.bucket, key: event.key) else {
+            return .bucketNotAllowed
+        }
         if let expected = configuration.expectedBucketOwners.owner(of: event.bucket), let named = event.bucketOwner,
-           isAccountId(named), named != expected {
+            isAccountId(named), named != expected
+        {
             return .ownerMismatch
         }
         return nil

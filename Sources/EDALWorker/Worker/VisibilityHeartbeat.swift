@@ -1,5 +1,5 @@
-import Logging
 import EDALAWS
+import Logging
 
 /// Keeps messages in work hidden: every half visibility timeout it extends each one still held,
 /// and stops extending a message once SQS says its receipt handle is no longer valid. When SQS
@@ -16,7 +16,8 @@ struct VisibilityHeartbeat: Sendable {
 
     /// Error codes meaning this receipt handle can no longer be extended.
     static let lostHandleCodes: Set<String> = [
-        "ReceiptHandleIsInvalid", "AWS.SimpleQueueService.MessageNotInflight", "MessageNotInflight", "InvalidParameterValue",
+        "ReceiptHandleIsInvalid", "AWS.SimpleQueueService.MessageNotInflight", "MessageNotInflight",
+        "InvalidParameterValue",
     ]
 
     /// Runs until cancelled.
@@ -35,7 +36,10 @@ struct VisibilityHeartbeat: Sendable {
             var unreachable = false
             for start in stride(from: 0, to: held.count, by: 10) {
                 let chunk = held[start..<min(start + 10, held.count)]
-                let entries = chunk.map { SQSVisibilityEntry(id: $0.messageId, receiptHandle: $0.receiptHandle, visibilityTimeout: visibilityTimeout) }
+                let entries = chunk.map {
+                    SQSVisibilityEntry(
+                        id: $0.messageId, receiptHandle: $0.receiptHandle, visibilityTimeout: visibilityTimeout)
+                }
                 do {
                     let result = try await sqs.changeMessageVisibilityBatch(queueURL, entries: Array(entries))
                     statistics.update { $0.visibilityExtensions += result.successfulIds.count }
@@ -46,12 +50,16 @@ struct VisibilityHeartbeat: Sendable {
                     return
                 } catch {
                     unreachable = true
-                    logger.notice("cannot extend message visibility; trying again soon", metadata: ["error": "\(error)"])
+                    logger.notice(
+                        "cannot extend message visibility; trying again soon", metadata: ["error": "\(error)"])
                 }
             }
             failures = unreachable ? failures + 1 : 0
             // Unreachable: again after 1 s, 2 s, 4 s … up to the usual interval.
-            wait = unreachable ? RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: interval).delayCeiling(retry: failures)
+            wait =
+                unreachable
+                ? RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: interval).delayCeiling(
+                    retry: failures)
                 : interval
             if !lost.isEmpty {
                 held.removeAll { lost.contains($0.messageId) }

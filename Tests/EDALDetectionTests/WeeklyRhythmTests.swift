@@ -175,6 +175,40 @@ struct WeeklyRhythmTests {
         #expect(rates.expected == weekly, "expected \(rates.expected), the week before \(weekly)")
     }
 
+    @Test(
+        "a timer's last slow gaps running into a busier hour are no missed deliveries: the week before is read by the quietest hour around them"
+    )
+    func missedDeliveriesAcrossARateChange() throws {
+        // Every 10 minutes for fifteen days, except the same hours one and two weeks before the
+        // end, which were a weekend's end: one every 30 minutes until 40 minutes before the end's
+        // time, then every 10. The last two gaps before the end are 1,900 s, a weekend's pace
+        // running 20 minutes into the busier hour (as a producer that times its next delivery
+        // from the last does); the week's hourly counts, spread evenly over each hour, made that
+        // busier hour's start look busy too: a false rate drop on a VPC-shaped source at Monday 00:29.
+        let end = Self.start + 15 * Self.day
+        var baseline = SourceBaseline(
+            id: "s", bucket: "b", template: "vpc/{date}/{n}.log.gz", producer: nil,
+            firstSeen: Date(timeIntervalSince1970: Self.start))
+        var time = Self.start
+        var index = 0
+        func record(_ at: Double) {
+            baseline.record(SizeCheckTests.observation(index, size: 50_000, at: at), embeddedTime: nil)
+            index += 1
+        }
+        while time < end - 2 * 1_900 {
+            record(time)
+            let quiet = [7.0, 14.0].contains { weeks in
+                let weekEnd: Double = end - weeks * Self.day
+                return time >= weekEnd - 21_600 && time < weekEnd - 2_400
+            }
+            time += quiet ? 1_800 : 600
+        }
+        for at in [end - 2 * 1_900, end - 1_900, end] { record(at) }
+        let profile = SourceProfile(baseline, trainModel: false)
+        let drop = SourceDetector().rateDrop(baseline, profile: profile, at: Date(timeIntervalSince1970: end))
+        #expect(drop == nil, "\(drop?.detail ?? "")")
+    }
+
     @Test("sizes doubling over a week are one size_trend; sizes a third as large every weekend are none")
     func sizeTrend() {
         let day = Self.day

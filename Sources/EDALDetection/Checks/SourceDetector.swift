@@ -570,13 +570,18 @@ public struct SourceDetector: Sendable {
             let (from, to) = (last[index - 1], last[index])
             // Each gap against what the hour around it held a week before, where that was quieter (a
             // weekend's longer gaps; also across midnight into Monday). An hour at least: a gap's
-            // own span holds one or two objects, too few to say a rate by.
+            // own span holds one or two objects, too few to say a rate by. The week is counted by
+            // the hour, so where the rate changed within an hour (a weekend's last slow gaps run
+            // into the Monday) the quietest of the span and the span an hour either side is read:
+            // spread evenly, the Monday's first hour made its first minutes look busy (a false drop
+            // on a VPC-shaped source at Monday 00:29).
             var usual = usualGap
             let (middle, span) = ((from + to) / 2, max(to - from, 3600))
-            if let (history, scale) = rhythm,
-                let weekly = history.weeklyObjects(from: middle - span / 2, to: middle + span / 2).map({ $0 * scale })
-            {
-                usual = max(usual, span / max(weekly, 1))
+            if let (history, scale) = rhythm {
+                let counts = [-3600.0, 0, 3600].compactMap { shift in
+                    history.weeklyObjects(from: middle + shift - span / 2, to: middle + shift + span / 2)
+                }
+                if let weekly = counts.min().map({ $0 * scale }) { usual = max(usual, span / max(weekly, 1)) }
             }
             // Longer than a silence: signalled as one.
             guard to - from >= configuration.rateGapFactor * usual,

@@ -92,3 +92,6 @@ results = {path.stem: json.loads(path.read_text()) for path in sorted(work.glob(
 (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True))
 print(f"\nfigures written to {work / 'results.json'}")
 PY
+
+# The tables of docs/performance.md are this run's figures.
+python3 "$ROOT/infra/bench_table.py" "$WORK/results.json" "$ROOT/docs/performance.md"

@@ -6,10 +6,10 @@ import Testing
 
 @Suite("Refreshing credentials")
 struct RefreshingCredentialProviderTests {
-    static func credentials(_ n: Int) -> AWSCredentials {
+    static func credentials(_ n: Int, expiringIn seconds: TimeInterval = 3600) -> AWSCredentials {
         AWSCredentials(
             accessKeyId: "AKID\(n)", secretAccessKey: "secret", sessionToken: "token",
-            expiration: Date().addingTimeInterval(3600))
+            expiration: Date().addingTimeInterval(seconds))
     }
 
     /// Runs `body`, failing the test instead of hanging when it takes longer than `limit`.
@@ -69,15 +69,16 @@ struct RefreshingCredentialProviderTests {
         let fetches = NIOLockedValueBox(0)
         struct Refused: Error {}
         let provider = RefreshingCredentialProvider(source: "test", refreshAhead: 3_600 + 1) {
-            // Credentials that are always due for refresh, and every other fetch fails: the
-            // state flips between refreshing, empty and cached as fast as callers arrive.
+            // Credentials that are always due for refresh and too close to expiry to be kept when
+            // a refresh fails, and every other fetch fails: the state flips between refreshing,
+            // empty and cached as fast as callers arrive.
             let number = fetches.withLockedValue {
                 $0 += 1
                 return $0
             }
             try await Task.sleep(for: .microseconds(Int64(number % 7) * 100))
             if number % 2 == 0 { throw Refused() }
-            return Self.credentials(number)
+            return Self.credentials(number, expiringIn: 5)
         }
         let (succeeded, failed) = try await Self.within(.seconds(20)) {
             try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -95,5 +96,49 @@ struct RefreshingCredentialProviderTests {
         }
         #expect(succeeded + failed == 400)
         #expect(succeeded > 0 && failed > 0)
+    }
+
+    @Test("a refresh that fails while the cached credentials are still valid keeps them, and tries again only later")
+    func failedRefreshKeepsValidCredentials() async throws {
+        let fetches = NIOLockedValueBox(0)
+        // The first credentials expire in 200 s, inside the 300 s refresh-ahead: every call wants a
+        // refresh, and every refresh fails.
+        let provider = RefreshingCredentialProvider(source: "test", refreshJitter: 0) {
+            let number = fetches.withLockedValue {
+                $0 += 1
+                return $0
+            }
+            guard number == 1 else { throw CredentialProviderError(source: "test", reason: "endpoint down") }
+            return AWSCredentials(
+                accessKeyId: "AKID1", secretAccessKey: "secret", sessionToken: "token",
+                expiration: Date().addingTimeInterval(200))
+        }
+        #expect(try await provider.credentials().accessKeyId == "AKID1")
+        #expect(
+            try await provider.credentials().accessKeyId == "AKID1", "the failed refresh keeps the valid credentials")
+        #expect(fetches.withLockedValue { $0 } == 2)
+        for _ in 0..<20 { _ = try await provider.credentials() }
+        #expect(fetches.withLockedValue { $0 } == 2, "the next refresh waits retryAfterFailure, not every call")
+    }
+
+    @Test(
+        "credentials fetched together are refreshed at different moments (jitter), so a fleet does not refresh in lockstep"
+    )
+    func refreshesAreSpread() async throws {
+        let refreshed = NIOLockedValueBox(0)
+        for _ in 0..<40 {
+            let fetches = NIOLockedValueBox(0)
+            // Expiring in 330 s: with 300 s ahead and up to 60 s of jitter, about half are due.
+            let provider = RefreshingCredentialProvider(source: "test", refreshAhead: 300, refreshJitter: 60) {
+                fetches.withLockedValue { $0 += 1 }
+                return AWSCredentials(
+                    accessKeyId: "AKID", secretAccessKey: "secret", expiration: Date().addingTimeInterval(330))
+            }
+            _ = try await provider.credentials()
+            _ = try await provider.credentials()
+            if fetches.withLockedValue({ $0 }) == 2 { refreshed.withLockedValue { $0 += 1 } }
+        }
+        let count = refreshed.withLockedValue { $0 }
+        #expect(count > 0 && count < 40, "\(count) of 40 refreshed at once")
     }
 }

@@ -170,3 +170,21 @@ import Testing
         }
     }
 }
+
+@Suite struct SQSBatchAnswerTests {
+    @Test(
+        "a batch answer that lists an entry neither successful nor failed (an empty or cut body) makes it a failure to retry"
+    )
+    func batchAnswersListEveryEntry() throws {
+        let empty = try SQSBatchResult(answer: JSONReader.read("{}"), sent: ["0", "1"])
+        #expect(empty.successfulIds.isEmpty)
+        #expect(empty.failed.map(\.id) == ["0", "1"])
+        #expect(empty.failed.allSatisfy { $0.code == SQSBatchResult.notInAnswer && !$0.senderFault })
+        let partial = try SQSBatchResult(
+            answer: JSONReader.read(
+                #"{"Successful":[{"Id":"0","MessageId":"m0"}],"Failed":[{"Id":"2","Code":"InternalError","SenderFault":false}]}"#
+            ), sent: ["0", "1", "2"])
+        #expect(partial.successfulIds == ["0"] && partial.messageIds == ["0": "m0"])
+        #expect(partial.failed.map(\.id) == ["2", "1"])
+    }
+}

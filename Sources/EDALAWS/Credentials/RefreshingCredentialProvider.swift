@@ -2,7 +2,14 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Caches temporary credentials and fetches new ones before they expire (5 minutes ahead by
-/// default). Concurrent callers during a refresh wait for that one fetch instead of starting their own.
+/// default, plus up to `refreshJitter` more, drawn for each set of credentials, so a fleet that
+/// started together does not refresh in lockstep). Concurrent callers during a refresh wait for
+/// that one fetch instead of starting their own.
+///
+/// A refresh that fails while the cached credentials are still valid keeps them: callers go on
+/// with them, and the next refresh is tried `retryAfterFailure` later (the endpoint may be down for
+/// a moment; the credentials are good until they expire). Only without valid credentials is the
+/// failure every caller's.
 ///
 /// The fetch runs in the task of the caller that started it. If that caller is cancelled (a
 /// readiness check's time limit), the waiters are not failed with its cancellation: one of them
@@ -11,25 +18,46 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
     /// A waiter is answered with the credentials, with an error, or with `nil`: decide again.
     private typealias Waiter = CheckedContinuation<AWSCredentials?, any Error>
 
+    /// Credentials in the cache, and when they are next to be refreshed.
+    private struct Cached {
+        var credentials: AWSCredentials
+        var refreshAt: Date?
+    }
+
     private enum State {
         case empty
-        case cached(AWSCredentials)
-        case refreshing([Waiter])
+        case cached(Cached)
+        /// A fetch is under way; `fallback` is what the cache held, still usable if it fails.
+        case refreshing([Waiter], fallback: AWSCredentials?)
     }
 
     private let state = NIOLockedValueBox(State.empty)
     private let fetch: @Sendable () async throws -> AWSCredentials
-    /// How long before expiry a refresh starts.
+    /// How long before expiry a refresh starts, at least.
     public let refreshAhead: TimeInterval
+    /// Up to this much earlier still, at random.
+    public let refreshJitter: TimeInterval
+    /// After a failed refresh with valid credentials in the cache, how long until the next try.
+    public let retryAfterFailure: TimeInterval
     /// Where the credentials come from, for `edal config` and logs.
     public let source: String
 
     public init(
-        source: String, refreshAhead: TimeInterval = 300, fetch: @escaping @Sendable () async throws -> AWSCredentials
+        source: String, refreshAhead: TimeInterval = 300, refreshJitter: TimeInterval = 60,
+        retryAfterFailure: TimeInterval = 10, fetch: @escaping @Sendable () async throws -> AWSCredentials
     ) {
         self.source = source
         self.refreshAhead = refreshAhead
+        self.refreshJitter = max(0, refreshJitter)
+        self.retryAfterFailure = retryAfterFailure
         self.fetch = fetch
+    }
+
+    /// The cache entry for freshly fetched `credentials`: refreshed `refreshAhead` plus a random
+    /// part of `refreshJitter` before they expire.
+    private func cached(_ credentials: AWSCredentials) -> Cached {
+        let early = refreshAhead + Double.random(in: 0...refreshJitter)
+        return Cached(credentials: credentials, refreshAt: credentials.expiration.map { $0.addingTimeInterval(-early) })
     }
 
     public func credentials() async throws -> AWSCredentials {
@@ -42,13 +70,18 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
             let now = Date()
             let next = state.withLockedValue { state -> Next in
                 switch state {
-                case .cached(let credentials)
-                where credentials.expiration.map({ $0.timeIntervalSince(now) > refreshAhead }) ?? true:
-                    return .use(credentials)
+                case .cached(let cached) where cached.refreshAt.map({ now < $0 }) ?? true:
+                    return .use(cached.credentials)
+                case .refreshing(_, let fallback?) where Self.valid(fallback, at: now):
+                    // A refresh is under way and the cached credentials are still good: no need to wait.
+                    return .use(fallback)
                 case .refreshing:
                     return .wait
-                case .empty, .cached:
-                    state = .refreshing([])
+                case .cached(let cached):
+                    state = .refreshing([], fallback: cached.credentials)
+                    return .fetch
+                case .empty:
+                    state = .refreshing([], fallback: nil)
                     return .fetch
                 }
             }
@@ -60,12 +93,12 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
                     // Registered, or answered, in the same critical section that reads the state.
                     let settled = state.withLockedValue { state -> AWSCredentials?? in
                         switch state {
-                        case .refreshing(var waiters):
+                        case .refreshing(var waiters, let fallback):
                             waiters.append(waiter)
-                            state = .refreshing(waiters)
+                            state = .refreshing(waiters, fallback: fallback)
                             return .none
-                        case .cached(let credentials):
-                            return .some(credentials)
+                        case .cached(let cached):
+                            return .some(cached.credentials)
                         case .empty:
                             return .some(nil)
                         }
@@ -78,28 +111,51 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
             case .fetch:
                 do {
                     let credentials = try await fetch()
+                    let entry = cached(credentials)
                     let waiters = state.withLockedValue { state -> [Waiter] in
-                        defer { state = .cached(credentials) }
-                        if case .refreshing(let waiters) = state { return waiters }
+                        defer { state = .cached(entry) }
+                        if case .refreshing(let waiters, _) = state { return waiters }
                         return []
                     }
                     for waiter in waiters { waiter.resume(returning: credentials) }
                     return credentials
                 } catch {
-                    let waiters = state.withLockedValue { state -> [Waiter] in
-                        defer { state = .empty }
-                        if case .refreshing(let waiters) = state { return waiters }
-                        return []
-                    }
-                    // This caller's cancellation is not the waiters' failure: they try again.
+                    // This caller's cancellation is not a failed refresh: the cache is as it was and
+                    // the waiters decide again (one of them fetches).
                     let abandoned = error is CancellationError || Task.isCancelled
-                    for waiter in waiters {
-                        if abandoned { waiter.resume(returning: nil) } else { waiter.resume(throwing: error) }
+                    let now = Date()
+                    let (waiters, kept) = state.withLockedValue { state -> ([Waiter], AWSCredentials?) in
+                        guard case .refreshing(let waiters, let fallback) = state else { return ([], nil) }
+                        if let fallback, Self.valid(fallback, at: now) {
+                            let retryAt = abandoned ? now : now.addingTimeInterval(retryAfterFailure)
+                            state = .cached(Cached(credentials: fallback, refreshAt: retryAt))
+                            return (waiters, fallback)
+                        }
+                        state = .empty
+                        return (waiters, nil)
                     }
+                    for waiter in waiters {
+                        if let kept {
+                            waiter.resume(returning: kept)
+                        } else if abandoned {
+                            waiter.resume(returning: nil)
+                        } else {
+                            waiter.resume(throwing: error)
+                        }
+                    }
+                    if let kept, !abandoned { return kept }
                     throw error
                 }
             }
         }
+    }
+}
+
+extension RefreshingCredentialProvider {
+    /// Whether `credentials` can still sign a request at `now` (a few seconds to spare for the
+    /// request to reach AWS).
+    fileprivate static func valid(_ credentials: AWSCredentials, at now: Date) -> Bool {
+        credentials.expiration.map { $0.timeIntervalSince(now) > 10 } ?? true
     }
 }
 

@@ -17,7 +17,8 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maximumDelay = maximumDelay
     }
 
-    /// The SDK defaults: five attempts, 50 ms base, 5 s cap.
+    /// EDAL's default: five attempts (as the SDKs' legacy retry mode; their standard mode makes
+    /// three and caps backoff at 20 s), 50 ms base, 5 s cap.
     public static let `default` = RetryPolicy()
     /// A single attempt.
     public static let none = RetryPolicy(maximumAttempts: 1)

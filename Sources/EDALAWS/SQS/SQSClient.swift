@@ -145,18 +145,9 @@ public struct SQSClient: Sendable {
         let input = JSONValue.object([
             (name: "QueueUrl", value: .string(queueUrl)), (name: "Entries", value: .array(entries)),
         ])
+        let sent = entries.compactMap { $0["Id"]?.stringValue }
         return try await wire.call(operation, body: input, client: client) { answer throws(JSONReadError) in
-            var successfulIds: [String] = []
-            var messageIds: [String: String] = [:]
-            for entry in answer["Successful"]?.arrayValue ?? [] {
-                guard let id = entry["Id"]?.stringValue else {
-                    throw JSONReadError(reason: "a successful entry without Id", offset: 0)
-                }
-                successfulIds.append(id)
-                if let messageId = entry["MessageId"]?.stringValue { messageIds[id] = messageId }
-            }
-            let failed = try (answer["Failed"]?.arrayValue ?? []).map(SQSBatchFailure.init(json:))
-            return SQSBatchResult(successfulIds: successfulIds, failed: failed, messageIds: messageIds)
+            try SQSBatchResult(answer: answer, sent: sent)
         }
     }
 }

@@ -168,6 +168,40 @@ public struct SQSBatchResult: Sendable, Equatable {
     public var failed: [SQSBatchFailure]
     /// Message ids of sent messages, by entry id (`SendMessageBatch` only).
     public var messageIds: [String: String]
+
+    public init(successfulIds: [String], failed: [SQSBatchFailure], messageIds: [String: String] = [:]) {
+        self.successfulIds = successfulIds
+        self.failed = failed
+        self.messageIds = messageIds
+    }
+
+    /// The code of a failure EDAL records for an entry the answer does not list.
+    public static let notInAnswer = "NotInAnswer"
+
+    /// Reads a batch answer for the entries `sent` (their ids). An entry the answer lists neither
+    /// as `Successful` nor as `Failed` is a failure worth retrying, not a success: a `200` whose
+    /// body is empty or cut says nothing about it, and counting it done would lose a signal sent to
+    /// the fallback queue (or a message's deletion, which then comes back as a duplicate).
+    init(answer: JSONValue, sent: [String]) throws(JSONReadError) {
+        var successfulIds: [String] = []
+        var messageIds: [String: String] = [:]
+        for entry in answer["Successful"]?.arrayValue ?? [] {
+            guard let id = entry["Id"]?.stringValue else {
+                throw JSONReadError(reason: "a successful entry without Id", offset: 0)
+            }
+            successfulIds.append(id)
+            if let messageId = entry["MessageId"]?.stringValue { messageIds[id] = messageId }
+        }
+        var failed = try (answer["Failed"]?.arrayValue ?? []).map(SQSBatchFailure.init(json:))
+        let answered = Set(successfulIds).union(failed.map(\.id))
+        for id in sent where !answered.contains(id) {
+            failed.append(
+                SQSBatchFailure(
+                    id: id, code: Self.notInAnswer,
+                    message: "the answer names this entry neither successful nor failed", senderFault: false))
+        }
+        self.init(successfulIds: successfulIds, failed: failed, messageIds: messageIds)
+    }
 }
 
 /// The queue attribute names EDAL reads and writes.

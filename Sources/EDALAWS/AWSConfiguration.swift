@@ -9,7 +9,9 @@ import Foundation
 /// - endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
 ///   `endpoint_url`, else the public AWS endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips
 ///   the configured ones;
-/// - proxy: `HTTPS_PROXY` / `HTTP_PROXY` with `NO_PROXY` (see `AWSProxyConfiguration`).
+/// - proxy: `HTTPS_PROXY` / `HTTP_PROXY` with `NO_PROXY` (see `AWSProxyConfiguration`);
+/// - retries: `AWS_RETRY_MODE`, the profile's `retry_mode`; `AWS_MAX_ATTEMPTS`, the profile's
+///   `max_attempts` (see `AWSRetryMode`).
 public struct AWSConfiguration: Sendable {
     /// How S3 buckets are addressed.
     public enum S3AddressingStyle: String, Sendable {
@@ -26,13 +28,16 @@ public struct AWSConfiguration: Sendable {
     public var s3AddressingStyle: S3AddressingStyle
     /// The HTTP proxy for service requests (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); `nil`: direct.
     public var proxy: AWSProxyConfiguration?
+    /// How requests are retried.
+    public var retryMode: AWSRetryMode
 
     public init(
         region: String, credentialProvider: any CredentialProvider,
         endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil,
-        proxy: AWSProxyConfiguration? = nil
+        proxy: AWSProxyConfiguration? = nil, retryMode: AWSRetryMode = AWSRetryMode()
     ) {
         self.proxy = proxy
+        self.retryMode = retryMode
         self.region = region
         self.credentialProvider = credentialProvider
         self.endpointOverrides = endpointOverrides
@@ -151,9 +156,15 @@ public struct AWSConfiguration: Sendable {
             throw .missingCredentials(profile: profile)
         }
 
+        func setting(_ variable: String, _ key: String) -> (source: String, value: String)? {
+            if let value = env(variable) { return (variable, value) }
+            return profileValue(key).map { ("\(key) in profile \(profile)", $0) }
+        }
+        let retryMode = try AWSRetryMode.resolve(
+            mode: setting("AWS_RETRY_MODE", "retry_mode"), attempts: setting("AWS_MAX_ATTEMPTS", "max_attempts"))
         return AWSConfiguration(
             region: region, credentialProvider: provider, endpointOverrides: overrides,
-            s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env))
+            s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env), retryMode: retryMode)
     }
 
     /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or

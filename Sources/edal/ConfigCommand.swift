@@ -48,5 +48,8 @@ struct ConfigCommand: AsyncParsableCommand {
             )
         }
         print("s3 addressing: \(resolved.s3AddressingStyle.rawValue)")
+        print(
+            "retries:      \(resolved.retryMode.strategy.rawValue), \(resolved.retryMode.maximumAttempts) attempts\(resolved.retryMode.usesQuota ? ", a retry quota per service" : "")"
+        )
     }
 }

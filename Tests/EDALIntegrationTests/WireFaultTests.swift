@@ -242,7 +242,8 @@ struct WireFaultTests {
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
 
         // Back-off, not a hot loop: each object's HEAD is tried in rounds 1 s, 2 s, 4 s, 8 s apart
-        // (each round up to 5 HTTP attempts), so at most 5 rounds fit in the 12 s.
+        // (each round at most 5 HTTP attempts, fewer once the retry quota is spent), so at most
+        // 5 rounds fit in the 12 s.
         let stats = try await s3.stats()
         let faulted = stats.injected(into: "s3.HeadObject")
         #expect(faulted > 0 && faulted <= keys.count * 5 * 5, "\(faulted) HEADs answered SlowDown in 12 s: \(stats)")

@@ -20,7 +20,8 @@ public final class AWSClient: Sendable {
         public var connectTimeout: TimeAmount
         /// Time allowed for one ordinary request; long polls add their wait time to it.
         public var requestTimeout: TimeAmount
-        public var retryPolicy: RetryPolicy
+        /// The backoff schedule; `nil`: the configuration's retry mode's.
+        public var retryPolicy: RetryPolicy?
         /// Largest response body read into memory.
         public var maximumResponseBytes: Int
         /// The `User-Agent` header: the application and its version.
@@ -38,7 +39,7 @@ public final class AWSClient: Sendable {
 
         public init(
             maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
-            requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy = .default,
+            requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy? = nil,
             maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .pooledHTTP1
         ) {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
@@ -64,6 +65,8 @@ public final class AWSClient: Sendable {
     let logger: Logger
     private let sentRequests = NIOLockedValueBox([String: Int]())
     private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
+    /// The retry quota of each service, where the retry mode has one (as each SDK client has its own).
+    private let retryQuotas: [AWSService: AWSRetryQuota]
 
     /// HTTP requests sent since start, retries included, by `Service.Operation` (e.g. `s3.HeadObject`):
     /// what a benchmark divides by objects to get requests per object.
@@ -114,6 +117,14 @@ public final class AWSClient: Sendable {
             uniqueKeysWithValues: AWSService.allCases.map {
                 ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
             })
+        self.retryQuotas =
+            configuration.retryMode.usesQuota
+            ? Dictionary(uniqueKeysWithValues: AWSService.allCases.map { ($0, AWSRetryQuota()) }) : [:]
+    }
+
+    /// The retry tokens left for `service` (`nil` where the retry mode has no quota).
+    public func retryTokens(for service: AWSService) -> Int? {
+        retryQuotas[service]?.available
     }
 
     /// Closes every connection. Call once, when no request is in flight any more.
@@ -140,8 +151,10 @@ public final class AWSClient: Sendable {
         _ request: AWSHTTPRequest, service: AWSService, operation: String, signer: SigV4Signer,
         extraTimeout: TimeAmount = .zero, retryPolicy: RetryPolicy? = nil
     ) async throws -> AWSHTTPResponse {
-        let policy = retryPolicy ?? options.retryPolicy
+        let policy = retryPolicy ?? options.retryPolicy ?? configuration.retryMode.policy
+        let quota = retryQuotas[service]
         var attempt = 0
+        var lastRetryCost: Int?
         while true {
             attempt += 1
             try Task.checkCancellation()
@@ -152,6 +165,7 @@ public final class AWSClient: Sendable {
                 let response = try await sendOnce(
                     request, signer: signer, timeout: options.requestTimeout + extraTimeout)
                 if (200..<300).contains(response.status.code) {
+                    quota?.succeeded(lastRetryCost: lastRetryCost)
                     return response
                 }
                 let error = AWSErrorDecoder.decode(response, service: service, operation: operation)
@@ -171,6 +185,11 @@ public final class AWSClient: Sendable {
                 guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
                 failure = transport
                 reason = .transport
+            }
+            // With the service's quota spent (an outage), each request is sent once: no retry storm.
+            if let quota {
+                guard let cost = quota.acquire(afterTransportFault: reason == .transport) else { throw failure }
+                lastRetryCost = cost
             }
             retriedRequests.withLockedValue {
                 $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1

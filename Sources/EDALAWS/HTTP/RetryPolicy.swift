@@ -17,8 +17,8 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maximumDelay = maximumDelay
     }
 
-    /// EDAL's default: five attempts (as the SDKs' legacy retry mode; their standard mode makes
-    /// three and caps backoff at 20 s), 50 ms base, 5 s cap.
+    /// Five attempts, 50 ms base, 5 s cap: the `legacy` retry mode's schedule (`AWSRetryMode`; the
+    /// default mode, `standard`, makes three attempts with up to 1 s, 2 s … 20 s between them).
     public static let `default` = RetryPolicy()
     /// A single attempt.
     public static let none = RetryPolicy(maximumAttempts: 1)

@@ -67,6 +67,12 @@ public final class AWSClient: Sendable {
     private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
     /// The retry quota of each service, where the retry mode has one (as each SDK client has its own).
     private let retryQuotas: [AWSService: AWSRetryQuota]
+    /// Seconds to add to this host's clock when signing: learnt from a service that refused a
+    /// request's time and said its own in `Date` (a host whose clock drifted, as the SDKs correct).
+    private let clockOffset = NIOLockedValueBox(0.0)
+
+    /// The correction applied to this host's clock when signing (0 until a service refuses a time).
+    public var clockCorrection: TimeInterval { clockOffset.withLockedValue { $0 } }
 
     /// HTTP requests sent since start, retries included, by `Service.Operation` (e.g. `s3.HeadObject`):
     /// what a benchmark divides by objects to get requests per object.
@@ -169,9 +175,14 @@ public final class AWSClient: Sendable {
                     return response
                 }
                 let error = AWSErrorDecoder.decode(response, service: service, operation: operation)
-                guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
-                failure = error
-                reason = error.isThrottling ? .throttling : .serverError
+                if attempt < policy.maximumAttempts, correctClock(after: error, response: response) {
+                    failure = error
+                    reason = .clockSkew
+                } else {
+                    guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
+                    failure = error
+                    reason = error.isThrottling ? .throttling : .serverError
+                }
             } catch let error as AWSServiceError {
                 throw error
             } catch is CancellationError {
@@ -187,14 +198,14 @@ public final class AWSClient: Sendable {
                 reason = .transport
             }
             // With the service's quota spent (an outage), each request is sent once: no retry storm.
-            if let quota {
+            if let quota, reason != .clockSkew {
                 guard let cost = quota.acquire(afterTransportFault: reason == .transport) else { throw failure }
                 lastRetryCost = cost
             }
             retriedRequests.withLockedValue {
                 $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1
             }
-            let delay = policy.delay(retry: attempt)
+            let delay = reason == .clockSkew ? .zero : policy.delay(retry: attempt)
             logger.debug(
                 "retrying AWS request",
                 metadata: [
@@ -207,6 +218,25 @@ public final class AWSClient: Sendable {
         }
     }
 
+    /// Learns the service's time from an answer that refused the request's (`mayBeClockSkew`) when
+    /// its `Date` is more than 4 minutes from this host's corrected clock (AWS allows 5; a refusal
+    /// within that is a wrong signature, not a clock). Answers whether the request is worth signing
+    /// again.
+    private func correctClock(after error: AWSServiceError, response: AWSHTTPResponse) -> Bool {
+        guard error.mayBeClockSkew, let header = response.headers.first(name: "Date"),
+            let serverTime = HTTPDate.parseRFC1123(header)
+        else { return false }
+        let skew = serverTime.timeIntervalSinceNow
+        return clockOffset.withLockedValue { offset in
+            guard abs(skew - offset) > 240 else { return false }
+            offset = skew
+            logger.warning(
+                "a service refused this host's time; signing on the service's clock",
+                metadata: ["service": "\(error.service.rawValue)", "code": "\(error.code)", "offset_s": "\(Int(skew))"])
+            return true
+        }
+    }
+
     private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws
         -> AWSHTTPResponse
     {
@@ -216,7 +246,8 @@ public final class AWSClient: Sendable {
             method: request.method.rawValue, host: request.endpoint.hostHeader, path: request.fullPath,
             query: request.query, headers: headers, body: request.body
         )
-        headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials))
+        let now = Date().addingTimeInterval(clockOffset.withLockedValue { $0 })
+        headers.append(contentsOf: signer.sign(signingRequest, credentials: credentials, date: now))
         let hasBody = !request.body.isEmpty || request.method == .PUT || request.method == .POST
         var httpHeaders = HTTPHeaders()
         httpHeaders.reserveCapacity(headers.count + 3)

@@ -34,6 +34,16 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
         "InternalServerError", "ServiceUnavailableException",
     ]
 
+    /// Codes with which services refuse a request signed at a time too far from theirs (or an
+    /// expired signature, which a skewed clock also causes).
+    static let clockSkewCodes: Set<String> = [
+        "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException",
+        "SignatureDoesNotMatch", "AuthFailure", "InvalidSignature",
+    ]
+
+    /// `true` when the answer may mean this host's clock is off (whether it is, the answer's `Date` says).
+    public var mayBeClockSkew: Bool { Self.clockSkewCodes.contains(code) }
+
     /// `true` for throttling and server-side faults, which a retry may cure.
     public var isRetryable: Bool {
         statusCode >= 500 || statusCode == 429 || Self.throttlingCodes.contains(code)

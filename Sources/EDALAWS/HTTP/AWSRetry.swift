@@ -8,6 +8,9 @@ public struct AWSRetry: Sendable, Hashable {
         case serverError = "server_error"
         /// No usable answer: connection refused or reset, a timeout, a cut response.
         case transport
+        /// The service refused the request's time (`RequestTimeTooSkewed`, `Signature expired` …)
+        /// and its `Date` says this host's clock is off: signed again on the service's time.
+        case clockSkew = "clock_skew"
     }
 
     /// `service.Operation`, e.g. `s3.HeadObject`.

@@ -138,6 +138,31 @@ struct WorkerEndToEndTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
     }
 
+    @Test(
+        "a fallback queue answering 200 with no entry listed has taken nothing: the signals are sent again and all arrive"
+    )
+    func fallbackAnswerListingNoEntry() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-empty-answer")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(stream: false)
+        let keys = try await fixture.generate(12, seed: 6)
+        try await fixture.waitForNotifications(keys.count)
+        // The first three SendMessageBatch calls are answered `{}` and not forwarded.
+        let sqs = try await FaultProxy.start(
+            service: "sqs", upstream: services.sqsEndpoint,
+            rules: [FaultProxy.Rule(operation: "sqs.SendMessageBatch", fault: "empty", times: 3)])
+        var environment = Self.continuous
+        environment["AWS_ENDPOINT_URL_SQS"] = sqs.endpoint
+        let (drained, figures) = try await fixture.drain(["--idle-timeout", "30"], environment)
+        #expect(drained.status == 0, "\(drained.errors)")
+        #expect(try await sqs.stats().injected(into: "sqs.SendMessageBatch") == 3)
+        let signals = try await fixture.fallbackSignals()
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), "\(figures)")
+        #expect(try await fixture.messages(in: fixture.queue) == 0)
+        #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
+    }
+
     @Test("with both sinks down no message is deleted; once they are back every signal arrives")
     func bothSinksDownThenBack() async throws {
         guard let services = try TestServices.current() else { return }

@@ -17,6 +17,8 @@ says so, answers instead with the faults real AWS services produce and the emula
   timeout, when the test sets one shorter).
 - ``stale``: the answer the first request for the same queue and attributes got, replayed (SQS's
   approximate counts lag behind deletes for up to a minute; emulators' counts are exact).
+- ``empty`` (SQS and Kinesis, JSON): ``200`` with ``{}``, the request not forwarded: an answer
+  that lists no entry as taken or refused (what a cut or empty body says about a batch).
 - ``partial`` (Kinesis ``PutRecords`` only): every other record of the batch (or ``fraction`` of them)
   is refused in the per-record results with ``ProvisionedThroughputExceededException`` and
   ``FailedRecordCount`` says how many; only the accepted records are sent upstream (re-signed, since
@@ -381,6 +383,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, data = error_answer(self.state.service, fault, operation)
             elif fault == "stale":
                 status, headers, data = self._stale(method, body)
+            elif fault == "empty":
+                content = "application/x-amz-json-1.0" if self.state.service == "sqs" else "application/x-amz-json-1.1"
+                status, headers, data = 200, [("Content-Type", content)], b"{}"
             elif fault == "partial" and operation == "kinesis.PutRecords":
                 status, headers, data = self._partial(body)
             else:

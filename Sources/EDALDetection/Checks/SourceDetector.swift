@@ -146,29 +146,24 @@ public struct SourceDetector: Sendable {
         let deviation = logSize.deviation(logValue)
         // The window's median lags a source whose sizes swing with the day by hours: an object must
         // be as far from its last few objects too (on seeds 7–16, a week of ALB-shaped sources
-        // raised 10 false size signals on the window's median alone).
-        let local = localSize(baseline, profile)
-        let localUsual = local.map { expm1($0.level) }
-        let recent = localSize(baseline, profile, objects: configuration.blowUpLocalObjects)
-        if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median,
-            recent.map({ size >= configuration.localSizeRatio * expm1($0.level) }) ?? true
-        {
-            findings.append(
-                Finding(
-                    check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
-                    detail: String(format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)
-                ))
-        } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median,
-            localUsual.map({ size * configuration.sizeRatio <= $0 }) ?? true,
-            local.map({ logValue <= $0.level - configuration.emptyDeviation * $0.noise * localWidening }) ?? true
-        {
-            findings.append(
-                Finding(
-                    check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
-                    detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
-        } else if deviation >= configuration.localSizeMinimumDeviation, let local = recent {
+        // raised 10 false size signals on the window's median alone). The last objects' medians are
+        // selected only for an object already far from the window's: most objects need neither.
+        if deviation >= min(configuration.localSizeMinimumDeviation, configuration.sizeDeviation) {
+            let recent = localSize(baseline, profile, objects: configuration.blowUpLocalObjects)
+            if deviation >= configuration.sizeDeviation, size >= configuration.sizeRatio * median,
+                recent.map({ size >= configuration.localSizeRatio * expm1($0.level) }) ?? true
+            {
+                findings.append(
+                    Finding(
+                        check: .sizeBlowUp, field: "size", observed: size, expected: median, deviation: deviation,
+                        detail: String(
+                            format: "%.0f bytes, %.1f times the usual %.0f", size, size / max(median, 1), median)
+                    ))
+                return
+            }
             // Far above the source's last few objects, by its object-to-object noise: a blow-up in
             // the quiet hours of a source whose sizes swing with the day.
+            guard deviation >= configuration.localSizeMinimumDeviation, let local = recent else { return }
             let localDeviation = (logValue - local.level) / local.noise
             let usual = expm1(local.level)
             guard localDeviation >= configuration.sizeDeviation, size >= configuration.localSizeRatio * usual else {
@@ -180,6 +175,15 @@ public struct SourceDetector: Sendable {
                     detail: String(
                         format: "%.0f bytes, %.1f times the %.0f of its last objects", size, size / max(usual, 1), usual
                     )))
+        } else if deviation <= -configuration.emptyDeviation, size * configuration.sizeRatio <= median {
+            let local = localSize(baseline, profile)
+            guard local.map({ size * configuration.sizeRatio <= expm1($0.level) }) ?? true,
+                local.map({ logValue <= $0.level - configuration.emptyDeviation * $0.noise * localWidening }) ?? true
+            else { return }
+            findings.append(
+                Finding(
+                    check: .nearEmpty, field: "size", observed: size, expected: median, deviation: deviation,
+                    detail: String(format: "%.0f bytes where %.0f are usual", size, median)))
         }
     }
 

@@ -227,14 +227,17 @@ public final class AWSClient: Sendable {
             let serverTime = HTTPDate.parseRFC1123(header)
         else { return false }
         let skew = serverTime.timeIntervalSinceNow
-        return clockOffset.withLockedValue { offset in
+        let corrected = clockOffset.withLockedValue { offset in
             guard abs(skew - offset) > 240 else { return false }
             offset = skew
+            return true
+        }
+        if corrected {
             logger.warning(
                 "a service refused this host's time; signing on the service's clock",
                 metadata: ["service": "\(error.service.rawValue)", "code": "\(error.code)", "offset_s": "\(Int(skew))"])
-            return true
         }
+        return corrected
     }
 
     private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws

@@ -28,7 +28,7 @@ public struct AWSRetryMode: Sendable, Equatable {
         case .standard:
             RetryPolicy(maximumAttempts: maximumAttempts, baseDelay: .seconds(1), maximumDelay: .seconds(20))
         case .legacy:
-            RetryPolicy(maximumAttempts: maximumAttempts, baseDelay: .milliseconds(50), maximumDelay: .seconds(5))
+            RetryPolicy(maximumAttempts: maximumAttempts)
         }
     }
 

@@ -10,6 +10,9 @@ public struct RetryPolicy: Sendable, Equatable {
     public var baseDelay: Duration
     public var maximumDelay: Duration
 
+    /// The defaults, five attempts 50 ms doubling to at most 5 s, are the `legacy` retry mode's
+    /// schedule (`AWSRetryMode`; the default mode, `standard`, makes three attempts with up to 1 s,
+    /// 2 s … 20 s between them).
     public init(maximumAttempts: Int = 5, baseDelay: Duration = .milliseconds(50), maximumDelay: Duration = .seconds(5))
     {
         self.maximumAttempts = max(1, maximumAttempts)
@@ -17,9 +20,6 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maximumDelay = maximumDelay
     }
 
-    /// Five attempts, 50 ms base, 5 s cap: the `legacy` retry mode's schedule (`AWSRetryMode`; the
-    /// default mode, `standard`, makes three attempts with up to 1 s, 2 s … 20 s between them).
-    public static let `default` = RetryPolicy()
     /// A single attempt.
     public static let none = RetryPolicy(maximumAttempts: 1)
 

@@ -3,15 +3,16 @@ import Foundation
 /// Region, credentials and endpoints, resolved the way the AWS SDKs resolve them.
 ///
 /// Order of precedence, first match wins:
-/// - credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), then the
-///   profile (`AWS_PROFILE`, else `default`) in `~/.aws/credentials`, then in `~/.aws/config`;
+/// - credentials: the SDKs' chain (see `CredentialChain`) for the profile (`AWS_PROFILE`, else
+///   `default`) in `~/.aws/credentials` and `~/.aws/config`;
 /// - region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`;
 /// - endpoint of a service: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
 ///   `endpoint_url`, else the public AWS endpoint. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips
 ///   the configured ones;
 /// - proxy: `HTTPS_PROXY` / `HTTP_PROXY` with `NO_PROXY` (see `AWSProxyConfiguration`);
 /// - retries: `AWS_RETRY_MODE`, the profile's `retry_mode`; `AWS_MAX_ATTEMPTS`, the profile's
-///   `max_attempts` (see `AWSRetryMode`).
+///   `max_attempts` (see `AWSRetryMode`);
+/// - trusted certificate authorities: `AWS_CA_BUNDLE`, the profile's `ca_bundle` (see `AWSCABundle`).
 public struct AWSConfiguration: Sendable {
     /// How S3 buckets are addressed.
     public enum S3AddressingStyle: String, Sendable {
@@ -30,13 +31,16 @@ public struct AWSConfiguration: Sendable {
     public var proxy: AWSProxyConfiguration?
     /// How requests are retried.
     public var retryMode: AWSRetryMode
+    /// The certificate authorities trusted instead of the system's; `nil`: the system's.
+    public var caBundle: AWSCABundle?
 
     public init(
         region: String, credentialProvider: any CredentialProvider,
         endpointOverrides: [AWSService: AWSEndpoint] = [:], s3AddressingStyle: S3AddressingStyle? = nil,
-        proxy: AWSProxyConfiguration? = nil, retryMode: AWSRetryMode = AWSRetryMode()
+        proxy: AWSProxyConfiguration? = nil, retryMode: AWSRetryMode = AWSRetryMode(), caBundle: AWSCABundle? = nil
     ) {
         self.proxy = proxy
+        self.caBundle = caBundle
         self.retryMode = retryMode
         self.region = region
         self.credentialProvider = credentialProvider
@@ -47,6 +51,22 @@ public struct AWSConfiguration: Sendable {
     /// The endpoint requests to `service` go to.
     public func endpoint(for service: AWSService) -> AWSEndpoint {
         endpointOverrides[service] ?? service.defaultEndpoint(region: region)
+    }
+
+    /// `roleARN`'s credentials, assumed through STS (this configuration's region and endpoint) with
+    /// this configuration's credentials, and assumed again before the session ends: a bucket's own
+    /// role in the account that owns it.
+    ///
+    /// - Parameter label: names the credentials in logs and errors (e.g. the bucket they are for).
+    public func assumedRole(_ roleARN: String, sessionName: String, externalId: String? = nil, label: String)
+        -> RefreshingCredentialProvider
+    {
+        CredentialChain(
+            env: { _ in nil }, credentialsFile: AWSProfileFile(), configFile: AWSProfileFile(), region: region,
+            stsEndpoint: endpoint(for: .sts), tls: caBundle?.tlsConfiguration
+        ).assumedRole(
+            .init(roleARN: roleARN, sessionName: sessionName, externalId: externalId, durationSeconds: nil),
+            base: credentialProvider, label: label)
     }
 
     /// Resolves the configuration from environment variables and the shared files.
@@ -107,54 +127,16 @@ public struct AWSConfiguration: Sendable {
             }
         }
 
-        let provider: any CredentialProvider
-        if let keyId = env("AWS_ACCESS_KEY_ID") {
-            guard let secret = env("AWS_SECRET_ACCESS_KEY") else { throw .incompleteCredentials(source: "environment") }
-            provider = StaticCredentialProvider(
-                AWSCredentials(accessKeyId: keyId, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")),
-                source: "environment"
-            )
-        } else if let keyId = credentialsFile.value("aws_access_key_id", profile: profile)
-            ?? configFile.value("aws_access_key_id", profile: profile)
-        {
-            guard let secret = profileValue("aws_secret_access_key") else {
-                throw .incompleteCredentials(source: "profile \(profile)")
-            }
-            provider = StaticCredentialProvider(
-                AWSCredentials(
-                    accessKeyId: keyId, secretAccessKey: secret, sessionToken: profileValue("aws_session_token")),
-                source: "profile \(profile)"
-            )
-        } else if let roleARN = env("AWS_ROLE_ARN") ?? profileValue("role_arn"),
-            let tokenFile = env("AWS_WEB_IDENTITY_TOKEN_FILE") ?? profileValue("web_identity_token_file")
-        {
-            // EKS IAM roles for service accounts: the token file is re-read at every refresh (it rotates).
-            let session = env("AWS_ROLE_SESSION_NAME") ?? "edal-\(ProcessInfo.processInfo.processIdentifier)"
-            let endpoint = overrides[.sts] ?? AWSService.sts.defaultEndpoint(region: region)
-            provider = RefreshingCredentialProvider(source: "web identity \(roleARN)") {
-                try await CredentialEndpoints.assumeRoleWithWebIdentity(
-                    roleARN: roleARN, tokenFile: tokenFile, sessionName: session,
-                    endpoint: endpoint)
-            }
-        } else if let url = try containerCredentialsURL(env) {
-            // ECS task roles and EKS Pod Identity; the authorization token file is re-read at every refresh.
-            let tokenFile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
-            let token = env("AWS_CONTAINER_AUTHORIZATION_TOKEN")
-            provider = RefreshingCredentialProvider(source: "container endpoint \(url)") {
-                let authorization =
-                    tokenFile.flatMap { FileManager.default.contents(atPath: $0) }
-                    .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-                    ?? token
-                return try await CredentialEndpoints.containerCredentials(url: url, authorization: authorization)
-            }
-        } else if env("AWS_EC2_METADATA_DISABLED")?.lowercased() != "true" {
-            let endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? "http://169.254.169.254"
-            provider = RefreshingCredentialProvider(source: "EC2 instance metadata \(endpoint)") {
-                try await CredentialEndpoints.instanceMetadataCredentials(endpoint: endpoint)
-            }
-        } else {
-            throw .missingCredentials(profile: profile)
-        }
+        let caBundle = try
+            (env("AWS_CA_BUNDLE").map { ("AWS_CA_BUNDLE", $0) }
+            ?? profileValue("ca_bundle").map { ("ca_bundle in profile \(profile)", $0) })
+            .map { source, path throws(AWSConfigurationError) in try AWSCABundle(path: path, source: source) }
+        let tls = caBundle?.tlsConfiguration
+
+        let chain = CredentialChain(
+            env: env, credentialsFile: credentialsFile, configFile: configFile, region: region,
+            stsEndpoint: overrides[.sts] ?? AWSService.sts.defaultEndpoint(region: region), tls: tls)
+        let provider = try chain.provider(profile: profile)
 
         func setting(_ variable: String, _ key: String) -> (source: String, value: String)? {
             if let value = env(variable) { return (variable, value) }
@@ -164,12 +146,13 @@ public struct AWSConfiguration: Sendable {
             mode: setting("AWS_RETRY_MODE", "retry_mode"), attempts: setting("AWS_MAX_ATTEMPTS", "max_attempts"))
         return AWSConfiguration(
             region: region, credentialProvider: provider, endpointOverrides: overrides,
-            s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env), retryMode: retryMode)
+            s3AddressingStyle: s3AddressingStyle, proxy: try AWSProxyConfiguration.resolve(env), retryMode: retryMode,
+            caBundle: caBundle)
     }
 
     /// The container credentials URL from `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (ECS) or
     /// `_FULL_URI` (which must be HTTPS, loopback, or the ECS/EKS link-local hosts, as the SDKs require).
-    private static func containerCredentialsURL(_ env: (String) -> String?) throws(AWSConfigurationError) -> String? {
+    static func containerCredentialsURL(_ env: (String) -> String?) throws(AWSConfigurationError) -> String? {
         if let relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             return "http://169.254.170.2" + (relative.hasPrefix("/") ? relative : "/" + relative)
         }

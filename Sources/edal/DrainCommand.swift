@@ -51,7 +51,7 @@ struct DrainCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         await runtime.loadSources()
-        let worker = runtime.worker(drain: .init(idleTimeout: .seconds(idleTimeout)))
+        let drain = QueueWorkerConfiguration.Drain(idleTimeout: .seconds(idleTimeout))
         // What the worker service answered (a service returns nothing itself).
         let outcome = NIOLockedValueBox<DrainResult?>(nil)
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
@@ -70,7 +70,7 @@ struct DrainCommand: AsyncParsableCommand {
                 service: ShutdownSignalService(
                     "worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger
                 ) { shutdown in
-                    let result = await worker.run(shutdown: shutdown)
+                    let result = await runtime.runWorkers(drain: drain, shutdown: shutdown)
                     outcome.withLockedValue { $0 = result }
                 },
                 successTerminationBehavior: .gracefullyShutdownGroup

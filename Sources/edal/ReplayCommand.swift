@@ -41,7 +41,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let client = AWSClient(configuration: aws)
         let sqs = SQSClient(client: client)
         do {
-            let queueURL = try await EDALRuntimeQueue.resolve(settings.queue, sqs: sqs)
+            let queueURL = try await EDALRuntimeQueue.resolve(settings.queues.first ?? settings.queue, sqs: sqs)
             if let fromDlq {
                 let deadLetterURL = try await EDALRuntimeQueue.resolve(fromDlq, sqs: sqs)
                 let moved = try await DeadLetterRedrive(sqs: sqs).run(from: deadLetterURL, to: queueURL)

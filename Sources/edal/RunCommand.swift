@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.info(
             "edal running",
             metadata: [
-                "queue": "\(runtime.queueURL)", "store": "\(runtime.store.displayName)",
+                "queue": "\(runtime.queueURLs.joined(separator: ", "))", "store": "\(runtime.store.displayName)",
                 "receive_loops": "\(settings.receiveLoops)",
                 "stream": "\(settings.stream)", "fallback": "\(runtime.fallbackQueueURL ?? "-")",
                 "sweep":
@@ -93,7 +93,7 @@ struct RunCommand: AsyncParsableCommand {
                 service: ShutdownSignalService(
                     "worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger
                 ) { shutdown in
-                    let result = await runtime.worker().run(shutdown: shutdown)
+                    let result = await runtime.runWorkers(shutdown: shutdown)
                     logger.info(
                         "worker stopped",
                         metadata: [

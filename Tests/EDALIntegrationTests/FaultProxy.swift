@@ -51,8 +51,15 @@ final class FaultProxy: @unchecked Sendable {
         self.process = process
     }
 
-    /// Starts a proxy for `service` (`s3`, `sqs`, `kinesis`) in front of `upstream` and waits until it listens.
-    static func start(service: String, upstream: String, rules: [Rule]) async throws -> FaultProxy {
+    /// Starts a proxy for `service` (`s3`, `sqs`, `kinesis`, `sts`) in front of `upstream` and waits
+    /// until it listens; with `tls` (PEM certificate and key files) it listens for `https` (its
+    /// control endpoints too, so `stats()` then needs a client that trusts the certificate).
+    /// `bucketRegions` (S3): buckets and the region each is in; a request about one signed for
+    /// another region is answered as S3 answers it.
+    static func start(
+        service: String, upstream: String, rules: [Rule], tls: (certificate: String, key: String)? = nil,
+        bucketRegions: [String: String] = [:]
+    ) async throws -> FaultProxy {
         let env = ProcessInfo.processInfo.environment
         guard let python = env["EDAL_TEST_PYTHON"], let fixture = env["EDAL_TEST_MONGO_FIXTURE_SCRIPT"] else {
             throw HelperProcess.Failed(
@@ -67,13 +74,16 @@ final class FaultProxy: @unchecked Sendable {
         let rulesJSON = String(decoding: try JSONEncoder().encode(rules), as: UTF8.self)
         let process = try HelperProcess.start(
             python,
-            [script, "--service", service, "--upstream", upstream, "--port-file", portFile, "--rules", rulesJSON])
+            [script, "--service", service, "--upstream", upstream, "--port-file", portFile, "--rules", rulesJSON]
+                + (tls.map { ["--tls-cert", $0.certificate, "--tls-key", $0.key] } ?? [])
+                + (bucketRegions.isEmpty
+                    ? [] : ["--bucket-regions", bucketRegions.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]))
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
                 let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
-                return FaultProxy(endpoint: "http://127.0.0.1:\(port)", process: process)
+                return FaultProxy(endpoint: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", process: process)
             }
             guard process.process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))

@@ -17,9 +17,12 @@ struct PipelineFixture: Sendable {
     let deadLetterQueue: String
     let fallbackQueue: String
     let stream: String
+    /// The region this deployment's bucket and queues are in (the services' region unless given).
+    let region: String
 
-    init(services: TestServices, store: StoreUnderTest, name: String) throws {
+    init(services: TestServices, store: StoreUnderTest, name: String, region: String? = nil) throws {
         self.services = services
+        self.region = region ?? services.region
         self.store = store
         storeURI = try store.freshURI()
         let unique = TestServices.uniqueName(name)
@@ -39,6 +42,7 @@ struct PipelineFixture: Sendable {
         environment["EDAL_STATE_STORE_URI"] = storeURI
         environment["EDAL_WATCH"] = bucket
         environment["EDAL_LOG_LEVEL"] = "warning"
+        environment["AWS_REGION"] = region
         for (name, value) in extra { environment[name] = value }
         return environment
     }
@@ -113,7 +117,7 @@ struct PipelineFixture: Sendable {
     }
 
     func withClient<T>(_ body: (AWSClient) async throws -> T) async throws -> T {
-        try await services.withClient(nil, options: .init(), body)
+        try await services.withClient(try services.configuration(region: region), options: .init(), body)
     }
 
     /// Creates the fixture's Kinesis stream (one shard) and waits until it is active: a sink coming back.

@@ -61,14 +61,15 @@ struct TestServices: Sendable {
     }
 
     /// A configuration resolved exactly as a user's would be, from environment variables.
-    func configuration(accessKeyId: String = "test", secret: String = "test", allServices endpoint: String? = nil)
-        throws -> AWSConfiguration
-    {
+    func configuration(
+        accessKeyId: String = "test", secret: String = "test", allServices endpoint: String? = nil,
+        region: String? = nil
+    ) throws -> AWSConfiguration {
         try AWSConfiguration.resolve(
             environment: [
                 "AWS_ACCESS_KEY_ID": accessKeyId,
                 "AWS_SECRET_ACCESS_KEY": secret,
-                "AWS_REGION": region,
+                "AWS_REGION": region ?? self.region,
                 "AWS_ENDPOINT_URL_S3": endpoint ?? s3Endpoint,
                 "AWS_ENDPOINT_URL_SQS": endpoint ?? sqsEndpoint,
                 "AWS_ENDPOINT_URL_KINESIS": endpoint ?? kinesisEndpoint,

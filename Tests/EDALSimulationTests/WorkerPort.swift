@@ -111,7 +111,7 @@ final class WorkerPort: QueueService, ObjectHeadService, ObjectListingService, R
 
     // MARK: ObjectHeadService
 
-    func headObject(bucket: String, key: String, versionId: String?) async throws -> S3ObjectHead? {
+    func headObject(bucket: String, key: String, versionId: String?, region: String?) async throws -> S3ObjectHead? {
         try await call {
             if world.isDown(.s3) { throw down(.s3) }
             // With a version id, that version (in a versioned bucket it outlives overwrites and deletes).

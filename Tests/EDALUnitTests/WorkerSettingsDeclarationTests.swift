@@ -37,11 +37,12 @@ struct WorkerSettingsDeclarationTests {
             "EDAL_SILENCE_CHECK_INTERVAL": "20", "EDAL_SOURCE_RETENTION": "600", "EDAL_SOURCE_SYNC_INTERVAL": "5",
             "EDAL_SCORE_THRESHOLD": "0.8", "EDAL_RULES": "size > 10", "EDAL_WATCH": "b/p",
             "EDAL_EXPECTED_BUCKET_OWNER": "123456789012",
+            "EDAL_BUCKET_ROLES": "b=arn:aws:iam::123456789012:role/archive-reader",
             "EDAL_SIGNAL_METADATA": "service", "EDAL_CLAIM_RETENTION": "86400", "EDAL_ALLOWED_BUCKETS": "b",
             "EDAL_SWEEP_INTERVAL": "60",
             "EDAL_SWEEP_OVERLAP": "30", "EDAL_SWEEP_LOOKBACK": "120", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/",
             "EDAL_LOG_LEVEL": "DEBUG",
-            "EDAL_AWS_REQUEST_TIMEOUT": "10", "EDAL_HTTP_TRANSPORT": "async-http-client", "EDAL_NIO_EXECUTOR": "0",
+            "EDAL_AWS_REQUEST_TIMEOUT": "10", "EDAL_NIO_EXECUTOR": "0",
             "EDAL_LOG_FORMAT": "json", "EDAL_METRICS_PORT": "9464", "EDAL_STATE_STORE_URI": "sqlite:/tmp/other.db",
             "EDAL_S3_ADDRESSING_STYLE": "path",
         ]
@@ -84,7 +85,8 @@ struct WorkerSettingsDeclarationTests {
     @Test("a bad value is refused naming its variable and what would do")
     func badValues() {
         for (variable, text) in [
-            ("EDAL_LOG_LEVEL", "loud"), ("EDAL_HTTP_TRANSPORT", "carrier-pigeon"), ("EDAL_NIO_EXECUTOR", "yes"),
+            ("EDAL_LOG_LEVEL", "loud"), ("EDAL_NIO_EXECUTOR", "yes"),
+            ("EDAL_BUCKET_ROLES", "b=role/reader"),
             ("EDAL_RECEIVE_LOOPS", "0"), ("EDAL_SILENCE_FACTOR", "0.5"),
         ] {
             #expect(throws: SettingsError.self, "\(variable)=\(text)") {

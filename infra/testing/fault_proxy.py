@@ -38,8 +38,20 @@ tunnel, to the upstream whatever host it names (the Host header is kept), and co
 for: how a test reaches virtual-hosted S3 names (``bucket.s3.localhost.localstack.cloud``) without
 DNS. Nothing is injected into a tunnel.
 
-Usage: fault_proxy.py --service s3|sqs|kinesis --upstream http://127.0.0.1:4566 [--port 0]
-       [--port-file FILE] [--rules JSON] [--secret-key test]
+With ``--bucket-regions b1=eu-west-1,b2=us-east-1`` (S3) it plays S3's regions in front of an
+emulator that has none: a request about a listed bucket signed for another region is answered as S3
+answers it, without being forwarded — ``HEAD`` with ``400`` and no body, anything else with ``400
+AuthorizationHeaderMalformed`` naming the expected ``Region`` — and both carry
+``x-amz-bucket-region``; ``HeadBucket`` answers carry that header always, as S3's do. Stats count
+these answers as ``s3.Operation wrong_region`` injections.
+
+With ``--tls-cert`` and ``--tls-key`` it listens for TLS (``https``) and forwards over plain HTTP: a
+TLS-terminating front for an emulator, so a client must trust the certificate's CA. The TLS
+handshake happens on the request's own thread, so a client that refuses the certificate blocks
+nothing else.
+
+Usage: fault_proxy.py --service s3|sqs|kinesis|sts --upstream http://127.0.0.1:4566 [--port 0]
+       [--port-file FILE] [--rules JSON] [--secret-key test] [--tls-cert PEM --tls-key PEM]
 """
 import argparse
 import http.client
@@ -49,6 +61,7 @@ import os
 import select
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -94,8 +107,9 @@ class Rule:
 
 
 class State:
-    def __init__(self, service, upstream, rules, secret_key):
+    def __init__(self, service, upstream, rules, secret_key, bucket_regions=None):
         self.service = service
+        self.bucket_regions = bucket_regions or {}
         self.upstream = urllib.parse.urlsplit(upstream)
         self.secret_key = secret_key
         self.lock = threading.Lock()
@@ -117,6 +131,10 @@ class State:
                     self.injected[key] = self.injected.get(key, 0) + 1
                     return rule
         return None
+
+    def count_injected(self, key):
+        with self.lock:
+            self.injected[key] = self.injected.get(key, 0) + 1
 
     def count_proxied(self, host):
         with self.lock:
@@ -160,6 +178,24 @@ def operation_of(service, method, path, query, headers):
     if method == "DELETE":
         return "s3.DeleteObject" if len(parts) > 1 else "s3.DeleteBucket"
     return f"s3.{method}"
+
+
+def bucket_of(path, host):
+    """The bucket a request names: the first path segment (path style) or the host's first label
+    (virtual-hosted)."""
+    parts = [p for p in path.split("/") if p]
+    labels = host.split(":")[0].split(".")
+    if len(labels) > 2 and labels[1] == "s3":
+        return labels[0]
+    return urllib.parse.unquote(parts[0]) if parts else ""
+
+
+def signed_region(authorization):
+    """The region in a SigV4 Authorization header's credential scope, or None."""
+    if "Credential=" not in authorization:
+        return None
+    scope = authorization.split("Credential=")[1].split(",")[0].split("/")
+    return scope[2] if len(scope) > 2 else None
 
 
 def error_answer(service, fault, operation):
@@ -367,6 +403,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if owner:
             with self.state.lock:
                 self.state.expected_owners[owner] = self.state.expected_owners.get(owner, 0) + 1
+        self._bucket_region = None
+        if self.state.service == "s3" and self.state.bucket_regions:
+            bucket = bucket_of(parsed.path, self.headers.get("Host", ""))
+            self._bucket_region = self.state.bucket_regions.get(bucket)
+            signed = signed_region(self.headers.get("Authorization", ""))
+            if self._bucket_region and signed and signed != self._bucket_region:
+                self.state.count_injected(f"{operation} wrong_region")
+                return self._wrong_region(method, signed, self._bucket_region)
         rule = self.state.choose(operation)
         self._rule = rule
         self.state.begin(operation)
@@ -374,6 +418,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._answer(method, body, operation, rule)
         finally:
             self.state.end(operation)
+
+    def _wrong_region(self, method, signed, expected):
+        """S3's answer to a request signed for `signed` about a bucket in `expected`."""
+        request_id = str(uuid.uuid4())
+        headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id),
+                   ("x-amz-bucket-region", expected)]
+        if method == "HEAD":
+            return self._send(400, headers, b"", head=True)
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AuthorizationHeaderMalformed</Code>'
+                f"<Message>The authorization header is malformed; the region '{signed}' is wrong; expecting '{expected}'</Message>"
+                f"<Region>{expected}</Region><RequestId>{request_id}</RequestId><HostId>edal-fault-proxy</HostId></Error>").encode()
+        self._send(400, headers, body)
 
     def _answer(self, method, body, operation, rule):
         fault = rule.fault if rule else None
@@ -392,6 +448,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, data = self._forward(method, body)
         except (OSError, http.client.HTTPException) as error:
             status, headers, data = 502, [("Content-Type", "text/plain")], f"fault proxy: upstream failed: {error}".encode()
+        if operation == "s3.HeadBucket" and self._bucket_region and 200 <= status < 300:
+            headers = [h for h in headers if h[0].lower() != "x-amz-bucket-region"] + [("x-amz-bucket-region", self._bucket_region)]
         if fault == "reset":
             return self._reset(status, headers, data)
         if fault == "delay":
@@ -460,21 +518,43 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    tls_context = None
+
+    def finish_request(self, request, client_address):
+        if self.tls_context is not None:
+            try:
+                request = self.tls_context.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # the client refused the certificate (or went away): nothing to answer
+            try:
+                super().finish_request(request, client_address)
+            finally:
+                request.close()
+            return
+        super().finish_request(request, client_address)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--service", required=True, choices=["s3", "sqs", "kinesis"])
+    parser.add_argument("--service", required=True, choices=["s3", "sqs", "kinesis", "sts"])
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--port-file")
     parser.add_argument("--rules", default="[]")
     parser.add_argument("--secret-key", default="test", help="the secret of the test credentials, to re-sign rewritten requests")
+    parser.add_argument("--bucket-regions", default="", help="bucket=region,…: answer as S3 does a request signed for another region")
+    parser.add_argument("--tls-cert", help="PEM certificate chain: listen for TLS")
+    parser.add_argument("--tls-key", help="the certificate's PEM private key")
     args = parser.parse_args()
 
-    Handler.state = State(args.service, args.upstream, json.loads(args.rules), args.secret_key)
+    bucket_regions = dict(pair.split("=", 1) for pair in args.bucket_regions.split(",") if "=" in pair)
+    Handler.state = State(args.service, args.upstream, json.loads(args.rules), args.secret_key, bucket_regions)
     server = Server((args.host, args.port), Handler)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.tls_context = context
     port = server.server_address[1]
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as handle:

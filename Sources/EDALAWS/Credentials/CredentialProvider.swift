@@ -2,6 +2,15 @@
 public protocol CredentialProvider: Sendable {
     /// Credentials valid for a request made now.
     func credentials() async throws -> AWSCredentials
+
+    /// Credentials to replace `failed`, which a service refused as expired; `nil` when there are none
+    /// newer (long-term keys, or a refresh that just failed). Concurrent callers share one fetch.
+    func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials?
+}
+
+extension CredentialProvider {
+    /// Long-term keys have nothing newer.
+    public func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials? { nil }
 }
 
 /// Always returns the same credentials: environment variables and profile keys.

@@ -32,6 +32,11 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
     }
 
     private let state = NIOLockedValueBox(State.empty)
+    /// When a refusal last forced a refresh: at most one per `forcedRefreshInterval`, so a service
+    /// that refuses for another reason (a bucket policy) does not send every request to STS.
+    private let lastForcedRefresh = NIOLockedValueBox<Date?>(nil)
+    /// The shortest time between two refreshes forced by refusals.
+    public static let forcedRefreshInterval: TimeInterval = 30
     private let fetch: @Sendable () async throws -> AWSCredentials
     /// How long before expiry a refresh starts, at least.
     public let refreshAhead: TimeInterval
@@ -152,6 +157,27 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
 }
 
 extension RefreshingCredentialProvider {
+    /// Fetches new credentials when `failed` are still the cached ones (at most once per
+    /// `forcedRefreshInterval`); answers the cache when another caller already replaced them.
+    public func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials? {
+        let now = Date()
+        let due = state.withLockedValue { state -> Bool in
+            guard case .cached(let cached) = state, cached.credentials == failed else { return true }
+            let allowed = lastForcedRefresh.withLockedValue { last in
+                guard last.map({ now.timeIntervalSince($0) >= Self.forcedRefreshInterval }) ?? true else {
+                    return false
+                }
+                last = now
+                return true
+            }
+            if allowed { state = .cached(Cached(credentials: cached.credentials, refreshAt: .distantPast)) }
+            return allowed
+        }
+        guard due else { return nil }
+        let fresh = try await credentials()
+        return fresh == failed ? nil : fresh
+    }
+
     /// Whether `credentials` can still sign a request at `now` (a few seconds to spare for the
     /// request to reach AWS).
     fileprivate static func valid(_ credentials: AWSCredentials, at now: Date) -> Bool {

@@ -26,21 +26,11 @@ public final class AWSClient: Sendable {
         public var maximumResponseBytes: Int
         /// The `User-Agent` header: the application and its version.
         public var userAgent: String
-        /// What carries direct requests (requests through a proxy always go through AsyncHTTPClient).
-        public var transport: Transport
-
-        /// What carries direct requests.
-        public enum Transport: Sendable, Equatable {
-            /// EDAL's own keep-alive HTTP/1.1 connections (`HTTP1ConnectionPool`): the default.
-            case pooledHTTP1
-            /// AsyncHTTPClient, as for proxied requests.
-            case asyncHTTPClient
-        }
 
         public init(
             maximumConnectionsPerHost: Int = 64, connectTimeout: TimeAmount = .seconds(5),
             requestTimeout: TimeAmount = .seconds(30), retryPolicy: RetryPolicy? = nil,
-            maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal", transport: Transport = .pooledHTTP1
+            maximumResponseBytes: Int = 64 << 20, userAgent: String = "edal"
         ) {
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.connectTimeout = connectTimeout
@@ -48,20 +38,23 @@ public final class AWSClient: Sendable {
             self.retryPolicy = retryPolicy
             self.maximumResponseBytes = maximumResponseBytes
             self.userAgent = userAgent
-            self.transport = transport
         }
     }
 
     public let configuration: AWSConfiguration
     public let options: Options
-    /// Direct connections (`Options.Transport.pooledHTTP1`).
-    private let pool: HTTP1ConnectionPool
-    /// Direct connections (`Options.Transport.asyncHTTPClient`).
+    /// Direct connections.
     let httpClient: HTTPClient
     /// Connections through each configured proxy.
     private let proxiedClients: [AWSProxyConfiguration.Server: HTTPClient]
     /// One signer per service, so each keeps its derived signing key (a day's key, not one per request).
     private let signers: [AWSService: SigV4Signer]
+    /// Signers for other regions than the configured one, made as they are needed.
+    private let regionalSigners = NIOLockedValueBox([RegionalSigner: SigV4Signer]())
+    private struct RegionalSigner: Hashable {
+        var service: AWSService
+        var region: String
+    }
     let logger: Logger
     private let sentRequests = NIOLockedValueBox([String: Int]())
     private let retriedRequests = NIOLockedValueBox([AWSRetry: Int]())
@@ -100,6 +93,7 @@ public final class AWSClient: Sendable {
                 concurrentHTTP1ConnectionsPerHostSoftLimit: options.maximumConnectionsPerHost),
             decompression: .disabled
         )
+        httpConfiguration.tlsConfiguration = configuration.caBundle?.tlsConfiguration
         httpConfiguration.redirectConfiguration = .disallow
         httpConfiguration.httpVersion = .http1Only
         // No request spans: EDAL bootstraps no tracer, and the default (no-op) one still parsed every
@@ -116,9 +110,6 @@ public final class AWSClient: Sendable {
             proxied[server] = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: through)
         }
         self.proxiedClients = proxied
-        self.pool = HTTP1ConnectionPool(
-            group: HTTPClient.defaultEventLoopGroup, maximumConnectionsPerHost: options.maximumConnectionsPerHost,
-            connectTimeout: options.connectTimeout, idleTimeout: .seconds(55))
         self.signers = Dictionary(
             uniqueKeysWithValues: AWSService.allCases.map {
                 ($0, SigV4Signer(service: $0.signingName, region: configuration.region))
@@ -135,7 +126,6 @@ public final class AWSClient: Sendable {
 
     /// Closes every connection. Call once, when no request is in flight any more.
     public func shutdown() async throws {
-        await pool.shutdown()
         for client in proxiedClients.values { try await client.shutdown() }
         try await httpClient.shutdown()
     }
@@ -145,19 +135,41 @@ public final class AWSClient: Sendable {
         signers[service] ?? SigV4Signer(service: service.signingName, region: configuration.region)
     }
 
+    /// A signer for `service` in `region` (a bucket or queue in another region than the configured
+    /// one), kept so each keeps its day's signing key.
+    public func signer(for service: AWSService, region: String) -> SigV4Signer {
+        if region == configuration.region { return signer(for: service) }
+        return regionalSigners.withLockedValue { signers in
+            if let signer = signers[RegionalSigner(service: service, region: region)] { return signer }
+            let signer = SigV4Signer(service: service.signingName, region: region)
+            if signers.count >= 256 { signers.removeAll() }  // regions are few; this only bounds abuse
+            signers[RegionalSigner(service: service, region: region)] = signer
+            return signer
+        }
+    }
+
+    /// The endpoint of `service` in `region`: the configured one where set (emulators, private
+    /// endpoints), else the public AWS endpoint of that region.
+    public func endpoint(for service: AWSService, region: String) -> AWSEndpoint {
+        configuration.endpointOverrides[service] ?? service.defaultEndpoint(region: region)
+    }
+
     /// Signs and sends `request`, retrying throttling, 5xx answers and connection faults with backoff.
     ///
     /// - Parameters:
     ///   - extraTimeout: added to the ordinary request timeout (a long poll's wait time).
     ///   - retryPolicy: overrides the client's policy for this call.
+    ///   - credentials: signs with these instead of the configuration's (a bucket's own role).
     /// - Returns: a 2xx response.
     /// - Throws: `AWSServiceError` for an error answer, `AWSTransportError` when the service
     ///   cannot be reached, `CancellationError` when the task is cancelled.
     public func send(
         _ request: AWSHTTPRequest, service: AWSService, operation: String, signer: SigV4Signer,
-        extraTimeout: TimeAmount = .zero, retryPolicy: RetryPolicy? = nil
+        extraTimeout: TimeAmount = .zero, retryPolicy: RetryPolicy? = nil,
+        credentials: (any CredentialProvider)? = nil
     ) async throws -> AWSHTTPResponse {
         let policy = retryPolicy ?? options.retryPolicy ?? configuration.retryMode.policy
+        let provider = credentials ?? configuration.credentialProvider
         let quota = retryQuotas[service]
         var attempt = 0
         var lastRetryCost: Int?
@@ -168,8 +180,8 @@ public final class AWSClient: Sendable {
             let reason: AWSRetry.Reason
             sentRequests.withLockedValue { $0["\(service.rawValue).\(operation)", default: 0] += 1 }
             do {
-                let response = try await sendOnce(
-                    request, signer: signer, timeout: options.requestTimeout + extraTimeout)
+                let (response, used) = try await sendOnce(
+                    request, signer: signer, credentials: provider, timeout: options.requestTimeout + extraTimeout)
                 if (200..<300).contains(response.status.code) {
                     quota?.succeeded(lastRetryCost: lastRetryCost)
                     return response
@@ -178,6 +190,12 @@ public final class AWSClient: Sendable {
                 if attempt < policy.maximumAttempts, correctClock(after: error, response: response) {
                     failure = error
                     reason = .clockSkew
+                } else if attempt < policy.maximumAttempts,
+                    Self.mayBeExpired(error, request: request, response: response, credentials: used),
+                    try await provider.refresh(replacing: used) != nil
+                {
+                    failure = error
+                    reason = .expiredCredentials
                 } else {
                     guard error.isRetryable, attempt < policy.maximumAttempts else { throw error }
                     failure = error
@@ -185,27 +203,32 @@ public final class AWSClient: Sendable {
                 }
             } catch let error as AWSServiceError {
                 throw error
+            } catch let error as CredentialProviderError {
+                throw error
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 // Cancelled mid-request: the closed connection is the cancellation's doing, not a fault.
                 if Task.isCancelled { throw CancellationError() }
+                let underlying = String(describing: error)
                 let transport = AWSTransportError(
                     service: service, operation: operation, endpoint: request.endpoint,
-                    underlying: String(describing: error), attempts: attempt)
-                guard attempt < policy.maximumAttempts, !Task.isCancelled else { throw transport }
+                    underlying: underlying, attempts: attempt,
+                    isCertificateError: CertificateFailure.matches(error))
+                // An untrusted certificate stays untrusted: retrying would only spend the quota.
+                guard attempt < policy.maximumAttempts, !transport.isCertificateError else { throw transport }
                 failure = transport
                 reason = .transport
             }
             // With the service's quota spent (an outage), each request is sent once: no retry storm.
-            if let quota, reason != .clockSkew {
+            if let quota, reason != .clockSkew, reason != .expiredCredentials {
                 guard let cost = quota.acquire(afterTransportFault: reason == .transport) else { throw failure }
                 lastRetryCost = cost
             }
             retriedRequests.withLockedValue {
                 $0[AWSRetry(operation: "\(service.rawValue).\(operation)", reason: reason), default: 0] += 1
             }
-            let delay = reason == .clockSkew ? .zero : policy.delay(retry: attempt)
+            let delay = reason == .clockSkew || reason == .expiredCredentials ? .zero : policy.delay(retry: attempt)
             logger.debug(
                 "retrying AWS request",
                 metadata: [
@@ -216,6 +239,16 @@ public final class AWSClient: Sendable {
                 ])
             try await Task.sleep(for: delay)
         }
+    }
+
+    /// Whether a refusal may be the credentials' session ending: an `ExpiredToken` code, or an answer
+    /// to `HEAD` (which has no body to name its code) refusing temporary credentials.
+    private static func mayBeExpired(
+        _ error: AWSServiceError, request: AWSHTTPRequest, response: AWSHTTPResponse, credentials: AWSCredentials
+    ) -> Bool {
+        if error.isExpiredToken { return true }
+        return request.method == .HEAD && (error.statusCode == 400 || error.statusCode == 403)
+            && response.body.isEmpty && credentials.sessionToken != nil
     }
 
     /// Learns the service's time from an answer that refused the request's (`mayBeClockSkew`) when
@@ -240,10 +273,11 @@ public final class AWSClient: Sendable {
         return corrected
     }
 
-    private func sendOnce(_ request: AWSHTTPRequest, signer: SigV4Signer, timeout: TimeAmount) async throws
-        -> AWSHTTPResponse
-    {
-        let credentials = try await configuration.credentialProvider.credentials()
+    private func sendOnce(
+        _ request: AWSHTTPRequest, signer: SigV4Signer, credentials provider: any CredentialProvider,
+        timeout: TimeAmount
+    ) async throws -> (AWSHTTPResponse, AWSCredentials) {
+        let credentials = try await provider.credentials()
         var headers = request.headers
         let signingRequest = SigV4Request(
             method: request.method.rawValue, host: request.endpoint.hostHeader, path: request.fullPath,
@@ -260,33 +294,20 @@ public final class AWSClient: Sendable {
         let body = hasBody ? ByteBuffer(bytes: request.body) : nil
         let proxied = configuration.proxy?.server(for: request.endpoint).flatMap { proxiedClients[$0] }
 
-        guard options.transport == .asyncHTTPClient || proxied != nil else {
-            if hasBody { httpHeaders.add(name: "Content-Length", value: String(request.body.count)) }
-            let head = HTTPRequestHead(
-                version: .http1_1, method: request.method, uri: request.target, headers: httpHeaders)
-            let endpoint = request.endpoint
-            let key = HTTP1ConnectionPool.Key(
-                tls: endpoint.scheme == "https", host: endpoint.connectHost,
-                port: endpoint.port ?? (endpoint.scheme == "https" ? 443 : 80))
-            let response = try await pool.execute(
-                head, body: body, to: key, timeout: timeout, maximumResponseBytes: options.maximumResponseBytes)
-            var responseBody: [UInt8] = []
-            if request.method != .HEAD, var buffer = response.body {
-                responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []
-            }
-            return AWSHTTPResponse(status: response.head.status, headers: response.head.headers, body: responseBody)
+        let client = proxied ?? httpClient
+        // AsyncHTTPClient's `EventLoopFuture` API with a collecting delegate: a little less work per
+        // request than its `async` API's streamed body (docs/performance.md has the figures).
+        let httpRequest = try HTTPClient.Request(
+            url: request.url, method: request.method, headers: httpHeaders, body: body.map { .byteBuffer($0) })
+        let task = client.execute(
+            request: httpRequest,
+            delegate: AWSResponseCollector(limit: options.maximumResponseBytes, readsBody: request.method != .HEAD),
+            eventLoop: .indifferent, deadline: .now() + timeout, logger: nil)
+        let response = try await withTaskCancellationHandler {
+            try await task.futureResult.get()
+        } onCancel: {
+            task.cancel()
         }
-
-        var httpRequest = HTTPClientRequest(url: request.url)
-        httpRequest.method = request.method
-        httpRequest.headers = httpHeaders
-        httpRequest.body = body.map { .bytes($0) }
-        let response = try await (proxied ?? httpClient).execute(httpRequest, timeout: timeout, logger: nil)
-        var responseBody: [UInt8] = []
-        if request.method != .HEAD {
-            var buffer = try await response.body.collect(upTo: options.maximumResponseBytes)
-            responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []
-        }
-        return AWSHTTPResponse(status: response.status, headers: response.headers, body: responseBody)
+        return (response, credentials)
     }
 }

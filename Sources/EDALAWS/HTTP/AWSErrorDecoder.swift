@@ -10,6 +10,7 @@ enum AWSErrorDecoder {
             ?? response.headers.first(name: "x-amzn-requestid")
         var code: String?
         var message: String?
+        var region = response.headers.first(name: "x-amz-bucket-region")
 
         if !response.body.isEmpty {
             if response.body.first == UInt8(ascii: "{") {
@@ -21,6 +22,7 @@ enum AWSErrorDecoder {
                 let error = root.name == "Error" ? root : (root.child("Error") ?? root.child("Errors")?.child("Error"))
                 code = error?.child("Code")?.text
                 message = error?.child("Message")?.text
+                region = region ?? error?.text(of: "Region")
             }
         }
         // SQS also names the legacy code in a header, e.g. `AWS.SimpleQueueService.NonExistentQueue;Sender`.
@@ -38,7 +40,8 @@ enum AWSErrorDecoder {
                 ?? (response.body.isEmpty
                     ? "HTTP \(status) with no body" : String(decoding: response.body.prefix(512), as: UTF8.self)),
             statusCode: status,
-            requestId: requestId
+            requestId: requestId,
+            bucketRegion: region.flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 

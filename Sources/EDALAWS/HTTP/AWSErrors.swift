@@ -11,9 +11,15 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
     public var message: String
     public var statusCode: Int
     public var requestId: String?
+    /// The region S3 says the bucket is in (the `x-amz-bucket-region` header, or the `Region` an
+    /// `AuthorizationHeaderMalformed` answer names): how S3 points a request signed for the wrong
+    /// region at the right one.
+    public var bucketRegion: String?
 
     public init(
-        service: AWSService, operation: String, code: String, message: String, statusCode: Int, requestId: String? = nil
+        service: AWSService, operation: String, code: String, message: String, statusCode: Int,
+        requestId: String? = nil,
+        bucketRegion: String? = nil
     ) {
         self.service = service
         self.operation = operation
@@ -21,6 +27,7 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
         self.message = message
         self.statusCode = statusCode
         self.requestId = requestId
+        self.bucketRegion = bucketRegion
     }
 
     static let throttlingCodes: Set<String> = [
@@ -40,6 +47,12 @@ public struct AWSServiceError: Error, Sendable, Equatable, CustomStringConvertib
         "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException",
         "SignatureDoesNotMatch", "AuthFailure", "InvalidSignature",
     ]
+
+    /// Codes with which services refuse credentials whose session has ended.
+    static let expiredTokenCodes: Set<String> = ["ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired"]
+
+    /// `true` when the credentials' session has ended: refreshed credentials will do.
+    public var isExpiredToken: Bool { Self.expiredTokenCodes.contains(code) }
 
     /// `true` when the answer may mean this host's clock is off (whether it is, the answer's `Date` says).
     public var mayBeClockSkew: Bool { Self.clockSkewCodes.contains(code) }
@@ -70,9 +83,16 @@ public struct AWSTransportError: Error, Sendable, CustomStringConvertible {
     public var underlying: String
     /// Attempts made, retries included.
     public var attempts: Int
+    /// The service's TLS certificate was not trusted (or named another host): no retry helps.
+    public var isCertificateError: Bool = false
 
     public var description: String {
-        "\(service.rawValue) \(operation) could not reach \(endpoint) after \(attempts) attempt(s): \(underlying); check that the endpoint is right and the service is up"
+        if isCertificateError {
+            return
+                "\(service.rawValue) \(operation) could not verify the TLS certificate of \(endpoint): \(underlying); \(CertificateFailure.advice)"
+        }
+        return
+            "\(service.rawValue) \(operation) could not reach \(endpoint) after \(attempts) attempt(s): \(underlying); check that the endpoint is right and the service is up"
     }
 }
 

@@ -29,10 +29,10 @@ struct AWSJSONProtocol: Sendable {
 
     func call<Input: Encodable & Sendable, Output: Decodable>(
         _ operation: String, _ input: Input, output: Output.Type, client: AWSClient,
-        extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil
+        extraTimeout: Duration = .zero, retryPolicy: RetryPolicy? = nil, region: String? = nil
     ) async throws -> Output {
         let body = try await send(
-            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy, region: region)
         let data = body.isEmpty ? Data("{}".utf8) : Data(body)
         do {
             return try Self.makeDecoder().decode(Output.self, from: data)
@@ -46,11 +46,11 @@ struct AWSJSONProtocol: Sendable {
     /// an `AWSResponseDecodingError`.
     func call<Input: Encodable & Sendable, Output>(
         _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration = .zero,
-        retryPolicy: RetryPolicy? = nil,
+        retryPolicy: RetryPolicy? = nil, region: String? = nil,
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
         let body = try await send(
-            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+            operation, input, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy, region: region)
         return try answer(body, of: operation, reading: read)
     }
 
@@ -58,12 +58,12 @@ struct AWSJSONProtocol: Sendable {
     /// read by `read`: the hot path's way, neither `JSONEncoder` nor `JSONDecoder`.
     func call<Output>(
         _ operation: String, body input: JSONValue, client: AWSClient, extraTimeout: Duration = .zero,
-        retryPolicy: RetryPolicy? = nil,
+        retryPolicy: RetryPolicy? = nil, region: String? = nil,
         reading read: (JSONValue) throws -> Output
     ) async throws -> Output {
         let body = try await send(
             operation, body: JSONWriter.write(input), client: client, extraTimeout: extraTimeout,
-            retryPolicy: retryPolicy)
+            retryPolicy: retryPolicy, region: region)
         return try answer(body, of: operation, reading: read)
     }
 
@@ -81,7 +81,8 @@ struct AWSJSONProtocol: Sendable {
 
     /// Encodes the input, sends the operation and answers the response body.
     private func send<Input: Encodable & Sendable>(
-        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?
+        _ operation: String, _ input: Input, client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?,
+        region: String?
     ) async throws -> [UInt8] {
         let body: [UInt8]
         do {
@@ -91,16 +92,19 @@ struct AWSJSONProtocol: Sendable {
                 service: service, operation: operation, reason: "cannot encode the input: \(error)")
         }
         return try await send(
-            operation, body: body, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy)
+            operation, body: body, client: client, extraTimeout: extraTimeout, retryPolicy: retryPolicy, region: region)
     }
 
-    /// Sends the operation with its body and answers the response body.
+    /// Sends the operation with its body and answers the response body; `region`, where given, is
+    /// the resource's own (a queue in another region), else the configured one.
     private func send(
-        _ operation: String, body: [UInt8], client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?
+        _ operation: String, body: [UInt8], client: AWSClient, extraTimeout: Duration, retryPolicy: RetryPolicy?,
+        region: String?
     ) async throws -> [UInt8] {
         let request = AWSHTTPRequest(
             method: .POST,
-            endpoint: client.configuration.endpoint(for: service),
+            endpoint: region.map { client.endpoint(for: service, region: $0) }
+                ?? client.configuration.endpoint(for: service),
             path: "/",
             headers: [
                 ("Content-Type", "application/x-amz-json-\(version)"),
@@ -109,7 +113,8 @@ struct AWSJSONProtocol: Sendable {
             body: body
         )
         let response = try await client.send(
-            request, service: service, operation: operation, signer: client.signer(for: service),
+            request, service: service, operation: operation,
+            signer: region.map { client.signer(for: service, region: $0) } ?? client.signer(for: service),
             extraTimeout: .nanoseconds(extraTimeout.components.seconds * 1_000_000_000), retryPolicy: retryPolicy
         )
         return response.body

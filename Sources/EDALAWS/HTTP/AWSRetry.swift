@@ -11,6 +11,9 @@ public struct AWSRetry: Sendable, Hashable {
         /// The service refused the request's time (`RequestTimeTooSkewed`, `Signature expired` …)
         /// and its `Date` says this host's clock is off: signed again on the service's time.
         case clockSkew = "clock_skew"
+        /// The service said the credentials' session expired (`ExpiredToken`, or a bodiless `HEAD`
+        /// refusal signed with temporary credentials): signed again with refreshed credentials.
+        case expiredCredentials = "expired_credentials"
     }
 
     /// `service.Operation`, e.g. `s3.HeadObject`.

@@ -5,16 +5,27 @@ import NIOHTTP1
 ///
 /// There is deliberately no `GetObject`: EDAL reads object metadata with `HEAD` and never
 /// downloads an object body.
+///
+/// Each bucket's calls are signed for the bucket's own region (see `S3BucketRegions`) and, where
+/// `bucketCredentials` names one, with the bucket's own credentials (a role in the account that
+/// owns it); every other call uses the client's configuration.
 public struct S3Client: Sendable {
     public let client: AWSClient
-    private let signer: SigV4Signer
     /// Sent with every `HEAD` and listing, so S3 refuses a bucket owned by another account.
     public var expectedBucketOwners: S3ExpectedBucketOwners
+    /// The region of each bucket met so far, shared by every copy of this client.
+    public let regions: S3BucketRegions
+    /// Credentials for particular buckets (`EDAL_BUCKET_ROLES`); other buckets use the client's.
+    public var bucketCredentials: [String: any CredentialProvider]
 
-    public init(client: AWSClient, expectedBucketOwners: S3ExpectedBucketOwners = .none) {
+    public init(
+        client: AWSClient, expectedBucketOwners: S3ExpectedBucketOwners = .none,
+        regions: S3BucketRegions = S3BucketRegions(), bucketCredentials: [String: any CredentialProvider] = [:]
+    ) {
         self.client = client
-        self.signer = client.signer(for: .s3)
         self.expectedBucketOwners = expectedBucketOwners
+        self.regions = regions
+        self.bucketCredentials = bucketCredentials
     }
 
     /// The operations that carry `x-amz-expected-bucket-owner`: reading what EDAL acts on.
@@ -34,7 +45,9 @@ public struct S3Client: Sendable {
             body = Array(writer.output.utf8)
         }
         do {
-            _ = try await send(.PUT, bucket: bucket, body: body, operation: "CreateBucket")
+            _ = try await send(
+                .PUT, bucket: bucket, objectKey: nil, query: [], headers: [], body: body, operation: "CreateBucket",
+                region: .configured)
         } catch let error as AWSServiceError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }
@@ -109,12 +122,18 @@ public struct S3Client: Sendable {
     }
 
     /// Reads an object's metadata with `HEAD`; `nil` when there is no such object (404).
-    public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> S3ObjectHead? {
+    ///
+    /// - Parameter region: the bucket's region as the notification says (`awsRegion`), tried when
+    ///   S3 has not shown the bucket's region yet.
+    public func headObject(bucket: String, key: String, versionId: String? = nil, region: String? = nil)
+        async throws -> S3ObjectHead?
+    {
         let query: [(name: String, value: String)] = versionId.map { [("versionId", $0)] } ?? []
         let response: AWSHTTPResponse
         do {
             response = try await send(
-                ObjectMethod.head, bucket: bucket, key: key, query: query, operation: "HeadObject")
+                ObjectMethod.head.http, bucket: bucket, objectKey: key, query: query, headers: [], body: [],
+                operation: "HeadObject", region: region.map { .hinted($0) } ?? .lookedUp)
         } catch let error as AWSServiceError where error.statusCode == 404 {
             return nil
         }
@@ -235,23 +254,111 @@ public struct S3Client: Sendable {
     ) async throws -> AWSHTTPResponse {
         try await send(
             method.http, bucket: bucket, objectKey: key, query: query, headers: headers, body: body,
-            operation: operation)
+            operation: operation, region: .lookedUp)
     }
 
-    /// Sends a request about a bucket (create, notification configuration, listing).
+    /// Sends a request about a bucket (notification configuration, listing).
     private func send(
         _ method: HTTPMethod, bucket: String, query: [(name: String, value: String)] = [],
         body: [UInt8] = [], operation: String
     ) async throws -> AWSHTTPResponse {
         try await send(
-            method, bucket: bucket, objectKey: nil, query: query, headers: [], body: body, operation: operation)
+            method, bucket: bucket, objectKey: nil, query: query, headers: [], body: body, operation: operation,
+            region: .lookedUp)
     }
 
+    /// How the region of a request's bucket is chosen when S3 has not shown it yet.
+    enum RegionChoice {
+        /// The configured region (creating a bucket, which has no region before it exists).
+        case configured
+        /// The notification's region, kept once S3 accepts it.
+        case hinted(String)
+        /// Asked of S3 with `HeadBucket` (its `x-amz-bucket-region`).
+        case lookedUp
+    }
+
+    /// Signs `method` for the bucket's region and sends it; when S3 answers that the bucket is in
+    /// another region (a region named by `x-amz-bucket-region` or the error), remembers that and
+    /// sends the request once more there, as the AWS SDKs do.
     private func send(
         _ method: HTTPMethod, bucket: String, objectKey key: String?, query: [(name: String, value: String)],
-        headers: [(name: String, value: String)], body: [UInt8], operation: String
+        headers: [(name: String, value: String)], body: [UInt8], operation: String, region choice: RegionChoice
     ) async throws -> AWSHTTPResponse {
-        var endpoint = client.configuration.endpoint(for: .s3)
+        var region: String
+        var proven = true
+        if let known = regions.region(of: bucket) {
+            region = known
+        } else {
+            switch choice {
+            case .hinted(let hint) where AWSRegionName.isValid(hint):
+                region = hint
+                proven = false
+            case .configured, .hinted:
+                region = client.configuration.region
+                proven = false
+            case .lookedUp:
+                if let found = await lookUpRegion(of: bucket) {
+                    region = found
+                } else {
+                    region = client.configuration.region
+                    proven = false
+                }
+            }
+        }
+        do {
+            let response = try await sendSigned(
+                method, bucket: bucket, objectKey: key, query: query, headers: headers, body: body,
+                operation: operation, region: region)
+            if !proven { regions.learn(bucket, region: region) }
+            return response
+        } catch let error as AWSServiceError {
+            guard let corrected = Self.regionCorrection(error, signedFor: region) else { throw error }
+            client.logger.info(
+                "S3 placed the bucket in another region; its requests are signed for that region from now on",
+                metadata: ["bucket": "\(bucket)", "region": "\(corrected)", "was": "\(region)"])
+            regions.learn(bucket, region: corrected)
+            return try await sendSigned(
+                method, bucket: bucket, objectKey: key, query: query, headers: headers, body: body,
+                operation: operation, region: corrected)
+        }
+    }
+
+    /// The region an error answer says the bucket is in, when that is why the request failed: a
+    /// redirect or a malformed-authorization answer naming another region than the one signed for.
+    static func regionCorrection(_ error: AWSServiceError, signedFor region: String) -> String? {
+        guard let named = error.bucketRegion, named != region, AWSRegionName.isValid(named) else { return nil }
+        let regionCodes: Set<String> = [
+            "PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed",
+            "IllegalLocationConstraintException",
+        ]
+        guard [301, 307, 400].contains(error.statusCode) || regionCodes.contains(error.code) else { return nil }
+        return named
+    }
+
+    /// Asks S3 for the bucket's region with `HeadBucket`, which names it in `x-amz-bucket-region`
+    /// whatever the answer (200, a redirect, or a refusal); `nil` when no answer names it.
+    private func lookUpRegion(of bucket: String) async -> String? {
+        let found: String?
+        do {
+            let response = try await sendSigned(
+                .HEAD, bucket: bucket, objectKey: nil, query: [], headers: [], body: [], operation: "HeadBucket",
+                region: client.configuration.region)
+            found = response.headers.first(name: "x-amz-bucket-region")
+        } catch let error as AWSServiceError {
+            found = error.bucketRegion
+        } catch {
+            found = nil
+        }
+        guard let found, AWSRegionName.isValid(found) else { return nil }
+        regions.learn(bucket, region: found)
+        return found
+    }
+
+    private func sendSigned(
+        _ method: HTTPMethod, bucket: String, objectKey key: String?, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], body: [UInt8], operation: String, region: String
+    ) async throws -> AWSHTTPResponse {
+        var endpoint = client.endpoint(for: .s3, region: region)
         let encodedKey = key.map { SigV4Encoding.encode($0, keepingSlashes: true) } ?? ""
         let path: String
         if client.configuration.s3AddressingStyle == .virtualHosted && Self.isVirtualHostable(bucket) {
@@ -270,7 +377,9 @@ public struct S3Client: Sendable {
         }
         let request = AWSHTTPRequest(
             method: method, endpoint: endpoint, path: path, query: query, headers: allHeaders, body: body)
-        return try await client.send(request, service: .s3, operation: operation, signer: signer)
+        return try await client.send(
+            request, service: .s3, operation: operation, signer: client.signer(for: .s3, region: region),
+            credentials: bucketCredentials[bucket])
     }
 }
 

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// The SQS operations EDAL needs, over the AWS JSON 1.0 protocol.
 ///
 /// Batch calls report per-entry failures in their result instead of throwing: a batch whose
@@ -9,6 +11,21 @@ public struct SQSClient: Sendable {
     public init(client: AWSClient) {
         self.client = client
     }
+
+    /// The queue's region, read from its URL: SQS serves a queue only in its own region, so a fleet
+    /// that reads queues in several regions signs each queue's calls for its region.
+    static func region(of queueUrl: String) -> String? {
+        if let known = queueRegions.withLockedValue({ $0[queueUrl] }) { return known }
+        let region = SQSQueueURL(queueUrl)?.region
+        queueRegions.withLockedValue { regions in
+            if regions.count >= 1_024 { regions.removeAll() }  // a process reads a few queues
+            regions[queueUrl] = .some(region)
+        }
+        return region
+    }
+
+    /// Queue URL → the region it names (or `nil`): read once per queue, not per request.
+    private static let queueRegions = NIOLockedValueBox([String: String?]())
 
     // MARK: Queues
 
@@ -48,7 +65,7 @@ public struct SQSClient: Sendable {
         struct Output: Decodable { var attributes: [String: String]? }
         return try await wire.call(
             "GetQueueAttributes", Input(queueUrl: queueUrl, attributeNames: names),
-            output: Output.self, client: client
+            output: Output.self, client: client, region: Self.region(of: queueUrl)
         ).attributes ?? [:]
     }
 
@@ -60,19 +77,23 @@ public struct SQSClient: Sendable {
         }
         _ = try await wire.call(
             "SetQueueAttributes", Input(queueUrl: queueUrl, attributes: attributes),
-            output: EmptyJSONOutput.self, client: client)
+            output: EmptyJSONOutput.self, client: client, region: Self.region(of: queueUrl))
     }
 
     /// Deletes every message in the queue.
     public func purgeQueue(_ queueUrl: String) async throws {
         struct Input: Encodable, Sendable { var queueUrl: String }
-        _ = try await wire.call("PurgeQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client)
+        _ = try await wire.call(
+            "PurgeQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client,
+            region: Self.region(of: queueUrl))
     }
 
     /// Deletes the queue.
     public func deleteQueue(_ queueUrl: String) async throws {
         struct Input: Encodable, Sendable { var queueUrl: String }
-        _ = try await wire.call("DeleteQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client)
+        _ = try await wire.call(
+            "DeleteQueue", Input(queueUrl: queueUrl), output: EmptyJSONOutput.self, client: client,
+            region: Self.region(of: queueUrl))
     }
 
     // MARK: Messages
@@ -97,7 +118,7 @@ public struct SQSClient: Sendable {
         ])
         return try await wire.call(
             "ReceiveMessage", body: input, client: client, extraTimeout: .seconds(wait),
-            retryPolicy: retryPolicy
+            retryPolicy: retryPolicy, region: Self.region(of: queueUrl)
         ) { answer in
             try (answer["Messages"]?.arrayValue ?? []).map(SQSMessage.init(json:))
         }
@@ -120,7 +141,7 @@ public struct SQSClient: Sendable {
             Input(
                 queueUrl: queueUrl, messageBody: body, delaySeconds: delaySeconds,
                 messageAttributes: messageAttributes),
-            output: Output.self, client: client
+            output: Output.self, client: client, region: Self.region(of: queueUrl)
         ).messageId
     }
 
@@ -146,7 +167,8 @@ public struct SQSClient: Sendable {
             (name: "QueueUrl", value: .string(queueUrl)), (name: "Entries", value: .array(entries)),
         ])
         let sent = entries.compactMap { $0["Id"]?.stringValue }
-        return try await wire.call(operation, body: input, client: client) { answer throws(JSONReadError) in
+        return try await wire.call(operation, body: input, client: client, region: Self.region(of: queueUrl)) {
+            answer throws(JSONReadError) in
             try SQSBatchResult(answer: answer, sent: sent)
         }
     }

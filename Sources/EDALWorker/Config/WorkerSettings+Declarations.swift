@@ -16,7 +16,8 @@ extension WorkerSettings {
             settings.storeURI = text
         },
         SettingDeclaration(
-            "EDAL_QUEUE", default: "`edal-notifications`", "the notification queue, a name or a URL",
+            "EDAL_QUEUE", default: "`edal-notifications`",
+            "the notification queue, a name or a URL; or several, separated by commas (one per region: S3 notifies only a queue in its bucket's region; each queue's calls are signed for the region its URL names)",
             current: { $0.queue }
         ) { text, settings in settings.queue = text },
         SettingDeclaration(
@@ -146,6 +147,13 @@ extension WorkerSettings {
             settings.expectedBucketOwners = parsed
         },
         SettingDeclaration(
+            "EDAL_BUCKET_ROLES", default: "none",
+            "`bucket=arn:aws:iam::123456789012:role/name` pairs, comma-separated: each listed bucket's S3 calls (`HEAD`, the sweep's listing) are signed with that role, assumed through STS with the worker's own credentials and assumed again before the session ends (a role in the account that owns the bucket, trusting the worker's role). Every other call (SQS, Kinesis, the store, unlisted buckets) uses the worker's own credentials. A role that cannot be assumed is an error naming the bucket and the role; the bucket's messages stay in the queue",
+            current: { $0.bucketRoles.roles.isEmpty ? "none" : "\($0.bucketRoles.roles.count) bucket(s)" }
+        ) { text, settings throws(SettingsError) in
+            settings.bucketRoles = try BucketRoles.parse(text).get()
+        },
+        SettingDeclaration(
             "EDAL_SIGNAL_METADATA", default: "`*`",
             "comma-separated name globs: which `x-amz-meta-*` entries a signal's evidence carries. Names that look like secrets (`*token*`, `*secret*`, `*password*`, `*passwd*`, `*key*`, `*credential*`, `*session*`, `authorization`, `cookie`) keep their place with the value `[redacted]` whatever the globs say; values are cut at 256 bytes, at most 32 entries. A signal is at most 64 KiB encoded: one that would be larger (keys of escaped characters, long metadata, many reasons) is published without its metadata and with 4 reasons, their text cut to 128 bytes",
             current: { $0.signalMetadata.included.joined(separator: ",") }
@@ -202,19 +210,6 @@ extension WorkerSettings {
             default:
                 throw SettingsError(
                     setting: "EDAL_S3_ADDRESSING_STYLE", problem: "\(text) is not one of path, virtual, auto")
-            }
-        },
-        SettingDeclaration(
-            "EDAL_HTTP_TRANSPORT", default: "EDAL's own",
-            "`async-http-client`: send every AWS request through AsyncHTTPClient instead of EDAL's own keep-alive HTTP/1.1 connections (about a quarter more CPU per object in `edal-bench ceiling`; see [Performance](performance.md)). Requests through `HTTPS_PROXY`/`HTTP_PROXY` always use AsyncHTTPClient",
-            current: { $0.httpTransport == .asyncHTTPClient ? "async-http-client" : "edal" }
-        ) { text, settings throws(SettingsError) in
-            switch text {
-            case "async-http-client": settings.httpTransport = .asyncHTTPClient
-            case "edal": settings.httpTransport = .pooledHTTP1
-            default:
-                throw SettingsError(
-                    setting: "EDAL_HTTP_TRANSPORT", problem: "\(text) is neither edal nor async-http-client")
             }
         },
         SettingDeclaration(

@@ -7,8 +7,14 @@ import Foundation
 /// (documented in docs/configuration.md) with command-line flags taking precedence. Validated as a whole
 /// at start-up so a bad value stops the process with a clear message instead of failing later.
 public struct WorkerSettings: Sendable, Equatable {
-    /// The notification queue: a URL, or a name resolved with GetQueueUrl.
+    /// The notification queue: a URL, or a name resolved with GetQueueUrl; or several, separated by
+    /// commas (a queue per region: S3 notifies only a queue in its bucket's region).
     public var queue: String = "edal-notifications"
+
+    /// `queue` split into its queues.
+    public var queues: [String] {
+        queue.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
     /// The Kinesis stream for signals; empty disables Kinesis (fallback queue only).
     public var stream: String = "edal-signals"
     /// The fallback queue for signals Kinesis refuses: a URL or name; empty for none.
@@ -68,12 +74,12 @@ public struct WorkerSettings: Sendable, Equatable {
     public var logFormat: String = "text"
     /// `trace` … `critical`.
     public var logLevel: String = "info"
-    /// What carries AWS requests: EDAL's own HTTP/1.1 connections, or AsyncHTTPClient.
-    public var httpTransport: AWSClient.Options.Transport = .pooledHTTP1
     /// Swift tasks on NIO's event loops (set at process start, before anything else runs).
     public var nioExecutor: Bool = true
     /// The account each bucket must belong to (`EDAL_EXPECTED_BUCKET_OWNER`), checked by S3 on every HEAD and listing.
     public var expectedBucketOwners = S3ExpectedBucketOwners.none
+    /// The role each listed bucket's calls are made with (`EDAL_BUCKET_ROLES`).
+    public var bucketRoles = BucketRoles()
     /// Which user metadata signals carry (`EDAL_SIGNAL_METADATA`: comma-separated name globs).
     public var signalMetadata = SignalMetadataPolicy()
     /// Seconds one AWS request may take before it is abandoned and retried (long polls add their wait).
@@ -138,7 +144,7 @@ public struct WorkerSettings: Sendable, Equatable {
 
     /// Checks the values together (after flags are applied too).
     public func validate() throws(SettingsError) {
-        guard !queue.isEmpty else {
+        guard !queues.isEmpty else {
             throw SettingsError(setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)")
         }
         guard !(stream.isEmpty && fallbackQueue.isEmpty) else {

@@ -17,7 +17,8 @@ public enum NotificationParser {
         }
         if let detailType = envelope.detailType {
             return try parseEventBridge(
-                detailType: detailType, source: envelope.source, account: envelope.account, detail: envelope.detail)
+                detailType: detailType, source: envelope.source, account: envelope.account, region: envelope.region,
+                detail: envelope.detail)
         }
         return try parseS3Event(envelope)
     }
@@ -62,7 +63,7 @@ public enum NotificationParser {
                 sequencer: record.sequencer, versionId: record.versionId.flatMap { $0.isEmpty ? nil : $0 },
                 eventName: name, eventTime: record.eventTime.flatMap(HTTPDate.parseISO8601),
                 writer: record.principalId, sourceIP: record.sourceIPAddress,
-                bucketOwner: record.bucketOwner
+                bucketOwner: record.bucketOwner, region: record.awsRegion.flatMap(regionHint)
             )
             try ObjectEventLimits.check(event, record: index)
             notification.objects.append(event)
@@ -71,7 +72,7 @@ public enum NotificationParser {
     }
 
     private static func parseEventBridge(
-        detailType: String, source: String?, account: String?, detail: EventBridgeDetail?
+        detailType: String, source: String?, account: String?, region: String?, detail: EventBridgeDetail?
     ) throws(NotificationParseError) -> S3Notification {
         guard source == nil || source == "aws.s3" else {
             throw NotificationParseError("an EventBridge event from \(source ?? "?"), not aws.s3")
@@ -91,10 +92,17 @@ public enum NotificationParser {
         let event = ObjectCreatedEvent(
             bucket: bucket, key: key, eTag: eTag, size: detail?.object?.size, sequencer: detail?.object?.sequencer,
             versionId: detail?.object?.versionId, eventName: "ObjectCreated:\(detail?.reason ?? "Put")", eventTime: nil,
-            writer: detail?.requester, sourceIP: detail?.sourceIPAddress, bucketOwner: account
+            writer: detail?.requester, sourceIP: detail?.sourceIPAddress, bucketOwner: account,
+            region: region.flatMap(regionHint)
         )
         try ObjectEventLimits.check(event, record: 0)
         return S3Notification(envelope: .eventBridge, objects: [event])
+    }
+
+    /// A region-shaped `awsRegion` (EventBridge: `region`), or `nil`: only a hint for where to sign
+    /// the `HEAD` (S3 corrects a wrong one), so a malformed one is dropped rather than refused.
+    private static func regionHint(_ text: String) -> String? {
+        AWSRegionName.isValid(text) ? text : nil
     }
 
     private static func unquote(_ eTag: String) -> String {
@@ -178,6 +186,7 @@ public enum NotificationParser {
         var source: String?
         /// EventBridge: the account the event comes from, the bucket owner's for S3 events.
         var account: String?
+        var region: String?
         var detail: EventBridgeDetail?
 
         init(_ value: JSONValue) throws(NotificationParseError) {
@@ -190,12 +199,14 @@ public enum NotificationParser {
             detailType = try members.string("detail-type")
             source = try members.string("source")
             account = try members.string("account")
+            region = try members.string("region")
             if let found = value["detail"], !found.isNull { detail = try EventBridgeDetail(members.object("detail")) }
         }
     }
 
     struct Record {
         var eventName: String?
+        var awsRegion: String?
         var eventTime: String?
         var principalId: String?
         var sourceIPAddress: String?
@@ -210,6 +221,7 @@ public enum NotificationParser {
         init(_ value: JSONValue, path: String) throws(NotificationParseError) {
             let members = try Members(value, path: path)
             eventName = try members.string("eventName")
+            awsRegion = try members.string("awsRegion")
             eventTime = try members.string("eventTime")
             principalId = try members.object("userIdentity").string("principalId")
             sourceIPAddress = try members.object("requestParameters").string("sourceIPAddress")

@@ -23,11 +23,14 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
     /// owner's canonical id there, which cannot be compared with an account id) or EventBridge's
     /// `account` (an account id).
     public var bucketOwner: String?
+    /// The bucket's region as the event says (`awsRegion`; EventBridge: `region`): where its `HEAD`
+    /// is first signed, until S3 shows the bucket's region.
+    public var region: String?
 
     public init(
         bucket: String, key: String, eTag: String, size: Int64? = nil, sequencer: String? = nil,
         versionId: String? = nil, eventName: String = "ObjectCreated:Put", eventTime: Date? = nil,
-        writer: String? = nil, sourceIP: String? = nil, bucketOwner: String? = nil
+        writer: String? = nil, sourceIP: String? = nil, bucketOwner: String? = nil, region: String? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -40,6 +43,7 @@ public struct ObjectCreatedEvent: Sendable, Equatable {
         self.writer = writer
         self.sourceIP = sourceIP
         self.bucketOwner = bucketOwner
+        self.region = region
     }
 
     /// What the worker asks the state store for.

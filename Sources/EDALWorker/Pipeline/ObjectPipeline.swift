@@ -161,7 +161,9 @@ public struct ObjectPipeline: Sendable {
                 defer { observer?.headFinished(after: ContinuousClock.now - started) }
                 do {
                     let event = targets[position]
-                    return .success(try await s3.headObject(bucket: event.bucket, key: event.key, versionId: nil))
+                    return .success(
+                        try await s3.headObject(
+                            bucket: event.bucket, key: event.key, versionId: nil, region: event.region))
                 } catch {
                     return .failure(error)
                 }

@@ -16,7 +16,10 @@ public struct EDALRuntime: Sendable {
     /// How long the store keeps claims.
     public let claimRetention: ClaimRetention
     public let settings: WorkerSettings
-    public let queueURL: String
+    /// Every notification queue (`EDAL_QUEUE`), resolved to its URL.
+    public let queueURLs: [String]
+    /// The first notification queue: where the claim retention and the queue-depth gauges are read.
+    public var queueURL: String { queueURLs[0] }
     public let fallbackQueueURL: String?
     public let statistics: WorkerStatistics
     /// The sources and their baselines, shared with other replicas through the store.
@@ -35,10 +38,17 @@ public struct EDALRuntime: Sendable {
             configuration: aws,
             options: .init(
                 requestTimeout: .seconds(Int64(settings.awsRequestTimeout)),
-                userAgent: "edal/\(EDALVersion.current)", transport: settings.httpTransport))
+                userAgent: "edal/\(EDALVersion.current)"))
         let sqs = SQSClient(client: client)
         do {
-            let queueURL = try await resolveQueue(settings.queue, sqs: sqs, setting: "EDAL_QUEUE")
+            var queueURLs: [String] = []
+            for queue in settings.queues {
+                queueURLs.append(try await resolveQueue(queue, sqs: sqs, setting: "EDAL_QUEUE"))
+            }
+            guard let queueURL = queueURLs.first else {
+                throw SettingsError(
+                    setting: "EDAL_QUEUE", problem: "the notification queue is required (a name or URL)")
+            }
             let fallback =
                 settings.fallbackQueue.isEmpty
                 ? nil
@@ -57,10 +67,13 @@ public struct EDALRuntime: Sendable {
                 )
             }
             return EDALRuntime(
-                client: client, s3: S3Client(client: client, expectedBucketOwners: settings.expectedBucketOwners),
+                client: client,
+                s3: S3Client(
+                    client: client, expectedBucketOwners: settings.expectedBucketOwners,
+                    bucketCredentials: bucketCredentials(settings.bucketRoles, aws: aws)),
                 sqs: sqs, kinesis: KinesisClient(client: client), store: store,
                 claimRetention: retention,
-                settings: settings, queueURL: queueURL, fallbackQueueURL: fallback,
+                settings: settings, queueURLs: queueURLs, fallbackQueueURL: fallback,
                 statistics: WorkerStatistics(observer: metrics),
                 sources: SourceTracker(registry: settings.sourceRegistry, store: store),
                 owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
@@ -69,6 +82,15 @@ public struct EDALRuntime: Sendable {
         } catch {
             try? await client.shutdown()
             throw error
+        }
+    }
+
+    /// Each `EDAL_BUCKET_ROLES` bucket's credentials: its role, assumed with the worker's own.
+    static func bucketCredentials(_ roles: BucketRoles, aws: AWSConfiguration) -> [String: any CredentialProvider] {
+        let session = "edal-\(ProcessInfo.processInfo.processIdentifier)"
+        return roles.roles.reduce(into: [:]) { providers, entry in
+            providers[entry.key] = aws.assumedRole(
+                entry.value, sessionName: session, label: "role \(entry.value) for bucket \(entry.key)")
         }
     }
 
@@ -145,9 +167,26 @@ public struct EDALRuntime: Sendable {
         return pipeline
     }
 
-    public func worker(drain: QueueWorkerConfiguration.Drain? = nil) -> QueueWorker {
+    /// Runs a worker on every notification queue until each has ended (drained, or `shutdown`);
+    /// they share the pipeline, the store and the counters.
+    public func runWorkers(drain: QueueWorkerConfiguration.Drain? = nil, shutdown: ShutdownSignal) async
+        -> DrainResult
+    {
+        guard queueURLs.count > 1 else { return await worker(drain: drain).run(shutdown: shutdown) }
+        let results = await withTaskGroup(of: DrainResult.self) { group in
+            for url in queueURLs {
+                group.addTask { await worker(drain: drain, queueURL: url).run(shutdown: shutdown) }
+            }
+            return await group.reduce(into: [DrainResult]()) { $0.append($1) }
+        }
+        return DrainResult(combining: results, counts: statistics.snapshot)
+    }
+
+    /// The worker of one notification queue (the first, unless `queueURL` says another).
+    public func worker(drain: QueueWorkerConfiguration.Drain? = nil, queueURL: String? = nil) -> QueueWorker {
         var configuration = QueueWorkerConfiguration(
-            queueURL: queueURL, pollers: settings.receiveLoops, maximumMessagesInWork: settings.maximumMessagesInWork,
+            queueURL: queueURL ?? self.queueURL, pollers: settings.receiveLoops,
+            maximumMessagesInWork: settings.maximumMessagesInWork,
             visibilityTimeout: settings.visibilityTimeout, shutdownDeadline: .seconds(settings.shutdownDeadline),
             drain: drain
         )
@@ -173,7 +212,10 @@ public struct EDALRuntime: Sendable {
         let checks: [(String, @Sendable () async throws -> Void)] = [
             (
                 "queue",
-                { [sqs, queueURL] in _ = try await sqs.getQueueAttributes(queueURL, names: [SQSQueueAttribute.queueArn])
+                { [sqs, queueURLs] in
+                    for url in queueURLs {
+                        _ = try await sqs.getQueueAttributes(url, names: [SQSQueueAttribute.queueArn])
+                    }
                 }
             ),
             ("store", { [store] in try await store.ping() }),

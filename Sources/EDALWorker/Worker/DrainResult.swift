@@ -33,3 +33,17 @@ public struct DrainResult: Sendable, Equatable {
         workSeconds > 0 ? Double(counts.objects) / workSeconds : 0
     }
 }
+
+extension DrainResult {
+    /// The workers of several queues as one drain: it ended as the least finished of them, lasted as
+    /// long as the longest, and left what they all left. `counts` are the shared counters'.
+    public init(combining results: [DrainResult], counts: WorkerCounts) {
+        let order: [Ending] = [.shutdown, .idle, .empty]
+        ending = order.first { ending in results.contains { $0.ending == ending } } ?? .empty
+        self.counts = counts
+        seconds = results.map(\.seconds).max() ?? 0
+        workSeconds = results.map(\.workSeconds).max() ?? 0
+        let left = results.compactMap(\.messagesLeft)
+        messagesLeft = left.isEmpty ? nil : left.reduce(0, +)
+    }
+}

@@ -51,5 +51,46 @@ struct ConfigCommand: AsyncParsableCommand {
         print(
             "retries:      \(resolved.retryMode.strategy.rawValue), \(resolved.retryMode.maximumAttempts) attempts\(resolved.retryMode.usesQuota ? ", a retry quota per service" : "")"
         )
+        print(
+            "tls:          "
+                + (resolved.caBundle.map {
+                    "CA bundle \($0.path) (\($0.certificates.count) certificates, from \($0.source))"
+                } ?? "the system's trust store"))
+        for queue in settings.queues {
+            let region = SQSQueueURL(queue)?.region.map { "region \($0), from its URL" } ?? "the configured region"
+            print("queue:        \(queue) (\(region))")
+        }
+        await describeBuckets(settings: settings, aws: resolved, ownSource: source)
+    }
+
+    /// Each bucket the settings name (watched, allowed, given a role): its region as S3 shows it,
+    /// and the credentials its calls are signed with.
+    private func describeBuckets(settings: WorkerSettings, aws: AWSConfiguration, ownSource: String) async {
+        var buckets: [String] = []
+        for bucket in settings.watch.map(\.bucket) + settings.allowedBuckets.locations.map(\.bucket)
+            + settings.bucketRoles.roles.keys.sorted()
+        where !buckets.contains(bucket) {
+            buckets.append(bucket)
+        }
+        guard !buckets.isEmpty else { return }
+        let roles = EDALRuntime.bucketCredentials(settings.bucketRoles, aws: aws)
+        let client = AWSClient(configuration: aws, options: .init(requestTimeout: .seconds(10)))
+        let s3 = S3Client(client: client, bucketCredentials: roles)
+        print("buckets:")
+        for bucket in buckets {
+            let region =
+                await s3.region(of: bucket).map { "region \($0)" }
+                ?? "region unknown (S3 named none: \(aws.region) is used)"
+            var credentials = "the worker's own (\(ownSource))"
+            if let role = roles[bucket] as? RefreshingCredentialProvider {
+                do {
+                    credentials = "\(role.source), assumed as \(try await role.credentials().accessKeyId)"
+                } catch {
+                    credentials = "\(role.source): cannot be assumed: \(error)"
+                }
+            }
+            print("  \(bucket): \(region); read with \(credentials)")
+        }
+        try? await client.shutdown()
     }
 }

@@ -146,4 +146,37 @@ struct RefreshingCredentialProviderTests {
         let count = refreshed.withLockedValue { $0 }
         #expect(count > 0 && count < 40, "\(count) of 40 refreshed at once")
     }
+
+    @Test(
+        "credentials refused as expired are replaced: concurrent callers share one fetch; an uncertain refusal refreshes one set at most every 30 s, a certain one always"
+    )
+    func refreshAfterRefusal() async throws {
+        let fetches = NIOLockedValueBox(0)
+        let provider = RefreshingCredentialProvider(source: "test") {
+            let number = fetches.withLockedValue {
+                $0 += 1
+                return $0
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            return Self.credentials(number)
+        }
+        // Refused only maybe (a HEAD's bodiless 403): one fetch, then none for 30 s (a bucket
+        // policy, not expiry, refuses every request the same way).
+        let first = try await provider.credentials()
+        #expect(try await provider.refresh(replacing: first, certain: false)?.accessKeyId == "AKID2")
+        let second = try await provider.credentials()
+        #expect(try await provider.refresh(replacing: second, certain: false) == nil)
+        #expect(fetches.withLockedValue { $0 } == 2)
+        // Ten requests refused as expired by name with the same credentials: one fetch, whatever the
+        // last one was, and every caller gets the new set (none is handed the refused one back).
+        let replaced = try await withThrowingTaskGroup(of: AWSCredentials?.self) { group in
+            for _ in 0..<10 { group.addTask { try await provider.refresh(replacing: second, certain: true) } }
+            return try await group.reduce(into: [AWSCredentials?]()) { $0.append($1) }
+        }
+        #expect(Set(replaced.map { $0?.accessKeyId }) == ["AKID3"])
+        #expect(fetches.withLockedValue { $0 } == 3)
+        // Long-term keys have nothing newer.
+        let fixed = StaticCredentialProvider(Self.credentials(9), source: "test")
+        #expect(try await fixed.refresh(replacing: Self.credentials(9), certain: true) == nil)
+    }
 }

@@ -97,7 +97,7 @@ struct ContainerCredentialsTests {
                     accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
                     sessionToken: nil), source: "test"),
             endpointOverrides: [.kinesis: try #require(AWSEndpoint(url: services.authEndpoint))])
-        let refused = AWSClient(configuration: withoutToken, options: .init(retryPolicy: .none))
+        let refused = AWSClient(configuration: withoutToken, options: .init(retryPolicy: RetryPolicy.none))
         await #expect(throws: AWSServiceError.self) {
             _ = try await KinesisClient(client: refused).describeStreamSummary(stream)
         }

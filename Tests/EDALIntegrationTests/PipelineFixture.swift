@@ -188,6 +188,16 @@ struct PipelineFixture: Sendable {
         try await allStreamSignals().filter { !$0.isSourceEvent }
     }
 
+    /// Expects what a finished drain leaves: one signal in the stream for each of `keys` and no
+    /// other, and nothing in the queue or its dead-letter queue.
+    func expectEachSignalledOnce(_ keys: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let signals = try await streamSignals()
+        #expect(signals.count == keys.count, sourceLocation: sourceLocation)
+        #expect(Set(signals.map(\.evidence.key)) == Set(keys), sourceLocation: sourceLocation)
+        #expect(try await messages(in: queue) == 0, "the queue is empty", sourceLocation: sourceLocation)
+        #expect(try await messages(in: deadLetterQueue) == 0, "the DLQ is empty", sourceLocation: sourceLocation)
+    }
+
     /// Every source event (new, silent, resumed, burst) in the stream.
     func sourceEvents() async throws -> [Signal] {
         try await allStreamSignals().filter(\.isSourceEvent)

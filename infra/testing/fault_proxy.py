@@ -17,6 +17,9 @@ says so, answers instead with the faults real AWS services produce and the emula
   timeout, when the test sets one shorter).
 - ``stale``: the answer the first request for the same queue and attributes got, replayed (SQS's
   approximate counts lag behind deletes for up to a minute; emulators' counts are exact).
+- ``expired``: the answer to credentials whose session has ended, not forwarded. S3: ``400`` with
+  no body for ``HEAD`` (how S3 answers a ``HEAD`` signed with an expired token), else ``400
+  ExpiredToken`` (XML); SQS: ``400 ExpiredToken``; Kinesis: ``400 ExpiredTokenException``.
 - ``empty`` (SQS and Kinesis, JSON): ``200`` with ``{}``, the request not forwarded: an answer
   that lists no entry as taken or refused (what a cut or empty body says about a batch).
 - ``partial`` (Kinesis ``PutRecords`` only): every other record of the batch (or ``fraction`` of them)
@@ -217,6 +220,11 @@ def error_answer(service, fault, operation):
             "s3": (403, "AccessDenied", "Access Denied"),
             "sqs": (403, "AccessDenied", "Access to the resource is denied."),
             "kinesis": (400, "AccessDeniedException", "User is not authorized to perform this action."),
+        }[service],
+        "expired": {
+            "s3": (400, "ExpiredToken", "The provided token has expired."),
+            "sqs": (400, "ExpiredToken", "The security token included in the request is expired"),
+            "kinesis": (400, "ExpiredTokenException", "The security token included in the request is expired"),
         }[service],
         "error503": {
             "s3": (503, "ServiceUnavailable", "Service is unable to handle request."),
@@ -435,7 +443,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         fault = rule.fault if rule else None
         head = method == "HEAD"
         try:
-            if fault in ("throttle", "error500", "error503", "forbidden"):
+            if fault in ("throttle", "error500", "error503", "forbidden", "expired"):
                 status, headers, data = error_answer(self.state.service, fault, operation)
             elif fault == "stale":
                 status, headers, data = self._stale(method, body)

@@ -5,12 +5,16 @@ public protocol CredentialProvider: Sendable {
 
     /// Credentials to replace `failed`, which a service refused as expired; `nil` when there are none
     /// newer (long-term keys, or a refresh that just failed). Concurrent callers share one fetch.
-    func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials?
+    ///
+    /// - Parameter certain: the service said so (`ExpiredToken`); `false` for a refusal that only
+    ///   may mean it (a bodiless `HEAD` 403), which is allowed one refresh per
+    ///   `RefreshingCredentialProvider.forcedRefreshInterval`.
+    func refresh(replacing failed: AWSCredentials, certain: Bool) async throws -> AWSCredentials?
 }
 
 extension CredentialProvider {
     /// Long-term keys have nothing newer.
-    public func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials? { nil }
+    public func refresh(replacing failed: AWSCredentials, certain: Bool) async throws -> AWSCredentials? { nil }
 }
 
 /// Always returns the same credentials: environment variables and profile keys.

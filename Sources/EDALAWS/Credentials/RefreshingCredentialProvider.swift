@@ -157,20 +157,25 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
 }
 
 extension RefreshingCredentialProvider {
-    /// Fetches new credentials when `failed` are still the cached ones (at most once per
-    /// `forcedRefreshInterval`); answers the cache when another caller already replaced them.
-    public func refresh(replacing failed: AWSCredentials) async throws -> AWSCredentials? {
+    /// Fetches new credentials when `failed` are still the cached ones (when not `certain`, at most
+    /// once per `forcedRefreshInterval`); answers the cache when another caller already replaced them.
+    public func refresh(replacing failed: AWSCredentials, certain: Bool) async throws -> AWSCredentials? {
         let now = Date()
         let due = state.withLockedValue { state -> Bool in
-            guard case .cached(let cached) = state, cached.credentials == failed else { return true }
+            guard case .cached(let cached) = state, cached.credentials == failed,
+                cached.refreshAt != .distantPast
+            else { return true }  // replaced already, or a refresh of them is starting: ask the cache
             let allowed = lastForcedRefresh.withLockedValue { last in
-                guard last.map({ now.timeIntervalSince($0) >= Self.forcedRefreshInterval }) ?? true else {
-                    return false
-                }
+                guard certain || last.map({ now.timeIntervalSince($0) >= Self.forcedRefreshInterval }) ?? true
+                else { return false }
                 last = now
                 return true
             }
-            if allowed { state = .cached(Cached(credentials: cached.credentials, refreshAt: .distantPast)) }
+            // Refused by name, they are not kept as a fallback: callers wait for the fetch. Refused
+            // only maybe, they stay usable should the fetch fail.
+            if allowed {
+                state = certain ? .empty : .cached(Cached(credentials: cached.credentials, refreshAt: .distantPast))
+            }
             return allowed
         }
         guard due else { return nil }

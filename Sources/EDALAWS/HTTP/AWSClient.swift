@@ -192,7 +192,7 @@ public final class AWSClient: Sendable {
                     reason = .clockSkew
                 } else if attempt < policy.maximumAttempts,
                     Self.mayBeExpired(error, request: request, response: response, credentials: used),
-                    try await provider.refresh(replacing: used) != nil
+                    try await provider.refresh(replacing: used, certain: error.isExpiredToken) != nil
                 {
                     failure = error
                     reason = .expiredCredentials

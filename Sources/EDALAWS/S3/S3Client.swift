@@ -335,6 +335,13 @@ public struct S3Client: Sendable {
         return named
     }
 
+    /// The bucket's region as S3 shows it (asked with `HeadBucket` unless known); `nil` when no
+    /// answer names it (an emulator, or a bucket that cannot be reached).
+    public func region(of bucket: String) async -> String? {
+        if let known = regions.region(of: bucket) { return known }
+        return await lookUpRegion(of: bucket)
+    }
+
     /// Asks S3 for the bucket's region with `HeadBucket`, which names it in `x-amz-bucket-region`
     /// whatever the answer (200, a redirect, or a refusal); `nil` when no answer names it.
     private func lookUpRegion(of bucket: String) async -> String? {

@@ -5,11 +5,11 @@
 /// `http://sqs.REGION.localhost.localstack.cloud:4566/ACCOUNT/NAME` and its path strategy
 /// `http://HOST:4566/queue/REGION/ACCOUNT/NAME`. Other URLs (an emulator's `http://127.0.0.1:…/ACCOUNT/NAME`)
 /// name no region, and the configured one is used.
-struct SQSQueueURL: Sendable, Equatable {
+public struct SQSQueueURL: Sendable, Equatable {
     /// The region the URL names, if it names one.
-    var region: String?
+    public var region: String?
 
-    init?(_ url: String) {
+    public init?(_ url: String) {
         guard let endpoint = AWSEndpoint(url: url) else { return nil }
         let labels = endpoint.host.split(separator: ".").map(String.init)
         let segments = endpoint.basePath.split(separator: "/").map(String.init)

@@ -9,8 +9,8 @@ public struct BucketRoles: Sendable, Equatable {
         self.roles = roles
     }
 
-    /// Reads `bucket=arn:aws:iam::123456789012:role/name` pairs, comma-separated; `nil` when a pair
-    /// is not one (the message says which).
+    /// Reads `bucket=arn:aws:iam::123456789012:role/name` pairs, comma-separated; a failure names the
+    /// pair that is not one.
     public static func parse(_ text: String) -> Result<BucketRoles, SettingsError> {
         var roles: [String: String] = [:]
         for pair in text.split(separator: ",") {
@@ -23,9 +23,7 @@ public struct BucketRoles: Sendable, Equatable {
                 return .failure(
                     SettingsError(
                         setting: "EDAL_BUCKET_ROLES",
-                        problem:
-                            "\(parts[1]) (for bucket \(parts[0])) is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"
-                    ))
+                        problem: "\(pair): \(parts[1]) is not an IAM role ARN (arn:aws:iam::123456789012:role/name)"))
             }
             roles[parts[0]] = parts[1]
         }

@@ -86,7 +86,9 @@ public struct EDALRuntime: Sendable {
     }
 
     /// Each `EDAL_BUCKET_ROLES` bucket's credentials: its role, assumed with the worker's own.
-    static func bucketCredentials(_ roles: BucketRoles, aws: AWSConfiguration) -> [String: any CredentialProvider] {
+    public static func bucketCredentials(_ roles: BucketRoles, aws: AWSConfiguration) -> [String:
+        any CredentialProvider]
+    {
         let session = "edal-\(ProcessInfo.processInfo.processIdentifier)"
         return roles.roles.reduce(into: [:]) { providers, entry in
             providers[entry.key] = aws.assumedRole(

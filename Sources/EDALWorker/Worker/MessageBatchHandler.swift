@@ -151,14 +151,14 @@ struct MessageBatchHandler: Sendable {
                 break
             }
         }
-        await delete(finishedNow)
-        if hasDeadLetterQueue, !toResurface.isEmpty {
-            await changeVisibility(toResurface, to: 0)
-        }
-
+        let resurfaced = hasDeadLetterQueue ? toResurface : []
         // Process the objects while a heartbeat keeps their messages hidden.
         let inWork = messages.indices.filter { if case .objects = plans[$0] { return true } else { return false } }
-        guard !inWork.isEmpty else { return [] }
+        guard !inWork.isEmpty else {
+            await delete(finishedNow)
+            if !resurfaced.isEmpty { await changeVisibility(resurfaced, to: 0) }
+            return []
+        }
         let heartbeat = VisibilityHeartbeat(
             sqs: sqs, queueURL: configuration.queueURL,
             visibilityTimeout: configuration.visibilityTimeout,
@@ -167,9 +167,17 @@ struct MessageBatchHandler: Sendable {
         let held = inWork.map { messages[$0] }
         let settledPlans = plans
         let alreadyDeleted = deleted
+        // The heartbeat starts before any other call: the acknowledgements and the objects' work go
+        // on beside it, so a slow answer to either never delays an extension.
+        let acknowledgements = finishedNow
         let results = await withSidecar(
             { await heartbeat.run(held) },
-            while: { await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted) })
+            while: {
+                async let acknowledged: Void = acknowledge(acknowledgements, resurfacing: resurfaced)
+                let results = await settle(work, messages: messages, plans: settledPlans, deleted: alreadyDeleted)
+                await acknowledged
+                return results
+            })
 
         // What is still unfinished (shutdown, cancellation) goes back to the queue at once.
         var returned: [SQSMessage] = []
@@ -226,6 +234,13 @@ struct MessageBatchHandler: Sendable {
                 .delayCeiling(retry: attempt)
             guard await giveHeldWorkBack.sleep(for: delay, clock: configuration.clock) else { return results }
         }
+    }
+
+    /// Deletes the messages that needed no work and makes the malformed ones visible again (so the
+    /// redrive policy moves them on).
+    private func acknowledge(_ finished: [SQSMessage], resurfacing malformed: [SQSMessage]) async {
+        await delete(finished)
+        if !malformed.isEmpty { await changeVisibility(malformed, to: 0) }
     }
 
     private func delete(_ messages: [SQSMessage]) async {

@@ -6,6 +6,13 @@ import Logging
 /// cannot be reached, it tries again after 1 s, then 2 s, 4 s … (never later than the usual
 /// interval), so an outage shorter than the half timeout left does not let held messages
 /// reappear and count one more receive toward the dead-letter queue.
+///
+/// SQS that is slow rather than down is met the same way: each round's call is given up after a
+/// quarter of the visibility timeout (SQS applies an extension when it reads the request, whenever
+/// its answer comes), and the next round starts on time whether or not the last one has answered,
+/// so a slow answer never lets the messages reappear. At most `maximumRoundsInFlight` rounds are
+/// in flight at once. The heartbeat runs beside the batch's work, so its calls never wait behind the
+/// batch's deletes.
 struct VisibilityHeartbeat: Sendable {
     var sqs: any QueueService
     var queueURL: String
@@ -14,56 +21,120 @@ struct VisibilityHeartbeat: Sendable {
     var logger: Logger
     var clock: any WorkerClock = SystemClock()
 
+    /// Rounds whose answers are awaited at once, at most.
+    static let maximumRoundsInFlight = 3
+
     /// Error codes meaning this receipt handle can no longer be extended.
     static let lostHandleCodes: Set<String> = [
         "ReceiptHandleIsInvalid", "AWS.SimpleQueueService.MessageNotInflight", "MessageNotInflight",
         "InvalidParameterValue",
     ]
 
-    /// Runs until cancelled.
+    /// What one round found: the messages whose handles are gone, and whether SQS failed to answer.
+    private struct Round: Sendable {
+        var lost: Set<String>
+        var unreachable: Bool
+    }
+
+    private enum Event: Sendable {
+        /// Time for the next round; ticks of an older schedule are ignored.
+        case tick(generation: Int)
+        case answered(Round)
+    }
+
+    /// Runs until cancelled or until no message is held any more.
     func run(_ messages: [SQSMessage]) async {
-        var held = messages
+        guard !messages.isEmpty else { return }
         let interval = Duration.milliseconds(visibilityTimeout * 500)
-        var wait = interval
-        var failures = 0
-        while !held.isEmpty {
-            do {
-                try await clock.sleep(for: wait)
-            } catch {
-                return
-            }
-            var lost: Set<String> = []
-            var unreachable = false
-            for start in stride(from: 0, to: held.count, by: 10) {
-                let chunk = held[start..<min(start + 10, held.count)]
-                let entries = chunk.map {
-                    SQSVisibilityEntry(
-                        id: $0.messageId, receiptHandle: $0.receiptHandle, visibilityTimeout: visibilityTimeout)
-                }
-                do {
-                    let result = try await sqs.changeMessageVisibilityBatch(queueURL, entries: Array(entries))
-                    statistics.update { $0.visibilityExtensions += result.successfulIds.count }
-                    for failure in result.failed where Self.lostHandleCodes.contains(failure.code) {
-                        lost.insert(failure.id)
+        let callLimit = Duration.milliseconds(visibilityTimeout * 250)
+        await withTaskGroup(of: Event?.self) { group in
+            var held = messages
+            var failures = 0
+            var generation = 0
+            var inFlight = 0
+            func schedule(after delay: Duration) {
+                generation += 1
+                let current = generation
+                group.addTask { [clock] in
+                    do {
+                        try await clock.sleep(for: delay)
+                        return .tick(generation: current)
+                    } catch {
+                        return nil
                     }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    unreachable = true
-                    logger.notice(
-                        "cannot extend message visibility; trying again soon", metadata: ["error": "\(error)"])
                 }
             }
-            failures = unreachable ? failures + 1 : 0
-            // Unreachable: again after 1 s, 2 s, 4 s … up to the usual interval.
-            wait =
-                unreachable
-                ? RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: interval).delayCeiling(
-                    retry: failures)
-                : interval
-            if !lost.isEmpty {
-                held.removeAll { lost.contains($0.messageId) }
+            schedule(after: interval)
+            while let next = await group.next() {
+                guard let event = next, !Task.isCancelled else { break }
+                switch event {
+                case .tick(let tick):
+                    guard tick == generation else { continue }
+                    schedule(after: interval)
+                    guard inFlight < Self.maximumRoundsInFlight else { continue }
+                    inFlight += 1
+                    let batch = held
+                    group.addTask { .answered(await extend(batch, within: callLimit)) }
+                case .answered(let round):
+                    inFlight -= 1
+                    held.removeAll { round.lost.contains($0.messageId) }
+                    if held.isEmpty { break }
+                    failures = round.unreachable ? failures + 1 : 0
+                    if round.unreachable {
+                        // Unreachable or too slow: again after 1 s, 2 s, 4 s … up to the usual interval.
+                        schedule(
+                            after: RetryPolicy(maximumAttempts: .max, baseDelay: .seconds(1), maximumDelay: interval)
+                                .delayCeiling(retry: failures))
+                    }
+                }
+                if held.isEmpty { break }
             }
+            group.cancelAll()
+        }
+    }
+
+    /// One round: every held message extended, each call given up after `limit`.
+    private func extend(_ held: [SQSMessage], within limit: Duration) async -> Round {
+        var round = Round(lost: [], unreachable: false)
+        for start in stride(from: 0, to: held.count, by: 10) {
+            let entries = held[start..<min(start + 10, held.count)].map {
+                SQSVisibilityEntry(
+                    id: $0.messageId, receiptHandle: $0.receiptHandle, visibilityTimeout: visibilityTimeout)
+            }
+            do {
+                guard let result = try await changeVisibility(entries, within: limit) else {
+                    round.unreachable = true
+                    logger.notice(
+                        "SQS did not answer a visibility extension in time; the next one starts on schedule",
+                        metadata: ["limit_s": "\(limit.components.seconds)"])
+                    continue
+                }
+                statistics.update { $0.visibilityExtensions += result.successfulIds.count }
+                for failure in result.failed where Self.lostHandleCodes.contains(failure.code) {
+                    round.lost.insert(failure.id)
+                }
+            } catch is CancellationError {
+                return round
+            } catch {
+                round.unreachable = true
+                logger.notice("cannot extend message visibility; trying again soon", metadata: ["error": "\(error)"])
+            }
+        }
+        return round
+    }
+
+    /// The call's answer, or `nil` when none came within `limit` (the call is then cancelled).
+    private func changeVisibility(_ entries: [SQSVisibilityEntry], within limit: Duration) async throws
+        -> SQSBatchResult?
+    {
+        try await withThrowingTaskGroup(of: SQSBatchResult?.self) { race in
+            race.addTask { [sqs, queueURL] in try await sqs.changeMessageVisibilityBatch(queueURL, entries: entries) }
+            race.addTask { [clock] in
+                try await clock.sleep(for: limit)
+                return nil
+            }
+            defer { race.cancelAll() }
+            return try await race.next() ?? nil
         }
     }
 }

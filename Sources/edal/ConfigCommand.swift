@@ -80,13 +80,15 @@ struct ConfigCommand: AsyncParsableCommand {
         for bucket in buckets {
             let region =
                 await s3.region(of: bucket).map { "region \($0)" }
-                ?? "region unknown (S3 named none: \(aws.region) is used)"
+                ?? "region unknown (no answer from S3 named one; \(aws.region) is tried first)"
             var credentials = "the worker's own (\(ownSource))"
             if let role = roles[bucket] as? RefreshingCredentialProvider {
                 do {
                     credentials = "\(role.source), assumed as \(try await role.credentials().accessKeyId)"
+                } catch let error as CredentialProviderError {
+                    credentials = "\(role.source), which cannot be assumed now: \(error.reason)"
                 } catch {
-                    credentials = "\(role.source): cannot be assumed: \(error)"
+                    credentials = "\(role.source), which cannot be assumed now: \(error)"
                 }
             }
             print("  \(bucket): \(region); read with \(credentials)")

@@ -18,18 +18,20 @@ struct SlowQueueTests {
         try await fixture.setUp(visibilityTimeout: 30, maxReceiveCount: 5)
         let keys = try await fixture.generate(8, seed: 41)
         try await fixture.waitForNotifications(keys.count)
-        // SQS applies each call at once (the proxy forwards it) and answers 40 s later.
+        // SQS applies each call at once (the proxy forwards it) and answers 40 s later, while the
+        // work is held: the batch's first call (deleting S3's test event) and every extension. The
+        // deletes answer in time again before the sink is back, so the drain can see its work done.
         let sqs = try await FaultProxy.start(
             service: "sqs", upstream: services.sqsEndpoint,
             rules: [
-                .init(operation: "sqs.ChangeMessageVisibilityBatch", fault: "delay", seconds: 40),
-                .init(operation: "sqs.DeleteMessageBatch", fault: "delay", seconds: 40),
+                .init(operation: "sqs.ChangeMessageVisibilityBatch", fault: "delay", seconds: 40, during: 200),
+                .init(operation: "sqs.DeleteMessageBatch", fault: "delay", seconds: 40, during: 150),
             ])
         let kinesis = try await FaultProxy.start(
             service: "kinesis", upstream: services.kinesisEndpoint,
             rules: [.init(operation: "kinesis.PutRecords", fault: "error500", during: 180)])
         let (drained, figures) = try await fixture.drain(
-            ["--idle-timeout", "300"],
+            ["--idle-timeout", "240"],
             [
                 "EDAL_MODE": "continuous", "EDAL_VISIBILITY_TIMEOUT": "30", "EDAL_FALLBACK_QUEUE": "",
                 "AWS_ENDPOINT_URL_SQS": sqs.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint,

@@ -175,6 +175,22 @@ struct RefreshingCredentialProviderTests {
         }
         #expect(Set(replaced.map { $0?.accessKeyId }) == ["AKID3"])
         #expect(fetches.withLockedValue { $0 } == 3)
+        // A refusal by name while a maybe-refusal's fetch is under way waits for that fetch, and is
+        // not handed back the refused credentials the cache keeps as a fallback meanwhile.
+        let slow = RefreshingCredentialProvider(source: "test") {
+            let number = fetches.withLockedValue {
+                $0 += 1
+                return $0
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            return Self.credentials(number)
+        }
+        let held = try await slow.credentials()
+        async let maybe = slow.refresh(replacing: held, certain: false)
+        try await Task.sleep(for: .milliseconds(50))
+        let named = try await slow.refresh(replacing: held, certain: true)
+        #expect(named != nil && named != held)
+        _ = try await maybe
         // Long-term keys have nothing newer.
         let fixed = StaticCredentialProvider(Self.credentials(9), source: "test")
         #expect(try await fixed.refresh(replacing: Self.credentials(9), certain: true) == nil)

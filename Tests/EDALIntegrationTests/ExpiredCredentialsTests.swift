@@ -32,7 +32,7 @@ struct ExpiredCredentialsTests {
             rules: [.init(operation: "sqs.DeleteMessageBatch", fault: "expired", times: 1)])
         // Temporary credentials from the container endpoint (a fresh key at each fetch).
         let (drained, figures) = try await fixture.drain(
-            ["--idle-timeout", "10"],
+            ["--idle-timeout", "30"],
             [
                 "EDAL_MODE": "continuous", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI": try ContainerCredentialsTests.standIn() + "/ecs/long",

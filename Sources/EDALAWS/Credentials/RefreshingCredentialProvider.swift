@@ -66,6 +66,12 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
     }
 
     public func credentials() async throws -> AWSCredentials {
+        try await credentials(usingFallback: true)
+    }
+
+    /// `usingFallback`: whether, during a refresh, the credentials it replaces may be answered (not
+    /// when a service has just refused them).
+    private func credentials(usingFallback: Bool) async throws -> AWSCredentials {
         enum Next {
             case use(AWSCredentials)
             case fetch
@@ -77,7 +83,7 @@ public final class RefreshingCredentialProvider: CredentialProvider, Sendable {
                 switch state {
                 case .cached(let cached) where cached.refreshAt.map({ now < $0 }) ?? true:
                     return .use(cached.credentials)
-                case .refreshing(_, let fallback?) where Self.valid(fallback, at: now):
+                case .refreshing(_, let fallback?) where usingFallback && Self.valid(fallback, at: now):
                     // A refresh is under way and the cached credentials are still good: no need to wait.
                     return .use(fallback)
                 case .refreshing:
@@ -179,7 +185,7 @@ extension RefreshingCredentialProvider {
             return allowed
         }
         guard due else { return nil }
-        let fresh = try await credentials()
+        let fresh = try await credentials(usingFallback: false)
         return fresh == failed ? nil : fresh
     }
 

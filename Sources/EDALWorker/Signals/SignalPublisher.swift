@@ -13,7 +13,7 @@ public struct SignalPublisher: Sendable {
     /// The fallback queue URL; `nil` means none: signals Kinesis refuses are failed.
     public var fallbackQueueURL: String?
     /// Rounds of retrying refused records (on top of the HTTP client's own retries of a failed call:
-    /// up to 5 attempts of at most `EDAL_AWS_REQUEST_TIMEOUT` each).
+    /// up to `AWS_MAX_ATTEMPTS` attempts, 3 by default, of at most `EDAL_AWS_REQUEST_TIMEOUT` each).
     public var retryPolicy: RetryPolicy
     /// No round starts once this much time has passed since the sink's first: with the HTTP
     /// client's own retries, a sink gives up on a signal after at most this plus one call's attempts.

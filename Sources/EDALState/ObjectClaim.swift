@@ -41,9 +41,14 @@ public struct ClaimRequest: Sendable, Equatable, Hashable {
         sequencer.map { ClaimRequest.padSequencer($0) }
     }
 
+    /// The width sequencers are padded to; notifications with longer ones are refused before they
+    /// reach a claim (`ObjectEventLimits`), so string order is S3's order for every stored one.
+    public static let sequencerWidth = 32
+
     static func padSequencer(_ sequencer: String) -> String {
         let upper = sequencer.uppercased()
-        return upper.count >= 32 ? upper : String(repeating: "0", count: 32 - upper.count) + upper
+        return upper.count >= sequencerWidth
+            ? upper : String(repeating: "0", count: sequencerWidth - upper.count) + upper
     }
 }
 

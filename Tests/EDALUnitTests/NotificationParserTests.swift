@@ -129,6 +129,9 @@ import Testing
             (Self.direct(Self.record("a", bucket: "ab")), "not an S3 bucket name"),
             (Self.direct(Self.record("a", bucket: "-leading-hyphen")), "not an S3 bucket name"),
             (Self.direct(Self.record("a", sequencer: "not-hex")), "not hexadecimal"),
+            // A forged long sequencer would sort after every genuine one (claims pad to 32 digits).
+            (Self.direct(Self.record("a", sequencer: String(repeating: "F", count: 33))), "33 hex digits"),
+            (Self.direct(Self.record("a", sequencer: String(repeating: "0", count: 63) + "1")), "64 hex digits"),
             (Self.direct(Self.record("a").replacingOccurrences(of: "\"size\":1024", with: "\"size\":-1")), "outside 0"),
             (Self.direct(Self.record("a", eTag: "has space")), "ETag"),
             (Self.direct(Array(repeating: Self.record("a"), count: 101).joined(separator: ",")), "101 records"),
@@ -137,7 +140,11 @@ import Testing
             let error = #expect(throws: NotificationParseError.self) { try NotificationParser.parse(body) }
             #expect(error?.reason.contains(reason) == true, "\(String(describing: error)) for \(body.prefix(120))")
         }
-        // The limits themselves are allowed: a 1,024-byte key, a legacy us-east-1 bucket name, 100 records.
+        // The limits themselves are allowed: a 1,024-byte key, a legacy us-east-1 bucket name, 100
+        // records, a 32-digit sequencer.
+        #expect(
+            try NotificationParser.parse(Self.direct(Self.record("a", sequencer: String(repeating: "A", count: 32))))
+                .objects.count == 1)
         #expect(
             try NotificationParser.parse(Self.direct(Self.record(String(repeating: "k", count: 1024)))).objects.count
                 == 1)

@@ -1,3 +1,5 @@
+import EDALState
+
 /// What S3 itself would write in a notification, so anything else is refused before any request
 /// or store write: a forged or corrupted body is malformed (left for the dead-letter queue), with
 /// the reason.
@@ -26,11 +28,18 @@ enum ObjectEventLimits {
         if let size = event.size, !(0...maximumSize).contains(size) {
             throw NotificationParseError("record \(index): size \(size) is outside 0 … 5 TiB")
         }
-        if let sequencer = event.sequencer,
-            sequencer.isEmpty || sequencer.utf8.count > 64 || !sequencer.utf8.allSatisfy(isHexDigit)
-        {
-            throw NotificationParseError(
-                "record \(index): the sequencer \(sequencer.prefix(80).debugDescription) is not hexadecimal")
+        if let sequencer = event.sequencer {
+            guard !sequencer.isEmpty, sequencer.utf8.count <= 64, sequencer.utf8.allSatisfy(isHexDigit) else {
+                throw NotificationParseError(
+                    "record \(index): the sequencer \(sequencer.prefix(80).debugDescription) is not hexadecimal")
+            }
+            // Claims order sequencers padded to this width; a longer one (S3 writes 16 to 20 digits)
+            // would compare unpadded, and a forged one could make every later genuine event stale.
+            guard sequencer.utf8.count <= ClaimRequest.sequencerWidth else {
+                throw NotificationParseError(
+                    "record \(index): the sequencer has \(sequencer.utf8.count) hex digits; S3's have at most \(ClaimRequest.sequencerWidth)"
+                )
+            }
         }
         if let version = event.versionId,
             version.utf8.count > 1024 || !version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })

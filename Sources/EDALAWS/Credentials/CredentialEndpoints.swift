@@ -9,20 +9,25 @@ import NIOSSL
 /// and the EC2 instance metadata service (IMDSv2). Unsigned HTTP on `HTTPClient.shared`; `tls`, where
 /// given, is the configured CA bundle's (`AWSCABundle`), for endpoints reached over `https`.
 enum CredentialEndpoints {
-    /// Answers of the container endpoint and IMDS: the same JSON shape.
+    /// Answers of the container endpoint and IMDS, and a `credential_process`'s output: the same
+    /// JSON shape, but the process names its token `SessionToken` and says its `Version`.
     struct CredentialDocument: Decodable {
         var accessKeyId: String
         var secretAccessKey: String
         var token: String?
+        var sessionToken: String?
         var expiration: String?
         var code: String?
+        var version: Int?
 
         enum CodingKeys: String, CodingKey {
             case accessKeyId = "AccessKeyId"
             case secretAccessKey = "SecretAccessKey"
             case token = "Token"
+            case sessionToken = "SessionToken"
             case expiration = "Expiration"
             case code = "Code"
+            case version = "Version"
         }
 
         /// Decodes an endpoint's answer into credentials, or says what was wrong with it.
@@ -45,7 +50,7 @@ enum CredentialEndpoints {
                     source: source, reason: "the answer has an empty AccessKeyId or SecretAccessKey")
             }
             return AWSCredentials(
-                accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token,
+                accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: token ?? sessionToken,
                 expiration: expiration.flatMap(HTTPDate.parseISO8601))
         }
     }

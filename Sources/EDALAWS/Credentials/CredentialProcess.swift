@@ -41,43 +41,22 @@ enum CredentialProcess {
 
     /// Reads the command's output, or says what is wrong with it.
     static func parse(_ data: Data, source: String) throws -> AWSCredentials {
-        struct Document: Decodable {
-            var version: Int?
-            var accessKeyId: String?
-            var secretAccessKey: String?
-            var sessionToken: String?
-            var expiration: String?
-
-            enum CodingKeys: String, CodingKey {
-                case version = "Version"
-                case accessKeyId = "AccessKeyId"
-                case secretAccessKey = "SecretAccessKey"
-                case sessionToken = "SessionToken"
-                case expiration = "Expiration"
-            }
-        }
-        guard let document = try? JSONDecoder().decode(Document.self, from: data) else {
-            throw CredentialProviderError(source: source, reason: "the command did not print a JSON object")
+        let document: CredentialEndpoints.CredentialDocument
+        do {
+            document = try JSONDecoder().decode(CredentialEndpoints.CredentialDocument.self, from: data)
+        } catch {
+            throw CredentialProviderError(
+                source: source, reason: "the command did not print credentials as JSON: \(error)")
         }
         guard document.version == 1 else {
             throw CredentialProviderError(
                 source: source,
                 reason: "the command's output has Version \(document.version.map(String.init) ?? "none"), not 1")
         }
-        guard let keyId = document.accessKeyId, !keyId.isEmpty, let secret = document.secretAccessKey, !secret.isEmpty
-        else {
-            throw CredentialProviderError(
-                source: source, reason: "the command's output lacks AccessKeyId or SecretAccessKey")
+        // An unreadable expiry would keep the credentials forever: refused, unlike an endpoint's.
+        if let text = document.expiration, HTTPDate.parseISO8601(text) == nil {
+            throw CredentialProviderError(source: source, reason: "the command's Expiration \(text) is not ISO 8601")
         }
-        var expiration: Date?
-        if let text = document.expiration {
-            guard let date = HTTPDate.parseISO8601(text) else {
-                throw CredentialProviderError(
-                    source: source, reason: "the command's Expiration \(text) is not ISO 8601")
-            }
-            expiration = date
-        }
-        return AWSCredentials(
-            accessKeyId: keyId, secretAccessKey: secret, sessionToken: document.sessionToken, expiration: expiration)
+        return try document.credentials(source: source)
     }
 }

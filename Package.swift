@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EDALUnitTests",
-            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTestSupport"]
+            dependencies: ["EDALWorker", "EDALAWS", "EDALState", "EDALDetection", "EDALTestSupport"] + localServers
         ),
         // Tests beside the module they test; EDALUnitTests holds the worker's, EDALIntegrationTests
         // what needs the test services.

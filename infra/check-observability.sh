@@ -21,9 +21,11 @@ assert queries, "the dashboard has no queries"
 # Each query as a recording rule, so promtool parses it ($__rate_interval is Grafana's).
 rules = [{"record": f"edal:dashboard_query_{i}", "expr": q.replace("$__rate_interval", "5m")} for i, q in enumerate(queries)]
 out.write_text(json.dumps({"groups": [{"name": "dashboard", "rules": rules}]}))
-exported = set(re.findall(r'label: "([a-z0-9_]+)"', (root / "Sources/EDALWorker/Observability/WorkerMetrics.swift").read_text()))
+observability = root / "Sources/EDALWorker/Observability"
+exported = {name for source in ("WorkerMetrics.swift", "ProcessMetrics.swift")
+            for name in re.findall(r'label: "([a-z0-9_]+)"', (observability / source).read_text())}
 text = (root / "infra/observability/edal-alerts.yml").read_text() + "\n".join(queries)
-used = {m for m in re.findall(r'\b((?:sqs|s3|edal)_[a-z0-9_]+)\b', text) if not m.startswith("edal_dashboard")}
+used = {m for m in re.findall(r'\b((?:sqs|s3|edal|process)_[a-z0-9_]+)\b', text) if not m.startswith("edal_dashboard")}
 unknown = sorted(m for m in used if m not in exported and re.sub(r'_(bucket|count|sum)$', '', m) not in exported)
 if unknown:
     sys.exit(f"check-observability: metrics EDAL does not export: {', '.join(unknown)}")

@@ -101,11 +101,12 @@ PAGE_OBJECTS="${PAGE_OBJECTS:-300}"
 if [ "$PAGE_OBJECTS" != 0 ]; then
     say "edal run: a live worker with the operator page, and $PAGE_OBJECTS more MELT objects for it"
     PAGE_PORT="${PAGE_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
-    EDAL_METRICS_PORT="$PAGE_PORT" EDAL_LOG_LEVEL=warning "$EDAL" run > "$WORK/run.log" 2>&1 &
+    EDAL_OPERATOR_ADDRESS="127.0.0.1:$PAGE_PORT" EDAL_METRICS_ADDRESS=127.0.0.1:0 EDAL_LOG_LEVEL=warning \
+        "$EDAL" run > "$WORK/run.log" 2>&1 &
     RUN_PID=$!
     health() { curl -fs "http://127.0.0.1:$PAGE_PORT/api/health" 2>/dev/null || true; }
     deleted() { health | python3 -c 'import json, sys; print(json.load(sys.stdin).get("messagesDeleted", 0))' 2>/dev/null || echo 0; }
-    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PAGE_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PAGE_PORT/api/health" >/dev/null 2>&1 && break; sleep 0.5; done
     "$EDAL" generate --bucket "$BUCKET" --objects "$PAGE_OBJECTS" --first-index $(( WARM + OBJECTS )) --object-size "$OBJECT_SIZE" \
         --anomaly-rate 0.1 --seed "$(( SEED + 1 ))" --manifest "$WORK/melt-page.jsonl"
     for _ in $(seq 1 240); do [ "$(deleted)" -ge "$PAGE_OBJECTS" ] && break; sleep 0.5; done

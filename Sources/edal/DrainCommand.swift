@@ -81,7 +81,7 @@ struct DrainCommand: AsyncParsableCommand {
                 configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger)
             ).run()
         } catch {
-            logger.error("stopped with an error", metadata: ["error": "\(error)"])
+            logger.error("stopped with an error", metadata: ["error": .error(error)])
         }
         let result = outcome.withLockedValue { $0 }
         let requests = runtime.client.requestCounts

@@ -40,31 +40,55 @@ struct RunCommand: AsyncParsableCommand {
         // (so /healthz and /metrics answer while work in hand finishes).
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Configured] = []
-        if let (registry, workerMetrics) = metrics, let port = settings.metricsPort {
-            services.append(
-                Configured(
-                    service: ShutdownSignalService("metrics", logger: logger) { shutdown in
-                        let server = MetricsServer(
-                            port: port, registry: registry,
-                            beforeScrape: {
-                                workerMetrics.sync(from: runtime.statistics.snapshot)
-                                workerMetrics.sync(
-                                    requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
-                            },
-                            readiness: { await runtime.readiness() },
-                            pages: { path in
-                                await OperatorView(runtime: runtime, metrics: workerMetrics).respond(to: path)
-                            })
-                        do {
-                            try await server.run(shutdown: shutdown) { bound in
-                                logger.info("metrics listening", metadata: ["port": "\(bound)"])
+        if let (registry, workerMetrics) = metrics {
+            let health = WorkerHealth(
+                stallTimeout: .seconds(settings.stallTimeout),
+                check: {
+                    await runtime.readiness().map { OperatorSnapshot.Dependency(name: $0.name, problem: $0.problem) }
+                },
+                counts: { runtime.statistics.snapshot }, queueWaiting: { workerMetrics.lastLevels.queueWaiting })
+            var listeners: [HTTPListener] = []
+            if let address = settings.metricsAddress {
+                let process = ProcessMetrics(version: EDALVersion.current)
+                let server = MetricsServer(registry: registry, health: health) {
+                    process.update()
+                    workerMetrics.sync(from: runtime.statistics.snapshot)
+                    workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
+                }
+                listeners.append(
+                    HTTPListener(name: "metrics", address: address, logger: logger) { await server.respond(to: $0) })
+            }
+            if let address = settings.operatorAddress {
+                let server = OperatorServer(
+                    view: OperatorView(runtime: runtime, metrics: workerMetrics, health: health),
+                    access: OperatorAccess(token: settings.operatorToken))
+                listeners.append(
+                    HTTPListener(name: "operator page", address: address, logger: logger) {
+                        await server.respond(to: $0)
+                    })
+            }
+            for listener in listeners {
+                services.append(
+                    Configured(
+                        service: ShutdownSignalService(listener.name, logger: logger) { shutdown in
+                            do {
+                                try await listener.run(shutdown: shutdown) { bound in
+                                    logger.info(
+                                        "\(listener.name) listening",
+                                        metadata: [
+                                            "listener": "\(listener.name)", "address": "\(listener.address.host)",
+                                            "port": "\(bound)",
+                                        ])
+                                }
+                            } catch {
+                                let variable =
+                                    listener.name == "metrics" ? "EDAL_METRICS_ADDRESS" : "EDAL_OPERATOR_ADDRESS"
+                                logger.error(
+                                    "cannot listen for the \(listener.name) on \(listener.address); set \(variable) to a free address or off",
+                                    metadata: ["error": .error(error)])
                             }
-                        } catch {
-                            logger.error(
-                                "cannot serve metrics; set EDAL_METRICS_PORT to a free port",
-                                metadata: ["error": "\(error)"])
-                        }
-                    }))
+                        }))
+            }
             if let watcher = runtime.queueDepthWatcher() {
                 services.append(
                     Configured(
@@ -107,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            logger.error("stopped with an error", metadata: ["error": "\(error)"])
+            logger.error("stopped with an error", metadata: ["error": .error(error)])
         }
         await runtime.shutdown()
     }

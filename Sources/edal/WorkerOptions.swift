@@ -23,7 +23,8 @@ struct WorkerOptions: ParsableArguments {
         String?
     @Option(help: "Seconds between sweeps, 0 for none (EDAL_SWEEP_INTERVAL).") var sweepInterval: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (EDAL_LOG_LEVEL).") var logLevel: String?
-    @Option(help: "Port for /metrics, /healthz, /readyz; 0 picks a free one (EDAL_METRICS_PORT).") var metricsPort: Int?
+    @Option(help: "Where /metrics, /healthz, /readyz listen: HOST:PORT, PORT or off (EDAL_METRICS_ADDRESS).")
+    var metricsAddress: String?
 
     /// The environment's settings with these flags applied, validated.
     func settings() throws -> WorkerSettings {
@@ -36,7 +37,7 @@ struct WorkerOptions: ParsableArguments {
         set("EDAL_MODE", mode)
         set("EDAL_WATCH", watch)
         set("EDAL_SWEEP_INTERVAL", sweepInterval.map(String.init))
-        set("EDAL_METRICS_PORT", metricsPort.map(String.init))
+        set("EDAL_METRICS_ADDRESS", metricsAddress)
         set("EDAL_LOG_LEVEL", logLevel)
         var settings: WorkerSettings
         do {
@@ -69,14 +70,15 @@ struct WorkerOptions: ParsableArguments {
         }
     }
 
-    /// With a metrics port: a Prometheus registry behind swift-metrics, and the worker's metrics on it.
+    /// With a metrics or operator listener: a Prometheus registry behind swift-metrics, and the
+    /// worker's metrics on it.
     func bootstrapMetrics(_ settings: WorkerSettings) -> (PrometheusCollectorRegistry, WorkerMetrics)? {
-        guard settings.metricsPort != nil else { return nil }
+        guard settings.metricsAddress != nil || settings.operatorAddress != nil else { return nil }
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // A notification's age at receipt runs to hours when the fleet falls behind (the alert rules
         // in infra/observability read its 99th percentile); the default buckets stop at 10 s.
-        factory.durationHistogramBuckets["sqs_lag_time"] = [
+        factory.durationHistogramBuckets["edal_sqs_lag_seconds"] = [
             1, 5, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 21_600, 86_400,
         ]
         .map { Duration.seconds($0) }

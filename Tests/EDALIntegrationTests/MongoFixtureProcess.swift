@@ -58,7 +58,14 @@ final class MongoFixtureProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends `signal` (SIGSTOP: a server that holds its connections open and answers nothing;
+    /// SIGCONT: answering again).
+    func signal(_ signal: Int32) {
+        Glibc.kill(process.processIdentifier, signal)
+    }
+
     deinit {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGCONT) }
         if process.isRunning { kill() }
     }
 }

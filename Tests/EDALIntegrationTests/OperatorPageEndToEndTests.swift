@@ -23,12 +23,12 @@ struct OperatorPageEndToEndTests {
             ["run"],
             [
                 "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",
-                "EDAL_METRICS_PORT": "0",
+                "EDAL_OPERATOR_ADDRESS": "127.0.0.1:0",
                 "EDAL_LEARNING_OBJECTS": "8", "EDAL_SILENCE_CHECK_INTERVAL": "600", "EDAL_SOURCE_SYNC_INTERVAL": "1",
                 "EDAL_SILENCE_MINIMUM_GAP": "3",
             ])
         defer { worker.kill(SIGKILL) }
-        let port = try await FleetTests.metricsPort(worker)
+        let port = try await FleetTests.listenerPort(worker, "operator page")
 
         // A VPC-flow-log-like source delivering about every second, then stopping; and one object
         // whose key carries markup (S3 allows it; the page must not run it).
@@ -54,10 +54,14 @@ struct OperatorPageEndToEndTests {
         }
         let event = try #require(
             silent.first, "no silent_source signal; worker log: \(worker.collectedErrors.suffix(2000))")
-        // The page reads the registry at each load; give the sync a moment after the signal.
-        try await Task.sleep(for: .seconds(2))
-
-        let (status, page) = try await FleetTests.get(port, "/")
+        // The page is rendered at most every 5 s: wait for one that has the silence.
+        var (status, page) = (0, "")
+        let rendered = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < rendered {
+            (status, page) = try await FleetTests.get(port, "/")
+            if page.contains("<td class=\"check\">silent_source</td>") { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
         #expect(status == 200)
         #expect(page.hasPrefix("<!doctype html>"))
         // The sources of the test bucket, the flow-log source marked silent.

@@ -43,6 +43,9 @@ struct PipelineFixture: Sendable {
         environment["EDAL_WATCH"] = bucket
         environment["EDAL_LOG_LEVEL"] = "warning"
         environment["AWS_REGION"] = region
+        // Tests run many workers at once: free ports, and the operator page only where a test asks.
+        environment["EDAL_METRICS_ADDRESS"] = "127.0.0.1:0"
+        environment["EDAL_OPERATOR_ADDRESS"] = "off"
         for (name, value) in extra { environment[name] = value }
         return environment
     }

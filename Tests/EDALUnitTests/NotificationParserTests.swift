@@ -18,6 +18,21 @@ import Testing
             """
     }
 
+    /// `record` with `userIdentity`, `requestParameters` and the bucket's `ownerIdentity` as given.
+    static func withIdentity(
+        _ record: String, principal: String = "AWS:AROAEXAMPLE:session", sourceIP: String = "10.0.0.1",
+        owner: String = "A3NL1KOZZKExample"
+    ) -> String {
+        record.replacingOccurrences(
+            of: "\"eventName\"",
+            with:
+                "\"userIdentity\":{\"principalId\":\"\(principal)\"},\"requestParameters\":{\"sourceIPAddress\":\"\(sourceIP)\"},\"eventName\""
+        )
+        .replacingOccurrences(
+            of: "\"arn\":\"arn:aws:s3:::",
+            with: "\"ownerIdentity\":{\"principalId\":\"\(owner)\"},\"arn\":\"arn:aws:s3:::")
+    }
+
     static func direct(_ records: String...) -> String { "{\"Records\":[\(records.joined(separator: ","))]}" }
 
     static func sns(_ inner: String) -> String {
@@ -135,13 +150,35 @@ import Testing
             (Self.direct(Self.record("a").replacingOccurrences(of: "\"size\":1024", with: "\"size\":-1")), "outside 0"),
             (Self.direct(Self.record("a", eTag: "has space")), "ETag"),
             (Self.direct(Array(repeating: Self.record("a"), count: 101).joined(separator: ",")), "101 records"),
+            // Fields a signal and a baseline carry, unbounded in a forged notification.
+            (Self.direct(Self.record("a", event: "ObjectCreated:" + String(repeating: "P", count: 60))), "eventName"),
+            (
+                Self.direct(Self.withIdentity(Self.record("a"), principal: String(repeating: "p", count: 100_000))),
+                "principalId"
+            ),
+            (
+                Self.direct(Self.withIdentity(Self.record("a"), sourceIP: String(repeating: "9", count: 300))),
+                "sourceIPAddress"
+            ),
+            (Self.direct(Self.withIdentity(Self.record("a"), principal: "AWS:AROA\\u0007bell")), "control characters"),
+            (
+                Self.direct(Self.withIdentity(Self.record("a"), owner: String(repeating: "o", count: 600))),
+                "ownerIdentity"
+            ),
         ]
         for (body, reason) in cases {
             let error = #expect(throws: NotificationParseError.self) { try NotificationParser.parse(body) }
             #expect(error?.reason.contains(reason) == true, "\(String(describing: error)) for \(body.prefix(120))")
         }
         // The limits themselves are allowed: a 1,024-byte key, a legacy us-east-1 bucket name, 100
-        // records, a 32-digit sequencer.
+        // records, a 32-digit sequencer, identities as S3 writes them.
+        let identified = try NotificationParser.parse(
+            Self.direct(Self.withIdentity(Self.record("a"), principal: "AWS:AROA" + String(repeating: "X", count: 200)))
+        )
+        #expect(identified.objects.first?.writer?.hasPrefix("AWS:AROAXX") == true)
+        #expect(
+            identified.objects.first?.sourceIP == "10.0.0.1"
+                && identified.objects.first?.bucketOwner == "A3NL1KOZZKExample")
         #expect(
             try NotificationParser.parse(Self.direct(Self.record("a", sequencer: String(repeating: "A", count: 32))))
                 .objects.count == 1)

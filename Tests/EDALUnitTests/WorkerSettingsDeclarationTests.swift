@@ -43,7 +43,9 @@ struct WorkerSettingsDeclarationTests {
             "EDAL_SWEEP_OVERLAP": "30", "EDAL_SWEEP_LOOKBACK": "120", "EDAL_SWEEP_PARTITIONS": "*/*/%Y/%m/%d/%H/",
             "EDAL_LOG_LEVEL": "DEBUG",
             "EDAL_AWS_REQUEST_TIMEOUT": "10", "EDAL_NIO_EXECUTOR": "0",
-            "EDAL_LOG_FORMAT": "json", "EDAL_METRICS_PORT": "9464", "EDAL_STATE_STORE_URI": "sqlite:/tmp/other.db",
+            "EDAL_LOG_FORMAT": "json", "EDAL_METRICS_ADDRESS": "127.0.0.1:9000",
+            "EDAL_OPERATOR_ADDRESS": "off", "EDAL_OPERATOR_TOKEN": "0123456789abcdefXYZ", "EDAL_STALL_TIMEOUT": "60",
+            "EDAL_STATE_STORE_URI": "sqlite:/tmp/other.db",
             "EDAL_S3_ADDRESSING_STYLE": "path",
         ]
         #expect(Set(samples.keys) == Set(names), "a sample for every declaration")
@@ -57,6 +59,28 @@ struct WorkerSettingsDeclarationTests {
         #expect(
             try WorkerSettings.fromEnvironment(["EDAL_WORKERS": "6"]).receiveLoops == 6, "the older name is still read")
         #expect(WorkerSettings.origins(["EDAL_WORKERS": "6"])["EDAL_RECEIVE_LOOPS"] == "environment (EDAL_WORKERS)")
+        #expect(
+            try WorkerSettings.fromEnvironment(["EDAL_METRICS_PORT": "9500"]).metricsAddress
+                == ListenAddress(host: "0.0.0.0", port: 9500), "a bare port, under the older name")
+    }
+
+    @Test("listen addresses: HOST:PORT, [IPv6]:PORT, a bare PORT or off; anything else is refused by name")
+    func listenAddresses() throws {
+        #expect(ListenAddress(parsing: "127.0.0.1:9465") == ListenAddress(host: "127.0.0.1", port: 9465))
+        #expect(ListenAddress(parsing: "[::1]:0") == ListenAddress(host: "::1", port: 0))
+        #expect(ListenAddress(parsing: "9464") == ListenAddress(host: "0.0.0.0", port: 9464))
+        #expect(ListenAddress(parsing: "edal.internal:80")?.host == "edal.internal")
+        for bad in ["", ":80", "host:", "host:70000", "::1:80", "[::1]80", "-1", "host:port"] {
+            #expect(ListenAddress(parsing: bad) == nil, "\(bad)")
+        }
+        #expect(try WorkerSettings.fromEnvironment(["EDAL_OPERATOR_ADDRESS": "off"]).operatorAddress == nil)
+        #expect(ListenAddress(parsing: "[::1]:9465")?.description == "[::1]:9465")
+        #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_METRICS_ADDRESS": "nowhere"]) }
+        #expect(throws: SettingsError.self) { try WorkerSettings.fromEnvironment(["EDAL_OPERATOR_TOKEN": "short"]) }
+        let defaults = WorkerSettings()
+        #expect(defaults.metricsAddress?.description == "0.0.0.0:9464")
+        #expect(
+            defaults.operatorAddress?.description == "127.0.0.1:9465" && defaults.operatorAddress?.isLoopback == true)
     }
 
     @Test(

@@ -105,9 +105,10 @@ def check_kubernetes():
         config.update(configmap.get("data") or {})
         check_variables(name, configmap.get("data"))
     deadline = int(config.get("EDAL_SHUTDOWN_DEADLINE", 20))
-    port = int(config.get("EDAL_METRICS_PORT", 0) or 0)
-    if not port:
-        problem("configmap: EDAL_METRICS_PORT must be set for the probes")
+    address = str(config.get("EDAL_METRICS_ADDRESS", "0.0.0.0:9464"))
+    port = int(address.rsplit(":", 1)[-1]) if address != "off" else 0
+    if not port or not address.startswith("0.0.0.0:"):
+        problem("configmap: EDAL_METRICS_ADDRESS must listen on every interface (0.0.0.0:PORT) for the probes")
 
     accounts = {d["metadata"]["name"] for _, d in objects.get("ServiceAccount", [])}
     for _, account in objects.get("ServiceAccount", []):
@@ -134,7 +135,7 @@ def check_kubernetes():
                             problem(f"{name}: {probe} path {get.get('path')} is not served")
                         probe_port = ports.get(get.get("port"), get.get("port"))
                         if probe_port != port:
-                            problem(f"{name}: {probe} port {probe_port} is not EDAL_METRICS_PORT {port}")
+                            problem(f"{name}: {probe} port {probe_port} is not EDAL_METRICS_ADDRESS's port {port}")
                     if (container.get("readinessProbe") or {}).get("httpGet", {}).get("path") != "/readyz":
                         problem(f"{name}: the readiness probe must use /readyz")
                 if "limits" not in (container.get("resources") or {}):

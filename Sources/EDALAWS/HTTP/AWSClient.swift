@@ -235,7 +235,7 @@ public final class AWSClient: Sendable {
                     "service": "\(service.rawValue)", "operation": "\(operation)", "attempt": "\(attempt)",
                     "delay_ms":
                         "\(delay.components.attoseconds / 1_000_000_000_000_000 + delay.components.seconds * 1000)",
-                    "error": "\(failure)",
+                    "error": .error(failure),
                 ])
             try await Task.sleep(for: delay)
         }

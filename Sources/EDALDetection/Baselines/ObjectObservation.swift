@@ -76,7 +76,32 @@ public struct ObjectObservation: Sendable, Equatable {
         ]
         if let writer { result.append((.writer, Self.principal(writer))) }
         if let sourceIP { result.append((.sourceNetwork, Self.network(sourceIP))) }
-        return result
+        return result.map { ($0.0, Self.boundedCategory($0.1)) }
+    }
+
+    /// The longest category value a baseline keeps, in UTF-8 bytes. A content type or a set of
+    /// metadata names can run to kilobytes; 32 such values per attribute would push a baseline (and
+    /// the chunk of baselines saved with it) towards MongoDB's 16 MB document limit.
+    public static let maximumCategoryBytes = 200
+
+    /// `value`, or when longer than `maximumCategoryBytes` its first bytes (whole characters), `…`
+    /// and a digest of the whole, so two long values that share a beginning stay two values.
+    static func boundedCategory(_ value: String) -> String {
+        guard value.utf8.count > maximumCategoryBytes else { return value }
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in value.utf8 {
+            digest ^= UInt64(byte)
+            digest = digest &* 0x0000_0100_0000_01B3
+        }
+        let suffix = "…" + String(digest, radix: 16)
+        var prefix = ""
+        var bytes = 0
+        for character in value {
+            bytes += character.utf8.count
+            if bytes > maximumCategoryBytes - 3 - 16 { break }
+            prefix.append(character)
+        }
+        return prefix + suffix
     }
 
     /// The metadata field names, sorted and comma-separated: the `metadata_fields` category's value.

@@ -1,4 +1,5 @@
 import CMongoc
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -61,7 +62,9 @@ final class MongoConnection: @unchecked Sendable {
         _ = mongocInitialised
         var error = bson_error_t()
         guard let uri = mongoc_uri_new_with_error(uriString, &error) else {
-            throw .invalidURI(uri: MongoConnection.redact(uriString), reason: MongoConnection.message(of: error))
+            throw .invalidURI(
+                uri: MongoConnection.redact(uriString),
+                reason: MongoConnection.scrub(MongoConnection.message(of: error), secretsOf: uriString))
         }
         for (option, milliseconds) in Self.defaultTimeouts where !mongoc_uri_has_option(uri, option) {
             mongoc_uri_set_option_as_int32(uri, option, milliseconds)
@@ -219,14 +222,61 @@ final class MongoConnection: @unchecked Sendable {
         }
     }
 
-    /// `uri` with any password replaced, for logs and errors.
+    /// URI options that carry secrets: their values are replaced too (compared case-insensitively,
+    /// as MongoDB reads option names). `authMechanismProperties` can hold an AWS session token.
+    static let secretOptions: Set<String> = [
+        "tlscertificatekeyfilepassword", "sslclientcertificatekeypassword", "authmechanismproperties", "password",
+    ]
+
+    /// `uri` with its password and every secret-bearing option's value replaced by `***`, for logs,
+    /// errors, `edal config`, `/readyz` and the operator page.
     static func redact(_ uri: String) -> String {
         guard let schemeEnd = uri.range(of: "://") else { return uri }
         let rest = uri[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return uri }
-        let user = rest[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return uri[..<schemeEnd.upperBound] + user + ":***" + rest[at...]
+        var authority = String(rest[..<authorityEnd])
+        if let at = authority.lastIndex(of: "@") {
+            let user =
+                authority[..<at].split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            authority = user + ":***" + authority[at...]
+        }
+        var tail = String(rest[authorityEnd...])
+        if let question = tail.firstIndex(of: "?") {
+            let options = tail[tail.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+                .map { option -> String in
+                    let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard parts.count == 2, secretOptions.contains(parts[0].lowercased()) else { return String(option) }
+                    return parts[0] + "=***"
+                }
+            tail = tail[..<question] + "?" + options.joined(separator: "&")
+        }
+        return uri[..<schemeEnd.upperBound] + authority + tail
+    }
+
+    /// `text` (a libmongoc message about `uri`) with every secret of `uri` replaced by `***`.
+    static func scrub(_ text: String, secretsOf uri: String) -> String {
+        var secrets: [String] = []
+        if let schemeEnd = uri.range(of: "://") {
+            let rest = uri[schemeEnd.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+                secrets.append(String(rest[rest.index(after: colon)..<at]))
+            }
+            if let question = rest.firstIndex(of: "?") {
+                for option in rest[rest.index(after: question)...].split(separator: "&") {
+                    let parts = option.split(separator: "=", maxSplits: 1)
+                    if parts.count == 2, secretOptions.contains(parts[0].lowercased()) {
+                        secrets.append(String(parts[1]))
+                        secrets.append(String(parts[1]).removingPercentEncoding ?? String(parts[1]))
+                    }
+                }
+            }
+        }
+        var scrubbed = text
+        for secret in secrets where secret.count >= 3 {
+            scrubbed = scrubbed.replacingOccurrences(of: secret, with: "***")
+        }
+        return scrubbed
     }
 }
 

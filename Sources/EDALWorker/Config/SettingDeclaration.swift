@@ -75,6 +75,26 @@ public struct SettingDeclaration: Sendable {
         }
     }
 
+    /// A listen address (`ListenAddress`), or `off` for none, stored at `keyPath`.
+    static func address(
+        _ variable: String, formerName: String? = nil, default defaultText: String, _ meaning: String,
+        _ keyPath: WritableKeyPath<WorkerSettings, ListenAddress?> & Sendable
+    ) -> SettingDeclaration {
+        SettingDeclaration(
+            variable, formerName: formerName, default: defaultText, meaning,
+            current: { $0[keyPath: keyPath]?.description ?? "off" }
+        ) { text, settings throws(SettingsError) in
+            if text.lowercased() == "off" {
+                settings[keyPath: keyPath] = nil
+                return
+            }
+            guard let address = ListenAddress(parsing: text) else {
+                throw SettingsError(setting: variable, problem: "\(text) is neither HOST:PORT, PORT nor off")
+            }
+            settings[keyPath: keyPath] = address
+        }
+    }
+
     /// One of `choices`, stored at `keyPath`.
     static func choice(
         _ variable: String, _ choices: [String], default defaultText: String, _ meaning: String,

@@ -226,10 +226,28 @@ extension WorkerSettings {
             "EDAL_LOG_FORMAT", ["text", "json"], default: "`text`",
             "`json`: one JSON object per line (see [Deploying the fleet](operations.md#deploying-the-fleet))",
             \.logFormat),
-        .optionalInteger(
-            "EDAL_METRICS_PORT", 0...65_535, default: "none",
-            "port of `/metrics`, `/healthz`, `/readyz` and the operator page `/` with `/api/…` (`edal run`); `0` picks a free one and logs it",
-            \.metricsPort),
+        .address(
+            "EDAL_METRICS_ADDRESS", formerName: "EDAL_METRICS_PORT", default: "`0.0.0.0:9464`",
+            "where `/metrics`, `/healthz` and `/readyz` listen (`edal run`): `HOST:PORT`, a bare `PORT` (all interfaces), or `off`; port `0` picks a free one and logs it (`EDAL_METRICS_PORT`, its older name, is read when it is not set)",
+            \.metricsAddress),
+        .address(
+            "EDAL_OPERATOR_ADDRESS", default: "`127.0.0.1:9465`",
+            "where the [operator page](operations.md#the-operator-page) and its `/api/…` listen (`edal run`): `HOST:PORT`, or `off`. It shows keys, ETags and reasons: keep it on loopback (`kubectl port-forward`) or set `EDAL_OPERATOR_TOKEN`",
+            \.operatorAddress),
+        SettingDeclaration(
+            "EDAL_OPERATOR_TOKEN", default: "none",
+            "a token the operator page asks for (`Authorization: Bearer TOKEN`, or as the password a browser prompts for). Without one the page answers only requests addressed to an IP address or `localhost`; shown as `***`",
+            current: { $0.operatorToken == nil ? "none" : "***" }
+        ) { text, settings throws(SettingsError) in
+            guard text.utf8.count >= 16 else {
+                throw SettingsError(setting: "EDAL_OPERATOR_TOKEN", problem: "use at least 16 characters")
+            }
+            settings.operatorToken = text
+        },
+        .integer(
+            "EDAL_STALL_TIMEOUT", 30...86_400, default: "`180`",
+            "seconds with no receive answered and no message finished, while the queue shows visible messages, after which `/healthz` fails (the receive loops are stuck; a restart helps)",
+            \.stallTimeout),
     ]
 
     /// The worker table of docs/configuration.md, as the declarations say it (a test compares the

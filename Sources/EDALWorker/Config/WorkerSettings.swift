@@ -68,8 +68,15 @@ public struct WorkerSettings: Sendable, Equatable {
     public var claimRetention: Int?
     /// Partition layout below each watched prefix, e.g. `*/*/%Y/%m/%d/%H/`; empty lists everything.
     public var sweepPartitions: String = ""
-    /// Port of the `/metrics`, `/healthz`, `/readyz` listener; `nil`: no listener. 0 picks a free port.
-    public var metricsPort: Int?
+    /// Where `/metrics`, `/healthz` and `/readyz` listen (`edal run`); `nil`: nowhere. Port 0 picks a free port.
+    public var metricsAddress: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 9464)
+    /// Where the operator page and `/api/*` listen; `nil`: nowhere.
+    public var operatorAddress: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 9465)
+    /// The token the operator page asks for; `nil`: none (then it answers only requests addressed to
+    /// an IP address or `localhost`).
+    public var operatorToken: String?
+    /// Seconds without progress, while the queue shows visible messages, after which `/healthz` fails.
+    public var stallTimeout: Int = 180
     /// `text` (default) or `json` (one JSON object per line, for log shippers).
     public var logFormat: String = "text"
     /// `trace` … `critical`.

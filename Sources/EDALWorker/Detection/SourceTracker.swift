@@ -88,7 +88,7 @@ public final class SourceTracker: Sendable {
         } catch {
             // Announcing twice (two replicas) is the lesser harm than never announcing.
             logger.notice(
-                "cannot record new sources in the store; announcing them anyway", metadata: ["error": "\(error)"])
+                "cannot record new sources in the store; announcing them anyway", metadata: ["error": .error(error)])
         }
         return verdicts
     }
@@ -132,7 +132,7 @@ public final class SourceTracker: Sendable {
             events.removeAll { lost.contains($0.sourceId) }
         } catch {
             logger.notice(
-                "cannot record silent sources in the store; signalling them anyway", metadata: ["error": "\(error)"])
+                "cannot record silent sources in the store; signalling them anyway", metadata: ["error": .error(error)])
         }
         return events
     }
@@ -176,7 +176,7 @@ public final class SourceTracker: Sendable {
             // Never released: held until it runs out, so no other replica checks this window or deadline.
             return try await store.acquireLease(Self.leasePrefix + tag, owner: owner, ttl: interval) != nil
         } catch {
-            logger.notice("cannot take the silence check's lease", metadata: ["error": "\(error)"])
+            logger.notice("cannot take the silence check's lease", metadata: ["error": .error(error)])
             return false
         }
     }
@@ -223,7 +223,7 @@ public final class SourceTracker: Sendable {
             } catch {
                 logger.warning(
                     "a stored source baseline cannot be read; it is relearnt",
-                    metadata: ["name": "\(model.name)", "error": "\(error)"])
+                    metadata: ["name": "\(model.name)", "error": .error(error)])
             }
         }
         return registry.withLockedValue { registry in

@@ -10,6 +10,13 @@ enum ObjectEventLimits {
     static let maximumKeyBytes = 1024
     /// S3's largest object: 5 TiB.
     static let maximumSize: Int64 = 5 << 40
+    /// The longest event name S3 writes is 40-odd bytes (`ObjectCreated:CompleteMultipartUpload`).
+    static let maximumEventNameBytes = 64
+    /// A principal (`AWS:AROA…:session`, a canonical user id, an account) is at most a few hundred
+    /// bytes; a bucket owner's canonical id 64.
+    static let maximumPrincipalBytes = 512
+    /// An IPv4 or IPv6 address, or a service's name (`s3.amazonaws.com`) where AWS acted itself.
+    static let maximumSourceBytes = 256
 
     /// Throws the reason `event` (record `index` of its body) is not something S3 would have sent.
     static func check(_ event: ObjectCreatedEvent, record index: Int) throws(NotificationParseError) {
@@ -38,6 +45,22 @@ enum ObjectEventLimits {
             guard sequencer.utf8.count <= ClaimRequest.sequencerWidth else {
                 throw NotificationParseError(
                     "record \(index): the sequencer has \(sequencer.utf8.count) hex digits; S3's have at most \(ClaimRequest.sequencerWidth)"
+                )
+            }
+        }
+        // Fields signals and baselines carry: bounded as S3 writes them, so a forged notification can
+        // push neither a signal past 64 KiB nor a baseline towards MongoDB's 16 MB document limit.
+        for (field, value, limit) in [
+            ("eventName", event.eventName, maximumEventNameBytes), ("principalId", event.writer, maximumPrincipalBytes),
+            ("sourceIPAddress", event.sourceIP, maximumSourceBytes),
+            ("ownerIdentity", event.bucketOwner, maximumPrincipalBytes),
+        ] {
+            guard let value else { continue }
+            guard value.utf8.count <= limit,
+                !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw NotificationParseError(
+                    "record \(index): \(field) is \(value.utf8.count) bytes or holds control characters; S3 writes at most \(limit) printable bytes"
                 )
             }
         }

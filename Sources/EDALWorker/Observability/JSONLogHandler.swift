@@ -2,9 +2,12 @@ import EDALAWS
 import Foundation
 import Logging
 
-/// Writes one JSON object per line to standard error, with a stable set of fields (ECS names, as
-/// Filebeat and Elastic Agent expect): `@timestamp`, `log.level`, `log.logger`, `message`,
-/// `service.name`, `service.version`, `process.pid`, then the entry's metadata as plain fields.
+/// Writes one JSON object per line to standard error in Elastic Common Schema (ECS), as Filebeat,
+/// Elastic Agent and most log pipelines expect: `@timestamp`, `log.level`, `log.logger`, `message`,
+/// `ecs.version`, `service.name`, `service.version`, `process.pid`; an error as `error.message` and
+/// `error.type`; an object's bucket and key as `aws.s3.bucket.name` and `aws.s3.object.key` (the
+/// fields of Filebeat's AWS module); every other metadata field under EDAL's own `edal.` namespace,
+/// as ECS asks of custom fields.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -30,12 +33,18 @@ public struct JSONLogHandler: LogHandler {
             "service.name": "edal",
             "service.version": EDALVersion.current,
             "process.pid": Int(ProcessInfo.processInfo.processIdentifier),
+            "ecs.version": Self.ecsVersion,
         ]
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        for (key, value) in merged where fields[key] == nil {
-            fields[key] = Self.plain(value)
+        for (key, value) in merged {
+            switch key {
+            case "error": fields["error"] = Self.errorObject(value)
+            case "bucket": fields["aws.s3.bucket.name"] = value.description
+            case "key": fields["aws.s3.object.key"] = value.description
+            default: fields["edal." + key] = Self.plain(value)
+            }
         }
         guard
             var line = try? JSONSerialization.data(
@@ -43,6 +52,17 @@ public struct JSONLogHandler: LogHandler {
         else { return }
         line.append(0x0A)
         FileHandle.standardError.write(line)
+    }
+
+    /// The ECS version the fields follow.
+    public static let ecsVersion = "8.11.0"
+
+    /// `error.message` and `error.type` from `.error(_:)` metadata; a plain text as the message.
+    private static func errorObject(_ value: Logger.MetadataValue) -> [String: Any] {
+        guard case .dictionary(let parts) = value else { return ["message": value.description] }
+        var object: [String: Any] = ["message": parts["message"]?.description ?? value.description]
+        if let type = parts["type"] { object["type"] = type.description }
+        return object
     }
 
     private static func plain(_ value: Logger.MetadataValue) -> Any {

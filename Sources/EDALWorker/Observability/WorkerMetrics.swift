@@ -4,27 +4,27 @@ import NIOConcurrencyHelpers
 
 /// The worker's metrics through swift-metrics (exported in Prometheus format by `MetricsServer`).
 ///
-/// Names follow Filebeat's `aws-s3` input where it has the same figure (`sqs_messages_received_total`,
-/// `sqs_lag_time` …), so its dashboards and alerts carry over; what only EDAL has is `edal_*`.
+/// Names follow Prometheus's conventions: the `edal_` prefix, the unit in the name (`_seconds`,
+/// `_ratio`), counters ending `_total`; where Filebeat's `aws-s3` input has the same figure, the rest
+/// of the name is its (`edal_sqs_messages_received_total`). `MetricHelp` gives each its HELP text.
 /// Counters are brought up to date from `WorkerStatistics` (`sync`), so the hot path counts once;
 /// latencies are recorded where they happen.
 public final class WorkerMetrics: Sendable {
     // Filebeat aws-s3 names.
-    let messagesReceived = Counter(label: "sqs_messages_received_total")
-    let messagesProcessed = Counter(label: "sqs_messages_processed_total")
-    let messagesDeleted = Counter(label: "sqs_messages_deleted_total")
-    let messagesReturned = Counter(label: "sqs_messages_returned_total")
-    let visibilityExtensions = Counter(label: "sqs_visibility_timeout_extensions_total")
-    let messagesInflight = Gauge(label: "sqs_messages_inflight_gauge")
-    let messagesWaiting = Gauge(label: "sqs_messages_waiting_gauge")
-    let workerUtilization = Gauge(label: "sqs_worker_utilization")
-    let processingTime = Metrics.Timer(label: "sqs_message_processing_time")
-    let lagTime = Metrics.Timer(label: "sqs_lag_time")
-    let objectsRequested = Counter(label: "s3_objects_requested_total")
-    let objectsListed = Counter(label: "s3_objects_listed_total")
-    let objectsProcessed = Counter(label: "s3_objects_processed_total")
-    let eventsCreated = Counter(label: "s3_events_created_total")
-    let objectsInflight = Gauge(label: "s3_objects_inflight_gauge")
+    let messagesReceived = Counter(label: "edal_sqs_messages_received_total")
+    let messagesProcessed = Counter(label: "edal_sqs_messages_processed_total")
+    let messagesDeleted = Counter(label: "edal_sqs_messages_deleted_total")
+    let messagesReturned = Counter(label: "edal_sqs_messages_returned_total")
+    let visibilityExtensions = Counter(label: "edal_sqs_visibility_timeout_extensions_total")
+    let messagesInflight = Gauge(label: "edal_sqs_messages_in_work")
+    let messagesWaiting = Gauge(label: "edal_sqs_messages_waiting")
+    let workerUtilization = Gauge(label: "edal_sqs_worker_utilization_ratio")
+    let processingTime = Metrics.Timer(label: "edal_sqs_message_processing_seconds")
+    let lagTime = Metrics.Timer(label: "edal_sqs_lag_seconds")
+    let objectsRequested = Counter(label: "edal_s3_objects_requested_total")
+    let objectsListed = Counter(label: "edal_s3_objects_listed_total")
+    let objectsProcessed = Counter(label: "edal_s3_objects_processed_total")
+    let eventsCreated = Counter(label: "edal_s3_events_created_total")
 
     // EDAL's own.
     let claims: [String: Counter]
@@ -40,14 +40,15 @@ public final class WorkerMetrics: Sendable {
     let ownerMismatches = Counter(
         label: "edal_rejected_records_total", dimensions: [("reason", RecordRejection.ownerMismatch.rawValue)])
     let refusedHeads = Counter(label: "edal_rejected_records_total", dimensions: [("reason", "head_refused")])
-    let headLatency = Metrics.Timer(label: "edal_head_latency")
-    let scoringLatency = Metrics.Timer(label: "edal_scoring_latency")
-    let storeRoundTrips = Gauge(label: "edal_store_round_trips")
+    let headLatency = Metrics.Timer(label: "edal_head_latency_seconds")
+    let scoringLatency = Metrics.Timer(label: "edal_scoring_latency_seconds")
+    let storeRoundTrips = Counter(label: "edal_store_round_trips_total")
+    private let storeRoundTripsSynced = NIOLockedValueBox<UInt64>(0)
     let sweepRuns = Counter(label: "edal_sweep_runs_total")
     let sweepCandidates = Counter(label: "edal_sweep_candidates_total")
     let sweepUnfinished = Counter(label: "edal_sweep_unfinished_total")
     let sweepLastCompleted = Gauge(label: "edal_sweep_last_completed_timestamp_seconds")
-    let deadLetterMessages = Gauge(label: "sqs_dead_letter_messages_gauge")
+    let deadLetterMessages = Gauge(label: "edal_sqs_dead_letter_messages")
     /// The newest signals published, for the operator page.
     public let recentSignals = RecentSignals()
     /// The last levels reported, for the operator page (gauges cannot be read back).
@@ -195,7 +196,6 @@ extension WorkerMetrics: WorkerObserver {
     public func inWork(messages: Int, objects: Int?) {
         messagesInflight.record(messages)
         workerUtilization.record(Double(messages) / Double(maximumInWork))
-        if let objects { objectsInflight.record(objects) }
         levels.withLockedValue {
             $0.messagesInWork = messages
             if let objects { $0.objectsInWork = objects }
@@ -207,7 +207,11 @@ extension WorkerMetrics: WorkerObserver {
             messagesWaiting.record(messages)
             levels.withLockedValue { $0.queueWaiting = messages }
         }
-        storeRoundTrips.record(Int64(clamping: roundTrips))
+        let added = storeRoundTripsSynced.withLockedValue { synced -> UInt64 in
+            defer { synced = max(synced, roundTrips) }
+            return roundTrips > synced ? roundTrips - synced : 0
+        }
+        if added > 0 { storeRoundTrips.increment(by: Int64(clamping: added)) }
     }
 
     public func deadLetterDepth(_ messages: Int) {

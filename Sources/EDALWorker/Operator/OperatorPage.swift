@@ -22,8 +22,7 @@ public enum OperatorPage {
             </style></head><body>
             <h1>EDAL</h1>
             <p class="muted">replica <code>\(escape(snapshot.replica))</code>, \(escape(timestamp(snapshot.generatedAt))) ·
-            JSON: <a href="/api/sources">/api/sources</a>, <a href="/api/signals">/api/signals</a>, <a href="/api/health">/api/health</a> ·
-            <a href="/metrics">/metrics</a></p>
+            JSON: <a href="/api/sources">/api/sources</a>, <a href="/api/signals">/api/signals</a>, <a href="/api/health">/api/health</a></p>
 
             """
         page += health(snapshot.health)

@@ -24,6 +24,11 @@ public struct OperatorSnapshot: Sendable, Codable, Equatable {
         public var name: String
         /// `nil`: it answered.
         public var problem: String?
+
+        public init(name: String, problem: String?) {
+            self.name = name
+            self.problem = problem
+        }
     }
 
     public struct Health: Sendable, Codable, Equatable {

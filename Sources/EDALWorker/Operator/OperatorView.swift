@@ -1,54 +1,52 @@
 import Foundation
 
-/// Answers the operator page's paths on the metrics port: `/` (HTML) and `/api/snapshot`,
-/// `/api/sources`, `/api/signals`, `/api/health` (JSON), from the runtime's sources and counts and
-/// the metrics' recent signals and levels.
-public struct OperatorView: Sendable {
-    public var runtime: EDALRuntime
-    public var metrics: WorkerMetrics
+/// Answers the operator page's paths: `/` (HTML) and `/api/snapshot`, `/api/sources`,
+/// `/api/signals`, `/api/health` (JSON), from the runtime's sources and counts, the metrics' recent
+/// signals and levels, and the health's dependency checks. Everything is rendered at most once per
+/// `refreshInterval` (`RefreshedValue`) and served from there, so requests cost no calls and
+/// little CPU however many arrive.
+public final class OperatorView: Sendable {
+    /// The page's answers, rendered together from one snapshot.
+    struct Rendered: Sendable {
+        var page: [UInt8]
+        var snapshot: [UInt8]
+        var sources: [UInt8]
+        var signals: [UInt8]
+        var health: [UInt8]
+    }
 
-    public init(runtime: EDALRuntime, metrics: WorkerMetrics) {
-        self.runtime = runtime
-        self.metrics = metrics
+    private let rendered: RefreshedValue<Rendered>
+
+    public init(
+        runtime: EDALRuntime, metrics: WorkerMetrics, health: WorkerHealth, refreshInterval: Duration = .seconds(5)
+    ) {
+        rendered = RefreshedValue(maximumAge: refreshInterval) {
+            let snapshot = OperatorSnapshot(
+                generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
+                signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
+                levels: metrics.lastLevels, dependencies: await health.dependencies.value())
+            return Rendered(
+                page: Array(OperatorPage.html(snapshot).utf8), snapshot: Self.encode(snapshot),
+                sources: Self.encode(snapshot.sources), signals: Self.encode(snapshot.signals),
+                health: Self.encode(snapshot.health))
+        }
     }
 
     /// The content type and body for `path`, or `nil` when the path is not the page's.
     public func respond(to path: String) async -> (contentType: String, body: [UInt8])? {
         let json = "application/json; charset=utf-8"
         switch path {
-        case "/", "/index.html":
-            return ("text/html; charset=utf-8", Array(OperatorPage.html(await snapshot()).utf8))
-        case "/api/snapshot":
-            return (json, Self.encode(await snapshot()))
-        case "/api/sources":
-            let signals = OperatorSnapshot.signalRows(metrics.recentSignals.newestFirst)
-            return (json, Self.encode(OperatorSnapshot.sources(runtime.sources.baselines, signals: signals)))
-        case "/api/signals":
-            return (json, Self.encode(OperatorSnapshot.signalRows(metrics.recentSignals.newestFirst)))
-        case "/api/health":
-            return (
-                json,
-                Self.encode(
-                    OperatorSnapshot.Health(
-                        counts: runtime.statistics.snapshot, levels: metrics.lastLevels,
-                        dependencies: await dependencies()))
-            )
-        default:
-            return nil
+        case "/", "/index.html": return ("text/html; charset=utf-8", await rendered.value().page)
+        case "/api/snapshot": return (json, await rendered.value().snapshot)
+        case "/api/sources": return (json, await rendered.value().sources)
+        case "/api/signals": return (json, await rendered.value().signals)
+        case "/api/health": return (json, await rendered.value().health)
+        default: return nil
         }
     }
 
-    public func snapshot() async -> OperatorSnapshot {
-        OperatorSnapshot(
-            generatedAt: Date(), replica: runtime.owner, baselines: runtime.sources.baselines,
-            signals: metrics.recentSignals.newestFirst, counts: runtime.statistics.snapshot,
-            levels: metrics.lastLevels, dependencies: await dependencies())
-    }
-
-    /// The `/readyz` checks, as the page shows them.
-    private func dependencies() async -> [OperatorSnapshot.Dependency] {
-        await runtime.readiness().map { OperatorSnapshot.Dependency(name: $0.name, problem: $0.problem) }
-    }
+    /// Renders made so far (one per refresh interval at most).
+    public var renders: Int { get async { await rendered.refreshes } }
 
     private static func encode<T: Encodable>(_ value: T) -> [UInt8] {
         let encoder = JSONEncoder()

@@ -93,7 +93,7 @@ public struct ObjectPipeline: Sendable {
                 claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
-            logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["error": "\(error)"])
+            logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["error": .error(error)])
             return results.map { $0 ?? .retryLater(.store) }
         }
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)
@@ -129,7 +129,7 @@ public struct ObjectPipeline: Sendable {
                 await repeatEvery(
                     lease / 2, clock: clock, { _ = try await store.renew(tickets, lease: lease) },
                     failed: { error in
-                        logger.notice("cannot renew claim leases", metadata: ["error": "\(error)"])
+                        logger.notice("cannot renew claim leases", metadata: ["error": .error(error)])
                     })
             }, while: { await work(on: claimed) })
         for object in finished { results[object.position] = object.result ?? .retryLater(.store) }
@@ -178,13 +178,13 @@ public struct ObjectPipeline: Sendable {
             case .failure(let error as AWSServiceError) where error.statusCode == 403:
                 logger.error(
                     "S3 refused the HEAD: no permission, or the bucket belongs to another account than EDAL_EXPECTED_BUCKET_OWNER says; the message goes to the dead-letter queue",
-                    metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
+                    metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": .error(error)])
                 objects[position].giveBack(.refused)
             case .none, .failure:
                 if case .failure(let error) = heads[position] {
                     logger.warning(
                         "HEAD failed; the object will be tried again",
-                        metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": "\(error)"])
+                        metadata: ["bucket": "\(event.bucket)", "key": "\(event.key)", "error": .error(error)])
                 }
                 objects[position].giveBack(.head)
             case .success(.none):
@@ -263,7 +263,7 @@ public struct ObjectPipeline: Sendable {
             try await store.release(tickets)
         } catch {
             // The leases run out on their own; a later delivery takes the claims over.
-            logger.notice("cannot release claims; they expire with their lease", metadata: ["error": "\(error)"])
+            logger.notice("cannot release claims; they expire with their lease", metadata: ["error": .error(error)])
         }
     }
 
@@ -285,7 +285,7 @@ public struct ObjectPipeline: Sendable {
             do {
                 answers = try await store.complete(completing.map(\.1))
             } catch {
-                logger.warning("cannot record completed work (attempt \(attempt))", metadata: ["error": "\(error)"])
+                logger.warning("cannot record completed work (attempt \(attempt))", metadata: ["error": .error(error)])
             }
         }
         for (index, (position, completion)) in completing.enumerated() {

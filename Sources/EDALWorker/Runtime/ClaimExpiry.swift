@@ -29,7 +29,7 @@ public struct ClaimExpiry: Sendable {
             } catch {
                 logger.warning(
                     "cannot delete expired claims; trying again later",
-                    metadata: ["error": "\(error)", "deleted": "\(deleted)"])
+                    metadata: ["error": .error(error), "deleted": "\(deleted)"])
             }
         } while await shutdown.sleep(for: interval, clock: clock)
     }

@@ -144,7 +144,7 @@ public struct EDALRuntime: Sendable {
         } catch {
             logger.warning(
                 "cannot read the source baselines; learning from scratch until the store answers",
-                metadata: ["error": "\(error)"])
+                metadata: ["error": .error(error)])
         }
     }
 

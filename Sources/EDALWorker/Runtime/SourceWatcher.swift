@@ -68,7 +68,7 @@ public struct SourceWatcher: Sendable {
                 do {
                     events = try await sources.sync(now: now)
                 } catch {
-                    logger.notice("cannot sync source baselines; trying again", metadata: ["error": "\(error)"])
+                    logger.notice("cannot sync source baselines; trying again", metadata: ["error": .error(error)])
                 }
             }
             if let retention, clock.elapsed - lastForget >= forgetInterval {
@@ -78,7 +78,7 @@ public struct SourceWatcher: Sendable {
                 } catch {
                     logger.notice(
                         "cannot delete forgotten sources' baselines from the store; trying again later",
-                        metadata: ["error": "\(error)"])
+                        metadata: ["error": .error(error)])
                 }
             }
             if silenceDue {

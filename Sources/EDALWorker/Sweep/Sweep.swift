@@ -119,7 +119,8 @@ public struct Sweep: Sendable {
         } catch {
             var report = SweepReport(location: location, swept: false)
             report.error = "cannot take the sweep lease: \(error)"
-            logger.warning("cannot take the sweep lease", metadata: ["location": "\(location)", "error": "\(error)"])
+            logger.warning(
+                "cannot take the sweep lease", metadata: ["location": "\(location)", "error": .error(error)])
             return report
         }
 
@@ -129,7 +130,8 @@ public struct Sweep: Sendable {
                 await repeatEvery(
                     leaseLength / 2, clock: clock,
                     { for lease in held { _ = try await store.renewLease(lease, ttl: leaseLength) } },
-                    failed: { error in logger.notice("cannot renew the sweep's leases", metadata: ["error": "\(error)"])
+                    failed: { error in
+                        logger.notice("cannot renew the sweep's leases", metadata: ["error": .error(error)])
                     })
             }, while: { await sweepHoldingLeases(location, now: now, shutdown: shutdown) })
         if report.error == nil, !report.interrupted {
@@ -246,7 +248,7 @@ public struct Sweep: Sendable {
         } catch {
             report.error = "\(error)"
             logger.warning(
-                "sweep failed; the next one retries", metadata: ["location": "\(location)", "error": "\(error)"])
+                "sweep failed; the next one retries", metadata: ["location": "\(location)", "error": .error(error)])
         }
         return report
     }

@@ -264,7 +264,7 @@ struct MessageBatchHandler: Sendable {
                 statistics.update { $0.deleteErrors += chunk.count }
                 logger.warning(
                     "cannot delete finished messages; they will come back as duplicates",
-                    metadata: ["error": "\(error)"])
+                    metadata: ["error": .error(error)])
             }
         }
     }

@@ -179,7 +179,7 @@ public struct QueueWorker: Sendable {
                     .delay(retry: receiveFailures, clock: configuration.clock)
                 logger.warning(
                     "cannot receive from the queue; retrying",
-                    metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.seconds * 1000))"])
+                    metadata: ["error": .error(error), "retry_in_ms": "\(Int(delay.seconds * 1000))"])
                 try? await configuration.clock.sleep(for: delay)
                 continue
             }
@@ -297,7 +297,7 @@ public struct QueueWorker: Sendable {
                 SQSQueueAttribute.approximateNumberOfMessagesDelayed,
             ].reduce(0) { $0 + (attributes[$1].flatMap { Int($0) } ?? 0) }
         } catch {
-            logger.notice("cannot read the queue's attributes", metadata: ["error": "\(error)"])
+            logger.notice("cannot read the queue's attributes", metadata: ["error": .error(error)])
             return nil
         }
     }
@@ -317,7 +317,7 @@ public struct QueueWorker: Sendable {
         } catch {
             logger.warning(
                 "cannot read the queue's attributes; is the queue URL right?",
-                metadata: ["queue": "\(configuration.queueURL)", "error": "\(error)"])
+                metadata: ["queue": "\(configuration.queueURL)", "error": .error(error)])
             return false
         }
     }

@@ -117,7 +117,7 @@ struct VisibilityHeartbeat: Sendable {
                 return round
             } catch {
                 round.unreachable = true
-                logger.notice("cannot extend message visibility; trying again soon", metadata: ["error": "\(error)"])
+                logger.notice("cannot extend message visibility; trying again soon", metadata: ["error": .error(error)])
             }
         }
         return round

@@ -44,6 +44,7 @@ struct DrainCommand: AsyncParsableCommand {
         )
     {
         let logger = Logger(label: "edal")
+        let traces = try TraceExport.bootstrap()
         let runtime: EDALRuntime
         do {
             runtime = try await EDALRuntime.start(settings: settings, aws: aws, logger: logger)
@@ -55,27 +56,30 @@ struct DrainCommand: AsyncParsableCommand {
         // What the worker service answered (a service returns nothing itself).
         let outcome = NIOLockedValueBox<DrainResult?>(nil)
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
-        let services: [Configured] = [
-            Configured(
-                service: ShutdownSignalService("progress", logger: logger) {
-                    await DrainProgress(runtime: runtime).run(until: $0)
-                }),
-            // Share what this drain learns with other replicas as it goes; a last sync at the end.
-            Configured(
-                service: ShutdownSignalService("sources", logger: logger) {
-                    await runtime.sourceWatcher(checksSilence: false).run(shutdown: $0)
-                }),
-            // The queue worked off (or SIGTERM): everything else stops too.
-            Configured(
-                service: ShutdownSignalService(
-                    "worker", stoppingNotice: "stopping: no new messages; finishing work in progress", logger: logger
-                ) { shutdown in
-                    let result = await runtime.runWorkers(drain: drain, shutdown: shutdown)
-                    outcome.withLockedValue { $0 = result }
-                },
-                successTerminationBehavior: .gracefullyShutdownGroup
-            ),
-        ]
+        // The span exporter first: it stops last, after the worker's last spans.
+        let services: [Configured] =
+            (traces.map { [Configured(service: $0)] } ?? []) + [
+                Configured(
+                    service: ShutdownSignalService("progress", logger: logger) {
+                        await DrainProgress(runtime: runtime).run(until: $0)
+                    }),
+                // Share what this drain learns with other replicas as it goes; a last sync at the end.
+                Configured(
+                    service: ShutdownSignalService("sources", logger: logger) {
+                        await runtime.sourceWatcher(checksSilence: false).run(shutdown: $0)
+                    }),
+                // The queue worked off (or SIGTERM): everything else stops too.
+                Configured(
+                    service: ShutdownSignalService(
+                        "worker", stoppingNotice: "stopping: no new messages; finishing work in progress",
+                        logger: logger
+                    ) { shutdown in
+                        let result = await runtime.runWorkers(drain: drain, shutdown: shutdown)
+                        outcome.withLockedValue { $0 = result }
+                    },
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+            ]
         do {
             try await ServiceGroup(
                 configuration: .edal(services, deadline: .seconds(settings.shutdownDeadline), logger: logger)

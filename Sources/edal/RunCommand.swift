@@ -18,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
         try options.bootstrapLogging(settings)
         let metrics = options.bootstrapMetrics(settings)
         let logger = Logger(label: "edal")
+        let traces = try TraceExport.bootstrap()
         let runtime: EDALRuntime
         do {
             runtime = try await EDALRuntime.start(
@@ -39,7 +40,8 @@ struct RunCommand: AsyncParsableCommand {
         // Started in this order, stopped in the reverse: the worker first, the metrics listener last
         // (so /healthz and /metrics answer while work in hand finishes).
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
-        var services: [Configured] = []
+        // The span exporter first: it stops last, after the worker's last spans.
+        var services: [Configured] = traces.map { [Configured(service: $0)] } ?? []
         if let (registry, workerMetrics) = metrics {
             let health = WorkerHealth(
                 stallTimeout: .seconds(settings.stallTimeout),

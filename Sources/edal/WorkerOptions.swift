@@ -59,14 +59,22 @@ struct WorkerOptions: ParsableArguments {
                 "EDAL_LOG_LEVEL: \(settings.logLevel) is not one of trace, debug, info, notice, warning, error, critical"
             )
         }
+        // With traces exported, each line carries the trace and span it was written in.
+        let traces = TraceExport.requested() ? TraceLogMetadata.provider : nil
         if settings.logFormat == "json" {
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = JSONLogHandler(label: label, level: level)
+                    handler.metadataProvider = provider
+                    return handler
+                }, metadataProvider: traces)
         } else {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                }, metadataProvider: traces)
         }
     }
 

@@ -38,7 +38,7 @@ enum ECSLogLine {
         }
         let known: Set<String> = [
             "@timestamp", "log.level", "log.logger", "message", "ecs.version", "service.name", "service.version",
-            "process.pid", "error", "aws.s3.bucket.name", "aws.s3.object.key",
+            "process.pid", "error", "aws.s3.bucket.name", "aws.s3.object.key", "trace.id", "span.id",
         ]
         for field in entry.keys where !known.contains(field) && !field.hasPrefix("edal.") {
             problems.append("\(field) is neither an ECS field EDAL writes nor under edal.: \(line)")

@@ -6,7 +6,8 @@ import Logging
 /// Elastic Agent and most log pipelines expect: `@timestamp`, `log.level`, `log.logger`, `message`,
 /// `ecs.version`, `service.name`, `service.version`, `process.pid`; an error as `error.message` and
 /// `error.type`; an object's bucket and key as `aws.s3.bucket.name` and `aws.s3.object.key` (the
-/// fields of Filebeat's AWS module); every other metadata field under EDAL's own `edal.` namespace,
+/// fields of Filebeat's AWS module); the current span's `trace.id` and `span.id` when traces are
+/// exported (`TraceLogMetadata`); every other metadata field under EDAL's own `edal.` namespace,
 /// as ECS asks of custom fields.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level
@@ -43,6 +44,7 @@ public struct JSONLogHandler: LogHandler {
             case "error": fields["error"] = Self.errorObject(value)
             case "bucket": fields["aws.s3.bucket.name"] = value.description
             case "key": fields["aws.s3.object.key"] = value.description
+            case "trace.id", "span.id": fields[key] = value.description
             default: fields["edal." + key] = Self.plain(value)
             }
         }

@@ -13,11 +13,14 @@ public struct ObjectCandidate: Sendable, Equatable {
     public var via: Via
     /// LastModified from a listing (sweep), recorded with the claim.
     public var lastModified: Date?
+    /// The object's span, when tracing (`PipelineTracing`).
+    public var trace: ObjectTrace?
 
-    public init(event: ObjectCreatedEvent, via: Via, lastModified: Date? = nil) {
+    public init(event: ObjectCreatedEvent, via: Via, lastModified: Date? = nil, trace: ObjectTrace? = nil) {
         self.event = event
         self.via = via
         self.lastModified = lastModified
+        self.trace = trace
     }
 
     var claimRequest: ClaimRequest {

@@ -3,6 +3,7 @@ import EDALDetection
 import EDALState
 import Foundation
 import Logging
+import Tracing
 
 /// The one path every object takes, whether a notification, the sweep or a replay found it:
 /// claim (one store round trip for the batch) → HEAD (bounded concurrency, metadata only) → score →
@@ -33,6 +34,8 @@ public struct ObjectPipeline: Sendable {
     public var logger: Logger
     /// Time for lease renewals and completion retries (virtual in the simulation).
     public var clock: any WorkerClock = SystemClock()
+    /// The spans of each object's stages, when a tracer is installed.
+    public var tracing = PipelineTracing()
 
     public init(
         s3: any ObjectHeadService, store: any ClaimStore, publisher: SignalPublisher, sources: SourceTracker,
@@ -88,12 +91,16 @@ public struct ObjectPipeline: Sendable {
 
         let claimedIndices = latest.sorted()
         let claimOutcomes: [ClaimOutcome]
+        let claimStarted = tracing.now()
         do {
             claimOutcomes = try await store.claim(
                 claimedIndices.map { dedupe.claimRequest(requests[$0]) }, owner: owner, lease: lease)
         } catch {
             statistics.update { $0.storeErrors += 1 }
             logger.warning("cannot claim objects; their messages stay in the queue", metadata: ["error": .error(error)])
+            tracing.stage(
+                "claim", from: claimStarted, for: candidates.map(\.trace), outcome: { _ in "store" },
+                failed: { _ in true })
             return results.map { $0 ?? .retryLater(.store) }
         }
         var outcomes = [ClaimOutcome](repeating: .duplicate, count: candidates.count)
@@ -121,6 +128,9 @@ public struct ObjectPipeline: Sendable {
                 }
             }
         }
+        tracing.stage(
+            "claim", from: claimStarted, for: candidates.map(\.trace),
+            outcome: { index in results[index]?.label ?? "claimed" })
         guard !claimed.isEmpty else { return results.map { $0 ?? .retryLater(.store) } }
 
         let tickets = claimed.map(\.ticket)
@@ -139,13 +149,30 @@ public struct ObjectPipeline: Sendable {
     /// HEAD, judge, publish and complete the claimed objects, each record moved through its stages.
     private func work(on claimed: [ClaimedObject]) async -> [ClaimedObject] {
         var objects = claimed
+        var started = tracing.now()
         await head(&objects)
+        trace("head", from: &started, objects) { $0.gone ? "object_gone" : $0.result?.label ?? "found" }
         let sourceSignals = await judge(&objects)
+        trace("judge", from: &started, objects.filter(\.scored)) { $0.anomalous ? "anomalous" : "normal" }
         await publish(&objects, with: sourceSignals)
+        trace("publish", from: &started, objects.filter { $0.delivery != nil }) { $0.delivery?.label ?? "-" }
         await releaseGivenBack(objects)
         await recordCompletions(&objects)
+        trace("complete", from: &started, objects) { $0.result?.label ?? "-" }
         count(objects)
         return objects
+    }
+
+    /// Records the stage that ran for `objects` since `started` (then restarts the watch).
+    private func trace(
+        _ stage: String, from started: inout DefaultTracerClock.Instant?, _ objects: [ClaimedObject],
+        outcome: (ClaimedObject) -> String
+    ) {
+        guard tracing.enabled else { return }
+        tracing.stage(
+            stage, from: started, for: objects.map(\.candidate.trace), outcome: { outcome(objects[$0]) },
+            failed: { objects[$0].result?.isDependencyFailure == true })
+        started = tracing.now()
     }
 
     /// claimed → headed: HEAD every object, a bounded number at a time; a refusal or a failure

@@ -128,6 +128,9 @@ public struct Signal: Sendable, Codable, Equatable {
     public var origin: Origin
     /// The EDAL version and the worker that published it.
     public var producer: String
+    /// The trace of the work that published it (W3C trace id, 32 hex digits), when EDAL exports
+    /// traces: the signal leads to its spans.
+    public var traceId: String?
 
     enum CodingKeys: String, CodingKey {
         case schema
@@ -135,6 +138,7 @@ public struct Signal: Sendable, Codable, Equatable {
         case emittedAt = "emitted_at"
         case anomalous, check, source, service, score
         case reasons, baseline, detector, evidence, origin, producer
+        case traceId = "trace_id"
     }
 
     /// The Kinesis partition key: one source's signals share a shard, so a consumer reading one

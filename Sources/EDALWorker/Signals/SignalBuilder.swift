@@ -35,7 +35,8 @@ public enum SignalBuilder {
             origin: Signal.Origin(
                 via: candidate.via.rawValue, eventName: candidate.event.eventName,
                 eventTime: candidate.event.eventTime, sequencer: candidate.event.sequencer),
-            producer: producer
+            producer: producer,
+            traceId: candidate.trace?.traceId
         )
     }
 

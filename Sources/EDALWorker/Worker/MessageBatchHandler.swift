@@ -1,6 +1,7 @@
 import EDALAWS
 import Foundation
 import Logging
+import Tracing
 
 /// Handles one received batch: parse → process the objects → delete exactly the finished messages.
 ///
@@ -41,9 +42,20 @@ struct MessageBatchHandler: Sendable {
         case objects(Range<Int>)
     }
 
-    /// Processes `messages`; answers the objects' results, in order.
+    /// Processes `messages`; answers the objects' results, in order. When tracing, inside a span
+    /// for the batch (`edal.batch`), with a span for each object (`PipelineTracing`).
     @discardableResult
     func handle(_ messages: [SQSMessage]) async -> [ObjectResult] {
+        guard pipeline.tracing.enabled else { return await handle(messages, batch: nil) }
+        return await withSpan("edal.batch", ofKind: .consumer) { span in
+            span.attributes["messaging.system"] = "aws_sqs"
+            span.attributes["messaging.destination.name"] = configuration.queueURL
+            span.attributes["messaging.batch.message_count"] = messages.count
+            return await handle(messages, batch: span)
+        }
+    }
+
+    private func handle(_ messages: [SQSMessage], batch: (any Span)?) async -> [ObjectResult] {
         let started = ContinuousClock.now
         if let observer = statistics.observer {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -113,7 +125,10 @@ struct MessageBatchHandler: Sendable {
                 let start = candidates.count
                 let via: ObjectCandidate.Via =
                     message.messageAttributes?["edal-replay"] != nil ? .replay : .notification
-                candidates += notification.objects.map { ObjectCandidate(event: $0, via: via) }
+                candidates += notification.objects.map { event in
+                    ObjectCandidate(
+                        event: event, via: via, trace: pipeline.tracing.objectTrace(event, via: via, batch: batch))
+                }
                 plans.append(start == candidates.count ? .acknowledge : .objects(start..<candidates.count))
             } catch {
                 leaveForDeadLetterQueue()
@@ -191,6 +206,12 @@ struct MessageBatchHandler: Sendable {
             statistics.update { $0.messagesReturned += returned.count }
             if !Task.isCancelled { await changeVisibility(returned, to: 0) }
         }
+        // Objects whose messages went back unfinished end their spans here.
+        for (index, candidate) in candidates.enumerated()
+        where results.indices.contains(index) && !results[index].isDone {
+            candidate.trace?.span.setStatus(SpanStatus(code: .error, message: results[index].label))
+            candidate.trace?.span.end()
+        }
         return results
     }
 
@@ -211,13 +232,23 @@ struct MessageBatchHandler: Sendable {
             pending.removeAll { results[$0].isDone || results[$0] == .retryLater(.refused) }
 
             var finished: [SQSMessage] = []
+            var finishedObjects: [Int] = []
             for (index, plan) in plans.enumerated() where !deleted[index] {
                 if case .objects(let range) = plan, range.allSatisfy({ results[$0].isDone }) {
                     finished.append(messages[index])
+                    finishedObjects += range
                     deleted[index] = true
                 }
             }
+            let deleteStarted = pipeline.tracing.now()
             await delete(finished)
+            // Each finished object's span ends with its message's deletion.
+            let traces = finishedObjects.map { candidates[$0].trace }
+            pipeline.tracing.stage("delete", from: deleteStarted, for: traces)
+            for (object, trace) in zip(finishedObjects, traces) {
+                trace?.span.attributes["edal.outcome"] = results[object].label
+                trace?.span.end()
+            }
 
             let dependencyFailed = pending.contains { results[$0].isDependencyFailure }
             if dependencyFailed { backoff.recordFailure() } else if !answers.isEmpty { backoff.recordSuccess() }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EDALAWS
+@testable import EDALState
 @testable import EDALWorker
 
 /// Source events through the real binary: two `edal run` replicas sharing one store learn a source
@@ -92,5 +93,75 @@ struct SourceEventsEndToEndTests {
         for index in workers.indices { workers[index].kill(SIGTERM) }
         for worker in workers { _ = await worker.wait() }
         workers = []
+    }
+}
+
+extension SourceEventsEndToEndTests {
+    @Test(
+        "a silence found while Kinesis and the fallback queue are both down is kept with the baseline and published once they answer"
+    )
+    func silenceDuringASinkOutage() async throws {
+        guard let services = try TestServices.current() else { return }
+        let fixture = try PipelineFixture(services: services, store: .mongoFixture, name: "edal-kept-event")
+        defer { Task { await fixture.discardStore() } }
+        try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
+        let kinesis = try await FaultProxy.start(service: "kinesis", upstream: services.kinesisEndpoint, rules: [])
+        let sqs = try await FaultProxy.start(service: "sqs", upstream: services.sqsEndpoint, rules: [])
+        let worker = try fixture.startEdal(
+            ["run"],
+            Self.environment.merging([
+                "AWS_ENDPOINT_URL_KINESIS": kinesis.endpoint, "AWS_ENDPOINT_URL_SQS": sqs.endpoint,
+                "AWS_MAX_ATTEMPTS": "1",
+            ]) { $1 })
+        defer { worker.kill(SIGKILL) }
+
+        let key = PipelineFixture.flowLogKey
+        var keys: [String] = []
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for index in 0..<12 {
+                _ = try await s3.putObject(
+                    bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                    contentType: "application/octet-stream")
+                keys.append(key(index))
+                try await Task.sleep(for: .milliseconds(1_000))
+            }
+        }
+        // Both sinks go down before the silence can be found (15 s of quiet).
+        try await kinesis.setRules([.init(operation: "kinesis.PutRecords", fault: "error500")])
+        try await sqs.setRules([.init(operation: "sqs.SendMessageBatch", fault: "error500")])
+        // The silence is found and reaches no sink: kept.
+        let kept = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < kept, !worker.collectedErrors.contains("kept with its source's baseline") {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(
+            worker.collectedErrors.contains("kept with its source's baseline"),
+            "\(worker.collectedErrors.suffix(2000))")
+        #expect(try await fixture.sourceEvents().filter { $0.check == "silent_source" }.isEmpty)
+
+        // Both answer again: the kept silence is published, once.
+        try await kinesis.setRules([])
+        try await sqs.setRules([])
+        var silent: [Signal] = []
+        let published = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < published {
+            silent = try await fixture.sourceEvents().filter { $0.check == "silent_source" }
+            if !silent.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let event = try #require(
+            silent.first, "the kept silence was never published: \(worker.collectedErrors.suffix(2000))")
+        #expect(event.evidence.key == keys.last)
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await fixture.sourceEvents().filter { $0.check == "silent_source" }.count == 1)
+        // Nothing is kept any more: the store's copy of the baseline lists no unpublished event.
+        let store = try await StateStoreFactory.open(uri: fixture.storeURI)
+        let stored = try await store.loadBaselines(
+            prefix: SourceTracker.storePrefix, savedSince: nil, after: nil, limit: 100)
+        await store.close()
+        #expect(stored.allSatisfy { !String(decoding: $0.payload, as: UTF8.self).contains("unpublishedEvents") })
+        worker.kill(SIGTERM)
+        _ = await worker.wait(limit: .seconds(60))
     }
 }

@@ -92,6 +92,13 @@ public struct SourceBaseline: Sendable, Codable, Equatable {
     public var history: SourceHistory?
     /// Bumped by every write to the store; writes are conditional on it.
     public var version: Int64
+    /// Source events about this source that no sink took yet, as their publisher encoded them
+    /// (opaque here), by id: kept with the baseline, so they survive the replica that found them,
+    /// and published when a sink answers. `nil` when there are none.
+    public var unpublishedEvents: [String: String]?
+    /// The most kept per source; a source's events are a few an episode, so more means a long
+    /// outage, and the oldest give way.
+    public static let unpublishedCapacity = 32
 
     /// An empty baseline for the source `id` (`bucket/template`).
     public init(id: String, bucket: String, template: String, producer: String?, firstSeen: Date) {

@@ -46,6 +46,11 @@ public struct SourceRegistry: Sendable {
         /// State (silent, burst) changed here since it was last saved: ours wins over the store's.
         var stateChanged: Bool
         var modelBuiltAt: Int64
+        /// Unpublished events added here since the last save (`unpublishedEvents`), and those
+        /// published here since: the store's list is merged with these, so an event another
+        /// replica published is not brought back by this one.
+        var unpublishedAdded: Set<String> = []
+        var unpublishedRemoved: Set<String> = []
         /// A new source of a known shape, announced once it delivers again: a name repeats, a value
         /// that keeps changing does not (and is merged away first).
         var announcePending = false
@@ -584,6 +589,47 @@ public struct SourceRegistry: Sendable {
             || entry.baseline.rateDropSince != baseline.rateDropSince
             || entry.baseline.sizeTrendSince != baseline.sizeTrendSince
         if !entry.dirty { entry.stateChanged = false }
+        // What was saved of the unpublished events is the store's now; changes since stay ours.
+        let saved = Set(baseline.unpublishedEvents?.keys.map { $0 } ?? [])
+        entry.unpublishedAdded.subtract(saved)
+        entry.unpublishedRemoved = entry.unpublishedRemoved.filter { saved.contains($0) }
+        entry.dirty = entry.dirty || !entry.unpublishedAdded.isEmpty || !entry.unpublishedRemoved.isEmpty
+        put(entry)
+    }
+
+    /// Keeps `payload`, an event about source `sourceId` that no sink took (`id` its signal id), with
+    /// the source's baseline until `published(_:of:)`; answers `false` for an unknown source.
+    @discardableResult
+    public mutating func keepUnpublished(_ id: String, payload: String, of sourceId: String) -> Bool {
+        guard var entry = entries[sourceId] else { return false }
+        var kept = entry.baseline.unpublishedEvents ?? [:]
+        kept[id] = payload
+        while kept.count > SourceBaseline.unpublishedCapacity, let oldest = kept.keys.sorted().first {
+            kept[oldest] = nil
+        }
+        entry.baseline.unpublishedEvents = kept
+        entry.unpublishedAdded.insert(id)
+        entry.unpublishedRemoved.remove(id)
+        entry.dirty = true
+        put(entry)
+        return true
+    }
+
+    /// Every kept unpublished event: its source, its id and its payload.
+    public func unpublishedEvents() -> [(sourceId: String, id: String, payload: String)] {
+        entries.values.flatMap { entry in
+            (entry.baseline.unpublishedEvents ?? [:]).map { (entry.baseline.id, $0.key, $0.value) }
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// Forgets the kept event `id` of `sourceId`: a sink took it.
+    public mutating func published(_ id: String, of sourceId: String) {
+        guard var entry = entries[sourceId], entry.baseline.unpublishedEvents?[id] != nil else { return }
+        entry.baseline.unpublishedEvents?[id] = nil
+        if entry.baseline.unpublishedEvents?.isEmpty == true { entry.baseline.unpublishedEvents = nil }
+        entry.unpublishedAdded.remove(id)
+        entry.unpublishedRemoved.insert(id)
+        entry.dirty = true
         put(entry)
     }
 
@@ -639,7 +685,15 @@ public struct SourceRegistry: Sendable {
             merged.state = .normal
         }
         merged.version = stored.version
-        entry.dirty = entry.dirty && (merged.objectCount != stored.objectCount || entry.stateChanged)
+        // Unpublished events: the store's, with what was kept or published here since the last save.
+        var unpublished = stored.unpublishedEvents ?? [:]
+        for id in entry.unpublishedAdded { unpublished[id] = entry.baseline.unpublishedEvents?[id] }
+        for id in entry.unpublishedRemoved { unpublished[id] = nil }
+        merged.unpublishedEvents = unpublished.isEmpty ? nil : unpublished
+        entry.dirty =
+            entry.dirty
+            && (merged.objectCount != stored.objectCount || entry.stateChanged || !entry.unpublishedAdded.isEmpty
+                || !entry.unpublishedRemoved.isEmpty)
         entry.baseline = merged
         var resumed: SourceEvent?
         // An object recorded here that the replica which declared the silence did not know, no

@@ -20,7 +20,7 @@ public final class SourceTracker: Sendable {
     /// The silence check's leases: `silence-check/window-N` or `silence-check/due-T`.
     static let leasePrefix = "silence-check/"
 
-    private let registry: NIOLockedValueBox<SourceRegistry>
+    let registry: NIOLockedValueBox<SourceRegistry>
     /// A copy of every baseline for readers of all of them (the operator page, `edal sources`, the
     /// gauges): brought up to date by the changes since it was last read, so that the registry's
     /// lock, which `observe` waits on, is held for the changes and never for a walk of every source.

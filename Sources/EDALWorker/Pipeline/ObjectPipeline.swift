@@ -384,6 +384,37 @@ public struct ObjectPipeline: Sendable {
         tallySourceEvents(signals, await publish(signals))
     }
 
+    /// Publishes the source events kept because no sink took them (`SourceTracker.keepUnpublished`);
+    /// those a sink takes now are forgotten, the rest kept for the next try. Answers how many went.
+    @discardableResult
+    public func publishUnpublishedSourceEvents() async -> Int {
+        let kept = sources.unpublished()
+        guard !kept.isEmpty else { return 0 }
+        let deliveries = await publish(kept)
+        var sent = 0
+        var toKinesis = 0
+        var toFallback = 0
+        for (signal, delivery) in zip(kept, deliveries) {
+            switch delivery {
+            case .kinesis: toKinesis += 1
+            case .fallback: toFallback += 1
+            case .failed: continue
+            }
+            sources.published(signal)
+            sent += 1
+        }
+        if sent > 0 {
+            statistics.update {
+                $0.signalsToKinesis += toKinesis
+                $0.signalsToFallback += toFallback
+            }
+            logger.notice(
+                "published source events kept while no sink answered",
+                metadata: ["events": "\(sent)", "still_kept": "\(kept.count - sent)"])
+        }
+        return sent
+    }
+
     /// Publishes, and tells the observer which signals reached a sink (the operator page's list).
     private func publish(_ signals: [Signal]) async -> [SignalDelivery] {
         let deliveries = await publisher.publish(signals)
@@ -393,8 +424,9 @@ public struct ObjectPipeline: Sendable {
         return deliveries
     }
 
-    /// Counts source events by where they went. One that no sink took is logged and not retried:
-    /// the event is not derived again when its object is.
+    /// Counts source events by where they went. One that no sink took is kept with its source's
+    /// baseline and published when a sink answers (`publishUnpublishedSourceEvents`): the event is
+    /// not derived again when its object is.
     private func tallySourceEvents(_ signals: [Signal], _ deliveries: [SignalDelivery]) {
         guard !signals.isEmpty else { return }
         var toKinesis = 0
@@ -406,8 +438,11 @@ public struct ObjectPipeline: Sendable {
             case .fallback: toFallback += 1
             case .failed:
                 failed += 1
-                logger.error(
-                    "a source event reached no sink",
+                let kept = sources.keepUnpublished(signal)
+                logger.warning(
+                    kept
+                        ? "a source event reached no sink; kept with its source's baseline and published when a sink answers"
+                        : "a source event reached no sink, and its source is no longer known; it is lost",
                     metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
             }
         }

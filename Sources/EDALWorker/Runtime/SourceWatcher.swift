@@ -97,7 +97,11 @@ public struct SourceWatcher: Sendable {
                 }
             }
             await pipeline.publishSourceEvents(events, via: "source_check")
+            // Those no sink took before (here, or on a replica whose baselines this one read).
+            await pipeline.publishUnpublishedSourceEvents()
         }
         await pipeline.publishSourceEvents((try? await sources.sync(now: clock.now)) ?? [], via: "source_check")
+        // Events no sink took just now are kept with their baselines: save those too.
+        if !sources.unpublished().isEmpty { _ = try? await sources.sync(now: clock.now) }
     }
 }

@@ -56,10 +56,19 @@ struct ConfigCommand: AsyncParsableCommand {
                 + (resolved.caBundle.map {
                     "CA bundle \($0.path) (\($0.certificates.count) certificates, from \($0.source))"
                 } ?? "the system's trust store"))
+        let client = AWSClient(configuration: resolved, options: .init(requestTimeout: .seconds(10)))
+        let sqs = SQSClient(client: client)
         for queue in settings.queues {
             let region = SQSQueueURL(queue)?.region.map { "region \($0), from its URL" } ?? "the configured region"
             print("queue:        \(queue) (\(region))")
+            // What outage the fleet waits out, from the queue's redrive policy.
+            var bound: String?
+            if let url = try? await EDALRuntime.resolveQueue(queue, sqs: sqs, setting: "EDAL_QUEUE") {
+                bound = await OutageBound.describe(queueURL: url, sqs: sqs)
+            }
+            print("  outages:    \(bound ?? "unknown (SQS did not answer with the queue's redrive policy)")")
         }
+        try? await client.shutdown()
         await describeBuckets(settings: settings, aws: resolved, ownSource: source)
     }
 

@@ -264,6 +264,10 @@ struct FleetTests {
         #expect(!outcome.errors.contains(Self.storeSecret) && !outcome.output.contains(Self.storeSecret))
         let config = try await fixture.edal(["config"], ["EDAL_STATE_STORE_URI": uri])
         #expect(!config.output.contains(Self.storeSecret) && config.output.contains("authMechanismProperties=***"))
+        // The outage the fleet waits out, from the queue's redrive policy (maxReceiveCount 3).
+        #expect(
+            config.output.contains("outages:    held work waits out") && config.output.contains("3 × 12 h = 36 h"),
+            "\(config.output)")
     }
 
     @Test(

@@ -32,6 +32,10 @@ final class SimulatedWorld: @unchecked Sendable {
         var visibleAt: Duration
         var receiptHandle: String?
         var malformed: Bool
+        /// When it was last received: SQS refuses to hide it past `visibilityCeiling` from then.
+        var receivedAt: Duration?
+        /// When it was moved to the dead-letter queue.
+        var deadLetteredAt: Duration?
     }
 
     struct StoredSignal: Sendable {
@@ -53,7 +57,11 @@ final class SimulatedWorld: @unchecked Sendable {
 
     let scheduler: SimulationScheduler
     let bucket = "telemetry"
-    let maxReceiveCount = 5
+    static let defaultMaxReceiveCount = 5
+    let maxReceiveCount = SimulatedWorld.defaultMaxReceiveCount
+    /// SQS's limit on how long a received message stays hidden, however often its visibility is
+    /// extended: 12 hours from its receipt.
+    var visibilityCeiling: Duration = .seconds(43_200)
     /// Whether the bucket keeps versions (notifications then carry version ids, and HEAD answers them).
     var versioned = false
     private let lock = NIOLock()
@@ -203,9 +211,11 @@ final class SimulatedWorld: @unchecked Sendable {
                 message.receiveCount += 1
                 if message.receiveCount > maxReceiveCount {
                     queue[id] = nil
+                    message.deadLetteredAt = now
                     deadLetters.append(message)
                     return
                 }
+                message.receivedAt = now
                 message.visibleAt = now + .seconds(visibility)
                 message.receiptHandle = "\(id)#\(message.receiveCount)"
                 queue[id] = message
@@ -266,6 +276,12 @@ final class SimulatedWorld: @unchecked Sendable {
             let updated = lock.withLock { () -> Bool in
                 guard var message = queue[id], message.receiptHandle == entry.receiptHandle, message.visibleAt > now
                 else { return false }
+                // Past the ceiling SQS answers InvalidParameterValue and the message keeps its time.
+                if let received = message.receivedAt,
+                    now + .seconds(entry.visibilityTimeout) > received + visibilityCeiling
+                {
+                    return false
+                }
                 message.visibleAt = now + .seconds(entry.visibilityTimeout)
                 queue[id] = message
                 return true

@@ -33,7 +33,9 @@ public struct HTTPListener: Sendable {
         let idleTimeout = limits.idleTimeout
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
+            // Connections beyond the limit wait in the kernel's accept queue until there is room: a
+            // deep queue keeps a client's SYN from being dropped (and retried a second or more later).
+            .serverChannelOption(.backlog, value: 1024)
             .bind(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))

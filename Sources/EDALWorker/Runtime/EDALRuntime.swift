@@ -125,7 +125,7 @@ public struct EDALRuntime: Sendable {
     }
 
     /// A URL is used as given; a name is looked up.
-    static func resolveQueue(_ queue: String, sqs: SQSClient, setting: String) async throws -> String {
+    public static func resolveQueue(_ queue: String, sqs: SQSClient, setting: String) async throws -> String {
         if queue.hasPrefix("http://") || queue.hasPrefix("https://") { return queue }
         do {
             return try await sqs.getQueueUrl(queue)

@@ -151,11 +151,35 @@ def check_kubernetes():
         for trigger in scaler["spec"]["triggers"]:
             if trigger["type"] != "aws-sqs-queue":
                 problem(f"{name}: trigger {trigger['type']} is not aws-sqs-queue")
-            queue_url = trigger["metadata"].get("queueURL", "")
-            if not queue_url.endswith("/" + config.get("EDAL_QUEUE", "edal-notifications")):
-                problem(f"{name}: queueURL {queue_url} is not the EDAL_QUEUE the workers consume")
+            metadata = trigger["metadata"]
+            if metadata.get("queueURLFromEnv") != "EDAL_QUEUE" or "queueURL" in metadata:
+                problem(f"{name}: the trigger must read the queue from the workload (queueURLFromEnv: EDAL_QUEUE)")
+            if not str(config.get("EDAL_QUEUE", "")).startswith("https://sqs."):
+                problem("configmap: EDAL_QUEUE must be the queue's URL (KEDA's trigger reads it)")
+            if not metadata.get("awsRegion"):
+                problem(f"{name}: the trigger needs awsRegion")
+        if "cooldownPeriod" in scaler["spec"] and scaler["spec"].get("minReplicaCount", 0) > 0:
+            problem(f"{name}: cooldownPeriod acts only when scaling to zero; minReplicaCount is not 0")
+    for name, authentication in objects.get("TriggerAuthentication", []):
+        identity = authentication["spec"].get("podIdentity") or {}
+        if identity.get("provider") == "aws" and identity.get("identityOwner") != "workload":
+            problem(f"{name}: podIdentity.identityOwner must be workload (else KEDA uses its own role)")
     if not objects.get("PodDisruptionBudget"):
         problem("k8s: no PodDisruptionBudget")
+    for name, budget in objects.get("PodDisruptionBudget", []):
+        if budget["spec"].get("unhealthyPodEvictionPolicy") != "AlwaysAllow":
+            problem(f"{name}: unhealthyPodEvictionPolicy must be AlwaysAllow (an unready replica must not block a drain)")
+    policies = objects.get("NetworkPolicy", [])
+    if not any(9464 in [p.get("port") for rule in n["spec"].get("ingress", []) for p in rule.get("ports", [])]
+               for _, n in policies):
+        problem("k8s: no NetworkPolicy admitting only the metrics port")
+    monitors = objects.get("PodMonitor", [])
+    if not monitors:
+        problem("k8s: no PodMonitor")
+    for name, monitor in monitors:
+        endpoints = monitor["spec"].get("podMetricsEndpoints", [])
+        if not any({"action": "replace", "targetLabel": "job", "replacement": "edal"} in e.get("relabelings", []) for e in endpoints):
+            problem(f"{name}: the scrape job must be named edal (the alert rules select job=\"edal\")")
     if not any("drain" in d["spec"]["template"]["spec"]["containers"][0].get("args", []) for _, d in objects.get("Job", [])):
         problem("k8s: no Job running edal drain")
 

@@ -3,8 +3,9 @@
 
 infra/Dockerfile, infra/docker-compose.yml and infra/k8s/*.yaml: they parse; every file they name
 exists; every EDAL_* variable they set is one EDAL (or its LocalStack hook) reads; the Kubernetes
-objects agree with each other (probes on the metrics port, a grace period longer than the shutdown
-deadline, the KEDA trigger on the configured queue). Prints each problem; exits 1 if there is one.
+objects validate against the Kubernetes API's schemas (strict: no unknown field) and agree with each
+other (probes on the metrics port, a grace period longer than the shutdown deadline, the KEDA trigger
+on the configured queue, read with the workload's role). Prints each problem; exits 1 if there is one.
 """
 import pathlib
 import re
@@ -79,6 +80,25 @@ def check_compose():
         problem("compose worker: the demo runs several replicas")
 
 
+# The Kubernetes version whose API schemas the manifests are validated against (PyPI's
+# kubernetes-validate bundles them). Custom resources (KEDA's, the Prometheus Operator's) and the
+# Kustomization are not in them: their fields are checked below, by hand.
+KUBERNETES_VERSION = "1.33.0"
+CUSTOM_KINDS = {"Kustomization", "ScaledObject", "TriggerAuthentication", "PodMonitor"}
+
+
+def check_schema(where, document):
+    if document.get("kind") in CUSTOM_KINDS:
+        return
+    import kubernetes_validate
+
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        problem(f"{where}: {document.get('kind')} does not validate against Kubernetes {KUBERNETES_VERSION}: "
+                f"{str(error).splitlines()[0]}")
+
+
 def check_kubernetes():
     directory = ROOT / "infra/k8s"
     objects = {}
@@ -94,6 +114,7 @@ def check_kubernetes():
                 if not document.get("apiVersion") or not (document.get("metadata") or {}).get("name"):
                     problem(f"{path.name}: {kind} without apiVersion or metadata.name")
             objects.setdefault(kind, []).append((path.name, document))
+            check_schema(path.name, document)
 
     for name, kustomization in objects.get("Kustomization", []):
         for resource in kustomization.get("resources", []):

@@ -53,7 +53,13 @@ struct WorkerEndToEndTests {
         #expect(!first.errors.contains("while work is held"), "\(first.errors)")
         // Ours, and the one S3 sends when `edal setup` configures the bucket's notification.
         #expect(figures["test_events"] == 2, "\(figures)")
-        #expect(figures["objects"] == keys.count, "\(figures)")
+        // Each object claimed once. A message whose 4 s visibility ran out before a late heartbeat
+        // (a loaded machine) comes back: its objects are then met again, in progress or done
+        // (a make test run saw 10 of 43 so), never claimed twice.
+        #expect(figures["claimed"] == keys.count, "\(figures)")
+        #expect(
+            figures["objects"]
+                == keys.count + figures["taken_over"] + figures["duplicates"] + figures["in_progress"], "\(figures)")
         // Metadata only: S3 saw one HEAD per object (baselines are learnt from the objects as they
         // come, not from a listing); no request read an object body.
         #expect(Set(figures.requests.keys.filter { $0.hasPrefix("s3.") }) == ["s3.HeadObject"], "\(figures.requests)")

@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
                     await runtime.readiness().map { OperatorSnapshot.Dependency(name: $0.name, problem: $0.problem) }
                 },
                 counts: { runtime.statistics.snapshot }, queueWaiting: { workerMetrics.lastLevels.queueWaiting })
-            var listeners: [HTTPListener] = []
+            var listeners: [(listener: HTTPListener, setting: String)] = []
             if let address = settings.metricsAddress {
                 let process = ProcessMetrics(version: EDALVersion.current)
                 let server = MetricsServer(registry: registry, health: health) {
@@ -58,18 +58,25 @@ struct RunCommand: AsyncParsableCommand {
                     workerMetrics.sync(requests: runtime.client.requestCounts, retries: runtime.client.retryCounts)
                 }
                 listeners.append(
-                    HTTPListener(name: "metrics", address: address, logger: logger) { await server.respond(to: $0) })
+                    (
+                        HTTPListener(name: "metrics", address: address, logger: logger) {
+                            await server.respond(to: $0)
+                        },
+                        "EDAL_METRICS_ADDRESS"
+                    ))
             }
             if let address = settings.operatorAddress {
                 let server = OperatorServer(
                     view: OperatorView(runtime: runtime, metrics: workerMetrics, health: health),
                     access: OperatorAccess(token: settings.operatorToken))
                 listeners.append(
-                    HTTPListener(name: "operator page", address: address, logger: logger) {
-                        await server.respond(to: $0)
-                    })
+                    (
+                        HTTPListener(name: "operator page", address: address, logger: logger) {
+                            await server.respond(to: $0)
+                        }, "EDAL_OPERATOR_ADDRESS"
+                    ))
             }
-            for listener in listeners {
+            for (listener, setting) in listeners {
                 services.append(
                     Configured(
                         service: ShutdownSignalService(listener.name, logger: logger) { shutdown in
@@ -83,10 +90,8 @@ struct RunCommand: AsyncParsableCommand {
                                         ])
                                 }
                             } catch {
-                                let variable =
-                                    listener.name == "metrics" ? "EDAL_METRICS_ADDRESS" : "EDAL_OPERATOR_ADDRESS"
                                 logger.error(
-                                    "cannot listen for the \(listener.name) on \(listener.address); set \(variable) to a free address or off",
+                                    "cannot listen for the \(listener.name) on \(listener.address); set \(setting) to a free address or off",
                                     metadata: ["error": .error(error)])
                             }
                         }))

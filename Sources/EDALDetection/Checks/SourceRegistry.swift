@@ -91,6 +91,8 @@ public struct SourceRegistry: Sendable {
     /// The template of a bucket's objects once it holds `maximumSourcesPerBucket` sources.
     public static let overflowTemplate = "{other}"
     private var entries: [String: Entry] = [:]
+    /// The sources whose baselines keep unpublished events (a source forgotten since may linger).
+    private var withUnpublished: Set<String> = []
     private var sourcesPerBucket: [String: Int] = [:]
     /// When each source falls silent: the silence check and its next deadline without a walk.
     private var silence = SilenceIndex()
@@ -331,6 +333,11 @@ public struct SourceRegistry: Sendable {
     private mutating func put(_ entry: Entry) {
         let id = entry.baseline.id
         entries[id] = entry
+        if entry.baseline.unpublishedEvents == nil {
+            withUnpublished.remove(id)
+        } else {
+            withUnpublished.insert(id)
+        }
         noteChange(id)
         let wait = detector.silenceWait(
             entry.baseline, profile: entry.profile, bucket: bucketHistories[entry.baseline.bucket])?.wait
@@ -617,9 +624,14 @@ public struct SourceRegistry: Sendable {
 
     /// Every kept unpublished event: its source, its id and its payload.
     public func unpublishedEvents() -> [(sourceId: String, id: String, payload: String)] {
-        entries.values.flatMap { entry in
-            (entry.baseline.unpublishedEvents ?? [:]).map { (entry.baseline.id, $0.key, $0.value) }
+        withUnpublished.flatMap { id in
+            (entries[id]?.baseline.unpublishedEvents ?? [:]).map { (id, $0.key, $0.value) }
         }.sorted { $0.id < $1.id }
+    }
+
+    /// Whether any source keeps an unpublished event (asked every round; no walk of the sources).
+    public var hasUnpublishedEvents: Bool {
+        withUnpublished.contains { entries[$0]?.baseline.unpublishedEvents != nil }
     }
 
     /// Forgets the kept event `id` of `sourceId`: a sink took it.

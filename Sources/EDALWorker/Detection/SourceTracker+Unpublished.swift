@@ -14,6 +14,9 @@ extension SourceTracker {
         }
     }
 
+    /// Whether any source event is kept, without reading them.
+    public var hasUnpublished: Bool { registry.withLockedValue { $0.hasUnpublishedEvents } }
+
     /// The kept source events, oldest id first (an unreadable one is dropped with a warning).
     public func unpublished() -> [Signal] {
         let kept = registry.withLockedValue { $0.unpublishedEvents() }

@@ -388,26 +388,15 @@ public struct ObjectPipeline: Sendable {
     /// those a sink takes now are forgotten, the rest kept for the next try. Answers how many went.
     @discardableResult
     public func publishUnpublishedSourceEvents() async -> Int {
+        guard sources.hasUnpublished else { return 0 }
         let kept = sources.unpublished()
         guard !kept.isEmpty else { return 0 }
         let deliveries = await publish(kept)
-        var sent = 0
-        var toKinesis = 0
-        var toFallback = 0
-        for (signal, delivery) in zip(kept, deliveries) {
-            switch delivery {
-            case .kinesis: toKinesis += 1
-            case .fallback: toFallback += 1
-            case .failed: continue
-            }
-            sources.published(signal)
-            sent += 1
-        }
+        for (signal, delivery) in zip(kept, deliveries) where delivery.isDelivered { sources.published(signal) }
+        // Their first attempt counted them as source events, and as failed.
+        tallyDeliveries(deliveries, sourceEvents: 0, countingFailures: false)
+        let sent = deliveries.filter(\.isDelivered).count
         if sent > 0 {
-            statistics.update {
-                $0.signalsToKinesis += toKinesis
-                $0.signalsToFallback += toFallback
-            }
             logger.notice(
                 "published source events kept while no sink answered",
                 metadata: ["events": "\(sent)", "still_kept": "\(kept.count - sent)"])
@@ -429,28 +418,34 @@ public struct ObjectPipeline: Sendable {
     /// not derived again when its object is.
     private func tallySourceEvents(_ signals: [Signal], _ deliveries: [SignalDelivery]) {
         guard !signals.isEmpty else { return }
+        for (signal, delivery) in zip(signals, deliveries) where !delivery.isDelivered {
+            let kept = sources.keepUnpublished(signal)
+            logger.warning(
+                kept
+                    ? "a source event reached no sink; kept with its source's baseline and published when a sink answers"
+                    : "a source event reached no sink, and its source is no longer known; it is lost",
+                metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
+        }
+        tallyDeliveries(deliveries, sourceEvents: signals.count, countingFailures: true)
+    }
+
+    /// Adds `deliveries` to the signal counts by sink (failures too, when `countingFailures`).
+    private func tallyDeliveries(_ deliveries: [SignalDelivery], sourceEvents: Int, countingFailures: Bool) {
         var toKinesis = 0
         var toFallback = 0
         var failed = 0
-        for (signal, delivery) in zip(signals, deliveries) {
+        for delivery in deliveries {
             switch delivery {
             case .kinesis: toKinesis += 1
             case .fallback: toFallback += 1
-            case .failed:
-                failed += 1
-                let kept = sources.keepUnpublished(signal)
-                logger.warning(
-                    kept
-                        ? "a source event reached no sink; kept with its source's baseline and published when a sink answers"
-                        : "a source event reached no sink, and its source is no longer known; it is lost",
-                    metadata: ["signal_id": "\(signal.signalId)", "check": "\(signal.check)"])
+            case .failed: failed += 1
             }
         }
         statistics.update {
-            $0.sourceEvents += signals.count
+            $0.sourceEvents += sourceEvents
             $0.signalsToKinesis += toKinesis
             $0.signalsToFallback += toFallback
-            $0.signalsFailed += failed
+            if countingFailures { $0.signalsFailed += failed }
         }
     }
 

@@ -102,6 +102,6 @@ public struct SourceWatcher: Sendable {
         }
         await pipeline.publishSourceEvents((try? await sources.sync(now: clock.now)) ?? [], via: "source_check")
         // Events no sink took just now are kept with their baselines: save those too.
-        if !sources.unpublished().isEmpty { _ = try? await sources.sync(now: clock.now) }
+        if sources.hasUnpublished { _ = try? await sources.sync(now: clock.now) }
     }
 }

@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release demo test lint format bench soak fuzz services-start services-stop clean
+.PHONY: all deps build release image demo test lint format bench soak fuzz services-start services-stop clean
 
 all: build
 
@@ -17,16 +17,23 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
+# The container image from Debian's packages and this repository, with podman (infra/image.sh):
+# localhost/edal:VERSION and :latest. docs/deployment.md#the-image says what it holds and how else to build it.
+image:
+	infra/image.sh
+
 # The LocalStack demo end to end, no Docker: SIZE=1GiB make demo for the proof of concept's acceptance run.
 demo:
 	infra/demo.sh
 
-# Unit and integration tests against LocalStack, moto and the MongoDB test fixture; then the alert
+# Unit and integration tests against LocalStack, moto and the MongoDB test fixture (with the fleet
+# run from the container image where podman runs: make image first); then the alert
 # rules' unit tests and the dashboard's queries (promtool), and a short run of every fuzz target.
 # Set EDAL_TEST_MONGO_URI=mongodb://… to run the store tests against a real MongoDB as well. Hashing is
 # deterministic, so a simulation seed that fails here replays exactly (docs/testing.md).
 test: deps lint
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	infra/image.sh --if-possible
 	SWIFT_DETERMINISTIC_HASHING=1 infra/with-test-services.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
 	infra/check-observability.sh
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) infra/fuzz.sh --smoke
@@ -73,4 +80,4 @@ clean:
 	infra/test-services.sh stop
 	EDAL_TEST_SERVICES_DIR=.demo-services infra/test-services.sh stop
 	EDAL_TEST_SERVICES_DIR=.bench-services infra/test-services.sh stop
-	rm -rf .build Fuzz/.build .fuzz .test-services .demo-services .demo .bench-services .bench
+	rm -rf .build .image Fuzz/.build .fuzz .test-services .demo-services .demo .bench-services .bench

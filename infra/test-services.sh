@@ -137,7 +137,7 @@ start() {
         s3_sqs_port="$(free_port)"
         mkdir -p "$STATE/localstack"
         start_bg localstack env GATEWAY_LISTEN="127.0.0.1:$s3_sqs_port" LOCALSTACK_HOST="127.0.0.1:$s3_sqs_port" \
-            SQS_ENDPOINT_STRATEGY=path SERVICES=s3,sqs LOCALSTACK_VOLUME_DIR="$STATE/localstack" DISABLE_EVENTS=1 \
+            SQS_ENDPOINT_STRATEGY=path SERVICES=s3,sqs,cloudformation,iam,sts LOCALSTACK_VOLUME_DIR="$STATE/localstack" DISABLE_EVENTS=1 \
             "$VENVS/localstack/bin/python" -m localstack.runtime.main
         echo "export EDAL_TEST_S3_EMULATOR=localstack" >> "$env"
     else

@@ -54,6 +54,18 @@ struct FleetTests {
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
     }
 
+    /// Polls a worker's `/metrics` until it holds messages (its in-work gauge above 0) or `limit`
+    /// passes; answers how many it held (0: never seen holding any).
+    static func messagesInWork(_ port: Int, within limit: Duration) async throws -> Double {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let page = try await get(port, "/metrics").1
+            if let held = gauge(page, "edal_sqs_messages_in_work"), held > 0 { return held }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return 0
+    }
+
     /// A secret in the store URI's options, which nothing may show.
     static let storeSecret = "FQoGZXIvYXdzSECRETTOKEN"
 
@@ -91,16 +103,7 @@ struct FleetTests {
         // Uploads while the fleet runs: two batches. During the first, replica 0 is killed at a moment
         // it holds messages (its in-flight gauge above zero), so its work must be taken over.
         async let firstBatch = fixture.generate(1500, seed: 21)
-        var heldWhenKilled = 0.0
-        let killBy = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < killBy {
-            let page = try await Self.get(ports[0], "/metrics").1
-            if let held = Self.gauge(page, "edal_sqs_messages_in_work"), held > 0 {
-                heldWhenKilled = held
-                break
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let heldWhenKilled = try await Self.messagesInWork(ports[0], within: .seconds(120))
         workers[0].kill(SIGKILL)
         _ = await workers[0].wait()
         #expect(heldWhenKilled > 0, "replica 0 held no message when it was killed")
@@ -110,20 +113,7 @@ struct FleetTests {
         ports[0] = try await Self.metricsPort(workers[0])
 
         // Wait until every object has its signal and the queue is empty.
-        let deadline = ContinuousClock.now + .seconds(240)
-        var signals: [Signal] = []
-        var fallback: [Signal] = []
-        while ContinuousClock.now < deadline {
-            // A signal Kinesis refused (an overloaded emulator) is in the fallback queue: count it too.
-            fallback += try await fixture.fallbackSignals()
-            signals = try await fixture.streamSignals() + fallback
-            if Set(signals.map(\.evidence.key)).count >= Set(keys).count,
-                try await fixture.messages(in: fixture.queue) == 0
-            {
-                break
-            }
-            try await Task.sleep(for: .seconds(1))
-        }
+        let (signals, fallback) = try await fixture.waitUntilEachSignalled(keys, within: .seconds(240))
         var pages: [String] = []
         for port in ports { pages.append(try await Self.get(port, "/metrics").1) }
         for worker in workers { worker.kill(SIGTERM) }

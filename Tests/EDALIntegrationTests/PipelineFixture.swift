@@ -33,6 +33,22 @@ struct PipelineFixture: Sendable {
         stream = "\(unique)-signals"
     }
 
+    /// A deployment whose resources something else made (a CloudFormation stack), by their names.
+    init(
+        services: TestServices, store: StoreUnderTest, bucket: String, queue: String, deadLetterQueue: String,
+        fallbackQueue: String, stream: String
+    ) throws {
+        self.services = services
+        self.store = store
+        region = services.region
+        storeURI = try store.freshURI()
+        self.bucket = bucket
+        self.queue = queue
+        self.deadLetterQueue = deadLetterQueue
+        self.fallbackQueue = fallbackQueue
+        self.stream = stream
+    }
+
     /// The environment a user would give `edal`: credentials, endpoints, and this deployment's names.
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = services.processEnvironment()
@@ -223,9 +239,29 @@ struct PipelineFixture: Sendable {
         }
     }
 
+    /// Polls until every key has a signal, in the stream or the fallback queue (where a signal
+    /// Kinesis refused goes), and the queue is empty, or `limit` passes. Answers every object signal
+    /// seen and, of those, the fallback queue's (consumed as they are read).
+    func waitUntilEachSignalled(_ keys: [String], within limit: Duration) async throws -> (
+        signals: [Signal], fallback: [Signal]
+    ) {
+        let deadline = ContinuousClock.now + limit
+        let wanted = Set(keys)
+        var signals: [Signal] = []
+        var fallback: [Signal] = []
+        while ContinuousClock.now < deadline {
+            fallback += try await fallbackSignals()
+            signals = try await streamSignals() + fallback
+            if Set(signals.map(\.evidence.key)).isSuperset(of: wanted), try await messages(in: queue) == 0 { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        return (signals, fallback)
+    }
+
     /// What the store holds for `key` of this bucket.
-    func storedClaims(_ keys: [String]) async throws -> [String: StoredClaim] {
-        let opened = try await StateStoreFactory.open(uri: storeURI)
+    /// (`uri`: another store than the fixture's, e.g. a container's SQLite file on its volume.)
+    func storedClaims(_ keys: [String], uri: String? = nil) async throws -> [String: StoredClaim] {
+        let opened = try await StateStoreFactory.open(uri: uri ?? storeURI)
         var claims: [String: StoredClaim] = [:]
         for key in keys {
             if let claim = try await opened.storedClaim(bucket: bucket, key: key) { claims[key] = claim }

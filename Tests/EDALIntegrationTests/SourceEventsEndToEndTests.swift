@@ -63,7 +63,8 @@ struct SourceEventsEndToEndTests {
             silent.first, "no silent_source signal; worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
         #expect(
             event.evidence.key == keys.last,
-            "longest gap between uploads \(longestUploadGap); worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
+            "longest gap between uploads \(longestUploadGap); worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })"
+        )
         #expect(event.source.template.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz"), "\(event.source.template)")
         #expect(event.source.producer == "vpcflowlogs")
         #expect(event.baseline.cadenceSeconds.map { $0 > 0.5 && $0 < 5 } == true, "\(event.baseline)")

@@ -7,8 +7,10 @@ objects validate against the Kubernetes API's schemas (strict: no unknown field)
 other (probes on the metrics port, a grace period longer than the shutdown deadline, the KEDA trigger
 on the configured queue, read with the workload's role). Prints each problem; exits 1 if there is one.
 """
+import json
 import pathlib
 import re
+import subprocess
 import sys
 
 import yaml
@@ -43,8 +45,38 @@ def check_dockerfile():
     path = ROOT / "infra/Dockerfile"
     text = path.read_text()
     for source in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
-        if not (ROOT / source).exists():
+        # .image/edal is the binary make image builds on the host, not a repository file.
+        if not source.startswith(".image/") and not (ROOT / source).exists():
             problem(f"Dockerfile: COPY {source}: no such file in the repository")
+    if re.search(r"^# *syntax *=", text, re.M):
+        problem("Dockerfile: a `# syntax=` line makes BuildKit pull a frontend image")
+    # The Debian packages pinned in the Dockerfile are the ones infra/image.sh passes.
+    pins = dict(
+        line.split("=", 1) for line in (ROOT / "infra/image-pins.env").read_text().splitlines()
+        if re.match(r"^[A-Z0-9_]+=", line))
+    defaults = dict(re.findall(r"^ARG ([A-Z0-9_]+_VERSION)=(\S+)", text, re.M))
+    for name, version in pins.items():
+        if name.endswith("_VERSION") and defaults.get(name) != version:
+            problem(f"Dockerfile: ARG {name}={defaults.get(name)} but infra/image-pins.env pins {version}")
+    for line in re.findall(r"apt-get install[^&]*", text):
+        for word in line.replace("\\", " ").split():
+            # ca-certificates and tzdata: data whose newest is the correct one (infra/image-pins.env).
+            unpinned = ("apt-get", "install", "pkg-config", "ca-certificates", "tzdata")
+            if not word.startswith("-") and word not in unpinned and "=" not in word \
+                    and not word.startswith("DEBIAN_FRONTEND"):
+                problem(f"Dockerfile: {word} is installed without a pinned version")
+    # The Swift packages the image builds with are the ones the tests' build resolved.
+    lock = json.loads((ROOT / "infra/Package.resolved").read_text())
+    resolved = ROOT / "Package.resolved"
+    if resolved.exists():
+        tested = {pin["identity"]: pin["state"] for pin in json.loads(resolved.read_text())["pins"]}
+        locked = {pin["identity"]: pin["state"] for pin in lock["pins"]}
+        if tested != locked:
+            changed = sorted(name for name in tested.keys() | locked.keys() if tested.get(name) != locked.get(name))
+            problem(f"infra/Package.resolved differs from the build's Package.resolved in {changed}: copy it over")
+    ignore = (ROOT / ".dockerignore").read_text().split()
+    if not ignore or ignore[0] != "*" and not any(entry.startswith(".build") for entry in ignore):
+        problem(".dockerignore must keep .build*, the virtual environments and test state out of the context")
     if not re.search(r"^USER (?!root|0\b)", text, re.M):
         problem("Dockerfile: the image must run as a non-root USER")
     if "HEALTHCHECK" not in text or "edal\", \"health" not in text:
@@ -63,6 +95,10 @@ def check_compose():
             problem(f"compose: no {required} service")
     for name, service in services.items():
         build = service.get("build")
+        # A pulled image names an exact version (x.y.z) or a digest, never a floating tag.
+        image = service.get("image", "")
+        if not build and not re.search(r"(:v?\d+\.\d+\.\d+$)|(@sha256:[0-9a-f]{64}$)", image):
+            problem(f"compose {name}: image {image or '(none)'} is not pinned to an exact version or digest")
         if isinstance(build, dict):
             context = (path.parent / build.get("context", ".")).resolve()
             if not (context / build.get("dockerfile", "Dockerfile")).exists():
@@ -205,8 +241,20 @@ def check_kubernetes():
         problem("k8s: no Job running edal drain")
 
 
+def check_cloudformation():
+    """cfn-lint on the template: the resource specification's types, properties and values."""
+    lint = pathlib.Path(sys.executable).parent / "cfn-lint"
+    template = ROOT / "infra/cloudformation/edal.yaml"
+    result = subprocess.run([str(lint), "--format", "parseable", str(template)], capture_output=True, text=True)
+    for line in (result.stdout + result.stderr).splitlines():
+        problem(f"cfn-lint: {line}")
+    if result.returncode != 0 and not result.stdout and not result.stderr:
+        problem(f"cfn-lint exited {result.returncode}")
+
+
 check_dockerfile()
 check_compose()
+check_cloudformation()
 check_kubernetes()
 for line in problems:
     print(line)

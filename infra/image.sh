@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds EDAL's container image (make image) from nothing but Debian's packages and this repository:
+#   1. podman, buildah, runc and debootstrap from Debian (infra/install-deps.sh --image)
+#   2. a bookworm base: debootstrap --variant=minbase, trimmed as debian:bookworm-slim is, imported
+#      as localhost/edal-bookworm-base (built once, then reused)
+#   3. the release binary, built on the host with --static-swift-stdlib at Package.resolved's versions
+#   4. podman build of infra/Dockerfile with that base and binary (BINARY_FROM=context), in Docker's
+#      image format so HEALTHCHECK is kept; tagged localhost/edal:VERSION and localhost/edal:latest
+# Prints the image's size. podman runs with infra/containers.conf (runc, no ulimit changes).
+#
+#   infra/image.sh                build as above
+#   infra/image.sh --if-possible  the same, but exit 0 with a note where podman cannot run (make test)
+#   infra/image.sh --registry     on a machine with Docker Hub: docker build, the binary compiled in
+#                                 the Swift image, the bases from infra/image-pins.env
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SWIFT="${SWIFT:-swift}"
+IMAGE="${EDAL_IMAGE:-localhost/edal}"
+BASE="localhost/edal-bookworm-base:1"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/infra/containers.conf}"
+mode=local
+if_possible=0
+for argument in "$@"; do
+    case "$argument" in
+        --if-possible) if_possible=1 ;;
+        --registry) mode=registry ;;
+        *) echo "image: unknown option $argument" >&2; exit 2 ;;
+    esac
+done
+log() { echo "image: $*" >&2; }
+
+# The pins, as build arguments.
+pins=()
+while IFS='=' read -r name value; do
+    [[ "$name" =~ ^[A-Z0-9_]+_VERSION$ ]] && pins+=(--build-arg "$name=$value")
+done < infra/image-pins.env
+
+if [ "$mode" = registry ]; then
+    # shellcheck disable=SC1091
+    source infra/image-pins.env
+    for reference in "${SWIFT_IMAGE_PINNED:-}" "${RUNTIME_IMAGE_PINNED:-}"; do
+        if [[ "$reference" != *@sha256:* ]]; then
+            log "infra/image-pins.env names no digest-pinned SWIFT_IMAGE_PINNED/RUNTIME_IMAGE_PINNED;"
+            log "set them (docker buildx imagetools inspect swift:6.3-bookworm prints the digest) and run again"
+            exit 2
+        fi
+    done
+    docker build -f infra/Dockerfile --build-arg SWIFT_IMAGE="$SWIFT_IMAGE_PINNED" \
+        --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE_PINNED" "${pins[@]}" -t edal:latest .
+    exit 0
+fi
+
+if ! infra/install-deps.sh --image --no-python || ! podman info >/dev/null 2>&1; then
+    if [ "$if_possible" = 1 ]; then
+        log "podman cannot run on this machine: no image built (the container tests skip)"
+        exit 0
+    fi
+    log "podman cannot run here: $(podman info 2>&1 | tail -1)"
+    exit 1
+fi
+
+started=$(date +%s)
+# The base is made once and kept for a week: after that it is made again, with that week's updates.
+if podman image exists "$BASE"; then
+    made=$(podman image inspect "$BASE" --format '{{.Created.Unix}}' 2>/dev/null || echo 0)
+    if [ $((started - made)) -gt $((7 * 86400)) ]; then
+        log "the bookworm base is more than a week old: making it again"
+        podman rmi --force "$BASE" >/dev/null
+    fi
+fi
+if ! podman image exists "$BASE"; then
+    rootfs="$(mktemp -d)"
+    trap 'rm -rf "$rootfs"' EXIT
+    log "making the bookworm base with debootstrap (a minute or two, once)"
+    debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+    # As debian:bookworm-slim: no documentation, manuals or locales, now or from later installs.
+    cat > "$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+EOF
+    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    rm -rf "$rootfs"/usr/share/{man,groff,info,locale,lintian,linda}/* "$rootfs"/var/cache/apt/archives/*.deb \
+        "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/*
+    # The security archive, as the official image has it.
+    cat > "$rootfs/etc/apt/sources.list" <<'EOF'
+deb http://deb.debian.org/debian bookworm main
+deb http://deb.debian.org/debian bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
+    tar -C "$rootfs" -c . | podman import --quiet --change 'CMD ["bash"]' - "$BASE-unpatched" >/dev/null
+    rm -rf "$rootfs"
+    trap - EXIT
+    # debootstrap takes bookworm as released: add its security and point-release updates.
+    podman run --name edal-base-update --network host "$BASE-unpatched" sh -c \
+        'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -qq >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt/* /var/log/dpkg.log'
+    podman commit --quiet --change 'CMD ["bash"]' edal-base-update "$BASE" >/dev/null
+    podman rm edal-base-update >/dev/null
+    podman rmi "$BASE-unpatched" >/dev/null
+fi
+
+log "building the release binary (--static-swift-stdlib)"
+"$SWIFT" build -c release --product edal --static-swift-stdlib --force-resolved-versions 2>&1 \
+    | grep -v -e "^\[[0-9]*/[0-9]*\] Compiling" -e "ignoring duplicate product" || true
+binary="$("$SWIFT" build -c release --show-bin-path)/edal"
+[ -x "$binary" ] || { log "no release binary at $binary"; exit 1; }
+mkdir -p .image
+cp "$binary" .image/edal
+strip .image/edal
+version="$(.image/edal --version | awk '{print $NF}')"
+
+log "building $IMAGE:$version from $BASE"
+podman build --pull=never --network host --format docker -f infra/Dockerfile \
+    --build-arg BINARY_FROM=context --build-arg RUNTIME_IMAGE="$BASE" "${pins[@]}" \
+    --label org.opencontainers.image.version="$version" \
+    -t "$IMAGE:$version" -t "$IMAGE:latest" . >/dev/null
+# What the image got, package by package (the pins, and ca-certificates' and tzdata's versions).
+podman run --rm --network host --no-healthcheck --entrypoint dpkg-query "$IMAGE:latest" -W > .image/packages.txt
+size=$(podman image inspect "$IMAGE:latest" --format '{{.Size}}')
+log "built $IMAGE:$version ($IMAGE:latest): $((size / 1000000)) MB, in $(($(date +%s) - started)) s"

@@ -119,7 +119,11 @@ log "building $IMAGE:$version from $BASE"
 podman build --pull=never --network host --format docker -f infra/Dockerfile \
     --build-arg BINARY_FROM=context --build-arg RUNTIME_IMAGE="$BASE" "${pins[@]}" \
     --label org.opencontainers.image.version="$version" \
-    -t "$IMAGE:$version" -t "$IMAGE:latest" . >/dev/null
+    --label io.edal.build=image -t "$IMAGE:$version" -t "$IMAGE:latest" . >/dev/null
+# Untagged leftovers of this and earlier builds (the binary's stage, images a rebuild replaced); only
+# EDAL's own, by their label.
+podman image prune --force --filter label=io.edal.build=stage >/dev/null
+podman image prune --force --filter label=io.edal.build=image >/dev/null
 # What the image got, package by package (the pins, and ca-certificates' and tzdata's versions).
 podman run --rm --network host --no-healthcheck --entrypoint dpkg-query "$IMAGE:latest" -W > .image/packages.txt
 size=$(podman image inspect "$IMAGE:latest" --format '{{.Size}}')

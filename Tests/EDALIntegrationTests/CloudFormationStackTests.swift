@@ -94,4 +94,24 @@ struct CloudFormationStackTests {
         )
         _ = try? await Self.aws(services, ["cloudformation", "delete-stack", "--stack-name", stack])
     }
+
+    @Test(
+        "the template's existing-bucket function, run against LocalStack's S3: EDAL's notification added beside another team's, removed alone"
+    )
+    func existingBucketFunction() async throws {
+        guard let services = try TestServices.current() else { return }
+        let python = try #require(ProcessInfo.processInfo.environment["EDAL_TEST_PYTHON"])
+        var environment = services.processEnvironment()
+        environment["AWS_ENDPOINT_URL"] = services.s3Endpoint
+        environment["AWS_DEFAULT_REGION"] = services.region
+        let outcome = try await HelperProcess.execute(
+            python,
+            [
+                Repository.path("infra/testing/bucket_notification_function.py"),
+                TestServices.uniqueName("edal-existing"),
+            ],
+            environment: environment)
+        #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors.suffix(2000))")
+        print(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 }

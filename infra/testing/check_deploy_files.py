@@ -3,9 +3,11 @@
 
 infra/Dockerfile, infra/docker-compose.yml and infra/k8s/*.yaml: they parse; every file they name
 exists; every EDAL_* variable they set is one EDAL (or its LocalStack hook) reads; the Kubernetes
-objects validate against the Kubernetes API's schemas (strict: no unknown field) and agree with each
-other (probes on the metrics port, a grace period longer than the shutdown deadline, the KEDA trigger
-on the configured queue, read with the workload's role). Prints each problem; exits 1 if there is one.
+objects validate against the Kubernetes API's schemas and KEDA's and the Prometheus Operator's against
+our own subset of their CRDs' schemas (custom_resource_schemas.py; both strict: no unknown field) and
+agree with each other (probes on the metrics port, a grace period longer than the shutdown deadline, the
+KEDA trigger on the configured queue, read with the workload's role). Prints each problem; exits 1 if
+there is one.
 """
 import json
 import pathlib
@@ -118,13 +120,33 @@ def check_compose():
 
 # The Kubernetes version whose API schemas the manifests are validated against (PyPI's
 # kubernetes-validate bundles them). Custom resources (KEDA's, the Prometheus Operator's) and the
-# Kustomization are not in them: their fields are checked below, by hand.
+# Kustomization are not in them: the custom resources are validated against our own subset of their
+# CRDs' schemas (custom_resource_schemas.py) and, like the Kustomization, checked below by hand.
 KUBERNETES_VERSION = "1.33.0"
 CUSTOM_KINDS = {"Kustomization", "ScaledObject", "TriggerAuthentication", "PodMonitor"}
 
 
+def check_custom_resource(where, document):
+    """A ScaledObject, TriggerAuthentication or PodMonitor against its CRD schema subset: each error."""
+    import jsonschema
+
+    here = str(pathlib.Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from custom_resource_schemas import SCHEMAS
+
+    kind = document.get("kind")
+    name = (document.get("metadata") or {}).get("name")
+    validator = jsonschema.Draft202012Validator(SCHEMAS[kind])
+    for error in sorted(validator.iter_errors(document), key=lambda error: error.json_path):
+        problem(f"{where}: {kind} {name} does not validate against its CRD schema at {error.json_path}: "
+                f"{error.message}")
+
+
 def check_schema(where, document):
     if document.get("kind") in CUSTOM_KINDS:
+        if document.get("kind") != "Kustomization":
+            check_custom_resource(where, document)
         return
     import kubernetes_validate
 

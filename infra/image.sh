@@ -11,7 +11,7 @@
 #   infra/image.sh                build as above
 #   infra/image.sh --if-possible  the same, but exit 0 with a note where podman cannot run (make test)
 #   infra/image.sh --registry     on a machine with Docker Hub: docker build, the binary compiled in
-#                                 the Swift image, the bases from infra/image-pins.env
+#                                 the Swift image, on debian:bookworm-slim (both pinned by digest)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,17 +37,8 @@ while IFS='=' read -r name value; do
 done < infra/image-pins.env
 
 if [ "$mode" = registry ]; then
-    # shellcheck disable=SC1091
-    source infra/image-pins.env
-    for reference in "${SWIFT_IMAGE_PINNED:-}" "${RUNTIME_IMAGE_PINNED:-}"; do
-        if [[ "$reference" != *@sha256:* ]]; then
-            log "infra/image-pins.env names no digest-pinned SWIFT_IMAGE_PINNED/RUNTIME_IMAGE_PINNED;"
-            log "set them (docker buildx imagetools inspect swift:6.3-bookworm prints the digest) and run again"
-            exit 2
-        fi
-    done
-    docker build -f infra/Dockerfile --build-arg SWIFT_IMAGE="$SWIFT_IMAGE_PINNED" \
-        --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE_PINNED" "${pins[@]}" -t edal:latest .
+    # The Dockerfile's defaults: the Swift image and debian:bookworm-slim by digest.
+    docker build -f infra/Dockerfile "${pins[@]}" -t edal:latest .
     exit 0
 fi
 

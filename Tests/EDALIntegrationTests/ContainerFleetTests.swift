@@ -105,7 +105,7 @@ struct ContainerFleetTests {
     }
 
     @Test(
-        "one container, read-only root, SQLite on a volume, uid 10001: SIGTERM mid-work hands held work back; started again it finishes every object once"
+        "one container, read-only root, SQLite on a volume, uid 10001: SIGTERM mid-work finishes what it holds and leaves the rest queued; started again it finishes every object once"
     )
     func singleContainerWithAVolume() async throws {
         guard let services = try TestServices.current() else { return }
@@ -118,7 +118,9 @@ struct ContainerFleetTests {
         #expect(chown(volume.path, 10001, 10001) == 0, "the volume is given to uid 10001")
         let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-podman1")
         try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
-        let keys = try await fixture.generate(400, seed: 42)
+        // Enough that the container cannot have received them all when it is stopped (it takes up
+        // to EDAL_MAX_IN_WORK at once and finishes what it holds before it exits).
+        let keys = try await fixture.generate(1500, seed: 42)
         try await fixture.waitForNotifications(keys.count)
         let store = ["EDAL_STATE_STORE_URI": "sqlite:/var/lib/edal/edal-state.db", "EDAL_SHUTDOWN_DEADLINE": "10"]
         let name = TestServices.uniqueName("edal-test-single")

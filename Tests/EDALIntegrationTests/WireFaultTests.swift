@@ -86,10 +86,16 @@ struct WireFaultTests {
                 figures.retries[operation, default: 0] >= count,
                 "\(operation): \(count) faults injected, retries \(figures.retries)")
         }
-        // Bounded: the retries are the injected faults (plus at most a few for a slow emulator), not a storm.
+        // Bounded: the retries are the injected faults, plus those for answers slower than the 3 s
+        // request timeout, not a storm. How many answers a loaded emulator delays past it varies with
+        // the machine's load (a make test run beside the container tests: 9 of 227 requests), so
+        // that allowance is a share of the requests, at least 5.
         let totalInjected = injected.values.reduce(0, +)
         let totalRetries = figures.retries.values.reduce(0, +)
-        #expect(totalRetries <= totalInjected + 5, "retries \(figures.retries) for \(injected)")
+        let slowAllowance = max(5, figures.requests.values.reduce(0, +) / 10)
+        #expect(
+            totalRetries <= totalInjected + slowAllowance,
+            "retries \(figures.retries) for \(injected), \(slowAllowance) allowed for slow answers")
         print(
             "wire faults: \(totalInjected) HTTP faults injected, \(totalRetries) retries \(figures.retries); requests \(figures.requests)"
         )

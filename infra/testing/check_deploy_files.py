@@ -50,6 +50,9 @@ def check_dockerfile():
         # .image/edal is the binary make image builds on the host, not a repository file.
         if not source.startswith(".image/") and not (ROOT / source).exists():
             problem(f"Dockerfile: COPY {source}: no such file in the repository")
+    for name, reference in re.findall(r"^ARG ([A-Z_]+_IMAGE)=(\S+)", text, re.M):
+        if not re.search(r"@sha256:[0-9a-f]{64}$", reference):
+            problem(f"Dockerfile: {name}={reference} is not pinned by digest")
     if re.search(r"^# *syntax *=", text, re.M):
         problem("Dockerfile: a `# syntax=` line makes BuildKit pull a frontend image")
     # The Debian packages pinned in the Dockerfile are the ones infra/image.sh passes.
@@ -68,14 +71,14 @@ def check_dockerfile():
                     and not word.startswith("DEBIAN_FRONTEND"):
                 problem(f"Dockerfile: {word} is installed without a pinned version")
     # The Swift packages the image builds with are the ones the tests' build resolved.
-    lock = json.loads((ROOT / "infra/Package.resolved").read_text())
+    lock = json.loads((ROOT / "infra/swift-packages.lock").read_text())
     resolved = ROOT / "Package.resolved"
     if resolved.exists():
         tested = {pin["identity"]: pin["state"] for pin in json.loads(resolved.read_text())["pins"]}
         locked = {pin["identity"]: pin["state"] for pin in lock["pins"]}
         if tested != locked:
             changed = sorted(name for name in tested.keys() | locked.keys() if tested.get(name) != locked.get(name))
-            problem(f"infra/Package.resolved differs from the build's Package.resolved in {changed}: copy it over")
+            problem(f"infra/swift-packages.lock differs from the build's Package.resolved in {changed}: copy it over")
     ignore = (ROOT / ".dockerignore").read_text().split()
     if not ignore or ignore[0] != "*" and not any(entry.startswith(".build") for entry in ignore):
         problem(".dockerignore must keep .build*, the virtual environments and test state out of the context")

@@ -7,7 +7,7 @@
 #   `prometheus` package into .tools/bin without installing it (no Prometheus server is started)
 # Already-installed pieces are skipped, so running it again is quick.
 #   with --bench: linux-perf (the worker's CPU by stage) and util-linux (taskset), for `make bench`
-#   with --image: podman, buildah, runc and debootstrap, for `make image` (infra/image.sh)
+#   with --image: podman, buildah, runc, debootstrap and the Debian archive keys, for `make image` (infra/image.sh)
 # Usage: infra/install-deps.sh [--no-python] [--bench] [--image]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +21,7 @@ for argument in "$@"; do
     case "$argument" in
         --no-python) python_services=0 ;;
         --bench) packages+=(linux-perf util-linux) ;;
-        --image) packages+=(podman buildah runc debootstrap) ;;
+        --image) packages+=(podman buildah runc debootstrap debian-archive-keyring) ;;
         *) echo "install-deps: unknown option $argument" >&2; exit 2 ;;
     esac
 done

@@ -32,7 +32,7 @@ struct CloudFormationStackTests {
         let streamFixture = try PipelineFixture(services: services, store: .sqlite, name: name)
         try await streamFixture.createStream()
         let stack = name
-        let deployed = try await Self.aws(
+        _ = try await Self.aws(
             services,
             [
                 "cloudformation", "deploy", "--stack-name", stack, "--template-file",
@@ -41,7 +41,6 @@ struct CloudFormationStackTests {
                 "CreateStream=false", "StreamName=\(streamFixture.stream)", "VisibilityTimeout=10",
                 "MaxReceiveCount=5",
             ])
-        _ = deployed
         let description = try await Self.aws(services, ["cloudformation", "describe-stacks", "--stack-name", stack])
         let stacks = try JSONSerialization.jsonObject(with: Data(description.utf8)) as? [String: Any]
         let first = try #require((stacks?["Stacks"] as? [[String: Any]])?.first)
@@ -70,7 +69,8 @@ struct CloudFormationStackTests {
         let fixture = try PipelineFixture(
             services: services, store: .sqlite, bucket: outputs["BucketName"] ?? name,
             queue: outputs["QueueName"] ?? "",
-            deadLetterQueue: "\(name)-notifications-dlq", fallbackQueue: outputs["FallbackQueueName"] ?? "",
+            deadLetterQueue: outputs["DeadLetterQueueUrl"].map { String($0.split(separator: "/").last ?? "") } ?? "",
+            fallbackQueue: outputs["FallbackQueueName"] ?? "",
             stream: streamFixture.stream)
         let keys = try await fixture.generate(200, seed: 44)
         try await fixture.waitForNotifications(keys.count)

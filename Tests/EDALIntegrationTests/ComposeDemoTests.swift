@@ -51,7 +51,10 @@ struct ComposeDemoTests {
         var environment = EdalContainer.containerEnvironment(
             fixture.environment(["EDAL_LOG_LEVEL": "info", "EDAL_MODE": "continuous"]))
         environment["AWS_ENDPOINT_URL"] = services.s3Endpoint
-        let lines = environment.sorted { $0.key < $1.key }.map { "      \($0.key): \"\($0.value)\"" }
+        // Each value as a JSON string, which is also a YAML double-quoted scalar.
+        let lines = try environment.sorted { $0.key < $1.key }.map { name, value in
+            "      \(name): \(String(decoding: try JSONEncoder().encode(value), as: UTF8.self))"
+        }
         let override = FileManager.default.temporaryDirectory.appendingPathComponent(
             "\(TestServices.uniqueName("compose-here")).yml")
         try """
@@ -87,18 +90,26 @@ struct ComposeDemoTests {
 
         let keys = try await fixture.generate(300, seed: 43)
         let (signals, _) = try await fixture.waitUntilEachSignalled(keys, within: .seconds(180))
-        // podman-compose down: SIGTERM to each replica, SIGKILL after the grace period.
+        // podman-compose stop: SIGTERM to each replica, SIGKILL after the grace period. Each exits 0
+        // (137 would be the SIGKILL), then down removes them.
         let started = ContinuousClock.now
-        let down = try await Self.startCompose(project, override.path, ["down", "-t", "30"]).wait(limit: .seconds(90))
+        let stop = try await Self.startCompose(project, override.path, ["stop", "-t", "30"]).wait(limit: .seconds(90))
         let stopping = ContinuousClock.now - started
-        let ended = await up.wait(limit: .seconds(60))
-        #expect(down.status == 0, "podman-compose down: \(down.errors.suffix(2000))")
+        #expect(stop.status == 0, "podman-compose stop: \(stop.errors.suffix(2000))")
         #expect(stopping < .seconds(30), "the replicas stopped on SIGTERM within the grace period: \(stopping)")
-        #expect(try await Self.running(project).isEmpty)
-        print("compose up ended \(ended.status): \(ended.output.suffix(1500)) \(ended.errors.suffix(1500))")
+        let exits = try await EdalContainer.podmanCommand([
+            "ps", "--all", "--filter", "label=io.podman.compose.project=\(project)", "--format", "{{.ExitCode}}",
+        ]).output.split(separator: "\n").map(String.init)
+        #expect(exits == ["0", "0", "0"], "the replicas' exit codes: \(exits)")
+        let down = try await Self.startCompose(project, override.path, ["down", "-t", "30"]).wait(limit: .seconds(90))
+        _ = await up.wait(limit: .seconds(60))
+        #expect(down.status == 0, "podman-compose down: \(down.errors.suffix(2000))")
+        #expect(try await Self.running(project, all: true).isEmpty)
         #expect(Set(signals.map(\.evidence.key)) == Set(keys))
         #expect(Set(signals.map(\.signalId)).count == keys.count, "one signal id per object")
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
-        print("compose: \(replicas.count) worker replicas signalled \(keys.count) objects; down took \(stopping)")
+        print(
+            "compose: \(replicas.count) worker replicas signalled \(keys.count) objects; stop took \(stopping), exit codes \(exits)"
+        )
     }
 }

@@ -43,24 +43,35 @@ struct ContainerFleetTests {
         defer { Task { await fixture.discardStore() } }
         try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
         let prefix = TestServices.uniqueName("edal-test")
+        // Every name this test may start, so a failed expectation leaves no container running.
+        let names = ["0", "1", "2", "0b"].map { "\(prefix)-\($0)" }
+        defer { Task { _ = try? await EdalContainer.podmanCommand(["rm", "--force", "--time", "0"] + names) } }
+        // Container 0 reaches S3 through a proxy that holds each HEAD 2 s: when it is killed, objects
+        // it has claimed are still waiting for their HEAD, so another container must take them over.
+        let slowS3 = try await FaultProxy.start(
+            service: "s3", upstream: services.s3Endpoint,
+            rules: [.init(operation: "s3.HeadObject", fault: "delay", seconds: 2)])
         var containers: [EdalContainer] = []
         var ports: [Int] = []
         var readyTimes: [Duration] = []
-        defer {
-            // A failed expectation must not leave containers running into the next test.
-            let names = containers.map(\.name)
-            Task { _ = try? await EdalContainer.podmanCommand(["rm", "--force", "--time", "0"] + names) }
-        }
         for index in 0..<3 {
-            let (container, port, ready) = try await Self.startReady(fixture, name: "\(prefix)-\(index)")
+            let (container, port, ready) = try await Self.startReady(
+                fixture, name: names[index], index == 0 ? ["AWS_ENDPOINT_URL_S3": slowS3.endpoint] : [:])
             containers.append(container)
             ports.append(port)
             readyTimes.append(ready)
         }
 
-        // Uploads while the fleet runs; container 0 is killed while it holds messages.
+        // Uploads while the fleet runs; container 0 is killed once it has claimed objects.
         async let firstBatch = fixture.generate(600, seed: 41)
-        let heldWhenKilled = try await FleetTests.messagesInWork(ports[0], within: .seconds(120))
+        var heldWhenKilled = 0.0
+        let killBy = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < killBy {
+            let page = try await FleetTests.get(ports[0], "/metrics").1
+            heldWhenKilled = FleetTests.gauge(page, "edal_sqs_messages_in_work") ?? 0
+            if heldWhenKilled > 0, FleetTests.sample("edal_claims_total", in: page) > 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let killedAt = ContinuousClock.now
         try await containers[0].kill()
         let killed = await containers[0].process.wait(limit: .seconds(60))
@@ -68,7 +79,7 @@ struct ContainerFleetTests {
         #expect(killed.status == 137, "podman run reports the SIGKILL: \(killed.status)")
         var keys = try await firstBatch
         keys += try await fixture.generate(300, seed: 41, firstIndex: 600)
-        let (restarted, restartedPort, restartReady) = try await Self.startReady(fixture, name: "\(prefix)-0b")
+        let (restarted, restartedPort, restartReady) = try await Self.startReady(fixture, name: names[3])
         containers[0] = restarted
         ports[0] = restartedPort
         readyTimes.append(restartReady)
@@ -91,16 +102,14 @@ struct ContainerFleetTests {
         #expect(try await fixture.messages(in: fixture.queue) == 0)
         #expect(try await fixture.messages(in: fixture.deadLetterQueue) == 0)
         let claims = try await fixture.storedClaims(keys)
-        #expect(claims.values.allSatisfy { $0.status == .done })
+        #expect(claims.count == keySet.count && claims.values.allSatisfy { $0.status == .done })
         // What the killed container had claimed was claimed again by another after the visibility
-        // timeout (5 s): the object is done, by a later claim.
+        // timeout (5 s) and done: its claims count more than one.
         let takenOver = claims.values.filter { $0.claims > 1 }
+        #expect(!takenOver.isEmpty, "nothing the killed container had claimed was taken over")
         #expect(signals.count - keySet.count <= takenOver.count)
-        let seconds = { (duration: Duration) in
-            String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        }
         print(
-            "containers: \(keySet.count) objects, \(signals.count) records, \(takenOver.count) taken over from the killed container (it held \(Int(heldWhenKilled)) messages, killed \(seconds(ContinuousClock.now - killedAt)) s before the end); start to ready \(readyTimes.map(seconds).joined(separator: ", ")) s; podman stop \(stopTimes.map(seconds).joined(separator: ", ")) s"
+            "containers: \(keySet.count) objects, \(signals.count) records, \(takenOver.count) taken over from the killed container (it held \(Int(heldWhenKilled)) messages; killed \(ContinuousClock.now - killedAt) before the end); start to ready \(readyTimes); podman stop \(stopTimes)"
         )
     }
 
@@ -130,10 +139,6 @@ struct ContainerFleetTests {
 
         let (container, port, _) = try await Self.startReady(
             fixture, name: name, volumes: ["\(volume.path):/var/lib/edal"], store)
-        let user = try await container.exec(["id", "-u"])
-        #expect(user.output.trimmingCharacters(in: .whitespacesAndNewlines) == "10001", "\(user.output) \(user.errors)")
-        let write = try await container.exec(["touch", "/usr/local/bin/x"])
-        #expect(write.status != 0, "the root filesystem is read-only")
 
         // SIGTERM while it holds messages.
         let heldWhenStopped = try await FleetTests.messagesInWork(port, within: .seconds(60))
@@ -153,6 +158,10 @@ struct ContainerFleetTests {
 
         let (again, _, _) = try await Self.startReady(
             fixture, name: name + "-b", volumes: ["\(volume.path):/var/lib/edal"], store)
+        let user = try await again.exec(["id", "-u"])
+        #expect(user.output.trimmingCharacters(in: .whitespacesAndNewlines) == "10001", "\(user.output) \(user.errors)")
+        let write = try await again.exec(["touch", "/usr/local/bin/x"])
+        #expect(write.status != 0, "the root filesystem is read-only")
         let (signals, _) = try await fixture.waitUntilEachSignalled(keys, within: .seconds(180))
         _ = try await again.stop(grace: grace)
         _ = await again.process.wait(limit: .seconds(60))

@@ -23,6 +23,28 @@ struct SourceEventsEndToEndTests {
         "EDAL_SILENCE_MINIMUM_GAP": "10",
     ]
 
+    /// Uploads `count` objects of one VPC-flow-log-like source, one a second; answers their keys and
+    /// when each upload was answered.
+    static func deliverEverySecond(_ count: Int, _ fixture: PipelineFixture) async throws -> (
+        keys: [String], uploaded: [ContinuousClock.Instant]
+    ) {
+        var keys: [String] = []
+        var uploaded: [ContinuousClock.Instant] = []
+        try await fixture.withClient { client in
+            let s3 = S3Client(client: client)
+            for index in 0..<count {
+                let key = PipelineFixture.flowLogKey(index)
+                _ = try await s3.putObject(
+                    bucket: fixture.bucket, key: key, body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                    contentType: "application/octet-stream")
+                keys.append(key)
+                uploaded.append(.now)
+                try await Task.sleep(for: .milliseconds(1_000))
+            }
+        }
+        return (keys, uploaded)
+    }
+
     @Test(
         "a source that stops is signalled silent once, by one replica, and resumed once",
         arguments: [StoreUnderTest.mongoFixture])
@@ -35,20 +57,7 @@ struct SourceEventsEndToEndTests {
         defer { for worker in workers { worker.kill(SIGKILL) } }
 
         // A VPC-flow-log-like source delivering about every second (LastModified has whole seconds).
-        let key = PipelineFixture.flowLogKey
-        var keys: [String] = []
-        var uploaded: [ContinuousClock.Instant] = []
-        try await fixture.withClient { client in
-            let s3 = S3Client(client: client)
-            for index in 0..<16 {
-                _ = try await s3.putObject(
-                    bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
-                    contentType: "application/octet-stream")
-                keys.append(key(index))
-                uploaded.append(.now)
-                try await Task.sleep(for: .milliseconds(1_000))
-            }
-        }
+        let (keys, uploaded) = try await Self.deliverEverySecond(16, fixture)
         let longestUploadGap = zip(uploaded.dropFirst(), uploaded).map { $0 - $1 }.max() ?? .zero
 
         // Silence: three usual gaps (here 3 × the 10 s floor) pass without an object.
@@ -73,7 +82,7 @@ struct SourceEventsEndToEndTests {
         // Deliveries resume: one resumed signal, and the silence stays one signal.
         try await fixture.withClient { client in
             _ = try await S3Client(client: client).putObject(
-                bucket: fixture.bucket, key: key(40), body: Array(repeating: 0x61, count: 2000),
+                bucket: fixture.bucket, key: PipelineFixture.flowLogKey(40), body: Array(repeating: 0x61, count: 2000),
                 contentType: "application/octet-stream")
         }
         var resumed: [Signal] = []
@@ -122,18 +131,7 @@ extension SourceEventsEndToEndTests {
             ]) { $1 })
         defer { worker.kill(SIGKILL) }
 
-        let key = PipelineFixture.flowLogKey
-        var keys: [String] = []
-        try await fixture.withClient { client in
-            let s3 = S3Client(client: client)
-            for index in 0..<12 {
-                _ = try await s3.putObject(
-                    bucket: fixture.bucket, key: key(index), body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
-                    contentType: "application/octet-stream")
-                keys.append(key(index))
-                try await Task.sleep(for: .milliseconds(1_000))
-            }
-        }
+        let (keys, _) = try await Self.deliverEverySecond(12, fixture)
         // Both sinks go down before the silence can be found (30 s of quiet).
         try await kinesis.setRules([.init(operation: "kinesis.PutRecords", fault: "error500")])
         try await sqs.setRules([.init(operation: "sqs.SendMessageBatch", fault: "error500")])

@@ -6,11 +6,12 @@ LocalStack runs Lambda functions only in Docker, so the stack test cannot deploy
 infra/cloudformation/edal.yaml, not a copy — with boto3 against the S3 and SQS at AWS_ENDPOINT_URL,
 and a stand-in for CloudFormation's `cfnresponse` module that records what it was told:
 
-1. a bucket that already sends another team's ObjectCreated events (prefix other/) to their queue;
-2. Create: EDAL's entry is added, the other team's kept; an object under data/ notifies EDAL's
-   queue, one under other/ the other team's;
-3. Create again (an update): still one EDAL entry;
-4. Delete: EDAL's entry removed, the other team's kept.
+1. a bucket that already sends another team's ObjectRemoved events to their queue (S3 refuses a
+   second ObjectCreated destination that overlaps EDAL's, as it does for `edal setup`);
+2. Create: EDAL's entry is added, the other team's kept; a new object notifies EDAL's queue, its
+   deletion the other team's;
+3. Update: still one EDAL entry;
+4. Delete: EDAL's entry removed, the other team's kept; Delete on a bucket that is gone succeeds.
 
 Prints each step; exits 1 on the first thing that is not so.
 Usage: bucket_notification_function.py BUCKET
@@ -68,24 +69,28 @@ def fail(message):
 
 
 def entries():
-    configuration = s3.get_bucket_notification_configuration(Bucket=BUCKET)
-    return {q.get("Id"): q for q in configuration.get("QueueConfigurations", [])}
+    """The bucket's queue configurations by Id, failing on an Id that appears twice."""
+    listed = s3.get_bucket_notification_configuration(Bucket=BUCKET).get("QueueConfigurations", [])
+    if len({q.get("Id") for q in listed}) != len(listed):
+        fail(f"the bucket lists an Id twice: {listed}")
+    return {q.get("Id"): q for q in listed}
 
 
-def invoke(request_type, queue_arn):
+def invoke(request_type, queue_arn, bucket=BUCKET):
     responses.clear()
-    event = {"RequestType": request_type, "ResourceProperties": {"Bucket": BUCKET, "QueueArn": queue_arn}}
+    event = {"RequestType": request_type, "ResourceProperties": {"Bucket": bucket, "QueueArn": queue_arn}}
     function["handler"](event, None)
     if len(responses) != 1 or responses[0]["status"] != "SUCCESS":
         fail(f"{request_type} answered {responses}")
 
 
-def received(url, key):
+def received(url, key, event_prefix):
     deadline = time.time() + 30
     while time.time() < deadline:
         for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, MaxNumberOfMessages=10).get("Messages", []):
             body = json.loads(message["Body"])
-            if any(r.get("s3", {}).get("object", {}).get("key") == key for r in body.get("Records", [])):
+            if any(r.get("s3", {}).get("object", {}).get("key") == key and r.get("eventName", "").startswith(event_prefix)
+                   for r in body.get("Records", [])):
                 return True
     return False
 
@@ -94,8 +99,7 @@ s3.create_bucket(Bucket=BUCKET)
 edal_url, edal_arn = queue(f"{BUCKET}-edal")
 other_url, other_arn = queue(f"{BUCKET}-other-team")
 s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={"QueueConfigurations": [{
-    "Id": "other-team", "QueueArn": other_arn, "Events": ["s3:ObjectCreated:*"],
-    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "other/"}]}}}]})
+    "Id": "other-team", "QueueArn": other_arn, "Events": ["s3:ObjectRemoved:*"]}]})
 
 invoke("Create", edal_arn)
 now = entries()
@@ -103,12 +107,12 @@ if set(now) != {"other-team", "edal-object-created"} or now["edal-object-created
     fail(f"after Create the bucket notifies {now}")
 print("create: EDAL's entry added beside the other team's")
 s3.put_object(Bucket=BUCKET, Key="data/one.json", Body=b"{}")
-s3.put_object(Bucket=BUCKET, Key="other/two.json", Body=b"{}")
-if not received(edal_url, "data/one.json"):
-    fail("data/one.json did not reach EDAL's queue")
-if not received(other_url, "other/two.json"):
-    fail("other/two.json did not reach the other team's queue")
-print("objects: data/one.json reached EDAL's queue, other/two.json the other team's")
+if not received(edal_url, "data/one.json", "ObjectCreated"):
+    fail("the new object data/one.json did not reach EDAL's queue")
+s3.delete_object(Bucket=BUCKET, Key="data/one.json")
+if not received(other_url, "data/one.json", "ObjectRemoved"):
+    fail("the deletion of data/one.json did not reach the other team's queue")
+print("objects: the new object reached EDAL's queue, its deletion the other team's")
 
 invoke("Update", edal_arn)
 if sorted(entries()) != ["edal-object-created", "other-team"]:
@@ -119,3 +123,6 @@ invoke("Delete", edal_arn)
 if sorted(entries()) != ["other-team"]:
     fail(f"after Delete the bucket notifies {entries()}")
 print("delete: EDAL's entry removed, the other team's kept")
+
+invoke("Delete", edal_arn, bucket=f"{BUCKET}-gone")
+print("delete on a bucket that is gone: answered SUCCESS")

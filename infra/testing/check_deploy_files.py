@@ -79,7 +79,8 @@ def check_dockerfile():
         if tested != locked:
             changed = sorted(name for name in tested.keys() | locked.keys() if tested.get(name) != locked.get(name))
             problem(f"infra/swift-packages.lock differs from the build's Package.resolved in {changed}: copy it over")
-    ignore = (ROOT / ".dockerignore").read_text().split()
+    ignore = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+              if line.strip() and not line.lstrip().startswith("#")]
     if not ignore or ignore[0] != "*" and not any(entry.startswith(".build") for entry in ignore):
         problem(".dockerignore must keep .build*, the virtual environments and test state out of the context")
     if not re.search(r"^USER (?!root|0\b)", text, re.M):

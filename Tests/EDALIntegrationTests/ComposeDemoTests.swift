@@ -91,12 +91,12 @@ struct ComposeDemoTests {
         let keys = try await fixture.generate(300, seed: 43)
         let (signals, _) = try await fixture.waitUntilEachSignalled(keys, within: .seconds(180))
         // podman-compose stop: SIGTERM to each replica, SIGKILL after the grace period. Each exits 0
-        // (137 would be the SIGKILL), then down removes them.
+        // (137 would be the SIGKILL), then down removes them. podman-compose stops them one after
+        // another, so the time is only printed: under make test's load one stop took up to 8 s.
         let started = ContinuousClock.now
         let stop = try await Self.startCompose(project, override.path, ["stop", "-t", "30"]).wait(limit: .seconds(90))
         let stopping = ContinuousClock.now - started
         #expect(stop.status == 0, "podman-compose stop: \(stop.errors.suffix(2000))")
-        #expect(stopping < .seconds(30), "the replicas stopped on SIGTERM within the grace period: \(stopping)")
         let exits = try await EdalContainer.podmanCommand([
             "ps", "--all", "--filter", "label=io.podman.compose.project=\(project)", "--format", "{{.ExitCode}}",
         ]).output.split(separator: "\n").map(String.init)

@@ -11,14 +11,20 @@ import Testing
     "CloudFormation stack", .enabled(if: TestServices.configured, TestServices.skipReason),
     .timeLimit(.minutes(10)))
 struct CloudFormationStackTests {
-    /// `aws ARGUMENTS` against LocalStack (S3, SQS, CloudFormation, IAM); answers its standard output.
-    static func aws(_ services: TestServices, _ arguments: [String]) async throws -> String {
-        let cli = try #require(
-            ProcessInfo.processInfo.environment["EDAL_TEST_AWS_CLI"], "the LocalStack venv brings the AWS CLI")
+    /// The environment an AWS CLI or boto3 needs to reach LocalStack (S3, SQS, CloudFormation, IAM).
+    static func localStackEnvironment(_ services: TestServices) -> [String: String] {
         var environment = services.processEnvironment()
         environment["AWS_ENDPOINT_URL"] = services.sqsEndpoint
         environment["AWS_DEFAULT_REGION"] = services.region
-        return try await HelperProcess.run(cli, arguments + ["--output", "json"], environment: environment)
+        return environment
+    }
+
+    /// `aws ARGUMENTS` against LocalStack; answers its standard output.
+    static func aws(_ services: TestServices, _ arguments: [String]) async throws -> String {
+        let cli = try #require(
+            ProcessInfo.processInfo.environment["EDAL_TEST_AWS_CLI"], "the LocalStack venv brings the AWS CLI")
+        return try await HelperProcess.run(
+            cli, arguments + ["--output", "json"], environment: localStackEnvironment(services))
     }
 
     @Test(
@@ -101,16 +107,13 @@ struct CloudFormationStackTests {
     func existingBucketFunction() async throws {
         guard let services = try TestServices.current() else { return }
         let python = try #require(ProcessInfo.processInfo.environment["EDAL_TEST_PYTHON"])
-        var environment = services.processEnvironment()
-        environment["AWS_ENDPOINT_URL"] = services.s3Endpoint
-        environment["AWS_DEFAULT_REGION"] = services.region
         let outcome = try await HelperProcess.execute(
             python,
             [
                 Repository.path("infra/testing/bucket_notification_function.py"),
                 TestServices.uniqueName("edal-existing"),
             ],
-            environment: environment)
+            environment: Self.localStackEnvironment(services))
         #expect(outcome.status == 0, "\(outcome.output) \(outcome.errors.suffix(2000))")
         print(outcome.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -68,14 +68,7 @@ struct ComposeDemoTests {
         """.write(to: override, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: override) }
         let project = TestServices.uniqueName("edal-compose")
-        defer {
-            Task {
-                let left = (try? await Self.running(project, all: true)) ?? []
-                if !left.isEmpty {
-                    _ = try? await EdalContainer.podmanCommand(["rm", "--force", "--time", "0"] + left)
-                }
-            }
-        }
+        defer { Task { await EdalContainer.remove((try? await Self.running(project, all: true)) ?? []) } }
 
         // `--no-deps`: LocalStack, MongoDB and the setup service are the test services here.
         let up = try Self.startCompose(project, override.path, ["up", "--no-deps", "worker"])

@@ -45,7 +45,7 @@ struct ContainerFleetTests {
         let prefix = TestServices.uniqueName("edal-test")
         // Every name this test may start, so a failed expectation leaves no container running.
         let names = ["0", "1", "2", "0b"].map { "\(prefix)-\($0)" }
-        defer { Task { _ = try? await EdalContainer.podmanCommand(["rm", "--force", "--time", "0"] + names) } }
+        defer { Task { await EdalContainer.remove(names) } }
         // Container 0 reaches S3 through a proxy that holds each HEAD 2 s: when it is killed, objects
         // it has claimed are still waiting for their HEAD, so another container must take them over.
         let slowS3 = try await FaultProxy.start(
@@ -134,7 +134,7 @@ struct ContainerFleetTests {
         let store = ["EDAL_STATE_STORE_URI": "sqlite:/var/lib/edal/edal-state.db", "EDAL_SHUTDOWN_DEADLINE": "10"]
         let name = TestServices.uniqueName("edal-test-single")
         defer {
-            Task { _ = try? await EdalContainer.podmanCommand(["rm", "--force", "--time", "0", name, name + "-b"]) }
+            Task { await EdalContainer.remove([name, name + "-b"]) }
         }
 
         let (container, port, _) = try await Self.startReady(

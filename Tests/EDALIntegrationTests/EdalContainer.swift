@@ -24,7 +24,7 @@ struct EdalContainer: Sendable {
         let check = Process()
         check.executableURL = URL(fileURLWithPath: podman)
         check.arguments = ["image", "exists", image]
-        check.environment = ProcessInfo.processInfo.environment.merging(["CONTAINERS_CONF": containersConf]) { $1 }
+        check.environment = podmanEnvironment
         do {
             try check.run()
             check.waitUntilExit()
@@ -75,6 +75,13 @@ struct EdalContainer: Sendable {
     static func podmanCommand(_ arguments: [String]) async throws -> HelperProcess.Outcome {
         guard let podman else { throw HelperProcess.Failed(description: "podman is not installed") }
         return try await HelperProcess.execute(podman, arguments, environment: podmanEnvironment)
+    }
+
+    /// Removes the containers called `names` (running or not), for a test's cleanup: whatever a
+    /// failed expectation left must not run into the next test.
+    static func remove(_ names: [String]) async {
+        guard !names.isEmpty else { return }
+        _ = try? await podmanCommand(["rm", "--force", "--time", "0"] + names)
     }
 
     /// `podman kill`: SIGKILL to the container's process, as a node that dies would.

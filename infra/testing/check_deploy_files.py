@@ -133,11 +133,7 @@ CUSTOM_KINDS = {"Kustomization", "ScaledObject", "TriggerAuthentication", "PodMo
 def check_custom_resource(where, document):
     """A ScaledObject, TriggerAuthentication or PodMonitor against its CRD schema subset: each error."""
     import jsonschema
-
-    here = str(pathlib.Path(__file__).resolve().parent)
-    if here not in sys.path:
-        sys.path.insert(0, here)
-    from custom_resource_schemas import SCHEMAS
+    from custom_resource_schemas import SCHEMAS  # beside this script, which Python puts on sys.path
 
     kind = document.get("kind")
     name = (document.get("metadata") or {}).get("name")

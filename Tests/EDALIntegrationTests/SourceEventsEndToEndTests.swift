@@ -23,28 +23,6 @@ struct SourceEventsEndToEndTests {
         "EDAL_SILENCE_MINIMUM_GAP": "10",
     ]
 
-    /// Uploads `count` objects of one VPC-flow-log-like source, one a second; answers their keys and
-    /// when each upload was answered.
-    static func deliverEverySecond(_ count: Int, _ fixture: PipelineFixture) async throws -> (
-        keys: [String], uploaded: [ContinuousClock.Instant]
-    ) {
-        var keys: [String] = []
-        var uploaded: [ContinuousClock.Instant] = []
-        try await fixture.withClient { client in
-            let s3 = S3Client(client: client)
-            for index in 0..<count {
-                let key = PipelineFixture.flowLogKey(index)
-                _ = try await s3.putObject(
-                    bucket: fixture.bucket, key: key, body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
-                    contentType: "application/octet-stream")
-                keys.append(key)
-                uploaded.append(.now)
-                try await Task.sleep(for: .milliseconds(1_000))
-            }
-        }
-        return (keys, uploaded)
-    }
-
     @Test(
         "a source that stops is signalled silent once, by one replica, and resumed once",
         arguments: [StoreUnderTest.mongoFixture])
@@ -57,23 +35,25 @@ struct SourceEventsEndToEndTests {
         defer { for worker in workers { worker.kill(SIGKILL) } }
 
         // A VPC-flow-log-like source delivering about every second (LastModified has whole seconds).
-        let (keys, uploaded) = try await Self.deliverEverySecond(16, fixture)
-        let longestUploadGap = zip(uploaded.dropFirst(), uploaded).map { $0 - $1 }.max() ?? .zero
+        let deliveries = try await fixture.deliverEverySecond(16)
+        let keys = deliveries.keys
+        let done = try await fixture.waitUntilDone(deliveries.keys)
 
         // Silence: three usual gaps (here 3 × the 10 s floor) pass without an object.
         var silent: [Signal] = []
-        let deadline = ContinuousClock.now + .seconds(75)
+        let deadline = deliveries.silenceFound(by: done, minimumGap: .seconds(10))
         while ContinuousClock.now < deadline {
             silent = try await fixture.sourceEvents().filter { $0.check == "silent_source" }
             if !silent.isEmpty { break }
             try await Task.sleep(for: .milliseconds(500))
         }
+        let timings = deliveries.timings(done: done)
         let event = try #require(
-            silent.first, "no silent_source signal; worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
+            silent.first,
+            "no silent_source signal; \(timings); worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
         #expect(
             event.evidence.key == keys.last,
-            "longest gap between uploads \(longestUploadGap); worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })"
-        )
+            "\(timings); worker logs: \(workers.map { $0.collectedErrors.suffix(1500) })")
         #expect(event.source.template.contains("fl-0a1b2c3d_%Y%m%dT%H%MZ_{id}.log.gz"), "\(event.source.template)")
         #expect(event.source.producer == "vpcflowlogs")
         #expect(event.baseline.cadenceSeconds.map { $0 > 0.5 && $0 < 5 } == true, "\(event.baseline)")
@@ -86,7 +66,7 @@ struct SourceEventsEndToEndTests {
                 contentType: "application/octet-stream")
         }
         var resumed: [Signal] = []
-        let resumeDeadline = ContinuousClock.now + .seconds(60)
+        let resumeDeadline = try await fixture.waitUntilDone([PipelineFixture.flowLogKey(40)]) + .seconds(30)
         while ContinuousClock.now < resumeDeadline {
             resumed = try await fixture.sourceEvents().filter { $0.check == "resumed" }
             if !resumed.isEmpty { break }
@@ -131,12 +111,14 @@ extension SourceEventsEndToEndTests {
             ]) { $1 })
         defer { worker.kill(SIGKILL) }
 
-        let (keys, _) = try await Self.deliverEverySecond(12, fixture)
+        let deliveries = try await fixture.deliverEverySecond(12)
+        let keys = deliveries.keys
         // Both sinks go down before the silence can be found (30 s of quiet).
         try await kinesis.setRules([.init(operation: "kinesis.PutRecords", fault: "error500")])
         try await sqs.setRules([.init(operation: "sqs.SendMessageBatch", fault: "error500")])
         // The silence is found and reaches no sink: kept.
-        let kept = ContinuousClock.now + .seconds(90)
+        let kept = deliveries.silenceFound(
+            by: try await fixture.waitUntilDone(deliveries.keys), minimumGap: .seconds(10))
         while ContinuousClock.now < kept, !worker.collectedErrors.contains("kept with its source's baseline") {
             try await Task.sleep(for: .milliseconds(500))
         }

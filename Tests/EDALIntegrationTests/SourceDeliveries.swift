@@ -57,14 +57,15 @@ extension PipelineFixture {
 
     /// Waits until the store holds every one of `keys` as done (seen, judged, its claim closed),
     /// at most 240 s (LocalStack's notifications can lag minutes under `make test`); answers when
-    /// that was seen, and records an issue if it never was.
+    /// that was seen, and records an issue if it never was. Polled once a second: each poll opens
+    /// the store anew, and the MongoDB fixture serves every suite at once.
     func waitUntilDone(_ keys: [String]) async throws -> ContinuousClock.Instant {
         let limit = ContinuousClock.now + .seconds(240)
         var claims: [String: StoredClaim] = [:]
         while ContinuousClock.now < limit {
             claims = try await storedClaims(keys)
             if claims.count == keys.count, claims.values.allSatisfy({ $0.status == .done }) { return .now }
-            try await Task.sleep(for: .milliseconds(250))
+            try await Task.sleep(for: .seconds(1))
         }
         Issue.record("\(claims.values.filter { $0.status == .done }.count) of \(keys.count) objects done after 240 s")
         return .now

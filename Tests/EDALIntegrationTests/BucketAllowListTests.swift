@@ -35,11 +35,8 @@ struct BucketAllowListTests {
                     bucket: other, key: key, body: Array("{}".utf8), metadata: ["token": "do-not-leak"])
                 _ = try await sqs.sendMessage(
                     queueURL,
-                    body: """
-                        {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-11-26T10:00:00.000Z",\
-                        "eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"\(other)"},"object":{"key":"\(key)","size":2,"eTag":"\(put.eTag)",\
-                        "sequencer":"0A1B2C"}}}]}
-                        """)
+                    body: S3CreatedNotification(bucket: other, key: key, size: 2, eTag: put.eTag, sequencer: "0A1B2C")
+                        .body)
             }
             // EventBridge events for the allowed bucket that say it belongs to another account.
             for key in forgedOwnerKeys {

@@ -144,11 +144,9 @@ struct CrossAccountTests {
                     try await fixture.withClient { client in
                         _ = try await SQSClient(client: client).sendMessage(
                             queueURL,
-                            body: """
-                                {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-12-07T10:00:00.000Z",\
-                                "eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"\(bucket)"},"object":{"key":"\(key)","size":2,"eTag":"\(put.eTag)",\
-                                "sequencer":"0A1B2C\(index)"}}}]}
-                                """)
+                            body: S3CreatedNotification(
+                                bucket: bucket, key: key, size: 2, eTag: put.eTag, sequencer: "0A1B2C\(index)"
+                            ).body)
                     }
                 }
             }

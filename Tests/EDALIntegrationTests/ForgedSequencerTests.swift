@@ -22,11 +22,10 @@ struct ForgedSequencerTests {
             // 40 hex digits: padded to 32 it would have sorted after every sequencer S3 writes.
             _ = try await sqs.sendMessage(
                 try await sqs.getQueueUrl(fixture.queue),
-                body: """
-                    {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-1","eventTime":"2026-12-07T10:00:00.000Z",\
-                    "eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"\(fixture.bucket)"},"object":{"key":"\(key)","size":2,\
-                    "eTag":"0cc175b9c0f1b6a831c399e269772661","sequencer":"\(String(repeating: "F", count: 40))"}}}]}
-                    """)
+                body: S3CreatedNotification(
+                    bucket: fixture.bucket, key: key, size: 2, eTag: "0cc175b9c0f1b6a831c399e269772661",
+                    sequencer: String(repeating: "F", count: 40)
+                ).body)
         }
         let (forged, forgedFigures) = try await fixture.drain(["--idle-timeout", "8"], ["EDAL_MODE": "continuous"])
         #expect(forgedFigures["malformed"] == 1, "\(forgedFigures) \(forged.errors.suffix(1500))")

@@ -47,10 +47,7 @@ struct LocalStackInitHookTests {
             // The notification works: an upload to either bucket lands in the queue.
             _ = try await S3Client(client: client).putObject(
                 bucket: "\(name)-b", key: "logs/x y.jsonl", body: Array("{}".utf8))
-            var bodies: [String] = []
-            for _ in 0..<20 where !bodies.contains(where: { $0.contains("ObjectCreated") }) {
-                bodies += try await sqs.receiveMessage(queueURL, waitTimeSeconds: 1).map(\.body)
-            }
+            let bodies = try await sqs.receiveBodies(queueURL, until: { $0.contains("ObjectCreated") })
             let created = try #require(bodies.first { $0.contains("ObjectCreated") })
             #expect(try NotificationParser.parse(created).objects.map(\.key) == ["logs/x y.jsonl"])
         }

@@ -19,14 +19,15 @@ struct OperatorPageEndToEndTests {
         let fixture = try PipelineFixture(services: services, store: .sqlite, name: "edal-page")
         defer { Task { await fixture.discardStore() } }
         try await fixture.setUp(visibilityTimeout: 5, maxReceiveCount: 20)
+        try await fixture.notifyFromTheTest()
         let worker = try fixture.startEdal(
             ["run"],
             [
                 "EDAL_VISIBILITY_TIMEOUT": "5", "EDAL_LOG_LEVEL": "info", "EDAL_SWEEP_INTERVAL": "0",
                 "EDAL_OPERATOR_ADDRESS": "127.0.0.1:0",
                 "EDAL_LEARNING_OBJECTS": "8", "EDAL_SILENCE_CHECK_INTERVAL": "600", "EDAL_SOURCE_SYNC_INTERVAL": "1",
-                // Silence after 30 s of quiet at least: under make test LocalStack's notifications
-                // can lag enough more from one object to the next that 9 s passed unseen.
+                // Silence after 30 s of quiet at least: under make test the worker can take seconds
+                // to receive and judge an object.
                 "EDAL_SILENCE_MINIMUM_GAP": "10",
             ])
         defer { worker.kill(SIGKILL) }
@@ -35,10 +36,7 @@ struct OperatorPageEndToEndTests {
         // A VPC-flow-log-like source delivering about every second, then stopping; and one object
         // whose key carries markup (S3 allows it; the page must not run it).
         let hostile = "uploads/<script>alert('x')</script>/\"quoted\" & more.json"
-        try await fixture.withClient { client in
-            _ = try await S3Client(client: client).putObject(
-                bucket: fixture.bucket, key: hostile, body: Array("{}".utf8), contentType: "application/json")
-        }
+        try await fixture.putAndNotify(hostile, body: Array("{}".utf8), contentType: "application/json")
         let deliveries = try await fixture.deliverEverySecond(12)
         let done = try await fixture.waitUntilDone(deliveries.keys + [hostile])
         // The silence after the last object (the page shows that episode).

@@ -110,10 +110,7 @@ import Testing
             _ = try await s3.putObject(bucket: bucket, key: "logs/a b.json", body: Array("{}".utf8))
             _ = try await s3.putObject(bucket: bucket, key: "other/ignored.json", body: Array("{}".utf8))
 
-            var bodies: [String] = []
-            for _ in 0..<10 where !bodies.contains(where: { $0.contains("ObjectCreated") }) {
-                bodies += try await sqs.receiveMessage(url, waitTimeSeconds: 1).map(\.body)
-            }
+            let bodies = try await sqs.receiveBodies(url, until: { $0.contains("ObjectCreated") })
             let created = bodies.filter { $0.contains("ObjectCreated") }
             #expect(created.count == 1)
             #expect(created.first?.contains(bucket) == true)

@@ -47,14 +47,22 @@ extension PipelineFixture {
     /// Uploads `body` as `key` and sends the queue the notification S3 would have sent.
     func putAndNotify(_ key: String, body: [UInt8], contentType: String = "application/octet-stream") async throws {
         try await withClient { client in
-            let put = try await S3Client(client: client).putObject(
-                bucket: bucket, key: key, body: body, contentType: contentType)
-            let sqs = SQSClient(client: client)
-            let notification = S3CreatedNotification(
-                bucket: bucket, key: key, size: body.count, eTag: put.eTag,
-                sequencer: String(UInt64(Date().timeIntervalSince1970 * 1_000_000), radix: 16, uppercase: true),
-                region: region)
-            _ = try await sqs.sendMessage(try await sqs.getQueueUrl(queue), body: notification.body)
+            try await putAndNotify(
+                key, body: body, contentType: contentType, client: client,
+                queueURL: try await SQSClient(client: client).getQueueUrl(queue))
         }
+    }
+
+    /// `putAndNotify` through a client the caller keeps, for a test uploading one object after another.
+    func putAndNotify(_ key: String, body: [UInt8], contentType: String, client: AWSClient, queueURL: String)
+        async throws
+    {
+        let put = try await S3Client(client: client).putObject(
+            bucket: bucket, key: key, body: body, contentType: contentType)
+        let notification = S3CreatedNotification(
+            bucket: bucket, key: key, size: body.count, eTag: put.eTag,
+            sequencer: String(UInt64(Date().timeIntervalSince1970 * 1_000_000), radix: 16, uppercase: true),
+            region: region)
+        _ = try await SQSClient(client: client).sendMessage(queueURL, body: notification.body)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import EDALAWS
 @testable import EDALState
 
 /// Objects of one VPC-flow-log-like source uploaded one a second, and what a test may expect of
@@ -12,7 +13,15 @@ struct SourceDeliveries: Sendable {
     /// When each upload was answered.
     var uploaded: [ContinuousClock.Instant]
 
-    var longestGap: Duration { zip(uploaded.dropFirst(), uploaded).map { $0 - $1 }.max() ?? .zero }
+    var gaps: [Duration] { zip(uploaded.dropFirst(), uploaded).map { $0 - $1 } }
+    var longestGap: Duration { gaps.max() ?? .zero }
+    /// The cadence the source delivered at over its last `count` objects, in seconds: the mean gap,
+    /// as the worker computes a source's cadence from their `LastModified`.
+    func meanGapSeconds(overLast count: Int) -> Double {
+        let recent = uploaded.suffix(count)
+        guard let first = recent.first, let last = recent.last, recent.count > 1 else { return 0 }
+        return (last - first) / .seconds(1) / Double(recent.count - 1)
+    }
 
     /// By when a worker that had every object done at `done` must have found the source silent,
     /// with `EDAL_SILENCE_MINIMUM_GAP` set to `minimumGap`.
@@ -34,19 +43,26 @@ struct SourceDeliveries: Sendable {
 }
 
 extension PipelineFixture {
-    /// Uploads `count` objects of one VPC-flow-log-like source (`flowLogKey`), one a second, each
-    /// notified by the test (call `notifyFromTheTest` first, so that S3 does not notify them too).
+    /// Uploads `count` objects of one VPC-flow-log-like source (`flowLogKey`), one a second (later
+    /// when S3 answers slowly), each notified by the test (call `notifyFromTheTest` first, so that
+    /// S3 does not notify them too).
     func deliverEverySecond(_ count: Int) async throws -> SourceDeliveries {
         var keys: [String] = []
         var uploaded: [ContinuousClock.Instant] = []
         let started = ContinuousClock.now
-        for index in 0..<count {
-            let key = PipelineFixture.flowLogKey(index)
-            try await putAndNotify(key, body: Array(repeating: 0x61, count: 2000 + index % 3 * 10))
-            keys.append(key)
-            uploaded.append(.now)
-            try await Task.sleep(for: .milliseconds(1_000))
+        try await withClient { client in
+            let queueURL = try await SQSClient(client: client).getQueueUrl(queue)
+            for index in 0..<count {
+                try await Task.sleep(until: started + .seconds(index))
+                let key = PipelineFixture.flowLogKey(index)
+                try await putAndNotify(
+                    key, body: Array(repeating: 0x61, count: 2000 + index % 3 * 10),
+                    contentType: "application/octet-stream", client: client, queueURL: queueURL)
+                keys.append(key)
+                uploaded.append(.now)
+            }
         }
+        try await Task.sleep(until: started + .seconds(count))
         return SourceDeliveries(keys: keys, started: started, uploaded: uploaded)
     }
 

@@ -78,6 +78,7 @@ struct CloudFormationStackTests {
             deadLetterQueue: outputs["DeadLetterQueueUrl"].map { String($0.split(separator: "/").last ?? "") } ?? "",
             fallbackQueue: outputs["FallbackQueueName"] ?? "",
             stream: streamFixture.stream)
+        try await fixture.removeTestEvents()
         let keys = try await fixture.generate(200, seed: 44)
         try await fixture.waitForNotifications(keys.count)
         let (outcome, figures) = try await fixture.drain(

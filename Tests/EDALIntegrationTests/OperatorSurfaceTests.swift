@@ -65,7 +65,7 @@ struct OperatorSurfaceTests {
         let metrics = try await FleetTests.metricsPort(worker)
         let page = try await FleetTests.listenerPort(worker, "operator page")
         _ = try await FleetTests.readiness(metrics, becomes: 200, within: .seconds(60))
-        // Notifications for the test event and `setup`'s checks: counted from here.
+        // Deletes are counted from here.
         try await Task.sleep(for: .seconds(1))
         let baseline = try await Self.counter("edal_sqs_messages_deleted_total", port: metrics)
 
@@ -99,7 +99,7 @@ struct OperatorSurfaceTests {
             "/usr/bin/nice",
             [
                 "-n", "10", python, script, "--port", String(metrics), "--path", "/readyz", "--port", String(page),
-                "--path", "/", "--idle", "10000", "--requests", "1000", "--duration", "45", "--wait-closed", "40",
+                "--path", "/", "--idle", "10000", "--requests", "1000", "--duration", "45", "--wait-closed", "180",
             ])
         // Opening 10,000 sockets takes seconds alone and minutes beside the rest of the suite.
         let opening = ContinuousClock.now + .seconds(200)
@@ -111,7 +111,8 @@ struct OperatorSurfaceTests {
         let floodSeconds = try await drainBacklog(seed: 2, deletedBefore: deletedBeforeFlood)
         let requestsStillGoing = !flood.outputSoFar.contains("{")
         let floodFigures = try await Self.workFigures(port: metrics)
-        let outcome = await flood.wait(limit: .seconds(180))
+        // The worker closes idle sockets only once it runs again after the backlog's upload.
+        let outcome = await flood.wait(limit: .seconds(300))
         let floodEnded = ContinuousClock.now
         let report = try #require(
             try JSONSerialization.jsonObject(
@@ -181,6 +182,8 @@ struct OperatorSurfaceTests {
         // waits for room, and more notifications than it may hold wait in the queue.
         mongo.signal(SIGSTOP)
         let keys = try await fixture.generate(40, seed: 3)
+        // The stall is counted from when notifications wait in the queue (they can come minutes late).
+        try await fixture.waitForNotifications(keys.count)
         let deadline = ContinuousClock.now + .seconds(150)
         var answer = (0, "")
         while ContinuousClock.now < deadline {

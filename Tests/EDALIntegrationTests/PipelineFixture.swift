@@ -102,14 +102,50 @@ struct PipelineFixture: Sendable {
         try HelperProcess.start(try HelperProcess.executable("edal"), arguments, environment: environment(extra))
     }
 
-    /// Creates everything with `edal setup`.
+    /// Creates everything with `edal setup`. A queue it creates starts empty: the `s3:TestEvent` S3
+    /// sends when the notification is configured is removed (`removeTestEvents`), so that a count of
+    /// the queue's messages is a count of notifications.
     func setUp(stream: Bool = true, visibilityTimeout: Int = 10, maxReceiveCount: Int = 3) async throws {
+        let existed = try await withClient { client in (try? await SQSClient(client: client).getQueueUrl(queue)) != nil
+        }
         let outcome = try await edal([
             "setup", "--bucket", bucket, "--queue", queue, "--dead-letter-queue", deadLetterQueue,
             "--fallback-queue", fallbackQueue, "--stream", stream ? self.stream : "", "--shards", "2",
             "--visibility-timeout", String(visibilityTimeout), "--max-receive-count", String(maxReceiveCount),
         ])
         try #require(outcome.status == 0, "edal setup failed: \(outcome.errors)")
+        if !existed { try await removeTestEvents() }
+    }
+
+    /// Deletes the `s3:TestEvent` messages S3 sent to the queue when its notification was configured
+    /// (LocalStack sends them within `PutBucketNotificationConfiguration`); for a queue that holds
+    /// nothing else yet. Anything else received is made visible again at once.
+    func removeTestEvents() async throws {
+        try await withClient { client in
+            let sqs = SQSClient(client: client)
+            let url = try await sqs.getQueueUrl(queue)
+            while true {
+                let received = try await sqs.receiveMessage(url, waitTimeSeconds: 0, visibilityTimeout: 30)
+                let (tests, others) = (
+                    received.filter { $0.body.contains("\"s3:TestEvent\"") },
+                    received.filter { !$0.body.contains("\"s3:TestEvent\"") }
+                )
+                if !others.isEmpty {
+                    _ = try await sqs.changeMessageVisibilityBatch(
+                        url,
+                        entries: others.enumerated().map {
+                            SQSVisibilityEntry(
+                                id: "\($0.offset)", receiptHandle: $0.element.receiptHandle, visibilityTimeout: 0)
+                        })
+                }
+                guard !tests.isEmpty else { return }
+                _ = try await sqs.deleteMessageBatch(
+                    url,
+                    entries: tests.enumerated().map {
+                        SQSDeleteEntry(id: "\($0.offset)", receiptHandle: $0.element.receiptHandle)
+                    })
+            }
+        }
     }
 
     /// Uploads `count` synthetic objects with `edal generate`; answers their keys.
@@ -165,10 +201,11 @@ struct PipelineFixture: Sendable {
         }
     }
 
-    /// Waits until S3 has delivered at least `count` notifications to the queue, and the test event
-    /// S3 sends when a notification is configured (given up to 3 s more: not every emulator sends it).
-    /// The default wait is long because LocalStack sends all buckets' notifications from one pool of
-    /// three threads: a test uploading thousands of objects delays every other test's notifications.
+    /// Waits until the queue holds at least `count` messages (notifications S3 delivered, and any a
+    /// test sent), then 3 s more when it holds exactly `count`, so that a doubled notification
+    /// shows. `setUp` leaves a new queue empty (no test event), so the count is exact. The default
+    /// wait is long because LocalStack sends all buckets' notifications from one pool of three
+    /// threads: a test uploading thousands of objects delays every other test's notifications.
     func waitForNotifications(_ count: Int, timeout: Duration = .seconds(180)) async throws {
         let deadline = ContinuousClock.now + timeout
         var seen = 0

@@ -106,7 +106,8 @@ struct PipelineFixture: Sendable {
     /// sends when the notification is configured is removed (`removeTestEvents`), so that a count of
     /// the queue's messages is a count of notifications.
     func setUp(stream: Bool = true, visibilityTimeout: Int = 10, maxReceiveCount: Int = 3) async throws {
-        let existed = try await withClient { client in (try? await SQSClient(client: client).getQueueUrl(queue)) != nil
+        let existed = try await withClient { client in
+            (try? await SQSClient(client: client).getQueueUrl(queue)) != nil
         }
         let outcome = try await edal([
             "setup", "--bucket", bucket, "--queue", queue, "--dead-letter-queue", deadLetterQueue,
@@ -126,10 +127,8 @@ struct PipelineFixture: Sendable {
             let url = try await sqs.getQueueUrl(queue)
             while true {
                 let received = try await sqs.receiveMessage(url, waitTimeSeconds: 0, visibilityTimeout: 30)
-                let (tests, others) = (
-                    received.filter { $0.body.contains("\"s3:TestEvent\"") },
-                    received.filter { !$0.body.contains("\"s3:TestEvent\"") }
-                )
+                let tests = received.filter { $0.body.contains("\"s3:TestEvent\"") }
+                let others = received.filter { !$0.body.contains("\"s3:TestEvent\"") }
                 if !others.isEmpty {
                     _ = try await sqs.changeMessageVisibilityBatch(
                         url,

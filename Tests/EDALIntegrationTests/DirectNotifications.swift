@@ -29,6 +29,11 @@ struct S3CreatedNotification: Sendable {
     }
 }
 
+/// The `s3:TestEvent` S3 sends to a queue when a bucket's notification to it is configured.
+func s3TestEventBody(bucket: String) -> String {
+    #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-12-08T00:00:00.000Z","Bucket":"\#(bucket)"}"#
+}
+
 extension PipelineFixture {
     /// Stops S3 notifying this deployment's queue (`edal setup` configured it): the test then sends
     /// each notification itself with `putAndNotify`, the moment S3 has stored the object.

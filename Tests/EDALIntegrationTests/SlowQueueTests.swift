@@ -21,10 +21,7 @@ struct SlowQueueTests {
         try await fixture.withClient { client in
             let sqs = SQSClient(client: client)
             _ = try await sqs.sendMessage(
-                try await sqs.getQueueUrl(fixture.queue),
-                body:
-                    #"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-12-08T00:00:00.000Z","Bucket":"\#(fixture.bucket)"}"#
-            )
+                try await sqs.getQueueUrl(fixture.queue), body: s3TestEventBody(bucket: fixture.bucket))
         }
         let keys = try await fixture.generate(8, seed: 41)
         try await fixture.waitForNotifications(keys.count + 1)

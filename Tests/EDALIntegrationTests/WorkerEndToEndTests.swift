@@ -37,8 +37,7 @@ struct WorkerEndToEndTests {
             // What else arrives on a real queue: S3's test event, and a body that is not a notification at all.
             let sqs = SQSClient(client: client)
             let queueURL = try await sqs.getQueueUrl(fixture.queue)
-            _ = try await sqs.sendMessage(
-                queueURL, body: #"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"x"}"#)
+            _ = try await sqs.sendMessage(queueURL, body: s3TestEventBody(bucket: "x"))
             _ = try await sqs.sendMessage(queueURL, body: "this is not a notification")
         }
         keys += awkward
